@@ -1,0 +1,329 @@
+/**
+ * Binance Spot REST payload shapes, as the exchange sends them (binance-spot-api-docs
+ * rest-api.md). Prices and quantities stay decimal strings end to end: see src/decimal.ts.
+ *
+ * These types describe what the REST client returns after validation at the edge; they are
+ * shared by the client, the simulator (which must produce exactly these shapes) and the
+ * trading logic.
+ */
+
+export type Side = 'BUY' | 'SELL';
+
+export type OrderType =
+  | 'LIMIT'
+  | 'MARKET'
+  | 'STOP_LOSS'
+  | 'STOP_LOSS_LIMIT'
+  | 'TAKE_PROFIT'
+  | 'TAKE_PROFIT_LIMIT'
+  | 'LIMIT_MAKER';
+
+export type TimeInForce = 'GTC' | 'IOC' | 'FOK';
+
+export type OrderStatus =
+  | 'NEW'
+  | 'PENDING_NEW'
+  | 'PARTIALLY_FILLED'
+  | 'FILLED'
+  | 'CANCELED'
+  | 'PENDING_CANCEL'
+  | 'REJECTED'
+  | 'EXPIRED'
+  | 'EXPIRED_IN_MATCH';
+
+export type SymbolStatus =
+  | 'PRE_TRADING'
+  | 'TRADING'
+  | 'POST_TRADING'
+  | 'END_OF_DAY'
+  | 'HALT'
+  | 'AUCTION_MATCH'
+  | 'BREAK'
+  | 'CANCEL_ONLY';
+
+export type KlineInterval =
+  | '1s'
+  | '1m'
+  | '3m'
+  | '5m'
+  | '15m'
+  | '30m'
+  | '1h'
+  | '2h'
+  | '4h'
+  | '6h'
+  | '8h'
+  | '12h'
+  | '1d'
+  | '3d'
+  | '1w'
+  | '1M';
+
+export interface RateLimit {
+  rateLimitType: 'REQUEST_WEIGHT' | 'ORDERS' | 'RAW_REQUESTS';
+  interval: 'SECOND' | 'MINUTE' | 'HOUR' | 'DAY';
+  intervalNum: number;
+  limit: number;
+}
+
+/** filters.md. Every numeric rule that is "0" is disabled. */
+export type SymbolFilter =
+  | { filterType: 'PRICE_FILTER'; minPrice: string; maxPrice: string; tickSize: string }
+  | { filterType: 'LOT_SIZE'; minQty: string; maxQty: string; stepSize: string }
+  | { filterType: 'MARKET_LOT_SIZE'; minQty: string; maxQty: string; stepSize: string }
+  | { filterType: 'ICEBERG_PARTS'; limit: number }
+  | {
+      filterType: 'TRAILING_DELTA';
+      minTrailingAboveDelta: number;
+      maxTrailingAboveDelta: number;
+      minTrailingBelowDelta: number;
+      maxTrailingBelowDelta: number;
+    }
+  | { filterType: 'PERCENT_PRICE'; multiplierUp: string; multiplierDown: string; avgPriceMins: number }
+  | {
+      filterType: 'PERCENT_PRICE_BY_SIDE';
+      bidMultiplierUp: string;
+      bidMultiplierDown: string;
+      askMultiplierUp: string;
+      askMultiplierDown: string;
+      avgPriceMins: number;
+    }
+  | {
+      filterType: 'NOTIONAL';
+      minNotional: string;
+      applyMinToMarket: boolean;
+      maxNotional: string;
+      applyMaxToMarket: boolean;
+      avgPriceMins: number;
+    }
+  | { filterType: 'MIN_NOTIONAL'; minNotional: string; applyToMarket: boolean; avgPriceMins: number }
+  | { filterType: 'MAX_NUM_ORDERS'; maxNumOrders: number }
+  | { filterType: 'MAX_NUM_ALGO_ORDERS'; maxNumAlgoOrders: number }
+  | { filterType: 'MAX_NUM_ICEBERG_ORDERS'; maxNumIcebergOrders: number }
+  | { filterType: 'MAX_POSITION'; maxPosition: string }
+  | { filterType: 'MAX_NUM_ORDER_LISTS'; maxNumOrderLists: number }
+  | { filterType: 'MAX_NUM_ORDER_AMENDS'; maxNumOrderAmends: number };
+
+export type FilterType = SymbolFilter['filterType'];
+
+export interface SymbolInfo {
+  symbol: string;
+  status: SymbolStatus;
+  baseAsset: string;
+  baseAssetPrecision: number;
+  quoteAsset: string;
+  quotePrecision: number;
+  quoteAssetPrecision: number;
+  orderTypes: OrderType[];
+  icebergAllowed: boolean;
+  ocoAllowed: boolean;
+  /** Absent in some older captures: treat absent as false. */
+  quoteOrderQtyMarketAllowed?: boolean;
+  cancelReplaceAllowed?: boolean;
+  isSpotTradingAllowed: boolean;
+  filters: SymbolFilter[];
+  permissions: string[];
+  defaultSelfTradePreventionMode?: string;
+}
+
+export interface ExchangeInfo {
+  timezone: string;
+  serverTime: number;
+  rateLimits: RateLimit[];
+  exchangeFilters: unknown[];
+  symbols: SymbolInfo[];
+}
+
+/** A kline as GET /api/v3/klines returns it (12-field array), decoded. */
+export interface Kline {
+  openTime: number;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+  closeTime: number;
+  quoteVolume: string;
+  trades: number;
+}
+
+/** The raw row: [openTime, o, h, l, c, volume, closeTime, quoteVolume, trades, takerBuyBase, takerBuyQuote, ignore]. */
+export type KlineRow = [number, string, string, string, string, string, number, string, number, string, string, string];
+
+export interface Ticker24h {
+  symbol: string;
+  priceChange: string;
+  priceChangePercent: string;
+  weightedAvgPrice: string;
+  prevClosePrice: string;
+  lastPrice: string;
+  lastQty: string;
+  bidPrice: string;
+  bidQty: string;
+  askPrice: string;
+  askQty: string;
+  openPrice: string;
+  highPrice: string;
+  lowPrice: string;
+  volume: string;
+  quoteVolume: string;
+  openTime: number;
+  closeTime: number;
+  firstId: number;
+  lastId: number;
+  count: number;
+}
+
+export interface TickerPrice {
+  symbol: string;
+  price: string;
+}
+
+export interface AvgPrice {
+  mins: number;
+  price: string;
+  closeTime?: number;
+}
+
+export interface ReferencePrice {
+  symbol: string;
+  referencePrice: string | null;
+  timestamp: number;
+}
+
+export interface Balance {
+  asset: string;
+  free: string;
+  locked: string;
+}
+
+export interface Account {
+  makerCommission: number;
+  takerCommission: number;
+  canTrade: boolean;
+  canWithdraw: boolean;
+  canDeposit: boolean;
+  updateTime: number;
+  accountType: string;
+  balances: Balance[];
+  permissions: string[];
+  commissionRates?: { maker: string; taker: string; buyer: string; seller: string };
+}
+
+export interface OrderFill {
+  price: string;
+  qty: string;
+  commission: string;
+  commissionAsset: string;
+  tradeId: number;
+}
+
+/**
+ * An order as returned by POST/GET/DELETE /api/v3/order (FULL response for a new order:
+ * `fills` present; GET: `time`, `updateTime`, `isWorking`).
+ */
+export interface Order {
+  symbol: string;
+  orderId: number;
+  orderListId: number;
+  clientOrderId: string;
+  price: string;
+  origQty: string;
+  executedQty: string;
+  cummulativeQuoteQty: string;
+  status: OrderStatus;
+  timeInForce: TimeInForce;
+  type: OrderType;
+  side: Side;
+  stopPrice?: string;
+  icebergQty?: string;
+  time?: number;
+  updateTime?: number;
+  transactTime?: number;
+  workingTime?: number;
+  isWorking?: boolean;
+  origQuoteOrderQty?: string;
+  selfTradePreventionMode?: string;
+  /** DELETE responses carry the client id of the cancel request here. */
+  origClientOrderId?: string;
+  fills?: OrderFill[];
+}
+
+export interface NewOrderParams {
+  symbol: string;
+  side: Side;
+  type: OrderType;
+  timeInForce?: TimeInForce;
+  quantity?: string;
+  quoteOrderQty?: string;
+  price?: string;
+  stopPrice?: string;
+  newClientOrderId?: string;
+  newOrderRespType?: 'ACK' | 'RESULT' | 'FULL';
+  selfTradePreventionMode?: string;
+}
+
+export type OrderRef = { symbol: string; orderId: number } | { symbol: string; origClientOrderId: string };
+
+export interface CancelReplaceParams extends NewOrderParams {
+  cancelReplaceMode: 'STOP_ON_FAILURE' | 'ALLOW_FAILURE';
+  cancelOrderId?: number;
+  cancelOrigClientOrderId?: string;
+  cancelNewClientOrderId?: string;
+}
+
+export type CancelReplaceStepResult = 'SUCCESS' | 'FAILURE' | 'NOT_ATTEMPTED';
+
+/** HTTP 200 body, and the `data` of the 400/409 error bodies (rest-api.md "Cancel an Existing Order and Send a New Order"). */
+export interface CancelReplaceResult {
+  cancelResult: CancelReplaceStepResult;
+  newOrderResult: CancelReplaceStepResult;
+  cancelResponse: Order | { code: number; msg: string };
+  newOrderResponse: Order | { code: number; msg: string } | null;
+}
+
+/** Request accounting read from response headers (BINANCE.md "Limits"). */
+export interface ExchangeUsage {
+  usedWeight1m: number;
+  orderCount10s: number;
+  orderCount1d: number;
+  /** Epoch ms until which every request is held after a 429/418, or 0. */
+  blockedUntil: number;
+  /** Local clock minus server clock, ms (add to Date.now() to get server time: now - offset). */
+  clockOffsetMs: number;
+}
+
+/**
+ * What the rest of the product needs from the exchange. The REST client implements it against
+ * Binance or the simulator; failures are thrown as ExchangeError (src/errors.ts).
+ */
+export interface ExchangeClient {
+  ping(): Promise<void>;
+  serverTime(): Promise<number>;
+  exchangeInfo(options?: { symbols?: string[] }): Promise<ExchangeInfo>;
+  klines(
+    symbol: string,
+    interval: KlineInterval,
+    options?: { limit?: number; startTime?: number; endTime?: number },
+  ): Promise<Kline[]>;
+  ticker24h(symbol: string): Promise<Ticker24h>;
+  ticker24hAll(): Promise<Ticker24h[]>;
+  tickerPrice(symbol: string): Promise<TickerPrice>;
+  avgPrice(symbol: string): Promise<AvgPrice>;
+  /** Null when the endpoint or the symbol's reference price is unavailable. */
+  referencePrice(symbol: string): Promise<ReferencePrice | null>;
+  account(): Promise<Account>;
+  openOrders(symbol?: string): Promise<Order[]>;
+  allOrders(symbol: string, options?: { startTime?: number; limit?: number }): Promise<Order[]>;
+  newOrder(params: NewOrderParams): Promise<Order>;
+  testOrder(params: NewOrderParams): Promise<void>;
+  getOrder(ref: OrderRef): Promise<Order>;
+  cancelOrder(ref: OrderRef & { newClientOrderId?: string }): Promise<Order>;
+  cancelOpenOrders(symbol: string): Promise<Order[]>;
+  /**
+   * POST /api/v3/order/cancelReplace. Resolves with the 200 body; a 400 or 409 rejects with an
+   * ExchangeError whose `details.cancelReplace` holds the body's `data` (which step failed).
+   */
+  cancelReplace(params: CancelReplaceParams): Promise<CancelReplaceResult>;
+  usage(): ExchangeUsage;
+}

@@ -1,0 +1,249 @@
+/**
+ * Configuration (DESIGN.md §3): parsed once at start with zod. A bad or missing value stops the
+ * process with one line naming the variable. `.env` is read if present; a variable already set
+ * in the environment wins over `.env`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+import { isDecimal } from './decimal.js';
+import { AppError } from './errors.js';
+
+export const ROLES = ['bot', 'worker', 'all', 'sim', 'console'] as const;
+export type Role = (typeof ROLES)[number];
+export type TradingMode = 'paper' | 'testnet' | 'live';
+
+const DEFAULT_URLS: Record<Exclude<TradingMode, 'paper'>, { rest: string; wsApi: string; stream: string }> = {
+  live: {
+    rest: 'https://api.binance.com',
+    wsApi: 'wss://ws-api.binance.com:443/ws-api/v3',
+    stream: 'wss://stream.binance.com:9443',
+  },
+  testnet: {
+    rest: 'https://testnet.binance.vision',
+    wsApi: 'wss://ws-api.testnet.binance.vision/ws-api/v3',
+    stream: 'wss://stream.testnet.binance.vision',
+  },
+};
+
+const decimalString = (what: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => isDecimal(v), { message: `must be a plain non-negative decimal number (${what})` });
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { message: `must be a ${protocols.join(' or ')} URL` },
+    )
+    .transform((v) => v.replace(/\/+$/, ''));
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const schema = z.object({
+  TELEGRAM_BOT_TOKEN: optionalString.refine((v) => v === undefined || /^\d+:[A-Za-z0-9_-]{20,}$/.test(v), {
+    message: 'must look like 123456:ABC-DEF… (the token BotFather gave you)',
+  }),
+  TELEGRAM_ALLOWED_USERS: z
+    .string()
+    .trim()
+    .default('')
+    .refine((v) => v === '' || v.split(',').every((id) => /^\d{1,15}$/.test(id.trim())), {
+      message: 'must be comma-separated numeric Telegram user ids, e.g. 123456789,987654321',
+    })
+    .transform((v) => (v === '' ? [] : v.split(',').map((id) => Number(id.trim())))),
+  TELEGRAM_API_ROOT: url(['https:', 'http:']).default('https://api.telegram.org'),
+  TELEGRAM_WEBHOOK_URL: optionalString.pipe(url(['https:', 'http:']).optional()),
+  TELEGRAM_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v), {
+    message: 'must be 1-256 characters of A-Z, a-z, 0-9, _ and -',
+  }),
+  TRADING_MODE: z.enum(['paper', 'testnet', 'live']).default('paper'),
+  BINANCE_API_KEY: optionalString,
+  BINANCE_API_SECRET: optionalString,
+  BINANCE_PRIVATE_KEY_PATH: optionalString,
+  BINANCE_PRIVATE_KEY_PASSPHRASE: optionalString,
+  BINANCE_BASE_URL: optionalString.pipe(url(['https:', 'http:']).optional()),
+  BINANCE_WS_API_URL: optionalString.pipe(url(['wss:', 'ws:']).optional()),
+  BINANCE_STREAM_URL: optionalString.pipe(url(['wss:', 'ws:']).optional()),
+  BINANCE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  BINANCE_RECV_WINDOW_MS: z.coerce.number().int().min(1).max(60_000).default(5_000),
+  REDIS_URL: optionalString.pipe(url(['redis:', 'rediss:']).optional()),
+  REDIS_DATA_DIR: z.string().trim().default('./data/redis'),
+  PAPER_BALANCES: z
+    .string()
+    .trim()
+    .default('USDT=10000')
+    .refine((v) => v.split(',').every((kv) => /^[A-Z0-9]{1,20}=\d+(\.\d+)?$/.test(kv.trim())), {
+      message: 'must look like USDT=10000,BTC=0.5',
+    })
+    .transform((v) =>
+      Object.fromEntries(
+        v.split(',').map((kv) => {
+          const [asset, amount] = kv.trim().split('=') as [string, string];
+          return [asset, amount];
+        }),
+      ),
+    ),
+  PAPER_MARKET: z
+    .string()
+    .trim()
+    .default('live')
+    .refine((v) => v === 'live' || v === 'replay' || /^replay:[A-Z0-9]+=[^,]+(,[A-Z0-9]+=[^,]+)*$/.test(v), {
+      message: 'must be live, replay, or replay:BTCUSDT=<file>[,ETHUSDT=<file>…]',
+    }),
+  PAPER_SPEED: z.coerce.number().positive().max(1_000_000).default(60),
+  PAPER_DATA_DIR: z.string().trim().default('./data/paper'),
+  SIM_PORT: port.default(8090),
+  MAX_ORDER_QUOTE: optionalString.pipe(decimalString('MAX_ORDER_QUOTE').optional()),
+  STOP_LIMIT_OFFSET_PCT: decimalString('percent').default('0.5'),
+  STOP_MIN_MOVE_PCT: decimalString('percent').default('0'),
+  STOP_DEFAULT_INTERVAL: z.enum(['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w']).default('4h'),
+  CONFIRM_TTL_S: z.coerce.number().int().min(5).max(3600).default(60),
+  BALANCE_DUST_USDT: decimalString('USDT value').default('1'),
+  TOP_MIN_QUOTE_VOLUME: decimalString('quote volume').default('100000'),
+  PORT: port.default(8080),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+type Parsed = z.infer<typeof schema>;
+
+export interface Config {
+  role: Role;
+  mode: TradingMode;
+  telegram: {
+    token: string | undefined;
+    allowedUsers: number[];
+    apiRoot: string;
+    webhookUrl: string | undefined;
+    webhookSecret: string | undefined;
+  };
+  binance: {
+    apiKey: string | undefined;
+    apiSecret: string | undefined;
+    privateKeyPath: string | undefined;
+    privateKeyPassphrase: string | undefined;
+    /** Undefined in paper mode until the in-process simulator has started. */
+    baseUrl: string | undefined;
+    wsApiUrl: string | undefined;
+    streamUrl: string | undefined;
+    timeoutMs: number;
+    recvWindowMs: number;
+  };
+  redis: { url: string | undefined; dataDir: string };
+  paper: { balances: Record<string, string>; market: string; speed: number; dataDir: string; simPort: number };
+  limits: { maxOrderQuote: string | undefined };
+  stops: { limitOffsetPct: string; minMovePct: string; defaultInterval: Parsed['STOP_DEFAULT_INTERVAL'] };
+  confirmTtlS: number;
+  balanceDustUsdt: string;
+  topMinQuoteVolume: string;
+  port: number;
+  logLevel: Parsed['LOG_LEVEL'];
+}
+
+/** Thrown with a one-line message naming the variable. */
+export class ConfigError extends AppError {
+  override name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super('CONFIG_INVALID', `${variable} ${reason}`);
+  }
+}
+
+/** Reads `.env` (if present) under the process environment; the environment wins. */
+export function readEnv(env: NodeJS.ProcessEnv = process.env, dotenvPath = '.env'): Record<string, string | undefined> {
+  const fromFile = existsSync(dotenvPath) ? parseEnv(readFileSync(dotenvPath, 'utf8')) : {};
+  return { ...fromFile, ...env };
+}
+
+export function loadConfig(role: Role, env: Record<string, string | undefined>): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    const value = env[variable];
+    const reason = value === undefined || value === '' ? `is missing or invalid: ${issue.message}` : issue.message;
+    throw new ConfigError(variable, reason);
+  }
+  const e = result.data;
+  const mode = e.TRADING_MODE;
+
+  if ((role === 'bot' || role === 'all') && !e.TELEGRAM_BOT_TOKEN) {
+    throw new ConfigError('TELEGRAM_BOT_TOKEN', `is required for the ${role} role (get one from @BotFather)`);
+  }
+  if (e.TELEGRAM_WEBHOOK_URL && !e.TELEGRAM_WEBHOOK_SECRET && (role === 'bot' || role === 'all')) {
+    throw new ConfigError('TELEGRAM_WEBHOOK_SECRET', 'is required when TELEGRAM_WEBHOOK_URL is set');
+  }
+  if (mode !== 'paper' && role !== 'sim') {
+    if (!e.BINANCE_API_KEY) throw new ConfigError('BINANCE_API_KEY', `is required in ${mode} mode`);
+    if (!e.BINANCE_API_SECRET && !e.BINANCE_PRIVATE_KEY_PATH) {
+      throw new ConfigError('BINANCE_API_SECRET', `or BINANCE_PRIVATE_KEY_PATH is required in ${mode} mode`);
+    }
+  }
+  if (e.BINANCE_API_SECRET && e.BINANCE_PRIVATE_KEY_PATH) {
+    throw new ConfigError('BINANCE_PRIVATE_KEY_PATH', 'cannot be set together with BINANCE_API_SECRET: choose one key type');
+  }
+  if (e.BINANCE_PRIVATE_KEY_PATH && !existsSync(e.BINANCE_PRIVATE_KEY_PATH)) {
+    throw new ConfigError('BINANCE_PRIVATE_KEY_PATH', `points to a file that does not exist (${e.BINANCE_PRIVATE_KEY_PATH})`);
+  }
+
+  const defaults = mode === 'paper' ? undefined : DEFAULT_URLS[mode];
+  return {
+    role,
+    mode,
+    telegram: {
+      token: e.TELEGRAM_BOT_TOKEN,
+      allowedUsers: e.TELEGRAM_ALLOWED_USERS,
+      apiRoot: e.TELEGRAM_API_ROOT,
+      webhookUrl: e.TELEGRAM_WEBHOOK_URL,
+      webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+    },
+    binance: {
+      apiKey: e.BINANCE_API_KEY,
+      apiSecret: e.BINANCE_API_SECRET,
+      privateKeyPath: e.BINANCE_PRIVATE_KEY_PATH,
+      privateKeyPassphrase: e.BINANCE_PRIVATE_KEY_PASSPHRASE,
+      baseUrl: e.BINANCE_BASE_URL ?? defaults?.rest,
+      wsApiUrl: e.BINANCE_WS_API_URL ?? defaults?.wsApi,
+      streamUrl: e.BINANCE_STREAM_URL ?? defaults?.stream,
+      timeoutMs: e.BINANCE_TIMEOUT_MS,
+      recvWindowMs: e.BINANCE_RECV_WINDOW_MS,
+    },
+    redis: { url: e.REDIS_URL, dataDir: e.REDIS_DATA_DIR },
+    paper: {
+      balances: e.PAPER_BALANCES,
+      market: e.PAPER_MARKET,
+      speed: e.PAPER_SPEED,
+      dataDir: e.PAPER_DATA_DIR,
+      simPort: e.SIM_PORT,
+    },
+    limits: { maxOrderQuote: e.MAX_ORDER_QUOTE },
+    stops: {
+      limitOffsetPct: e.STOP_LIMIT_OFFSET_PCT,
+      minMovePct: e.STOP_MIN_MOVE_PCT,
+      defaultInterval: e.STOP_DEFAULT_INTERVAL,
+    },
+    confirmTtlS: e.CONFIRM_TTL_S,
+    balanceDustUsdt: e.BALANCE_DUST_USDT,
+    topMinQuoteVolume: e.TOP_MIN_QUOTE_VOLUME,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+  };
+}

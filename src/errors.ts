@@ -1,0 +1,157 @@
+/**
+ * Typed errors with stable codes.
+ *
+ * Every failure a user or an operator can see has a code here. Tests assert on codes, the log
+ * gets the code plus details, and the user gets the plain sentence (possibly refined by the
+ * thrower with `userMessage`). Add a code here rather than throwing a bare Error across a
+ * module boundary.
+ */
+
+export const ERROR_CODES = {
+  // configuration and process
+  CONFIG_INVALID: 'The service is misconfigured.',
+  REDIS_UNAVAILABLE: 'The bot cannot reach its database right now. Try again in a minute.',
+  REDIS_NOT_INSTALLED: 'redis-server is not installed.',
+  ROLE_UNKNOWN: 'Unknown role.',
+
+  // exchange transport (classification of a REST failure, see ExchangeError.kind)
+  EXCHANGE_REJECTED: 'The exchange refused the request.',
+  EXCHANGE_RATE_LIMITED: 'The exchange asked us to slow down. The request will go out when the limit resets.',
+  EXCHANGE_IP_BANNED: 'The exchange has temporarily banned this server for sending too many requests.',
+  EXCHANGE_UNKNOWN_OUTCOME: 'The exchange did not confirm the result in time. Checking whether the order went through.',
+  EXCHANGE_UNAVAILABLE: 'The exchange cannot be reached right now. Try again in a minute.',
+  EXCHANGE_CLOCK_SKEW: "The server clock is out of sync with the exchange's.",
+  EXCHANGE_BAD_SIGNATURE: 'The exchange rejected the API signature. Check the API key and secret.',
+  EXCHANGE_PERMISSION: 'The API key is not allowed to do this (key, IP or permission).',
+  EXCHANGE_INSUFFICIENT_BALANCE: 'The account does not have enough free balance for this order.',
+  EXCHANGE_UNKNOWN_SYMBOL: 'The exchange does not list this symbol.',
+  EXCHANGE_ORDER_NOT_FOUND: 'The exchange has no such order.',
+  EXCHANGE_WOULD_TRIGGER: 'The stop price is on the wrong side of the market: the order would trigger immediately.',
+  EXCHANGE_DUPLICATE_ORDER: 'The exchange already has an open order with this id.',
+  EXCHANGE_BAD_RESPONSE: 'The exchange sent a response we could not understand.',
+
+  // order validation (filters, see BINANCE.md "Filters")
+  ORDER_INVALID_INPUT: 'The order is not valid.',
+  ORDER_SYMBOL_NOT_TRADING: 'This symbol is not trading right now.',
+  ORDER_TYPE_NOT_ALLOWED: 'This order type is not allowed on this symbol.',
+  ORDER_QUOTE_QTY_NOT_ALLOWED: 'This symbol does not accept market orders sized in the quote currency.',
+  ORDER_FILTER_PRICE: 'The price is outside the allowed range or off the price grid.',
+  ORDER_FILTER_LOT_SIZE: 'The quantity is outside the allowed range.',
+  ORDER_FILTER_MARKET_LOT_SIZE: 'The quantity is outside the allowed range for market orders.',
+  ORDER_FILTER_NOTIONAL: 'The order value is outside the allowed range.',
+  ORDER_FILTER_PERCENT_PRICE: 'The price is too far from the current market price.',
+  ORDER_FILTER_MAX_NUM_ORDERS: 'Too many open orders on this symbol.',
+  ORDER_FILTER_ICEBERG: 'The iceberg order breaks the exchange rules.',
+  ORDER_FILTER_TRAILING_DELTA: 'The trailing delta is outside the allowed range.',
+  ORDER_FILTER_MAX_POSITION: 'The order would exceed the maximum position for this symbol.',
+  ORDER_OVER_MAX_QUOTE: 'The order is larger than the configured maximum order size.',
+  ORDER_INSUFFICIENT_BALANCE: 'Not enough free balance for this order.',
+
+  // confirmation cards and intents
+  CONFIRM_EXPIRED: 'This confirmation has expired. Send the command again.',
+  CONFIRM_FOREIGN: 'This button belongs to someone else.',
+  CONFIRM_ALREADY_USED: 'This order was already confirmed.',
+  CONFIRM_CANCELLED: 'This order was cancelled.',
+
+  // bot
+  BOT_NOT_ALLOWED: 'This bot is private.',
+  BOT_BAD_ARGUMENTS: 'The command arguments are not valid.',
+  BOT_PAUSED: 'Automation is paused. Use /resume to continue.',
+  INTERNAL: 'Something went wrong on our side. The details were logged.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface AppErrorOptions {
+  /** A sentence for the trader, replacing the default one of the code. Never include secrets. */
+  userMessage?: string;
+  /** Structured details for the log (never shown to the user). */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class AppError extends Error {
+  override name = 'AppError';
+  readonly code: ErrorCode;
+  readonly userMessage: string;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message?: string, options: AppErrorOptions = {}) {
+    super(message ?? ERROR_CODES[code], options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.userMessage = options.userMessage ?? ERROR_CODES[code];
+    this.details = options.details ?? {};
+  }
+}
+
+/**
+ * How a failed exchange request must be handled (BINANCE.md "Unknown outcome", DESIGN.md §4):
+ * - `rejected`: final; the exchange looked at the request and said no. Do not retry.
+ * - `rate-limited`: 429/418; wait `retryAfterMs` (the shared gate already holds every request).
+ * - `unknown-outcome`: the request may have been executed (5xx, -1006, -1007, time-out after
+ *   sending). Never resend an order blindly: reconcile by client order id.
+ * - `transient`: the request certainly did not execute (connection refused, DNS): safe to retry.
+ */
+export type ExchangeErrorKind = 'rejected' | 'rate-limited' | 'unknown-outcome' | 'transient';
+
+export interface ExchangeErrorInit {
+  kind: ExchangeErrorKind;
+  method: string;
+  path: string;
+  httpStatus?: number;
+  binanceCode?: number;
+  binanceMessage?: string;
+  retryAfterMs?: number;
+  userMessage?: string;
+  cause?: unknown;
+}
+
+export class ExchangeError extends AppError {
+  override name = 'ExchangeError';
+  readonly kind: ExchangeErrorKind;
+  readonly method: string;
+  readonly path: string;
+  readonly httpStatus: number | undefined;
+  readonly binanceCode: number | undefined;
+  readonly binanceMessage: string | undefined;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(code: ErrorCode, init: ExchangeErrorInit) {
+    const summary = [
+      `${init.method} ${init.path}`,
+      init.httpStatus !== undefined ? `HTTP ${init.httpStatus}` : undefined,
+      init.binanceCode !== undefined ? `code ${init.binanceCode}` : undefined,
+      init.binanceMessage,
+    ]
+      .filter(Boolean)
+      .join(': ');
+    super(code, `${ERROR_CODES[code]} (${summary})`, {
+      userMessage: init.userMessage,
+      cause: init.cause,
+      details: {
+        kind: init.kind,
+        method: init.method,
+        path: init.path,
+        httpStatus: init.httpStatus,
+        binanceCode: init.binanceCode,
+        binanceMessage: init.binanceMessage,
+        retryAfterMs: init.retryAfterMs,
+      },
+    });
+    this.kind = init.kind;
+    this.method = init.method;
+    this.path = init.path;
+    this.httpStatus = init.httpStatus;
+    this.binanceCode = init.binanceCode;
+    this.binanceMessage = init.binanceMessage;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+}
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
+export const isExchangeError = (e: unknown): e is ExchangeError => e instanceof ExchangeError;
+
+/** The sentence a trader sees for any thrown value: never a stack trace or an internal message. */
+export function userMessageOf(error: unknown): string {
+  return isAppError(error) ? error.userMessage : ERROR_CODES.INTERNAL;
+}
