@@ -309,6 +309,8 @@ export interface ExchangeClient {
   ticker24h(symbol: string): Promise<Ticker24h>;
   ticker24hAll(): Promise<Ticker24h[]>;
   tickerPrice(symbol: string): Promise<TickerPrice>;
+  /** Last price of every symbol in one request (weight 4): for valuing balances. */
+  tickerPriceAll(): Promise<TickerPrice[]>;
   avgPrice(symbol: string): Promise<AvgPrice>;
   /** Null when the endpoint or the symbol's reference price is unavailable. */
   referencePrice(symbol: string): Promise<ReferencePrice | null>;

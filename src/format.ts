@@ -1,0 +1,114 @@
+/**
+ * Text for Telegram (DESIGN.md §2): HTML parse mode with `&`, `<`, `>` escaped everywhere
+ * outside our own tags, amounts at the symbol's precision with comma thousands separators,
+ * times in UTC, and nothing over Telegram's 4096-character limit.
+ */
+import { formatFixed, normalize, round, type Rounding } from './decimal.js';
+
+export const TELEGRAM_TEXT_LIMIT = 4096;
+
+/** Escapes text for Telegram's HTML parse mode (core.telegram.org/bots/api#html-style). */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
+}
+
+/** Escapes a value for use inside an HTML attribute (href="…"). */
+export function escapeAttribute(text: string): string {
+  return escapeHtml(text).replace(/"/g, '&quot;');
+}
+
+/** "10000.5" → "10,000.5"; works on canonical or fixed decimal strings. */
+export function groupThousands(value: string): string {
+  const negative = value.startsWith('-');
+  const body = negative ? value.slice(1) : value;
+  const [int = '0', frac] = body.split('.');
+  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${negative ? '-' : ''}${grouped}${frac !== undefined ? `.${frac}` : ''}`;
+}
+
+/**
+ * An amount for display with exactly `decimals` digits and grouping: formatAmount("10000", 2) → "10,000.00".
+ * Rounds half-up unless told otherwise (display only: what is sent is formatted by the filter engine).
+ */
+export function formatAmount(value: string, decimals: number, rounding: Rounding = 'half-up'): string {
+  return groupThousands(formatFixed(value, decimals, rounding));
+}
+
+/**
+ * An amount with at most `maxDecimals` digits and trailing zeros dropped: for quantities whose
+ * natural precision is the step ("0.00123000" → "0.00123").
+ */
+export function formatQuantity(value: string, maxDecimals = 8): string {
+  return groupThousands(round(normalize(value, { allowNegative: true }), maxDecimals, 'down'));
+}
+
+/** "1234567.8" → "1.2M", for volumes in rankings. */
+export function formatCompact(value: string): string {
+  const n = Number(value); // display only
+  const abs = Math.abs(n);
+  const units: Array<[number, string]> = [
+    [1e12, 'T'],
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'K'],
+  ];
+  for (const [size, suffix] of units) {
+    if (abs >= size) return `${(n / size).toFixed(abs / size >= 100 ? 0 : 1)}${suffix}`;
+  }
+  return n.toFixed(abs >= 100 ? 0 : 2);
+}
+
+/** A signed percentage for display: "2.5" → "+2.50%". */
+export function formatPercent(value: string, decimals = 2): string {
+  const fixed = formatFixed(value.startsWith('-') ? value.slice(1) : value, decimals);
+  const isZero = /^0(\.0+)?$/.test(fixed);
+  const sign = value.startsWith('-') && !isZero ? '−' : isZero ? '' : '+';
+  return `${sign}${fixed}%`;
+}
+
+/** "2026-11-22 05:39 UTC". */
+export function formatUtc(epochMs: number, withSeconds = false): string {
+  const iso = new Date(epochMs).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, withSeconds ? 19 : 16)} UTC`;
+}
+
+/**
+ * Splits a long HTML message into parts of at most `limit` characters, on line boundaries, never
+ * inside a tag pair we opened on a line (our messages keep tags within one line). A single line
+ * longer than the limit is cut hard, with any tags stripped to keep the HTML valid.
+ */
+export function splitMessage(html: string, limit = TELEGRAM_TEXT_LIMIT): string[] {
+  if (html.length <= limit) return [html];
+  const parts: string[] = [];
+  let current = '';
+  for (const line of html.split('\n')) {
+    if (line.length > limit) {
+      if (current) parts.push(current);
+      current = '';
+      const plain = stripTags(line);
+      for (let i = 0; i < plain.length; i += limit) parts.push(safeCut(plain.slice(i, i + limit)));
+      continue;
+    }
+    const candidate = current ? `${current}\n${line}` : line;
+    if (candidate.length > limit) {
+      parts.push(current);
+      current = line;
+    } else {
+      current = candidate;
+    }
+  }
+  if (current) parts.push(current);
+  return parts;
+}
+
+/** Removes tags and leaves entities as they are (the text was escaped when built). */
+export function stripTags(html: string): string {
+  return html.replace(/<[^>]*>/g, '');
+}
+
+/** Avoids cutting an entity such as &amp; in half at a hard split. */
+function safeCut(chunk: string): string {
+  const amp = chunk.lastIndexOf('&');
+  if (amp >= 0 && !chunk.slice(amp).includes(';') && chunk.length - amp < 6) return chunk.slice(0, amp);
+  return chunk;
+}

@@ -1,0 +1,159 @@
+/**
+ * The contract between the bot (which parses what a trader typed and shows cards) and the
+ * trading layer (which prices, validates, confirms and places orders). DESIGN.md §2 and §4.
+ *
+ * The bot never talks to the orders queue or builds exchange parameters itself: it hands a
+ * parsed request to `TradingService` and shows what comes back.
+ */
+import type { TradingMode } from '../config.js';
+import type { OrderType, Side, TimeInForce } from '../binance/types.js';
+
+/** How much to buy or sell, as the trader said it. */
+export type AmountSpec =
+  /** A base quantity: `/buy BTCUSDT 0.01`. */
+  | { kind: 'base'; quantity: string }
+  /** A quote amount: `/buy BTCUSDT 100USDT` or `$100` (asset defaults to the symbol's quote). */
+  | { kind: 'quote'; quoteQty: string; asset?: string }
+  /** `/sell BTCUSDT all`: the whole free base balance. */
+  | { kind: 'all' }
+  /** `/sell BTCUSDT 50%`: a share of the free base balance. */
+  | { kind: 'percent'; percent: string };
+
+/** A parsed /buy or /sell. With `price` a LIMIT GTC order, otherwise MARKET. */
+export interface OrderRequest {
+  symbol: string;
+  side: Side;
+  amount: AmountSpec;
+  price?: string;
+}
+
+/** Who is asking: the intent is bound to this user and the card lives in this chat. */
+export interface Requester {
+  userId: number;
+  chatId: number;
+  /** For the audit trail (Telegram username or first name). */
+  displayName?: string;
+}
+
+/** What the confirmation card shows: priced, filter-checked, rounded. */
+export interface OrderPreview {
+  mode: TradingMode;
+  symbol: string;
+  baseAsset: string;
+  quoteAsset: string;
+  side: Side;
+  type: OrderType;
+  timeInForce?: TimeInForce;
+  /** Exactly what will be sent (already on the step/tick grid, formatted with allowed decimals). */
+  quantity?: string;
+  quoteOrderQty?: string;
+  price?: string;
+  stopPrice?: string;
+  /** Last price when the card was built. */
+  lastPrice: string;
+  /** Estimated value in quote currency, and the estimated commission. */
+  estimatedNotional: string;
+  estimatedFee: string;
+  feeAsset: string;
+  /** What stays free after the order, in the asset it is spent from. */
+  remainingFree: { asset: string; amount: string };
+  /** Plain sentences about rounding done to fit the filters. */
+  adjustments: string[];
+  /** Display precision: decimals of the tick and of the step. */
+  priceDecimals: number;
+  quantityDecimals: number;
+}
+
+/** A pending or confirmed intent, stored in Redis under its id (TTL CONFIRM_TTL_S while pending). */
+export interface OrderIntent {
+  id: string;
+  kind: 'place-order';
+  userId: number;
+  chatId: number;
+  displayName?: string;
+  createdAt: number;
+  expiresAt: number;
+  /** `[A-Za-z0-9_-]{1,36}`, derived from the id: what makes the placement reconcilable. */
+  clientOrderId: string;
+  preview: OrderPreview;
+  /** The card's Telegram message, once the bot has sent it, so the worker can edit it. */
+  cardMessageId?: number;
+}
+
+export type IntentState = 'pending' | 'confirmed' | 'dismissed';
+
+/** What the bot shows for a prepared order. */
+export interface PreparedCard {
+  intentId: string;
+  /** HTML, escaped, under 4096 characters. */
+  text: string;
+  /** Callback data for the two buttons (short: ≤ 64 bytes). */
+  confirmData: string;
+  cancelData: string;
+  expiresAt: number;
+}
+
+export interface ConfirmOutcome {
+  /** `queued-paused`: confirmed while /pause is on; it leaves when /resume is given. */
+  status: 'queued' | 'queued-paused';
+  /** The card's new HTML text. */
+  text: string;
+}
+
+export interface QueueDepths {
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  completed: number;
+  paused: boolean;
+}
+
+export interface TradingService {
+  /**
+   * Parse → price → filter-check → store the intent → card. Throws AppError with a plain
+   * userMessage for anything that gets no card (filters, balance, MAX_ORDER_QUOTE, unknown symbol).
+   */
+  prepareOrder(request: OrderRequest, requester: Requester): Promise<PreparedCard>;
+  /** Records the card's message id so the worker can edit it in place. */
+  attachCard(intentId: string, messageId: number): Promise<void>;
+  /**
+   * Confirm pressed. Atomic: at most one job per intent, whatever the number of taps, replays or
+   * racing bot instances. Throws AppError CONFIRM_EXPIRED / CONFIRM_FOREIGN / CONFIRM_ALREADY_USED /
+   * CONFIRM_CANCELLED with the reason as userMessage.
+   */
+  confirm(intentId: string, userId: number): Promise<ConfirmOutcome>;
+  /** Cancel pressed on a card: the intent is dismissed; returns the card's new text. Same errors. */
+  dismiss(intentId: string, userId: number): Promise<string>;
+  /** Cancels one open order at once (single-order /cancel and the Cancel button under /orders). */
+  cancelOrder(ref: { symbol: string; orderId: number }, requester: Requester): Promise<string>;
+  /** Stops automation: no new order leaves the queue and no stop moves until resume. */
+  pause(requester: Requester): Promise<void>;
+  resume(requester: Requester): Promise<void>;
+  isPaused(): Promise<boolean>;
+  queueDepths(): Promise<{ orders: QueueDepths; alerts: QueueDepths }>;
+}
+
+/**
+ * A message the worker side wants shown in Telegram: a new message (push alert, phone notifies)
+ * or an edit of an existing card. Delivered by the alerts queue and worker (src/alerts).
+ */
+export interface AlertJob {
+  /** Idempotency key, used as the BullMQ jobId: the same key is delivered at most once. */
+  key: string;
+  chatId: number;
+  /** Edit this message instead of sending a new one. */
+  editMessageId?: number;
+  /** HTML. */
+  text: string;
+  /** Inline keyboard rows: [text, callback data]. Omit to remove buttons on edit. */
+  buttons?: Array<Array<{ text: string; data: string }>>;
+  /** Which user preference governs it (issue 6: fills, stop moves, order errors, system). */
+  category: 'order' | 'fill' | 'stop' | 'error' | 'system';
+  /** For per-user alert settings. */
+  userId?: number;
+}
+
+export interface AlertSink {
+  enqueue(alert: AlertJob): Promise<void>;
+}
