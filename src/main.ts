@@ -1,0 +1,83 @@
+/**
+ * The one entry point: `node dist/main.js <role>` (DESIGN.md §1). Parses the configuration once,
+ * starts the role, serves /healthz and /metrics, and shuts down in order on SIGTERM/SIGINT.
+ */
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { ConfigError, ROLES, loadConfig, readEnv, type Role } from './config.js';
+import { isAppError } from './errors.js';
+import { createLogger } from './logger.js';
+import { createLifecycle } from './app/lifecycle.js';
+import { startRole } from './app/roles.js';
+
+const USAGE = `usage: node dist/main.js <role>
+
+roles:
+  all       bot and worker in one process (npm start)
+  bot       the Telegram bot: answers commands, shows confirmation cards
+  worker    places orders, moves stops, listens to fills, sends alerts
+  sim       the paper exchange alone (a Binance-compatible simulator on SIM_PORT)
+  console   chat with the bot in this terminal on the paper exchange (npm run demo)`;
+
+const isRole = (value: string | undefined): value is Role => (ROLES as readonly string[]).includes(value ?? '');
+
+async function main(argv: string[]): Promise<number> {
+  const role = argv[2];
+  if (!isRole(role)) {
+    console.error(role ? `binance-chatops: unknown role "${role}"\n\n${USAGE}` : USAGE);
+    return 2;
+  }
+
+  let config;
+  try {
+    config = loadConfig(role, readEnv());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`binance-chatops: configuration error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+
+  const logger = createLogger({
+    level: config.logLevel,
+    name: role,
+    secrets: [config.telegram.token, config.binance.apiKey, config.binance.apiSecret, config.binance.privateKeyPassphrase],
+    destination: role === 'console' ? undefined : undefined,
+  });
+  const lifecycle = createLifecycle(logger);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'binance_chatops_' });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await lifecycle.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+
+  try {
+    await startRole(role, { config, logger, lifecycle, registry, stop: () => void stop('console-exit') });
+  } catch (error) {
+    const line = isAppError(error) ? error.message : error instanceof Error ? error.message : String(error);
+    logger.error({ err: error }, 'start-up failed');
+    console.error(`binance-chatops: ${role} could not start: ${line}`);
+    await lifecycle.close();
+    return 1;
+  }
+  return -1; // running; the process ends through stop()
+}
+
+main(process.argv).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    console.error('binance-chatops: fatal:', error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);
