@@ -39,7 +39,7 @@ export const simErrors = {
   timestampOutside: () => new SimError(400, -1021, "Timestamp for this request is outside of the recvWindow."),
   timestampAhead: () => new SimError(400, -1021, "Timestamp for this request was 1000ms ahead of the server's time."),
   badSignature: () => new SimError(400, -1022, 'Signature for this request is not valid.'),
-  illegalChars: (param: string) => new SimError(400, -1100, `Illegal characters found in parameter '${param}'; legal range is '^[0-9]{1,20}(\\.[0-9]{1,20})?$'.`),
+  illegalChars: (param: string) => new SimError(400, -1100, `Illegal characters found in parameter '${param}'; legal range is '^([0-9]{1,20})(\\.[0-9]{1,20})?$'.`),
   mandatoryMissing: (param: string) =>
     new SimError(400, -1102, `Mandatory parameter '${param}' was not sent, was empty/null, or malformed.`),
   tooManyDecimals: () => new SimError(400, -1111, 'Parameter \'quantity\' has too much precision.'),

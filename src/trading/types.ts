@@ -152,6 +152,12 @@ export interface AlertJob {
   category: 'order' | 'fill' | 'stop' | 'error' | 'system';
   /** For per-user alert settings. */
   userId?: number;
+  /**
+   * Edits only: the card state's rank (higher is later). An edit whose revision is lower than
+   * one already applied to the same message is dropped, so a retried "placed" cannot overwrite
+   * "filled". Omit for edits that carry no order.
+   */
+  revision?: number;
 }
 
 export interface AlertSink {

@@ -1,0 +1,67 @@
+/**
+ * The `alerts` BullMQ queue (DESIGN.md §6): whatever the worker side wants shown in Telegram
+ * (card edits, fills, stop moves, errors) goes through here, so delivery survives a restart and
+ * Telegram's flood limits without blocking the order pipeline.
+ *
+ * `jobId` is the alert's key, so a key is delivered at most once while the job is retained
+ * (48 h after completion): one alert per execution id even when a stream reconnects or a job is
+ * retried. BullMQ refuses ids containing `:` or made only of digits; such keys are encoded
+ * (see `alertJobId`) instead of being rejected.
+ */
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { depthsOf } from '../trading/orders-queue.js';
+import type { AlertJob, AlertSink, QueueDepths } from '../trading/types.js';
+
+export const ALERTS_QUEUE = 'alerts';
+
+export interface AlertsQueueOptions {
+  /** A `producer` connection (src/redis.ts). */
+  connection: Redis;
+  /** BullMQ key prefix (tests pass uniquePrefix()). Default `chatops`. */
+  prefix?: string;
+  /** Attempts per alert, including the first. Default 8. */
+  attempts?: number;
+  /** First retry delay of the exponential backoff. Default 2000 ms. */
+  backoffMs?: number;
+  /** How long a delivered alert's key keeps deduplicating. Default 48 h. */
+  keepCompletedMs?: number;
+  /** Default 7 days. */
+  keepFailedMs?: number;
+}
+
+export interface AlertsQueue extends AlertSink {
+  readonly queue: Queue<AlertJob>;
+  depths(): Promise<QueueDepths>;
+  close(): Promise<void>;
+}
+
+const SAFE_ID = /^[A-Za-z0-9_.-]{1,200}$/;
+
+/**
+ * The BullMQ job id of an alert key: the key itself when BullMQ accepts it, else `k-` and the
+ * key in base64url. Keys starting with `k-` are always encoded, which keeps the mapping one-to-one.
+ */
+export function alertJobId(key: string): string {
+  if (SAFE_ID.test(key) && !/^\d+$/.test(key) && !key.startsWith('k-')) return key;
+  return `k-${Buffer.from(key, 'utf8').toString('base64url')}`;
+}
+
+export function createAlertsQueue(options: AlertsQueueOptions): AlertsQueue {
+  const jobOptions: JobsOptions = {
+    attempts: options.attempts ?? 8,
+    backoff: { type: 'exponential', delay: options.backoffMs ?? 2_000 },
+    removeOnComplete: { age: Math.ceil((options.keepCompletedMs ?? 48 * 3600_000) / 1000) },
+    removeOnFail: { age: Math.ceil((options.keepFailedMs ?? 7 * 24 * 3600_000) / 1000) },
+  };
+  const queue = new Queue<AlertJob>(ALERTS_QUEUE, { connection: options.connection, prefix: options.prefix ?? 'chatops' });
+
+  return {
+    queue,
+    async enqueue(alert) {
+      await queue.add(alert.category, alert, { ...jobOptions, jobId: alertJobId(alert.key) });
+    },
+    depths: () => depthsOf(queue),
+    close: () => queue.close(),
+  };
+}

@@ -1,0 +1,235 @@
+/**
+ * Delivers `alerts` jobs to Telegram with grammY's `Api` (DESIGN.md §6), from the worker process:
+ * no bot process is needed. The Api is a dependency: production passes `createAlertsApi()`
+ * (auto-retry on 429/5xx), the console passes one whose transport prints to the terminal.
+ *
+ * How each answer is handled (core.telegram.org/bots/api "Making requests", grammY "Flood limits"):
+ * - "message is not modified": the card already shows this text → delivered.
+ * - 403 (blocked, kicked): the chat is marked inactive and the job ends (UnrecoverableError);
+ *   later alerts to that chat are skipped until the user writes to the bot again.
+ * - 429 whose retry_after is beyond what auto-retry waits in-line: the whole queue is held for
+ *   retry_after (BullMQ manual rate limiting) and the job goes back to waiting, attempts intact.
+ * - other 400s (bad HTML, chat not found): final, logged.
+ * - network errors and 5xx that outlived auto-retry: BullMQ retries with exponential backoff.
+ *
+ * A text over 4096 characters is split (src/format.ts); the number of parts already sent is the
+ * job's progress, so a retry never repeats a part. Edits carry a revision; an edit older than
+ * the one a message already shows is dropped, so a late retry cannot roll a card back.
+ */
+import { Api, GrammyError, HttpError, type RawApi } from 'grammy';
+import { autoRetry } from '@grammyjs/auto-retry';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Counter, type Registry } from 'prom-client';
+import { splitMessage } from '../format.js';
+import type { Logger } from '../logger.js';
+import type { AlertJob } from '../trading/types.js';
+import { ALERTS_QUEUE } from './alerts-queue.js';
+import { isChatInactive, markChatInactive } from './chat-status.js';
+
+export type AlertOutcome = 'sent' | 'edited' | 'not-modified' | 'stale' | 'skipped-inactive';
+
+export interface CreateAlertsApiOptions {
+  token: string;
+  /** TELEGRAM_API_ROOT. */
+  apiRoot?: string;
+  /** Retries of one call on 429/5xx before the job's own backoff takes over. Default 3. */
+  maxRetryAttempts?: number;
+  /** Longest retry_after waited in-line; longer ones hold the queue instead. Default 30 s. */
+  maxDelaySeconds?: number;
+  /** Retry 5xx in-line (auto-retry waits 3 s, 6 s, …); false leaves them to the job's backoff. Default true. */
+  retryServerErrors?: boolean;
+}
+
+/**
+ * An Api for the worker side. Network errors are rethrown rather than retried by auto-retry,
+ * whose network-error loop has no bound: BullMQ's bounded backoff handles them.
+ */
+export function createAlertsApi(options: CreateAlertsApiOptions): Api<RawApi> {
+  const api = new Api(options.token, options.apiRoot ? { apiRoot: options.apiRoot } : undefined);
+  api.config.use(
+    autoRetry({
+      maxRetryAttempts: options.maxRetryAttempts ?? 3,
+      maxDelaySeconds: options.maxDelaySeconds ?? 30,
+      rethrowHttpErrors: true,
+      rethrowInternalServerErrors: options.retryServerErrors === false,
+    }),
+  );
+  return api;
+}
+
+export interface AlertsWorkerOptions {
+  /** A `worker` connection (maxRetriesPerRequest: null). */
+  connection: Redis;
+  /** A `producer` connection for chat status and card revisions. */
+  redis: Redis;
+  api: Api<RawApi>;
+  logger: Logger;
+  /** BullMQ and key prefix. Default `chatops`. */
+  prefix?: string;
+  registry?: Registry;
+  /** Jobs in flight. Default 4. */
+  concurrency?: number;
+  /** Telegram allows about 30 messages a second per bot; default 25 jobs per second. */
+  limiter?: { max: number; duration: number };
+  /** BullMQ stalled-job settings (tests shorten them). */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}
+
+export interface AlertsWorker {
+  readonly worker: Worker<AlertJob, AlertOutcome>;
+  close(): Promise<void>;
+}
+
+// KEYS[1] revision key. ARGV: revision, ttl ms. 0 when a later revision was already applied.
+const CLAIM_REVISION = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if current > tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`;
+
+const REVISION_TTL_MS = 7 * 24 * 3600_000;
+
+export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
+  const { redis, api } = options;
+  const prefix = options.prefix ?? 'chatops';
+  const logger = options.logger.child({ module: 'alerts-worker' });
+  const delivered = new Counter({
+    name: 'binance_chatops_alerts_total',
+    help: 'Alert jobs processed, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: options.registry ? [options.registry] : [],
+  });
+  // Manual rate limiting needs a queue handle on the same connection (docs.bullmq.io "Manual rate-limit").
+  const limiterQueue = new Queue(ALERTS_QUEUE, { connection: options.redis, prefix });
+
+  const keyboard = (alert: AlertJob) =>
+    alert.buttons ? { inline_keyboard: alert.buttons.map((row) => row.map((b) => ({ text: b.text, callback_data: b.data }))) } : undefined;
+
+  async function sendParts(alert: AlertJob, parts: string[], job: Job<AlertJob>, from: number): Promise<void> {
+    for (let i = from; i < parts.length; i++) {
+      const last = i === parts.length - 1;
+      const markup = last ? keyboard(alert) : undefined;
+      await api.sendMessage(alert.chatId, parts[i]!, {
+        parse_mode: 'HTML',
+        link_preview_options: { is_disabled: true },
+        ...(markup ? { reply_markup: markup } : {}),
+      });
+      await job.updateProgress(i + 1);
+    }
+  }
+
+  async function deliver(job: Job<AlertJob>): Promise<AlertOutcome> {
+    const alert = job.data;
+    if (await isChatInactive(redis, prefix, alert.chatId)) return 'skipped-inactive';
+    const parts = splitMessage(alert.text);
+    const done = typeof job.progress === 'number' ? job.progress : 0;
+
+    if (alert.editMessageId === undefined) {
+      await sendParts(alert, parts, job, done);
+      return 'sent';
+    }
+    if (alert.revision !== undefined) {
+      const revisionKey = `${prefix}:card-rev:${alert.chatId}:${alert.editMessageId}`;
+      const claimed = await redis.eval(CLAIM_REVISION, 1, revisionKey, String(alert.revision), String(REVISION_TTL_MS));
+      if (claimed === 0) return 'stale';
+    }
+    let outcome: AlertOutcome = 'edited';
+    if (done === 0) {
+      const markup = parts.length === 1 ? keyboard(alert) : undefined;
+      try {
+        await api.editMessageText(alert.chatId, alert.editMessageId, parts[0]!, {
+          parse_mode: 'HTML',
+          link_preview_options: { is_disabled: true },
+          ...(markup ? { reply_markup: markup } : {}),
+        });
+      } catch (error) {
+        if (isNotModified(error)) outcome = 'not-modified';
+        else if (isUneditable(error)) {
+          // The card is gone or too old to edit: the news still has to reach the trader.
+          logger.warn({ chatId: alert.chatId, messageId: alert.editMessageId, key: alert.key }, 'card cannot be edited; sending a new message');
+          await sendParts(alert, parts, job, 0);
+          return 'sent';
+        } else throw error;
+      }
+      await job.updateProgress(1);
+    }
+    await sendParts(alert, parts, job, Math.max(done, 1));
+    return outcome;
+  }
+
+  const worker = new Worker<AlertJob, AlertOutcome>(
+    ALERTS_QUEUE,
+    async (job) => {
+      try {
+        const outcome = await deliver(job);
+        delivered.inc({ outcome });
+        return outcome;
+      } catch (error) {
+        throw await classify(job, error);
+      }
+    },
+    {
+      connection: options.connection,
+      prefix,
+      concurrency: options.concurrency ?? 4,
+      limiter: options.limiter ?? { max: 25, duration: 1_000 },
+      ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
+      ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
+    },
+  );
+  worker.on('error', (error) => logger.error({ err: error }, 'alerts worker error'));
+  worker.on('failed', (job, error) => {
+    if (job && (error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1))) {
+      logger.error({ key: job.data.key, chatId: job.data.chatId, reason: error.message }, 'alert not delivered');
+    }
+  });
+
+  async function classify(job: Job<AlertJob>, error: unknown): Promise<Error> {
+    const alert = job.data;
+    if (error instanceof GrammyError) {
+      if (error.error_code === 403) {
+        await markChatInactive(redis, prefix, alert.chatId, error.description);
+        delivered.inc({ outcome: 'blocked' });
+        logger.warn({ chatId: alert.chatId }, 'chat blocked the bot; marked inactive, its alerts are skipped');
+        return new UnrecoverableError(`chat ${alert.chatId} blocked the bot`);
+      }
+      if (error.error_code === 429) {
+        const waitMs = Math.max(1, error.parameters.retry_after ?? 1) * 1000;
+        await limiterQueue.rateLimit(waitMs);
+        delivered.inc({ outcome: 'rate-limited' });
+        logger.warn({ waitMs }, 'Telegram flood limit: alerts held');
+        return Worker.RateLimitError();
+      }
+      if (error.error_code >= 400 && error.error_code < 500) {
+        delivered.inc({ outcome: 'rejected' });
+        return new UnrecoverableError(`Telegram refused ${error.method}: ${error.description}`);
+      }
+    }
+    delivered.inc({ outcome: 'retry' });
+    if (error instanceof HttpError || error instanceof GrammyError) return new Error(error.message);
+    return error instanceof Error ? error : new Error(String(error));
+  }
+
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      await limiterQueue.close();
+    },
+  };
+}
+
+function isNotModified(error: unknown): boolean {
+  return error instanceof GrammyError && error.error_code === 400 && /message is not modified/i.test(error.description);
+}
+
+function isUneditable(error: unknown): boolean {
+  return (
+    error instanceof GrammyError &&
+    error.error_code === 400 &&
+    /message to edit not found|message can't be edited|MESSAGE_ID_INVALID/i.test(error.description)
+  );
+}

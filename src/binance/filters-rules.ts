@@ -1,0 +1,254 @@
+/**
+ * A symbol's filters indexed once (filters.md), so checking an order scans no arrays: the filter
+ * engine and the helpers below read a `SymbolRules` kept in a WeakMap keyed by the SymbolInfo
+ * object. A new exchangeInfo load brings new SymbolInfo objects, hence fresh rules; the old ones
+ * are collected with them.
+ *
+ * Every numeric rule that is "0" is disabled (filters.md). Values are kept canonical ("0.01", not
+ * "0.01000000") so messages read well and the math does not re-parse padding.
+ */
+import { decimalsOf, gt, isZero, normalize } from '../decimal.js';
+import type { OrderType, SymbolFilter, SymbolInfo } from './types.js';
+
+type FilterOf<T extends SymbolFilter['filterType']> = Extract<SymbolFilter, { filterType: T }>;
+
+export interface LotLimits {
+  /** "0" when no minimum applies. */
+  minQty: string;
+  /** "0" when no maximum applies. */
+  maxQty: string;
+  /** "0" when quantities are not on a grid. */
+  stepSize: string;
+}
+
+/** The enabled parts of a grid filter: a rule whose value is "0" is absent here. */
+export interface Grid {
+  min?: string;
+  max?: string;
+  step?: string;
+}
+
+export interface NotionalRule {
+  filter: 'NOTIONAL' | 'MIN_NOTIONAL';
+  min?: string;
+  max?: string;
+  minToMarket: boolean;
+  maxToMarket: boolean;
+}
+
+export interface PercentBand {
+  filter: 'PERCENT_PRICE' | 'PERCENT_PRICE_BY_SIDE';
+  /** [down, up] multipliers per side; a "0" multiplier is undefined (disabled). */
+  BUY: [string | undefined, string | undefined];
+  SELL: [string | undefined, string | undefined];
+}
+
+export interface SymbolRules {
+  readonly symbol: SymbolInfo;
+  readonly orderTypes: ReadonlySet<OrderType>;
+  readonly price?: FilterOf<'PRICE_FILTER'>;
+  readonly lot?: FilterOf<'LOT_SIZE'>;
+  readonly marketLot?: FilterOf<'MARKET_LOT_SIZE'>;
+  readonly notional?: FilterOf<'NOTIONAL'>;
+  readonly minNotional?: FilterOf<'MIN_NOTIONAL'>;
+  readonly percentPrice?: FilterOf<'PERCENT_PRICE'>;
+  readonly percentPriceBySide?: FilterOf<'PERCENT_PRICE_BY_SIDE'>;
+  readonly icebergParts?: FilterOf<'ICEBERG_PARTS'>;
+  readonly maxNumOrders?: FilterOf<'MAX_NUM_ORDERS'>;
+  readonly maxNumAlgoOrders?: FilterOf<'MAX_NUM_ALGO_ORDERS'>;
+  readonly maxPosition?: FilterOf<'MAX_POSITION'>;
+  readonly trailingDelta?: FilterOf<'TRAILING_DELTA'>;
+  /** The hot path reads these: enabled rules only, so no "is it zero?" per check. */
+  readonly priceGrid?: Grid;
+  readonly lotGrid?: Grid;
+  readonly marketLotGrid?: Grid;
+  /** The step a quantity is floored to: LOT_SIZE's, or for MARKET the common step of both grids. */
+  readonly limitStep?: string;
+  readonly marketStep?: string;
+  readonly notionalRules: readonly NotionalRule[];
+  readonly percentBands: readonly PercentBand[];
+  /** LOT_SIZE alone: every order type but MARKET. */
+  readonly limitLot: LotLimits;
+  /** LOT_SIZE and MARKET_LOT_SIZE together: the tighter bounds and a step on both grids. */
+  readonly marketLimits: LotLimits;
+  /** Decimals a price may be sent with: the tick's, or the quote asset precision when the tick is disabled. */
+  readonly tickDecimals: number;
+  readonly stepDecimals: number;
+  readonly marketStepDecimals: number;
+  /** -1111 "Precision is over the maximum defined for this asset" (errors.md) beyond these. */
+  readonly quantityPrecision: number;
+  readonly pricePrecision: number;
+}
+
+const cache = new WeakMap<SymbolInfo, SymbolRules>();
+
+export function rulesOf(symbol: SymbolInfo): SymbolRules {
+  let rules = cache.get(symbol);
+  if (!rules) {
+    rules = buildRules(symbol);
+    cache.set(symbol, rules);
+  }
+  return rules;
+}
+
+function buildRules(symbol: SymbolInfo): SymbolRules {
+  const found: Partial<{ [K in SymbolFilter['filterType']]: FilterOf<K> }> = {};
+  for (const filter of symbol.filters) {
+    // The first of a type wins; unknown types (kept by parseExchangeInfo) are ignored here.
+    (found as Record<string, SymbolFilter>)[filter.filterType] ??= canonical(filter);
+  }
+  const lot = found.LOT_SIZE;
+  const marketLot = found.MARKET_LOT_SIZE;
+  const limitLot: LotLimits = lot
+    ? { minQty: lot.minQty, maxQty: lot.maxQty, stepSize: lot.stepSize }
+    : { minQty: '0', maxQty: '0', stepSize: '0' };
+  const marketLimits: LotLimits = marketLot
+    ? {
+        minQty: maxOf(limitLot.minQty, marketLot.minQty),
+        maxQty: minEnabled(limitLot.maxQty, marketLot.maxQty),
+        stepSize: commonStep(limitLot.stepSize, marketLot.stepSize),
+      }
+    : limitLot;
+  const pricePrecision = symbol.quoteAssetPrecision;
+  const quantityPrecision = symbol.baseAssetPrecision;
+  const gridDecimals = (step: string, fallback: number) => (isZero(step) ? fallback : decimalsOf(step));
+  const on = (v: string): string | undefined => (isZero(v) ? undefined : v);
+  const grid = (f: { minQty: string; maxQty: string; stepSize: string } | undefined): Grid | undefined =>
+    f && { min: on(f.minQty), max: on(f.maxQty), step: on(f.stepSize) };
+  const pf = found.PRICE_FILTER;
+  const notionalRules: NotionalRule[] = [];
+  const n = found.NOTIONAL;
+  if (n) {
+    notionalRules.push({ filter: 'NOTIONAL', min: on(n.minNotional), max: on(n.maxNotional), minToMarket: n.applyMinToMarket, maxToMarket: n.applyMaxToMarket });
+  }
+  const mn = found.MIN_NOTIONAL;
+  if (mn) notionalRules.push({ filter: 'MIN_NOTIONAL', min: on(mn.minNotional), minToMarket: mn.applyToMarket, maxToMarket: false });
+  const percentBands: PercentBand[] = [];
+  const pp = found.PERCENT_PRICE;
+  if (pp) {
+    const band: [string | undefined, string | undefined] = [on(pp.multiplierDown), on(pp.multiplierUp)];
+    percentBands.push({ filter: 'PERCENT_PRICE', BUY: band, SELL: band });
+  }
+  const ps = found.PERCENT_PRICE_BY_SIDE;
+  if (ps) {
+    percentBands.push({
+      filter: 'PERCENT_PRICE_BY_SIDE',
+      BUY: [on(ps.bidMultiplierDown), on(ps.bidMultiplierUp)],
+      SELL: [on(ps.askMultiplierDown), on(ps.askMultiplierUp)],
+    });
+  }
+  return {
+    priceGrid: pf && { min: on(pf.minPrice), max: on(pf.maxPrice), step: on(pf.tickSize) },
+    lotGrid: grid(lot),
+    marketLotGrid: grid(marketLot),
+    limitStep: on(limitLot.stepSize),
+    marketStep: on(marketLimits.stepSize),
+    notionalRules,
+    percentBands,
+    symbol,
+    orderTypes: new Set(symbol.orderTypes),
+    price: found.PRICE_FILTER,
+    lot,
+    marketLot,
+    notional: found.NOTIONAL,
+    minNotional: found.MIN_NOTIONAL,
+    percentPrice: found.PERCENT_PRICE,
+    percentPriceBySide: found.PERCENT_PRICE_BY_SIDE,
+    icebergParts: found.ICEBERG_PARTS,
+    maxNumOrders: found.MAX_NUM_ORDERS,
+    maxNumAlgoOrders: found.MAX_NUM_ALGO_ORDERS,
+    maxPosition: found.MAX_POSITION,
+    trailingDelta: found.TRAILING_DELTA,
+    limitLot,
+    marketLimits,
+    tickDecimals: gridDecimals(found.PRICE_FILTER?.tickSize ?? '0', pricePrecision),
+    stepDecimals: gridDecimals(limitLot.stepSize, quantityPrecision),
+    marketStepDecimals: gridDecimals(marketLimits.stepSize, quantityPrecision),
+    quantityPrecision,
+    pricePrecision,
+  };
+}
+
+/** Every decimal-string field of a filter, canonicalised; numbers and booleans as sent. */
+function canonical<F extends SymbolFilter>(filter: F): F {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(filter)) {
+    out[key] = typeof value === 'string' && key !== 'filterType' ? normalize(value) : value;
+  }
+  return out as F;
+}
+
+const maxOf = (a: string, b: string): string => (gt(a, b) ? a : b);
+
+/** The smaller of two maxima, where "0" means "no maximum". */
+function minEnabled(a: string, b: string): string {
+  if (isZero(a)) return b;
+  if (isZero(b)) return a;
+  return gt(a, b) ? b : a;
+}
+
+/**
+ * The least common multiple of two steps ("0" = no grid): a quantity floored to it lies on both
+ * grids. Binance's MARKET_LOT_SIZE step is "0" or equal to LOT_SIZE's in every capture we hold;
+ * this keeps the result right if that ever changes.
+ */
+export function commonStep(a: string, b: string): string {
+  if (isZero(a)) return b;
+  if (isZero(b)) return a;
+  const scale = Math.max(decimalsOf(a), decimalsOf(b));
+  const x = unitsAt(a, scale);
+  const y = unitsAt(b, scale);
+  const lcm = (x / gcd(x, y)) * y;
+  return fromUnits(lcm, scale);
+}
+
+function unitsAt(value: string, scale: number): bigint {
+  const [int = '0', frac = ''] = value.split('.');
+  return BigInt(int + frac.padEnd(scale, '0'));
+}
+
+function fromUnits(units: bigint, scale: number): string {
+  if (scale === 0) return units.toString();
+  const digits = units.toString().padStart(scale + 1, '0');
+  return normalize(`${digits.slice(0, -scale)}.${digits.slice(-scale)}`);
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  while (b !== 0n) [a, b] = [b, a % b];
+  return a;
+}
+
+// ---- helpers for callers that size orders before building a draft ----
+
+export function priceFilterOf(symbol: SymbolInfo): FilterOf<'PRICE_FILTER'> | undefined {
+  return rulesOf(symbol).price;
+}
+
+/** The quantity bounds an order of this type must meet (MARKET: LOT_SIZE and MARKET_LOT_SIZE combined). */
+export function lotSizeOf(symbol: SymbolInfo, type: OrderType): LotLimits {
+  const rules = rulesOf(symbol);
+  return type === 'MARKET' ? rules.marketLimits : rules.limitLot;
+}
+
+/**
+ * The minimum order value in quote currency that applies to this order type: NOTIONAL when the
+ * symbol has it, else the legacy MIN_NOTIONAL; for MARKET only when the filter applies to market
+ * orders. "0" when no minimum applies.
+ */
+export function minNotionalOf(symbol: SymbolInfo, type: OrderType): string {
+  const { notional, minNotional } = rulesOf(symbol);
+  const market = type === 'MARKET';
+  let min = '0';
+  if (notional && (!market || notional.applyMinToMarket)) min = notional.minNotional;
+  if (minNotional && (!market || minNotional.applyToMarket)) min = maxOf(min, minNotional.minNotional);
+  return min;
+}
+
+export function tickDecimals(symbol: SymbolInfo): number {
+  return rulesOf(symbol).tickDecimals;
+}
+
+export function stepDecimals(symbol: SymbolInfo, type: OrderType = 'LIMIT'): number {
+  const rules = rulesOf(symbol);
+  return type === 'MARKET' ? rules.marketStepDecimals : rules.stepDecimals;
+}

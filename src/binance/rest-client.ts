@@ -1,0 +1,177 @@
+/**
+ * The Binance Spot REST client (ExchangeClient, src/binance/types.ts), for the live exchange,
+ * the testnet and the simulator alike. Endpoints and parameters follow rest-api.md; transport,
+ * signing, the rate-limit gate, clock and classification live in rest-transport.ts.
+ *
+ * Every parameter string is built once per call, in a fixed order, and signed as sent. All
+ * parameters travel in the query string, POST and DELETE included (rest-api.md allows it; the
+ * body stays empty, so the signed payload is the query alone).
+ */
+import { AppError, isExchangeError } from '../errors.js';
+import { encodeParams, type Params } from './percent-encode.js';
+import { parseExchangeInfo } from './exchange-info.js';
+import {
+  parseAccount,
+  parseAvgPrice,
+  parseCancelReplace,
+  parseCancelledOrders,
+  parseEmpty,
+  parseKlines,
+  parseOrder,
+  parseOrderAck,
+  parseOrders,
+  parseReferencePrice,
+  parseServerTime,
+  parseTicker24h,
+  parseTicker24hList,
+  parseTickerPrice,
+  parseTickerPriceList,
+} from './response-parsers.js';
+import { createRestTransport, type HttpMethod, type RestClientDeps, type RestTransport } from './rest-transport.js';
+import type { CancelReplaceParams, ExchangeClient, NewOrderParams, OrderRef } from './types.js';
+
+export type { RestClientDeps, RestClientEvents } from './rest-transport.js';
+
+export interface RestClient extends ExchangeClient {
+  /** Measures the clock offset now (also done before the first signed request, periodically, and after -1021). */
+  syncClock(): Promise<void>;
+  readonly events: RestTransport['events'];
+  /** Stops the clock refresh and closes the kept-alive connections; later calls fail as transient. */
+  close(): Promise<void>;
+}
+
+// Binance's own shape rules (BINANCE.md "Filters", "Orders"): checked before sending, so a bad
+// value is refused here (certainly not executed) instead of as a -1100 from the exchange.
+const DECIMAL_PARAM = /^[0-9]{1,20}(\.[0-9]{1,20})?$/;
+const CLIENT_ORDER_ID = /^[a-zA-Z0-9-_]{1,36}$/;
+
+function checkOrderParams(p: Partial<NewOrderParams & CancelReplaceParams>): void {
+  for (const key of ['quantity', 'quoteOrderQty', 'price', 'stopPrice'] as const) {
+    const v = p[key];
+    if (v !== undefined && !DECIMAL_PARAM.test(v)) {
+      throw new AppError('ORDER_INVALID_INPUT', `${key} "${v}" is not a plain decimal Binance accepts`);
+    }
+  }
+  for (const key of ['newClientOrderId', 'cancelNewClientOrderId'] as const) {
+    const v = p[key];
+    if (v !== undefined && !CLIENT_ORDER_ID.test(v)) {
+      throw new AppError('ORDER_INVALID_INPUT', `${key} "${v}" must be 1-36 characters of a-z, A-Z, 0-9, - and _`);
+    }
+  }
+}
+
+const orderRefParams = (ref: OrderRef): Params =>
+  'orderId' in ref ? { symbol: ref.symbol, orderId: ref.orderId } : { symbol: ref.symbol, origClientOrderId: ref.origClientOrderId };
+
+export function createRestClient(deps: RestClientDeps): RestClient {
+  const transport = createRestTransport(deps);
+
+  const call = <T>(method: HttpMethod, path: string, parse: (json: unknown) => T, params?: Params, signed = false): Promise<T> =>
+    transport.request({ method, path, parse, signed, query: params === undefined ? undefined : encodeParams(params) });
+
+  return {
+    ping: () => call('GET', '/api/v3/ping', parseEmpty),
+    serverTime: () => call('GET', '/api/v3/time', parseServerTime),
+    exchangeInfo: (options = {}) =>
+      call(
+        'GET',
+        '/api/v3/exchangeInfo',
+        (json) => parseExchangeInfo(json),
+        options.symbols?.length ? { symbols: JSON.stringify(options.symbols) } : undefined,
+      ),
+    klines: (symbol, interval, options = {}) =>
+      call('GET', '/api/v3/klines', parseKlines, {
+        symbol,
+        interval,
+        startTime: options.startTime,
+        endTime: options.endTime,
+        limit: options.limit,
+      }),
+    ticker24h: (symbol) => call('GET', '/api/v3/ticker/24hr', parseTicker24h, { symbol }),
+    ticker24hAll: () => call('GET', '/api/v3/ticker/24hr', parseTicker24hList),
+    tickerPrice: (symbol) => call('GET', '/api/v3/ticker/price', parseTickerPrice, { symbol }),
+    tickerPriceAll: () => call('GET', '/api/v3/ticker/price', parseTickerPriceList),
+    avgPrice: (symbol) => call('GET', '/api/v3/avgPrice', parseAvgPrice, { symbol }),
+
+    async referencePrice(symbol) {
+      try {
+        const answer = await call('GET', '/api/v3/referencePrice', parseReferencePrice, { symbol });
+        return answer.referencePrice === null ? null : answer;
+      } catch (error) {
+        // Absent on older deployments and the simulator (404, or -1121/-1100 from a router that
+        // does not know the path); -2043: the symbol has no reference price. Callers fall back
+        // to avgPrice (BINANCE.md "Filters").
+        if (isExchangeError(error) && (error.httpStatus === 404 || [-1121, -1100, -2043].includes(error.binanceCode ?? 0))) return null;
+        throw error;
+      }
+    },
+
+    account: () => call('GET', '/api/v3/account', parseAccount, { omitZeroBalances: true }, true),
+    openOrders: (symbol) => call('GET', '/api/v3/openOrders', parseOrders, { symbol }, true),
+    allOrders: (symbol, options = {}) =>
+      call('GET', '/api/v3/allOrders', parseOrders, { symbol, startTime: options.startTime, limit: options.limit }, true),
+
+    async newOrder(p: NewOrderParams) {
+      checkOrderParams(p);
+      const respType = p.newOrderRespType ?? 'FULL';
+      return call('POST', '/api/v3/order', respType === 'ACK' ? parseOrderAck : (json) => parseOrder(json), newOrderParams(p, respType), true);
+    },
+    async testOrder(p: NewOrderParams) {
+      checkOrderParams(p);
+      await call('POST', '/api/v3/order/test', parseEmpty, newOrderParams(p, p.newOrderRespType), true);
+    },
+    getOrder: (ref) => call('GET', '/api/v3/order', (json) => parseOrder(json), orderRefParams(ref), true),
+    async cancelOrder(ref) {
+      checkOrderParams({ newClientOrderId: ref.newClientOrderId });
+      return call('DELETE', '/api/v3/order', (json) => parseOrder(json), { ...orderRefParams(ref), newClientOrderId: ref.newClientOrderId }, true);
+    },
+    cancelOpenOrders: (symbol) => call('DELETE', '/api/v3/openOrders', parseCancelledOrders, { symbol }, true),
+    async cancelReplace(p: CancelReplaceParams) {
+      checkOrderParams(p);
+      return call(
+        'POST',
+        '/api/v3/order/cancelReplace',
+        parseCancelReplace,
+        {
+          symbol: p.symbol,
+          side: p.side,
+          type: p.type,
+          cancelReplaceMode: p.cancelReplaceMode,
+          timeInForce: p.timeInForce,
+          quantity: p.quantity,
+          quoteOrderQty: p.quoteOrderQty,
+          price: p.price,
+          stopPrice: p.stopPrice,
+          cancelOrderId: p.cancelOrderId,
+          cancelOrigClientOrderId: p.cancelOrigClientOrderId,
+          cancelNewClientOrderId: p.cancelNewClientOrderId,
+          newClientOrderId: p.newClientOrderId,
+          newOrderRespType: p.newOrderRespType ?? 'FULL',
+          selfTradePreventionMode: p.selfTradePreventionMode,
+        },
+        true,
+      );
+    },
+
+    usage: () => transport.usage(),
+    syncClock: () => transport.syncClock(),
+    events: transport.events,
+    close: () => transport.close(),
+  };
+}
+
+function newOrderParams(p: NewOrderParams, respType: NewOrderParams['newOrderRespType']): Params {
+  return {
+    symbol: p.symbol,
+    side: p.side,
+    type: p.type,
+    timeInForce: p.timeInForce,
+    quantity: p.quantity,
+    quoteOrderQty: p.quoteOrderQty,
+    price: p.price,
+    stopPrice: p.stopPrice,
+    newClientOrderId: p.newClientOrderId,
+    newOrderRespType: respType,
+    selfTradePreventionMode: p.selfTradePreventionMode,
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * What the bot is built from (`createBot(deps)`): everything is passed in, nothing is a
+ * singleton, so tests, the console and production build the same bot with different parts.
+ */
+import type { AutoRetryOptions } from '@grammyjs/auto-retry';
+import type { UserFromGetMe } from 'grammy/types';
+import type { Redis } from 'ioredis';
+import type { ExchangeClient } from '../binance/types.js';
+import type { TradingMode } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { TradingService } from '../trading/types.js';
+import type { SymbolCatalog } from './symbol-arg.js';
+
+/** State of the user data stream for /status (issue 6 provides it). */
+export interface UserStreamStatus {
+  state: 'connected' | 'connecting' | 'disconnected' | 'not-running';
+  /** Epoch ms of the last event or (re)connect. */
+  since?: number;
+  /** Which worker holds the stream lease, for operators. */
+  holder?: string;
+}
+
+/** The last trailing-stop evaluation for /status (issue 5 provides it). */
+export interface StopEvaluationStatus {
+  at: number;
+  /** e.g. "3 stops checked, 1 moved". */
+  summary: string;
+}
+
+export interface BotStatusProviders {
+  userStream?(): UserStreamStatus | Promise<UserStreamStatus>;
+  lastStopEvaluation?(): StopEvaluationStatus | undefined | Promise<StopEvaluationStatus | undefined>;
+}
+
+export interface BotSettings {
+  /** Balances worth less than this (USDT) fold into one line in /balance. */
+  balanceDustUsdt: string;
+  /** Lifetime of a multi-order /cancel confirmation, seconds (CONFIRM_TTL_S). */
+  confirmTtlS: number;
+  /** MAX_ORDER_QUOTE, shown in /help buy and /status when set. */
+  maxOrderQuote?: string;
+}
+
+export interface BotDeps {
+  token: string;
+  /** TELEGRAM_API_ROOT; Telegram's when absent. */
+  apiRoot?: string;
+  /** Skips the getMe call at start (tests, console). */
+  botInfo?: UserFromGetMe;
+  /** TELEGRAM_ALLOWED_USERS: nobody else gets past the first middleware. */
+  allowedUsers: readonly number[];
+  mode: TradingMode;
+  trading: TradingService;
+  /** Read-only queries (balance, orders, price, status). Orders go through `trading`. */
+  exchange: ExchangeClient;
+  /** Symbols, their filters and the rate limits (the exchange-info cache). */
+  exchangeInfo: SymbolCatalog;
+  /** Producer connection (fail fast) for the bot's own short-lived state: multi-order cancel confirmations. */
+  redis: Redis;
+  /** Key prefix for that state, e.g. `chatops`. */
+  keyPrefix: string;
+  logger: Logger;
+  settings: BotSettings;
+  status?: BotStatusProviders;
+  /** @grammyjs/auto-retry options for 429 and 5xx from Telegram; `false` to disable (tests of raw failures). */
+  autoRetry?: Partial<AutoRetryOptions> | false;
+  now?: () => number;
+}

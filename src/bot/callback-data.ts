@@ -1,0 +1,122 @@
+/**
+ * Inline-button callback data: short, validated, and never trusted.
+ *
+ * Telegram caps callback data at 64 bytes (core.telegram.org/bots/api#inlinekeyboardbutton) and
+ * hands back whatever a client sends, so every press is decoded against this one table and
+ * anything else is refused with a plain reason. The data carries ids only: what an id means
+ * (the intent, its owner, its expiry) lives in Redis, never in the button.
+ *
+ * Layout `<kind>:<field>[:<field>…]`. The kind letters below are version 1 of the vocabulary:
+ * a change of layout takes a new letter, so a button left in an old chat either still means
+ * what it meant or is refused as "no longer recognised", never misread.
+ *
+ * | data                             | button                                           |
+ * |----------------------------------|--------------------------------------------------|
+ * | `c:<intentId>`                   | Confirm on an order card                         |
+ * | `x:<intentId>`                   | Cancel on an order card                          |
+ * | `k:<symbol>:<orderId>:<ownerId>` | Cancel under /orders (symbol empty when too long) |
+ * | `m:<cancelId>`                   | Confirm a multi-order /cancel                    |
+ * | `n:<cancelId>`                   | Keep the orders (dismiss a multi-order /cancel)  |
+ * | `b:all`                          | Show all balances, dust included                 |
+ */
+
+export const CALLBACK_DATA_MAX_BYTES = 64;
+
+export type CallbackAction =
+  | { kind: 'confirm-order'; intentId: string }
+  | { kind: 'dismiss-order'; intentId: string }
+  /** `symbol` is undefined when it did not fit in 64 bytes: the order is then looked up by id. */
+  | { kind: 'cancel-order'; symbol: string | undefined; orderId: number; ownerId: number }
+  | { kind: 'confirm-cancel'; cancelId: string }
+  | { kind: 'dismiss-cancel'; cancelId: string }
+  | { kind: 'balance-all' };
+
+export type DecodedCallback = { ok: true; action: CallbackAction } | { ok: false; reason: string };
+
+/** What a trader sees for data we did not make or no longer understand (≤ 200 chars: answerCallbackQuery). */
+export const UNRECOGNISED_BUTTON = 'This button is no longer recognised. Send the command again.';
+
+const ID_RE = /^[A-Za-z0-9_-]{1,40}$/;
+/** Binance symbols are upper-case letters and digits, and since 2025 also non-Latin letters. */
+const SYMBOL_RE = /^[\p{Lu}\p{Lo}\p{Nd}]{1,20}$/u;
+const UINT_RE = /^(0|[1-9]\d{0,18})$/;
+
+const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+function safeInteger(text: string | undefined): number | undefined {
+  if (text === undefined || !UINT_RE.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
+function assertId(id: string, what: string): void {
+  if (!ID_RE.test(id)) throw new RangeError(`${what} must match ${ID_RE} to fit in callback data`);
+}
+
+function assertUint(value: number, what: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${what} must be a non-negative safe integer`);
+}
+
+/** Builds the data for a button. Throws RangeError on values that could not round-trip. */
+export function encodeCallback(action: CallbackAction): string {
+  let data: string;
+  switch (action.kind) {
+    case 'confirm-order':
+    case 'dismiss-order':
+      assertId(action.intentId, 'intentId');
+      data = `${action.kind === 'confirm-order' ? 'c' : 'x'}:${action.intentId}`;
+      break;
+    case 'confirm-cancel':
+    case 'dismiss-cancel':
+      assertId(action.cancelId, 'cancelId');
+      data = `${action.kind === 'confirm-cancel' ? 'm' : 'n'}:${action.cancelId}`;
+      break;
+    case 'cancel-order': {
+      assertUint(action.orderId, 'orderId');
+      assertUint(action.ownerId, 'ownerId');
+      const symbol = action.symbol !== undefined && SYMBOL_RE.test(action.symbol) ? action.symbol : '';
+      data = `k:${symbol}:${action.orderId}:${action.ownerId}`;
+      // A long non-Latin symbol can take 60 bytes on its own; the order id alone still identifies it.
+      if (byteLength(data) > CALLBACK_DATA_MAX_BYTES) data = `k::${action.orderId}:${action.ownerId}`;
+      break;
+    }
+    case 'balance-all':
+      data = 'b:all';
+      break;
+  }
+  if (byteLength(data) > CALLBACK_DATA_MAX_BYTES) throw new RangeError(`callback data over ${CALLBACK_DATA_MAX_BYTES} bytes`);
+  return data;
+}
+
+/** Parses data from a button press. Never throws: unknown or forged data gets a reason. */
+export function decodeCallback(data: string | undefined): DecodedCallback {
+  const refuse: DecodedCallback = { ok: false, reason: UNRECOGNISED_BUTTON };
+  if (typeof data !== 'string' || data.length === 0 || byteLength(data) > CALLBACK_DATA_MAX_BYTES) return refuse;
+  const [kind, ...fields] = data.split(':');
+  switch (kind) {
+    case 'c':
+    case 'x':
+    case 'm':
+    case 'n': {
+      const [id] = fields;
+      if (fields.length !== 1 || id === undefined || !ID_RE.test(id)) return refuse;
+      if (kind === 'c') return { ok: true, action: { kind: 'confirm-order', intentId: id } };
+      if (kind === 'x') return { ok: true, action: { kind: 'dismiss-order', intentId: id } };
+      if (kind === 'm') return { ok: true, action: { kind: 'confirm-cancel', cancelId: id } };
+      return { ok: true, action: { kind: 'dismiss-cancel', cancelId: id } };
+    }
+    case 'k': {
+      if (fields.length !== 3) return refuse;
+      const [symbol = '', orderText, ownerText] = fields;
+      const orderId = safeInteger(orderText);
+      const ownerId = safeInteger(ownerText);
+      if (orderId === undefined || ownerId === undefined) return refuse;
+      if (symbol !== '' && !SYMBOL_RE.test(symbol)) return refuse;
+      return { ok: true, action: { kind: 'cancel-order', symbol: symbol === '' ? undefined : symbol, orderId, ownerId } };
+    }
+    case 'b':
+      return fields.length === 1 && fields[0] === 'all' ? { ok: true, action: { kind: 'balance-all' } } : refuse;
+    default:
+      return refuse;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The one table of commands: what `setMyCommands` publishes, what /help lists, and the usage
+ * line and example a command answers with when its arguments are wrong (DESIGN.md §2).
+ */
+import type { Api } from 'grammy';
+
+export interface CommandSpec {
+  /** Without the slash, lower case: Telegram only accepts [a-z0-9_]{1,32}. */
+  name: string;
+  /** One line for the command menu (Telegram: 1–256 characters). */
+  description: string;
+  /** `/buy SYMBOL AMOUNT [PRICE]`. */
+  usage: string;
+  /** A command that works as typed. */
+  example: string;
+  /** Plain-text lines /help COMMAND shows under the usage. */
+  details: string[];
+}
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'start',
+    description: 'What this bot does and the trading mode',
+    usage: '/start',
+    example: '/start',
+    details: ['Shows the trading mode and the list of commands.'],
+  },
+  {
+    name: 'help',
+    description: 'Commands, or how to use one: /help buy',
+    usage: '/help [COMMAND]',
+    example: '/help buy',
+    details: ['Without a command: the list of commands. With one: its usage and an example.'],
+  },
+  {
+    name: 'balance',
+    description: 'Balances with their value in USDT',
+    usage: '/balance',
+    example: '/balance',
+    details: ['Non-zero assets: free, locked and value in USDT, with the total.', 'Small balances are folded into one line; a button shows them all.'],
+  },
+  {
+    name: 'orders',
+    description: 'Open orders, each with a Cancel button',
+    usage: '/orders [SYMBOL]',
+    example: '/orders BTCUSDT',
+    details: ['Open orders, newest first. Each has a Cancel button that cancels it at once.'],
+  },
+  {
+    name: 'price',
+    description: 'Last price, 24h change and range',
+    usage: '/price SYMBOL',
+    example: '/price BTCUSDT',
+    details: ['Last price, 24-hour change, high and low, and the average price.'],
+  },
+  {
+    name: 'buy',
+    description: 'Buy at market, or with a limit price',
+    usage: '/buy SYMBOL AMOUNT [PRICE]',
+    example: '/buy BTCUSDT 100USDT',
+    details: [
+      'AMOUNT is a quantity of the base asset (0.01) or an amount of the quote asset (100USDT or $100).',
+      'With PRICE the order is a LIMIT order (good till cancelled); without it, a MARKET order.',
+      'You get a card with the priced order and Confirm / Cancel buttons. Nothing is sent before Confirm.',
+    ],
+  },
+  {
+    name: 'sell',
+    description: 'Sell at market, or with a limit price',
+    usage: '/sell SYMBOL AMOUNT|all|N% [PRICE]',
+    example: '/sell BTCUSDT 50%',
+    details: [
+      'AMOUNT is a quantity (0.01), an amount of the quote asset (100USDT), all of the free balance, or a share of it (50%).',
+      'With PRICE the order is a LIMIT order (good till cancelled); without it, a MARKET order.',
+      'You get a card with the priced order and Confirm / Cancel buttons. Nothing is sent before Confirm.',
+    ],
+  },
+  {
+    name: 'cancel',
+    description: 'Cancel an order, a symbol’s orders, or all',
+    usage: '/cancel ORDER_ID|SYMBOL|all',
+    example: '/cancel BTCUSDT',
+    details: ['One order is cancelled at once. Several orders are listed first and need a Confirm.'],
+  },
+  {
+    name: 'pause',
+    description: 'Hold new orders and stop moves',
+    usage: '/pause',
+    example: '/pause',
+    details: ['No new order leaves the queue and no stop moves until /resume. Orders already on the exchange stay.'],
+  },
+  {
+    name: 'resume',
+    description: 'Resume orders and stop moves',
+    usage: '/resume',
+    example: '/resume',
+    details: ['Orders confirmed while paused are sent now.'],
+  },
+  {
+    name: 'status',
+    description: 'Exchange, queues and service health',
+    usage: '/status',
+    example: '/status',
+    details: ['Mode, exchange reachability and clock offset, request weight used, user stream, queue depths, last stop evaluation.'],
+  },
+];
+
+const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));
+
+export function commandSpec(name: string): CommandSpec {
+  const spec = BY_NAME.get(name);
+  if (!spec) throw new Error(`no command "${name}" in the command table`);
+  return spec;
+}
+
+export function findCommand(name: string): CommandSpec | undefined {
+  return BY_NAME.get(name.replace(/^\//, '').toLowerCase());
+}
+
+/** Publishes the command menu (setMyCommands) from the table, so the menu and /help never disagree. */
+export async function syncCommands(bot: { api: Api }, commands: readonly CommandSpec[] = COMMANDS): Promise<void> {
+  await bot.api.setMyCommands(commands.map((c) => ({ command: c.name, description: c.description })));
+}

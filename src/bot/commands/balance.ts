@@ -1,0 +1,99 @@
+/**
+ * /balance: non-zero assets with free, locked and value in USDT, and the total (DESIGN.md §2).
+ * Assets worth less than BALANCE_DUST_USDT fold into one line with a "Show all" button.
+ *
+ * Values use the last prices of every symbol in one request (GET /api/v3/ticker/price without
+ * a symbol, weight 4: rest-api.md) rather than one request per asset.
+ */
+import { Composer, type Context } from 'grammy';
+import { add, div, gt, isPositive, lt, mul } from '../../decimal.js';
+import { escapeHtml, formatAmount, formatQuantity } from '../../format.js';
+import type { Balance, TickerPrice } from '../../binance/types.js';
+import type { BotDeps } from '../bot-deps.js';
+import type { CallbackHandler } from '../callback-router.js';
+import { showAllBalancesKeyboard } from '../keyboards.js';
+import { editPressedMessage, replyHtml } from '../reply.js';
+
+export const VALUE_ASSET = 'USDT';
+
+export interface ValuedBalance extends Balance {
+  total: string;
+  /** Undefined when no price path to USDT exists. */
+  valueUsdt: string | undefined;
+}
+
+/** The asset's value in USDT: directly, through USDT<asset>, or through BTC. */
+export function valueInUsdt(asset: string, amount: string, prices: ReadonlyMap<string, string>): string | undefined {
+  if (asset === VALUE_ASSET) return amount;
+  const direct = prices.get(`${asset}${VALUE_ASSET}`);
+  if (direct !== undefined && isPositive(direct)) return mul(amount, direct);
+  const inverse = prices.get(`${VALUE_ASSET}${asset}`);
+  if (inverse !== undefined && isPositive(inverse)) return div(amount, inverse, 8);
+  const viaBtc = prices.get(`${asset}BTC`);
+  const btc = prices.get(`BTC${VALUE_ASSET}`);
+  if (viaBtc !== undefined && btc !== undefined) return mul(mul(amount, viaBtc), btc);
+  return undefined;
+}
+
+export function valueBalances(balances: readonly Balance[], tickers: readonly TickerPrice[]): ValuedBalance[] {
+  const prices = new Map(tickers.map((t) => [t.symbol, t.price]));
+  return balances
+    .map((b) => {
+      const total = add(b.free, b.locked);
+      return { ...b, total, valueUsdt: isPositive(total) ? valueInUsdt(b.asset, total, prices) : '0' };
+    })
+    .filter((b) => isPositive(b.total))
+    .sort((a, b) => {
+      if (a.valueUsdt === undefined || b.valueUsdt === undefined) return a.valueUsdt === undefined ? (b.valueUsdt === undefined ? a.asset.localeCompare(b.asset) : 1) : -1;
+      return gt(a.valueUsdt, b.valueUsdt) ? -1 : lt(a.valueUsdt, b.valueUsdt) ? 1 : a.asset.localeCompare(b.asset);
+    });
+}
+
+function balanceLine(b: ValuedBalance): string {
+  const amounts = isPositive(b.locked)
+    ? `${formatQuantity(b.total)} (free ${formatQuantity(b.free)}, locked ${formatQuantity(b.locked)})`
+    : formatQuantity(b.total);
+  const value = b.valueUsdt === undefined ? 'no USDT price' : `≈ ${formatAmount(b.valueUsdt, 2)} ${VALUE_ASSET}`;
+  return `<b>${escapeHtml(b.asset)}</b> ${amounts} · ${value}`;
+}
+
+/** The /balance text; `dustUsdt` undefined shows every asset. Returns whether something was folded. */
+export function renderBalances(valued: readonly ValuedBalance[], dustUsdt: string | undefined): { html: string; folded: number } {
+  if (valued.length === 0) return { html: 'The account holds no assets.', folded: 0 };
+  const isDust = (b: ValuedBalance) => dustUsdt !== undefined && b.valueUsdt !== undefined && lt(b.valueUsdt, dustUsdt);
+  const shown = valued.filter((b) => !isDust(b));
+  const dust = valued.filter(isDust);
+  const lines = ['<b>Balances</b>', ...shown.map(balanceLine)];
+  if (dust.length > 0) {
+    const dustValue = dust.reduce((sum, b) => add(sum, b.valueUsdt ?? '0'), '0');
+    const names = dust.slice(0, 5).map((b) => escapeHtml(b.asset)).join(', ') + (dust.length > 5 ? ', …' : '');
+    lines.push(`+ ${dust.length} small balance${dust.length === 1 ? '' : 's'} (${names}) · ≈ ${formatAmount(dustValue, 2)} ${VALUE_ASSET}`);
+  }
+  const total = valued.reduce((sum, b) => add(sum, b.valueUsdt ?? '0'), '0');
+  lines.push('', `<b>Total ≈ ${formatAmount(total, 2)} ${VALUE_ASSET}</b>`);
+  const unpriced = valued.filter((b) => b.valueUsdt === undefined).length;
+  if (unpriced > 0) lines.push(`${unpriced} asset${unpriced === 1 ? ' has' : 's have'} no USDT price and ${unpriced === 1 ? 'is' : 'are'} not counted.`);
+  return { html: lines.join('\n'), folded: dust.length };
+}
+
+async function loadBalances(deps: BotDeps): Promise<ValuedBalance[]> {
+  const [account, tickers] = await Promise.all([deps.exchange.account(), deps.exchange.tickerPriceAll()]);
+  return valueBalances(account.balances, tickers);
+}
+
+export function balanceCommand(deps: BotDeps): Composer<Context> {
+  const composer = new Composer<Context>();
+  composer.command('balance', async (ctx) => {
+    const { html, folded } = renderBalances(await loadBalances(deps), deps.settings.balanceDustUsdt);
+    await replyHtml(ctx, html, folded > 0 ? showAllBalancesKeyboard() : undefined);
+  });
+  return composer;
+}
+
+/** "Show all": the same message, every asset listed, the button gone. */
+export function showAllBalancesButton(deps: BotDeps): CallbackHandler<'balance-all'> {
+  return async (ctx) => {
+    const { html } = renderBalances(await loadBalances(deps), undefined);
+    return { after: () => editPressedMessage(ctx, html) };
+  };
+}

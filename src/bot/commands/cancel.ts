@@ -1,0 +1,111 @@
+/**
+ * /cancel ORDER_ID|SYMBOL|all (DESIGN.md §2): one order is cancelled at once; several are listed
+ * and wait for a Confirm (cancel-confirmations.ts), bound to the user who asked, for
+ * CONFIRM_TTL_S. Every cancel goes through the trading service, so each is audited.
+ */
+import { Composer, type Context } from 'grammy';
+import type { Order } from '../../binance/types.js';
+import { userMessageOf } from '../../errors.js';
+import { escapeHtml } from '../../format.js';
+import type { BotDeps } from '../bot-deps.js';
+import type { CallbackHandler } from '../callback-router.js';
+import type { CancelConfirmations } from '../cancel-confirmations.js';
+import { argumentError, expectTokens, parseOrderId, quoteInput, tokenize } from '../command-args.js';
+import { commandSpec } from '../command-table.js';
+import { cancelManyKeyboard } from '../keyboards.js';
+import { editPressedMessage, replyHtml } from '../reply.js';
+import { requesterOf } from '../requester.js';
+import { resolveSymbol } from '../symbol-arg.js';
+import { newestFirst, orderLine } from './orders.js';
+
+const SPEC = commandSpec('cancel');
+
+export function cancelCommand(deps: BotDeps, confirmations: CancelConfirmations): Composer<Context> {
+  const composer = new Composer<Context>();
+  composer.command('cancel', async (ctx) => {
+    const tokens = tokenize(ctx.match);
+    expectTokens(SPEC, tokens, 1, 1);
+    const target = tokens[0]!;
+    const requester = requesterOf(ctx);
+
+    let orders: Order[];
+    let scope: string;
+    const orderId = parseOrderId(target);
+    if (orderId !== undefined) {
+      const order = (await deps.exchange.openOrders()).find((o) => o.orderId === orderId);
+      if (!order) {
+        await replyHtml(ctx, `There is no open order #${orderId}. See /orders.`);
+        return;
+      }
+      orders = [order];
+      scope = `order #${orderId}`;
+    } else if (target.toLowerCase() === 'all') {
+      orders = await deps.exchange.openOrders();
+      scope = 'all symbols';
+    } else if (/^\d+$/.test(target)) {
+      throw argumentError(SPEC, `"${quoteInput(target)}" is not a valid order id.`);
+    } else {
+      const info = await resolveSymbol(deps.exchangeInfo, SPEC, target);
+      orders = await deps.exchange.openOrders(info.symbol);
+      scope = escapeHtml(info.symbol);
+    }
+
+    if (orders.length === 0) {
+      await replyHtml(ctx, `No open orders on ${scope}.`);
+      return;
+    }
+    if (orders.length === 1) {
+      const [order] = orders as [Order];
+      await replyHtml(ctx, await deps.trading.cancelOrder({ symbol: order.symbol, orderId: order.orderId }, requester));
+      return;
+    }
+
+    orders.sort(newestFirst);
+    const infos = new Map(await Promise.all([...new Set(orders.map((o) => o.symbol))].map(async (s) => [s, await deps.exchangeInfo.symbol(s)] as const)));
+    const confirmation = await confirmations.create({
+      userId: requester.userId,
+      chatId: requester.chatId,
+      orders: orders.map((o) => ({ symbol: o.symbol, orderId: o.orderId })),
+    });
+    const html = [
+      `<b>Cancel ${orders.length} open orders on ${scope}?</b>`,
+      ...orders.map((o) => orderLine(o, infos.get(o.symbol))),
+      '',
+      `Confirm within ${deps.settings.confirmTtlS} s.`,
+    ].join('\n');
+    await replyHtml(ctx, html, cancelManyKeyboard(confirmation.id, orders.length));
+  });
+  return composer;
+}
+
+/** Confirm under a multi-order /cancel: each listed order is cancelled, then the message lists the results. */
+export function confirmCancelButton(deps: BotDeps, confirmations: CancelConfirmations): CallbackHandler<'confirm-cancel'> {
+  return async (ctx, action) => {
+    const requester = requesterOf(ctx);
+    const { orders } = await confirmations.confirm(action.cancelId, requester.userId);
+    return {
+      answer: `Cancelling ${orders.length} orders…`,
+      after: async () => {
+        const lines: string[] = [];
+        let done = 0;
+        for (const order of orders) {
+          try {
+            await deps.trading.cancelOrder(order, requester);
+            done++;
+            lines.push(`✅ #${order.orderId} ${escapeHtml(order.symbol)} cancelled`);
+          } catch (error) {
+            lines.push(`❌ #${order.orderId} ${escapeHtml(order.symbol)}: ${escapeHtml(userMessageOf(error))}`);
+          }
+        }
+        await editPressedMessage(ctx, [`<b>Cancelled ${done} of ${orders.length} orders.</b>`, ...lines].join('\n'));
+      },
+    };
+  };
+}
+
+export function dismissCancelButton(confirmations: CancelConfirmations): CallbackHandler<'dismiss-cancel'> {
+  return async (ctx, action) => {
+    await confirmations.dismiss(action.cancelId, ctx.from!.id);
+    return { answer: 'Kept: nothing was cancelled.', after: () => editPressedMessage(ctx, 'Cancel request dismissed: the orders stay open.') };
+  };
+}

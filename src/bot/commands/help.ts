@@ -1,0 +1,48 @@
+/**
+ * /help [COMMAND]: the command list from the command table, or one command's usage, example
+ * and notes (the same text a command answers with when its arguments are wrong).
+ */
+import { Composer, type Context } from 'grammy';
+import { escapeHtml, formatAmount } from '../../format.js';
+import type { BotDeps } from '../bot-deps.js';
+import { COMMANDS, findCommand, type CommandSpec } from '../command-table.js';
+import { quoteInput, tokenize } from '../command-args.js';
+import { modeLine } from '../mode-badge.js';
+import { replyHtml } from '../reply.js';
+
+export function commandList(commands: readonly CommandSpec[] = COMMANDS): string {
+  const lines = commands.map((c) => `/${c.name} — ${escapeHtml(c.description)}`);
+  return ['<b>Commands</b>', ...lines, '', 'Send <code>/help COMMAND</code> for its usage, e.g. <code>/help buy</code>.'].join('\n');
+}
+
+export function commandHelp(spec: CommandSpec, deps: Pick<BotDeps, 'settings'>): string {
+  const lines = [
+    `<b>/${spec.name}</b> — ${escapeHtml(spec.description)}`,
+    `Usage: <code>${escapeHtml(spec.usage)}</code>`,
+    `Example: <code>${escapeHtml(spec.example)}</code>`,
+    ...spec.details.map(escapeHtml),
+  ];
+  const cap = deps.settings.maxOrderQuote;
+  if (cap !== undefined && (spec.name === 'buy' || spec.name === 'sell')) {
+    lines.push(`Orders worth more than ${formatAmount(cap, 2)} in the quote currency are refused (MAX_ORDER_QUOTE).`);
+  }
+  return lines.join('\n');
+}
+
+export function helpCommand(deps: BotDeps): Composer<Context> {
+  const composer = new Composer<Context>();
+  composer.command('help', async (ctx) => {
+    const [name] = tokenize(ctx.match);
+    if (name === undefined) {
+      await replyHtml(ctx, `${modeLine(deps.mode)}\n\n${commandList()}`);
+      return;
+    }
+    const spec = findCommand(name);
+    if (!spec) {
+      await replyHtml(ctx, `There is no command /${escapeHtml(quoteInput(name.replace(/^\//, '')))}.\n\n${commandList()}`);
+      return;
+    }
+    await replyHtml(ctx, commandHelp(spec, deps));
+  });
+  return composer;
+}

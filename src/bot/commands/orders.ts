@@ -1,0 +1,95 @@
+/**
+ * /orders [SYMBOL]: open orders, newest first, each with a Cancel button that cancels it at
+ * once through the trading service (audited). Prices and quantities at the symbol's precision.
+ */
+import { Composer, InlineKeyboard, type Context } from 'grammy';
+import type { InlineKeyboardButton } from 'grammy/types';
+import { stepDecimals, tickDecimals } from '../../binance/filters.js';
+import type { Order, SymbolInfo } from '../../binance/types.js';
+import { isPositive } from '../../decimal.js';
+import { AppError } from '../../errors.js';
+import { escapeHtml, formatAmount, formatUtc } from '../../format.js';
+import type { BotDeps } from '../bot-deps.js';
+import type { CallbackHandler } from '../callback-router.js';
+import { expectTokens, tokenize } from '../command-args.js';
+import { commandSpec } from '../command-table.js';
+import { openOrdersKeyboard } from '../keyboards.js';
+import { isNotModified, replyHtml } from '../reply.js';
+import { requesterOf } from '../requester.js';
+import { resolveSymbol, type SymbolCatalog } from '../symbol-arg.js';
+
+const SPEC = commandSpec('orders');
+/** A phone shows a long column of buttons badly; older orders are cancelled with /cancel ORDER_ID. */
+export const MAX_CANCEL_BUTTONS = 20;
+
+export const newestFirst = (a: Order, b: Order): number => (b.time ?? b.updateTime ?? 0) - (a.time ?? a.updateTime ?? 0) || b.orderId - a.orderId;
+
+/** One line per order: `#12 · BUY BTCUSDT · LIMIT 0.00100 @ 60,000.00 · 2026-11-22 05:39 UTC`. */
+export function orderLine(order: Order, info: SymbolInfo | undefined): string {
+  const price = (v: string) => (info ? formatAmount(v, tickDecimals(info)) : v);
+  const qty = (v: string) => (info ? formatAmount(v, stepDecimals(info, order.type)) : v);
+  const parts = [`#${order.orderId}`, `<b>${order.side} ${escapeHtml(order.symbol)}</b>`, `${order.type} ${qty(order.origQty)}`];
+  if (order.stopPrice !== undefined && isPositive(order.stopPrice)) parts[2] += ` stop ${price(order.stopPrice)}`;
+  if (isPositive(order.price)) parts[2] += ` @ ${price(order.price)}`;
+  if (isPositive(order.executedQty)) parts.push(`filled ${qty(order.executedQty)}`);
+  const at = order.time ?? order.updateTime;
+  if (at !== undefined) parts.push(formatUtc(at));
+  return parts.join(' · ');
+}
+
+export async function renderOrders(orders: readonly Order[], catalog: SymbolCatalog, symbol: string | undefined): Promise<string> {
+  if (orders.length === 0) return symbol ? `No open orders on ${escapeHtml(symbol)}.` : 'No open orders.';
+  const infos = new Map<string, SymbolInfo | undefined>();
+  for (const o of orders) if (!infos.has(o.symbol)) infos.set(o.symbol, await catalog.symbol(o.symbol));
+  const title = `<b>Open orders${symbol ? ` on ${escapeHtml(symbol)}` : ''}</b> (${orders.length})`;
+  const lines = [title, ...orders.map((o) => orderLine(o, infos.get(o.symbol)))];
+  if (orders.length > MAX_CANCEL_BUTTONS) lines.push('', `Buttons cancel the ${MAX_CANCEL_BUTTONS} newest; use /cancel ORDER_ID for the others.`);
+  return lines.join('\n');
+}
+
+export function ordersCommand(deps: BotDeps): Composer<Context> {
+  const composer = new Composer<Context>();
+  composer.command('orders', async (ctx) => {
+    const tokens = tokenize(ctx.match);
+    expectTokens(SPEC, tokens, 0, 1);
+    const symbol = tokens[0] === undefined ? undefined : (await resolveSymbol(deps.exchangeInfo, SPEC, tokens[0])).symbol;
+    const orders = [...(await deps.exchange.openOrders(symbol))].sort(newestFirst);
+    const html = await renderOrders(orders, deps.exchangeInfo, symbol);
+    const buttons = orders.slice(0, MAX_CANCEL_BUTTONS).map((o) => ({ symbol: o.symbol, orderId: o.orderId, label: `#${o.orderId} ${o.symbol}` }));
+    await replyHtml(ctx, html, buttons.length > 0 ? openOrdersKeyboard(buttons, ctx.from!.id) : undefined);
+  });
+  return composer;
+}
+
+/** The keyboard of the pressed message without the row of the pressed button. */
+function withoutPressedButton(ctx: Context): InlineKeyboard {
+  const rows = ctx.callbackQuery?.message?.reply_markup?.inline_keyboard ?? [];
+  const data = ctx.callbackQuery?.data;
+  const kept = rows
+    .map((row) => row.filter((b: InlineKeyboardButton) => !('callback_data' in b) || b.callback_data !== data))
+    .filter((row) => row.length > 0);
+  return new InlineKeyboard(kept);
+}
+
+/** Cancel under /orders: the one order, at once; the button is bound to whoever asked for the list. */
+export function cancelOrderButton(deps: BotDeps): CallbackHandler<'cancel-order'> {
+  return async (ctx, action) => {
+    if (ctx.from?.id !== action.ownerId) throw new AppError('CONFIRM_FOREIGN');
+    let symbol = action.symbol;
+    if (symbol === undefined) {
+      symbol = (await deps.exchange.openOrders()).find((o) => o.orderId === action.orderId)?.symbol;
+      if (symbol === undefined) throw new AppError('EXCHANGE_ORDER_NOT_FOUND', undefined, { userMessage: `Order #${action.orderId} is no longer open.` });
+    }
+    const text = await deps.trading.cancelOrder({ symbol, orderId: action.orderId }, requesterOf(ctx));
+    return {
+      answer: `Order #${action.orderId} cancelled.`,
+      after: async () => {
+        await ctx.editMessageReplyMarkup({ reply_markup: withoutPressedButton(ctx) }).catch((e: unknown) => {
+          if (!isNotModified(e)) throw e;
+        });
+        await replyHtml(ctx, text);
+      },
+    };
+  };
+}
+

@@ -1,0 +1,43 @@
+/**
+ * /price SYMBOL: last price, 24h change and range, and the average price (DESIGN.md §2), at the
+ * symbol's tick precision. Issue 7 extends this view.
+ */
+import { Composer, type Context } from 'grammy';
+import { tickDecimals } from '../../binance/filters.js';
+import type { AvgPrice, SymbolInfo, Ticker24h } from '../../binance/types.js';
+import { abs } from '../../decimal.js';
+import { escapeHtml, formatAmount, formatCompact, formatPercent, formatQuantity, formatUtc } from '../../format.js';
+import type { BotDeps } from '../bot-deps.js';
+import { expectTokens, tokenize } from '../command-args.js';
+import { commandSpec } from '../command-table.js';
+import { replyHtml } from '../reply.js';
+import { resolveSymbol } from '../symbol-arg.js';
+
+const SPEC = commandSpec('price');
+
+export function renderPrice(info: SymbolInfo, ticker: Ticker24h, average: AvgPrice): string {
+  const decimals = tickDecimals(info);
+  const quote = escapeHtml(info.quoteAsset);
+  const price = (value: string) => formatAmount(value, decimals);
+  const change = ticker.priceChange.startsWith('-') ? `−${price(abs(ticker.priceChange))}` : `+${price(ticker.priceChange)}`;
+  return [
+    `<b>${escapeHtml(info.symbol)}</b> ${price(ticker.lastPrice)} ${quote}`,
+    `24h change: <b>${formatPercent(ticker.priceChangePercent)}</b> (${change} ${quote})`,
+    `24h range: ${price(ticker.lowPrice)} – ${price(ticker.highPrice)}`,
+    `Average price (${average.mins} min): ${price(average.price)}`,
+    `24h volume: ${formatQuantity(ticker.volume)} ${escapeHtml(info.baseAsset)} · ${formatCompact(ticker.quoteVolume)} ${quote}`,
+    `As of ${formatUtc(ticker.closeTime, true)}`,
+  ].join('\n');
+}
+
+export function priceCommand(deps: BotDeps): Composer<Context> {
+  const composer = new Composer<Context>();
+  composer.command('price', async (ctx) => {
+    const tokens = tokenize(ctx.match);
+    expectTokens(SPEC, tokens, 1, 1);
+    const info = await resolveSymbol(deps.exchangeInfo, SPEC, tokens[0]!);
+    const [ticker, average] = await Promise.all([deps.exchange.ticker24h(info.symbol), deps.exchange.avgPrice(info.symbol)]);
+    await replyHtml(ctx, renderPrice(info, ticker, average));
+  });
+  return composer;
+}

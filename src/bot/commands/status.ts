@@ -1,0 +1,86 @@
+/**
+ * /status (DESIGN.md §2): mode, exchange reachability and clock offset, request weight used,
+ * user stream state, queue depths, last stop evaluation. Each part is gathered on its own: one
+ * that fails (Redis down, exchange unreachable) says so on its line, and the rest still shows.
+ */
+import { Composer, type Context } from 'grammy';
+import type { RateLimit } from '../../binance/types.js';
+import { userMessageOf } from '../../errors.js';
+import { escapeHtml, formatAmount, formatUtc } from '../../format.js';
+import type { QueueDepths } from '../../trading/types.js';
+import type { BotDeps } from '../bot-deps.js';
+import { modeLine } from '../mode-badge.js';
+import { replyHtml } from '../reply.js';
+
+const failed = (error: unknown) => `unavailable (${escapeHtml(userMessageOf(error))})`;
+
+async function part(run: () => Promise<string>): Promise<string> {
+  try {
+    return await run();
+  } catch (error) {
+    return failed(error);
+  }
+}
+
+export function limitOf(limits: readonly RateLimit[], type: RateLimit['rateLimitType'], interval: RateLimit['interval'], intervalNum: number): number | undefined {
+  return limits.find((l) => l.rateLimitType === type && l.interval === interval && l.intervalNum === intervalNum)?.limit;
+}
+
+export function queueLine(name: string, q: QueueDepths): string {
+  const parts = [`${q.waiting} waiting`, `${q.active} active`, `${q.delayed} delayed`, `${q.failed} failed`];
+  return `${name}: ${parts.join(', ')}${q.paused ? ' · <b>paused</b>' : ''}`;
+}
+
+const signedMs = (ms: number) => `${ms > 0 ? '+' : ms < 0 ? '−' : ''}${formatAmount(String(Math.abs(Math.round(ms))), 0)} ms`;
+
+export function statusCommand(deps: BotDeps): Composer<Context> {
+  const now = deps.now ?? Date.now;
+  const composer = new Composer<Context>();
+  composer.command('status', async (ctx) => {
+    const exchange = part(async () => {
+      const started = performance.now();
+      await deps.exchange.ping();
+      return `reachable (${Math.round(performance.now() - started)} ms)`;
+    });
+    const queues = part(async () => {
+      const [{ orders, alerts }, paused] = await Promise.all([deps.trading.queueDepths(), deps.trading.isPaused()]);
+      return [`Automation: ${paused ? '⏸ <b>paused</b> (/resume)' : 'running'}`, queueLine('Orders queue', orders), queueLine('Alerts queue', alerts)].join('\n');
+    });
+    const stream = part(async () => {
+      if (!deps.status?.userStream) return 'not reported by this process';
+      const s = await deps.status.userStream();
+      return `${s.state}${s.since !== undefined ? ` since ${formatUtc(s.since, true)}` : ''}${s.holder ? ` (${escapeHtml(s.holder)})` : ''}`;
+    });
+    const stops = part(async () => {
+      const last = await deps.status?.lastStopEvaluation?.();
+      return last ? `${formatUtc(last.at, true)}: ${escapeHtml(last.summary)}` : 'none yet';
+    });
+
+    const exchangeLine = await exchange;
+    // Read after the ping, so the weight includes the latest response headers.
+    const usage = deps.exchange.usage();
+    // The cache's current copy: empty before the first load, and /status never forces one.
+    const rateLimits = deps.exchangeInfo.rateLimits();
+    const weightLimit = limitOf(rateLimits, 'REQUEST_WEIGHT', 'MINUTE', 1);
+    const ordersLimit = limitOf(rateLimits, 'ORDERS', 'SECOND', 10);
+    const held = usage.blockedUntil > now() ? `\n⛔ Requests held until ${formatUtc(usage.blockedUntil, true)} (rate limit).` : '';
+
+    const lines = [
+      '<b>Status</b>',
+      modeLine(deps.mode),
+      '',
+      `Exchange: ${exchangeLine}`,
+      `Clock offset (this server − exchange): ${signedMs(usage.clockOffsetMs)}`,
+      `Weight used (1 min): ${usage.usedWeight1m}${weightLimit !== undefined ? ` of ${formatAmount(String(weightLimit), 0)}` : ''}`,
+      `Orders (10 s): ${usage.orderCount10s}${ordersLimit !== undefined ? ` of ${ordersLimit}` : ''} · today: ${usage.orderCount1d}${held}`,
+      `User stream: ${await stream}`,
+      '',
+      await queues,
+      '',
+      `Last stop evaluation: ${await stops}`,
+    ];
+    if (deps.settings.maxOrderQuote !== undefined) lines.push(`Order cap (MAX_ORDER_QUOTE): ${formatAmount(deps.settings.maxOrderQuote, 2)}`);
+    await replyHtml(ctx, lines.join('\n'));
+  });
+  return composer;
+}

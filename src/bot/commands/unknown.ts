@@ -1,0 +1,36 @@
+/**
+ * The fallback after every command (DESIGN.md §2: every message from an allowed user gets an
+ * answer, and an unknown command points to /help). In a group it speaks only when addressed,
+ * so ordinary conversation there is left alone. Edited messages are never re-run: editing a
+ * /buy must not place a second order.
+ */
+import { Composer, type Context } from 'grammy';
+import { escapeHtml } from '../../format.js';
+import { isAddressedToBot, isBareGroupCommand } from '../auth.js';
+import { quoteInput } from '../command-args.js';
+import { findCommand } from '../command-table.js';
+import { replyHtml } from '../reply.js';
+
+export const UNKNOWN_COMMAND = 'Unknown command. See /help.';
+
+export function unknownCommand(): Composer<Context> {
+  const composer = new Composer<Context>();
+  composer.on('message', async (ctx) => {
+    if (!isAddressedToBot(ctx) && !isBareGroupCommand(ctx)) return;
+    const text = ctx.message.text ?? '';
+    const word = /^\/([^\s@]+)/u.exec(text)?.[1];
+    if (word !== undefined) {
+      const known = findCommand(word);
+      // Telegram matches commands case-sensitively; /BUY reaches here.
+      if (known && known.name !== word) {
+        await replyHtml(ctx, `Commands are lower case: try /${known.name}.`);
+        return;
+      }
+      if (isBareGroupCommand(ctx) && !isAddressedToBot(ctx)) return;
+      await replyHtml(ctx, `Unknown command /${escapeHtml(quoteInput(word))}. See /help.`);
+      return;
+    }
+    await replyHtml(ctx, UNKNOWN_COMMAND);
+  });
+  return composer;
+}

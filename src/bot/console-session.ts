@@ -1,0 +1,164 @@
+/**
+ * The console chat (DESIGN.md §7, `node dist/main.js console`, `npm run demo`): the same bot,
+ * driven from a terminal. A typed line is a message from one allowed user; a typed number
+ * presses that button of the newest message with buttons; replies, card edits and alerts are
+ * printed by the console transformer. Lines are handled one after another, in order, like a
+ * chat; alerts that arrive meanwhile print above the prompt without eating what is being typed.
+ */
+import { createInterface, type Interface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { Bot, Transformer } from 'grammy';
+import type { Update, UserFromGetMe } from 'grammy/types';
+import { dim, type RenderOptions } from './console-render.js';
+import { createConsoleTransformer, type ConsoleTransformer } from './console-transformer.js';
+
+/** Who the bot is in the console (no getMe call: nothing goes to Telegram). */
+export const CONSOLE_BOT_INFO: UserFromGetMe = {
+  id: 1,
+  is_bot: true,
+  first_name: 'ChatOps',
+  username: 'chatops_console_bot',
+  can_join_groups: false,
+  can_read_all_group_messages: false,
+  supports_inline_queries: false,
+  can_connect_to_business: false,
+  has_main_web_app: false,
+  has_topics_enabled: false,
+  allows_users_to_create_topics: false,
+} as UserFromGetMe;
+
+export interface ConsoleSessionOptions {
+  input: Readable;
+  output: Writable;
+  /** The Telegram user id the typed lines come from: put it in TELEGRAM_ALLOWED_USERS. */
+  userId: number;
+  botInfo?: UserFromGetMe;
+  /** ANSI styles and prompt redraws; default: whether `output` is a TTY. */
+  color?: boolean;
+  /** Shown before each line the user types (TTY only). */
+  prompt?: string;
+}
+
+export interface ConsoleSession {
+  /** Install on every grammY `Api` that should print here (`api.config.use(transformer)`). */
+  readonly transformer: Transformer;
+  readonly botInfo: UserFromGetMe;
+  /** Installs the transformer on the bot and feeds it the typed lines. */
+  attach(bot: Bot): void;
+  /** Reads lines until EOF or /quit; resolves when the session has ended and the last line is handled. */
+  start(): Promise<void>;
+  close(): void;
+}
+
+export function createConsoleSession(options: ConsoleSessionOptions): ConsoleSession {
+  const botInfo = options.botInfo ?? CONSOLE_BOT_INFO;
+  const tty = (options.output as { isTTY?: boolean }).isTTY === true;
+  const render: RenderOptions = { color: options.color ?? tty };
+  const user = { id: options.userId, is_bot: false, first_name: 'You', username: 'console', language_code: 'en' };
+  const chat = { id: options.userId, type: 'private' as const, first_name: 'You', username: 'console' };
+
+  let rl: Interface | undefined;
+  let bot: Bot | undefined;
+  let closed = false;
+  let nextUpdateId = 1;
+  let nextUserMessageId = 1_000_000;
+  let nextQueryId = 1;
+
+  const screen = {
+    print(block: string) {
+      if (closed) return;
+      if (rl && tty) {
+        // Clear the prompt line, print, then redraw the prompt with whatever was being typed.
+        options.output.write('\r\x1b[2K');
+        options.output.write(block);
+        rl.prompt(true);
+      } else {
+        options.output.write(block);
+      }
+    },
+  };
+  const printer: ConsoleTransformer = createConsoleTransformer({ screen, botInfo, render });
+
+  const messageUpdate = (text: string): Update => {
+    const command = /^\/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?/.exec(text);
+    return {
+      update_id: nextUpdateId++,
+      message: {
+        message_id: nextUserMessageId++,
+        date: Math.floor(Date.now() / 1000),
+        chat,
+        from: user,
+        text,
+        ...(command ? { entities: [{ type: 'bot_command', offset: 0, length: command[0].length }] } : {}),
+      },
+    } as Update;
+  };
+
+  const pressUpdate = (messageId: number, text: string, data: string): Update =>
+    ({
+      update_id: nextUpdateId++,
+      callback_query: {
+        id: `console-${nextQueryId++}`,
+        from: user,
+        chat_instance: `console-${options.userId}`,
+        data,
+        message: { message_id: messageId, date: Math.floor(Date.now() / 1000), chat, from: botInfo, text },
+      },
+    }) as Update;
+
+  async function handleLine(raw: string): Promise<'quit' | void> {
+    const line = raw.trim();
+    if (line === '') return;
+    if (line === '/quit' || line === '/exit') return 'quit';
+    if (!tty) options.output.write(`${dim('you:', render)} ${line}\n`);
+    if (!bot) throw new Error('console session: attach(bot) before start()');
+    let update: Update;
+    if (/^\d{1,2}$/.test(line)) {
+      const target = printer.latestWithButtons();
+      const button = target?.buttons[Number(line) - 1];
+      if (!target || !button) {
+        screen.print(`${dim(target ? `There is no button ${line}.` : 'There are no buttons to press.', render)}\n`);
+        return;
+      }
+      update = pressUpdate(target.messageId, target.text, button.data);
+    } else {
+      update = messageUpdate(line);
+    }
+    // bot.handleUpdate runs the error handler installed with bot.catch; anything that still
+    // escapes is printed, and the session goes on.
+    try {
+      await bot.handleUpdate(update);
+    } catch (error) {
+      screen.print(`${dim('error:', render)} ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  }
+
+  return {
+    transformer: printer.transformer,
+    botInfo,
+    attach(target) {
+      bot = target;
+      bot.botInfo = botInfo;
+      bot.api.config.use(printer.transformer);
+    },
+    async start() {
+      rl = createInterface({ input: options.input, output: tty ? options.output : undefined, terminal: tty, historySize: 100 });
+      rl.setPrompt(options.prompt ?? '> ');
+      if (tty) rl.prompt();
+      try {
+        // The async iterator buffers lines typed while one is being handled: order is kept.
+        for await (const line of rl) {
+          if ((await handleLine(line)) === 'quit') break;
+          if (tty && !closed) rl.prompt();
+        }
+      } finally {
+        closed = true;
+        rl.close();
+      }
+    },
+    close() {
+      closed = true;
+      rl?.close();
+    },
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * `createBot(deps)`: the grammY bot, assembled and not started (importing or calling this opens
+ * no connection; polling, webhook or the console start it: run-bot.ts, http/webhook.ts,
+ * console-session.ts).
+ *
+ * Middleware order is the security model:
+ *   1. the allow-list — anyone else gets one refusal and nothing below runs;
+ *   2. sequentialize per chat (@grammyjs/runner) — a chat's updates run one at a time, so a card
+ *      is attached to its intent before a Confirm from the same chat is handled;
+ *   3. button presses (one router: decoded, answered exactly once);
+ *   4. the commands, one Composer per command;
+ *   5. the fallback for unknown commands and text.
+ */
+import { autoRetry } from '@grammyjs/auto-retry';
+import { sequentialize } from '@grammyjs/runner';
+import { Bot, type Context } from 'grammy';
+import { createAllowList } from './auth.js';
+import type { BotDeps } from './bot-deps.js';
+import { createCallbackRouter } from './callback-router.js';
+import { createCancelConfirmations } from './cancel-confirmations.js';
+import { balanceCommand, showAllBalancesButton } from './commands/balance.js';
+import { buyCommand } from './commands/buy.js';
+import { cancelCommand, confirmCancelButton, dismissCancelButton } from './commands/cancel.js';
+import { helpCommand } from './commands/help.js';
+import { cancelOrderButton, ordersCommand } from './commands/orders.js';
+import { pauseCommand } from './commands/pause.js';
+import { priceCommand } from './commands/price.js';
+import { resumeCommand } from './commands/resume.js';
+import { sellCommand } from './commands/sell.js';
+import { startCommand } from './commands/start.js';
+import { statusCommand } from './commands/status.js';
+import { unknownCommand } from './commands/unknown.js';
+import { createErrorHandler } from './error-handler.js';
+import { confirmOrderButton, dismissOrderButton } from './order-command.js';
+
+export type { BotDeps } from './bot-deps.js';
+
+/** Telegram's 429/5xx are retried (bounded): a reply that waits minutes is worse than an error. */
+export const DEFAULT_AUTO_RETRY = { maxRetryAttempts: 5, maxDelaySeconds: 60 } as const;
+
+export function createBot(deps: BotDeps): Bot<Context> {
+  const bot = new Bot<Context>(deps.token, {
+    ...(deps.botInfo ? { botInfo: deps.botInfo } : {}),
+    client: {
+      ...(deps.apiRoot ? { apiRoot: deps.apiRoot } : {}),
+      // A hung Telegram call must not hold a chat's queue (sequentialize) for long.
+      timeoutSeconds: 30,
+    },
+  });
+  if (deps.autoRetry !== false) bot.api.config.use(autoRetry({ ...DEFAULT_AUTO_RETRY, ...deps.autoRetry }));
+
+  const confirmations = createCancelConfirmations({ redis: deps.redis, prefix: deps.keyPrefix, ttlSeconds: deps.settings.confirmTtlS, now: deps.now });
+
+  bot.use(createAllowList({ allowedUsers: deps.allowedUsers, logger: deps.logger, now: deps.now }));
+  bot.use(sequentialize((ctx: Context) => (ctx.chat ? String(ctx.chat.id) : ctx.from ? `user:${ctx.from.id}` : undefined)));
+  bot.use(
+    createCallbackRouter(
+      {
+        'confirm-order': confirmOrderButton(deps),
+        'dismiss-order': dismissOrderButton(deps),
+        'cancel-order': cancelOrderButton(deps),
+        'confirm-cancel': confirmCancelButton(deps, confirmations),
+        'dismiss-cancel': dismissCancelButton(confirmations),
+        'balance-all': showAllBalancesButton(deps),
+      },
+      deps.logger,
+    ),
+  );
+  bot.use(
+    startCommand(deps),
+    helpCommand(deps),
+    balanceCommand(deps),
+    ordersCommand(deps),
+    priceCommand(deps),
+    buyCommand(deps),
+    sellCommand(deps),
+    cancelCommand(deps, confirmations),
+    pauseCommand(deps),
+    resumeCommand(deps),
+    statusCommand(deps),
+  );
+  bot.use(unknownCommand());
+  bot.catch(createErrorHandler(deps.logger));
+  return bot;
+}

@@ -1,0 +1,39 @@
+/**
+ * Inline keyboards. Button data always comes from the codec (callback-data.ts), never built by
+ * hand, so every button the bot sends is one it can decode.
+ */
+import { InlineKeyboard } from 'grammy';
+import { encodeCallback } from './callback-data.js';
+
+/** `[Confirm] [Cancel]` under an order card. */
+export function orderCardKeyboard(intentId: string): InlineKeyboard {
+  return new InlineKeyboard()
+    .text('✅ Confirm', encodeCallback({ kind: 'confirm-order', intentId }))
+    .text('✖️ Cancel', encodeCallback({ kind: 'dismiss-order', intentId }));
+}
+
+/** `[Cancel N orders] [Keep them]` under a multi-order /cancel. */
+export function cancelManyKeyboard(cancelId: string, count: number): InlineKeyboard {
+  return new InlineKeyboard()
+    .text(`✅ Cancel ${count} orders`, encodeCallback({ kind: 'confirm-cancel', cancelId }))
+    .text('✖️ Keep them', encodeCallback({ kind: 'dismiss-cancel', cancelId }));
+}
+
+export interface CancelButtonOrder {
+  symbol: string;
+  orderId: number;
+  label: string;
+}
+
+/** One `Cancel …` button per order, one per row (a phone shows long rows badly). */
+export function openOrdersKeyboard(orders: readonly CancelButtonOrder[], ownerId: number): InlineKeyboard {
+  const keyboard = new InlineKeyboard();
+  for (const order of orders) {
+    keyboard.text(`✖️ Cancel ${order.label}`, encodeCallback({ kind: 'cancel-order', symbol: order.symbol, orderId: order.orderId, ownerId })).row();
+  }
+  return keyboard;
+}
+
+export function showAllBalancesKeyboard(): InlineKeyboard {
+  return new InlineKeyboard().text('Show all', encodeCallback({ kind: 'balance-all' }));
+}

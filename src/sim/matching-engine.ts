@@ -1,0 +1,402 @@
+/**
+ * The paper exchange's matching engine: one account trading against the feed's price.
+ *
+ * Pricing model (a single last-trade price per symbol, no order book):
+ * - MARKET fills at the current price, moved against the taker by `slippageBps` and rounded to
+ *   the tick. `quoteOrderQty` sizes the quantity down to the lot step.
+ * - A LIMIT that is marketable when placed fills at once at the current price (the limit or
+ *   better); otherwise it rests, and fills at its limit when a tick trades at or through it.
+ * - STOP_LOSS(_LIMIT) and TAKE_PROFIT(_LIMIT) trigger when a tick crosses the stop (SELL stop:
+ *   price <= stop; BUY stop: price >= stop; take-profits the other way). A market stop then fills
+ *   at the stop (or at the tick price when the price gapped past it); a stop-limit becomes a limit
+ *   at `price` and fills at that limit once the price path reaches it. Ticks are sparse (a replay
+ *   walks only open/high/low/close), so "the path crossed the limit" is what a fill means here.
+ * - `depth`: base quantity the market offers per symbol per tick; larger orders fill in parts
+ *   over several ticks (a MARKET order's unfilled rest expires, as on Binance when the book runs dry).
+ *
+ * Every state change emits `executionReport` and then `outboundAccountPosition` for the assets
+ * that moved (user-data-stream.md).
+ */
+import { randomBytes } from 'node:crypto';
+import { add, ceilToStep, div, eq, floorToStep, formatFixed, gt, gte, isPositive, isZero, lt, lte, min, mul, sub } from '../decimal.js';
+import type { SymbolInfo } from '../binance/types.js';
+import type { Accounts } from './accounts.js';
+import type { OrderBook, SimFill, SimOrder } from './order-book.js';
+import { isOpen } from './order-book.js';
+import { isStopType, precisionOf, renderExecutionReport, type ReportChange } from './order-format.js';
+import { lockPriceOf, releaseLock, settleFill } from './settlement.js';
+import { ORDER_REJECT_MESSAGES, SimError, simErrors } from './sim-error.js';
+import type { AccountPositionEvent, PriceTick, UserDataEvent, UserEventSource } from './types.js';
+import type { NewOrderRequest } from './order-validation.js';
+import { lotStep, tickSize } from './symbol-rules.js';
+
+export interface EngineOptions {
+  /** Fee rate on every fill, in the asset received. Default "0.001" (0.1 %). */
+  commissionRate?: string;
+  /** Price moved against a taker, in basis points. Default "0". */
+  slippageBps?: string;
+  /** Base quantity available per symbol per tick; undefined = unlimited. */
+  depth?: string;
+}
+
+export interface IdCounters {
+  orderId: number;
+  tradeId: number;
+  executionId: number;
+}
+
+export interface PlacedOrder {
+  order: SimOrder;
+  fills: SimFill[];
+  transactTime: number;
+}
+
+export interface CanceledOrder {
+  order: SimOrder;
+  cancelClientOrderId: string;
+  transactTime: number;
+}
+
+export interface OrderRefParams {
+  orderId?: number;
+  origClientOrderId?: string;
+}
+
+export interface MatchingEngine extends UserEventSource {
+  place(request: NewOrderRequest): PlacedOrder;
+  cancel(symbol: string, ref: OrderRefParams, cancelClientOrderId?: string): CanceledOrder;
+  cancelAll(symbol: string): CanceledOrder[];
+  find(symbol: string, ref: OrderRefParams): SimOrder;
+  /** Applies a feed tick: triggers stops, fills resting limits. */
+  onTick(tick: PriceTick): void;
+  counters(): IdCounters;
+  restoreCounters(counters: IdCounters): void;
+}
+
+export interface EngineDeps {
+  symbol: (symbol: string) => SymbolInfo | undefined;
+  accounts: Accounts;
+  book: OrderBook;
+  price: (symbol: string) => string | undefined;
+  /** Server time, epoch ms. */
+  clock: () => number;
+  options?: EngineOptions;
+  /** Called after every change of balances or orders (persistence). */
+  onChange?: () => void;
+}
+
+export function newClientOrderId(): string {
+  // Binance's generated ids are 22 alphanumerics.
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return [...randomBytes(22)].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
+export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
+  const { accounts, book, clock } = deps;
+  const commissionRate = deps.options?.commissionRate ?? '0.001';
+  const slippage = div(deps.options?.slippageBps ?? '0', '10000', 12);
+  const depth = deps.options?.depth;
+  const ids: IdCounters = { orderId: 1, tradeId: 1, executionId: 1 };
+  const listeners = new Set<(event: UserDataEvent) => void>();
+  const lastPrice = new Map<string, string>();
+  /** Remaining depth per symbol for the current tick. */
+  const budget = new Map<string, string>();
+
+  const emit = (event: UserDataEvent): void => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A subscriber's failure must not break matching.
+      }
+    }
+  };
+  const infoOf = (symbol: string): SymbolInfo => {
+    const info = deps.symbol(symbol);
+    if (info === undefined) throw simErrors.invalidSymbol();
+    return info;
+  };
+  const report = (order: SimOrder, change: Omit<ReportChange, 'eventTime' | 'executionId'>, now: number): void => {
+    emit(renderExecutionReport(order, { ...change, eventTime: now, executionId: ids.executionId++ }, precisionOf(deps.symbol(order.symbol))));
+  };
+  const flushAccount = (now: number): void => {
+    const changed = accounts.takeChanged();
+    if (changed.length > 0) {
+      const event: AccountPositionEvent = {
+        e: 'outboundAccountPosition',
+        E: now,
+        u: now,
+        B: changed.map((a) => {
+          const b = accounts.get(a);
+          return { a, f: pad8(b.free), l: pad8(b.locked) };
+        }),
+      };
+      emit(event);
+    }
+    deps.onChange?.();
+  };
+  const available = (symbol: string): string | undefined => (depth === undefined ? undefined : (budget.get(symbol) ?? depth));
+  const consume = (symbol: string, qty: string): void => {
+    if (depth !== undefined) budget.set(symbol, sub(available(symbol)!, qty));
+  };
+  /** The quantity that can fill now: the rest of the order, capped by the tick's depth. */
+  const fillable = (order: SimOrder): string => {
+    const rest = sub(order.origQty, order.executedQty);
+    const left = available(order.symbol);
+    return left === undefined ? rest : min(rest, left);
+  };
+
+  const fill = (order: SimOrder, info: SymbolInfo, qty: string, price: string, maker: boolean, now: number): SimFill => {
+    const f = settleFill(accounts, info, order, { qty, price, tradeId: ids.tradeId++, maker }, commissionRate);
+    consume(order.symbol, qty);
+    order.executedQty = add(order.executedQty, qty);
+    order.cummulativeQuoteQty = add(order.cummulativeQuoteQty, mul(qty, price));
+    order.status = eq(order.executedQty, order.origQty) ? 'FILLED' : 'PARTIALLY_FILLED';
+    order.updateTime = now;
+    if (order.status === 'FILLED') finish(order);
+    report(order, { executionType: 'TRADE', fill: f }, now);
+    return f;
+  };
+  const finish = (order: SimOrder): void => {
+    order.isWorking = false;
+    releaseLock(accounts, order);
+    book.statusChanged(order);
+  };
+  const expire = (order: SimOrder, reason: string, now: number): void => {
+    order.status = 'EXPIRED';
+    order.expiryReason = reason;
+    order.updateTime = now;
+    finish(order);
+    report(order, { executionType: 'EXPIRED' }, now);
+  };
+
+  const takerPrice = (side: 'BUY' | 'SELL', market: string, info: SymbolInfo): string => {
+    if (isZero(slippage)) return market;
+    const tick = tickSize(info);
+    const moved = side === 'BUY' ? mul(market, add('1', slippage)) : mul(market, sub('1', slippage));
+    if (isZero(tick)) return moved;
+    return side === 'BUY' ? ceilToStep(moved, tick) : floorToStep(moved, tick);
+  };
+
+  /** Fills a market execution (a MARKET order, or a triggered market stop) at `price`. */
+  const executeMarket = (order: SimOrder, info: SymbolInfo, market: string, now: number): SimFill[] => {
+    const price = takerPrice(order.side, market, info);
+    let qty = fillable(order);
+    if (order.side === 'BUY') {
+      // A market BUY can only spend what the account has (its lock plus free quote).
+      const spendable = add(accounts.get(info.quoteAsset).free, order.lockedAsset === info.quoteAsset ? order.locked : '0');
+      const affordable = floorToStep(div(spendable, price, 16), lotStep(info, true));
+      if (lt(affordable, qty)) qty = affordable;
+    }
+    const fills = isPositive(qty) ? [fill(order, info, qty, price, false, now)] : [];
+    if (isOpen(order)) expire(order, 'INSUFFICIENT_LIQUIDITY', now);
+    return fills;
+  };
+
+  const marketable = (order: SimOrder, market: string): boolean =>
+    order.side === 'BUY' ? lte(market, order.price) : gte(market, order.price);
+
+  const wouldTrigger = (order: Pick<SimOrder, 'side' | 'type' | 'stopPrice'>, price: string): boolean => {
+    const stopLoss = order.type === 'STOP_LOSS' || order.type === 'STOP_LOSS_LIMIT';
+    const fallsThrough = (order.side === 'SELL') === stopLoss; // SELL stop-loss and BUY take-profit trigger on the way down
+    return fallsThrough ? lte(price, order.stopPrice) : gte(price, order.stopPrice);
+  };
+
+  const place = (request: NewOrderRequest): PlacedOrder => {
+    const info = infoOf(request.symbol);
+    const now = clock();
+    const market = deps.price(request.symbol);
+    if (market === undefined) throw simErrors.orderRejected(ORDER_REJECT_MESSAGES.marketClosed);
+    // The price before the next tick: a stop crossed from here triggers at its stop price.
+    lastPrice.set(request.symbol, market);
+    const clientOrderId = request.newClientOrderId ?? newClientOrderId();
+    if (book.openByClientId(request.symbol, clientOrderId) !== undefined) {
+      throw simErrors.orderRejected(ORDER_REJECT_MESSAGES.duplicate);
+    }
+    const stop = isStopType(request.type);
+    if (stop && wouldTrigger({ side: request.side, type: request.type, stopPrice: request.stopPrice! }, market)) {
+      throw simErrors.orderRejected(ORDER_REJECT_MESSAGES.wouldTrigger);
+    }
+    const limitPrice = request.price ?? '0';
+    if (request.type === 'LIMIT_MAKER' && (request.side === 'BUY' ? lte(market, limitPrice) : gte(market, limitPrice))) {
+      throw simErrors.orderRejected(ORDER_REJECT_MESSAGES.wouldMatchImmediately);
+    }
+
+    let origQty = request.quantity;
+    if (origQty === undefined) {
+      // quoteOrderQty: the quantity whose notional is closest to the amount without breaking the lot step.
+      const step = lotStep(info, true);
+      const raw = div(request.quoteOrderQty!, takerPrice(request.side, market, info), 16);
+      origQty = request.side === 'BUY' ? floorToStep(raw, step) : ceilToStep(raw, step);
+      if (!isPositive(origQty)) throw simErrors.filterFailure('LOT_SIZE');
+    }
+
+    const order: SimOrder = {
+      symbol: request.symbol,
+      orderId: ids.orderId,
+      clientOrderId,
+      side: request.side,
+      type: request.type,
+      timeInForce: request.timeInForce ?? 'GTC',
+      price: limitPrice,
+      origQty,
+      origQuoteOrderQty: request.quoteOrderQty ?? '0',
+      stopPrice: request.stopPrice ?? '0',
+      executedQty: '0',
+      cummulativeQuoteQty: '0',
+      status: 'NEW',
+      time: now,
+      updateTime: now,
+      workingTime: stop ? -1 : now,
+      isWorking: !stop,
+      selfTradePreventionMode: request.selfTradePreventionMode ?? info.defaultSelfTradePreventionMode ?? 'NONE',
+      lockedAsset: request.side === 'BUY' ? info.quoteAsset : info.baseAsset,
+      locked: '0',
+      triggered: false,
+    };
+    if (request.icebergQty !== undefined) order.icebergQty = request.icebergQty;
+
+    // Balance first, so a rejected order leaves no trace (and consumes no id).
+    if (request.type === 'MARKET') {
+      const need = request.side === 'BUY' ? (request.quoteOrderQty ?? mul(origQty, takerPrice('BUY', market, info))) : origQty;
+      if (!accounts.hasFree(order.lockedAsset, need)) throw simErrors.orderRejected(ORDER_REJECT_MESSAGES.insufficientBalance);
+    } else {
+      const lock = request.side === 'BUY' ? mul(origQty, lockPriceOf(order)) : origQty;
+      accounts.lock(order.lockedAsset, lock);
+      order.locked = lock;
+    }
+    ids.orderId += 1;
+    book.add(order);
+    report(order, { executionType: 'NEW' }, now);
+
+    const fills: SimFill[] = [];
+    if (request.type === 'MARKET') {
+      fills.push(...executeMarket(order, info, market, now));
+    } else if (!stop && marketable(order, market)) {
+      if (order.timeInForce === 'FOK' && lt(fillable(order), order.origQty)) {
+        expire(order, 'UNFILLED_FOK_ORDER_EXPIRED', now);
+      } else {
+        const qty = fillable(order);
+        const price = minForSide(order.side, takerPrice(order.side, market, info), order.price);
+        if (isPositive(qty)) fills.push(fill(order, info, qty, price, false, now));
+      }
+    }
+    if (isOpen(order) && order.timeInForce !== 'GTC' && !stop) {
+      expire(order, order.timeInForce === 'FOK' ? 'UNFILLED_FOK_ORDER_EXPIRED' : 'UNFILLED_IOC_QUANTITY_EXPIRED', now);
+    }
+    flushAccount(now);
+    return { order, fills, transactTime: now };
+  };
+
+  const find = (symbol: string, ref: OrderRefParams): SimOrder => {
+    const byId = ref.orderId !== undefined ? book.byId(ref.orderId) : undefined;
+    if (ref.orderId !== undefined) {
+      if (byId === undefined || byId.symbol !== symbol) throw simErrors.noSuchOrder();
+      if (ref.origClientOrderId !== undefined && byId.clientOrderId !== ref.origClientOrderId) {
+        throw new SimError(400, -2039, 'Client order ID is not correct for this order ID.');
+      }
+      return byId;
+    }
+    const byClient = book.byClientId(symbol, ref.origClientOrderId!);
+    if (byClient === undefined) throw simErrors.noSuchOrder();
+    return byClient;
+  };
+
+  const cancelOne = (order: SimOrder, cancelClientOrderId: string, now: number): CanceledOrder => {
+    order.status = 'CANCELED';
+    order.updateTime = now;
+    finish(order);
+    report(order, { executionType: 'CANCELED', cancelClientOrderId }, now);
+    return { order, cancelClientOrderId, transactTime: now };
+  };
+
+  const cancel = (symbol: string, ref: OrderRefParams, cancelClientOrderId?: string): CanceledOrder => {
+    infoOf(symbol);
+    let order: SimOrder;
+    try {
+      order = find(symbol, ref);
+    } catch (error) {
+      if (error instanceof SimError && error.code === -2013) throw simErrors.cancelRejected();
+      throw error;
+    }
+    if (!isOpen(order)) throw simErrors.cancelRejected();
+    const now = clock();
+    const result = cancelOne(order, cancelClientOrderId ?? newClientOrderId(), now);
+    flushAccount(now);
+    return result;
+  };
+
+  const cancelAll = (symbol: string): CanceledOrder[] => {
+    infoOf(symbol);
+    const open = book.open(symbol);
+    // Binance answers -2011 "Unknown order sent." when there is nothing to cancel.
+    if (open.length === 0) throw simErrors.cancelRejected();
+    const now = clock();
+    const out = open.map((order) => cancelOne(order, newClientOrderId(), now));
+    flushAccount(now);
+    return out;
+  };
+
+  const onTick = (tick: PriceTick): void => {
+    const previous = lastPrice.get(tick.symbol);
+    lastPrice.set(tick.symbol, tick.price);
+    budget.delete(tick.symbol);
+    const open = book.open(tick.symbol);
+    if (open.length === 0) return;
+    const info = deps.symbol(tick.symbol);
+    if (info === undefined) return;
+    const now = clock();
+    const p = tick.price;
+    for (const order of open) {
+      if (!isOpen(order)) continue;
+      if (isStopType(order.type) && !order.triggered) {
+        if (!wouldTrigger(order, p)) continue;
+        order.triggered = true;
+        order.isWorking = true;
+        order.workingTime = now;
+        order.updateTime = now;
+        // Crossed from the untriggered side: the market passed through the stop itself.
+        const triggerPrice = previous !== undefined && !wouldTrigger(order, previous) ? order.stopPrice : p;
+        if (order.type === 'STOP_LOSS' || order.type === 'TAKE_PROFIT') {
+          executeMarket(order, info, triggerPrice, now);
+          continue;
+        }
+        if (marketable(order, triggerPrice) || marketable(order, p)) fillResting(order, info, now);
+        continue;
+      }
+      if (order.isWorking && marketable(order, p)) fillResting(order, info, now);
+    }
+    flushAccount(now);
+  };
+
+  const fillResting = (order: SimOrder, info: SymbolInfo, now: number): void => {
+    const qty = fillable(order);
+    if (isPositive(qty)) fill(order, info, qty, order.price, true, now);
+  };
+
+  return {
+    place,
+    cancel,
+    cancelAll,
+    find,
+    onTick,
+    onUserEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    counters: () => ({ ...ids }),
+    restoreCounters(counters) {
+      ids.orderId = Math.max(ids.orderId, counters.orderId);
+      ids.tradeId = Math.max(ids.tradeId, counters.tradeId);
+      ids.executionId = Math.max(ids.executionId, counters.executionId);
+    },
+  };
+}
+
+/** A BUY never pays above its limit, a SELL never receives below it. */
+function minForSide(side: 'BUY' | 'SELL', price: string, limit: string): string {
+  if (side === 'BUY') return gt(price, limit) ? limit : price;
+  return lt(price, limit) ? limit : price;
+}
+
+const pad8 = (value: string): string => formatFixed(value, 8);

@@ -1,0 +1,55 @@
+/**
+ * The REST route table: path, method, security, request weight (rest-api.md, BINANCE.md
+ * "Limits"), and the handler. Handlers are synchronous over the engine's state, so each request
+ * is atomic, as it is for one account on Binance's matching engine.
+ */
+import type { Accounts } from './accounts.js';
+import type { MatchingEngine } from './matching-engine.js';
+import type { OrderBook } from './order-book.js';
+import type { RateLimiter } from './rate-limits.js';
+import type { SymbolCatalog } from './symbol-catalog.js';
+import type { MarketFeed } from './types.js';
+import { accountRoutes } from './account-routes.js';
+import { marketRoutes } from './market-routes.js';
+import { tradingRoutes } from './trading-routes.js';
+
+export type Params = Readonly<Record<string, string>>;
+
+export interface RouteContext {
+  params: Params;
+  /** Server time of the request, epoch ms. */
+  now: number;
+}
+
+export interface RouteResult {
+  status?: number;
+  body: unknown;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  security: 'NONE' | 'SIGNED';
+  weight(params: Params): number;
+  /** Counts toward the ORDERS limits and answers with X-MBX-ORDER-COUNT-* headers. */
+  placesOrder?: boolean;
+  /** Since 2026-04-02 a successful order or cancel costs no weight (BINANCE.md "Limits"). */
+  freeOnSuccess?: boolean;
+  handle(ctx: RouteContext): RouteResult;
+}
+
+export interface RouteDeps {
+  catalog: SymbolCatalog;
+  feed: MarketFeed;
+  engine: MatchingEngine;
+  accounts: Accounts;
+  book: OrderBook;
+  limiter: RateLimiter;
+  /** Server time, epoch ms. */
+  clock: () => number;
+  commissionRate: string;
+}
+
+export function createRoutes(deps: RouteDeps): Route[] {
+  return [...marketRoutes(deps), ...tradingRoutes(deps), ...accountRoutes(deps)];
+}

@@ -1,0 +1,63 @@
+/**
+ * Reading common request parameters with Binance's answers for bad ones (errors.md 11xx).
+ */
+import type { SymbolInfo } from '../binance/types.js';
+import { mandatory } from './order-validation.js';
+import { SimError, simErrors } from './sim-error.js';
+import type { SymbolCatalog } from './symbol-catalog.js';
+import type { Params } from './rest-routes.js';
+
+export function symbolParam(params: Params, catalog: SymbolCatalog, name = 'symbol'): SymbolInfo {
+  const symbol = mandatory(params, name);
+  const info = catalog.get(symbol);
+  if (info === undefined) throw simErrors.invalidSymbol();
+  return info;
+}
+
+const SYMBOLS_RANGE = '^\\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\\]$';
+
+/** `symbols=["BTCUSDT","ETHUSDT"]` (JSON array, percent-encoded on the wire). */
+export function symbolsParam(params: Params, catalog: SymbolCatalog): SymbolInfo[] | undefined {
+  const raw = params.symbols;
+  if (raw === undefined) return undefined;
+  let list: unknown;
+  try {
+    list = JSON.parse(raw);
+  } catch {
+    list = undefined;
+  }
+  if (!Array.isArray(list) || list.some((s) => typeof s !== 'string')) {
+    throw new SimError(400, -1100, `Illegal characters found in parameter 'symbols'; legal range is '${SYMBOLS_RANGE}'.`);
+  }
+  const names = list as string[];
+  if (new Set(names).size !== names.length) throw new SimError(400, -1151, 'Symbol is present multiple times in the list.');
+  return names.map((s) => {
+    const info = catalog.get(s);
+    if (info === undefined) throw simErrors.invalidSymbol();
+    return info;
+  });
+}
+
+export function integerParam(params: Params, name: string): number | undefined {
+  const raw = params[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[0-9]{1,20}$/.test(raw)) {
+    throw new SimError(400, -1100, `Illegal characters found in parameter '${name}'; legal range is '^[0-9]{1,20}$'.`);
+  }
+  return Number(raw);
+}
+
+/** `limit` with a default and a maximum (klines, allOrders: 500 / 1000). */
+export function limitParam(params: Params, fallback: number, max: number): number {
+  const limit = integerParam(params, 'limit') ?? fallback;
+  if (limit < 1 || limit > max) throw new SimError(400, -1130, "Data sent for parameter 'limit' is not valid.");
+  return limit;
+}
+
+export function booleanParam(params: Params, name: string): boolean {
+  const raw = params[name];
+  if (raw === undefined) return false;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new SimError(400, -1130, `Data sent for parameter '${name}' is not valid.`);
+}

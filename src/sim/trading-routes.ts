@@ -1,0 +1,122 @@
+/**
+ * Trading endpoints (rest-api.md "Trading endpoints"): new order, test order, query, cancel,
+ * cancel all, and cancel-replace. Validation order follows Binance: parameters, then what the
+ * symbol allows and its filters (before anything happens), then the matching engine's own
+ * rejections (balance, duplicate client id, a stop that would trigger immediately).
+ */
+import type { SymbolInfo } from '../binance/types.js';
+import { averagePrice } from './market-routes.js';
+import { cancelReplace } from './cancel-replace.js';
+import type { OrderRefParams } from './matching-engine.js';
+import { isStopType, precisionOf, renderCanceledOrder, renderNewOrder, renderQueriedOrder } from './order-format.js';
+import { checkSymbolRules, clientOrderIdParam, parseNewOrder, type NewOrderRequest } from './order-validation.js';
+import type { Params, Route, RouteDeps } from './rest-routes.js';
+import { booleanParam, integerParam, symbolParam } from './route-params.js';
+import { SimError } from './sim-error.js';
+
+export function tradingRoutes(deps: RouteDeps): Route[] {
+  const { catalog, engine, book } = deps;
+
+  /** Parses and checks a new order against the symbol's rules; nothing is executed. */
+  const validated = (params: Params, info: SymbolInfo): NewOrderRequest => {
+    const request = parseNewOrder(params, info);
+    const open = book.open(info.symbol);
+    checkSymbolRules(request, info, {
+      referencePrice: averagePrice(deps.feed, info)?.price ?? deps.feed.price(info.symbol),
+      openOrders: open.length,
+      openAlgoOrders: open.filter((o) => isStopType(o.type)).length,
+    });
+    return request;
+  };
+
+  const place = (request: NewOrderRequest, info: SymbolInfo) => {
+    const placed = engine.place(request);
+    return renderNewOrder(placed.order, placed.fills, request.responseType, placed.transactTime, precisionOf(info));
+  };
+
+  return [
+    {
+      method: 'POST', path: '/api/v3/order', security: 'SIGNED', weight: () => 1, placesOrder: true, freeOnSuccess: true,
+      handle: ({ params }) => {
+        const info = symbolParam(params, catalog);
+        return { body: place(validated(params, info), info) };
+      },
+    },
+    {
+      method: 'POST', path: '/api/v3/order/test', security: 'SIGNED',
+      weight: (p) => (p.computeCommissionRates === 'true' ? 20 : 1),
+      handle: ({ params }) => {
+        const info = symbolParam(params, catalog);
+        validated(params, info);
+        if (!booleanParam(params, 'computeCommissionRates')) return { body: {} };
+        const rate = deps.commissionRate;
+        const zero = '0.00000000';
+        return {
+          body: {
+            standardCommissionForOrder: { maker: fixed8(rate), taker: fixed8(rate) },
+            specialCommissionForOrder: { maker: zero, taker: zero },
+            taxCommissionForOrder: { maker: zero, taker: zero },
+            discount: { enabledForAccount: false, enabledForSymbol: false, discountAsset: 'BNB', discount: zero },
+          },
+        };
+      },
+    },
+    {
+      method: 'GET', path: '/api/v3/order', security: 'SIGNED', weight: () => 4,
+      handle: ({ params }) => {
+        const info = symbolParam(params, catalog);
+        const order = engine.find(info.symbol, orderRef(params, 'orderId', 'origClientOrderId'));
+        return { body: renderQueriedOrder(order, precisionOf(info)) };
+      },
+    },
+    {
+      method: 'DELETE', path: '/api/v3/order', security: 'SIGNED', weight: () => 1, freeOnSuccess: true,
+      handle: ({ params }) => {
+        const info = symbolParam(params, catalog);
+        const ref = orderRef(params, 'orderId', 'origClientOrderId');
+        const cancelId = clientOrderIdParam(params, 'newClientOrderId');
+        const done = engine.cancel(info.symbol, ref, cancelId);
+        return { body: renderCanceledOrder(done.order, done.cancelClientOrderId, done.transactTime, precisionOf(info)) };
+      },
+    },
+    {
+      method: 'DELETE', path: '/api/v3/openOrders', security: 'SIGNED', weight: () => 1, freeOnSuccess: true,
+      handle: ({ params }) => {
+        const info = symbolParam(params, catalog);
+        const p = precisionOf(info);
+        return { body: engine.cancelAll(info.symbol).map((d) => renderCanceledOrder(d.order, d.cancelClientOrderId, d.transactTime, p)) };
+      },
+    },
+    {
+      method: 'POST', path: '/api/v3/order/cancelReplace', security: 'SIGNED', weight: () => 1, placesOrder: true, freeOnSuccess: true,
+      handle: ({ params }) => {
+        const info = symbolParam(params, catalog);
+        return cancelReplace({
+          params,
+          info,
+          engine,
+          validate: () => validated(params, info),
+          cancelRef: () => orderRef(params, 'cancelOrderId', 'cancelOrigClientOrderId'),
+        });
+      },
+    },
+  ];
+}
+
+/** Either id must be sent (rest-api.md "Cancel order", "Query order"). */
+export function orderRef(params: Params, idName: string, clientIdName: string): OrderRefParams {
+  const orderId = integerParam(params, idName);
+  const origClientOrderId = params[clientIdName] === '' ? undefined : params[clientIdName];
+  if (orderId === undefined && origClientOrderId === undefined) {
+    throw new SimError(400, -1102, `Param '${clientIdName}' or '${idName}' must be sent, but both were empty/null!`);
+  }
+  const ref: OrderRefParams = {};
+  if (orderId !== undefined) ref.orderId = orderId;
+  if (origClientOrderId !== undefined) ref.origClientOrderId = origClientOrderId;
+  return ref;
+}
+
+function fixed8(rate: string): string {
+  const [int, frac = ''] = rate.split('.');
+  return `${int}.${frac.padEnd(8, '0').slice(0, 8)}`;
+}

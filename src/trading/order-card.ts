@@ -1,0 +1,140 @@
+/**
+ * The confirmation card (DESIGN.md §2): one HTML text per state of an order intent, edited in
+ * place as the order moves pending → queued → placed → filled (or why it failed).
+ *
+ * Everything that came from outside (symbols, assets, names, reasons) is escaped; amounts are at
+ * the symbol's precision with thousands separators; times in UTC. The card always names what
+ * will be or was sent, so a trader reading an old card on the phone knows what happened.
+ */
+import { add, div, isPositive, isZero, lt } from '../decimal.js';
+import { escapeHtml, formatAmount, formatQuantity, formatUtc } from '../format.js';
+import type { Order, OrderFill } from '../binance/types.js';
+import type { TradingMode } from '../config.js';
+import type { OrderIntent, OrderPreview } from './types.js';
+
+export type CardState =
+  | { kind: 'pending' }
+  | { kind: 'queued'; confirmedBy?: string }
+  | { kind: 'queued-paused'; confirmedBy?: string }
+  /** The order is on the exchange (resting, or nothing filled yet). */
+  | { kind: 'placed'; order: Order }
+  /** FILLED, PARTIALLY_FILLED, or an order that ended with a partial fill (EXPIRED/CANCELED). */
+  | { kind: 'filled'; order: Order }
+  | { kind: 'failed'; reason: string; uncertain?: boolean }
+  | { kind: 'dismissed' }
+  | { kind: 'expired' };
+
+const MODE_BADGE: Record<TradingMode, string> = {
+  paper: '🧪 <b>PAPER</b>',
+  testnet: '🧪 <b>TESTNET</b>',
+  live: '🔴 <b>LIVE</b>',
+};
+
+/** Which state an order from the exchange puts the card in. */
+export function cardStateOfOrder(order: Order): CardState {
+  return isPositive(order.executedQty) ? { kind: 'filled', order } : { kind: 'placed', order };
+}
+
+export function renderCard(intent: OrderIntent, state: CardState): string {
+  const p = intent.preview;
+  const lines = [headline(p, state), ...orderLines(p, state), statusLine(intent, state)];
+  return lines.filter((l) => l !== '').join('\n');
+}
+
+function headline(p: OrderPreview, state: CardState): string {
+  const what = state.kind === 'pending' ? 'Confirm order' : 'Order';
+  return `${MODE_BADGE[p.mode]} · ${what}: <b>${p.side} ${escapeHtml(p.symbol)}</b> · ${orderTypeLabel(p)}`;
+}
+
+function orderTypeLabel(p: OrderPreview): string {
+  return p.type === 'MARKET' ? 'market' : `${p.type}${p.timeInForce ? ` ${p.timeInForce}` : ''}`;
+}
+
+function orderLines(p: OrderPreview, state: CardState): string[] {
+  const base = escapeHtml(p.baseAsset);
+  const quote = escapeHtml(p.quoteAsset);
+  const lines: string[] = [];
+  if (p.quoteOrderQty !== undefined) {
+    const verb = p.side === 'BUY' ? 'Spend' : 'Receive';
+    lines.push(`${verb}: <b>${quoteAmount(p, p.quoteOrderQty)} ${quote}</b>`);
+  } else if (p.quantity !== undefined) {
+    lines.push(`Quantity: <b>${quantity(p, p.quantity)} ${base}</b>`);
+  }
+  if (p.price !== undefined) lines.push(`Limit price: <b>${price(p, p.price)} ${quote}</b>`);
+  if (state.kind === 'filled' || state.kind === 'placed') return lines;
+
+  lines.push(`Last price: ${price(p, p.lastPrice)} ${quote}`);
+  const valueLabel = p.side === 'BUY' ? 'Estimated cost' : 'Estimated proceeds';
+  lines.push(`${valueLabel}: ≈ ${quoteAmount(p, p.estimatedNotional)} ${quote}`);
+  if (p.quoteOrderQty !== undefined && isPositive(p.lastPrice)) {
+    lines.push(`Estimated quantity: ≈ ${quantity(p, div(p.quoteOrderQty, p.lastPrice, p.quantityDecimals, 'down'))} ${base}`);
+  }
+  lines.push(`Estimated fee: ≈ ${formatQuantity(p.estimatedFee)} ${escapeHtml(p.feeAsset)}`);
+  if (state.kind === 'pending') {
+    lines.push(`Free after: ${formatQuantity(p.remainingFree.amount)} ${escapeHtml(p.remainingFree.asset)}`);
+    for (const note of p.adjustments) lines.push(`ℹ️ ${escapeHtml(note)}`);
+  }
+  return lines;
+}
+
+function statusLine(intent: OrderIntent, state: CardState): string {
+  const p = intent.preview;
+  switch (state.kind) {
+    case 'pending': {
+      const seconds = Math.max(0, Math.round((intent.expiresAt - intent.createdAt) / 1000));
+      return `Confirm within ${seconds} s (until ${formatUtc(intent.expiresAt, true)}).`;
+    }
+    case 'queued':
+      return `⏳ Confirmed${by(state.confirmedBy)}: sending to the exchange.`;
+    case 'queued-paused':
+      return `⏸ Confirmed${by(state.confirmedBy)} and queued. Automation is paused: the order leaves after /resume.`;
+    case 'placed': {
+      const o = state.order;
+      const at = o.type === 'MARKET' || isZero(o.price) ? '' : ` at ${price(p, o.price)} ${escapeHtml(p.quoteAsset)}`;
+      const status = o.status === 'NEW' ? 'resting' : o.status.toLowerCase().replace(/_/g, ' ');
+      return `✅ Placed: order <code>${o.orderId}</code>, ${status}${at}.`;
+    }
+    case 'filled':
+      return fillLines(p, state.order);
+    case 'failed':
+      return state.uncertain
+        ? `⚠️ Not confirmed: ${escapeHtml(state.reason)} Check /orders before trying again.`
+        : `❌ Not placed: ${escapeHtml(state.reason)}`;
+    case 'dismissed':
+      return '✖️ Cancelled. Nothing was sent.';
+    case 'expired':
+      return '⌛ Expired. Nothing was sent; send the command again.';
+  }
+}
+
+function fillLines(p: OrderPreview, o: Order): string {
+  const base = escapeHtml(p.baseAsset);
+  const quote = escapeHtml(p.quoteAsset);
+  const average = div(o.cummulativeQuoteQty, o.executedQty, p.priceDecimals, 'half-up');
+  const complete = o.status === 'FILLED' || !lt(o.executedQty, o.origQty);
+  const head = complete
+    ? `✅ Filled: <b>${quantity(p, o.executedQty)} ${base}</b>`
+    : `◐ Partially filled: <b>${quantity(p, o.executedQty)}</b> of ${quantity(p, o.origQty)} ${base}`;
+  const lines = [`${head} at avg <b>${price(p, average)} ${quote}</b> = ${quoteAmount(p, o.cummulativeQuoteQty)} ${quote}`];
+  const fees = commissionOf(o.fills);
+  if (fees) lines.push(`Fee: ${fees}`);
+  let tail = `Order <code>${o.orderId}</code>`;
+  if (!complete) {
+    tail += o.status === 'PARTIALLY_FILLED' ? ', the rest is resting' : `, the rest ${o.status.toLowerCase().replace(/_/g, ' ')}`;
+  }
+  lines.push(`${tail}.`);
+  return lines.join('\n');
+}
+
+/** Commission summed per asset, from a FULL response's fills; empty when the fills are unknown. */
+function commissionOf(fills: OrderFill[] | undefined): string {
+  if (!fills || fills.length === 0) return '';
+  const byAsset = new Map<string, string>();
+  for (const f of fills) byAsset.set(f.commissionAsset, add(byAsset.get(f.commissionAsset) ?? '0', f.commission));
+  return [...byAsset].map(([asset, amount]) => `${formatQuantity(amount)} ${escapeHtml(asset)}`).join(' + ');
+}
+
+const by = (name: string | undefined) => (name ? ` by ${escapeHtml(name)}` : '');
+const quantity = (p: OrderPreview, value: string) => formatAmount(value, p.quantityDecimals, 'down');
+const price = (p: OrderPreview, value: string) => formatAmount(value, p.priceDecimals);
+const quoteAmount = (p: OrderPreview, value: string) => formatAmount(value, Math.max(2, p.priceDecimals));

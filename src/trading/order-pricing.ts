@@ -1,0 +1,268 @@
+/**
+ * Pricing an order for its confirmation card (DESIGN.md §2, §4 step 1) and checking it again in
+ * the worker (§4 step 3.2), with exact decimals throughout (src/decimal.ts).
+ *
+ * - The card: the trader's amount becomes what will be sent — a base quantity as given; a quote
+ *   amount as `quoteOrderQty` for a MARKET order when the symbol allows it
+ *   (`quoteOrderQtyMarketAllowed`), else quote ÷ price (the limit price, or the last price for
+ *   MARKET) floored to the step; `all`/`N%` of the free balance. Then the filter engine in
+ *   `adjust` mode puts it on the grid (quantities floor, prices round the safe way), and the
+ *   balance and MAX_ORDER_QUOTE decide whether there is a card at all.
+ * - The worker: the confirmed values are checked in `strict` mode against fresh filters, so a
+ *   filter that changed since the card is a refusal, never a silent change of what was confirmed.
+ *
+ * The reference price for PERCENT_PRICE and MARKET notionals is referencePrice, else avgPrice,
+ * else the last price (BINANCE.md "Filters").
+ */
+import { decimalsOf, div, gt, isDecimal, isPositive, lt, min, mul, normalize, sub } from '../decimal.js';
+import { AppError, isExchangeError } from '../errors.js';
+import { formatAmount, formatQuantity } from '../format.js';
+import { checkOrder, stepDecimals, tickDecimals, violationsToError, type OrderDraft } from '../binance/filters.js';
+import type { Account, ExchangeClient, NewOrderParams, SymbolInfo } from '../binance/types.js';
+import type { TradingMode } from '../config.js';
+import type { OrderPreview, OrderRequest } from './types.js';
+
+/** Where symbol rules come from (the exchangeInfo cache). */
+export interface SymbolLookup {
+  /** The symbol's current info, or undefined when the exchange does not list it. */
+  symbol(name: string): Promise<SymbolInfo | undefined>;
+}
+
+export interface PricingDeps {
+  exchange: ExchangeClient;
+  symbols: SymbolLookup;
+  mode: TradingMode;
+  /** MAX_ORDER_QUOTE: the most one order may be worth, in its quote currency. */
+  maxOrderQuote?: string;
+  /** Close matches for a symbol the exchange does not list (src/binance/symbols.ts). */
+  suggestSymbols?: (input: string) => Promise<string[]> | string[];
+  /** Fee rate when the account reports none. Default 0.001 (0.1 %). */
+  defaultFeeRate?: string;
+}
+
+interface Market {
+  info: SymbolInfo;
+  lastPrice: string;
+  referencePrice: string;
+  account: Account;
+}
+
+export async function priceOrder(deps: PricingDeps, request: OrderRequest): Promise<OrderPreview> {
+  const market = await loadMarket(deps, request.symbol.toUpperCase());
+  const { info, lastPrice, referencePrice, account } = market;
+  const draft = draftOf(request, market);
+  const verdict = checkOrder(info, draft.order, { referencePrice }, 'adjust');
+  if (!verdict.ok) throw violationsToError(verdict.violations);
+  const checked = verdict.order;
+
+  const preview: OrderPreview = {
+    mode: deps.mode,
+    symbol: info.symbol,
+    baseAsset: info.baseAsset,
+    quoteAsset: info.quoteAsset,
+    side: checked.side,
+    type: checked.type,
+    ...(checked.timeInForce ? { timeInForce: checked.timeInForce } : {}),
+    ...(checked.quantity !== undefined ? { quantity: checked.quantity } : {}),
+    ...(checked.quoteOrderQty !== undefined ? { quoteOrderQty: checked.quoteOrderQty } : {}),
+    ...(checked.price !== undefined ? { price: checked.price } : {}),
+    lastPrice,
+    estimatedNotional: '0',
+    estimatedFee: '0',
+    feeAsset: checked.side === 'BUY' ? info.baseAsset : info.quoteAsset,
+    remainingFree: { asset: '', amount: '0' },
+    adjustments: [...draft.notes, ...checked.adjustments.map(sentence)],
+    priceDecimals: tickDecimals(info),
+    quantityDecimals: stepDecimals(info, checked.type),
+  };
+  const costs = assessCosts(deps, preview, market);
+  return { ...preview, ...costs };
+}
+
+/**
+ * Step 3.2 of the pipeline: the confirmed order against fresh filters, balances and
+ * MAX_ORDER_QUOTE. Returns the exact parameters to send (without the client order id).
+ */
+export async function revalidateOrder(deps: PricingDeps, preview: OrderPreview): Promise<NewOrderParams> {
+  const market = await loadMarket(deps, preview.symbol);
+  const draft: OrderDraft = {
+    side: preview.side,
+    type: preview.type,
+    ...(preview.timeInForce ? { timeInForce: preview.timeInForce } : {}),
+    ...(preview.quantity !== undefined ? { quantity: preview.quantity } : {}),
+    ...(preview.quoteOrderQty !== undefined ? { quoteOrderQty: preview.quoteOrderQty } : {}),
+    ...(preview.price !== undefined ? { price: preview.price } : {}),
+  };
+  const verdict = checkOrder(market.info, draft, { referencePrice: market.referencePrice }, 'strict');
+  if (!verdict.ok) {
+    const error = violationsToError(verdict.violations);
+    throw new AppError(error.code, error.message, {
+      userMessage: `The exchange rules changed since the card: ${error.userMessage}`,
+      details: error.details,
+    });
+  }
+  assessCosts(deps, { ...preview, lastPrice: market.lastPrice }, market);
+  return {
+    symbol: preview.symbol,
+    side: preview.side,
+    type: preview.type,
+    ...(preview.timeInForce ? { timeInForce: preview.timeInForce } : {}),
+    ...(preview.quantity !== undefined ? { quantity: preview.quantity } : {}),
+    ...(preview.quoteOrderQty !== undefined ? { quoteOrderQty: preview.quoteOrderQty } : {}),
+    ...(preview.price !== undefined ? { price: preview.price } : {}),
+  };
+}
+
+async function loadMarket(deps: PricingDeps, symbol: string): Promise<Market> {
+  const info = await deps.symbols.symbol(symbol);
+  if (!info) throw await unknownSymbol(deps, symbol);
+  const [ticker, reference, account] = await Promise.all([
+    deps.exchange.tickerPrice(info.symbol),
+    referencePriceOf(deps.exchange, info.symbol),
+    deps.exchange.account(),
+  ]);
+  return { info, lastPrice: normalize(ticker.price), referencePrice: reference ?? normalize(ticker.price), account };
+}
+
+/** referencePrice → avgPrice → (caller falls back to) last price. */
+async function referencePriceOf(exchange: ExchangeClient, symbol: string): Promise<string | undefined> {
+  const reference = await exchange.referencePrice(symbol);
+  if (reference?.referencePrice && isPositive(reference.referencePrice)) return normalize(reference.referencePrice);
+  try {
+    const average = await exchange.avgPrice(symbol);
+    return isPositive(average.price) ? normalize(average.price) : undefined;
+  } catch (error) {
+    if (isExchangeError(error) && error.kind === 'rejected') return undefined;
+    throw error;
+  }
+}
+
+async function unknownSymbol(deps: PricingDeps, symbol: string): Promise<AppError> {
+  let suggestions: string[] = [];
+  try {
+    suggestions = deps.suggestSymbols ? (await deps.suggestSymbols(symbol)).slice(0, 3) : [];
+  } catch {
+    suggestions = [];
+  }
+  const hint = suggestions.length > 0 ? ` Did you mean ${suggestions.join(', ')}?` : '';
+  return new AppError('EXCHANGE_UNKNOWN_SYMBOL', `unknown symbol ${symbol}`, {
+    userMessage: `The exchange does not list ${symbol}.${hint}`,
+    details: { symbol, suggestions },
+  });
+}
+
+/** The order the trader described, before the grid: plus notes on how an amount became a quantity. */
+function draftOf(request: OrderRequest, market: Market): { order: OrderDraft; notes: string[] } {
+  const { info, lastPrice, account } = market;
+  const type = request.price !== undefined ? 'LIMIT' : 'MARKET';
+  if (request.price !== undefined) positive(request.price, 'The price');
+  const order: OrderDraft = { side: request.side, type, ...(request.price !== undefined ? { price: normalize(request.price) } : {}) };
+  if (type === 'LIMIT') order.timeInForce = 'GTC';
+  const notes: string[] = [];
+  const priceForSizing = request.price !== undefined ? normalize(request.price) : lastPrice;
+  const quantityDecimals = Math.max(stepDecimals(info, type), decimalsOf(lastPrice)) + 2;
+
+  const fromQuote = (quote: string, label: string) => {
+    if (type === 'MARKET' && info.quoteOrderQtyMarketAllowed === true) {
+      order.quoteOrderQty = quote;
+      return;
+    }
+    // Floored here and again to the step by the filter engine: never more than the amount.
+    order.quantity = div(quote, priceForSizing, quantityDecimals, 'floor');
+    notes.push(
+      `${label} ÷ ${type === 'MARKET' ? 'last price' : 'limit price'} ${formatAmount(priceForSizing, tickDecimals(info))} ≈ ${formatQuantity(order.quantity)} ${info.baseAsset}.`,
+    );
+  };
+
+  const amount = request.amount;
+  switch (amount.kind) {
+    case 'base':
+      order.quantity = positive(amount.quantity, 'The quantity');
+      break;
+    case 'quote': {
+      const asset = (amount.asset ?? info.quoteAsset).toUpperCase();
+      const quote = positive(amount.quoteQty, 'The amount');
+      if (asset === info.baseAsset) order.quantity = quote;
+      else if (asset === info.quoteAsset) fromQuote(quote, `${formatQuantity(quote)} ${info.quoteAsset}`);
+      else {
+        throw new AppError('ORDER_INVALID_INPUT', `amount in ${asset} for ${info.symbol}`, {
+          userMessage: `${info.symbol} trades ${info.baseAsset} against ${info.quoteAsset}: give the amount in ${info.quoteAsset} or ${info.baseAsset}, not ${asset}.`,
+        });
+      }
+      break;
+    }
+    case 'all':
+    case 'percent': {
+      const share = amount.kind === 'all' ? '100' : positive(amount.percent, 'The percentage');
+      if (gt(share, '100')) throw new AppError('ORDER_INVALID_INPUT', `percent ${share}`, { userMessage: 'The percentage must be between 0 and 100.' });
+      const spendAsset = request.side === 'SELL' ? info.baseAsset : info.quoteAsset;
+      const free = freeOf(account, spendAsset);
+      if (!isPositive(free)) {
+        throw new AppError('ORDER_INSUFFICIENT_BALANCE', `no free ${spendAsset}`, { userMessage: `There is no free ${spendAsset} to ${request.side === 'SELL' ? 'sell' : 'spend'}.` });
+      }
+      const part = div(mul(free, share), '100', decimalsOf(free) + 2, 'floor');
+      const label = `${amount.kind === 'all' ? 'All' : `${normalize(share)}% of`} the free ${formatQuantity(free)} ${spendAsset}`;
+      if (request.side === 'SELL') {
+        order.quantity = part;
+        notes.push(`${label}.`);
+      } else fromQuote(part, label);
+      break;
+    }
+  }
+  return { order, notes };
+}
+
+/** Estimated value, fee and what stays free; throws for insufficient balance or MAX_ORDER_QUOTE. */
+function assessCosts(deps: PricingDeps, p: OrderPreview, market: Market): Pick<OrderPreview, 'estimatedNotional' | 'estimatedFee' | 'remainingFree'> {
+  const { info, account } = market;
+  const sizingPrice = p.price ?? p.lastPrice;
+  const notional = p.quoteOrderQty ?? mul(p.quantity ?? '0', sizingPrice);
+  const baseQuantity = p.quantity ?? div(p.quoteOrderQty ?? '0', sizingPrice, stepDecimals(info, p.type) + 4, 'floor');
+  const quoteDecimals = Math.max(2, p.priceDecimals);
+  const show = (value: string, asset: string) => `${formatQuantity(value, Math.max(quoteDecimals, 8))} ${asset}`;
+
+  const spendAsset = p.side === 'BUY' ? info.quoteAsset : info.baseAsset;
+  const spend = p.side === 'BUY' ? notional : baseQuantity;
+  const free = freeOf(account, spendAsset);
+  if (lt(free, spend)) {
+    throw new AppError('ORDER_INSUFFICIENT_BALANCE', `needs ${spend} ${spendAsset}, free ${free}`, {
+      userMessage: `Not enough free ${spendAsset}: this order needs about ${show(spend, spendAsset)} and ${show(free, spendAsset)} is free.`,
+      details: { asset: spendAsset, needed: spend, free },
+    });
+  }
+  if (deps.maxOrderQuote !== undefined && gt(notional, deps.maxOrderQuote)) {
+    throw new AppError('ORDER_OVER_MAX_QUOTE', `notional ${notional} over MAX_ORDER_QUOTE ${deps.maxOrderQuote}`, {
+      userMessage: `This order is worth about ${formatAmount(notional, quoteDecimals)} ${info.quoteAsset}, over the limit of ${formatAmount(deps.maxOrderQuote, quoteDecimals)} ${info.quoteAsset} per order (MAX_ORDER_QUOTE).`,
+      details: { notional, maxOrderQuote: deps.maxOrderQuote },
+    });
+  }
+  const rate = feeRateOf(account, deps.defaultFeeRate ?? '0.001');
+  const estimatedFee = p.side === 'BUY' ? mul(baseQuantity, rate) : mul(notional, rate);
+  return {
+    estimatedNotional: notional,
+    estimatedFee,
+    remainingFree: { asset: spendAsset, amount: sub(free, min(free, spend)) },
+  };
+}
+
+/** The taker rate (the worst case for a LIMIT that crosses), from the account when it says. */
+function feeRateOf(account: Account, fallback: string): string {
+  const taker = account.commissionRates?.taker;
+  if (taker !== undefined && isDecimal(taker)) return normalize(taker);
+  return fallback;
+}
+
+export function freeOf(account: Account, asset: string): string {
+  const balance = account.balances.find((b) => b.asset === asset);
+  return balance ? normalize(balance.free) : '0';
+}
+
+function positive(value: string, what: string): string {
+  if (!isDecimal(value) || !isPositive(value)) {
+    throw new AppError('ORDER_INVALID_INPUT', `${what} "${value}" is not a positive number`, { userMessage: `${what} must be a positive number.` });
+  }
+  return normalize(value);
+}
+
+const sentence = (note: string) => `${note.charAt(0).toUpperCase()}${note.slice(1)}${note.endsWith('.') ? '' : '.'}`;
+

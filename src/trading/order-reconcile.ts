@@ -1,0 +1,117 @@
+/**
+ * Finding out whether an order request executed (DESIGN.md §4 step 3.1 and "Failures";
+ * BINANCE.md "Unknown outcome"): look the order up by its client order id before deciding.
+ *
+ * The decision, and why it is safe: Binance forwards a signed request to the matching engine
+ * only while `serverTime - timestamp <= recvWindow`, checked again just before forwarding
+ * (rest-api.md "Timing security"; CHANGELOG 2025-05-22). So once `recvWindow` (plus one second
+ * of allowed clock lead and a margin for delays inside the matching engine, which that check
+ * does not cover) has passed since our request was signed, a request that has not produced an
+ * order never will. Until then a -2013 "Order does not exist." proves nothing (the look-up reads
+ * memory, then the database: rest-api.md "Data Sources"), so we keep looking, with backoff.
+ * Only when the order is still absent after that horizon, and after several look-ups, is it
+ * declared not placed — and the caller may place it again under the same client order id
+ * (which the exchange refuses as "Duplicate order sent." should an open one exist after all).
+ */
+import { isExchangeError } from '../errors.js';
+import type { ExchangeClient, Order } from '../binance/types.js';
+import { AppError } from '../errors.js';
+
+export interface ReconcileOptions {
+  /** recvWindow the REST client signs with, ms. Default 5000. */
+  recvWindowMs?: number;
+  /** Added to the horizon for delays inside the matching engine. Default 5000 ms. */
+  engineMarginMs?: number;
+  /** First pause between look-ups; doubles up to maxDelayMs. Defaults 200 ms and 2000 ms. */
+  firstDelayMs?: number;
+  maxDelayMs?: number;
+  /** Look-ups answered "does not exist" before the order is declared not placed. Default 3. */
+  minLookups?: number;
+  /** When look-ups themselves keep failing, give up this long after the send (then retry the job). Default 30 s. */
+  giveUpAfterMs?: number;
+}
+
+export interface OrderRef {
+  symbol: string;
+  clientOrderId: string;
+}
+
+/**
+ * Retry later: either the order could be neither found nor ruled out (the exchange could not be
+ * asked in time), or (`absent`) it was ruled out after the horizon and may be placed again.
+ */
+export class OutcomeUnknownError extends AppError {
+  override name = 'OutcomeUnknownError';
+  constructor(
+    ref: OrderRef,
+    cause: unknown,
+    readonly absent = false,
+  ) {
+    super('EXCHANGE_UNKNOWN_OUTCOME', `${ref.clientOrderId}: ${absent ? 'not on the exchange after an unknown outcome' : 'could not find out whether it was placed'}`, {
+      cause,
+      details: { ...ref, absent },
+      userMessage: absent
+        ? 'The exchange did not confirm the order, and it does not have it.'
+        : 'The exchange did not confirm the order and could not be asked whether it went through.',
+    });
+  }
+}
+
+export const isOrderNotFound = (error: unknown): boolean =>
+  isExchangeError(error) && (error.binanceCode === -2013 || error.code === 'EXCHANGE_ORDER_NOT_FOUND');
+
+export interface Reconciler {
+  /**
+   * The order with this client order id, or undefined when it certainly is not on the exchange.
+   * `sentAt` (epoch ms the last request for it was signed) undefined: no request ever left, so
+   * one look-up decides. Throws OutcomeUnknownError when the exchange cannot be asked in time.
+   */
+  find(ref: OrderRef, sentAt: number | undefined): Promise<Order | undefined>;
+}
+
+export function createReconciler(
+  exchange: ExchangeClient,
+  options: ReconcileOptions = {},
+  clock: { now: () => number; sleep: (ms: number) => Promise<void> } = { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+): Reconciler {
+  const recvWindowMs = options.recvWindowMs ?? 5_000;
+  const engineMarginMs = options.engineMarginMs ?? 5_000;
+  const firstDelayMs = options.firstDelayMs ?? 200;
+  const maxDelayMs = options.maxDelayMs ?? 2_000;
+  const minLookups = options.minLookups ?? 3;
+  const giveUpAfterMs = Math.max(options.giveUpAfterMs ?? 30_000, recvWindowMs + 1_000 + engineMarginMs);
+
+  const lookUp = async (ref: OrderRef): Promise<Order | undefined> => {
+    try {
+      return await exchange.getOrder({ symbol: ref.symbol, origClientOrderId: ref.clientOrderId });
+    } catch (error) {
+      if (isOrderNotFound(error)) return undefined;
+      throw error;
+    }
+  };
+
+  return {
+    async find(ref, sentAt) {
+      if (sentAt === undefined) return lookUp(ref);
+      const horizon = sentAt + recvWindowMs + 1_000 + engineMarginMs;
+      let absent = 0;
+      let delay = firstDelayMs;
+      for (;;) {
+        try {
+          const order = await lookUp(ref);
+          if (order) return order;
+          absent++;
+          if (absent >= minLookups && clock.now() >= horizon) return undefined;
+        } catch (error) {
+          // Rejections (bad key, unknown symbol) and rate limits are the caller's to handle.
+          if (!isExchangeError(error) || error.kind === 'rejected' || error.kind === 'rate-limited') throw error;
+          if (clock.now() - sentAt > giveUpAfterMs) throw new OutcomeUnknownError(ref, error);
+        }
+        // Sleep no further than the horizon once enough look-ups said "absent".
+        const untilHorizon = absent >= minLookups ? Math.max(0, horizon - clock.now()) : delay;
+        await clock.sleep(Math.min(delay, Math.max(untilHorizon, 1)));
+        delay = Math.min(delay * 2, maxDelayMs);
+      }
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * What the bot knows about orders it placed (DESIGN.md §4 step 5): one JSON record per client
+ * order id, so `/orders`, the user data stream (issue 6) and alerts can tell whose order a fill
+ * belongs to and which card to update. Kept 30 days; `recent()` reads a time-ordered index.
+ *
+ * Also the "send attempted" mark of §4 steps 3–4: set just before an order request leaves and
+ * cleared when the exchange certainly did not execute it. A job that finds the mark set cannot
+ * trust a first "order does not exist" (the look-up reads memory, then the database: rest-api.md
+ * "Data Sources"), so it keeps looking until the request could no longer execute.
+ */
+import type { Redis } from 'ioredis';
+import type { Order, OrderStatus, OrderType, Side } from '../binance/types.js';
+
+export interface OrderRecord {
+  clientOrderId: string;
+  intentId: string;
+  userId: number;
+  chatId: number;
+  cardMessageId?: number;
+  symbol: string;
+  side: Side;
+  type: OrderType;
+  orderId: number;
+  status: OrderStatus;
+  origQty: string;
+  executedQty: string;
+  cummulativeQuoteQty: string;
+  price: string;
+  /** Epoch ms the order was placed or adopted by the worker. */
+  placedAt: number;
+  updatedAt: number;
+}
+
+export interface OrderRecords {
+  save(record: OrderRecord): Promise<void>;
+  get(clientOrderId: string): Promise<OrderRecord | undefined>;
+  /** Newest first. */
+  recent(limit?: number): Promise<OrderRecord[]>;
+  markSendAttempted(clientOrderId: string, at: number): Promise<void>;
+  sendAttemptedAt(clientOrderId: string): Promise<number | undefined>;
+  clearSendAttempted(clientOrderId: string): Promise<void>;
+}
+
+export interface OrderRecordsOptions {
+  redis: Redis;
+  /** Default `chatops`. */
+  prefix?: string;
+  /** Default 30 days. */
+  retentionMs?: number;
+  /** How long a send mark outlives a crashed worker. Default 7 days (the failed-job retention). */
+  sendMarkTtlMs?: number;
+  now?: () => number;
+}
+
+export function recordOf(
+  order: Order,
+  owner: { intentId: string; userId: number; chatId: number; cardMessageId?: number },
+  at: number,
+): OrderRecord {
+  return {
+    clientOrderId: order.clientOrderId,
+    intentId: owner.intentId,
+    userId: owner.userId,
+    chatId: owner.chatId,
+    ...(owner.cardMessageId !== undefined ? { cardMessageId: owner.cardMessageId } : {}),
+    symbol: order.symbol,
+    side: order.side,
+    type: order.type,
+    orderId: order.orderId,
+    status: order.status,
+    origQty: order.origQty,
+    executedQty: order.executedQty,
+    cummulativeQuoteQty: order.cummulativeQuoteQty,
+    price: order.price,
+    placedAt: at,
+    updatedAt: at,
+  };
+}
+
+export function createOrderRecords(options: OrderRecordsOptions): OrderRecords {
+  const { redis } = options;
+  const prefix = options.prefix ?? 'chatops';
+  const retentionMs = options.retentionMs ?? 30 * 24 * 3600_000;
+  const markTtlMs = options.sendMarkTtlMs ?? 7 * 24 * 3600_000;
+  const now = options.now ?? Date.now;
+  const recordKey = (id: string) => `${prefix}:order:${id}`;
+  const markKey = (id: string) => `${prefix}:order-send:${id}`;
+  const indexKey = `${prefix}:orders:recent`;
+
+  return {
+    async save(record) {
+      await redis
+        .multi()
+        .set(recordKey(record.clientOrderId), JSON.stringify(record), 'PX', retentionMs)
+        .zadd(indexKey, record.placedAt, record.clientOrderId)
+        .zremrangebyscore(indexKey, '-inf', now() - retentionMs)
+        .exec();
+    },
+    async get(clientOrderId) {
+      const json = await redis.get(recordKey(clientOrderId));
+      return json ? (JSON.parse(json) as OrderRecord) : undefined;
+    },
+    async recent(limit = 50) {
+      const ids = await redis.zrevrange(indexKey, 0, limit - 1);
+      if (ids.length === 0) return [];
+      const rows = await redis.mget(ids.map(recordKey));
+      return rows.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as OrderRecord);
+    },
+    async markSendAttempted(clientOrderId, at) {
+      await redis.set(markKey(clientOrderId), String(at), 'PX', markTtlMs);
+    },
+    async sendAttemptedAt(clientOrderId) {
+      const value = await redis.get(markKey(clientOrderId));
+      return value === null ? undefined : Number(value);
+    },
+    async clearSendAttempted(clientOrderId) {
+      await redis.del(markKey(clientOrderId));
+    },
+  };
+}

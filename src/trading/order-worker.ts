@@ -1,0 +1,237 @@
+/**
+ * The orders worker (DESIGN.md §4 step 3): takes one confirmed intent at a time per slot and
+ * gets it onto the exchange exactly once.
+ *
+ *   1. Reconcile first: GET the order by its client order id; found → adopt it, go to 5.
+ *   2. Re-validate against fresh filters (strict: what was confirmed is what is sent), balances
+ *      and MAX_ORDER_QUOTE.
+ *   3–4. Mark "send attempted", then place with `newClientOrderId` and `newOrderRespType=FULL`
+ *      (the REST client signs exactly the string it sends).
+ *   5. Report: persist the order record, audit, and edit the card through the alerts queue.
+ *
+ * Failures: a rejection (filters, balance, unknown symbol, signature, permissions) is final
+ * (UnrecoverableError) and the card says why; an unknown outcome is reconciled, never resent
+ * blindly (order-reconcile.ts); 429/418 hold the whole queue for Retry-After with BullMQ manual
+ * rate limiting, so no job starts and no request leaves before it passes; anything transient is
+ * retried with exponential backoff, and when the attempts run out the card says so.
+ */
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { isAppError, isExchangeError, userMessageOf, type AppError } from '../errors.js';
+import { formatUtc } from '../format.js';
+import type { Logger } from '../logger.js';
+import type { ExchangeClient, Order } from '../binance/types.js';
+import type { TradingMode } from '../config.js';
+import type { AuditLog } from './audit-log.js';
+import type { IntentStore } from './intent-store.js';
+import { renderCard, cardStateOfOrder, type CardState } from './order-card.js';
+import { revalidateOrder, type SymbolLookup } from './order-pricing.js';
+import { recordOf, type OrderRecords } from './order-records.js';
+import { createReconciler, OutcomeUnknownError, type ReconcileOptions } from './order-reconcile.js';
+import { ORDERS_QUEUE, type OrderJobData, type OrderJobResult } from './orders-queue.js';
+import type { AlertSink, OrderIntent } from './types.js';
+
+export interface OrderWorkerOptions {
+  /** A `worker` connection (maxRetriesPerRequest: null) for BullMQ. */
+  connection: Redis;
+  /** A `producer` connection for our own keys. */
+  redis: Redis;
+  /** BullMQ and key prefix. Default `chatops`. */
+  prefix?: string;
+  exchange: ExchangeClient;
+  symbols: SymbolLookup;
+  alerts: AlertSink;
+  intents: IntentStore;
+  records: OrderRecords;
+  audit: AuditLog;
+  logger: Logger;
+  registry?: Registry;
+  mode: TradingMode;
+  maxOrderQuote?: string;
+  /** How unknown outcomes are settled; pass the REST client's recvWindowMs. */
+  reconcile?: ReconcileOptions;
+  /** Jobs in flight. Default 4. */
+  concurrency?: number;
+  /** Jobs started per window. Needed for manual rate limiting to hold every worker. Default 50/s. */
+  limiter?: { max: number; duration: number };
+  /** BullMQ lock and stalled-check periods (a crashed worker's job is taken over after them). */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  now?: () => number;
+}
+
+export interface OrderWorker {
+  readonly worker: Worker<OrderJobData, OrderJobResult>;
+  close(): Promise<void>;
+}
+
+/** Card edit ranks: a later state never loses to an earlier one (AlertJob.revision). */
+const REVISION = { placed: 2, partial: 3, final: 4 } as const;
+
+/**
+ * Final: ExchangeErrors of kind `rejected` and our own validation errors. Except a refused
+ * timestamp (nothing executed; the client has resynced) and a Redis outage: worth another attempt.
+ */
+const RETRYABLE_REJECTIONS = new Set(['EXCHANGE_CLOCK_SKEW', 'REDIS_UNAVAILABLE']);
+
+export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
+  const { exchange, alerts, intents, records, audit } = options;
+  const prefix = options.prefix ?? 'chatops';
+  const now = options.now ?? Date.now;
+  const logger = options.logger.child({ module: 'order-worker' });
+  const pricing = { exchange, symbols: options.symbols, mode: options.mode, ...(options.maxOrderQuote !== undefined ? { maxOrderQuote: options.maxOrderQuote } : {}) };
+  const reconciler = createReconciler(exchange, options.reconcile);
+  const registers = options.registry ? [options.registry] : [];
+  const jobs = new Counter({ name: 'binance_chatops_order_jobs_total', help: 'Order jobs processed, by outcome', labelNames: ['outcome'] as const, registers });
+  const latency = new Histogram({
+    name: 'binance_chatops_order_confirm_to_placed_seconds',
+    help: 'From the Confirm tap to the exchange acknowledging the order',
+    buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  // Manual rate limiting (docs.bullmq.io "Manual rate-limit") holds the queue, not one worker.
+  const limiterQueue = new Queue(ORDERS_QUEUE, { connection: options.redis, prefix });
+
+  async function cardOwner(intent: OrderIntent): Promise<OrderIntent> {
+    // attachCard may have landed after the job was enqueued; the store has the latest.
+    const stored = await intents.get(intent.id).catch(() => undefined);
+    return stored?.intent.cardMessageId !== undefined ? { ...intent, cardMessageId: stored.intent.cardMessageId } : intent;
+  }
+
+  async function showCard(intent: OrderIntent, state: CardState, revision: number, tag: string): Promise<void> {
+    await alerts.enqueue({
+      key: `card-${intent.id}-${tag}`,
+      chatId: intent.chatId,
+      userId: intent.userId,
+      text: renderCard(intent, state),
+      category: state.kind === 'failed' ? 'error' : 'order',
+      ...(intent.cardMessageId !== undefined ? { editMessageId: intent.cardMessageId, revision } : {}),
+    });
+  }
+
+  async function place(intent: OrderIntent): Promise<Order> {
+    const params = await revalidateOrder(pricing, intent.preview);
+    const sentAt = now();
+    await records.markSendAttempted(intent.clientOrderId, sentAt);
+    try {
+      return await exchange.newOrder({ ...params, newClientOrderId: intent.clientOrderId, newOrderRespType: 'FULL' });
+    } catch (error) {
+      const ref = { symbol: intent.preview.symbol, clientOrderId: intent.clientOrderId };
+      if (isExchangeError(error) && (error.kind === 'unknown-outcome' || error.code === 'EXCHANGE_DUPLICATE_ORDER')) {
+        // Maybe placed (or an open order already has our id): find out before anything else.
+        logger.warn({ intentId: intent.id, clientOrderId: intent.clientOrderId, code: error.code }, 'order outcome unknown; reconciling');
+        const found = await reconciler.find(ref, sentAt);
+        if (found) return found;
+        // Past the horizon and still absent: that request can no longer execute (order-reconcile.ts).
+        await records.clearSendAttempted(intent.clientOrderId);
+        throw new OutcomeUnknownError(ref, error, true);
+      }
+      // Rejected, rate-limited before execution, or never sent: the exchange did not execute it.
+      if (isExchangeError(error)) await records.clearSendAttempted(intent.clientOrderId);
+      throw error;
+    }
+  }
+
+  async function report(job: Job<OrderJobData>, intent: OrderIntent, order: Order, adopted: boolean): Promise<void> {
+    const at = now();
+    await records.save(recordOf(order, { intentId: intent.id, userId: intent.userId, chatId: intent.chatId, ...(intent.cardMessageId !== undefined ? { cardMessageId: intent.cardMessageId } : {}) }, at));
+    await audit.record({
+      event: adopted ? 'adopted' : 'placement',
+      userId: intent.userId,
+      intentId: intent.id,
+      clientOrderId: intent.clientOrderId,
+      symbol: order.symbol,
+      orderId: order.orderId,
+      outcome: order.status.toLowerCase(),
+      detail: `${order.side} ${order.type} executed ${order.executedQty} of ${order.origQty}`,
+    });
+    const state = cardStateOfOrder(order);
+    const revision = order.status === 'NEW' ? REVISION.placed : order.status === 'PARTIALLY_FILLED' ? REVISION.partial : REVISION.final;
+    await showCard(intent, state, revision, `${order.status.toLowerCase()}-${order.executedQty}`);
+    if (!adopted) latency.observe(Math.max(0, at - job.data.confirmedAt) / 1000);
+  }
+
+  async function processJob(job: Job<OrderJobData, OrderJobResult>): Promise<OrderJobResult> {
+    const intent = await cardOwner(job.data.intent);
+    const blockedMs = exchange.usage().blockedUntil - now();
+    if (blockedMs > 0) throw await holdQueue(blockedMs, intent, undefined);
+    try {
+      // 1. Reconcile first: a retried or stalled job may already have placed the order.
+      const sentAt = await records.sendAttemptedAt(intent.clientOrderId);
+      const existing = await reconciler.find({ symbol: intent.preview.symbol, clientOrderId: intent.clientOrderId }, sentAt);
+      const order = existing ?? (await place(intent));
+      await report(job, intent, order, existing !== undefined);
+      jobs.inc({ outcome: existing ? 'adopted' : 'placed' });
+      return { orderId: order.orderId, status: order.status, adopted: existing !== undefined };
+    } catch (error) {
+      throw await failure(job, intent, error);
+    }
+  }
+
+  async function holdQueue(waitMs: number, intent: OrderIntent, error: AppError | undefined): Promise<Error> {
+    await limiterQueue.rateLimit(Math.max(waitMs, 1));
+    jobs.inc({ outcome: 'rate-limited' });
+    logger.warn({ waitMs, intentId: intent.id, code: error?.code }, 'exchange rate limit: orders queue held');
+    if (error?.code === 'EXCHANGE_IP_BANNED') {
+      const until = now() + waitMs;
+      await alerts
+        .enqueue({
+          key: `ip-ban-${Math.floor(until / 60_000)}`,
+          chatId: intent.chatId,
+          userId: intent.userId,
+          category: 'system',
+          text: `⛔ The exchange has banned this server for sending too many requests until ${formatUtc(until)}. Orders wait until then.`,
+        })
+        .catch((e: unknown) => logger.error({ err: e }, 'could not queue the ban alert'));
+    }
+    return Worker.RateLimitError();
+  }
+
+  async function failure(job: Job<OrderJobData>, intent: OrderIntent, error: unknown): Promise<Error> {
+    const base = { intentId: intent.id, clientOrderId: intent.clientOrderId, userId: intent.userId };
+    if (isExchangeError(error) && error.kind === 'rate-limited') {
+      const waitMs = error.retryAfterMs ?? Math.max(exchange.usage().blockedUntil - now(), 1_000);
+      return holdQueue(waitMs, intent, error);
+    }
+    const final =
+      isAppError(error) &&
+      !RETRYABLE_REJECTIONS.has(error.code) &&
+      !(error instanceof OutcomeUnknownError) &&
+      (!isExchangeError(error) || error.kind === 'rejected');
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (!final && !lastAttempt) {
+      jobs.inc({ outcome: 'retry' });
+      logger.warn({ ...base, err: error, attempt: job.attemptsMade + 1 }, 'order attempt failed; will retry');
+      return error instanceof Error ? error : new Error(String(error));
+    }
+    // Final: tell the trader why, in the card. A send mark still set means we never learned the outcome.
+    const uncertain = !final && (await records.sendAttemptedAt(intent.clientOrderId).catch(() => 1)) !== undefined;
+    const reason = final ? userMessageOf(error) : `${userMessageOf(error)} Gave up after ${job.attemptsMade + 1} attempts.`;
+    jobs.inc({ outcome: final ? 'rejected' : 'failed' });
+    logger.error({ ...base, err: error, final, uncertain }, 'order not placed');
+    await audit.record({ event: 'failure', ...base, symbol: intent.preview.symbol, outcome: final ? 'rejected' : uncertain ? 'unknown' : 'failed', detail: isAppError(error) ? error.code : 'INTERNAL' });
+    await showCard(intent, { kind: 'failed', reason, uncertain }, REVISION.final, 'failed').catch((e: unknown) =>
+      logger.error({ ...base, err: e }, 'could not queue the failure card'),
+    );
+    return final ? new UnrecoverableError(reason) : error instanceof Error ? error : new Error(String(error));
+  }
+
+  const worker = new Worker<OrderJobData, OrderJobResult>(ORDERS_QUEUE, processJob, {
+    connection: options.connection,
+    prefix,
+    concurrency: options.concurrency ?? 4,
+    limiter: options.limiter ?? { max: 50, duration: 1_000 },
+    ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
+    ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
+  });
+  worker.on('error', (error) => logger.error({ err: error }, 'orders worker error'));
+
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      await limiterQueue.close();
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * The `orders` BullMQ queue (DESIGN.md §4 step 2): Confirm adds one job per intent with the
+ * intent id as `jobId`, so a double tap, a replayed callback or a second bot instance adds
+ * nothing new. Completed jobs are kept 48 h (≥ 24 h) because that retention *is* the dedup
+ * window: BullMQ only recognises an id it still holds.
+ *
+ * /pause is BullMQ's global pause (docs.bullmq.io "Pausing queues"): jobs added meanwhile wait
+ * in the paused list and no worker takes a new one until resume; a job already running finishes.
+ */
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { OrderIntent, QueueDepths } from './types.js';
+
+export const ORDERS_QUEUE = 'orders';
+export const PLACE_ORDER_JOB = 'place-order';
+
+export interface OrderJobData {
+  intent: OrderIntent;
+  /** Epoch ms of the confirm (for the confirm → placed latency metric). */
+  confirmedAt: number;
+}
+
+export interface OrderJobResult {
+  orderId: number;
+  status: string;
+  /** True when the order was found on the exchange rather than placed by this attempt. */
+  adopted: boolean;
+}
+
+export interface OrdersQueueOptions {
+  /** A `producer` connection (src/redis.ts): fail fast rather than hang a Confirm. */
+  connection: Redis;
+  /** BullMQ key prefix (tests pass uniquePrefix()). Default `chatops`. */
+  prefix?: string;
+  /** Attempts per job, including the first. Default 5. */
+  attempts?: number;
+  /** First retry delay of the exponential backoff. Default 1000 ms (1 s, 2 s, 4 s, 8 s). */
+  backoffMs?: number;
+  /** How long a completed job (and so its id) is kept. Default 48 h. */
+  keepCompletedMs?: number;
+  /** How long a failed job is kept for inspection. Default 7 days. */
+  keepFailedMs?: number;
+}
+
+export interface OrdersQueue {
+  readonly queue: Queue<OrderJobData, OrderJobResult>;
+  /** Adds the intent's job; adding an id the queue still holds is a no-op. */
+  enqueue(intent: OrderIntent, confirmedAt: number): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  isPaused(): Promise<boolean>;
+  depths(): Promise<QueueDepths>;
+  /** Holds every worker of the queue for `ms` (manual rate limiting after a 429/418). */
+  rateLimit(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createOrdersQueue(options: OrdersQueueOptions): OrdersQueue {
+  const jobOptions: JobsOptions = {
+    attempts: options.attempts ?? 5,
+    backoff: { type: 'exponential', delay: options.backoffMs ?? 1_000 },
+    removeOnComplete: { age: Math.ceil((options.keepCompletedMs ?? 48 * 3600_000) / 1000) },
+    removeOnFail: { age: Math.ceil((options.keepFailedMs ?? 7 * 24 * 3600_000) / 1000) },
+  };
+  const queue = new Queue<OrderJobData, OrderJobResult>(ORDERS_QUEUE, {
+    connection: options.connection,
+    prefix: options.prefix ?? 'chatops',
+  });
+
+  return {
+    queue,
+    async enqueue(intent, confirmedAt) {
+      await queue.add(PLACE_ORDER_JOB, { intent, confirmedAt }, { ...jobOptions, jobId: intent.id });
+    },
+    pause: () => queue.pause(),
+    resume: () => queue.resume(),
+    isPaused: () => queue.isPaused(),
+    depths: () => depthsOf(queue),
+    rateLimit: (ms) => queue.rateLimit(ms),
+    close: () => queue.close(),
+  };
+}
+
+/** Job counts and the pause flag of any BullMQ queue (for /status). */
+export async function depthsOf(queue: Queue): Promise<QueueDepths> {
+  const [counts, paused] = await Promise.all([
+    queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'),
+    queue.isPaused(),
+  ]);
+  return {
+    // 'waiting' includes a paused queue's jobs (BullMQ keeps them in the same list).
+    waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+    active: counts.active ?? 0,
+    delayed: counts.delayed ?? 0,
+    failed: counts.failed ?? 0,
+    completed: counts.completed ?? 0,
+    paused,
+  };
+}
