@@ -104,7 +104,9 @@ const ORDER_TYPES: ReadonlySet<string> = new Set<OrderType>([
 ]);
 
 const symbolSchema = z.looseObject({
-  symbol: z.string().regex(/^[A-Z0-9_.-]{1,30}$/, 'symbol must be upper-case letters and digits'),
+  // Not only ASCII: rest-api.md signs a request for the symbol "１２３４５６" (full-width digits),
+  // and symbols with non-Latin base assets exist. No whitespace, no lower case.
+  symbol: z.string().regex(/^[^\s\p{Ll}]{1,50}$/u, 'symbol must be 1-50 characters, no spaces or lower case'),
   // A status we have not heard of is kept as sent: the filter engine refuses anything but TRADING.
   status: z.string().min(1).transform((s) => s as SymbolStatus),
   baseAsset: z.string().min(1),

@@ -3,7 +3,7 @@
  * listed, quote-sized MARKET orders are permitted, and the parameters fit the type
  * (rest-api.md "New order": mandatory parameters per type; errors.md -1102, -1106, -1100).
  */
-import { isWireDecimal, fail, type ValueCheck } from './filters-values.js';
+import { fail, isAcceptedDecimal, type ValueCheck } from './filters-values.js';
 import type { OrderDraft } from './filters-types.js';
 import type { OrderType, TimeInForce } from './types.js';
 
@@ -107,7 +107,7 @@ export function checkParameters(check: ValueCheck, draft: OrderDraft): TimeInFor
 
   for (const field of ['quantity', 'quoteOrderQty', 'price', 'stopPrice', 'icebergQty'] as const) {
     const value = draft[field];
-    if (value !== undefined && (typeof value !== 'string' || !isWireDecimal(value))) {
+    if (value !== undefined && (typeof value !== 'string' || !isAcceptedDecimal(value, check.mode))) {
       bad(`${field} ${JSON.stringify(String(value)).slice(0, 40)} is not a plain decimal number`);
     }
   }

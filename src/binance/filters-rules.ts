@@ -91,10 +91,27 @@ export function rulesOf(symbol: SymbolInfo): SymbolRules {
   return rules;
 }
 
+/** The filter types the engine reads; their decimal fields were validated by parseExchangeInfo. */
+const ENGINE_FILTERS: ReadonlySet<string> = new Set<SymbolFilter['filterType']>([
+  'PRICE_FILTER',
+  'LOT_SIZE',
+  'MARKET_LOT_SIZE',
+  'NOTIONAL',
+  'MIN_NOTIONAL',
+  'PERCENT_PRICE',
+  'PERCENT_PRICE_BY_SIDE',
+  'ICEBERG_PARTS',
+  'MAX_NUM_ORDERS',
+  'MAX_NUM_ALGO_ORDERS',
+  'MAX_POSITION',
+  'TRAILING_DELTA',
+]);
+
 function buildRules(symbol: SymbolInfo): SymbolRules {
   const found: Partial<{ [K in SymbolFilter['filterType']]: FilterOf<K> }> = {};
   for (const filter of symbol.filters) {
-    // The first of a type wins; unknown types (kept by parseExchangeInfo) are ignored here.
+    // The first of a type wins; unknown types (kept as sent by parseExchangeInfo) are ignored.
+    if (!ENGINE_FILTERS.has(filter.filterType)) continue;
     (found as Record<string, SymbolFilter>)[filter.filterType] ??= canonical(filter);
   }
   const lot = found.LOT_SIZE;

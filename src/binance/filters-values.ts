@@ -11,6 +11,7 @@ import {
   eq,
   formatFixed,
   gt,
+  isDecimal,
   isMultipleOf,
   isZero,
   lt,
@@ -32,7 +33,12 @@ export interface ValueCheck {
 
 /** Binance's accepted number shape (rest-api.md "General API information"): no sign, no exponent. */
 const WIRE_DECIMAL = /^([0-9]{1,20})(\.[0-9]{1,20})?$/;
-export const isWireDecimal = (value: string): boolean => WIRE_DECIMAL.test(value);
+/**
+ * Strict mode takes only what Binance would parse (-1100 otherwise). Adjust mode also takes a
+ * longer plain decimal (a computed quantity with 30 decimals), since it rounds it anyway.
+ */
+export const isAcceptedDecimal = (value: string, mode: FilterMode): boolean =>
+  mode === 'strict' ? WIRE_DECIMAL.test(value) : isDecimal(value);
 
 /** Decimals that carry value: "1.50000000" has 1 (trailing zeros are padding, not precision). */
 function meaningfulDecimals(value: string): number {
@@ -74,7 +80,8 @@ export function checkPrice(
     }
   }
   if (isZero(price)) {
-    const message = moved ? `${label} ${normalize(value)} rounds to 0 at the tick size ${tick} ${quote}` : `${label} must be above zero`;
+    const at = tick ? `the tick size ${tick} ${quote}` : `${rules.pricePrecision} decimals`;
+    const message = moved ? `${label} ${normalize(value)} rounds to 0 at ${at}` : `${label} must be above zero`;
     return fail(check, 'PRICE_FILTER', 'ORDER_FILTER_PRICE', tick ?? '0', message);
   }
   if (grid) {
@@ -121,7 +128,11 @@ export function checkQuantity(check: ValueCheck, field: QuantityField, value: st
     }
   }
   if (isZero(qty)) {
-    const message = moved ? `${normalize(value)} ${base} is smaller than the step size ${step} ${base}` : `${what ?? 'The quantity'} must be above zero`;
+    const message = !moved
+      ? `${what ?? 'The quantity'} must be above zero`
+      : step
+        ? `${normalize(value)} ${base} is smaller than the step size ${step} ${base}`
+        : `${normalize(value)} ${base} rounds to 0 at ${rules.quantityPrecision} decimals`;
     return fail(check, 'LOT_SIZE', 'ORDER_FILTER_LOT_SIZE', step ?? '0', message);
   }
   let failed = checkLot(check, 'LOT_SIZE', rules.lotGrid, value, qty, moved, what, '');

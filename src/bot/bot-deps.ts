@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { ExchangeClient } from '../binance/types.js';
 import type { TradingMode } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { TickerCache } from '../market/ticker-cache.js';
 import type { TradingService } from '../trading/types.js';
 import type { SymbolCatalog } from './symbol-arg.js';
 
@@ -39,6 +40,8 @@ export interface BotSettings {
   confirmTtlS: number;
   /** MAX_ORDER_QUOTE, shown in /help buy and /status when set. */
   maxOrderQuote?: string;
+  /** TOP_MIN_QUOTE_VOLUME (in USDT): /top leaves out pairs with less 24h volume. Default "100000". */
+  topMinQuoteVolume?: string;
 }
 
 export interface BotDeps {
@@ -65,4 +68,6 @@ export interface BotDeps {
   /** @grammyjs/auto-retry options for 429 and 5xx from Telegram; `false` to disable (tests of raw failures). */
   autoRetry?: Partial<AutoRetryOptions> | false;
   now?: () => number;
+  /** The shared all-symbols 24h ticker for /top (src/market/ticker-cache.ts); createBot makes one when absent. */
+  tickers?: TickerCache;
 }

@@ -18,6 +18,7 @@
  * | `m:<cancelId>`                   | Confirm a multi-order /cancel                    |
  * | `n:<cancelId>`                   | Keep the orders (dismiss a multi-order /cancel)  |
  * | `b:all`                          | Show all balances, dust included                 |
+ * | `t:<g\|l\|v>:<N>:<quote>`          | Switch a /top ranking (gainers, losers, volume)  |
  */
 
 export const CALLBACK_DATA_MAX_BYTES = 64;
@@ -29,7 +30,9 @@ export type CallbackAction =
   | { kind: 'cancel-order'; symbol: string | undefined; orderId: number; ownerId: number }
   | { kind: 'confirm-cancel'; cancelId: string }
   | { kind: 'dismiss-cancel'; cancelId: string }
-  | { kind: 'balance-all' };
+  | { kind: 'balance-all' }
+  /** The same /top list (N pairs quoted in `quote`) ranked another way; the message is edited. */
+  | { kind: 'top-ranking'; by: 'gainers' | 'losers' | 'volume'; limit: number; quote: string };
 
 export type DecodedCallback = { ok: true; action: CallbackAction } | { ok: false; reason: string };
 
@@ -40,6 +43,14 @@ const ID_RE = /^[A-Za-z0-9_-]{1,40}$/;
 /** Binance symbols are upper-case letters and digits, and since 2025 also non-Latin letters. */
 const SYMBOL_RE = /^[\p{Lu}\p{Lo}\p{Nd}]{1,20}$/u;
 const UINT_RE = /^(0|[1-9]\d{0,18})$/;
+/** /top: N is at most 50 (src/market/ranking.ts TOP_MAX_LIMIT). */
+const TOP_LIMIT_MAX = 50;
+const TOP_LETTERS = { gainers: 'g', losers: 'l', volume: 'v' } as const;
+const TOP_BY_LETTER = new Map<string, 'gainers' | 'losers' | 'volume'>([
+  ['g', 'gainers'],
+  ['l', 'losers'],
+  ['v', 'volume'],
+]);
 
 const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
 
@@ -83,6 +94,12 @@ export function encodeCallback(action: CallbackAction): string {
     case 'balance-all':
       data = 'b:all';
       break;
+    case 'top-ranking': {
+      if (!Number.isInteger(action.limit) || action.limit < 1 || action.limit > TOP_LIMIT_MAX) throw new RangeError(`limit must be 1..${TOP_LIMIT_MAX}`);
+      if (!SYMBOL_RE.test(action.quote)) throw new RangeError('quote must be upper-case letters and digits');
+      data = `t:${TOP_LETTERS[action.by]}:${action.limit}:${action.quote}`;
+      break;
+    }
   }
   if (byteLength(data) > CALLBACK_DATA_MAX_BYTES) throw new RangeError(`callback data over ${CALLBACK_DATA_MAX_BYTES} bytes`);
   return data;
@@ -116,6 +133,13 @@ export function decodeCallback(data: string | undefined): DecodedCallback {
     }
     case 'b':
       return fields.length === 1 && fields[0] === 'all' ? { ok: true, action: { kind: 'balance-all' } } : refuse;
+    case 't': {
+      const [letter = '', limitText, quote = ''] = fields;
+      const by = TOP_BY_LETTER.get(letter);
+      const limit = safeInteger(limitText);
+      if (fields.length !== 3 || by === undefined || limit === undefined || limit < 1 || limit > TOP_LIMIT_MAX || !SYMBOL_RE.test(quote)) return refuse;
+      return { ok: true, action: { kind: 'top-ranking', by, limit, quote } };
+    }
     default:
       return refuse;
   }

@@ -51,7 +51,32 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: 'Last price, 24h change and range',
     usage: '/price SYMBOL',
     example: '/price BTCUSDT',
-    details: ['Last price, 24-hour change, high and low, and the average price.'],
+    details: [
+      'Last price, 24-hour change, high and low, and the average price.',
+      'Also the trading rules an order must meet: price tick, quantity step and minimum order value.',
+      'BTCUSDT, btcusdt, BTC/USDT and BTC-USDT all work.',
+    ],
+  },
+  {
+    name: 'top',
+    description: '24h top gainers, losers or volume',
+    usage: '/top [gainers|losers|volume] [N] [QUOTE]',
+    example: '/top losers 20 USDT',
+    details: [
+      'The 24-hour ranking of pairs quoted in QUOTE (default: 10 gainers in USDT, N up to 50).',
+      'Left out: symbols not trading, pairs without trades, leveraged tokens (UP/DOWN/BULL/BEAR) and pairs with little volume.',
+      'Buttons under the list switch between gainers, losers and volume.',
+    ],
+  },
+  {
+    name: 'ta',
+    description: 'Indicator summary: RSI, MACD, EMA, ATR',
+    usage: '/ta SYMBOL [INTERVAL]',
+    example: '/ta BTCUSDT 1d',
+    details: [
+      'On closed candles of INTERVAL (default 4h; 1m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 3d, 1w, 1M):',
+      'RSI(14), MACD(12,26,9) and its latest cross, EMA(20)/EMA(50) trend, ATR(14) with a stop at the last close − 2×ATR, and the latest bullish fractal.',
+    ],
   },
   {
     name: 'buy',

@@ -14,7 +14,7 @@
  */
 import { ATR, EMA, MACD, RSI } from 'technicalindicators';
 import type { Kline } from '../binance/types.js';
-import { floorToStep, fromNumber, isPositive, sub } from '../decimal.js';
+import { floorToStep, fromNumber, isPositive, round, sub } from '../decimal.js';
 import { closedCandleCount } from './fractals.js';
 
 export const TA_PERIODS = {
@@ -62,7 +62,7 @@ export interface IndicatorSummary {
 export interface IndicatorOptions {
   /** Epoch ms: candles whose closeTime is not before this are still forming and left out. */
   now: number;
-  /** The symbol's PRICE_FILTER tickSize, for the stop suggestion. */
+  /** The symbol's PRICE_FILTER tickSize, for the stop suggestion ("0": filter disabled). */
   tickSize: string;
 }
 
@@ -106,7 +106,9 @@ export function summarizeIndicators(klines: readonly Kline[], options: Indicator
  */
 export function atrStopPrice(price: string, atr: number, tickSize: string, multiple: number = TA_PERIODS.atrStopMultiple): string | undefined {
   if (!Number.isFinite(atr) || atr < 0) return undefined;
-  const stop = floorToStep(sub(price, fromNumber(multiple * atr)), tickSize);
+  const raw = sub(price, fromNumber(multiple * atr));
+  // A zero tick means PRICE_FILTER is disabled (filters.md): 8 decimals is every symbol's precision.
+  const stop = isPositive(tickSize) ? floorToStep(raw, tickSize) : round(raw, 8, 'floor');
   return isPositive(stop) ? stop : undefined;
 }
 

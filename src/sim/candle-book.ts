@@ -8,6 +8,8 @@
 import type { KlineInterval, KlineRow, Ticker24h } from '../binance/types.js';
 import * as d from '../decimal.js';
 import type { CandleClose } from './types.js';
+import { candleTicker } from './candle-ticker.js';
+import { PRICE_DECIMALS, sumKeepingDecimals } from './kline-decimals.js';
 import { DAY, KLINE_INTERVALS, canAggregate, candleCloseTime, candleOpenTime } from './kline-intervals.js';
 
 export interface KlinesQuery {
@@ -62,7 +64,6 @@ interface RowView {
   at(i: number): KlineRow;
 }
 
-const PRICE_DECIMALS = 8;
 
 export function createCandleBook(options: CandleBookOptions = {}): CandleBook {
   const maxRows = options.maxRows ?? 50_000;
@@ -188,7 +189,7 @@ export function createCandleBook(options: CandleBookOptions = {}): CandleBook {
       for (let i = from; i < to; i++) window.push(rows.at(i));
       if (window.length === 0) window.push(rows.at(rows.length - 1));
       const prev = from > 0 ? rows.at(from - 1) : undefined;
-      return ticker(symbol, window, prev, end, lastPrice);
+      return candleTicker(symbol, window, prev, end, lastPrice);
     },
   };
 }
@@ -266,58 +267,4 @@ function aggregate(interval: KlineInterval, rows: KlineRow[]): KlineRow {
   }
   const sum = (field: 5 | 7 | 9 | 10) => sumKeepingDecimals(rows.map((r) => r[field]));
   return [open, first[1], high, low, last[4], sum(5), candleCloseTime(interval, open), sum(7), trades, sum(9), sum(10), '0'];
-}
-
-/** Sum formatted with as many decimals as its most precise input ("1.50000000" stays 8 decimals). */
-function sumKeepingDecimals(values: string[]): string {
-  let total = '0';
-  let decimals = 0;
-  for (const v of values) {
-    total = d.add(total, v);
-    const dot = v.indexOf('.');
-    if (dot >= 0) decimals = Math.max(decimals, v.length - dot - 1);
-  }
-  return d.formatFixed(total, decimals);
-}
-
-function ticker(symbol: string, window: KlineRow[], prev: KlineRow | undefined, end: number, lastPrice?: string): Ticker24h {
-  const fx = (v: string) => d.formatFixed(v, PRICE_DECIMALS);
-  const openPrice = window[0]![1];
-  const last = fx(lastPrice ?? window[window.length - 1]![4]);
-  let high = last;
-  let low = last;
-  let count = 0;
-  for (const r of window) {
-    high = d.max(high, r[2]);
-    low = d.min(low, r[3]);
-    count += r[8];
-  }
-  const volume = sumKeepingDecimals(window.map((r) => r[5]));
-  const quoteVolume = sumKeepingDecimals(window.map((r) => r[7]));
-  const change = d.sub(last, openPrice);
-  return {
-    symbol,
-    priceChange: fx(change),
-    priceChangePercent: d.isZero(openPrice) ? '0.000' : d.formatFixed(d.div(d.mul(change, '100'), openPrice, 6), 3),
-    weightedAvgPrice: d.isZero(volume) ? last : fx(d.div(quoteVolume, volume, PRICE_DECIMALS, 'half-up')),
-    prevClosePrice: fx(prev?.[4] ?? openPrice),
-    lastPrice: last,
-    lastQty: '0.00000000',
-    // No order book in the simulator: the spread is zero at the last price.
-    bidPrice: last,
-    bidQty: '0.00000000',
-    askPrice: last,
-    askQty: '0.00000000',
-    openPrice: fx(openPrice),
-    highPrice: fx(high),
-    lowPrice: fx(low),
-    volume,
-    quoteVolume,
-    openTime: end - DAY,
-    closeTime: end,
-    // Candles carry a trade count but no trade ids: ids are synthetic, -1 when nothing traded (as Binance).
-    firstId: count === 0 ? -1 : 0,
-    lastId: count === 0 ? -1 : count - 1,
-    count,
-  };
 }

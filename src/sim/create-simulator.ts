@@ -180,7 +180,14 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     async start(opts = {}) {
       if (started) throw new Error('the simulator is already started');
       started = true;
-      unsubscribe = feed.onTick((tick) => engine.onTick(tick));
+      unsubscribe = feed.onTick((tick) => {
+        try {
+          engine.onTick(tick);
+        } catch (err) {
+          // One bad tick must not stop the feed; the order stays as it was and the next tick retries.
+          logger.error({ err, symbol: tick.symbol }, 'matching a tick failed');
+        }
+      });
       await feed.start();
       const host = opts.host ?? '127.0.0.1';
       const port = await http.listen(opts.port ?? 0, host);

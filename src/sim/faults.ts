@@ -56,7 +56,10 @@ export interface FaultControl {
 export type Phase = 'before' | 'after';
 
 export interface FaultPlan extends FaultControl {
-  /** Consumes and returns the faults of this phase that match the request, in injection order. */
+  /**
+   * Consumes and returns the faults of this phase that match the request, in injection order:
+   * every matching delay, and at most one fault that answers the request.
+   */
   take(method: string, path: string, phase: Phase): FaultSpec[];
 }
 
@@ -80,10 +83,16 @@ export function createFaultPlan(deps: FaultDeps): FaultPlan {
     },
     take(method, path, phase) {
       const taken: FaultSpec[] = [];
+      let answered = false;
       for (const rule of rules) {
         if (rule.left <= 0 || AFTER.has(rule.spec.action) !== (phase === 'after')) continue;
         if (rule.spec.method !== undefined && rule.spec.method.toUpperCase() !== method) continue;
         if (rule.spec.path !== undefined && rule.spec.path !== path) continue;
+        // Delays add up; of the faults that answer the request, the oldest wins and the rest wait.
+        if (rule.spec.action !== 'delay') {
+          if (answered) continue;
+          answered = true;
+        }
         rule.left -= 1;
         taken.push(rule.spec);
       }

@@ -19,7 +19,7 @@ import { normalize } from '../decimal.js';
 import { createCandleBook } from './candle-book.js';
 import { createListeners } from './feed-listeners.js';
 import { candleOpenTime, intervalMs } from './kline-intervals.js';
-import { createMarketDataClient, MarketDataError, type MarketDataClientOptions } from './market-data-client.js';
+import { createMarketDataClient, type MarketDataError, type MarketDataClientOptions } from './market-data-client.js';
 import type { CandleClose, MarketFeed, PriceTick } from './types.js';
 
 export interface LiveFeedOptions extends MarketDataClientOptions {

@@ -28,6 +28,7 @@ import { lockPriceOf, releaseLock, settleFill } from './settlement.js';
 import { ORDER_REJECT_MESSAGES, SimError, simErrors } from './sim-error.js';
 import type { AccountPositionEvent, PriceTick, UserDataEvent, UserEventSource } from './types.js';
 import type { NewOrderRequest } from './order-validation.js';
+import { toScaled } from './price-scale.js';
 import { lotStep, tickSize } from './symbol-rules.js';
 
 export interface EngineOptions {
@@ -193,14 +194,30 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
     return fills;
   };
 
+  /** A stop-loss SELL and a take-profit BUY trigger on the way down; the other two on the way up. */
+  const fallsThrough = (order: Pick<SimOrder, 'side' | 'type'>): boolean =>
+    (order.side === 'SELL') === (order.type === 'STOP_LOSS' || order.type === 'STOP_LOSS_LIMIT');
+
   const marketable = (order: SimOrder, market: string): boolean =>
     order.side === 'BUY' ? lte(market, order.price) : gte(market, order.price);
 
-  const wouldTrigger = (order: Pick<SimOrder, 'side' | 'type' | 'stopPrice'>, price: string): boolean => {
-    const stopLoss = order.type === 'STOP_LOSS' || order.type === 'STOP_LOSS_LIMIT';
-    const fallsThrough = (order.side === 'SELL') === stopLoss; // SELL stop-loss and BUY take-profit trigger on the way down
-    return fallsThrough ? lte(price, order.stopPrice) : gte(price, order.stopPrice);
+  const wouldTrigger = (order: Pick<SimOrder, 'side' | 'type' | 'stopPrice'>, price: string): boolean =>
+    fallsThrough(order) ? lte(price, order.stopPrice) : gte(price, order.stopPrice);
+
+  // The per-tick versions compare scaled integers, parsed once per order and once per tick.
+  const levels = new WeakMap<SimOrder, { stop: bigint; limit: bigint }>();
+  const levelsOf = (order: SimOrder) => {
+    let l = levels.get(order);
+    if (l === undefined) {
+      l = { stop: toScaled(order.stopPrice), limit: toScaled(order.price) };
+      levels.set(order, l);
+    }
+    return l;
   };
+  const triggersAt = (order: SimOrder, price: bigint): boolean =>
+    fallsThrough(order) ? price <= levelsOf(order).stop : price >= levelsOf(order).stop;
+  const marketableAt = (order: SimOrder, price: bigint): boolean =>
+    order.side === 'BUY' ? price <= levelsOf(order).limit : price >= levelsOf(order).limit;
 
   const place = (request: NewOrderRequest): PlacedOrder => {
     const info = infoOf(request.symbol);
@@ -347,10 +364,11 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
     if (info === undefined) return;
     const now = clock();
     const p = tick.price;
+    const scaled = toScaled(p);
     for (const order of open) {
       if (!isOpen(order)) continue;
       if (isStopType(order.type) && !order.triggered) {
-        if (!wouldTrigger(order, p)) continue;
+        if (!triggersAt(order, scaled)) continue;
         order.triggered = true;
         order.isWorking = true;
         order.workingTime = now;
@@ -364,7 +382,7 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
         if (marketable(order, triggerPrice) || marketable(order, p)) fillResting(order, info, now);
         continue;
       }
-      if (order.isWorking && marketable(order, p)) fillResting(order, info, now);
+      if (order.isWorking && marketableAt(order, scaled)) fillResting(order, info, now);
     }
     flushAccount(now);
   };

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createSimulator, type SimulatorControl, type SimulatorOptions, type WebSocketContext } from './create-simulator.js';
+import { createFeedFromConfig } from './feed-from-config.js';
 import { createMarketStreamServer } from './market-stream-server.js';
 import type { MarketFeed, WsEndpoint } from './types.js';
 import { createWsApiServer } from './ws-api-server.js';
@@ -26,9 +27,9 @@ export interface PaperExchange {
 }
 
 export interface PaperExchangeDeps {
-  paper: Pick<Config['paper'], 'balances' | 'dataDir'>;
-  /** Prices: live, replay or programmatic (the simulator starts and closes it). */
-  feed: MarketFeed;
+  paper: Pick<Config['paper'], 'balances' | 'dataDir' | 'market' | 'speed'>;
+  /** Prices; default the feed PAPER_MARKET names (the simulator starts and closes it). */
+  feed?: MarketFeed;
   logger: Logger;
   /** Default 127.0.0.1 and an ephemeral port. */
   host?: string;
@@ -74,7 +75,7 @@ export function standardWebSockets(ctx: WebSocketContext): WsEndpoint[] {
 export async function startPaperExchange(deps: PaperExchangeDeps): Promise<PaperExchange> {
   const credentials = loadOrCreatePaperCredentials(deps.paper.dataDir);
   const simulator = createSimulator({
-    feed: deps.feed,
+    feed: deps.feed ?? createFeedFromConfig(deps.paper, deps.logger),
     logger: deps.logger,
     credentials: [{ apiKey: credentials.apiKey, type: 'ed25519', publicKeyPem: credentials.privateKeyPem }],
     balances: deps.paper.balances,

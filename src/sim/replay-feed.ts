@@ -36,6 +36,11 @@ export interface ReplayFeedOptions {
   atEnd?: 'stop' | 'loop';
   /** Wall clock, for tests. Default Date.now. */
   clock?: () => number;
+  /**
+   * Whether `start()` sets the replay running on the clock. Default true; false keeps it still
+   * until `step()` (a test that starts a whole simulator around the feed and steps it by hand).
+   */
+  autoAdvance?: boolean;
 }
 
 interface WalkPoint {
@@ -170,7 +175,7 @@ export function createReplayFeed(options: ReplayFeedOptions): ReplayFeed {
     onCandleClose: (listener) => closes.add(listener),
     now,
     async start() {
-      if (running || ended) return;
+      if (running || ended || options.autoAdvance === false) return;
       anchorWall = clock();
       running = true;
       log.info({ symbols, interval, speed, from: new Date(anchorFeed).toISOString() }, 'replay started');

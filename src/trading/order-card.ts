@@ -71,7 +71,9 @@ function orderLines(p: OrderPreview, state: CardState): string[] {
   }
   lines.push(`Estimated fee: ≈ ${formatQuantity(p.estimatedFee)} ${escapeHtml(p.feeAsset)}`);
   if (state.kind === 'pending') {
-    lines.push(`Free after: ${formatQuantity(p.remainingFree.amount)} ${escapeHtml(p.remainingFree.asset)}`);
+    const free = p.remainingFree;
+    const amount = free.asset === p.quoteAsset ? quoteAmount(p, free.amount) : formatQuantity(free.amount);
+    lines.push(`Free after: ${amount} ${escapeHtml(free.asset)}`);
     for (const note of p.adjustments) lines.push(`ℹ️ ${escapeHtml(note)}`);
   }
   return lines;

@@ -219,7 +219,8 @@ function assessCosts(deps: PricingDeps, p: OrderPreview, market: Market): Pick<O
   const notional = p.quoteOrderQty ?? mul(p.quantity ?? '0', sizingPrice);
   const baseQuantity = p.quantity ?? div(p.quoteOrderQty ?? '0', sizingPrice, stepDecimals(info, p.type) + 4, 'floor');
   const quoteDecimals = Math.max(2, p.priceDecimals);
-  const show = (value: string, asset: string) => `${formatQuantity(value, Math.max(quoteDecimals, 8))} ${asset}`;
+  const show = (value: string, asset: string) =>
+    `${asset === info.quoteAsset ? formatAmount(value, quoteDecimals) : formatQuantity(value, Math.max(stepDecimals(info, p.type), 8))} ${asset}`;
 
   const spendAsset = p.side === 'BUY' ? info.quoteAsset : info.baseAsset;
   const spend = p.side === 'BUY' ? notional : baseQuantity;

@@ -6,12 +6,18 @@
  * only while `serverTime - timestamp <= recvWindow`, checked again just before forwarding
  * (rest-api.md "Timing security"; CHANGELOG 2025-05-22). So once `recvWindow` (plus one second
  * of allowed clock lead and a margin for delays inside the matching engine, which that check
- * does not cover) has passed since our request was signed, a request that has not produced an
- * order never will. Until then a -2013 "Order does not exist." proves nothing (the look-up reads
- * memory, then the database: rest-api.md "Data Sources"), so we keep looking, with backoff.
- * Only when the order is still absent after that horizon, and after several look-ups, is it
- * declared not placed — and the caller may place it again under the same client order id
- * (which the exchange refuses as "Duplicate order sent." should an open one exist after all).
+ * does not cover) has passed since the last request for the order was signed, a request that
+ * has not produced an order never will. Until then a -2013 "Order does not exist." proves
+ * nothing (the look-up reads memory, then the database: rest-api.md "Data Sources"), so we keep
+ * looking, with backoff. Only when the order is still absent after that horizon, and after
+ * several look-ups, is it declared not placed — and the caller may place it again under the same
+ * client order id (which the exchange refuses as "Duplicate order sent." should an open one
+ * exist after all).
+ *
+ * "The last request was signed" is bounded by the caller: right after newOrder failed, now; for
+ * a job that finds a send mark left by a worker that died, the mark plus the longest the REST
+ * client can still be busy with it (its time-out, then one clock resync and a re-signed resend
+ * after -1021: `inFlightBoundMs`).
  */
 import { isExchangeError } from '../errors.js';
 import type { ExchangeClient, Order } from '../binance/types.js';
@@ -27,8 +33,13 @@ export interface ReconcileOptions {
   maxDelayMs?: number;
   /** Look-ups answered "does not exist" before the order is declared not placed. Default 3. */
   minLookups?: number;
-  /** When look-ups themselves keep failing, give up this long after the send (then retry the job). Default 30 s. */
+  /** When look-ups themselves keep failing, give up this long after the horizon (then retry the job). Default 20 s. */
   giveUpAfterMs?: number;
+  /**
+   * How long after a send mark the REST client may still sign a request for it: two of its
+   * time-outs (the request, then the clock resync before its single -1021 resend). Default 20 s.
+   */
+  inFlightBoundMs?: number;
 }
 
 export interface OrderRef {
@@ -63,10 +74,13 @@ export const isOrderNotFound = (error: unknown): boolean =>
 export interface Reconciler {
   /**
    * The order with this client order id, or undefined when it certainly is not on the exchange.
-   * `sentAt` (epoch ms the last request for it was signed) undefined: no request ever left, so
-   * one look-up decides. Throws OutcomeUnknownError when the exchange cannot be asked in time.
+   * `signedBy`: epoch ms by which the last request for it was signed; undefined when no request
+   * ever left, so one look-up decides. Throws OutcomeUnknownError when the exchange cannot be
+   * asked in time.
    */
-  find(ref: OrderRef, sentAt: number | undefined): Promise<Order | undefined>;
+  find(ref: OrderRef, signedBy: number | undefined): Promise<Order | undefined>;
+  /** `signedBy` for a send mark found at the start of a job (its worker may still be sending). */
+  signedByFromMark(markedAt: number): number;
 }
 
 export function createReconciler(
@@ -79,7 +93,8 @@ export function createReconciler(
   const firstDelayMs = options.firstDelayMs ?? 200;
   const maxDelayMs = options.maxDelayMs ?? 2_000;
   const minLookups = options.minLookups ?? 3;
-  const giveUpAfterMs = Math.max(options.giveUpAfterMs ?? 30_000, recvWindowMs + 1_000 + engineMarginMs);
+  const giveUpAfterMs = options.giveUpAfterMs ?? 20_000;
+  const inFlightBoundMs = options.inFlightBoundMs ?? 20_000;
 
   const lookUp = async (ref: OrderRef): Promise<Order | undefined> => {
     try {
@@ -91,9 +106,10 @@ export function createReconciler(
   };
 
   return {
-    async find(ref, sentAt) {
-      if (sentAt === undefined) return lookUp(ref);
-      const horizon = sentAt + recvWindowMs + 1_000 + engineMarginMs;
+    signedByFromMark: (markedAt) => markedAt + inFlightBoundMs,
+    async find(ref, signedBy) {
+      if (signedBy === undefined) return lookUp(ref);
+      const horizon = signedBy + recvWindowMs + 1_000 + engineMarginMs;
       let absent = 0;
       let delay = firstDelayMs;
       for (;;) {
@@ -105,7 +121,7 @@ export function createReconciler(
         } catch (error) {
           // Rejections (bad key, unknown symbol) and rate limits are the caller's to handle.
           if (!isExchangeError(error) || error.kind === 'rejected' || error.kind === 'rate-limited') throw error;
-          if (clock.now() - sentAt > giveUpAfterMs) throw new OutcomeUnknownError(ref, error);
+          if (clock.now() > horizon + giveUpAfterMs) throw new OutcomeUnknownError(ref, error);
         }
         // Sleep no further than the horizon once enough look-ups said "absent".
         const untilHorizon = absent >= minLookups ? Math.max(0, horizon - clock.now()) : delay;

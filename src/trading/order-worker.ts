@@ -49,7 +49,10 @@ export interface OrderWorkerOptions {
   registry?: Registry;
   mode: TradingMode;
   maxOrderQuote?: string;
-  /** How unknown outcomes are settled; pass the REST client's recvWindowMs. */
+  /**
+   * How unknown outcomes are settled: pass the REST client's recvWindowMs, and inFlightBoundMs =
+   * 2 × its timeoutMs (order-reconcile.ts).
+   */
   reconcile?: ReconcileOptions;
   /** Jobs in flight. Default 4. */
   concurrency?: number;
@@ -112,8 +115,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
 
   async function place(intent: OrderIntent): Promise<Order> {
     const params = await revalidateOrder(pricing, intent.preview);
-    const sentAt = now();
-    await records.markSendAttempted(intent.clientOrderId, sentAt);
+    await records.markSendAttempted(intent.clientOrderId, now());
     try {
       return await exchange.newOrder({ ...params, newClientOrderId: intent.clientOrderId, newOrderRespType: 'FULL' });
     } catch (error) {
@@ -121,7 +123,8 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
       if (isExchangeError(error) && (error.kind === 'unknown-outcome' || error.code === 'EXCHANGE_DUPLICATE_ORDER')) {
         // Maybe placed (or an open order already has our id): find out before anything else.
         logger.warn({ intentId: intent.id, clientOrderId: intent.clientOrderId, code: error.code }, 'order outcome unknown; reconciling');
-        const found = await reconciler.find(ref, sentAt);
+        // newOrder has returned, so any resend it made is signed by now.
+        const found = await reconciler.find(ref, now());
         if (found) return found;
         // Past the horizon and still absent: that request can no longer execute (order-reconcile.ts).
         await records.clearSendAttempted(intent.clientOrderId);
@@ -158,8 +161,9 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     if (blockedMs > 0) throw await holdQueue(blockedMs, intent, undefined);
     try {
       // 1. Reconcile first: a retried or stalled job may already have placed the order.
-      const sentAt = await records.sendAttemptedAt(intent.clientOrderId);
-      const existing = await reconciler.find({ symbol: intent.preview.symbol, clientOrderId: intent.clientOrderId }, sentAt);
+      const markedAt = await records.sendAttemptedAt(intent.clientOrderId);
+      const signedBy = markedAt === undefined ? undefined : reconciler.signedByFromMark(markedAt);
+      const existing = await reconciler.find({ symbol: intent.preview.symbol, clientOrderId: intent.clientOrderId }, signedBy);
       const order = existing ?? (await place(intent));
       await report(job, intent, order, existing !== undefined);
       jobs.inc({ outcome: existing ? 'adopted' : 'placed' });

@@ -92,6 +92,8 @@ function expectedViolations(raw: Raw, o: Expectation, mode: FilterMode): Set<str
 interface Case {
   label: string;
   order: Expectation;
+  /** On-grid values whose verdict does not depend on the mode: checked once, strictly. */
+  strictOnly?: boolean;
   /** What adjust mode must send, when it differs from the input. */
   adjusted?: { quantity?: string; price?: string };
 }
@@ -147,7 +149,7 @@ function casesFor(raw: Raw): Case[] {
     const high = d.floorToStep(d.mul(home, up), tick);
     const low = d.ceilToStep(d.mul(home, down), tick);
     for (const [label, p] of [['at the upper band', high], ['above the upper band', d.add(high, tick)], ['at the lower band', low], ['below the lower band', d.sub(low, tick)]] as const) {
-      if (d.isPositive(p)) cases.push({ label: `${side} price ${label}`, order: { ...buy(fairQty(p), p, home), side } });
+      if (d.isPositive(p)) cases.push({ label: `${side} price ${label}`, order: { ...buy(fairQty(p), p, home), side }, strictOnly: true });
     }
   }
 
@@ -155,13 +157,14 @@ function casesFor(raw: Raw): Case[] {
   const marketMax = raw.MARKET_LOT_SIZE?.maxQty;
   if (enabled(marketMax)) {
     const ref = d.max(home, onTickUp(d.div(minNotional, marketMax, 12, 'up')));
-    cases.push({ label: 'MARKET quantity = market maxQty', order: { side: 'SELL', type: 'MARKET', quantity: d.floorToStep(marketMax, step), ref } });
-    cases.push({ label: 'MARKET quantity = market maxQty + step', order: { side: 'SELL', type: 'MARKET', quantity: d.add(d.floorToStep(marketMax, step), step), ref } });
+    const atMarketMax = d.floorToStep(marketMax, step);
+    cases.push({ label: 'MARKET quantity = market maxQty', order: { side: 'SELL', type: 'MARKET', quantity: atMarketMax, ref }, strictOnly: true });
+    cases.push({ label: 'MARKET quantity = market maxQty + step', order: { side: 'SELL', type: 'MARKET', quantity: d.add(atMarketMax, step), ref }, strictOnly: true });
   }
   if (enabled(minNotional)) {
     const unit = `0.${'0'.repeat(raw.precision.quote - 1)}1`;
-    cases.push({ label: 'MARKET amount = minNotional', order: { side: 'BUY', type: 'MARKET', quoteOrderQty: minNotional, ref: home } });
-    cases.push({ label: 'MARKET amount = minNotional - unit', order: { side: 'BUY', type: 'MARKET', quoteOrderQty: d.sub(minNotional, unit), ref: home } });
+    cases.push({ label: 'MARKET amount = minNotional', order: { side: 'BUY', type: 'MARKET', quoteOrderQty: minNotional, ref: home }, strictOnly: true });
+    cases.push({ label: 'MARKET amount = minNotional - unit', order: { side: 'BUY', type: 'MARKET', quoteOrderQty: d.sub(minNotional, unit), ref: home }, strictOnly: true });
   }
   return cases;
 }
@@ -177,6 +180,9 @@ function draftOf(o: Expectation): OrderDraft {
   return draft;
 }
 
+const STRICT = ['strict'] as const;
+const BOTH = ['strict', 'adjust'] as const;
+
 interface Tally {
   checks: number;
   accepted: number;
@@ -184,8 +190,10 @@ interface Tally {
 }
 
 function sweep(symbol: SymbolInfo, raw: Raw, tally: Tally): void {
+  const stepDecimals = decimalsIn(raw.LOT_SIZE!.stepSize!);
+  const tickDecimals = decimalsIn(raw.PRICE_FILTER!.tickSize!);
   for (const c of casesFor(raw)) {
-    for (const mode of ['strict', 'adjust'] as const) {
+    for (const mode of c.strictOnly ? STRICT : BOTH) {
       const order = mode === 'adjust' && c.adjusted ? { ...c.order, ...c.adjusted } : c.order;
       const expected = expectedViolations(raw, order, mode);
       const verdict = checkOrder(symbol, draftOf(c.order), { referencePrice: c.order.ref }, mode);
@@ -200,8 +208,8 @@ function sweep(symbol: SymbolInfo, raw: Raw, tally: Tally): void {
           mode === 'strict'
             ? [c.order.quantity, c.order.price, c.order.quoteOrderQty]
             : [
-                order.quantity === undefined ? undefined : d.formatFixed(order.quantity, decimalsIn(raw.LOT_SIZE!.stepSize!)),
-                order.price === undefined ? undefined : d.formatFixed(order.price, decimalsIn(raw.PRICE_FILTER!.tickSize!)),
+                order.quantity === undefined ? undefined : d.formatFixed(order.quantity, stepDecimals),
+                order.price === undefined ? undefined : d.formatFixed(order.price, tickDecimals),
                 order.quoteOrderQty === undefined ? undefined : d.normalize(order.quoteOrderQty),
               ];
         if (sent.quantity !== want[0] || sent.price !== want[1] || sent.quoteOrderQty !== want[2]) {

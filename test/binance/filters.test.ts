@@ -150,6 +150,19 @@ describe('adjust mode rounds in the direction that cannot hurt the trader', () =
     expect([buy.stopPrice, buy.price]).toEqual(['60000.00', '60100.01']);
   });
 
+  it('STOP_LOSS and TAKE_PROFIT (market once triggered) round their stop the same ways, valued at the stop', () => {
+    // No captured symbol lists these types; the engine must still get them right where they are.
+    const all = variant(BTCUSDT(), { orderTypes: ['LIMIT', 'MARKET', 'STOP_LOSS', 'TAKE_PROFIT'] });
+    const stop = (side: 'BUY' | 'SELL', type: 'STOP_LOSS' | 'TAKE_PROFIT', stopPrice: string) =>
+      accepted(checkOrder(all, { side, type, quantity: '0.01', stopPrice }, at('65000'), 'adjust'));
+    expect(stop('SELL', 'STOP_LOSS', '64000.009')).toMatchObject({ stopPrice: '64000.00', notional: '640' });
+    expect(stop('BUY', 'STOP_LOSS', '66000.001').stopPrice).toBe('66000.01');
+    expect(stop('SELL', 'TAKE_PROFIT', '70000.001').stopPrice).toBe('70000.01');
+    expect(stop('BUY', 'TAKE_PROFIT', '60000.009').stopPrice).toBe('60000.00');
+    const tiny = refused(checkOrder(all, { side: 'SELL', type: 'STOP_LOSS', quantity: '0.00007', stopPrice: '64000' }, at('65000'), 'adjust'));
+    expect(tiny[0]?.message).toBe('The order value 4.48 USDT (at the stop price) is below the minimum of 5 USDT');
+  });
+
   it('a quantity that floors below the minimum or to zero is a violation, not an adjustment', () => {
     const [below] = refused(checkOrder(BTCUSDT(), limit('BUY', '0.000001', '65000'), at('65000'), 'adjust'));
     expect(below).toMatchObject({ filter: 'LOT_SIZE', code: 'ORDER_FILTER_LOT_SIZE' });
@@ -352,7 +365,23 @@ describe('the other filters', () => {
   });
 });
 
+describe('filters the engine does not know', () => {
+  it('ignores an unknown filter type, even one with non-decimal fields (filters.md MAX_ASSET shape)', () => {
+    const raw = structuredClone(fixture<{ symbols: { symbol: string; filters: unknown[] }[] }>(EXCHANGE_INFO_FIXTURES.testnet2024));
+    const btc = raw.symbols.find((s) => s.symbol === 'BTCUSDT')!;
+    btc.filters.push({ filterType: 'MAX_ASSET', asset: 'USDC', limit: '42.00000000' });
+    const [symbol] = parseExchangeInfo({ symbols: [btc] }).symbols;
+    expect(accepted(checkOrder(symbol!, limit('BUY', '0.001', '65000'), at('65000'), 'strict')).quantity).toBe('0.001');
+  });
+});
+
 describe('parameters', () => {
+  it('adjust mode takes a long computed decimal and floors it; strict mode takes only the wire shape', () => {
+    const computed = '0.001234567890123456789012345678'; // 30 decimals, e.g. an amount divided by a price
+    expect(accepted(checkOrder(BTCUSDT(), limit('BUY', computed, '65000'), at('65000'), 'adjust')).quantity).toBe('0.00123');
+    expect(refused(checkOrder(BTCUSDT(), limit('BUY', computed, '65000'), at('65000'), 'strict'))[0]?.filter).toBe('PARAMETER');
+  });
+
   it('refuses missing, extra and malformed parameters before any filter', () => {
     const cases: [OrderDraft, RegExp][] = [
       [{ side: 'BUY', type: 'LIMIT', quantity: '1', timeInForce: 'GTC' }, /needs a price/],

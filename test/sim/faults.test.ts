@@ -67,12 +67,12 @@ describe('faults', () => {
   });
 
   test('delay: a client with a short timeout gives up; the order still went through', async () => {
-    sim.control.faults.inject({ path: '/api/v3/order', action: 'delay', delayMs: 1500 });
+    sim.control.faults.inject({ path: '/api/v3/order', action: 'delay', delayMs: 600 });
     const query = `symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.001&newClientOrderId=slow-1&timestamp=${Date.now()}`;
     const sent = fetch(`${sim.restUrl}/api/v3/order?${query}&signature=${sim.signer.sign(query)}`, {
       method: 'POST',
       headers: { 'X-MBX-APIKEY': sim.apiKey },
-      signal: AbortSignal.timeout(200),
+      signal: AbortSignal.timeout(100),
     });
     await expect(sent).rejects.toMatchObject({ name: 'TimeoutError' });
     expect(sim.control.orders()).toEqual([]); // not yet: the server is still waiting

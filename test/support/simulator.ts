@@ -18,7 +18,7 @@ import { createSimulator, type SimulatorControl, type SimulatorOptions } from '.
 import { createMarketStreamServer } from '../../src/sim/market-stream-server.js';
 import { createProgrammaticFeed } from '../../src/sim/programmatic-feed.js';
 import type { ApiCredential } from '../../src/sim/request-auth.js';
-import type { ProgrammaticFeed } from '../../src/sim/types.js';
+import type { MarketFeed, ProgrammaticFeed } from '../../src/sim/types.js';
 import { createWsApiServer } from '../../src/sim/ws-api-server.js';
 import type { WsConnectionOptions } from '../../src/sim/ws-connections.js';
 
@@ -45,9 +45,11 @@ export interface TestSimulatorOptions {
   ws?: WsConnectionOptions;
   exchangeInfo?: ExchangeInfo;
   logger?: Logger;
+  /** Another feed instead of the programmatic one (a replay, say); `prices`/`symbols` are then ignored. */
+  feed?: MarketFeed;
 }
 
-export interface TestSimulator {
+export interface TestSimulator<F extends MarketFeed = ProgrammaticFeed> {
   restUrl: string;
   wsApiUrl: string;
   streamUrl: string;
@@ -56,7 +58,7 @@ export interface TestSimulator {
   privateKeyPem?: string;
   /** Signs like the client must (HMAC or Ed25519 per keyType). */
   signer: Signer;
-  feed: ProgrammaticFeed;
+  feed: F;
   control: SimulatorControl;
   close(): Promise<void>;
 }
@@ -67,11 +69,13 @@ export function randomApiKey(): string {
   return randomBytes(32).toString('hex');
 }
 
-export async function startTestSimulator(options: TestSimulatorOptions = {}): Promise<TestSimulator> {
+export function startTestSimulator(options?: TestSimulatorOptions & { feed?: undefined }): Promise<TestSimulator>;
+export function startTestSimulator<F extends MarketFeed>(options: TestSimulatorOptions & { feed: F }): Promise<TestSimulator<F>>;
+export async function startTestSimulator(options: TestSimulatorOptions = {}): Promise<TestSimulator<MarketFeed>> {
   const logger = options.logger ?? createLogger({ level: 'silent' });
   const prices = options.prices ?? { ...DEFAULT_TEST_PRICES };
   const symbols = options.symbols ?? [...new Set([...Object.keys(prices), 'BTCUSDT', 'ETHUSDT'])];
-  const feed = createProgrammaticFeed({ symbols, prices, logger });
+  const feed = options.feed ?? createProgrammaticFeed({ symbols, prices, logger });
 
   const apiKey = options.credentials?.apiKey ?? randomApiKey();
   let apiSecret: string | undefined;

@@ -1,0 +1,225 @@
+/**
+ * TradingService (src/trading/types.ts): what the bot calls to price, confirm, dismiss and
+ * cancel orders, and to pause the pipeline (DESIGN.md §2, §4).
+ *
+ * Confirm is "flip, then enqueue": the intent's state flips pending → confirmed in one Lua script
+ * (intent-store.ts), and only the winner adds the job, whose `jobId` is the intent id — so racing
+ * taps, replays and bot instances enqueue at most once, and even a second add would be a no-op.
+ * If the enqueue fails after the flip (Redis hiccup), the trader is asked to tap again, and the
+ * store lets that later tap enqueue (still under the same job id).
+ */
+import type { Redis } from 'ioredis';
+import { AppError, isAppError, isExchangeError } from '../errors.js';
+import { escapeHtml, formatAmount } from '../format.js';
+import type { Logger } from '../logger.js';
+import { stepDecimals, tickDecimals } from '../binance/filters.js';
+import type { ExchangeClient, Order } from '../binance/types.js';
+import type { TradingMode } from '../config.js';
+import { createAuditLog, type AuditLog } from './audit-log.js';
+import { cardCallbackData } from './card-callback.js';
+import { createIntentStore, type IntentStore } from './intent-store.js';
+import { renderCard } from './order-card.js';
+import { priceOrder, type PricingDeps, type SymbolLookup } from './order-pricing.js';
+import type { OrderRecords } from './order-records.js';
+import { isOrderNotFound } from './order-reconcile.js';
+import { createOrdersQueue, type OrdersQueue } from './orders-queue.js';
+import type { QueueDepths, Requester, TradingService } from './types.js';
+
+export interface TradingServiceOptions {
+  /** A `producer` connection (src/redis.ts). */
+  redis: Redis;
+  /** Key and BullMQ prefix; the order worker must use the same. Default `chatops`. */
+  prefix?: string;
+  mode: TradingMode;
+  exchange: ExchangeClient;
+  symbols: SymbolLookup;
+  logger: Logger;
+  /** CONFIRM_TTL_S. */
+  confirmTtlS: number;
+  /** MAX_ORDER_QUOTE. */
+  maxOrderQuote?: string;
+  suggestSymbols?: PricingDeps['suggestSymbols'];
+  /** For /status; zeros when absent. */
+  alertsQueue?: { depths(): Promise<QueueDepths> };
+  /** Updated when an order is cancelled here. */
+  records?: OrderRecords;
+  /** Built from `redis` and `prefix` when absent. */
+  intents?: IntentStore;
+  ordersQueue?: OrdersQueue;
+  audit?: AuditLog;
+  now?: () => number;
+}
+
+export interface TradingServiceHandle extends TradingService {
+  readonly intents: IntentStore;
+  readonly ordersQueue: OrdersQueue;
+  readonly audit: AuditLog;
+  /** Closes what the service created itself (the orders queue handle). */
+  close(): Promise<void>;
+}
+
+const NO_DEPTHS: QueueDepths = { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0, paused: false };
+
+export function createTradingService(options: TradingServiceOptions): TradingServiceHandle {
+  const { exchange, redis } = options;
+  const prefix = options.prefix ?? 'chatops';
+  const now = options.now ?? Date.now;
+  const logger = options.logger.child({ module: 'trading-service' });
+  const intents = options.intents ?? createIntentStore({ redis, prefix, ttlS: options.confirmTtlS, now });
+  const ownQueue = options.ordersQueue === undefined;
+  const ordersQueue = options.ordersQueue ?? createOrdersQueue({ connection: redis, prefix });
+  const audit = options.audit ?? createAuditLog({ redis, prefix, logger: options.logger, now });
+  const pricing: PricingDeps = {
+    exchange,
+    symbols: options.symbols,
+    mode: options.mode,
+    ...(options.maxOrderQuote !== undefined ? { maxOrderQuote: options.maxOrderQuote } : {}),
+    ...(options.suggestSymbols ? { suggestSymbols: options.suggestSymbols } : {}),
+  };
+  const who = (r: Requester) => ({ userId: r.userId, ...(r.displayName !== undefined ? { displayName: r.displayName } : {}) });
+
+  return {
+    intents,
+    ordersQueue,
+    audit,
+
+    async prepareOrder(request, requester) {
+      let preview;
+      try {
+        preview = await priceOrder(pricing, request);
+      } catch (error) {
+        await audit.record({ event: 'intent', ...who(requester), symbol: request.symbol, outcome: 'refused', detail: isAppError(error) ? error.code : 'INTERNAL' });
+        throw error;
+      }
+      const intent = await intents.create({ userId: requester.userId, chatId: requester.chatId, ...(requester.displayName !== undefined ? { displayName: requester.displayName } : {}), preview });
+      await audit.record({
+        event: 'intent',
+        ...who(requester),
+        intentId: intent.id,
+        clientOrderId: intent.clientOrderId,
+        symbol: preview.symbol,
+        outcome: 'card',
+        detail: `${preview.side} ${preview.type} ${preview.quantity ?? `${preview.quoteOrderQty} ${preview.quoteAsset}`}${preview.price ? ` @ ${preview.price}` : ''}`,
+      });
+      return {
+        intentId: intent.id,
+        text: renderCard(intent, { kind: 'pending' }),
+        confirmData: cardCallbackData('confirm', intent.id),
+        cancelData: cardCallbackData('dismiss', intent.id),
+        expiresAt: intent.expiresAt,
+      };
+    },
+
+    attachCard: (intentId, messageId) => intents.attachCard(intentId, messageId),
+
+    async confirm(intentId, userId) {
+      const { intent, resumed } = await intents.confirm(intentId, userId);
+      const confirmedAt = now();
+      try {
+        await ordersQueue.enqueue(intent, confirmedAt);
+      } catch (error) {
+        logger.error({ err: error, intentId }, 'confirmed intent could not be queued');
+        throw new AppError('REDIS_UNAVAILABLE', 'orders queue unavailable', {
+          cause: error,
+          userMessage: 'The order could not be queued: the bot cannot reach its database. Nothing was sent; tap Confirm again in a minute.',
+        });
+      }
+      await intents.markEnqueued(intentId).catch((error: unknown) => logger.warn({ err: error, intentId }, 'could not mark the intent enqueued'));
+      const paused = await ordersQueue.isPaused();
+      await audit.record({
+        event: 'confirm',
+        userId,
+        ...(intent.displayName !== undefined ? { displayName: intent.displayName } : {}),
+        intentId,
+        clientOrderId: intent.clientOrderId,
+        symbol: intent.preview.symbol,
+        outcome: paused ? 'queued-paused' : resumed ? 'queued-again' : 'queued',
+      });
+      const status = paused ? 'queued-paused' : 'queued';
+      return { status, text: renderCard(intent, { kind: status, ...(intent.displayName ? { confirmedBy: intent.displayName } : {}) }) };
+    },
+
+    async dismiss(intentId, userId) {
+      const intent = await intents.dismiss(intentId, userId);
+      await audit.record({ event: 'dismiss', userId, intentId, clientOrderId: intent.clientOrderId, symbol: intent.preview.symbol, outcome: 'dismissed' });
+      return renderCard(intent, { kind: 'dismissed' });
+    },
+
+    async cancelOrder(ref, requester) {
+      const base = { event: 'cancel' as const, ...who(requester), symbol: ref.symbol, orderId: ref.orderId };
+      let order: Order;
+      try {
+        order = await exchange.cancelOrder({ symbol: ref.symbol, orderId: ref.orderId });
+      } catch (error) {
+        const settled = await settleUnknownCancel(exchange, ref, error);
+        if (!settled) {
+          await audit.record({ ...base, outcome: 'failed', detail: isAppError(error) ? error.code : 'INTERNAL' });
+          throw cancelError(ref, error);
+        }
+        order = settled;
+      }
+      await audit.record({ ...base, clientOrderId: order.origClientOrderId ?? order.clientOrderId, outcome: order.status.toLowerCase() });
+      const record = options.records ? await options.records.get(order.origClientOrderId ?? order.clientOrderId).catch(() => undefined) : undefined;
+      if (record && options.records) await options.records.save({ ...record, status: order.status, executedQty: order.executedQty, cummulativeQuoteQty: order.cummulativeQuoteQty, updatedAt: now() });
+      return cancelledText(order, await options.symbols.symbol(order.symbol).catch(() => undefined));
+    },
+
+    async pause(requester) {
+      await ordersQueue.pause();
+      await audit.record({ event: 'pause', ...who(requester), outcome: 'paused' });
+    },
+
+    async resume(requester) {
+      await ordersQueue.resume();
+      await audit.record({ event: 'resume', ...who(requester), outcome: 'resumed' });
+    },
+
+    isPaused: () => ordersQueue.isPaused(),
+
+    async queueDepths() {
+      const [orders, alerts] = await Promise.all([ordersQueue.depths(), options.alertsQueue?.depths() ?? NO_DEPTHS]);
+      return { orders, alerts };
+    },
+
+    async close() {
+      if (ownQueue) await ordersQueue.close();
+    },
+  };
+}
+
+/** A cancel whose answer was lost: the order's own status says whether it went through. */
+async function settleUnknownCancel(exchange: ExchangeClient, ref: { symbol: string; orderId: number }, error: unknown): Promise<Order | undefined> {
+  if (!isExchangeError(error) || error.kind !== 'unknown-outcome') return undefined;
+  try {
+    const order = await exchange.getOrder(ref);
+    return order.status === 'CANCELED' ? order : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function cancelError(ref: { symbol: string; orderId: number }, error: unknown): unknown {
+  if (isOrderNotFound(error) || (isExchangeError(error) && error.binanceCode === -2011)) {
+    return new AppError('EXCHANGE_ORDER_NOT_FOUND', `cancel ${ref.symbol} ${ref.orderId}`, {
+      cause: error,
+      userMessage: `There is no open order ${ref.orderId} on ${ref.symbol}: it may have filled or been cancelled already.`,
+    });
+  }
+  if (isExchangeError(error) && error.kind === 'unknown-outcome') {
+    return new AppError('EXCHANGE_UNKNOWN_OUTCOME', `cancel ${ref.symbol} ${ref.orderId}`, {
+      cause: error,
+      userMessage: `The exchange did not confirm the cancel of order ${ref.orderId}. Check /orders before trying again.`,
+    });
+  }
+  return error;
+}
+
+function cancelledText(order: Order, info: Parameters<typeof tickDecimals>[0] | undefined): string {
+  const qty = info ? formatAmount(order.origQty, stepDecimals(info, order.type), 'down') : order.origQty;
+  const price = info && order.type !== 'MARKET' ? ` at ${formatAmount(order.price, tickDecimals(info))}` : '';
+  const filled = info ? formatAmount(order.executedQty, stepDecimals(info, order.type), 'down') : order.executedQty;
+  return [
+    `✖️ Cancelled order <code>${order.orderId}</code>: ${order.side} ${qty} ${escapeHtml(order.symbol)}${price}.`,
+    `Filled before the cancel: ${filled}.`,
+  ].join('\n');
+}
