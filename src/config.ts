@@ -185,7 +185,8 @@ export function loadConfig(role: Role, env: Record<string, string | undefined>):
   const e = result.data;
   const mode = e.TRADING_MODE;
 
-  if ((role === 'bot' || role === 'all') && !e.TELEGRAM_BOT_TOKEN) {
+  // The worker needs the token too: it sends the alerts and edits the cards.
+  if ((role === 'bot' || role === 'all' || role === 'worker') && !e.TELEGRAM_BOT_TOKEN) {
     throw new ConfigError('TELEGRAM_BOT_TOKEN', `is required for the ${role} role (get one from @BotFather)`);
   }
   if (e.TELEGRAM_WEBHOOK_URL && !e.TELEGRAM_WEBHOOK_SECRET && (role === 'bot' || role === 'all')) {

@@ -5,6 +5,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ConfigError, ROLES, loadConfig, readEnv, type Role } from './config.js';
 import { isAppError } from './errors.js';
+import { pino } from 'pino';
 import { createLogger } from './logger.js';
 import { createLifecycle } from './app/lifecycle.js';
 import { startRole } from './app/roles.js';
@@ -17,6 +18,8 @@ roles:
   worker    places orders, moves stops, listens to fills, sends alerts
   sim       the paper exchange alone (a Binance-compatible simulator on SIM_PORT)
   console   chat with the bot in this terminal on the paper exchange (npm run demo)`;
+
+const CONSOLE_LOG = './data/logs/console.log';
 
 const isRole = (value: string | undefined): value is Role => (ROLES as readonly string[]).includes(value ?? '');
 
@@ -42,7 +45,8 @@ async function main(argv: string[]): Promise<number> {
     level: config.logLevel,
     name: role,
     secrets: [config.telegram.token, config.binance.apiKey, config.binance.apiSecret, config.binance.privateKeyPassphrase],
-    destination: role === 'console' ? undefined : undefined,
+    // The console is a chat in this terminal: log lines go to a file instead of into the chat.
+    ...(role === 'console' ? { destination: pino.destination({ dest: CONSOLE_LOG, mkdir: true, sync: false }) } : {}),
   });
   const lifecycle = createLifecycle(logger);
   const registry = new Registry();

@@ -15,7 +15,7 @@ function configError(fn: () => unknown): ConfigError {
 
 describe('config', () => {
   it('applies the documented defaults', () => {
-    const config = loadConfig('worker', {});
+    const config = loadConfig('sim', {});
     expect(config.mode).toBe('paper');
     expect(config.confirmTtlS).toBe(60);
     expect(config.stops.limitOffsetPct).toBe('0.5');
@@ -29,7 +29,7 @@ describe('config', () => {
   });
 
   it('requires the bot token for the bot and all roles, naming the variable', () => {
-    for (const role of ['bot', 'all'] as const) {
+    for (const role of ['bot', 'all', 'worker'] as const) {
       const error = configError(() => loadConfig(role, {}));
       expect(error.variable).toBe('TELEGRAM_BOT_TOKEN');
       expect(error.message).toMatch(/^TELEGRAM_BOT_TOKEN /);
@@ -39,27 +39,27 @@ describe('config', () => {
   });
 
   it('names the variable of a malformed value', () => {
-    expect(configError(() => loadConfig('worker', { TELEGRAM_ALLOWED_USERS: '12,abc' })).variable).toBe('TELEGRAM_ALLOWED_USERS');
-    expect(configError(() => loadConfig('worker', { MAX_ORDER_QUOTE: '1e5' })).variable).toBe('MAX_ORDER_QUOTE');
-    expect(configError(() => loadConfig('worker', { TRADING_MODE: 'real' })).variable).toBe('TRADING_MODE');
-    expect(configError(() => loadConfig('worker', { REDIS_URL: 'localhost:6379' })).variable).toBe('REDIS_URL');
-    expect(configError(() => loadConfig('worker', { PAPER_BALANCES: 'USDT:100' })).variable).toBe('PAPER_BALANCES');
-    expect(configError(() => loadConfig('worker', { PORT: '99999' })).variable).toBe('PORT');
+    expect(configError(() => loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_ALLOWED_USERS: '12,abc' })).variable).toBe('TELEGRAM_ALLOWED_USERS');
+    expect(configError(() => loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, MAX_ORDER_QUOTE: '1e5' })).variable).toBe('MAX_ORDER_QUOTE');
+    expect(configError(() => loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, TRADING_MODE: 'real' })).variable).toBe('TRADING_MODE');
+    expect(configError(() => loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, REDIS_URL: 'localhost:6379' })).variable).toBe('REDIS_URL');
+    expect(configError(() => loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, PAPER_BALANCES: 'USDT:100' })).variable).toBe('PAPER_BALANCES');
+    expect(configError(() => loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, PORT: '99999' })).variable).toBe('PORT');
   });
 
   it('requires keys outside paper mode and picks the per-mode URLs', () => {
-    expect(configError(() => loadConfig('worker', { TRADING_MODE: 'live' })).variable).toBe('BINANCE_API_KEY');
-    expect(configError(() => loadConfig('worker', { TRADING_MODE: 'testnet', BINANCE_API_KEY: 'k' })).variable).toBe('BINANCE_API_SECRET');
-    const live = loadConfig('worker', { TRADING_MODE: 'live', BINANCE_API_KEY: 'k', BINANCE_API_SECRET: 's' });
+    expect(configError(() => loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, TRADING_MODE: 'live' })).variable).toBe('BINANCE_API_KEY');
+    expect(configError(() => loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, TRADING_MODE: 'testnet', BINANCE_API_KEY: 'k' })).variable).toBe('BINANCE_API_SECRET');
+    const live = loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, TRADING_MODE: 'live', BINANCE_API_KEY: 'k', BINANCE_API_SECRET: 's' });
     expect(live.binance.baseUrl).toBe('https://api.binance.com');
     expect(live.binance.wsApiUrl).toBe('wss://ws-api.binance.com:443/ws-api/v3');
-    const testnet = loadConfig('worker', { TRADING_MODE: 'testnet', BINANCE_API_KEY: 'k', BINANCE_API_SECRET: 's', BINANCE_BASE_URL: 'http://127.0.0.1:8090/' });
+    const testnet = loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, TRADING_MODE: 'testnet', BINANCE_API_KEY: 'k', BINANCE_API_SECRET: 's', BINANCE_BASE_URL: 'http://127.0.0.1:8090/' });
     expect(testnet.binance.baseUrl).toBe('http://127.0.0.1:8090');
     expect(testnet.binance.wsApiUrl).toBe('wss://ws-api.testnet.binance.vision/ws-api/v3');
   });
 
   it('parses lists and balances', () => {
-    const config = loadConfig('worker', { TELEGRAM_ALLOWED_USERS: ' 12345, 67890 ', PAPER_BALANCES: 'USDT=500.5,BTC=0.01' });
+    const config = loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_ALLOWED_USERS: ' 12345, 67890 ', PAPER_BALANCES: 'USDT=500.5,BTC=0.01' });
     expect(config.telegram.allowedUsers).toEqual([12345, 67890]);
     expect(config.paper.balances).toEqual({ USDT: '500.5', BTC: '0.01' });
   });

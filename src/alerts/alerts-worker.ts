@@ -92,6 +92,14 @@ return 1
 
 const REVISION_TTL_MS = 7 * 24 * 3600_000;
 
+/**
+ * Claims `revision` for a card edit made outside the alerts queue (the bot's "queued" edit after
+ * Confirm, revision 1): false when the card already shows a later state, so it is not rolled back.
+ */
+export async function claimCardRevision(redis: Redis, prefix: string, chatId: number, messageId: number, revision: number): Promise<boolean> {
+  return (await redis.eval(CLAIM_REVISION, 1, `${prefix}:card-rev:${chatId}:${messageId}`, String(revision), String(REVISION_TTL_MS))) === 1;
+}
+
 export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
   const { redis, api } = options;
   const prefix = options.prefix ?? 'chatops';

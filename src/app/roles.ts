@@ -1,12 +1,27 @@
 /**
- * Role wiring: which pieces each role starts, in which order. No logic lives here.
+ * Role wiring (DESIGN.md §1): which pieces each role starts, in which order. No logic lives here.
+ *
+ * Closers run in reverse order of registration, so everything is registered in start order:
+ * Redis → exchange → queues → workers → bot. On SIGTERM the bot stops taking updates first, then
+ * the workers finish their running jobs, then sockets close, then Redis.
  */
+import { Api } from 'grammy';
 import type { Registry } from 'prom-client';
 import type { Config, Role } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Lifecycle } from './lifecycle.js';
-import { AppError } from '../errors.js';
 import { startHealthServer, type HealthCheck } from '../http/health-server.js';
+import { resolveRedis } from '../redis.js';
+import { runSimRole } from '../sim/sim-role.js';
+import { createAlertsApi, createAlertsWorker } from '../alerts/alerts-worker.js';
+import { createOrderWorker } from '../trading/order-worker.js';
+import { createBot } from '../bot/create-bot.js';
+import { syncCommands } from '../bot/command-table.js';
+import { startPolling } from '../bot/run-bot.js';
+import { createWebhookRoute, registerWebhook, webhookPathOf, type Route } from '../http/webhook.js';
+import { createConsoleSession } from '../bot/console-session.js';
+import { connectExchange, type ExchangeConnection } from './exchange-connection.js';
+import { createTradingStack, type TradingStack } from './trading-stack.js';
 
 export interface RoleContext {
   config: Config;
@@ -17,12 +32,131 @@ export interface RoleContext {
   stop: () => void;
 }
 
+/** The Telegram user id the console chat types as (it is always allowed). */
+export const CONSOLE_USER_ID = 100_000_001;
+
 export async function startRole(role: Role, ctx: RoleContext): Promise<void> {
+  const { config, logger, lifecycle, registry } = ctx;
   const checks: HealthCheck[] = [];
-  switch (role) {
-    default:
-      throw new AppError('ROLE_UNKNOWN', `the ${role} role is not available in this build yet`);
+  const routes: Route[] = [];
+
+  if (role === 'sim') {
+    const sim = await runSimRole(config, logger);
+    lifecycle.onClose('sim', () => sim.close());
+  } else {
+    const redis = await resolveRedis(config, logger);
+    lifecycle.onClose('redis-server', () => redis.close());
+    const exchange = await connectExchange(role, config, logger, registry);
+    lifecycle.onClose('exchange', () => exchange.close());
+    const stack = createTradingStack({ config, redisUrl: redis.url, exchange, logger, registry });
+    lifecycle.onClose('trading', () => stack.close(), 15_000);
+    checks.push({ name: 'redis', check: async () => (await stack.producer.ping()) === 'PONG' });
+
+    if (role === 'console') {
+      await startConsole(ctx, exchange, stack);
+      return; // no HTTP server: the console is a single-user local tool
+    }
+    if (role === 'worker' || role === 'all') {
+      startWorkers(ctx, exchange, stack, createAlertsApi({ token: config.telegram.token!, apiRoot: config.telegram.apiRoot }));
+    }
+    if (role === 'bot' || role === 'all') {
+      const route = await startTelegramBot(ctx, exchange, stack);
+      if (route) routes.push(route);
+    }
   }
-  const http = await startHealthServer({ port: ctx.config.port, registry: ctx.registry, checks, logger: ctx.logger });
-  ctx.lifecycle.onClose('http', () => http.close());
+
+  const http = await startHealthServer({ port: config.port, registry, checks, routes, logger });
+  lifecycle.onClose('http', () => http.close());
+  logger.info({ role, mode: config.mode, port: http.port }, 'started');
+}
+
+function startWorkers(ctx: RoleContext, exchange: ExchangeConnection, stack: TradingStack, api: Api): void {
+  const { config, logger, lifecycle, registry } = ctx;
+  const orderWorker = createOrderWorker({
+    connection: stack.workerConnection,
+    redis: stack.producer,
+    prefix: stack.prefix,
+    exchange: exchange.client,
+    symbols: exchange.exchangeInfo,
+    alerts: stack.alertsQueue,
+    intents: stack.service.intents,
+    records: stack.records,
+    audit: stack.audit,
+    logger,
+    registry,
+    mode: config.mode,
+    ...(config.limits.maxOrderQuote !== undefined ? { maxOrderQuote: config.limits.maxOrderQuote } : {}),
+    reconcile: { recvWindowMs: config.binance.recvWindowMs, inFlightBoundMs: 2 * config.binance.timeoutMs },
+  });
+  lifecycle.onClose('order-worker', () => orderWorker.close(), 30_000);
+  const alertsWorker = createAlertsWorker({ connection: stack.workerConnection, redis: stack.producer, api, logger, prefix: stack.prefix, registry });
+  lifecycle.onClose('alerts-worker', () => alertsWorker.close(), 15_000);
+}
+
+function botSettings(config: Config) {
+  return {
+    balanceDustUsdt: config.balanceDustUsdt,
+    confirmTtlS: config.confirmTtlS,
+    topMinQuoteVolume: config.topMinQuoteVolume,
+    ...(config.limits.maxOrderQuote !== undefined ? { maxOrderQuote: config.limits.maxOrderQuote } : {}),
+  };
+}
+
+async function startTelegramBot(ctx: RoleContext, exchange: ExchangeConnection, stack: TradingStack): Promise<Route | undefined> {
+  const { config, logger, lifecycle } = ctx;
+  const bot = createBot({
+    token: config.telegram.token!,
+    apiRoot: config.telegram.apiRoot,
+    allowedUsers: config.telegram.allowedUsers,
+    mode: config.mode,
+    trading: stack.service,
+    exchange: exchange.client,
+    exchangeInfo: exchange.exchangeInfo,
+    redis: stack.producer,
+    keyPrefix: stack.prefix,
+    logger,
+    settings: botSettings(config),
+  });
+  if (config.telegram.allowedUsers.length === 0) logger.warn('TELEGRAM_ALLOWED_USERS is empty: the bot will refuse everyone');
+  await bot.init();
+  await syncCommands(bot).catch((error: unknown) => logger.warn({ err: error }, 'setMyCommands failed; the command menu may be stale'));
+
+  if (config.telegram.webhookUrl) {
+    const route = createWebhookRoute(bot, { path: webhookPathOf(config.telegram.webhookUrl), secretToken: config.telegram.webhookSecret!, logger });
+    await registerWebhook(bot, { url: config.telegram.webhookUrl, secretToken: config.telegram.webhookSecret! });
+    logger.info({ path: webhookPathOf(config.telegram.webhookUrl) }, 'webhook registered');
+    return route;
+  }
+  const polling = await startPolling(bot, { logger });
+  lifecycle.onClose('bot-polling', () => polling.stop(), 20_000);
+  return undefined;
+}
+
+async function startConsole(ctx: RoleContext, exchange: ExchangeConnection, stack: TradingStack): Promise<void> {
+  const { config, logger, lifecycle } = ctx;
+  const session = createConsoleSession({ input: process.stdin, output: process.stdout, userId: CONSOLE_USER_ID });
+  const api = new Api('console');
+  api.config.use(session.transformer);
+  startWorkers(ctx, exchange, stack, api);
+  const bot = createBot({
+    token: 'console',
+    botInfo: session.botInfo,
+    allowedUsers: [CONSOLE_USER_ID],
+    mode: config.mode,
+    trading: stack.service,
+    exchange: exchange.client,
+    exchangeInfo: exchange.exchangeInfo,
+    redis: stack.producer,
+    keyPrefix: stack.prefix,
+    logger,
+    settings: botSettings(config),
+    autoRetry: false,
+  });
+  session.attach(bot);
+  lifecycle.onClose('console', () => session.close());
+  process.stdout.write(
+    `binance-chatops console — ${config.mode.toUpperCase()} mode${exchange.paper ? `, market: ${config.paper.market}` : ''}. ` +
+      'Type /help; a number presses a button; /quit or Ctrl-D ends.\n',
+  );
+  void session.start().then(ctx.stop, ctx.stop);
 }

@@ -65,6 +65,7 @@ const orderRefParams = (ref: OrderRef): Params =>
 
 export function createRestClient(deps: RestClientDeps): RestClient {
   const transport = createRestTransport(deps);
+  const skipLog = deps.logger.child({ module: 'exchange-info' });
 
   const call = <T>(method: HttpMethod, path: string, parse: (json: unknown) => T, params?: Params, signed = false): Promise<T> =>
     transport.request({ method, path, parse, signed, query: params === undefined ? undefined : encodeParams(params) });
@@ -76,7 +77,8 @@ export function createRestClient(deps: RestClientDeps): RestClient {
       call(
         'GET',
         '/api/v3/exchangeInfo',
-        (json) => parseExchangeInfo(json),
+        // A symbol we cannot parse is left out rather than failing the whole load; say which.
+        (json) => parseExchangeInfo(json, { onSkippedSymbol: (symbol, reason) => skipLog.warn({ symbol, reason }, 'exchangeInfo symbol skipped') }),
         options.symbols?.length ? { symbols: JSON.stringify(options.symbols) } : undefined,
       ),
     klines: (symbol, interval, options = {}) =>

@@ -60,7 +60,10 @@ export interface BotDeps {
   exchangeInfo: SymbolCatalog;
   /** Producer connection (fail fast) for the bot's own short-lived state: multi-order cancel confirmations. */
   redis: Redis;
-  /** Key prefix for that state, e.g. `chatops`. */
+  /**
+   * Key prefix, e.g. `chatops`: the same as the trading service's and the workers', because the
+   * bot's "queued" card edit claims its rank in the alerts worker's card revisions.
+   */
   keyPrefix: string;
   logger: Logger;
   settings: BotSettings;

@@ -6,20 +6,23 @@
  * anything else is refused with a plain reason. The data carries ids only: what an id means
  * (the intent, its owner, its expiry) lives in Redis, never in the button.
  *
- * Layout `<kind>:<field>[:<field>…]`. The kind letters below are version 1 of the vocabulary:
- * a change of layout takes a new letter, so a button left in an old chat either still means
- * what it meant or is refused as "no longer recognised", never misread.
+ * Layout `<kind>:<field>[:<field>…]`. The kinds below are version 1 of the vocabulary: a change
+ * of layout takes a new kind, so a button left in an old chat either still means what it meant
+ * or is refused as "no longer recognised", never misread. The card's two buttons are the trading
+ * layer's (src/trading/card-callback.ts, handed over in PreparedCard); they are decoded here with
+ * its own parser, so there is one format per button.
  *
  * | data                             | button                                           |
  * |----------------------------------|--------------------------------------------------|
- * | `c:<intentId>`                   | Confirm on an order card                         |
- * | `x:<intentId>`                   | Cancel on an order card                          |
+ * | `oc:<intentId>`                  | Confirm on an order card (card-callback.ts)      |
+ * | `od:<intentId>`                  | Cancel on an order card (card-callback.ts)       |
  * | `k:<symbol>:<orderId>:<ownerId>` | Cancel under /orders (symbol empty when too long) |
  * | `m:<cancelId>`                   | Confirm a multi-order /cancel                    |
  * | `n:<cancelId>`                   | Keep the orders (dismiss a multi-order /cancel)  |
  * | `b:all`                          | Show all balances, dust included                 |
  * | `t:<g\|l\|v>:<N>:<quote>`          | Switch a /top ranking (gainers, losers, volume)  |
  */
+import { cardCallbackData, parseCardCallback } from '../trading/card-callback.js';
 
 export const CALLBACK_DATA_MAX_BYTES = 64;
 
@@ -75,7 +78,7 @@ export function encodeCallback(action: CallbackAction): string {
     case 'confirm-order':
     case 'dismiss-order':
       assertId(action.intentId, 'intentId');
-      data = `${action.kind === 'confirm-order' ? 'c' : 'x'}:${action.intentId}`;
+      data = cardCallbackData(action.kind === 'confirm-order' ? 'confirm' : 'dismiss', action.intentId);
       break;
     case 'confirm-cancel':
     case 'dismiss-cancel':
@@ -102,6 +105,8 @@ export function encodeCallback(action: CallbackAction): string {
     }
   }
   if (byteLength(data) > CALLBACK_DATA_MAX_BYTES) throw new RangeError(`callback data over ${CALLBACK_DATA_MAX_BYTES} bytes`);
+  // Never send a button this bot would refuse when pressed.
+  if (!decodeCallback(data).ok) throw new RangeError(`callback data "${data}" would not decode`);
   return data;
 }
 
@@ -111,14 +116,16 @@ export function decodeCallback(data: string | undefined): DecodedCallback {
   if (typeof data !== 'string' || data.length === 0 || byteLength(data) > CALLBACK_DATA_MAX_BYTES) return refuse;
   const [kind, ...fields] = data.split(':');
   switch (kind) {
-    case 'c':
-    case 'x':
+    case 'oc':
+    case 'od': {
+      const card = parseCardCallback(data);
+      if (!card) return refuse;
+      return { ok: true, action: { kind: card.action === 'confirm' ? 'confirm-order' : 'dismiss-order', intentId: card.intentId } };
+    }
     case 'm':
     case 'n': {
       const [id] = fields;
       if (fields.length !== 1 || id === undefined || !ID_RE.test(id)) return refuse;
-      if (kind === 'c') return { ok: true, action: { kind: 'confirm-order', intentId: id } };
-      if (kind === 'x') return { ok: true, action: { kind: 'dismiss-order', intentId: id } };
       if (kind === 'm') return { ok: true, action: { kind: 'confirm-cancel', cancelId: id } };
       return { ok: true, action: { kind: 'dismiss-cancel', cancelId: id } };
     }

@@ -29,6 +29,9 @@ import { resumeCommand } from './commands/resume.js';
 import { sellCommand } from './commands/sell.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
+import { taCommand } from './commands/ta.js';
+import { topCommand, topRankingButton } from './commands/top.js';
+import { createTickerCache } from '../market/ticker-cache.js';
 import { unknownCommand } from './commands/unknown.js';
 import { createErrorHandler } from './error-handler.js';
 import { confirmOrderButton, dismissOrderButton } from './order-command.js';
@@ -50,6 +53,8 @@ export function createBot(deps: BotDeps): Bot<Context> {
   if (deps.autoRetry !== false) bot.api.config.use(autoRetry({ ...DEFAULT_AUTO_RETRY, ...deps.autoRetry }));
 
   const confirmations = createCancelConfirmations({ redis: deps.redis, prefix: deps.keyPrefix, ttlSeconds: deps.settings.confirmTtlS, now: deps.now });
+  // One all-symbols ticker for every /top and its buttons (weight 80: at most one request per 30 s).
+  const tickers = deps.tickers ?? createTickerCache({ exchange: deps.exchange, logger: deps.logger, now: deps.now });
 
   bot.use(createAllowList({ allowedUsers: deps.allowedUsers, logger: deps.logger, now: deps.now }));
   bot.use(sequentialize((ctx: Context) => (ctx.chat ? String(ctx.chat.id) : ctx.from ? `user:${ctx.from.id}` : undefined)));
@@ -62,6 +67,7 @@ export function createBot(deps: BotDeps): Bot<Context> {
         'confirm-cancel': confirmCancelButton(deps, confirmations),
         'dismiss-cancel': dismissCancelButton(confirmations),
         'balance-all': showAllBalancesButton(deps),
+        'top-ranking': topRankingButton(deps, tickers),
       },
       deps.logger,
     ),
@@ -78,6 +84,8 @@ export function createBot(deps: BotDeps): Bot<Context> {
     pauseCommand(deps),
     resumeCommand(deps),
     statusCommand(deps),
+    topCommand(deps, tickers),
+    taCommand(deps),
   );
   bot.use(unknownCommand());
   bot.catch(createErrorHandler(deps.logger));

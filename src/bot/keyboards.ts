@@ -3,13 +3,18 @@
  * hand, so every button the bot sends is one it can decode.
  */
 import { InlineKeyboard } from 'grammy';
-import { encodeCallback } from './callback-data.js';
+import type { PreparedCard } from '../trading/types.js';
+import { decodeCallback, encodeCallback } from './callback-data.js';
 
-/** `[Confirm] [Cancel]` under an order card. */
-export function orderCardKeyboard(intentId: string): InlineKeyboard {
-  return new InlineKeyboard()
-    .text('✅ Confirm', encodeCallback({ kind: 'confirm-order', intentId }))
-    .text('✖️ Cancel', encodeCallback({ kind: 'dismiss-order', intentId }));
+/** `[Confirm] [Cancel]` under an order card, with the data the trading service made for it. */
+export function orderCardKeyboard(card: Pick<PreparedCard, 'intentId' | 'confirmData' | 'cancelData'>): InlineKeyboard {
+  // A button this bot could not decode would be a dead button on a live order card: refuse to send it.
+  const confirm = decodeCallback(card.confirmData);
+  const cancel = decodeCallback(card.cancelData);
+  if (!confirm.ok || confirm.action.kind !== 'confirm-order' || confirm.action.intentId !== card.intentId || !cancel.ok || cancel.action.kind !== 'dismiss-order') {
+    throw new Error(`order card ${card.intentId} came with button data the bot cannot decode`);
+  }
+  return new InlineKeyboard().text('✅ Confirm', card.confirmData).text('✖️ Cancel', card.cancelData);
 }
 
 /** `[Cancel N orders] [Keep them]` under a multi-order /cancel. */

@@ -5,6 +5,7 @@
  * that cannot pass the filters, the balance or MAX_ORDER_QUOTE gets the reason instead of a card.
  */
 import { Composer, type Context } from 'grammy';
+import { claimCardRevision } from '../alerts/alerts-worker.js';
 import type { Side } from '../binance/types.js';
 import type { OrderRequest } from '../trading/types.js';
 import type { BotDeps } from './bot-deps.js';
@@ -39,11 +40,17 @@ export function orderCommand(deps: BotDeps, side: Side): Composer<Context> {
   composer.command(side === 'BUY' ? 'buy' : 'sell', async (ctx) => {
     const request = await parseOrderRequest(deps.exchangeInfo, side, ctx.match);
     const card = await deps.trading.prepareOrder(request, requesterOf(ctx));
-    const message = await replyHtml(ctx, card.text, orderCardKeyboard(card.intentId));
+    const message = await replyHtml(ctx, card.text, orderCardKeyboard(card));
     await deps.trading.attachCard(card.intentId, message.message_id);
   });
   return composer;
 }
+
+/**
+ * The card's "queued" state ranks below every state the order worker shows (placed 2, partly
+ * filled 3, final 4: AlertJob.revision), so a worker that is faster than this edit is not rolled back.
+ */
+export const QUEUED_CARD_REVISION = 1;
 
 /** Confirm on a card: at most one job per intent, whatever the taps or replays (the trading service decides). */
 export function confirmOrderButton(deps: BotDeps): CallbackHandler<'confirm-order'> {
@@ -51,7 +58,11 @@ export function confirmOrderButton(deps: BotDeps): CallbackHandler<'confirm-orde
     const outcome = await deps.trading.confirm(action.intentId, ctx.from!.id);
     return {
       answer: outcome.status === 'queued-paused' ? 'Confirmed. Automation is paused: the order leaves when you /resume.' : 'Confirmed: the order is on its way.',
-      after: () => editPressedMessage(ctx, outcome.text),
+      after: async () => {
+        const card = ctx.callbackQuery?.message;
+        if (card && !(await claimCardRevision(deps.redis, deps.keyPrefix, card.chat.id, card.message_id, QUEUED_CARD_REVISION))) return;
+        await editPressedMessage(ctx, outcome.text);
+      },
     };
   };
 }

@@ -13,13 +13,13 @@ import type { CommandSpec } from './command-table.js';
 export type SymbolCatalog = Pick<ExchangeInfoCache, 'get' | 'symbol' | 'rateLimits'>;
 
 export async function resolveSymbol(catalog: SymbolCatalog, spec: CommandSpec, token: string): Promise<SymbolInfo> {
-  const { symbols } = await catalog.get();
-  const normalized = normalizeSymbolInput(token, symbols);
+  const normalized = normalizeSymbolInput(token);
   if (normalized === undefined) throw argumentError(spec, `"${quoteInput(token)}" is not a symbol. Symbols look like BTCUSDT or BTC/USDT.`);
   const info = await catalog.symbol(normalized);
   if (info) return info;
-  const suggestions = suggestSymbols(token, symbols);
-  const hint = suggestions.length > 0 ? ` Did you mean ${suggestions.slice(0, 3).join(', ')}?` : '';
+  const { symbols } = await catalog.get();
+  const suggestions = suggestSymbols(normalized, symbols.map((s) => s.symbol), 3);
+  const hint = suggestions.length > 0 ? ` Did you mean ${suggestions.join(', ')}?` : '';
   throw new AppError('EXCHANGE_UNKNOWN_SYMBOL', `unknown symbol ${normalized}`, {
     userMessage: `The exchange does not list ${quoteInput(normalized)}.${hint}`,
   });

@@ -10,17 +10,16 @@
  * Prices become floats here, for drawing only (src/decimal.ts `toApproxNumber`); nothing drawn
  * feeds an order.
  */
-import { createRequire } from 'node:module';
 import { renderAsync, type ResvgRenderOptions } from '@resvg/resvg-js';
 import * as echarts from 'echarts/core';
 import { CandlestickChart, ScatterChart } from 'echarts/charts';
-import { GridComponent, MarkLineComponent, TitleComponent } from 'echarts/components';
+import { GridComponent, LegendComponent, MarkLineComponent, TitleComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
 import type { KlineInterval } from '../binance/types.js';
 import { decimalsOf, toApproxNumber } from '../decimal.js';
 import { formatAmount } from '../format.js';
-import type { Fractals } from './fractals.js';
-import type { FractalCandle } from './fractals.js';
+import { CHART_FONT_FAMILY, chartFontFile, createTextMeasurer } from './chart-font.js';
+import type { FractalCandle, Fractals } from './fractals.js';
 
 export type ChartCandle = FractalCandle & { open: string; close: string };
 
@@ -54,35 +53,48 @@ export const CHART_COLORS = {
   grid: '#e5e7eb',
 } as const;
 
-const FONT_FAMILY = 'DejaVu Sans';
+const FONT_FAMILY = CHART_FONT_FAMILY;
 const MARKER_SIZE = 9;
 const MARKER_GAP = 9;
+const BULLISH = 'Bullish fractal (below the bar)';
+const BEARISH = 'Bearish fractal (above the bar)';
+const TRIANGLE_DOWN = 'path://M0,0L10,0L5,9Z';
 
 let resvgOptions: ResvgRenderOptions | undefined;
 let registered = false;
 
 /**
- * resvg's options, built once: the font path is resolved once and the object reused. (resvg-js 2.x
- * takes font files by path and builds its font database per render; there is no handle to keep.)
+ * resvg's options, built once and reused. (resvg-js 2.x takes font files by path and builds its
+ * font database per render; there is no loaded font to keep, so the path is what is cached.)
  */
 function rasterOptions(): ResvgRenderOptions {
-  if (!resvgOptions) {
-    const fontFile = createRequire(import.meta.url).resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
-    resvgOptions = {
-      background: CHART_COLORS.background,
-      fitTo: { mode: 'original' },
-      font: { fontFiles: [fontFile], loadSystemFonts: false, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
-      logLevel: 'off',
-    };
-  }
+  resvgOptions ??= {
+    background: CHART_COLORS.background,
+    fitTo: { mode: 'original' },
+    font: { fontFiles: [chartFontFile()], loadSystemFonts: false, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
+    logLevel: 'off',
+  };
   return resvgOptions;
 }
 
-/** Registering echarts' parts is a global side effect, so it happens on first use, not on import. */
+/**
+ * Registering echarts' parts and its text measurer are global side effects, so they happen on
+ * first use, not on import. The measurer reads the font file once.
+ */
 function registerEcharts(): void {
   if (registered) return;
-  echarts.use([CandlestickChart, ScatterChart, GridComponent, MarkLineComponent, TitleComponent, SVGRenderer]);
+  echarts.use([CandlestickChart, ScatterChart, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, SVGRenderer]);
+  const measure = createTextMeasurer(chartFontFile());
+  echarts.setPlatformAPI({
+    measureText: (text: string, font?: string) => ({ width: measure(text, fontSizeOf(font)) }),
+  });
   registered = true;
+}
+
+/** "normal 11px DejaVu Sans" → 11 (zrender's default is 12px). */
+function fontSizeOf(font: string | undefined): number {
+  const match = font ? /(\d+(?:\.\d+)?)px/.exec(font) : null;
+  return match ? Number(match[1]) : 12;
 }
 
 /** The chart as SVG text (the PNG is this, rasterised). Exposed for tests and benchmarks. */
@@ -107,7 +119,7 @@ export async function renderCandlestickChart(input: CandlestickChartInput): Prom
   return image.asPng();
 }
 
-function chartOption(input: CandlestickChartInput): Record<string, unknown> {
+function chartOption(input: CandlestickChartInput): echarts.EChartsCoreOption {
   const { candles } = input;
   const decimals = input.tickSize !== undefined ? decimalsOf(input.tickSize) : significantDecimals(candles);
   const daily = /[dwM]$/.test(input.interval);
@@ -141,13 +153,32 @@ function chartOption(input: CandlestickChartInput): Record<string, unknown> {
     textStyle: { fontFamily: FONT_FAMILY, color: CHART_COLORS.text },
     title: {
       text: `${input.symbol} · ${input.interval}`,
-      subtext: `${candles.length} closed candles, ${span}   ▲ bullish fractal   ▼ bearish fractal`,
+      subtext: `${candles.length} closed candles, ${span}`,
       left: 12,
       top: 6,
       textStyle: { fontFamily: FONT_FAMILY, fontSize: 16, fontWeight: 'normal', color: CHART_COLORS.text },
-      subtextStyle: { fontFamily: FONT_FAMILY, fontSize: 11, color: '#6b7280' },
+      subtextStyle: {
+        fontFamily: FONT_FAMILY,
+        fontSize: 11,
+        color: '#6b7280',
+      },
     },
-    grid: { left: 16, right: 96, top: 64, bottom: 36, containLabel: true },
+    // The rect holds the axis labels too (echarts 6's replacement for containLabel).
+    // Each legend item is its own text element: echarts' SSR text widths are estimates, and one
+    // string with coloured parts (rich text) would be laid out on those estimates and overlap.
+    legend: {
+      top: 14,
+      right: 12,
+      itemGap: 24,
+      itemWidth: 10,
+      itemHeight: 9,
+      textStyle: { fontFamily: FONT_FAMILY, fontSize: 11, color: CHART_COLORS.text },
+      data: [
+        { name: BULLISH, icon: 'triangle' },
+        { name: BEARISH, icon: TRIANGLE_DOWN },
+      ],
+    },
+    grid: { left: 12, right: 12, top: 64, bottom: 12, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
     xAxis: {
       type: 'category',
       data: labels,
@@ -161,7 +192,8 @@ function chartOption(input: CandlestickChartInput): Record<string, unknown> {
       scale: true,
       position: 'right',
       // Room for the fractal markers drawn beyond the highest high and the lowest low.
-      boundaryGap: ['6%', '6%'],
+      boundaryGap: ['4%', '4%'],
+      splitNumber: 8,
       axisLabel: { fontFamily: FONT_FAMILY, fontSize: 10, color: CHART_COLORS.text, formatter: price },
       splitLine: { lineStyle: { color: CHART_COLORS.grid } },
     },
@@ -191,7 +223,7 @@ function chartOption(input: CandlestickChartInput): Record<string, unknown> {
         },
       },
       {
-        name: 'Bullish fractals',
+        name: BULLISH,
         type: 'scatter',
         data: markers(input.fractals.bullish),
         symbol: 'triangle',
@@ -202,7 +234,7 @@ function chartOption(input: CandlestickChartInput): Record<string, unknown> {
         silent: true,
       },
       {
-        name: 'Bearish fractals',
+        name: BEARISH,
         type: 'scatter',
         data: markers(input.fractals.bearish),
         symbol: 'triangle',

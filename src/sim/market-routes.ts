@@ -112,6 +112,12 @@ export function marketRoutes(deps: RouteDeps): Route[] {
         bothSymbolParams(params);
         if (params.symbol !== undefined) return { body: catalog.exchangeInfo(now, [symbolParam(params, catalog).symbol]) };
         const list = symbolsParam(params, catalog);
+        const status = params.symbolStatus;
+        if (status !== undefined) {
+          if (list !== undefined) throw new SimError(400, -1128, 'Combination of optional parameters invalid.');
+          if (!['TRADING', 'HALT', 'BREAK'].includes(status)) throw new SimError(400, -1122, 'Invalid symbolStatus.');
+          return { body: catalog.exchangeInfo(now, catalog.symbols().filter((s) => s.status === status).map((s) => s.symbol)) };
+        }
         return { body: catalog.exchangeInfo(now, list?.map((s) => s.symbol)) };
       },
     },

@@ -17,34 +17,21 @@
  * Every state change emits `executionReport` and then `outboundAccountPosition` for the assets
  * that moved (user-data-stream.md).
  */
-import { randomBytes } from 'node:crypto';
-import { add, ceilToStep, div, eq, floorToStep, formatFixed, gt, gte, isPositive, isZero, lt, lte, min, mul, sub } from '../decimal.js';
+import { ceilToStep, div, floorToStep, gt, gte, isPositive, lt, lte, mul } from '../decimal.js';
 import type { SymbolInfo } from '../binance/types.js';
 import type { Accounts } from './accounts.js';
+import { createExecutions, newClientOrderId, type EngineOptions, type IdCounters } from './executions.js';
 import type { OrderBook, SimFill, SimOrder } from './order-book.js';
 import { isOpen } from './order-book.js';
-import { isStopType, precisionOf, renderExecutionReport, type ReportChange } from './order-format.js';
-import { lockPriceOf, releaseLock, settleFill } from './settlement.js';
-import { ORDER_REJECT_MESSAGES, SimError, simErrors } from './sim-error.js';
-import type { AccountPositionEvent, PriceTick, UserDataEvent, UserEventSource } from './types.js';
+import { isStopType } from './order-format.js';
 import type { NewOrderRequest } from './order-validation.js';
 import { toScaled } from './price-scale.js';
-import { lotStep, tickSize } from './symbol-rules.js';
+import { lockPriceOf } from './settlement.js';
+import { ORDER_REJECT_MESSAGES, SimError, simErrors } from './sim-error.js';
+import { lotStep } from './symbol-rules.js';
+import type { PriceTick, UserEventSource } from './types.js';
 
-export interface EngineOptions {
-  /** Fee rate on every fill, in the asset received. Default "0.001" (0.1 %). */
-  commissionRate?: string;
-  /** Price moved against a taker, in basis points. Default "0". */
-  slippageBps?: string;
-  /** Base quantity available per symbol per tick; undefined = unlimited. */
-  depth?: string;
-}
-
-export interface IdCounters {
-  orderId: number;
-  tradeId: number;
-  executionId: number;
-}
+export { newClientOrderId, type EngineOptions, type IdCounters } from './executions.js';
 
 export interface PlacedOrder {
   order: SimOrder;
@@ -86,114 +73,18 @@ export interface EngineDeps {
   onChange?: () => void;
 }
 
-export function newClientOrderId(): string {
-  // Binance's generated ids are 22 alphanumerics.
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  return [...randomBytes(22)].map((b) => alphabet[b % alphabet.length]).join('');
-}
-
 export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
   const { accounts, book, clock } = deps;
-  const commissionRate = deps.options?.commissionRate ?? '0.001';
-  const slippage = div(deps.options?.slippageBps ?? '0', '10000', 12);
-  const depth = deps.options?.depth;
-  const ids: IdCounters = { orderId: 1, tradeId: 1, executionId: 1 };
-  const listeners = new Set<(event: UserDataEvent) => void>();
+  const executions = createExecutions(deps);
+  const { ids, report, flushAccount, fillable, fill, expire, takerPrice, executeMarket } = executions;
+  /** The last price seen per symbol: where the price came from when the next tick arrives. */
   const lastPrice = new Map<string, string>();
-  /** Remaining depth per symbol for the current tick. */
-  const budget = new Map<string, string>();
 
-  const emit = (event: UserDataEvent): void => {
-    for (const listener of listeners) {
-      try {
-        listener(event);
-      } catch {
-        // A subscriber's failure must not break matching.
-      }
-    }
-  };
   const infoOf = (symbol: string): SymbolInfo => {
     const info = deps.symbol(symbol);
     if (info === undefined) throw simErrors.invalidSymbol();
     return info;
   };
-  const report = (order: SimOrder, change: Omit<ReportChange, 'eventTime' | 'executionId'>, now: number): void => {
-    emit(renderExecutionReport(order, { ...change, eventTime: now, executionId: ids.executionId++ }, precisionOf(deps.symbol(order.symbol))));
-  };
-  const flushAccount = (now: number): void => {
-    const changed = accounts.takeChanged();
-    if (changed.length > 0) {
-      const event: AccountPositionEvent = {
-        e: 'outboundAccountPosition',
-        E: now,
-        u: now,
-        B: changed.map((a) => {
-          const b = accounts.get(a);
-          return { a, f: pad8(b.free), l: pad8(b.locked) };
-        }),
-      };
-      emit(event);
-    }
-    deps.onChange?.();
-  };
-  const available = (symbol: string): string | undefined => (depth === undefined ? undefined : (budget.get(symbol) ?? depth));
-  const consume = (symbol: string, qty: string): void => {
-    if (depth !== undefined) budget.set(symbol, sub(available(symbol)!, qty));
-  };
-  /** The quantity that can fill now: the rest of the order, capped by the tick's depth. */
-  const fillable = (order: SimOrder): string => {
-    const rest = sub(order.origQty, order.executedQty);
-    const left = available(order.symbol);
-    return left === undefined ? rest : min(rest, left);
-  };
-
-  const fill = (order: SimOrder, info: SymbolInfo, qty: string, price: string, maker: boolean, now: number): SimFill => {
-    const f = settleFill(accounts, info, order, { qty, price, tradeId: ids.tradeId++, maker }, commissionRate);
-    consume(order.symbol, qty);
-    order.executedQty = add(order.executedQty, qty);
-    order.cummulativeQuoteQty = add(order.cummulativeQuoteQty, mul(qty, price));
-    order.status = eq(order.executedQty, order.origQty) ? 'FILLED' : 'PARTIALLY_FILLED';
-    order.updateTime = now;
-    if (order.status === 'FILLED') finish(order);
-    report(order, { executionType: 'TRADE', fill: f }, now);
-    return f;
-  };
-  const finish = (order: SimOrder): void => {
-    order.isWorking = false;
-    releaseLock(accounts, order);
-    book.statusChanged(order);
-  };
-  const expire = (order: SimOrder, reason: string, now: number): void => {
-    order.status = 'EXPIRED';
-    order.expiryReason = reason;
-    order.updateTime = now;
-    finish(order);
-    report(order, { executionType: 'EXPIRED' }, now);
-  };
-
-  const takerPrice = (side: 'BUY' | 'SELL', market: string, info: SymbolInfo): string => {
-    if (isZero(slippage)) return market;
-    const tick = tickSize(info);
-    const moved = side === 'BUY' ? mul(market, add('1', slippage)) : mul(market, sub('1', slippage));
-    if (isZero(tick)) return moved;
-    return side === 'BUY' ? ceilToStep(moved, tick) : floorToStep(moved, tick);
-  };
-
-  /** Fills a market execution (a MARKET order, or a triggered market stop) at `price`. */
-  const executeMarket = (order: SimOrder, info: SymbolInfo, market: string, now: number): SimFill[] => {
-    const price = takerPrice(order.side, market, info);
-    let qty = fillable(order);
-    if (order.side === 'BUY') {
-      // A market BUY can only spend what the account has (its lock plus free quote).
-      const spendable = add(accounts.get(info.quoteAsset).free, order.lockedAsset === info.quoteAsset ? order.locked : '0');
-      const affordable = floorToStep(div(spendable, price, 16), lotStep(info, true));
-      if (lt(affordable, qty)) qty = affordable;
-    }
-    const fills = isPositive(qty) ? [fill(order, info, qty, price, false, now)] : [];
-    if (isOpen(order)) expire(order, 'INSUFFICIENT_LIQUIDITY', now);
-    return fills;
-  };
-
   /** A stop-loss SELL and a take-profit BUY trigger on the way down; the other two on the way up. */
   const fallsThrough = (order: Pick<SimOrder, 'side' | 'type'>): boolean =>
     (order.side === 'SELL') === (order.type === 'STOP_LOSS' || order.type === 'STOP_LOSS_LIMIT');
@@ -320,10 +211,7 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
   };
 
   const cancelOne = (order: SimOrder, cancelClientOrderId: string, now: number): CanceledOrder => {
-    order.status = 'CANCELED';
-    order.updateTime = now;
-    finish(order);
-    report(order, { executionType: 'CANCELED', cancelClientOrderId }, now);
+    executions.cancel(order, cancelClientOrderId, now);
     return { order, cancelClientOrderId, transactTime: now };
   };
 
@@ -357,7 +245,7 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
   const onTick = (tick: PriceTick): void => {
     const previous = lastPrice.get(tick.symbol);
     lastPrice.set(tick.symbol, tick.price);
-    budget.delete(tick.symbol);
+    executions.resetDepth(tick.symbol);
     const open = book.open(tick.symbol);
     if (open.length === 0) return;
     const info = deps.symbol(tick.symbol);
@@ -379,7 +267,12 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
           executeMarket(order, info, triggerPrice, now);
           continue;
         }
-        if (marketable(order, triggerPrice) || marketable(order, p)) fillResting(order, info, now);
+        const allOrNothing = order.timeInForce === 'FOK' && lt(fillable(order), order.origQty);
+        if (!allOrNothing && (marketable(order, triggerPrice) || marketable(order, p))) fillResting(order, info, now);
+        // A triggered IOC/FOK stop-limit gets its one chance at the trigger, like a new IOC/FOK limit.
+        if (isOpen(order) && order.timeInForce !== 'GTC') {
+          expire(order, order.timeInForce === 'FOK' ? 'UNFILLED_FOK_ORDER_EXPIRED' : 'UNFILLED_IOC_QUANTITY_EXPIRED', now);
+        }
         continue;
       }
       if (order.isWorking && marketableAt(order, scaled)) fillResting(order, info, now);
@@ -398,10 +291,7 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
     cancelAll,
     find,
     onTick,
-    onUserEvent(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onUserEvent: executions.onUserEvent,
     counters: () => ({ ...ids }),
     restoreCounters(counters) {
       ids.orderId = Math.max(ids.orderId, counters.orderId);
@@ -416,5 +306,3 @@ function minForSide(side: 'BUY' | 'SELL', price: string, limit: string): string 
   if (side === 'BUY') return gt(price, limit) ? limit : price;
   return lt(price, limit) ? limit : price;
 }
-
-const pad8 = (value: string): string => formatFixed(value, 8);

@@ -49,7 +49,7 @@ interface Market {
 
 export async function priceOrder(deps: PricingDeps, request: OrderRequest): Promise<OrderPreview> {
   const market = await loadMarket(deps, request.symbol.toUpperCase());
-  const { info, lastPrice, referencePrice, account } = market;
+  const { info, lastPrice, referencePrice } = market;
   const draft = draftOf(request, market);
   const verdict = checkOrder(info, draft.order, { referencePrice }, 'adjust');
   if (!verdict.ok) throw violationsToError(verdict.violations);

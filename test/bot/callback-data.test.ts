@@ -21,8 +21,8 @@ describe('callback data codec', () => {
   });
 
   it('uses the short documented layouts', () => {
-    expect(encodeCallback({ kind: 'confirm-order', intentId: 'abc' })).toBe('c:abc');
-    expect(encodeCallback({ kind: 'dismiss-order', intentId: 'abc' })).toBe('x:abc');
+    expect(encodeCallback({ kind: 'confirm-order', intentId: 'AbC_12-xyzAbC_12' })).toBe('oc:AbC_12-xyzAbC_12');
+    expect(encodeCallback({ kind: 'dismiss-order', intentId: 'AbC_12-xyzAbC_12' })).toBe('od:AbC_12-xyzAbC_12');
     expect(encodeCallback({ kind: 'cancel-order', symbol: 'ETHUSDT', orderId: 42, ownerId: 7 })).toBe('k:ETHUSDT:42:7');
   });
 
@@ -47,11 +47,14 @@ describe('callback data codec', () => {
     ['empty', ''],
     ['undefined', undefined],
     ['unknown kind', 'z:abc'],
-    ['missing id', 'c:'],
-    ['extra field', 'c:abc:def'],
-    ['id with HTML', 'c:<b>x</b>'],
-    ['id with unicode', 'c:ïntent'],
-    ['over 64 bytes', `c:${'a'.repeat(63)}`],
+    ['missing id', 'oc:'],
+    ['short intent id', 'oc:abc'],
+    ['extra field', 'oc:AbC_12-xyzAbC_12:def'],
+    ['id with HTML', 'oc:<b>x</b>AbC_12-xyz'],
+    ['id with unicode', 'od:ïntentïntentïnt'],
+    ['over 64 bytes', `oc:${'a'.repeat(63)}`],
+    ['missing cancel id', 'm:'],
+    ['cancel id with colon', 'n:a:b'],
     ['negative order id', 'k:BTCUSDT:-5:1'],
     ['order id with exponent', 'k:BTCUSDT:1e5:1'],
     ['unsafe integer', 'k:BTCUSDT:99999999999999999:1'],

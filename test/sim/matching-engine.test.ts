@@ -226,3 +226,10 @@ test('order ids, trade ids and execution ids only increase', () => {
   expect([...ids].sort((x, y) => x - y)).toEqual(ids);
   expect(new Set(ids).size).toBe(ids.length);
 });
+
+test('a triggered IOC stop-limit that cannot fill at the trigger expires instead of resting', () => {
+  const { place, tick } = setup({ BTC: '1' });
+  const { order } = place({ side: 'SELL', type: 'STOP_LOSS_LIMIT', timeInForce: 'IOC', quantity: '0.1', price: '65500', stopPrice: '65000' });
+  tick('64000');
+  expect(order).toMatchObject({ status: 'EXPIRED', executedQty: '0', expiryReason: 'UNFILLED_IOC_QUANTITY_EXPIRED' });
+});

@@ -24,6 +24,8 @@ describe('REST API', () => {
     expect(one.body.symbols.map((s) => s.symbol)).toEqual(['ETHUSDT']);
     const list = await simRequest<{ symbols: Array<{ symbol: string }> }>(sim, 'GET', '/api/v3/exchangeInfo', { symbols: '["BTCUSDT","ETHUSDT"]' });
     expect(list.body.symbols.map((s) => s.symbol)).toEqual(['BTCUSDT', 'ETHUSDT']);
+    const halted = await simRequest<{ symbols: unknown[] }>(sim, 'GET', '/api/v3/exchangeInfo', { symbolStatus: 'HALT' });
+    expect(halted.body.symbols).toEqual([]);
     // A real symbol the feed does not price is not listed.
     expect((await simRequest(sim, 'GET', '/api/v3/exchangeInfo', { symbol: 'SOLUSDT' })).body).toEqual({ code: -1121, msg: 'Invalid symbol.' });
   });

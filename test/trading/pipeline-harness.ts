@@ -25,7 +25,7 @@ export const TRADER: Requester = { userId: 1001, chatId: 1001, displayName: 'ali
 export const OTHER_TRADER: Requester = { userId: 2002, chatId: 2002, displayName: 'bob' };
 
 export interface HarnessOptions {
-  sim?: TestSimulatorOptions;
+  sim?: Omit<TestSimulatorOptions, 'feed'>;
   /** REST client time-out (short for the time-out-after-send case). */
   timeoutMs?: number;
   recvWindowMs?: number;

@@ -7,6 +7,7 @@ import { tickDecimals } from '../../binance/filters.js';
 import type { AvgPrice, SymbolInfo, Ticker24h } from '../../binance/types.js';
 import { abs } from '../../decimal.js';
 import { escapeHtml, formatAmount, formatCompact, formatPercent, formatQuantity, formatUtc } from '../../format.js';
+import { renderTradingRules } from '../../market/price-summary.js';
 import type { BotDeps } from '../bot-deps.js';
 import { expectTokens, tokenize } from '../command-args.js';
 import { commandSpec } from '../command-table.js';
@@ -26,6 +27,7 @@ export function renderPrice(info: SymbolInfo, ticker: Ticker24h, average: AvgPri
     `24h range: ${price(ticker.lowPrice)} – ${price(ticker.highPrice)}`,
     `Average price (${average.mins} min): ${price(average.price)}`,
     `24h volume: ${formatQuantity(ticker.volume)} ${escapeHtml(info.baseAsset)} · ${formatCompact(ticker.quoteVolume)} ${quote}`,
+    renderTradingRules(info),
     `As of ${formatUtc(ticker.closeTime, true)}`,
   ].join('\n');
 }

@@ -11,6 +11,8 @@
  */
 import { Composer, InlineKeyboard, type Context } from 'grammy';
 import { tickDecimals } from '../../binance/filters.js';
+import type { SymbolInfo } from '../../binance/types.js';
+import { decimalsOf } from '../../decimal.js';
 import { AppError } from '../../errors.js';
 import { escapeHtml, formatAmount, formatCompact, formatPercent, formatUtc } from '../../format.js';
 import {
@@ -110,12 +112,12 @@ export async function renderTop(market: TopMarket, request: TopRequest): Promise
   const minVolume = minQuoteVolumeIn(request.quote, market.minQuoteVolume, snapshot.tickers);
   const rows = rankTickers(snapshot.tickers, index, { ...request, minQuoteVolume: minVolume ?? '0' });
 
-  const lines = [`<b>Top ${rows.length === request.limit ? request.limit : rows.length} ${TITLES[request.by]} · ${quote}</b> · 24h`];
+  const lines = [`<b>Top ${rows.length} ${TITLES[request.by]} · ${quote}</b> · 24h`];
   if (rows.length === 0) lines.push(`No ${quote} pair passes the filters right now.`);
   for (const row of rows) {
     const symbol = index.get(row.symbol)!.info;
     lines.push(
-      `${row.rank}. <b>${escapeHtml(row.symbol)}</b> ${formatPercent(row.changePercent)} · ${formatAmount(row.lastPrice, tickDecimals(symbol))} · vol ${formatCompact(row.quoteVolume)}`,
+      `${row.rank}. <b>${escapeHtml(row.symbol)}</b> ${formatPercent(row.changePercent)} · ${formatAmount(row.lastPrice, priceDecimals(symbol, row.lastPrice))} · vol ${formatCompact(row.quoteVolume)}`,
     );
   }
   lines.push('');
@@ -130,6 +132,14 @@ export async function renderTop(market: TopMarket, request: TopRequest): Promise
       : `As of ${formatUtc(snapshot.fetchedAt)}.`,
   );
   return lines.join('\n');
+}
+
+/**
+ * The symbol's tick precision, or more when the price has more digits: a tick size changed since
+ * exchangeInfo was loaded must not round a last price into a different number.
+ */
+function priceDecimals(symbol: SymbolInfo, price: string): number {
+  return Math.max(tickDecimals(symbol), decimalsOf(price));
 }
 
 export function topMarketOf(deps: BotDeps, tickers: TickerCache): TopMarket {

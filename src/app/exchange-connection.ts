@@ -1,0 +1,87 @@
+/**
+ * Which exchange a process talks to, and with which credentials:
+ * - testnet/live: the configured URLs and key.
+ * - paper with BINANCE_BASE_URL set: a standalone `sim` process (bot and worker run apart and
+ *   must share one paper exchange); the key is the configured one, else the paper key pair in
+ *   PAPER_DATA_DIR, which the sim role accepts by default.
+ * - paper without BINANCE_BASE_URL: the simulator started inside this process (roles all and
+ *   console only: two processes with a private exchange each would disagree about every order).
+ */
+import type { Registry } from 'prom-client';
+import type { Config, Role } from '../config.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { createRestClient, type RestClient } from '../binance/rest-client.js';
+import { createSigner, loadSignerFromConfig, type Signer } from '../binance/signing.js';
+import { createExchangeInfoCache, type ExchangeInfoCache } from '../binance/exchange-info-cache.js';
+import { loadOrCreatePaperCredentials, startPaperExchange, type PaperExchange } from '../sim/paper-exchange.js';
+
+export interface ExchangeConnection {
+  client: RestClient;
+  exchangeInfo: ExchangeInfoCache;
+  restUrl: string;
+  wsApiUrl: string | undefined;
+  streamUrl: string | undefined;
+  apiKey: string;
+  signer: Signer;
+  /** Set when the paper exchange runs inside this process. */
+  paper?: PaperExchange;
+  close(): Promise<void>;
+}
+
+export async function connectExchange(role: Role, config: Config, logger: Logger, registry: Registry): Promise<ExchangeConnection> {
+  let restUrl = config.binance.baseUrl;
+  let wsApiUrl = config.binance.wsApiUrl;
+  let streamUrl = config.binance.streamUrl;
+  let apiKey = config.binance.apiKey;
+  let signer = loadSignerFromConfig(config.binance);
+  let paper: PaperExchange | undefined;
+
+  if (config.mode === 'paper' && restUrl === undefined) {
+    if (role !== 'all' && role !== 'console') {
+      throw new AppError(
+        'CONFIG_INVALID',
+        `BINANCE_BASE_URL is required for the ${role} role in paper mode: run \`node dist/main.js sim\` and point BINANCE_BASE_URL (and BINANCE_WS_API_URL) at it, so bot and worker share one paper exchange`,
+      );
+    }
+    paper = await startPaperExchange({ paper: config.paper, logger: logger.child({ module: 'paper-exchange' }) });
+    ({ restUrl, wsApiUrl, streamUrl, apiKey } = paper);
+    signer = createSigner({ privateKeyPem: paper.privateKeyPem });
+  } else if (config.mode === 'paper' && apiKey === undefined) {
+    const credentials = loadOrCreatePaperCredentials(config.paper.dataDir);
+    apiKey = credentials.apiKey;
+    signer = createSigner({ privateKeyPem: credentials.privateKeyPem });
+  }
+  if (restUrl === undefined || apiKey === undefined || signer === undefined) {
+    throw new AppError('CONFIG_INVALID', 'BINANCE_BASE_URL, BINANCE_API_KEY and a secret or key file are required');
+  }
+
+  const client = createRestClient({
+    baseUrl: restUrl,
+    apiKey,
+    signer,
+    timeoutMs: config.binance.timeoutMs,
+    recvWindowMs: config.binance.recvWindowMs,
+    logger: logger.child({ module: 'rest-client' }),
+    registry,
+  });
+  const exchangeInfo = createExchangeInfoCache({ load: () => client.exchangeInfo(), logger });
+  if (config.mode === 'live') logger.warn({ restUrl }, 'LIVE TRADING: orders confirmed in Telegram are placed on Binance with real money');
+  else logger.info({ mode: config.mode, restUrl }, 'exchange connection ready');
+
+  return {
+    client,
+    exchangeInfo,
+    restUrl,
+    wsApiUrl,
+    streamUrl,
+    apiKey,
+    signer,
+    ...(paper ? { paper } : {}),
+    async close() {
+      exchangeInfo.close();
+      await client.close();
+      await paper?.close();
+    },
+  };
+}

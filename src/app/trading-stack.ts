@@ -1,0 +1,81 @@
+/**
+ * The trading pieces every role shares, built once per process from the configuration: Redis
+ * connections, the orders and alerts queues, order records, the audit trail and the trading
+ * service. The bot role uses the service; the worker role adds the workers on top.
+ */
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { createRedisConnection } from '../redis.js';
+import { createAlertsQueue, type AlertsQueue } from '../alerts/alerts-queue.js';
+import { createAuditLog, type AuditLog } from '../trading/audit-log.js';
+import { createOrderRecords, type OrderRecords } from '../trading/order-records.js';
+import { createOrdersQueue, type OrdersQueue } from '../trading/orders-queue.js';
+import { createTradingService, type TradingServiceHandle } from '../trading/trading-service.js';
+import type { ExchangeConnection } from './exchange-connection.js';
+
+/** Every Redis key and BullMQ queue of the product lives under this prefix. */
+export const KEY_PREFIX = 'chatops';
+
+export interface TradingStack {
+  prefix: string;
+  /** Fail-fast connection for commands (src/redis.ts "producer"). */
+  producer: Redis;
+  /** Blocking connection for BullMQ workers (src/redis.ts "worker"). */
+  workerConnection: Redis;
+  ordersQueue: OrdersQueue;
+  alertsQueue: AlertsQueue;
+  records: OrderRecords;
+  audit: AuditLog;
+  service: TradingServiceHandle;
+  close(): Promise<void>;
+}
+
+export function createTradingStack(deps: {
+  config: Config;
+  redisUrl: string;
+  exchange: ExchangeConnection;
+  logger: Logger;
+  registry: Registry;
+  prefix?: string;
+}): TradingStack {
+  const prefix = deps.prefix ?? KEY_PREFIX;
+  const producer = createRedisConnection(deps.redisUrl, 'producer', deps.logger, 'chatops-producer');
+  const workerConnection = createRedisConnection(deps.redisUrl, 'worker', deps.logger, 'chatops-worker');
+  const ordersQueue = createOrdersQueue({ connection: producer, prefix });
+  const alertsQueue = createAlertsQueue({ connection: producer, prefix });
+  const records = createOrderRecords({ redis: producer, prefix });
+  const audit = createAuditLog({ redis: producer, prefix, logger: deps.logger });
+  const service = createTradingService({
+    redis: producer,
+    prefix,
+    mode: deps.config.mode,
+    exchange: deps.exchange.client,
+    symbols: deps.exchange.exchangeInfo,
+    logger: deps.logger,
+    confirmTtlS: deps.config.confirmTtlS,
+    ...(deps.config.limits.maxOrderQuote !== undefined ? { maxOrderQuote: deps.config.limits.maxOrderQuote } : {}),
+    alertsQueue,
+    records,
+    audit,
+    ordersQueue,
+  });
+  return {
+    prefix,
+    producer,
+    workerConnection,
+    ordersQueue,
+    alertsQueue,
+    records,
+    audit,
+    service,
+    async close() {
+      await service.close();
+      await ordersQueue.close();
+      await alertsQueue.close();
+      producer.disconnect();
+      workerConnection.disconnect();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * The real grammY bot (createBot) for the market views, wired to real HTTP on both sides: the
+ * fake Telegram Bot API and the Binance stub serving real captured payloads (the 2024-03-10
+ * all-symbols ticker, the 2023-10 mainnet exchangeInfo, BTCUSDT klines). The trading service is
+ * never reached by /top, /ta or /price: any call to it fails the test.
+ */
+import type { UserFromGetMe } from 'grammy/types';
+import type { Redis } from 'ioredis';
+import { createExchangeInfoCache } from '../../src/binance/exchange-info-cache.js';
+import { createRestClient, type RestClient } from '../../src/binance/rest-client.js';
+import type { KlineRow, Ticker24h } from '../../src/binance/types.js';
+import { createBot } from '../../src/bot/create-bot.js';
+import { createLogger } from '../../src/logger.js';
+import type { TradingService } from '../../src/trading/types.js';
+import { startBinanceStub, type BinanceStub } from '../support/binance-stub-server.js';
+import { FAKE_BOT_USER, startFakeBotApi, type FakeBotApi } from '../support/fake-bot-api.js';
+import { EXCHANGE_INFO_FIXTURES, fixture, KLINE_FIXTURES, TICKER_FIXTURE } from '../support/fixtures.js';
+import { testRedisClient, uniquePrefix } from '../support/redis.js';
+
+export const TICKER_ROUTE = 'GET /api/v3/ticker/24hr';
+export const KLINES_ROUTE = 'GET /api/v3/klines';
+export const tickers = fixture<Ticker24h[]>(TICKER_FIXTURE);
+
+/** Raw 12-field BTCUSDT rows by interval, as GET /api/v3/klines sends them. */
+export const KLINE_ROWS: Record<string, KlineRow[]> = {
+  '15m': fixture<KlineRow[]>(KLINE_FIXTURES.raw15m),
+  '1d': fixture<KlineRow[]>(KLINE_FIXTURES.raw1d),
+  '5m': fixture<KlineRow[]>(KLINE_FIXTURES.raw5m),
+};
+
+export interface MarketBot {
+  api: FakeBotApi;
+  stub: BinanceStub;
+  client: RestClient;
+  bot: ReturnType<typeof createBot>;
+  /** The clock the bot reads (Date.now unless a test sets it). */
+  clock: { now: number | undefined };
+  handle(update: Record<string, unknown>): Promise<void>;
+  close(): Promise<void>;
+}
+
+const unusedTrading = new Proxy({} as TradingService, {
+  get: (_target, method) => () => Promise.reject(new Error(`trading.${String(method)} must not be called by a market view`)),
+});
+
+export async function startMarketBot(options: { allowedUsers: number[]; tickerDelayMs?: number }): Promise<MarketBot> {
+  const logger = createLogger({ level: 'silent' });
+  const api = await startFakeBotApi();
+  const stub = await startBinanceStub({ apiKey: 'public-endpoints-only', apiSecret: 'public-endpoints-only' });
+  stub.route(TICKER_ROUTE, (request) => {
+    const symbol = request.params.get('symbol');
+    if (symbol === null) return { body: tickers, delayMs: options.tickerDelayMs ?? 0 };
+    const one = tickers.find((t) => t.symbol === symbol);
+    return one ? { body: one } : { status: 400, body: { code: -1121, msg: 'Invalid symbol.' } };
+  });
+  stub.route('GET /api/v3/exchangeInfo', { body: fixture(EXCHANGE_INFO_FIXTURES.mainnet2023SymbolsOnly) });
+  // No avgPrice capture exists: this is the response example of rest-api.md "Current average price".
+  stub.route('GET /api/v3/avgPrice', { body: { mins: 5, price: '9.35751834', closeTime: 1694061154503 } });
+  stub.route(KLINES_ROUTE, (request) => {
+    const rows = request.params.get('symbol') === 'BTCUSDT' ? KLINE_ROWS[request.params.get('interval') ?? ''] : undefined;
+    if (!rows) return { status: 400, body: { code: -1121, msg: 'Invalid symbol.' } };
+    const limit = Number(request.params.get('limit') ?? 500);
+    return { body: rows.slice(-limit) };
+  });
+
+  const client = createRestClient({ baseUrl: stub.url, logger, clockRefreshMs: 0, readRetries: 0 });
+  const clock: MarketBot['clock'] = { now: undefined };
+  const now = () => clock.now ?? Date.now();
+  const exchangeInfo = createExchangeInfoCache({ load: () => client.exchangeInfo(), logger });
+  const redis: Redis = testRedisClient();
+  const bot = createBot({
+    token: api.token,
+    apiRoot: api.apiRoot,
+    botInfo: FAKE_BOT_USER as UserFromGetMe,
+    allowedUsers: options.allowedUsers,
+    mode: 'paper',
+    trading: unusedTrading,
+    exchange: client,
+    exchangeInfo,
+    redis,
+    keyPrefix: uniquePrefix('market'),
+    logger,
+    settings: { balanceDustUsdt: '1', confirmTtlS: 60, topMinQuoteVolume: '100000' },
+    autoRetry: false,
+    now,
+  });
+
+  return {
+    api,
+    stub,
+    client,
+    bot,
+    clock,
+    handle: (update) => bot.handleUpdate(update as never),
+    async close() {
+      exchangeInfo.close();
+      await client.close();
+      redis.disconnect();
+      await Promise.all([api.close(), stub.close()]);
+    },
+  };
+}
