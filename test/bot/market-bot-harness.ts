@@ -91,7 +91,8 @@ export async function startMarketBot(options: { allowedUsers: number[]; tickerDe
     client,
     bot,
     clock,
-    handle: (update) => bot.handleUpdate(update as never),
+    // As polling and the runner do: a failed update goes to bot.catch's handler (the reply to the user).
+    handle: (update) => bot.handleUpdate(update as never).catch((error: unknown) => bot.errorHandler(error as never)),
     async close() {
       exchangeInfo.close();
       await client.close();

@@ -1,0 +1,238 @@
+/**
+ * The whole product for bot tests, wired as `node dist/main.js all` wires it: the simulator over
+ * real HTTP, the real REST client and exchange-info cache, real Redis under a unique prefix, the
+ * trading service, the order and alerts workers (BullMQ), and the real grammY bot talking to the
+ * fake Telegram Bot API over HTTP — or, for console tests, to a console session's transformer.
+ *
+ *   const app = await startApp();
+ *   await app.send('/buy BTCUSDT 0.0012345');
+ *   await app.press(card.message_id, confirmData);
+ *   await app.close();
+ */
+import { Api } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { createAlertsQueue, type AlertsQueue } from '../../src/alerts/alerts-queue.js';
+import { createAlertsApi, createAlertsWorker, type AlertsWorker } from '../../src/alerts/alerts-worker.js';
+import { createExchangeInfoCache, type ExchangeInfoCache } from '../../src/binance/exchange-info-cache.js';
+import { createRestClient, type RestClient } from '../../src/binance/rest-client.js';
+import type { BotDeps } from '../../src/bot/bot-deps.js';
+import type { ConsoleSession } from '../../src/bot/console-session.js';
+import { createBot } from '../../src/bot/create-bot.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+import { createRedisConnection } from '../../src/redis.js';
+import { createAuditLog } from '../../src/trading/audit-log.js';
+import { createOrderRecords } from '../../src/trading/order-records.js';
+import { createOrderWorker, type OrderWorker } from '../../src/trading/order-worker.js';
+import { createOrdersQueue } from '../../src/trading/orders-queue.js';
+import { createTradingService, type TradingServiceHandle } from '../../src/trading/trading-service.js';
+import { callbackUpdate, FAKE_BOT_TOKEN, FAKE_BOT_USER, messageUpdate, startFakeBotApi, type FakeBotApi, type StoredMessage, type UpdateUser } from './fake-bot-api.js';
+import { testRedisUrl, uniquePrefix } from './redis.js';
+import { startTestSimulator, type TestSimulator, type TestSimulatorOptions } from './simulator.js';
+
+/** Two traders of one desk on the allow-list, and someone who is not. */
+export const TRADER: UpdateUser = { id: 1001, first_name: 'Alice', username: 'alice' };
+export const PARTNER: UpdateUser = { id: 1002, first_name: 'Bob', username: 'bob' };
+export const STRANGER: UpdateUser = { id: 6666, first_name: 'Eve', username: 'eve' };
+/** A supergroup the desk shares with the bot. */
+export const DESK_CHAT_ID = -1001234567890;
+
+export interface AppHarnessOptions {
+  /** Default balances USDT=10000, BTC=0.5; prices BTCUSDT=65000, ETHUSDT=3500. */
+  sim?: TestSimulatorOptions;
+  /** Default [TRADER, PARTNER]. */
+  allowedUsers?: number[];
+  confirmTtlS?: number;
+  maxOrderQuote?: string;
+  balanceDustUsdt?: string;
+  /** Run the order and alerts workers. Default true. */
+  workers?: boolean;
+  /** Drive Telegram through this console session instead of the fake Bot API. */
+  console?: ConsoleSession;
+  now?: () => number;
+  logger?: Logger;
+}
+
+export interface AppHarness {
+  sim: TestSimulator;
+  /** Undefined when a console session stands in for Telegram. */
+  telegram: FakeBotApi | undefined;
+  bot: ReturnType<typeof createBot>;
+  deps: BotDeps;
+  exchange: RestClient;
+  exchangeInfo: ExchangeInfoCache;
+  trading: TradingServiceHandle;
+  alertsQueue: AlertsQueue;
+  redis: Redis;
+  prefix: string;
+  /** Feeds one update through the bot, as the runner would. */
+  deliver(update: Record<string, unknown>): Promise<void>;
+  /** A text message from TRADER (by default) in their private chat; returns the update. */
+  send(text: string, options?: { from?: UpdateUser; chatId?: number; chatType?: 'private' | 'group' | 'supergroup' }): Promise<Record<string, unknown>>;
+  /** A button press on one of the bot's messages; returns the update (deliver it again to replay). */
+  press(messageId: number, data: string, options?: { from?: UpdateUser; chatId?: number }): Promise<Record<string, unknown>>;
+  /** The fake Bot API's messages of a chat (TRADER's private chat by default). */
+  messages(chatId?: number): StoredMessage[];
+  lastMessage(chatId?: number): StoredMessage;
+  /** Waits until a message's text matches (the card moving queued → placed → filled). */
+  waitForText(messageId: number, pattern: RegExp, chatId?: number): Promise<StoredMessage>;
+  /** POST /api/v3/order requests the simulator received. */
+  orderPosts(): Array<{ status: number }>;
+  close(): Promise<void>;
+}
+
+export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? ` (${last.message})` : ''}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarness> {
+  const logger = options.logger ?? createLogger({ level: 'silent' });
+  const sim = await startTestSimulator({
+    balances: { USDT: '10000', BTC: '0.5' },
+    prices: { BTCUSDT: '65000', ETHUSDT: '3500' },
+    ...options.sim,
+  });
+  const telegram = options.console ? undefined : await startFakeBotApi();
+  const exchange = createRestClient({ baseUrl: sim.restUrl, apiKey: sim.apiKey, signer: sim.signer, logger, registry: new Registry(), timeoutMs: 2_000, recvWindowMs: 1_000, clockRefreshMs: 0 });
+  const exchangeInfo = createExchangeInfoCache({ load: () => exchange.exchangeInfo(), logger });
+  const redis = createRedisConnection(testRedisUrl(), 'producer');
+  const workerConnection = createRedisConnection(testRedisUrl(), 'worker');
+  const prefix = uniquePrefix('app');
+  const confirmTtlS = options.confirmTtlS ?? 60;
+  const maxOrderQuote = options.maxOrderQuote;
+
+  const ordersQueue = createOrdersQueue({ connection: redis, prefix, attempts: 4, backoffMs: 100 });
+  const alertsQueue = createAlertsQueue({ connection: redis, prefix, backoffMs: 100 });
+  const records = createOrderRecords({ redis, prefix });
+  const audit = createAuditLog({ redis, prefix, logger });
+  const trading = createTradingService({
+    redis,
+    prefix,
+    mode: 'paper',
+    exchange,
+    symbols: exchangeInfo,
+    logger,
+    confirmTtlS,
+    ...(maxOrderQuote !== undefined ? { maxOrderQuote } : {}),
+    alertsQueue,
+    records,
+    audit,
+    ordersQueue,
+    ...(options.now ? { now: options.now } : {}),
+  });
+
+  let orderWorker: OrderWorker | undefined;
+  let alertsWorker: AlertsWorker | undefined;
+  if (options.workers !== false) {
+    orderWorker = createOrderWorker({
+      connection: workerConnection,
+      redis,
+      prefix,
+      exchange,
+      symbols: exchangeInfo,
+      alerts: alertsQueue,
+      intents: trading.intents,
+      records,
+      audit,
+      logger,
+      mode: 'paper',
+      ...(maxOrderQuote !== undefined ? { maxOrderQuote } : {}),
+      reconcile: { recvWindowMs: 1_000, inFlightBoundMs: 4_000, engineMarginMs: 300, firstDelayMs: 50, maxDelayMs: 200 },
+      lockDurationMs: 2_000,
+      stalledIntervalMs: 500,
+    });
+    let alertsApi: Api;
+    if (options.console) {
+      alertsApi = new Api(FAKE_BOT_TOKEN);
+      alertsApi.config.use(options.console.transformer);
+    } else {
+      alertsApi = createAlertsApi({ token: telegram!.token, apiRoot: telegram!.apiRoot });
+    }
+    alertsWorker = createAlertsWorker({ connection: workerConnection, redis, api: alertsApi, logger, prefix, lockDurationMs: 2_000, stalledIntervalMs: 500 });
+  }
+
+  const deps: BotDeps = {
+    token: telegram?.token ?? FAKE_BOT_TOKEN,
+    ...(telegram ? { apiRoot: telegram.apiRoot } : {}),
+    botInfo: (options.console?.botInfo ?? FAKE_BOT_USER) as UserFromGetMe,
+    allowedUsers: options.allowedUsers ?? [TRADER.id, PARTNER.id],
+    mode: 'paper',
+    trading,
+    exchange,
+    exchangeInfo,
+    redis,
+    keyPrefix: prefix,
+    logger,
+    settings: { balanceDustUsdt: options.balanceDustUsdt ?? '1', confirmTtlS, ...(maxOrderQuote !== undefined ? { maxOrderQuote } : {}) },
+    ...(options.now ? { now: options.now } : {}),
+  };
+  const bot = createBot(deps);
+  options.console?.attach(bot);
+
+  const chatOf = (chatId?: number) => chatId ?? TRADER.id;
+  const messages = (chatId?: number) => telegram?.messages(chatOf(chatId)) ?? [];
+
+  return {
+    sim,
+    telegram,
+    bot,
+    deps,
+    exchange,
+    exchangeInfo,
+    trading,
+    alertsQueue,
+    redis,
+    prefix,
+    deliver: (update) => bot.handleUpdate(update as never),
+    async send(text, o = {}) {
+      const update = messageUpdate({ from: o.from ?? TRADER, text, ...(o.chatId !== undefined ? { chatId: o.chatId } : {}), ...(o.chatType ? { chatType: o.chatType } : {}) });
+      await bot.handleUpdate(update as never);
+      return update;
+    },
+    async press(messageId, data, o = {}) {
+      const update = callbackUpdate({ from: o.from ?? TRADER, messageId, data, ...(o.chatId !== undefined ? { chatId: o.chatId } : {}) });
+      await bot.handleUpdate(update as never);
+      return update;
+    },
+    messages,
+    lastMessage(chatId) {
+      const all = messages(chatId);
+      const last = all[all.length - 1];
+      if (!last) throw new Error(`no message in chat ${chatOf(chatId)}`);
+      return last;
+    },
+    waitForText(messageId, pattern, chatId) {
+      return eventually(() => {
+        const m = telegram?.message(chatOf(chatId), messageId);
+        return m && pattern.test(m.text ?? '') ? m : undefined;
+      }, `message ${messageId} to match ${pattern}`);
+    },
+    orderPosts: () => sim.control.requests().filter((r) => r.method === 'POST' && r.path === '/api/v3/order'),
+    async close() {
+      options.console?.close();
+      await orderWorker?.close().catch(() => undefined);
+      await alertsWorker?.close().catch(() => undefined);
+      await trading.close();
+      await ordersQueue.close();
+      await alertsQueue.close();
+      exchangeInfo.close();
+      await exchange.close();
+      await sim.close();
+      await telegram?.close();
+      redis.disconnect();
+      workerConnection.disconnect();
+    },
+  };
+}
