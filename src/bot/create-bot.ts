@@ -7,9 +7,10 @@
  *   1. the allow-list — anyone else gets one refusal and nothing below runs;
  *   2. sequentialize per chat (@grammyjs/runner) — a chat's updates run one at a time, so a card
  *      is attached to its intent before a Confirm from the same chat is handled;
- *   3. button presses (one router: decoded, answered exactly once);
- *   4. the commands, one Composer per command;
- *   5. the fallback for unknown commands and text.
+ *   3. an error boundary: a failure is logged and the trader told in a plain sentence;
+ *   4. button presses (one router: decoded, answered exactly once);
+ *   5. the commands, one Composer per command;
+ *   6. the fallback for unknown commands and text.
  */
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
@@ -56,9 +57,13 @@ export function createBot(deps: BotDeps): Bot<Context> {
   // One all-symbols ticker for every /top and its buttons (weight 80: at most one request per 30 s).
   const tickers = deps.tickers ?? createTickerCache({ exchange: deps.exchange, logger: deps.logger, now: deps.now });
 
+  const onError = createErrorHandler(deps.logger);
   bot.use(createAllowList({ allowedUsers: deps.allowedUsers, logger: deps.logger, now: deps.now }));
   bot.use(sequentialize((ctx: Context) => (ctx.chat ? String(ctx.chat.id) : ctx.from ? `user:${ctx.from.id}` : undefined)));
-  bot.use(
+  // Errors below are handled here, inside the chat's turn, however the update arrived (runner,
+  // webhook, console): bot.catch alone only serves bot.start and the runner.
+  const guarded = bot.errorBoundary(onError);
+  guarded.use(
     createCallbackRouter(
       {
         'confirm-order': confirmOrderButton(deps),
@@ -72,7 +77,7 @@ export function createBot(deps: BotDeps): Bot<Context> {
       deps.logger,
     ),
   );
-  bot.use(
+  guarded.use(
     startCommand(deps),
     helpCommand(deps),
     balanceCommand(deps),
@@ -87,7 +92,7 @@ export function createBot(deps: BotDeps): Bot<Context> {
     topCommand(deps, tickers),
     taCommand(deps),
   );
-  bot.use(unknownCommand());
-  bot.catch(createErrorHandler(deps.logger));
+  guarded.use(unknownCommand());
+  bot.catch(onError);
   return bot;
 }

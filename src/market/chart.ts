@@ -211,7 +211,7 @@ function chartOption(input: CandlestickChartInput): echarts.EChartsCoreOption {
           data: levels.map((level) => ({
             name: level.name,
             yAxis: toApproxNumber(level.value),
-            lineStyle: { color: level.color, type: 'dashed', width: 1.5 },
+            lineStyle: { color: level.color, type: 'dashed', width: 2 },
             label: {
               formatter: `${level.name} ${formatAmount(level.value, decimals)}`,
               position: 'insideStartTop',
@@ -230,7 +230,7 @@ function chartOption(input: CandlestickChartInput): echarts.EChartsCoreOption {
         symbolSize: MARKER_SIZE,
         // Pixels, y down: below the bar's low.
         symbolOffset: [0, MARKER_GAP],
-        itemStyle: { color: CHART_COLORS.bullishFractal },
+        itemStyle: { color: CHART_COLORS.bullishFractal, opacity: 1 },
         silent: true,
       },
       {
@@ -241,11 +241,11 @@ function chartOption(input: CandlestickChartInput): echarts.EChartsCoreOption {
         symbolRotate: 180,
         symbolSize: MARKER_SIZE,
         symbolOffset: [0, -MARKER_GAP],
-        itemStyle: { color: CHART_COLORS.bearishFractal },
+        itemStyle: { color: CHART_COLORS.bearishFractal, opacity: 1 },
         silent: true,
       },
       // Invisible points at the stop and entry, so the price axis always reaches their lines.
-      { name: 'Levels', type: 'scatter', data: levels.map((level) => [0, toApproxNumber(level.value)]), symbolSize: 0, silent: true, itemStyle: { opacity: 0 } },
+      { name: 'Levels', type: 'scatter', data: levels.map((level) => [0, toApproxNumber(level.value)]), symbol: 'none', silent: true },
     ],
   };
 }

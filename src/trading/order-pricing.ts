@@ -116,18 +116,20 @@ export async function revalidateOrder(deps: PricingDeps, preview: OrderPreview):
 async function loadMarket(deps: PricingDeps, symbol: string): Promise<Market> {
   const info = await deps.symbols.symbol(symbol);
   if (!info) throw await unknownSymbol(deps, symbol);
-  const [ticker, reference, account] = await Promise.all([
+  const [ticker, reference, average, account] = await Promise.all([
     deps.exchange.tickerPrice(info.symbol),
-    referencePriceOf(deps.exchange, info.symbol),
+    deps.exchange.referencePrice(info.symbol),
+    // Asked alongside referencePrice rather than after it: one round trip less on the way to Confirm.
+    averagePriceOf(deps.exchange, info.symbol),
     deps.exchange.account(),
   ]);
-  return { info, lastPrice: normalize(ticker.price), referencePrice: reference ?? normalize(ticker.price), account };
+  const last = normalize(ticker.price);
+  const referencePrice = reference?.referencePrice && isPositive(reference.referencePrice) ? normalize(reference.referencePrice) : (average ?? last);
+  return { info, lastPrice: last, referencePrice, account };
 }
 
-/** referencePrice → avgPrice → (caller falls back to) last price. */
-async function referencePriceOf(exchange: ExchangeClient, symbol: string): Promise<string | undefined> {
-  const reference = await exchange.referencePrice(symbol);
-  if (reference?.referencePrice && isPositive(reference.referencePrice)) return normalize(reference.referencePrice);
+/** avgPrice, or undefined when the exchange has none for the symbol. */
+async function averagePriceOf(exchange: ExchangeClient, symbol: string): Promise<string | undefined> {
   try {
     const average = await exchange.avgPrice(symbol);
     return isPositive(average.price) ? normalize(average.price) : undefined;

@@ -21,7 +21,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { isAppError, isExchangeError, userMessageOf, type AppError } from '../errors.js';
 import { formatUtc } from '../format.js';
 import type { Logger } from '../logger.js';
-import type { ExchangeClient, Order } from '../binance/types.js';
+import type { ExchangeClient, NewOrderParams, Order } from '../binance/types.js';
 import type { TradingMode } from '../config.js';
 import type { AuditLog } from './audit-log.js';
 import type { IntentStore } from './intent-store.js';
@@ -113,8 +113,8 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     });
   }
 
-  async function place(intent: OrderIntent): Promise<Order> {
-    const params = await revalidateOrder(pricing, intent.preview);
+  async function place(intent: OrderIntent, validated: Promise<NewOrderParams>): Promise<Order> {
+    const params = await validated;
     await records.markSendAttempted(intent.clientOrderId, now());
     try {
       return await exchange.newOrder({ ...params, newClientOrderId: intent.clientOrderId, newOrderRespType: 'FULL' });
@@ -156,20 +156,25 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
   }
 
   async function processJob(job: Job<OrderJobData, OrderJobResult>): Promise<OrderJobResult> {
-    const intent = await cardOwner(job.data.intent);
+    const intent = job.data.intent;
+    const owner = cardOwner(intent);
     const blockedMs = exchange.usage().blockedUntil - now();
     if (blockedMs > 0) throw await holdQueue(blockedMs, intent, undefined);
     try {
       // 1. Reconcile first: a retried or stalled job may already have placed the order.
       const markedAt = await records.sendAttemptedAt(intent.clientOrderId);
-      const signedBy = markedAt === undefined ? undefined : reconciler.signedByFromMark(markedAt);
-      const existing = await reconciler.find({ symbol: intent.preview.symbol, clientOrderId: intent.clientOrderId }, signedBy);
-      const order = existing ?? (await place(intent));
-      await report(job, intent, order, existing !== undefined);
+      const ref = { symbol: intent.preview.symbol, clientOrderId: intent.clientOrderId };
+      // 2. Re-validation reads only; with no send mark it runs beside the look-up (one round
+      // trip less to Confirm), and its result is simply dropped if the order turns up.
+      const validated = markedAt === undefined ? revalidateOrder(pricing, intent.preview) : undefined;
+      validated?.catch(() => undefined);
+      const existing = await reconciler.find(ref, markedAt === undefined ? undefined : reconciler.signedByFromMark(markedAt));
+      const order = existing ?? (await place(intent, validated ?? revalidateOrder(pricing, intent.preview)));
+      await report(job, await owner, order, existing !== undefined);
       jobs.inc({ outcome: existing ? 'adopted' : 'placed' });
       return { orderId: order.orderId, status: order.status, adopted: existing !== undefined };
     } catch (error) {
-      throw await failure(job, intent, error);
+      throw await failure(job, await owner, error);
     }
   }
 
