@@ -14,6 +14,7 @@
  *   npx tsc -p tsconfig.json --noEmit false --outDir dist-bench && node dist-bench/bench/ranking.bench.js [runs]
  */
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseExchangeInfo } from '../src/binance/exchange-info.js';
@@ -60,5 +61,8 @@ const result = {
   },
   indexBuildMs: Math.round(indexBuildMs * 1000) / 1000,
   node: process.version,
+  // The machine is shared: a busy neighbour shows up in the tail, so the load is reported with the times.
+  loadAverage1m: Math.round(loadavg()[0]! * 100) / 100,
+  cpus: cpus().length,
 };
 console.log(JSON.stringify(result, null, 2));

@@ -139,10 +139,8 @@ export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
       await sendParts(alert, parts, job, done);
       return 'sent';
     }
-    if (alert.revision !== undefined) {
-      const revisionKey = `${prefix}:card-rev:${alert.chatId}:${alert.editMessageId}`;
-      const claimed = await redis.eval(CLAIM_REVISION, 1, revisionKey, String(alert.revision), String(REVISION_TTL_MS));
-      if (claimed === 0) return 'stale';
+    if (alert.revision !== undefined && !(await claimCardRevision(redis, prefix, alert.chatId, alert.editMessageId, alert.revision))) {
+      return 'stale';
     }
     let outcome: AlertOutcome = 'edited';
     if (done === 0) {

@@ -20,6 +20,7 @@ import { syncCommands } from '../bot/command-table.js';
 import { startPolling } from '../bot/run-bot.js';
 import { createWebhookRoute, registerWebhook, webhookPathOf, type Route } from '../http/webhook.js';
 import { createConsoleSession } from '../bot/console-session.js';
+import { createTickerCache } from '../market/ticker-cache.js';
 import { connectExchange, type ExchangeConnection } from './exchange-connection.js';
 import { createTradingStack, type TradingStack } from './trading-stack.js';
 
@@ -98,6 +99,7 @@ function botSettings(config: Config) {
     balanceDustUsdt: config.balanceDustUsdt,
     confirmTtlS: config.confirmTtlS,
     topMinQuoteVolume: config.topMinQuoteVolume,
+    stopDefaultInterval: config.stops.defaultInterval,
     ...(config.limits.maxOrderQuote !== undefined ? { maxOrderQuote: config.limits.maxOrderQuote } : {}),
   };
 }
@@ -116,6 +118,7 @@ async function startTelegramBot(ctx: RoleContext, exchange: ExchangeConnection, 
     keyPrefix: stack.prefix,
     logger,
     settings: botSettings(config),
+    tickers: createTickerCache({ exchange: exchange.client, logger, registry: ctx.registry }),
   });
   if (config.telegram.allowedUsers.length === 0) logger.warn('TELEGRAM_ALLOWED_USERS is empty: the bot will refuse everyone');
   await bot.init();
@@ -150,6 +153,7 @@ async function startConsole(ctx: RoleContext, exchange: ExchangeConnection, stac
     keyPrefix: stack.prefix,
     logger,
     settings: botSettings(config),
+    tickers: createTickerCache({ exchange: exchange.client, logger, registry: ctx.registry }),
     autoRetry: false,
   });
   session.attach(bot);

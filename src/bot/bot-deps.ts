@@ -5,7 +5,7 @@
 import type { AutoRetryOptions } from '@grammyjs/auto-retry';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Redis } from 'ioredis';
-import type { ExchangeClient } from '../binance/types.js';
+import type { ExchangeClient, KlineInterval } from '../binance/types.js';
 import type { TradingMode } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { TickerCache } from '../market/ticker-cache.js';
@@ -28,6 +28,17 @@ export interface StopEvaluationStatus {
   summary: string;
 }
 
+/** The managed stop on a symbol, drawn on the /fractals chart. */
+export interface ActiveStop {
+  stopPrice: string;
+  entryPrice: string;
+}
+
+/** Looks up the active managed stop of a symbol (issue 5's stop manager provides it). */
+export interface ActiveStopLookup {
+  activeStop(symbol: string): Promise<ActiveStop | undefined>;
+}
+
 export interface BotStatusProviders {
   userStream?(): UserStreamStatus | Promise<UserStreamStatus>;
   lastStopEvaluation?(): StopEvaluationStatus | undefined | Promise<StopEvaluationStatus | undefined>;
@@ -42,6 +53,8 @@ export interface BotSettings {
   maxOrderQuote?: string;
   /** TOP_MIN_QUOTE_VOLUME (in USDT): /top leaves out pairs with less 24h volume. Default "100000". */
   topMinQuoteVolume?: string;
+  /** STOP_DEFAULT_INTERVAL: the interval of /fractals (and fractal stops) when none is given. Default "4h". */
+  stopDefaultInterval?: KlineInterval;
 }
 
 export interface BotDeps {
@@ -68,6 +81,8 @@ export interface BotDeps {
   logger: Logger;
   settings: BotSettings;
   status?: BotStatusProviders;
+  /** Active managed stops, for the /fractals chart; without it the chart shows no stop. */
+  stops?: ActiveStopLookup;
   /** @grammyjs/auto-retry options for 429 and 5xx from Telegram; `false` to disable (tests of raw failures). */
   autoRetry?: Partial<AutoRetryOptions> | false;
   now?: () => number;

@@ -79,6 +79,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
   },
   {
+    name: 'fractals',
+    description: 'Candlestick chart with fractals and your stop',
+    usage: '/fractals SYMBOL [INTERVAL]',
+    example: '/fractals BTCUSDT 4h',
+    details: [
+      'A chart of the last 100 closed candles of INTERVAL (default 4h; 1m to 1M).',
+      'Bullish fractals (a low below the two candles on each side) are marked under the bar, bearish ones over it.',
+      'The active stop and the entry price are drawn as lines; the caption lists the latest fractals.',
+    ],
+  },
+  {
     name: 'buy',
     description: 'Buy at market, or with a limit price',
     usage: '/buy SYMBOL AMOUNT [PRICE]',

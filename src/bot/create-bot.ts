@@ -22,6 +22,7 @@ import { createCancelConfirmations } from './cancel-confirmations.js';
 import { balanceCommand, showAllBalancesButton } from './commands/balance.js';
 import { buyCommand } from './commands/buy.js';
 import { cancelCommand, confirmCancelButton, dismissCancelButton } from './commands/cancel.js';
+import { fractalsCommand } from './commands/fractals.js';
 import { helpCommand } from './commands/help.js';
 import { cancelOrderButton, ordersCommand } from './commands/orders.js';
 import { pauseCommand } from './commands/pause.js';
@@ -91,6 +92,7 @@ export function createBot(deps: BotDeps): Bot<Context> {
     statusCommand(deps),
     topCommand(deps, tickers),
     taCommand(deps),
+    fractalsCommand(deps),
   );
   guarded.use(unknownCommand());
   bot.catch(onError);

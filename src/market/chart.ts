@@ -16,7 +16,7 @@ import { CandlestickChart, ScatterChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, MarkLineComponent, TitleComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
 import type { KlineInterval } from '../binance/types.js';
-import { decimalsOf, toApproxNumber } from '../decimal.js';
+import { toApproxNumber } from '../decimal.js';
 import { formatAmount } from '../format.js';
 import { CHART_FONT_FAMILY, chartFontFile, createTextMeasurer } from './chart-font.js';
 import type { FractalCandle, Fractals } from './fractals.js';
@@ -34,8 +34,8 @@ export interface CandlestickChartInput {
   stopPrice?: string;
   /** The position's entry price, drawn as a labelled line. */
   entryPrice?: string;
-  /** PRICE_FILTER tickSize: axis and labels use its decimals. Default: the decimals the candles need. */
-  tickSize?: string;
+  /** Decimals of prices on the axis and labels: the symbol's tick precision. Default: the decimals the candles use. */
+  priceDecimals?: number;
   /** Pixels. Default 1000 × 560. */
   width?: number;
   height?: number;
@@ -114,14 +114,18 @@ export function renderCandlestickSvg(input: CandlestickChartInput): string {
 
 /** The chart as PNG bytes. */
 export async function renderCandlestickChart(input: CandlestickChartInput): Promise<Buffer> {
-  const svg = renderCandlestickSvg(input);
+  return rasterizeChartSvg(renderCandlestickSvg(input));
+}
+
+/** SVG → PNG with the bundled font on a white background, off the main thread (libuv pool). */
+export async function rasterizeChartSvg(svg: string): Promise<Buffer> {
   const image = await renderAsync(svg, rasterOptions());
   return image.asPng();
 }
 
 function chartOption(input: CandlestickChartInput): echarts.EChartsCoreOption {
   const { candles } = input;
-  const decimals = input.tickSize !== undefined ? decimalsOf(input.tickSize) : significantDecimals(candles);
+  const decimals = input.priceDecimals ?? significantDecimals(candles);
   const daily = /[dwM]$/.test(input.interval);
   const indexByOpenTime = new Map<number, number>();
   const labels: string[] = [];

@@ -18,7 +18,8 @@ import { decimalsOf, div, gt, isDecimal, isPositive, lt, min, mul, normalize, su
 import { AppError, isExchangeError } from '../errors.js';
 import { formatAmount, formatQuantity } from '../format.js';
 import { checkOrder, stepDecimals, tickDecimals, violationsToError, type OrderDraft } from '../binance/filters.js';
-import type { Account, ExchangeClient, NewOrderParams, SymbolInfo } from '../binance/types.js';
+import { suggestSymbols } from '../binance/symbols.js';
+import type { Account, ExchangeClient, ExchangeInfo, NewOrderParams, SymbolInfo } from '../binance/types.js';
 import type { TradingMode } from '../config.js';
 import type { OrderPreview, OrderRequest } from './types.js';
 
@@ -26,6 +27,8 @@ import type { OrderPreview, OrderRequest } from './types.js';
 export interface SymbolLookup {
   /** The symbol's current info, or undefined when the exchange does not list it. */
   symbol(name: string): Promise<SymbolInfo | undefined>;
+  /** Every listed symbol: when present, an unknown symbol gets a did-you-mean. */
+  get?(): Promise<ExchangeInfo>;
 }
 
 export interface PricingDeps {
@@ -34,7 +37,7 @@ export interface PricingDeps {
   mode: TradingMode;
   /** MAX_ORDER_QUOTE: the most one order may be worth, in its quote currency. */
   maxOrderQuote?: string;
-  /** Close matches for a symbol the exchange does not list (src/binance/symbols.ts). */
+  /** Close matches for a symbol the exchange does not list. Default: suggestSymbols (src/binance/symbols.ts) over `symbols.get()`. */
   suggestSymbols?: (input: string) => Promise<string[]> | string[];
   /** Fee rate when the account reports none. Default 0.001 (0.1 %). */
   defaultFeeRate?: string;
@@ -142,7 +145,8 @@ async function averagePriceOf(exchange: ExchangeClient, symbol: string): Promise
 async function unknownSymbol(deps: PricingDeps, symbol: string): Promise<AppError> {
   let suggestions: string[] = [];
   try {
-    suggestions = deps.suggestSymbols ? (await deps.suggestSymbols(symbol)).slice(0, 3) : [];
+    if (deps.suggestSymbols) suggestions = (await deps.suggestSymbols(symbol)).slice(0, 3);
+    else if (deps.symbols.get) suggestions = suggestSymbols(symbol, (await deps.symbols.get()).symbols.map((s) => s.symbol), 3);
   } catch {
     suggestions = [];
   }

@@ -233,8 +233,21 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     limiter: options.limiter ?? { max: 50, duration: 1_000 },
     ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
     ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
+    // A stall is a crashed worker; the next run reconciles first, so a few are safe to take over.
+    maxStalledCount: 3,
   });
   worker.on('error', (error) => logger.error({ err: error }, 'orders worker error'));
+  // BullMQ fails a job that stalled too often without running the processor: the card must still say so.
+  worker.on('failed', (job, error) => {
+    if (!job || !/stalled/i.test(error.message)) return;
+    const intent = job.data.intent;
+    logger.error({ intentId: intent.id, clientOrderId: intent.clientOrderId, reason: error.message }, 'order job stalled too often');
+    void (async () => {
+      const owner = await cardOwner(intent);
+      await audit.record({ event: 'failure', userId: intent.userId, intentId: intent.id, clientOrderId: intent.clientOrderId, symbol: intent.preview.symbol, outcome: 'unknown', detail: 'STALLED' });
+      await showCard(owner, { kind: 'failed', reason: 'The order worker stopped repeatedly while handling this order.', uncertain: true }, REVISION.final, 'failed');
+    })().catch((e: unknown) => logger.error({ err: e, intentId: intent.id }, 'could not report the stalled order'));
+  });
 
   return {
     worker,

@@ -25,19 +25,22 @@ describe('allow-list', () => {
     app.sim.control.reset();
   });
 
+  let strangers = 0;
   const exchangeRequests = () => app.sim.control.requests().length;
   const sentMessages = () => app.telegram!.calls().filter((c) => c.method !== 'answerCallbackQuery');
 
   it.each(['/balance', '/buy BTCUSDT 100USDT', '/orders', '/status', '/start', 'hello', '/cancel all'])(
     'answers %s in a private chat with exactly one refusal and no exchange request',
     async (text) => {
-      await app.send(text, { from: STRANGER });
+      // A different stranger each time: refusals to one person are throttled (checked below).
+      const stranger = { ...STRANGER, id: STRANGER.id + ++strangers };
+      await app.send(text, { from: stranger });
       const calls = sentMessages();
       expect(calls).toHaveLength(1);
-      expect(calls[0]).toMatchObject({ method: 'sendMessage', status: 'ok', payload: { chat_id: STRANGER.id, text: ERROR_CODES.BOT_NOT_ALLOWED } });
+      expect(calls[0]).toMatchObject({ method: 'sendMessage', status: 'ok', payload: { chat_id: stranger.id, text: ERROR_CODES.BOT_NOT_ALLOWED } });
       expect(exchangeRequests()).toBe(0);
-      // The next stranger message within the window is not answered again (no amplification).
-      await app.send(text, { from: STRANGER });
+      // The next message within the window is not answered again: the bot is no amplifier.
+      await app.send(text, { from: stranger });
       expect(sentMessages()).toHaveLength(1);
       expect(exchangeRequests()).toBe(0);
     },

@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import { createExchangeInfoCache } from '../../src/binance/exchange-info-cache.js';
 import { createRestClient, type RestClient } from '../../src/binance/rest-client.js';
 import type { KlineRow, Ticker24h } from '../../src/binance/types.js';
+import type { ActiveStopLookup } from '../../src/bot/bot-deps.js';
 import { createBot } from '../../src/bot/create-bot.js';
 import { createLogger } from '../../src/logger.js';
 import type { TradingService } from '../../src/trading/types.js';
@@ -43,7 +44,7 @@ const unusedTrading = new Proxy({} as TradingService, {
   get: (_target, method) => () => Promise.reject(new Error(`trading.${String(method)} must not be called by a market view`)),
 });
 
-export async function startMarketBot(options: { allowedUsers: number[]; tickerDelayMs?: number }): Promise<MarketBot> {
+export async function startMarketBot(options: { allowedUsers: number[]; tickerDelayMs?: number; stops?: ActiveStopLookup }): Promise<MarketBot> {
   const logger = createLogger({ level: 'silent' });
   const api = await startFakeBotApi();
   const stub = await startBinanceStub({ apiKey: 'public-endpoints-only', apiSecret: 'public-endpoints-only' });
@@ -83,6 +84,7 @@ export async function startMarketBot(options: { allowedUsers: number[]; tickerDe
     settings: { balanceDustUsdt: '1', confirmTtlS: 60, topMinQuoteVolume: '100000' },
     autoRetry: false,
     now,
+    ...(options.stops ? { stops: options.stops } : {}),
   });
 
   return {
@@ -92,7 +94,13 @@ export async function startMarketBot(options: { allowedUsers: number[]; tickerDe
     bot,
     clock,
     // As polling and the runner do: a failed update goes to bot.catch's handler (the reply to the user).
-    handle: (update) => bot.handleUpdate(update as never).catch((error: unknown) => bot.errorHandler(error as never)),
+    async handle(update) {
+      try {
+        await bot.handleUpdate(update as never);
+      } catch (error) {
+        await bot.errorHandler(error as never);
+      }
+    },
     async close() {
       exchangeInfo.close();
       await client.close();

@@ -5,8 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeCallback } from '../../src/bot/callback-data.js';
-import { validateTelegramHtml } from '../support/fake-bot-api.js';
 import { DESK_CHAT_ID, eventually, PARTNER, startApp, TRADER, type AppHarness } from '../support/app-harness.js';
+import { expectEveryCallAccepted } from './bot-assertions.js';
 
 type Button = { text: string; callback_data: string };
 const buttonsOf = (markup: unknown): Button[] => ((markup as { inline_keyboard?: Button[][] } | undefined)?.inline_keyboard ?? []).flat();
@@ -127,17 +127,6 @@ describe('order cards', () => {
     }
   });
 });
-
-export function expectEveryCallAccepted(app: AppHarness): void {
-  for (const call of app.telegram!.calls()) {
-    expect(call.status, `${call.method} ${JSON.stringify(call.payload).slice(0, 300)}`).toBe('ok');
-    const text = (call.payload.text ?? call.payload.caption) as string | undefined;
-    if (text !== undefined) {
-      expect(text.length).toBeLessThanOrEqual(4096);
-      if (call.payload.parse_mode === 'HTML') expect(validateTelegramHtml(text)).toBeUndefined();
-    }
-  }
-}
 
 function decodeCallbackIntent(data: string): string {
   const decoded = decodeCallback(data);

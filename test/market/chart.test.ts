@@ -11,7 +11,7 @@ const candles = fixtureCandles('objects4h').slice(-100);
 const fractals = findFractals(candles, { now: afterLastClose(candles) });
 const stopPrice = fractals.bullish[fractals.bullish.length - 1]!.price;
 const entryPrice = '88000';
-const input: CandlestickChartInput = { symbol: 'BTCUSDT', interval: '4h', candles, fractals, stopPrice, entryPrice, tickSize: '0.01' };
+const input: CandlestickChartInput = { symbol: 'BTCUSDT', interval: '4h', candles, fractals, stopPrice, entryPrice, priceDecimals: 2 };
 
 /** Elements of the SVG filled with a colour (echarts writes one path per candle and per marker). */
 const filled = (svg: string, colour: string) => svg.split(`fill="${colour}"`).length - 1;
@@ -36,10 +36,11 @@ describe('renderCandlestickChart', () => {
     expect(countColour(image, CHART_COLORS.down)).toBeGreaterThan(1000);
     expect(countColour(image, CHART_COLORS.bullishFractal)).toBeGreaterThan(fractals.bullish.length * 20);
     expect(countColour(image, CHART_COLORS.bearishFractal)).toBeGreaterThan(fractals.bearish.length * 20);
-    expect(countColour(image, CHART_COLORS.stop, 40)).toBeGreaterThan(300);
-    expect(countColour(image, CHART_COLORS.entry, 40)).toBeGreaterThan(300);
+    // Dashed 2 px lines across the plot: about half of 2 × 900 pixels each.
+    expect(countColour(image, CHART_COLORS.stop)).toBeGreaterThan(500);
+    expect(countColour(image, CHART_COLORS.entry)).toBeGreaterThan(500);
     // Text was rasterised with the bundled font (dark label pixels exist).
-    expect(countColour(image, CHART_COLORS.text, 40)).toBeGreaterThan(500);
+    expect(countColour(image, CHART_COLORS.text)).toBeGreaterThan(300);
   });
 
   it('honours another size', async () => {
@@ -49,8 +50,8 @@ describe('renderCandlestickChart', () => {
 
   it('draws no stop or entry line when there is none', async () => {
     const image = decodePng(await renderCandlestickChart({ ...input, stopPrice: undefined, entryPrice: undefined }));
-    expect(countColour(image, CHART_COLORS.stop, 40)).toBe(0);
-    expect(countColour(image, CHART_COLORS.entry, 40)).toBe(0);
+    expect(countColour(image, CHART_COLORS.stop)).toBe(0);
+    expect(countColour(image, CHART_COLORS.entry)).toBe(0);
     expect(countColour(image, CHART_COLORS.up)).toBeGreaterThan(1000);
   });
 

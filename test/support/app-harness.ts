@@ -40,7 +40,7 @@ export const DESK_CHAT_ID = -1001234567890;
 
 export interface AppHarnessOptions {
   /** Default balances USDT=10000, BTC=0.5; prices BTCUSDT=65000, ETHUSDT=3500. */
-  sim?: TestSimulatorOptions;
+  sim?: Omit<TestSimulatorOptions, 'feed'>;
   /** Default [TRADER, PARTNER]. */
   allowedUsers?: number[];
   confirmTtlS?: number;
@@ -202,7 +202,16 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
       return update;
     },
     async press(messageId, data, o = {}) {
-      const update = callbackUpdate({ from: o.from ?? TRADER, messageId, data, ...(o.chatId !== undefined ? { chatId: o.chatId } : {}) });
+      // Like Telegram, the press carries the message as it is now: its text and its keyboard.
+      const shown = telegram?.message(chatOf(o.chatId), messageId);
+      const update = callbackUpdate({
+        from: o.from ?? TRADER,
+        messageId,
+        data,
+        ...(o.chatId !== undefined ? { chatId: o.chatId } : {}),
+        ...(shown?.text !== undefined ? { messageText: shown.text } : {}),
+        ...(shown?.reply_markup ? { replyMarkup: shown.reply_markup } : {}),
+      });
       await bot.handleUpdate(update as never);
       return update;
     },

@@ -341,7 +341,8 @@ async function readPayload(req: IncomingMessage): Promise<Record<string, unknown
       const name = /name="([^"]+)"/.exec(part)?.[1];
       if (!name) continue;
       const body = part.slice(part.indexOf('\r\n\r\n') + 4).replace(/\r\n$/, '');
-      if (/filename="/.test(part)) payload[name] = { file: true, bytes: Buffer.from(body, 'latin1') };
+      // grammY writes `filename=NAME` unquoted (grammy/out/core/payload.js); browsers quote it.
+      if (/;\s*filename=/i.test(part.slice(0, part.indexOf('\r\n\r\n')))) payload[name] = { file: true, bytes: Buffer.from(body, 'latin1') };
       else {
         const text = Buffer.from(body, 'latin1').toString('utf8');
         try {
@@ -389,7 +390,7 @@ export function messageUpdate(options: { from: UpdateUser; chatId?: number; chat
 }
 
 /** A callback_query update for an inline button on one of the bot's messages. */
-export function callbackUpdate(options: { from: UpdateUser; chatId?: number; messageId: number; data: string; messageText?: string }): Record<string, unknown> {
+export function callbackUpdate(options: { from: UpdateUser; chatId?: number; messageId: number; data: string; messageText?: string; replyMarkup?: unknown }): Record<string, unknown> {
   const chatId = options.chatId ?? options.from.id;
   return {
     update_id: updateCounter++,
@@ -402,6 +403,8 @@ export function callbackUpdate(options: { from: UpdateUser; chatId?: number; mes
         chat: chatId < 0 ? { id: chatId, title: 'Trading desk', type: 'supergroup' } : { id: chatId, first_name: 'Trader', type: 'private' },
         date: Math.floor(Date.now() / 1000),
         text: options.messageText ?? '',
+        // Telegram includes the message's current keyboard with the press.
+        ...(options.replyMarkup ? { reply_markup: options.replyMarkup } : {}),
       },
       chat_instance: String(-chatId * 7),
       data: options.data,

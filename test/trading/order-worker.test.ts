@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
 import { startHarness, TRADER, type Harness } from './pipeline-harness.js';
 import type { OrderRequest } from '../../src/trading/types.js';
 
@@ -26,7 +27,8 @@ describe('order worker: the happy path', () => {
     expect(card.text).toContain('Quantity: <b>0.00123 BTC</b>');
     expect(card.text).toContain('Quantity rounded down from 0.0012345 to 0.00123 (step 0.00001).');
     await h.service.attachCard(card.intentId, 777);
-    h.startWorker();
+    const registry = new Registry();
+    h.startWorker({ registry });
 
     const outcome = await h.service.confirm(card.intentId, TRADER.userId);
     expect(outcome.status).toBe('queued');
@@ -50,6 +52,9 @@ describe('order worker: the happy path', () => {
     expect(record).toMatchObject({ intentId: card.intentId, userId: TRADER.userId, cardMessageId: 777, status: 'FILLED' });
     const events = (await h.audit.recent()).map((e) => `${e.event}:${e.outcome}`);
     expect(events).toEqual(expect.arrayContaining(['intent:card', 'confirm:queued', 'placement:filled']));
+
+    expect(await registry.getSingleMetricAsString('binance_chatops_order_jobs_total')).toContain('binance_chatops_order_jobs_total{outcome="placed"} 1');
+    expect(await registry.getSingleMetricAsString('binance_chatops_order_confirm_to_placed_seconds')).toContain('binance_chatops_order_confirm_to_placed_seconds_count 1');
   });
 
   it('leaves a LIMIT order resting and says so on the card', async () => {

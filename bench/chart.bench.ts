@@ -1,0 +1,96 @@
+/**
+ * /fractals chart rendering time: 100 real BTCUSDT 4h candles (../shared/fixtures/klines) with
+ * their fractals, a stop and an entry line, at the default 1000 × 560. Target: under 150 ms per
+ * chart (issue 5). Prints one JSON object on stdout, for the bench harness.
+ *
+ * Measured per chart, after `warmup` renders (module loading, JIT, the first font read):
+ * - `total`: renderCandlestickChart, what the bot awaits (echarts SVG + resvg PNG);
+ * - `svg`: the echarts layout to SVG alone (main thread);
+ * - `raster`: resvg rasterising that SVG and encoding the PNG (libuv thread pool).
+ * Renders run one after another: the number is the latency of one /fractals, not throughput.
+ * The machine's load average is printed with the numbers, since other processes skew them.
+ *
+ * Run from the project root (Node 20 has no TypeScript loader, so compile first):
+ *   npx tsc -p tsconfig.json --noEmit false --outDir dist-bench && node dist-bench/bench/chart.bench.js [runs] [warmup]
+ */
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Kline } from '../src/binance/types.js';
+import { rasterizeChartSvg, renderCandlestickChart, renderCandlestickSvg, type CandlestickChartInput } from '../src/market/chart.js';
+import { findFractals } from '../src/market/fractals.js';
+
+const FIXTURES = resolve(process.cwd(), process.env.FIXTURES_DIR ?? '../shared/fixtures');
+const runs = Number(process.argv[2] ?? 20);
+const warmup = Number(process.argv[3] ?? 1);
+
+interface KlineObject {
+  openTime: number;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+  closeTime: number;
+  quoteAssetVolume: string;
+  numberOfTrades: number;
+}
+
+const all: Kline[] = (JSON.parse(readFileSync(resolve(FIXTURES, 'klines/objects_SleepwalkerSpace_BTCUSDT_4h_2025-09_11.json'), 'utf8')) as KlineObject[]).map(
+  (o) => ({ openTime: o.openTime, open: o.open, high: o.high, low: o.low, close: o.close, volume: o.volume, closeTime: o.closeTime, quoteVolume: o.quoteAssetVolume, trades: o.numberOfTrades }),
+);
+const closed = all.slice(-102);
+const fractals = findFractals(closed, { now: closed[closed.length - 1]!.closeTime + 1 });
+const input: CandlestickChartInput = {
+  symbol: 'BTCUSDT',
+  interval: '4h',
+  candles: closed.slice(-100),
+  fractals,
+  stopPrice: fractals.bullish[fractals.bullish.length - 1]!.price,
+  entryPrice: '84440.47',
+  priceDecimals: 2,
+};
+
+type Stats = { medianMs: number; p99Ms: number; minMs: number; maxMs: number; runs: number };
+
+function stats(times: number[]): Stats {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  const round = (ms: number) => Math.round(ms * 100) / 100;
+  return { medianMs: round(at(0.5)), p99Ms: round(at(0.99)), minMs: round(sorted[0]!), maxMs: round(sorted[sorted.length - 1]!), runs: sorted.length };
+}
+
+async function timed(task: () => Promise<unknown> | unknown): Promise<number> {
+  const start = performance.now();
+  await task();
+  return performance.now() - start;
+}
+
+const loadBefore = loadavg()[0]!;
+const firstRenderMs = await timed(() => renderCandlestickChart(input));
+for (let i = 1; i < warmup; i++) await renderCandlestickChart(input);
+
+const total: number[] = [];
+const svg: number[] = [];
+const raster: number[] = [];
+let pngBytes = 0;
+for (let i = 0; i < runs; i++) total.push(await timed(async () => (pngBytes = (await renderCandlestickChart(input)).length)));
+for (let i = 0; i < runs; i++) {
+  let text = '';
+  svg.push(await timed(() => (text = renderCandlestickSvg(input))));
+  raster.push(await timed(() => rasterizeChartSvg(text)));
+}
+
+const result = {
+  benchmark: 'chart',
+  chart: { width: 1000, height: 560, candles: input.candles.length, bullishFractals: fractals.bullish.length, bearishFractals: fractals.bearish.length, pngBytes },
+  targetMs: 150,
+  firstRenderMs: Math.round(firstRenderMs * 100) / 100,
+  total: stats(total),
+  svg: stats(svg),
+  raster: stats(raster),
+  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadAverage1mBefore: loadBefore, loadAverage1mAfter: loadavg()[0]! },
+  node: process.version,
+};
+console.log(JSON.stringify(result, null, 2));

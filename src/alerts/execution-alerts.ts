@@ -1,0 +1,299 @@
+/**
+ * Order updates → order records → alerts (DESIGN.md §6), for live `executionReport`s and for
+ * the orders reconciliation finds changed after a gap (order-reconciler.ts). Both go through
+ * `applyOrderUpdate`, so both obey the same exactly-once rules (alert-ledger.ts):
+ *
+ * - a fill alert reports the executed quantity not yet reported for the order (its cumulative
+ *   `z` minus the order's mark). Live, that is exactly the event's last quantity `l` at price `L`,
+ *   and the alert key carries the execution id `I`; after a gap it is everything that executed
+ *   meanwhile, at its average price, keyed by the cumulative quantity. A replayed event, a late
+ *   event for an execution reconciliation already reported, a duplicate from an overlapping
+ *   connection: none of them moves the mark, so none alerts again;
+ * - a cancel, expiry or rejection alerts once per order (the mark's final status);
+ * - every alert is claimed (execution id SET NX + mark compare-and-set + outbox) before it is
+ *   enqueued, and the AlertJob key (BullMQ job id) is the claim's, so a retried job dedups too.
+ *
+ * Who is told: the chat on the order record (or on the intent, when the event beats the order
+ * worker's record); an order placed outside the bot goes to every allowed user's private chat.
+ */
+import type { Redis } from 'ioredis';
+import { div, gt, isPositive, normalize, sub } from '../decimal.js';
+import type { Logger } from '../logger.js';
+import type { Order, OrderStatus, SymbolInfo } from '../binance/types.js';
+import { orderClientId, type AccountPosition, type ExecutionReport } from '../binance/user-data-events.js';
+import { clientOrderIdOf, type IntentStore } from '../trading/intent-store.js';
+import type { OrderRecord, OrderRecords } from '../trading/order-records.js';
+import type { AlertJob, AlertSink } from '../trading/types.js';
+import { createAlertLedger, type AlertLedger, type OrderMark } from './alert-ledger.js';
+import { endAlertText, fillAlertText, type EndKind, type OrderFacts } from './order-alert-text.js';
+
+/** An order's state, from an executionReport or a REST order. */
+export interface OrderUpdate {
+  symbol: string;
+  orderId: number;
+  clientOrderId: string;
+  side: string;
+  type: string;
+  status: string;
+  origQty: string;
+  executedQty: string;
+  cumulativeQuote: string;
+  price: string;
+  stopPrice: string;
+  /** Epoch ms of the change (T live, updateTime from REST). */
+  time: number;
+  /** Live only: the execution that produced this update. */
+  execution?: {
+    id: number;
+    type: string;
+    lastQty: string;
+    lastPrice: string;
+    commission: string;
+    commissionAsset: string | null;
+    rejectReason: string;
+    expiryReason?: string;
+  };
+}
+
+export interface ApplyOptions {
+  /** `live`: from the stream; `reconcile`: found over REST after a gap (the text says so). */
+  mode: 'live' | 'reconcile';
+  /**
+   * Reconcile only: an order never seen before whose last change is older than this is old news
+   * (it happened before we listened): its state is recorded without an alert. Infinity on the
+   * very first start, so a new deployment does not replay the account's history.
+   */
+  silentIfUnseenBefore?: number;
+}
+
+export interface ExecutionAlertsDeps {
+  redis: Redis;
+  /** Key prefix. Default `chatops`. */
+  prefix?: string;
+  records: OrderRecords;
+  /** Resolves the owner when an event arrives before the order worker saved the record. */
+  intents?: Pick<IntentStore, 'get'>;
+  alerts: AlertSink;
+  /** TELEGRAM_ALLOWED_USERS: who hears about orders placed outside the bot. */
+  allowedUsers: readonly number[];
+  /** Symbol rules for display precision and asset names (the exchange-info cache). */
+  symbols?: { symbol(name: string): Promise<SymbolInfo | undefined> };
+  logger: Logger;
+  ledger?: AlertLedger;
+  now?: () => number;
+}
+
+export interface ExecutionAlerts {
+  readonly ledger: AlertLedger;
+  onExecutionReport(report: ExecutionReport): Promise<void>;
+  onAccountPosition(event: AccountPosition): Promise<void>;
+  /** One order's current state: record, claim and enqueue whatever is not yet reported. */
+  applyOrderUpdate(update: OrderUpdate, options: ApplyOptions): Promise<void>;
+  /** Enqueues claimed alerts a crash left in the outbox. */
+  flushOutbox(): Promise<number>;
+}
+
+const OPEN_STATUSES = new Set(['NEW', 'PARTIALLY_FILLED', 'PENDING_NEW', 'PENDING_CANCEL']);
+const END_STATUSES = new Set<string>(['CANCELED', 'EXPIRED', 'EXPIRED_IN_MATCH', 'REJECTED']);
+const FINAL_STATUSES = new Set<string>([...END_STATUSES, 'FILLED']);
+const MAX_CLAIM_ATTEMPTS = 8;
+const INTENT_PREFIX = clientOrderIdOf('');
+
+export function updateFromReport(r: ExecutionReport): OrderUpdate {
+  return {
+    symbol: r.s,
+    orderId: r.i,
+    clientOrderId: orderClientId(r),
+    side: r.S,
+    type: r.o,
+    status: r.X,
+    origQty: r.q,
+    executedQty: r.z,
+    cumulativeQuote: r.Z,
+    price: r.p,
+    stopPrice: r.P,
+    time: r.T,
+    execution: {
+      id: r.I,
+      type: r.x,
+      lastQty: r.l,
+      lastPrice: r.L,
+      commission: r.n,
+      commissionAsset: r.N,
+      rejectReason: r.r,
+      ...(r.eR !== undefined ? { expiryReason: r.eR } : {}),
+    },
+  };
+}
+
+export function updateFromOrder(o: Order): OrderUpdate {
+  return {
+    symbol: o.symbol,
+    orderId: o.orderId,
+    clientOrderId: o.clientOrderId,
+    side: o.side,
+    type: o.type,
+    status: o.status,
+    origQty: o.origQty,
+    executedQty: o.executedQty,
+    cumulativeQuote: o.cummulativeQuoteQty,
+    price: o.price,
+    stopPrice: o.stopPrice ?? '0',
+    time: o.updateTime ?? o.transactTime ?? o.time ?? 0,
+  };
+}
+
+export function createExecutionAlerts(deps: ExecutionAlertsDeps): ExecutionAlerts {
+  const prefix = deps.prefix ?? 'chatops';
+  const now = deps.now ?? Date.now;
+  const log = deps.logger.child({ module: 'execution-alerts' });
+  const ledger = deps.ledger ?? createAlertLedger({ redis: deps.redis, prefix, now });
+
+  async function ownerOf(clientOrderId: string): Promise<{ record?: OrderRecord; targets: Array<{ chatId: number; userId: number }> }> {
+    const record = clientOrderId === '' ? undefined : await deps.records.get(clientOrderId);
+    if (record) return { record, targets: [{ chatId: record.chatId, userId: record.userId }] };
+    if (deps.intents && clientOrderId.startsWith(INTENT_PREFIX)) {
+      const stored = await deps.intents.get(clientOrderId.slice(INTENT_PREFIX.length)).catch(() => undefined);
+      if (stored) return { targets: [{ chatId: stored.intent.chatId, userId: stored.intent.userId }] };
+    }
+    return { targets: deps.allowedUsers.map((id) => ({ chatId: id, userId: id })) };
+  }
+
+  /** Status, executed quantity and quote value on the record; never backwards. */
+  async function updateRecord(record: OrderRecord, u: OrderUpdate): Promise<void> {
+    if (gt(record.executedQty, u.executedQty)) return;
+    if (FINAL_STATUSES.has(record.status) && !FINAL_STATUSES.has(u.status)) return;
+    if (record.status === u.status && record.executedQty === u.executedQty && record.cummulativeQuoteQty === u.cumulativeQuote) return;
+    await deps.records.save({
+      ...record,
+      status: u.status as OrderStatus,
+      executedQty: u.executedQty,
+      cummulativeQuoteQty: u.cumulativeQuote,
+      updatedAt: now(),
+    });
+  }
+
+  function plan(u: OrderUpdate, mark: OrderMark) {
+    const unreported = sub(normalize(u.executedQty), mark.filled);
+    const fill = isPositive(unreported) ? { qty: u.executedQty, quote: u.cumulativeQuote, delta: unreported } : undefined;
+    const final = FINAL_STATUSES.has(u.status) && mark.final === undefined ? u.status : undefined;
+    const end = final !== undefined && END_STATUSES.has(final) ? (final as EndKind) : undefined;
+    return { fill, end, final };
+  }
+
+  async function buildJobs(u: OrderUpdate, p: ReturnType<typeof plan>, mark: OrderMark, mode: 'live' | 'reconcile' | 'silent', claimKey: string) {
+    const { record, targets } = await ownerOf(u.clientOrderId);
+    const info = await deps.symbols?.symbol(u.symbol).catch(() => undefined);
+    const facts: OrderFacts = { ...u, external: record === undefined && !u.clientOrderId.startsWith(INTENT_PREFIX) };
+    const texts: Array<{ text: string; category: AlertJob['category']; tag: string }> = [];
+    if (p.fill && mode !== 'silent') {
+      const exact = u.execution !== undefined && normalize(u.execution.lastQty) === p.fill.delta;
+      const price = exact ? u.execution!.lastPrice : averagePrice(sub(u.cumulativeQuote, mark.quote), p.fill.delta);
+      const entryPrice = (record as (OrderRecord & { entryPrice?: string }) | undefined)?.entryPrice;
+      const text = fillAlertText(
+        facts,
+        {
+          qty: p.fill.delta,
+          price,
+          cumulativeQuote: u.cumulativeQuote,
+          ...(exact && u.execution!.commissionAsset ? { commission: { amount: u.execution!.commission, asset: u.execution!.commissionAsset } } : {}),
+          ...(entryPrice !== undefined && !gt(u.origQty, u.executedQty) ? { entryPrice } : {}),
+          reconciled: mode === 'reconcile',
+        },
+        info,
+      );
+      texts.push({ text, category: 'fill', tag: 'fill' });
+    }
+    if (p.end && mode !== 'silent') {
+      const exec = u.execution;
+      const text = endAlertText(
+        facts,
+        {
+          status: p.end,
+          ...(exec?.expiryReason !== undefined ? { expiryReason: exec.expiryReason } : {}),
+          ...(exec && p.end === 'REJECTED' ? { rejectReason: exec.rejectReason } : {}),
+          reconciled: mode === 'reconcile',
+        },
+        info,
+      );
+      texts.push({ text, category: p.end === 'REJECTED' ? 'error' : 'fill', tag: p.end.toLowerCase() });
+    }
+    const jobs: AlertJob[] = [];
+    for (const { text, category, tag } of texts) {
+      for (const t of targets) jobs.push({ key: `${tag}-${claimKey}-c${t.chatId}`, chatId: t.chatId, userId: t.userId, text, category });
+    }
+    return { jobs, record };
+  }
+
+  async function enqueueClaimed(claimId: string, jobs: AlertJob[]): Promise<void> {
+    for (const job of jobs) await deps.alerts.enqueue(job);
+    await ledger.settleOutbox(claimId);
+  }
+
+  async function applyOrderUpdate(u: OrderUpdate, options: ApplyOptions): Promise<void> {
+    await ledger.noteSymbol(u.symbol, now());
+    await ledger.trackOpen({ symbol: u.symbol, orderId: u.orderId, clientOrderId: u.clientOrderId }, OPEN_STATUSES.has(u.status));
+    let recordUpdated = false;
+    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
+      const mark = await ledger.readMark(u.symbol, u.orderId);
+      const p = plan(u, mark);
+      const silent = options.mode === 'reconcile' && !mark.known && u.time < (options.silentIfUnseenBefore ?? -Infinity);
+      const mode = silent ? 'silent' : options.mode;
+      const exec = options.mode === 'live' ? u.execution : undefined;
+      // The key names what is reported: the execution id live, the cumulative state after a gap.
+      const claimKey = exec ? `${u.symbol}-${u.orderId}-x${exec.id}` : `${u.symbol}-${u.orderId}-z${normalize(u.executedQty)}-${u.status}`;
+      const { jobs, record } = await buildJobs(u, p, mark, mode, claimKey);
+      if (record && !recordUpdated) {
+        await updateRecord(record, u);
+        recordUpdated = true;
+      }
+      if (!p.fill && !p.final) return;
+      const result = await ledger.claim({
+        symbol: u.symbol,
+        orderId: u.orderId,
+        mark,
+        ...(exec ? { executionId: exec.id } : {}),
+        ...(p.fill ? { filled: { qty: p.fill.qty, quote: p.fill.quote } } : {}),
+        ...(p.final ? { final: p.final } : {}),
+        claimId: claimKey,
+        jobs,
+      });
+      if (result === 'duplicate') {
+        log.debug({ symbol: u.symbol, orderId: u.orderId, executionId: exec?.id }, 'execution already handled');
+        return;
+      }
+      if (result === 'stale') continue;
+      if (jobs.length > 0) {
+        log.info({ symbol: u.symbol, orderId: u.orderId, status: u.status, mode, alerts: jobs.length }, 'order alert claimed');
+        await enqueueClaimed(claimKey, jobs);
+      }
+      return;
+    }
+    throw new Error(`order ${u.symbol} ${u.orderId}: the alert mark kept moving; giving up after ${MAX_CLAIM_ATTEMPTS} attempts`);
+  }
+
+  return {
+    ledger,
+    applyOrderUpdate,
+    async onExecutionReport(report) {
+      await applyOrderUpdate(updateFromReport(report), { mode: 'live' });
+    },
+    async onAccountPosition(event) {
+      for (const b of event.B) await ledger.putBalance(b.a, { free: b.f, locked: b.l, u: event.u });
+    },
+    async flushOutbox() {
+      const pending = await ledger.pendingOutbox();
+      for (const [claimId, jobs] of pending) {
+        log.warn({ claimId, alerts: jobs.length }, 'enqueuing alerts left claimed by an earlier run');
+        await enqueueClaimed(claimId, jobs);
+      }
+      return pending.size;
+    },
+  };
+}
+
+/** Average price of what a gap executed; display only (12 decimals, the text rounds to the tick). */
+function averagePrice(quote: string, qty: string): string {
+  if (!isPositive(qty) || quote.startsWith('-')) return '0';
+  return normalize(div(quote, qty, 12));
+}
