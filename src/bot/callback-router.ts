@@ -35,9 +35,18 @@ export function createCallbackRouter(handlers: CallbackHandlers, logger: Logger)
     const query = ctx.callbackQuery;
     const where = { updateId: ctx.update.update_id, userId: query.from.id, chatId: ctx.chat?.id };
     const decoded = decodeCallback(query.data);
+    // A failed answer (a redelivered update whose query was already answered, a network
+    // blip) must not stop the work: the trader's client gives up on the spinner by itself.
+    const answer = async (options: { text?: string; show_alert?: boolean }) => {
+      try {
+        await ctx.answerCallbackQuery(options);
+      } catch (error) {
+        log.warn({ ...where, err: error instanceof Error ? { message: error.message } : String(error) }, 'could not answer a button press');
+      }
+    };
     if (!decoded.ok) {
       log.info({ ...where, bytes: query.data?.length ?? 0 }, 'unrecognised button data');
-      await ctx.answerCallbackQuery({ text: decoded.reason, show_alert: true });
+      await answer({ text: decoded.reason, show_alert: true });
       return;
     }
     const action = decoded.action;
@@ -49,14 +58,14 @@ export function createCallbackRouter(handlers: CallbackHandlers, logger: Logger)
       const expected = isAppError(error) && error.code !== 'INTERNAL';
       if (expected) log.info({ ...where, action: action.kind, code: error.code }, 'button press refused');
       else log.error({ ...where, action: action.kind, err: error }, 'button press failed');
-      await ctx.answerCallbackQuery({ text: clip(userMessageOf(error)), show_alert: true });
+      await answer({ text: clip(userMessageOf(error)), show_alert: true });
       // An expired card loses its buttons so nobody taps it again; its text stays as it was.
       if (isAppError(error) && error.code === 'CONFIRM_EXPIRED') {
         await removePressedButtons(ctx).catch((e: unknown) => log.warn({ ...where, err: e }, 'could not remove the buttons of an expired card'));
       }
       return;
     }
-    await ctx.answerCallbackQuery(result.answer ? { text: clip(result.answer), show_alert: result.alert ?? false } : {});
+    await answer(result.answer ? { text: clip(result.answer), show_alert: result.alert ?? false } : {});
     if (result.after) {
       try {
         await result.after();

@@ -48,8 +48,9 @@ export function createBot(deps: BotDeps): Bot<Context> {
     ...(deps.botInfo ? { botInfo: deps.botInfo } : {}),
     client: {
       ...(deps.apiRoot ? { apiRoot: deps.apiRoot } : {}),
-      // A hung Telegram call must not hold a chat's queue (sequentialize) for long.
-      timeoutSeconds: 30,
+      // A hung Telegram call must not hold a chat's queue (sequentialize) for long; it must
+      // still outlast a long poll (getUpdates timeout 30 s, run-bot.ts).
+      timeoutSeconds: 60,
     },
   });
   if (deps.autoRetry !== false) bot.api.config.use(autoRetry({ ...DEFAULT_AUTO_RETRY, ...deps.autoRetry }));

@@ -19,7 +19,7 @@ export interface PollingOptions {
   logger: Logger;
   /** Updates processed at once across chats. Default 50. */
   concurrency?: number;
-  /** Long-poll timeout, seconds. Default 30 (Telegram holds the request open up to this). */
+  /** Long-poll timeout, seconds. Default 30 (Telegram holds the request open up to this); at most 50, below the client's 60 s request time-out. */
   pollTimeoutS?: number;
   /** An update still running after this is logged (it is not cancelled). Default 60 s. */
   slowUpdateMs?: number;
@@ -59,7 +59,7 @@ export async function startPolling(bot: Bot<Context>, options: PollingOptions): 
 
   const runner = run(bot, {
     runner: {
-      fetch: { timeout: options.pollTimeoutS ?? 30, allowed_updates: ALLOWED_UPDATES },
+      fetch: { timeout: Math.min(options.pollTimeoutS ?? 30, 50), allowed_updates: ALLOWED_UPDATES },
       retryInterval: 'exponential',
       maxRetryTime: options.maxRetryTimeMs ?? 60 * 60 * 1000,
       silent: true,

@@ -35,7 +35,7 @@ export interface StoredIntent {
   enqueued: boolean;
 }
 
-/** What a decision returned: `retry-enqueue` when a confirm found a confirmed intent whose enqueue never completed. */
+/** A won decision: the intent, and `resumed` when a confirm found it confirmed but never enqueued. */
 export interface Decision {
   intent: OrderIntent;
   resumed: boolean;

@@ -160,6 +160,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     const owner = cardOwner(intent);
     const blockedMs = exchange.usage().blockedUntil - now();
     if (blockedMs > 0) throw await holdQueue(blockedMs, intent, undefined);
+    let order: Order | undefined;
     try {
       // 1. Reconcile first: a retried or stalled job may already have placed the order.
       const markedAt = await records.sendAttemptedAt(intent.clientOrderId);
@@ -169,11 +170,17 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
       const validated = markedAt === undefined ? revalidateOrder(pricing, intent.preview) : undefined;
       validated?.catch(() => undefined);
       const existing = await reconciler.find(ref, markedAt === undefined ? undefined : reconciler.signedByFromMark(markedAt));
-      const order = existing ?? (await place(intent, validated ?? revalidateOrder(pricing, intent.preview)));
+      order = existing ?? (await place(intent, validated ?? revalidateOrder(pricing, intent.preview)));
       await report(job, await owner, order, existing !== undefined);
       jobs.inc({ outcome: existing ? 'adopted' : 'placed' });
       return { orderId: order.orderId, status: order.status, adopted: existing !== undefined };
     } catch (error) {
+      if (order) {
+        // On the exchange, only the report failed (Redis): a retry adopts the order and reports again.
+        jobs.inc({ outcome: 'report-failed' });
+        logger.error({ intentId: intent.id, orderId: order.orderId, err: error }, 'order placed but not reported; retrying the report');
+        throw error instanceof Error ? error : new Error(String(error));
+      }
       throw await failure(job, await owner, error);
     }
   }

@@ -10,14 +10,14 @@ import { formatAmount, formatUtc } from '../../src/format.js';
 import { findFractals } from '../../src/market/fractals.js';
 import { validateTelegramHtml, messageUpdate, type RecordedCall } from '../support/fake-bot-api.js';
 import { fixture, KLINE_FIXTURES } from '../support/fixtures.js';
-import { klineFromObject } from '../market/candles.js';
+import type { KlineObject } from '../market/candles.js';
 import { decodePng, PNG_SIGNATURE } from '../market/png.js';
 import { KLINE_ROWS, KLINES_ROUTE, startMarketBot, type MarketBot } from './market-bot-harness.js';
 
 const TRADER = { id: 6262, first_name: 'Fi' };
 
 /** The 4h capture (object form) as the raw rows GET /api/v3/klines sends. */
-const ROWS_4H: KlineRow[] = fixture<Parameters<typeof klineFromObject>[0][]>(KLINE_FIXTURES.objects4h).map((o) => [
+const ROWS_4H: KlineRow[] = fixture<KlineObject[]>(KLINE_FIXTURES.objects4h).map((o) => [
   o.openTime,
   o.open,
   o.high,

@@ -6,7 +6,7 @@ import type { Kline, KlineRow } from '../../src/binance/types.js';
 import { fixture, KLINE_FIXTURES } from '../support/fixtures.js';
 
 /** One element of the objects_SleepwalkerSpace_* captures. */
-interface KlineObject {
+export interface KlineObject {
   openTime: number;
   open: string;
   high: string;

@@ -1,0 +1,149 @@
+/**
+ * Scenario 1 (issue 4, issue 8): Confirm → order request at the exchange.
+ *
+ * The clock starts when a real-shaped callback_query update (the Confirm press) is handed to the
+ * real grammY bot (`bot.handleUpdate`) and stops when the exchange process has parsed the head
+ * of POST /api/v3/order carrying that intent's client order id (sim-process.ts). In between:
+ * allow-list, sequentialize, the callback router, the trading service's confirm (Lua flip,
+ * enqueue), the BullMQ order worker taking the job, reconcile-first look-up and re-validation
+ * against the exchange, the send mark, signing and sending.
+ *
+ * Three loads, each on the production wiring (bench-app.ts) with the production worker settings:
+ * - sequential: one trader, one card at a time, the next only after the card showed the fill;
+ * - 50 users: fifty traders at once, each going /buy → reads the card (0.5–1.5 s) → Confirm →
+ *   waits for the fill → again; about 45 confirmations (and 45 /buy) a second in all;
+ * - 50-user burst: fifty traders press Confirm in the same instant, round after round: the
+ *   worst case for one event loop (the last of the fifty waits for the forty-nine before it).
+ * Exchange rate limits are lifted (sim-process.ts): one Binance account may place 100 orders per
+ * 10 s, so the bursts would otherwise measure the exchange's budget instead of this code.
+ */
+import { clientOrderIdOf } from '../../src/trading/intent-store.js';
+import type { UpdateUser } from '../../test/support/fake-bot-api.js';
+import { benchUsers, startBenchApp, type BenchApp } from '../support/bench-app.js';
+import { startSimChild, type SimChild } from '../support/sim-child.js';
+import { cpuMs, epochMs, round3, sleep, summarize, type Summary } from '../lib/stats.js';
+import type { Row, ScenarioContext, ScenarioResult } from '../lib/types.js';
+
+const ORDER = '/buy BTCUSDT 0.001';
+const TARGET = { on: 'p99', op: '<', value: 20, text: 'p99 < 20 ms' } as const;
+
+interface Confirmation {
+  latencyMs: number;
+  cpuMs: number;
+}
+
+async function waitFilled(app: BenchApp, user: UpdateUser, messageId: number): Promise<void> {
+  await app.telegram.waitForCall(
+    'editMessageText',
+    (c) => Number(c.payload.chat_id) === user.id && Number(c.payload.message_id) === messageId && String(c.payload.text).includes('Filled'),
+    20_000,
+  );
+}
+
+/** One Confirm press measured; resolves when the card shows the fill. */
+async function confirmOnce(app: BenchApp, sim: SimChild, user: UpdateUser, card: { messageId: number; confirmData: string; intentId: string }): Promise<Confirmation> {
+  const update = app.confirmUpdate(user, card);
+  const cpu0 = cpuMs();
+  const t0 = epochMs();
+  const handled = app.bot.handleUpdate(update as never);
+  const arrivedAt = await sim.arrival(clientOrderIdOf(card.intentId));
+  await handled;
+  await waitFilled(app, user, card.messageId);
+  return { latencyMs: arrivedAt - t0, cpuMs: cpuMs() - cpu0 };
+}
+
+async function sequential(app: BenchApp, sim: SimChild, user: UpdateUser, count: number): Promise<Confirmation[]> {
+  const out: Confirmation[] = [];
+  for (let i = 0; i < count; i++) out.push(await confirmOnce(app, sim, user, await app.card(user, ORDER)));
+  return out;
+}
+
+async function withThinkTime(app: BenchApp, sim: SimChild, users: UpdateUser[], total: number): Promise<{ confirmations: Confirmation[]; seconds: number }> {
+  const perUser = Math.ceil(total / users.length);
+  const out: Confirmation[] = [];
+  const started = epochMs();
+  await Promise.all(
+    users.map(async (user, u) => {
+      await sleep((u * 1000) / users.length); // staggered start, as people are
+      for (let i = 0; i < perUser; i++) {
+        const card = await app.card(user, ORDER);
+        await sleep(500 + Math.random() * 1000);
+        out.push(await confirmOnce(app, sim, user, card));
+      }
+    }),
+  );
+  return { confirmations: out, seconds: (epochMs() - started) / 1000 };
+}
+
+async function bursts(app: BenchApp, sim: SimChild, users: UpdateUser[], rounds: number): Promise<{ latencies: number[]; cpuPerConfirmMs: number }> {
+  const latencies: number[] = [];
+  let cpu = 0;
+  for (let r = 0; r < rounds; r++) {
+    const cards = await Promise.all(users.map((user) => app.card(user, ORDER)));
+    const updates = users.map((user, i) => app.confirmUpdate(user, cards[i]!));
+    await sleep(20); // let the card edits settle
+    const cpu0 = cpuMs();
+    const starts: number[] = [];
+    const handled: Array<Promise<void>> = [];
+    for (const update of updates) {
+      starts.push(epochMs());
+      handled.push(app.bot.handleUpdate(update as never));
+    }
+    const arrivals = await Promise.all(cards.map((card) => sim.arrival(clientOrderIdOf(card.intentId))));
+    await Promise.all(handled);
+    await Promise.all(users.map((user, i) => waitFilled(app, user, cards[i]!.messageId)));
+    cpu += cpuMs() - cpu0;
+    arrivals.forEach((at, i) => latencies.push(at - starts[i]!));
+  }
+  return { latencies, cpuPerConfirmMs: cpu / (rounds * users.length) };
+}
+
+const row = (what: string, s: Summary, note?: string): Row => ({ what, unit: 'ms', median: s.p50, p99: s.p99, n: s.n, target: TARGET, ...(note ? { note } : {}) });
+
+export async function confirmLatency(ctx: ScenarioContext): Promise<ScenarioResult> {
+  const sequentialCount = ctx.quick ? 300 : 1000;
+  const usersCount = ctx.quick ? 500 : 1000;
+  const burstRounds = ctx.quick ? 10 : 20;
+  const sim = await startSimChild();
+  const users = benchUsers(50);
+  const app = await startBenchApp({ sim, users });
+  try {
+    ctx.log('confirm: warm-up');
+    await sequential(app, sim, users[0]!, 50);
+
+    ctx.log(`confirm: ${sequentialCount} sequential confirmations`);
+    const seq = await sequential(app, sim, users[0]!, sequentialCount);
+    const seqSummary = summarize(seq.map((c) => c.latencyMs));
+    const seqCpu = summarize(seq.map((c) => c.cpuMs));
+
+    ctx.log(`confirm: ${usersCount} confirmations from 50 users with think time`);
+    const crowd = await withThinkTime(app, sim, users, usersCount);
+    const crowdSummary = summarize(crowd.confirmations.map((c) => c.latencyMs));
+
+    ctx.log(`confirm: ${burstRounds} bursts of 50 simultaneous confirmations`);
+    const burst = await bursts(app, sim, users, burstRounds);
+    const burstSummary = summarize(burst.latencies);
+
+    const simStats = await sim.stats();
+    return {
+      id: 'confirm-latency',
+      title: '1. Confirm → order request at the exchange',
+      rows: [
+        row('sequential, one trader', seqSummary, `CPU per confirmation (bot + order worker + alerts worker, one process): median ${seqCpu.p50} ms`),
+        row('50 users at once (0.5–1.5 s to read each card)', crowdSummary, `${round3(crowd.confirmations.length / crowd.seconds)} confirmations/s plus as many /buy`),
+        row('50 users pressing in the same instant (bursts)', burstSummary, `CPU per confirmation ${round3(burst.cpuPerConfirmMs)} ms: the 50th waits for 49 before it on one event loop`),
+      ],
+      details: {
+        order: ORDER,
+        sequential: { latencyMs: seqSummary, cpuMs: seqCpu },
+        users: { latencyMs: crowdSummary, seconds: round3(crowd.seconds) },
+        burst: { latencyMs: burstSummary, rounds: burstRounds, cpuPerConfirmMs: round3(burst.cpuPerConfirmMs) },
+        simClockOffsetMs: round3(sim.clockOffsetMs),
+        simRequests: simStats.requests,
+      },
+    };
+  } finally {
+    await app.close();
+    await sim.close();
+  }
+}

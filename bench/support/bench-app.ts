@@ -1,0 +1,157 @@
+/**
+ * The product wired in this process exactly as `node dist/main.js all` wires it (src/app/roles.ts):
+ * configuration parsed by loadConfig, the exchange connection and trading stack of the
+ * production code, the order and alerts workers with the production defaults, and the real
+ * grammY bot — against an external paper exchange (sim-child.ts), a throwaway redis-server and
+ * the fake Telegram Bot API. Logs go at `info` (the production default) to /dev/null, so their
+ * cost is paid as in production.
+ *
+ * What differs from roles.ts, and why: updates are handed to `bot.handleUpdate` (the runner is
+ * the Telegram transport; the memory scenario drives the real process through getUpdates), and
+ * the order worker's concurrency can be set per scenario.
+ */
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import type { Bot, Context } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import { createAlertsApi, createAlertsWorker, type AlertsWorker } from '../../src/alerts/alerts-worker.js';
+import { connectExchange, type ExchangeConnection } from '../../src/app/exchange-connection.js';
+import { createTradingStack, type TradingStack } from '../../src/app/trading-stack.js';
+import { createBot } from '../../src/bot/create-bot.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+import { startRedisServer, type RedisServerHandle } from '../../src/redis-server.js';
+import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '../../src/trading/order-worker.js';
+import { callbackUpdate, FAKE_BOT_USER, messageUpdate, startFakeBotApi, type FakeBotApi, type UpdateUser } from '../../test/support/fake-bot-api.js';
+import type { SimChild } from './sim-child.js';
+
+export interface BenchAppOptions {
+  sim: SimChild;
+  /** Telegram users on the allow-list. */
+  users: UpdateUser[];
+  /** Order worker slots. Default: the production default (order-worker.ts). */
+  workerConcurrency?: number;
+  /** BullMQ limiter of the order worker. Default: the production default. */
+  workerLimiter?: OrderWorkerOptions['limiter'];
+  /** Start the alerts worker (card edits). Default true. */
+  alerts?: boolean;
+  /** Start the order worker. Default true. */
+  orderWorker?: boolean;
+}
+
+export interface BenchApp {
+  config: Config;
+  redis: RedisServerHandle;
+  telegram: FakeBotApi;
+  exchange: ExchangeConnection;
+  stack: TradingStack;
+  bot: Bot<Context>;
+  orderWorker: OrderWorker | undefined;
+  logger: Logger;
+  /** Sends `/buy …` from a user through the bot; returns the card's message id and callback data. */
+  card(user: UpdateUser, text: string): Promise<{ messageId: number; confirmData: string; intentId: string }>;
+  /** The Confirm press on a card, as Telegram delivers it. */
+  confirmUpdate(user: UpdateUser, card: { messageId: number; confirmData: string }): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+/** A bench user: ids far from real ones, one private chat each. */
+export function benchUsers(count: number): UpdateUser[] {
+  return Array.from({ length: count }, (_, i) => ({ id: 7_000_001 + i, first_name: `Trader${i + 1}`, username: `trader${i + 1}` }));
+}
+
+export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp> {
+  const redis = await startRedisServer();
+  const telegram = await startFakeBotApi();
+  const config = loadConfig('all', {
+    TELEGRAM_BOT_TOKEN: telegram.token,
+    TELEGRAM_API_ROOT: telegram.apiRoot,
+    TELEGRAM_ALLOWED_USERS: options.users.map((u) => u.id).join(','),
+    TRADING_MODE: 'paper',
+    BINANCE_BASE_URL: options.sim.restUrl,
+    BINANCE_API_KEY: options.sim.apiKey,
+    BINANCE_API_SECRET: options.sim.apiSecret,
+    REDIS_URL: redis.url,
+    LOG_LEVEL: 'info',
+  });
+  const logger = createLogger({ level: config.logLevel, destination: pino.destination({ dest: '/dev/null', sync: true }) });
+  const registry = new Registry();
+  const exchange = await connectExchange('all', config, logger, registry);
+  const stack = createTradingStack({ config, redisUrl: redis.url, exchange, logger, registry });
+
+  let orderWorker: OrderWorker | undefined;
+  let alertsWorker: AlertsWorker | undefined;
+  if (options.orderWorker !== false) {
+    // As roles.ts startWorkers.
+    orderWorker = createOrderWorker({
+      connection: stack.workerConnection,
+      redis: stack.producer,
+      prefix: stack.prefix,
+      exchange: exchange.client,
+      symbols: exchange.exchangeInfo,
+      alerts: stack.alertsQueue,
+      intents: stack.service.intents,
+      records: stack.records,
+      audit: stack.audit,
+      logger,
+      registry,
+      mode: config.mode,
+      reconcile: { recvWindowMs: config.binance.recvWindowMs, inFlightBoundMs: 2 * config.binance.timeoutMs },
+      ...(options.workerConcurrency !== undefined ? { concurrency: options.workerConcurrency } : {}),
+      ...(options.workerLimiter !== undefined ? { limiter: options.workerLimiter } : {}),
+    });
+  }
+  if (options.alerts !== false) {
+    const api = createAlertsApi({ token: config.telegram.token!, apiRoot: config.telegram.apiRoot });
+    alertsWorker = createAlertsWorker({ connection: stack.workerConnection, redis: stack.producer, api, logger, prefix: stack.prefix, registry });
+  }
+
+  // As roles.ts startTelegramBot, with the bot's identity given (no getMe round trip).
+  const bot = createBot({
+    token: config.telegram.token!,
+    apiRoot: config.telegram.apiRoot,
+    botInfo: FAKE_BOT_USER as UserFromGetMe,
+    allowedUsers: config.telegram.allowedUsers,
+    mode: config.mode,
+    trading: stack.service,
+    exchange: exchange.client,
+    exchangeInfo: exchange.exchangeInfo,
+    redis: stack.producer,
+    keyPrefix: stack.prefix,
+    logger,
+    settings: { balanceDustUsdt: config.balanceDustUsdt, confirmTtlS: config.confirmTtlS, topMinQuoteVolume: config.topMinQuoteVolume },
+  });
+  await bot.init();
+
+  return {
+    config,
+    redis,
+    telegram,
+    exchange,
+    stack,
+    bot,
+    orderWorker,
+    logger,
+    async card(user, text) {
+      const before = telegram.messages(user.id).length;
+      await bot.handleUpdate(messageUpdate({ from: user, text }) as never);
+      const sent = telegram.messages(user.id).slice(before).find((m) => m.reply_markup !== undefined);
+      const keyboard = sent?.reply_markup as { inline_keyboard?: Array<Array<{ callback_data?: string }>> } | undefined;
+      const confirmData = keyboard?.inline_keyboard?.[0]?.[0]?.callback_data;
+      if (!sent || !confirmData) throw new Error(`no confirmation card for "${text}": ${telegram.messages(user.id).slice(before).map((m) => m.text).join(' | ')}`);
+      return { messageId: sent.message_id, confirmData, intentId: confirmData.slice(confirmData.indexOf(':') + 1) };
+    },
+    confirmUpdate(user, card) {
+      const shown = telegram.message(user.id, card.messageId);
+      return callbackUpdate({ from: user, messageId: card.messageId, data: card.confirmData, messageText: shown?.text ?? '', replyMarkup: shown?.reply_markup });
+    },
+    async close() {
+      await orderWorker?.close().catch(() => undefined);
+      await alertsWorker?.close().catch(() => undefined);
+      await stack.close();
+      await exchange.close();
+      await telegram.close();
+      await redis.stop();
+    },
+  };
+}

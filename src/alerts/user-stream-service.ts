@@ -1,0 +1,261 @@
+/**
+ * The worker role's user data stream (DESIGN.md §1, §6): lease → stream client → events → order
+ * records and alerts, with reconciliation after every (re)connect.
+ *
+ * Every worker process runs one; only the holder of the account's lease listens (stream-lease.ts).
+ * Events and reconciliations run one at a time, in arrival order, on one chain. The "last heard"
+ * time that bounds the next reconciliation's window only advances while the stream is caught up:
+ * from a completed reconciliation until the next disconnect or a failed event, so a gap is always
+ * inside the next window.
+ *
+ * The stream's state is published in Redis for `/status` in the bot process (`readUserStreamStatus`).
+ */
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../logger.js';
+import type { ExchangeClient, SymbolInfo } from '../binance/types.js';
+import type { Signer } from '../binance/signing.js';
+import type { UserDataEvent } from '../binance/user-data-events.js';
+import { createUserStreamClient, type UserStreamClient, type UserStreamClientDeps, type UserStreamSnapshot } from '../binance/user-stream-client.js';
+import type { IntentStore } from '../trading/intent-store.js';
+import type { OrderRecords } from '../trading/order-records.js';
+import type { AlertSink } from '../trading/types.js';
+import { createExecutionAlerts, type ExecutionAlerts } from './execution-alerts.js';
+import { createOrderReconciler, type OrderReconciler, type OrderReconcilerDeps } from './order-reconciler.js';
+import { createStreamLease, defaultHolderId, type StreamLease } from './stream-lease.js';
+
+export interface UserStreamServiceDeps {
+  /** A `producer` connection. */
+  redis: Redis;
+  /** Key prefix. Default `chatops`. */
+  prefix?: string;
+  /** Lease name: one listener per account. Default `main`. */
+  account?: string;
+  wsApiUrl: string;
+  apiKey: string;
+  signer: Signer;
+  /** The REST client: reconciliation, and its clock offset for signed timestamps. */
+  exchange: ExchangeClient & { syncClock?(): Promise<void> };
+  records: OrderRecords;
+  intents?: Pick<IntentStore, 'get'>;
+  alerts: AlertSink;
+  allowedUsers: readonly number[];
+  symbols?: { symbol(name: string): Promise<SymbolInfo | undefined> };
+  extraSymbols?: OrderReconcilerDeps['extraSymbols'];
+  logger: Logger;
+  registry?: Registry;
+  /** Lease timing; the takeover bound is ttlMs + pollMs (stream-lease.ts). */
+  lease?: { ttlMs?: number; renewEveryMs?: number; pollMs?: number; holderId?: string };
+  /** Stream client tuning (defaults in user-stream-client.ts). */
+  stream?: Partial<Pick<UserStreamClientDeps, 'auth' | 'recvWindowMs' | 'requestTimeoutMs' | 'handshakeTimeoutMs' | 'idlePingMs' | 'deadAfterMs' | 'maxConnectionAgeMs' | 'backoff'>>;
+  /** How often "last heard" and the published status are refreshed. Default 5 000 ms. */
+  heartbeatMs?: number;
+  /** First retry of a failed reconciliation (doubling to 60 s). Default 2 000 ms. */
+  reconcileRetryMs?: number;
+  now?: () => number;
+}
+
+export interface UserStreamServiceStatus {
+  holder: string;
+  holding: boolean;
+  caughtUp: boolean;
+  stream?: UserStreamSnapshot;
+}
+
+export interface UserStreamService {
+  readonly execution: ExecutionAlerts;
+  start(): void;
+  status(): UserStreamServiceStatus;
+  close(): Promise<void>;
+}
+
+/** What /status shows (src/bot/bot-deps.ts UserStreamStatus). */
+export interface PublishedStreamStatus {
+  state: 'connected' | 'connecting' | 'disconnected' | 'not-running';
+  since?: number;
+  holder?: string;
+  lastEventAt?: number;
+  reconnects?: number;
+}
+
+const statusKey = (prefix: string) => `${prefix}:user-stream:status`;
+
+/** The stream's state as the listening worker last published it; `not-running` when none does. */
+export async function readUserStreamStatus(redis: Redis, prefix = 'chatops'): Promise<PublishedStreamStatus> {
+  const json = await redis.get(statusKey(prefix));
+  return json ? (JSON.parse(json) as PublishedStreamStatus) : { state: 'not-running' };
+}
+
+export function createUserStreamService(deps: UserStreamServiceDeps): UserStreamService {
+  const prefix = deps.prefix ?? 'chatops';
+  const now = deps.now ?? Date.now;
+  const log = deps.logger.child({ module: 'user-stream-service' });
+  const heartbeatMs = deps.heartbeatMs ?? 5_000;
+  const holderId = deps.lease?.holderId ?? defaultHolderId();
+  const execution = createExecutionAlerts({
+    redis: deps.redis,
+    prefix,
+    records: deps.records,
+    ...(deps.intents ? { intents: deps.intents } : {}),
+    alerts: deps.alerts,
+    allowedUsers: deps.allowedUsers,
+    ...(deps.symbols ? { symbols: deps.symbols } : {}),
+    logger: deps.logger,
+    now,
+  });
+  const ledger = execution.ledger;
+  const reconciler: OrderReconciler = createOrderReconciler({
+    exchange: deps.exchange,
+    alerts: execution,
+    ledger,
+    records: deps.records,
+    logger: deps.logger,
+    ...(deps.extraSymbols ? { extraSymbols: deps.extraSymbols } : {}),
+    now,
+  });
+
+  let client: UserStreamClient | undefined;
+  let caughtUp = false;
+  let chain: Promise<void> = Promise.resolve();
+  let heartbeat: NodeJS.Timeout | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryMs = deps.reconcileRetryMs ?? 2_000;
+  let closed = false;
+
+  /** Runs tasks one at a time in the order given; a failure is logged and handled by the task's owner. */
+  function serial(task: () => Promise<void>): Promise<void> {
+    const run = chain.then(task);
+    chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async function publish(snapshot: UserStreamSnapshot | undefined): Promise<void> {
+    if (!snapshot || !lease.isHeld()) return;
+    const state = snapshot.state === 'subscribed' ? 'connected' : snapshot.state === 'connecting' ? 'connecting' : 'disconnected';
+    const status: PublishedStreamStatus = {
+      state,
+      since: snapshot.since,
+      holder: holderId,
+      reconnects: snapshot.reconnects,
+      ...(snapshot.lastEventAt !== undefined ? { lastEventAt: snapshot.lastEventAt } : {}),
+    };
+    await deps.redis.set(statusKey(prefix), JSON.stringify(status), 'PX', heartbeatMs * 3).catch(() => undefined);
+  }
+
+  function onEvent(event: UserDataEvent): void {
+    void serial(async () => {
+      if (event.e === 'executionReport') await execution.onExecutionReport(event);
+      else if (event.e === 'outboundAccountPosition') await execution.onAccountPosition(event);
+      else log.debug({ eventType: event.e }, 'user data event needs no action');
+    }).catch((error: unknown) => {
+      // Whatever this event would have said, REST still knows: stop advancing "last heard" and reconcile.
+      log.error({ err: error, eventType: event.e }, 'handling a user data event failed; reconciling');
+      caughtUp = false;
+      scheduleReconcile();
+    });
+  }
+
+  async function reconcile(): Promise<void> {
+    if (!client || client.snapshot().state !== 'subscribed') return;
+    await execution.flushOutbox();
+    const stampedAt = now();
+    await reconciler.reconcile();
+    await ledger.setHeardAt(stampedAt);
+    caughtUp = true;
+    retryMs = deps.reconcileRetryMs ?? 2_000;
+  }
+
+  function runReconcile(): void {
+    void serial(reconcile).catch((error: unknown) => {
+      log.warn({ err: error, retryInMs: retryMs }, 'reconciliation failed; will retry');
+      scheduleReconcile();
+    });
+  }
+
+  function scheduleReconcile(): void {
+    if (closed || retryTimer) return;
+    const delay = retryMs;
+    retryMs = Math.min(retryMs * 2, 60_000);
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      if (lease.isHeld()) runReconcile();
+    }, delay);
+  }
+
+  function beat(): void {
+    const at = now();
+    void serial(async () => {
+      if (caughtUp && client?.snapshot().state === 'subscribed') await ledger.setHeardAt(at);
+    }).catch(() => undefined);
+    void publish(client?.snapshot());
+  }
+
+  async function startListening(): Promise<void> {
+    await serial(async () => {
+      await execution.flushOutbox();
+    }).catch((error: unknown) => log.warn({ err: error }, 'flushing the alert outbox failed; reconciliation will retry'));
+    caughtUp = false;
+    client = createUserStreamClient({
+      wsApiUrl: deps.wsApiUrl,
+      apiKey: deps.apiKey,
+      signer: deps.signer,
+      logger: deps.logger,
+      ...(deps.registry ? { registry: deps.registry } : {}),
+      now,
+      serverTime: () => now() - deps.exchange.usage().clockOffsetMs,
+      ...(deps.exchange.syncClock ? { resyncClock: () => deps.exchange.syncClock!() } : {}),
+      ...deps.stream,
+      onEvent,
+      onConnected: () => runReconcile(),
+      onStateChange: (snapshot) => {
+        if (snapshot.state !== 'subscribed') caughtUp = false;
+        void publish(snapshot);
+      },
+    });
+    client.start();
+    clearInterval(heartbeat);
+    heartbeat = setInterval(beat, heartbeatMs);
+    heartbeat.unref();
+  }
+
+  async function stopListening(): Promise<void> {
+    clearInterval(heartbeat);
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
+    caughtUp = false;
+    const stopping = client;
+    client = undefined;
+    await stopping?.close();
+  }
+
+  const lease: StreamLease = createStreamLease({
+    redis: deps.redis,
+    key: `${prefix}:user-stream:lease:${deps.account ?? 'main'}`,
+    holderId,
+    ...(deps.lease?.ttlMs !== undefined ? { ttlMs: deps.lease.ttlMs } : {}),
+    ...(deps.lease?.renewEveryMs !== undefined ? { renewEveryMs: deps.lease.renewEveryMs } : {}),
+    ...(deps.lease?.pollMs !== undefined ? { pollMs: deps.lease.pollMs } : {}),
+    logger: deps.logger,
+    onAcquired: startListening,
+    onLost: stopListening,
+    now,
+  });
+
+  return {
+    execution,
+    start() {
+      if (!closed) lease.start();
+    },
+    status() {
+      const stream = client?.snapshot();
+      return { holder: holderId, holding: lease.isHeld(), caughtUp, ...(stream ? { stream } : {}) };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await lease.close();
+      await stopListening();
+      await chain;
+    },
+  };
+}

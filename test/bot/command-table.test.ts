@@ -1,0 +1,73 @@
+/**
+ * The one command table: the menu Telegram shows (setMyCommands), /help and the usage lines
+ * all come from it, and Telegram's own rules for the menu hold.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS, syncCommands } from '../../src/bot/command-table.js';
+import { modeLine } from '../../src/bot/mode-badge.js';
+import { startApp, type AppHarness } from '../support/app-harness.js';
+import { expectEveryCallAccepted } from './bot-assertions.js';
+
+describe('command table', () => {
+  let app: AppHarness;
+  beforeAll(async () => {
+    app = await startApp({ workers: false, maxOrderQuote: '2500' });
+  });
+  afterAll(() => app.close());
+
+  it('follows Telegram rules for the command menu', () => {
+    // core.telegram.org/bots/api#botcommand: 1-32 of a-z, 0-9, _; description 1-256 characters.
+    for (const c of COMMANDS) {
+      expect(c.name).toMatch(/^[a-z0-9_]{1,32}$/);
+      expect(c.description.length).toBeGreaterThan(0);
+      expect(c.description.length).toBeLessThanOrEqual(256);
+      expect(c.usage.startsWith(`/${c.name}`)).toBe(true);
+      expect(c.example.startsWith(`/${c.name}`)).toBe(true);
+    }
+    expect(new Set(COMMANDS.map((c) => c.name)).size).toBe(COMMANDS.length);
+  });
+
+  it('publishes the menu with setMyCommands', async () => {
+    await syncCommands(app.bot);
+    const [call] = app.telegram!.calls('setMyCommands');
+    expect(call?.payload.commands).toEqual(COMMANDS.map((c) => ({ command: c.name, description: c.description })));
+  });
+
+  it('/help lists every command, and /help buy gives its usage, example and the order cap', async () => {
+    await app.send('/help');
+    const list = app.lastMessage().text!;
+    for (const c of COMMANDS) expect(list).toContain(`/${c.name} — `);
+    expect(list).toContain('Mode: <b>PAPER</b>');
+
+    await app.send('/help buy');
+    expect(app.lastMessage().text).toBe(
+      [
+        '<b>/buy</b> — Buy at market, or with a limit price',
+        'Usage: <code>/buy SYMBOL AMOUNT [PRICE]</code>',
+        'Example: <code>/buy BTCUSDT 100USDT</code>',
+        'AMOUNT is a quantity of the base asset (0.01) or an amount of the quote asset (100USDT or $100).',
+        'With PRICE the order is a LIMIT order (good till cancelled); without it, a MARKET order.',
+        'You get a card with the priced order and Confirm / Cancel buttons. Nothing is sent before Confirm.',
+        'Orders worth more than 2,500.00 in the quote currency are refused (MAX_ORDER_QUOTE).',
+      ].join('\n'),
+    );
+    await app.send('/help /SELL');
+    expect(app.lastMessage().text).toMatch(/^<b>\/sell<\/b>/);
+    await app.send('/help <script>');
+    expect(app.lastMessage().text).toMatch(/^There is no command \/&lt;script&gt;\./);
+    expectEveryCallAccepted(app);
+  });
+
+  it('makes LIVE mode loud', () => {
+    expect(modeLine('live')).toMatch(/🔴.*<b>LIVE — REAL MONEY<\/b>[\s\S]*real|funds/);
+    expect(modeLine('testnet')).toContain('<b>TESTNET</b>');
+  });
+
+  it('/start announces the mode and lists the commands', async () => {
+    await app.send('/start');
+    const text = app.lastMessage().text!;
+    expect(text).toContain('🧪 Mode: <b>PAPER</b>');
+    expect(text).toContain('Nothing is sent to the exchange before you tap <b>Confirm</b>');
+    expect(text).toContain('/status — ');
+  });
+});
