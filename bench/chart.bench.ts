@@ -7,6 +7,8 @@
  * - `total`: renderCandlestickChart, what the bot awaits (echarts SVG + resvg PNG);
  * - `svg`: the echarts layout to SVG alone (main thread);
  * - `raster`: resvg rasterising that SVG and encoding the PNG (libuv thread pool).
+ * - `cpu`: the CPU time this process spent per chart (user + system, every thread): unlike the
+ *   wall-clock numbers it barely moves when other processes compete for the cores.
  * Renders run one after another: the number is the latency of one /fractals, not throughput.
  * The machine's load average is printed with the numbers, since other processes skew them.
  *
@@ -72,10 +74,16 @@ const firstRenderMs = await timed(() => renderCandlestickChart(input));
 for (let i = 1; i < warmup; i++) await renderCandlestickChart(input);
 
 const total: number[] = [];
+const cpu: number[] = [];
 const svg: number[] = [];
 const raster: number[] = [];
 let pngBytes = 0;
-for (let i = 0; i < runs; i++) total.push(await timed(async () => (pngBytes = (await renderCandlestickChart(input)).length)));
+for (let i = 0; i < runs; i++) {
+  const before = process.cpuUsage();
+  total.push(await timed(async () => (pngBytes = (await renderCandlestickChart(input)).length)));
+  const used = process.cpuUsage(before);
+  cpu.push((used.user + used.system) / 1000);
+}
 for (let i = 0; i < runs; i++) {
   let text = '';
   svg.push(await timed(() => (text = renderCandlestickSvg(input))));
@@ -88,6 +96,7 @@ const result = {
   targetMs: 150,
   firstRenderMs: Math.round(firstRenderMs * 100) / 100,
   total: stats(total),
+  cpu: stats(cpu),
   svg: stats(svg),
   raster: stats(raster),
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadAverage1mBefore: loadBefore, loadAverage1mAfter: loadavg()[0]! },

@@ -98,7 +98,7 @@ export function fillAlertText(order: OrderFacts, fill: FillFacts, info: SymbolIn
   const title = stop ? (complete ? '🛑 <b>Stop filled</b>' : '🛑 <b>Stop partially filled</b>') : complete ? '✅ <b>Filled</b>' : '🟡 <b>Partially filled</b>';
   const lines = [
     `${title}: ${escapeHtml(order.side)} ${d.qty(fill.qty)}${d.base} on <b>${escapeHtml(order.symbol)}</b>`,
-    `Price: ${d.price(fill.price)} · value ${d.value(mul(fill.qty, fill.price))}${d.quote}`,
+    isPositive(fill.price) ? `Price: ${d.price(fill.price)} · value ${d.value(mul(fill.qty, fill.price))}${d.quote}` : 'Price: not reported by the exchange',
   ];
   if (isPositive(order.origQty) && !complete) {
     lines.push(`Filled ${d.qty(order.executedQty)} of ${d.qty(order.origQty)} · remaining ${d.qty(sub(order.origQty, order.executedQty))}`);

@@ -86,6 +86,15 @@ export interface UserStreamClient {
   close(): Promise<void>;
 }
 
+/**
+ * Delay before the next attempt after `failures` consecutive failures: exponential with "equal
+ * jitter" (half the step fixed, half random), so retries never align and never exceed `maxMs`.
+ */
+export function backoffDelayMs(failures: number, bounds: { initialMs: number; maxMs: number }, random: () => number = Math.random): number {
+  const step = Math.min(bounds.maxMs, bounds.initialMs * 2 ** Math.min(Math.max(failures, 0), 30));
+  return Math.round(step / 2 + (random() * step) / 2);
+}
+
 export function createUserStreamClient(deps: UserStreamClientDeps): UserStreamClient {
   const now = deps.now ?? Date.now;
   const serverTime = deps.serverTime ?? now;
@@ -118,11 +127,7 @@ export function createUserStreamClient(deps: UserStreamClientDeps): UserStreamCl
     deps.onStateChange?.({ ...snap });
   }
 
-  /** Exponential with "equal jitter": half the step fixed, half random, so retries never align. */
-  function backoffMs(failures: number): number {
-    const step = Math.min(maxMs, initialMs * 2 ** Math.min(failures, 30));
-    return Math.round(step / 2 + (random() * step) / 2);
-  }
+  const backoffMs = (failures: number) => backoffDelayMs(failures, { initialMs, maxMs }, random);
 
   function signedParams(): Record<string, WsParam> {
     const params: Record<string, WsParam> = { apiKey: deps.apiKey, timestamp: Math.round(serverTime()) };
@@ -236,7 +241,8 @@ export function createUserStreamClient(deps: UserStreamClientDeps): UserStreamCl
       const message = error instanceof Error ? error.message : String(error);
       const delay = isExchangeError(error) && error.retryAfterMs ? error.retryAfterMs : backoffMs(snap.failures++);
       log.warn({ err: message, code: isExchangeError(error) ? error.code : undefined, retryInMs: delay }, 'user data stream subscription failed');
-      if (!current) setState('reconnecting', message);
+      // Until the first subscription the client is still 'connecting' (lastError says why).
+      if (!current) setState(everSubscribed ? 'reconnecting' : 'connecting', message);
       schedule(delay);
       return;
     }

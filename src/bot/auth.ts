@@ -73,13 +73,18 @@ export function createAllowList(options: AllowListOptions): MiddlewareFn<Context
 
     // Anything else stops here: the payload is not even logged beyond who and where.
     log.info({ userId, chatId: ctx.chat?.id, updateId: ctx.update.update_id }, 'update from a user not on the allow-list');
-    if (ctx.callbackQuery) {
-      await ctx.answerCallbackQuery({ text: REFUSAL, show_alert: true });
-      return;
+    try {
+      if (ctx.callbackQuery) {
+        await ctx.answerCallbackQuery({ text: REFUSAL, show_alert: true });
+        return;
+      }
+      if (!ctx.message || userId === undefined) return;
+      if (!isAddressedToBot(ctx) && !isBareGroupCommand(ctx)) return;
+      if (!shouldRefuse(`${ctx.chat?.id}:${userId}`)) return;
+      await ctx.reply(escapeHtml(REFUSAL), { parse_mode: 'HTML' });
+    } catch (error) {
+      // Nothing more is owed to a stranger: a failed refusal is logged, never retried or explained.
+      log.warn({ userId, chatId: ctx.chat?.id, err: error instanceof Error ? { message: error.message } : String(error) }, 'could not send the refusal');
     }
-    if (!ctx.message || userId === undefined) return;
-    if (!isAddressedToBot(ctx) && !isBareGroupCommand(ctx)) return;
-    if (!shouldRefuse(`${ctx.chat?.id}:${userId}`)) return;
-    await ctx.reply(escapeHtml(REFUSAL), { parse_mode: 'HTML' });
   };
 }

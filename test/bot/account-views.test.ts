@@ -4,6 +4,8 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Order } from '../../src/binance/types.js';
+import { createBot } from '../../src/bot/create-bot.js';
+import { messageUpdate } from '../support/fake-bot-api.js';
 import { startApp, PARTNER, TRADER, type AppHarness } from '../support/app-harness.js';
 import { expectEveryCallAccepted } from './bot-assertions.js';
 
@@ -161,5 +163,20 @@ describe('account views', () => {
     expect(used).toBeLessThanOrEqual(app.exchange.usage().usedWeight1m);
     expect(text).toContain('Automation: running');
     expect(text).toContain('Orders queue: 0 waiting, 0 active, 0 delayed, 0 failed');
+  });
+
+  it('/status shows the user stream and the last stop evaluation when the process reports them', async () => {
+    const at = Date.UTC(2026, 10, 22, 5, 39, 7);
+    const bot = createBot({
+      ...app.deps,
+      status: {
+        userStream: () => ({ state: 'connected', since: at, holder: '<worker-1>' }),
+        lastStopEvaluation: async () => ({ at, summary: '3 stops checked, 1 moved' }),
+      },
+    });
+    await bot.handleUpdate(messageUpdate({ from: TRADER, text: '/status' }) as never);
+    const text = app.lastMessage().text!;
+    expect(text).toContain('User stream: connected since 2026-11-22 05:39:07 UTC (&lt;worker-1&gt;)');
+    expect(text).toContain('Last stop evaluation: 2026-11-22 05:39:07 UTC: 3 stops checked, 1 moved');
   });
 });

@@ -2,10 +2,11 @@
  * The allow-list (DESIGN.md §8): someone not on TELEGRAM_ALLOWED_USERS gets one refusal line
  * and nothing else happens — no command runs, the exchange hears nothing, nothing leaks.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/errors.js';
 import { DESK_CHAT_ID, startApp, STRANGER, TRADER, type AppHarness } from '../support/app-harness.js';
 import { FAKE_BOT_USER } from '../support/fake-bot-api.js';
+import { expectEveryCallAccepted } from './bot-assertions.js';
 
 describe('allow-list', () => {
   let app: AppHarness;
@@ -24,6 +25,7 @@ describe('allow-list', () => {
     app.telegram!.reset();
     app.sim.control.reset();
   });
+  afterEach(() => expectEveryCallAccepted(app));
 
   let strangers = 0;
   const exchangeRequests = () => app.sim.control.requests().length;
