@@ -26,8 +26,9 @@ import type { Logger } from '../logger.js';
 import type { AlertJob } from '../trading/types.js';
 import { ALERTS_QUEUE } from './alerts-queue.js';
 import { isChatInactive, markChatInactive } from './chat-status.js';
+import { createAlertSettings, type AlertSettingsResolver } from './alert-settings.js';
 
-export type AlertOutcome = 'sent' | 'edited' | 'not-modified' | 'stale' | 'skipped-inactive';
+export type AlertOutcome = 'sent' | 'edited' | 'not-modified' | 'stale' | 'skipped-inactive' | 'skipped-off';
 
 export interface CreateAlertsApiOptions {
   token: string;
@@ -75,6 +76,8 @@ export interface AlertsWorkerOptions {
   /** BullMQ stalled-job settings (tests shorten them). */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** Per-user /alerts settings (on, silent, off) for new messages. Default: read from Redis under `prefix`. */
+  settings?: AlertSettingsResolver;
 }
 
 export interface AlertsWorker {
@@ -103,6 +106,7 @@ export async function claimCardRevision(redis: Redis, prefix: string, chatId: nu
 export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
   const { redis, api } = options;
   const prefix = options.prefix ?? 'chatops';
+  const settings = options.settings ?? createAlertSettings({ redis, prefix });
   const logger = options.logger.child({ module: 'alerts-worker' });
   const delivered = new Counter({
     name: 'binance_chatops_alerts_total',
@@ -116,7 +120,7 @@ export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
   const keyboard = (alert: AlertJob) =>
     alert.buttons ? { inline_keyboard: alert.buttons.map((row) => row.map((b) => ({ text: b.text, callback_data: b.data }))) } : undefined;
 
-  async function sendParts(alert: AlertJob, parts: string[], job: Job<AlertJob>, from: number): Promise<void> {
+  async function sendParts(alert: AlertJob, parts: string[], job: Job<AlertJob>, from: number, silent = false): Promise<void> {
     for (let i = from; i < parts.length; i++) {
       const last = i === parts.length - 1;
       const markup = last ? keyboard(alert) : undefined;
@@ -124,6 +128,7 @@ export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
         parse_mode: 'HTML',
         link_preview_options: { is_disabled: true },
         ...(markup ? { reply_markup: markup } : {}),
+        ...(silent ? { disable_notification: true } : {}),
       });
       await job.updateProgress(i + 1);
     }
@@ -136,7 +141,10 @@ export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
     const done = typeof job.progress === 'number' ? job.progress : 0;
 
     if (alert.editMessageId === undefined) {
-      await sendParts(alert, parts, job, done);
+      // A private chat's id is its user's id: alerts without a userId follow that user's settings.
+      const mode = await settings.resolve(alert.userId ?? alert.chatId, alert.category);
+      if (mode === 'off') return 'skipped-off';
+      await sendParts(alert, parts, job, done, mode === 'silent');
       return 'sent';
     }
     if (alert.revision !== undefined && !(await claimCardRevision(redis, prefix, alert.chatId, alert.editMessageId, alert.revision))) {

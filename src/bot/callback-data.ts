@@ -21,6 +21,7 @@
  * | `n:<cancelId>`                   | Keep the orders (dismiss a multi-order /cancel)  |
  * | `b:all`                          | Show all balances, dust included                 |
  * | `t:<g\|l\|v>:<N>:<quote>`          | Switch a /top ranking (gainers, losers, volume)  |
+ * | `a:<f\|s\|e\|y>:<o\|q\|x>:<ownerId>` | /alerts: set a kind (fills, stop moves, errors, system) on, quiet (silent) or off |
  */
 import { cardCallbackData, parseCardCallback } from '../trading/card-callback.js';
 
@@ -35,7 +36,9 @@ export type CallbackAction =
   | { kind: 'dismiss-cancel'; cancelId: string }
   | { kind: 'balance-all' }
   /** The same /top list (N pairs quoted in `quote`) ranked another way; the message is edited. */
-  | { kind: 'top-ranking'; by: 'gainers' | 'losers' | 'volume'; limit: number; quote: string };
+  | { kind: 'top-ranking'; by: 'gainers' | 'losers' | 'volume'; limit: number; quote: string }
+  /** /alerts: the owner's setting for one kind of alert (src/alerts/alert-settings.ts); the menu is edited. */
+  | { kind: 'alert-setting'; alert: 'fills' | 'stops' | 'errors' | 'system'; mode: 'on' | 'silent' | 'off'; ownerId: number };
 
 export type DecodedCallback = { ok: true; action: CallbackAction } | { ok: false; reason: string };
 
@@ -97,6 +100,10 @@ export function encodeCallback(action: CallbackAction): string {
     case 'balance-all':
       data = 'b:all';
       break;
+    case 'alert-setting':
+      assertUint(action.ownerId, 'ownerId');
+      data = `a:${ALERT_LETTERS[action.alert]}:${ALERT_MODE_LETTERS[action.mode]}:${action.ownerId}`;
+      break;
     case 'top-ranking': {
       if (!Number.isInteger(action.limit) || action.limit < 1 || action.limit > TOP_LIMIT_MAX) throw new RangeError(`limit must be 1..${TOP_LIMIT_MAX}`);
       if (!SYMBOL_RE.test(action.quote)) throw new RangeError('quote must be upper-case letters and digits');
@@ -147,7 +154,20 @@ export function decodeCallback(data: string | undefined): DecodedCallback {
       if (fields.length !== 3 || by === undefined || limit === undefined || limit < 1 || limit > TOP_LIMIT_MAX || !SYMBOL_RE.test(quote)) return refuse;
       return { ok: true, action: { kind: 'top-ranking', by, limit, quote } };
     }
+    case 'a': {
+      const [letter = '', modeLetter = '', ownerText] = fields;
+      const alert = ALERT_BY_LETTER.get(letter);
+      const mode = ALERT_MODE_BY_LETTER.get(modeLetter);
+      const ownerId = safeInteger(ownerText);
+      if (fields.length !== 3 || alert === undefined || mode === undefined || ownerId === undefined) return refuse;
+      return { ok: true, action: { kind: 'alert-setting', alert, mode, ownerId } };
+    }
     default:
       return refuse;
   }
 }
+
+const ALERT_LETTERS = { fills: 'f', stops: 's', errors: 'e', system: 'y' } as const;
+const ALERT_MODE_LETTERS = { on: 'o', silent: 'q', off: 'x' } as const;
+const ALERT_BY_LETTER = new Map(Object.entries(ALERT_LETTERS).map(([k, v]) => [v as string, k as keyof typeof ALERT_LETTERS]));
+const ALERT_MODE_BY_LETTER = new Map(Object.entries(ALERT_MODE_LETTERS).map(([k, v]) => [v as string, k as keyof typeof ALERT_MODE_LETTERS]));

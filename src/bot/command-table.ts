@@ -139,6 +139,16 @@ export const COMMANDS: readonly CommandSpec[] = [
     example: '/status',
     details: ['Mode, exchange reachability and clock offset, request weight used, user stream, queue depths, last stop evaluation.'],
   },
+  {
+    name: 'alerts',
+    description: 'Switch alerts on, silent or off',
+    usage: '/alerts',
+    example: '/alerts',
+    details: [
+      'A menu of the alert kinds: fills and order updates, stop moves, order errors, and system notices.',
+      'Each can be on, silent (delivered without a sound) or off (not sent). The settings are yours alone.',
+    ],
+  },
 ];
 
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));

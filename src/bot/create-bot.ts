@@ -16,6 +16,7 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, type Context } from 'grammy';
 import { createAllowList } from './auth.js';
+import { alertSettingButton, alertsCommand } from './commands/alerts.js';
 import type { BotDeps } from './bot-deps.js';
 import { createCallbackRouter } from './callback-router.js';
 import { createCancelConfirmations } from './cancel-confirmations.js';
@@ -75,6 +76,7 @@ export function createBot(deps: BotDeps): Bot<Context> {
         'dismiss-cancel': dismissCancelButton(confirmations),
         'balance-all': showAllBalancesButton(deps),
         'top-ranking': topRankingButton(deps, tickers),
+        'alert-setting': alertSettingButton(deps),
       },
       deps.logger,
     ),
@@ -91,6 +93,7 @@ export function createBot(deps: BotDeps): Bot<Context> {
     pauseCommand(deps),
     resumeCommand(deps),
     statusCommand(deps),
+    alertsCommand(deps),
     topCommand(deps, tickers),
     taCommand(deps),
     fractalsCommand(deps),

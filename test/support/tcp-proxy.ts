@@ -12,13 +12,20 @@ export interface TcpProxy {
   via(targetUrl: string): string;
   /** Open connections go silent (nothing forwarded, nothing closed); new ones still work. */
   blackhole(): void;
+  /** Drops every open connection (RST) and, while `down`, every new one: the network is gone. */
+  setDown(down: boolean): void;
   connections(): number;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const pairs = new Set<{ client: Socket; upstream: Socket; silent: boolean }>();
+  let down = false;
   const server: Server = createServer((client) => {
+    if (down) {
+      client.resetAndDestroy();
+      return;
+    }
     const upstream = connect(targetPort, targetHost);
     const pair = { client, upstream, silent: false };
     pairs.add(pair);
@@ -49,6 +56,14 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
     blackhole() {
       for (const pair of pairs) pair.silent = true;
+    },
+    setDown(value) {
+      down = value;
+      if (!value) return;
+      for (const pair of [...pairs]) {
+        pair.client.resetAndDestroy();
+        pair.upstream.destroy();
+      }
     },
     connections: () => pairs.size,
     async close() {
