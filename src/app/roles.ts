@@ -13,16 +13,15 @@ import type { Lifecycle } from './lifecycle.js';
 import { startHealthServer, type HealthCheck } from '../http/health-server.js';
 import { resolveRedis } from '../redis.js';
 import { runSimRole } from '../sim/sim-role.js';
-import { createAlertsApi, createAlertsWorker } from '../alerts/alerts-worker.js';
-import { createOrderWorker } from '../trading/order-worker.js';
+import { createAlertsApi } from '../alerts/alerts-worker.js';
 import { createBot } from '../bot/create-bot.js';
 import { syncCommands } from '../bot/command-table.js';
 import { startPolling } from '../bot/run-bot.js';
 import { createWebhookRoute, registerWebhook, webhookPathOf, type Route } from '../http/webhook.js';
 import { createConsoleSession } from '../bot/console-session.js';
-import { createTickerCache } from '../market/ticker-cache.js';
 import { connectExchange, type ExchangeConnection } from './exchange-connection.js';
 import { createTradingStack, type TradingStack } from './trading-stack.js';
+import { botDepsOf, buildAlertsWorker, buildOrderWorker } from './components.js';
 
 export interface RoleContext {
   config: Config;
@@ -72,53 +71,20 @@ export async function startRole(role: Role, ctx: RoleContext): Promise<void> {
 }
 
 function startWorkers(ctx: RoleContext, exchange: ExchangeConnection, stack: TradingStack, api: Api): void {
-  const { config, logger, lifecycle, registry } = ctx;
-  const orderWorker = createOrderWorker({
-    connection: stack.workerConnection,
-    redis: stack.producer,
-    prefix: stack.prefix,
-    exchange: exchange.client,
-    symbols: exchange.exchangeInfo,
-    alerts: stack.alertsQueue,
-    intents: stack.service.intents,
-    records: stack.records,
-    audit: stack.audit,
-    logger,
-    registry,
-    mode: config.mode,
-    ...(config.limits.maxOrderQuote !== undefined ? { maxOrderQuote: config.limits.maxOrderQuote } : {}),
-    reconcile: { recvWindowMs: config.binance.recvWindowMs, inFlightBoundMs: 2 * config.binance.timeoutMs },
-  });
-  lifecycle.onClose('order-worker', () => orderWorker.close(), 30_000);
-  const alertsWorker = createAlertsWorker({ connection: stack.workerConnection, redis: stack.producer, api, logger, prefix: stack.prefix, registry });
-  lifecycle.onClose('alerts-worker', () => alertsWorker.close(), 15_000);
-}
-
-function botSettings(config: Config) {
-  return {
-    balanceDustUsdt: config.balanceDustUsdt,
-    confirmTtlS: config.confirmTtlS,
-    topMinQuoteVolume: config.topMinQuoteVolume,
-    stopDefaultInterval: config.stops.defaultInterval,
-    ...(config.limits.maxOrderQuote !== undefined ? { maxOrderQuote: config.limits.maxOrderQuote } : {}),
-  };
+  const components = { config: ctx.config, exchange, stack, logger: ctx.logger, registry: ctx.registry };
+  const orderWorker = buildOrderWorker(components);
+  ctx.lifecycle.onClose('order-worker', () => orderWorker.close(), 30_000);
+  const alertsWorker = buildAlertsWorker(components, api);
+  ctx.lifecycle.onClose('alerts-worker', () => alertsWorker.close(), 15_000);
 }
 
 async function startTelegramBot(ctx: RoleContext, exchange: ExchangeConnection, stack: TradingStack): Promise<Route | undefined> {
   const { config, logger, lifecycle } = ctx;
   const bot = createBot({
+    ...botDepsOf({ config, exchange, stack, logger, registry: ctx.registry }),
     token: config.telegram.token!,
     apiRoot: config.telegram.apiRoot,
     allowedUsers: config.telegram.allowedUsers,
-    mode: config.mode,
-    trading: stack.service,
-    exchange: exchange.client,
-    exchangeInfo: exchange.exchangeInfo,
-    redis: stack.producer,
-    keyPrefix: stack.prefix,
-    logger,
-    settings: botSettings(config),
-    tickers: createTickerCache({ exchange: exchange.client, logger, registry: ctx.registry }),
   });
   if (config.telegram.allowedUsers.length === 0) logger.warn('TELEGRAM_ALLOWED_USERS is empty: the bot will refuse everyone');
   await bot.init();
@@ -142,18 +108,10 @@ async function startConsole(ctx: RoleContext, exchange: ExchangeConnection, stac
   api.config.use(session.transformer);
   startWorkers(ctx, exchange, stack, api);
   const bot = createBot({
+    ...botDepsOf({ config, exchange, stack, logger, registry: ctx.registry }),
     token: 'console',
     botInfo: session.botInfo,
     allowedUsers: [CONSOLE_USER_ID],
-    mode: config.mode,
-    trading: stack.service,
-    exchange: exchange.client,
-    exchangeInfo: exchange.exchangeInfo,
-    redis: stack.producer,
-    keyPrefix: stack.prefix,
-    logger,
-    settings: botSettings(config),
-    tickers: createTickerCache({ exchange: exchange.client, logger, registry: ctx.registry }),
     autoRetry: false,
   });
   session.attach(bot);

@@ -1,0 +1,70 @@
+/**
+ * The product's components built from the configuration, one function each, so the roles, the
+ * benchmarks and the process tests wire them identically (a second hand-written wiring drifts).
+ */
+import type { Api } from 'grammy';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { createAlertsWorker, type AlertsWorker } from '../alerts/alerts-worker.js';
+import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '../trading/order-worker.js';
+import type { BotDeps } from '../bot/bot-deps.js';
+import { createTickerCache } from '../market/ticker-cache.js';
+import type { ExchangeConnection } from './exchange-connection.js';
+import type { TradingStack } from './trading-stack.js';
+
+export interface ComponentContext {
+  config: Config;
+  exchange: ExchangeConnection;
+  stack: TradingStack;
+  logger: Logger;
+  registry: Registry;
+}
+
+export function buildOrderWorker(c: ComponentContext, overrides: Partial<OrderWorkerOptions> = {}): OrderWorker {
+  return createOrderWorker({
+    connection: c.stack.workerConnection,
+    redis: c.stack.producer,
+    prefix: c.stack.prefix,
+    exchange: c.exchange.client,
+    symbols: c.exchange.exchangeInfo,
+    alerts: c.stack.alertsQueue,
+    intents: c.stack.service.intents,
+    records: c.stack.records,
+    audit: c.stack.audit,
+    logger: c.logger,
+    registry: c.registry,
+    mode: c.config.mode,
+    ...(c.config.limits.maxOrderQuote !== undefined ? { maxOrderQuote: c.config.limits.maxOrderQuote } : {}),
+    // The worker may only declare an order "not placed" after the REST client can no longer be
+    // sending it: its time-out, then one clock resync and re-signed resend (order-reconcile.ts).
+    reconcile: { recvWindowMs: c.config.binance.recvWindowMs, inFlightBoundMs: 2 * c.config.binance.timeoutMs },
+    ...overrides,
+  });
+}
+
+export function buildAlertsWorker(c: ComponentContext, api: Api): AlertsWorker {
+  return createAlertsWorker({ connection: c.stack.workerConnection, redis: c.stack.producer, api, logger: c.logger, prefix: c.stack.prefix, registry: c.registry });
+}
+
+/** Everything createBot needs but the Telegram identity (token, apiRoot, botInfo, allow-list). */
+export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowedUsers'> {
+  const { config } = c;
+  return {
+    mode: config.mode,
+    trading: c.stack.service,
+    exchange: c.exchange.client,
+    exchangeInfo: c.exchange.exchangeInfo,
+    redis: c.stack.producer,
+    keyPrefix: c.stack.prefix,
+    logger: c.logger,
+    settings: {
+      balanceDustUsdt: config.balanceDustUsdt,
+      confirmTtlS: config.confirmTtlS,
+      topMinQuoteVolume: config.topMinQuoteVolume,
+      stopDefaultInterval: config.stops.defaultInterval,
+      ...(config.limits.maxOrderQuote !== undefined ? { maxOrderQuote: config.limits.maxOrderQuote } : {}),
+    },
+    tickers: createTickerCache({ exchange: c.exchange.client, logger: c.logger, registry: c.registry }),
+  };
+}
