@@ -10,7 +10,7 @@ import { formatAmount, formatUtc } from '../../src/format.js';
 import { findFractals } from '../../src/market/fractals.js';
 import { validateTelegramHtml, messageUpdate, type RecordedCall } from '../support/fake-bot-api.js';
 import { fixture, KLINE_FIXTURES } from '../support/fixtures.js';
-import type { KlineObject } from '../market/candles.js';
+import type { KlineObject } from '../support/klines.js';
 import { decodePng, PNG_SIGNATURE } from '../market/png.js';
 import { KLINE_ROWS, KLINES_ROUTE, startMarketBot, type MarketBot } from './market-bot-harness.js';
 

@@ -4,7 +4,7 @@ import { formatAmount } from '../../src/format.js';
 import { CHART_COLORS, renderCandlestickChart, renderCandlestickSvg, type CandlestickChartInput } from '../../src/market/chart.js';
 import { chartFontFile, createTextMeasurer } from '../../src/market/chart-font.js';
 import { findFractals } from '../../src/market/fractals.js';
-import { afterLastClose, fixtureCandles } from './candles.js';
+import { afterLastClose, fixtureCandles } from '../support/klines.js';
 import { countColour, decodePng, pixelAt, PNG_SIGNATURE } from './png.js';
 
 const candles = fixtureCandles('objects4h').slice(-100);

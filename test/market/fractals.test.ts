@@ -10,7 +10,7 @@ import {
   type Fractal,
   type FractalCandle,
 } from '../../src/market/fractals.js';
-import { afterLastClose, fixtureCandles, type KlineFixture } from './candles.js';
+import { afterLastClose, fixtureCandles, type KlineFixture } from '../support/klines.js';
 
 /**
  * The definition written out as plainly as possible (DESIGN.md §5): candle i is a bullish

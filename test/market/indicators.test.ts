@@ -6,30 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseExchangeInfo } from '../../src/binance/exchange-info.js';
-import type { Kline, KlineRow, SymbolInfo } from '../../src/binance/types.js';
+import type { Kline, SymbolInfo } from '../../src/binance/types.js';
 import { buildTaView, renderTa } from '../../src/bot/commands/ta.js';
 import { atrStopPrice, closedKlines, lastCross, summarizeIndicators, TA_CANDLES } from '../../src/market/indicators.js';
-import { EXCHANGE_INFO_FIXTURES, fixture, KLINE_FIXTURES } from '../support/fixtures.js';
+import { EXCHANGE_INFO_FIXTURES, fixture } from '../support/fixtures.js';
+import { fixtureCandles } from '../support/klines.js';
 
-interface ObjectKline {
-  openTime: number;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-  closeTime: number;
-  quoteAssetVolume: string;
-  numberOfTrades: number;
-}
-
-const fromObjects = (rows: ObjectKline[]): Kline[] =>
-  rows.map((r) => ({ openTime: r.openTime, open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume, closeTime: r.closeTime, quoteVolume: r.quoteAssetVolume, trades: r.numberOfTrades }));
-const fromRows = (rows: KlineRow[]): Kline[] =>
-  rows.map((r) => ({ openTime: r[0], open: r[1], high: r[2], low: r[3], close: r[4], volume: r[5], closeTime: r[6], quoteVolume: r[7], trades: r[8] }));
-
-const series4h = fromObjects(fixture<ObjectKline[]>(KLINE_FIXTURES.objects4h));
-const series15m = fromRows(fixture<KlineRow[]>(KLINE_FIXTURES.raw15m));
+const series4h = fixtureCandles('objects4h');
+const series15m = fixtureCandles('raw15m');
 const btcusdt: SymbolInfo = parseExchangeInfo(fixture(EXCHANGE_INFO_FIXTURES.mainnet2023SymbolsOnly)).symbols.find((s) => s.symbol === 'BTCUSDT')!;
 const AFTER_ALL = Date.UTC(2030, 0, 1);
 

@@ -3,7 +3,7 @@ import type { Kline } from '../../src/binance/types.js';
 import { compare, floorToStep, gt, lt, lte, mul, sub } from '../../src/decimal.js';
 import { findFractals, type FractalCandle } from '../../src/market/fractals.js';
 import { evaluateTrailingStop, initialStop, type StopDecision, type TrailingStopState } from '../../src/market/stop-rule.js';
-import { fixtureCandles } from './candles.js';
+import { fixtureCandles } from '../support/klines.js';
 
 const TICK = '0.01';
 const candles = fixtureCandles('objects4h');

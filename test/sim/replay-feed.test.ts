@@ -3,26 +3,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { KlineRow } from '../../src/binance/types.js';
 import { createReplayFeed } from '../../src/sim/replay-feed.js';
 import type { CandleClose, PriceTick } from '../../src/sim/types.js';
-import { KLINE_FIXTURES, fixture } from '../support/fixtures.js';
+import { fixtureRows } from '../support/klines.js';
 
-interface KlineObject {
-  openTime: number;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-  closeTime: number;
-  quoteAssetVolume: string;
-  numberOfTrades: number;
-  takerBuyBaseAssetVolume: string;
-}
-
-/** The capture lacks the taker-buy quote volume (fixtures SOURCES.md): "0", as in assets/replay. */
-const toRow = (o: KlineObject): KlineRow => [o.openTime, o.open, o.high, o.low, o.close, o.volume, o.closeTime, o.quoteAssetVolume, o.numberOfTrades, o.takerBuyBaseAssetVolume, '0', '0'];
-
-const hourly = fixture<KlineObject[]>(KLINE_FIXTURES.objects1h).map(toRow);
-const fourHourly = fixture<KlineObject[]>(KLINE_FIXTURES.objects4h).map(toRow);
+const hourly = fixtureRows('objects1h');
+const fourHourly = fixtureRows('objects4h');
 const logger = pino({ level: 'silent' });
 const HOUR = 3_600_000;
 const strip = (v: string) => v.replace(/\.?0+$/, '');

@@ -4,32 +4,14 @@
  * first candle whose low reaches the stop.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import type { KlineRow } from '../../src/binance/types.js';
 import { floorToStep, formatFixed, lte, mul, sub } from '../../src/decimal.js';
 import { createLogger } from '../../src/logger.js';
 import { createReplayFeed } from '../../src/sim/replay-feed.js';
 import type { ReplayFeed } from '../../src/sim/types.js';
-import { KLINE_FIXTURES, fixture } from '../support/fixtures.js';
+import { fixtureRows } from '../support/klines.js';
 import { simRequest, startTestSimulator, type TestSimulator } from '../support/simulator.js';
 
-interface KlineObject {
-  openTime: number;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-  closeTime: number;
-  quoteAssetVolume: string;
-  numberOfTrades: number;
-  takerBuyBaseAssetVolume: string;
-}
-
-/** The capture has no taker-buy quote volume column: "0" (fixtures/SOURCES.md). */
-const toRow = (o: KlineObject): KlineRow => [
-  o.openTime, o.open, o.high, o.low, o.close, o.volume, o.closeTime, o.quoteAssetVolume, o.numberOfTrades, o.takerBuyBaseAssetVolume, '0', '0',
-];
-const hourly = fixture<KlineObject[]>(KLINE_FIXTURES.objects1h).map(toRow);
+const hourly = fixtureRows('objects1h');
 const START = 100;
 
 describe('a stop-limit on a replay', () => {

@@ -1,0 +1,245 @@
+/**
+ * The product wired for the reliability suites as `node dist/main.js all` wires it — the
+ * simulator over real HTTP, the real REST client, real Redis, the trading service, the real
+ * grammY bot against the fake Bot API — with the knobs the suites need: which workers run in
+ * this process (the worker-kill suite runs them as child processes instead), which Redis (the
+ * restart suite brings its own), a recording logger and a recording signer for the secrets scan.
+ */
+import { Registry } from 'prom-client';
+import type { UserFromGetMe } from 'grammy/types';
+import type { Redis } from 'ioredis';
+import { createAlertsQueue, type AlertsQueue } from '../../../src/alerts/alerts-queue.js';
+import { createAlertsApi, createAlertsWorker, type AlertsWorker, type CreateAlertsApiOptions } from '../../../src/alerts/alerts-worker.js';
+import { createExchangeInfoCache, type ExchangeInfoCache } from '../../../src/binance/exchange-info-cache.js';
+import { createRestClient, type RestClient } from '../../../src/binance/rest-client.js';
+import { createBot } from '../../../src/bot/create-bot.js';
+import { createRedisConnection } from '../../../src/redis.js';
+import { createAuditLog } from '../../../src/trading/audit-log.js';
+import { createOrderRecords, type OrderRecords } from '../../../src/trading/order-records.js';
+import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '../../../src/trading/order-worker.js';
+import { createOrdersQueue, type OrdersQueue } from '../../../src/trading/orders-queue.js';
+import { createTradingService, type TradingServiceHandle } from '../../../src/trading/trading-service.js';
+import type { Order } from '../../../src/binance/types.js';
+import { callbackUpdate, FAKE_BOT_USER, messageUpdate, startFakeBotApi, type FakeBotApi, type StoredMessage, type UpdateUser } from '../../support/fake-bot-api.js';
+import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
+import { startTestSimulator, type TestSimulator, type TestSimulatorOptions } from '../../support/simulator.js';
+import { createLogCapture, findSecrets, recordSignatures, telegramTexts, type LogCapture, type SecretHit, type SigningRecorder } from '../../security/secret-scan.js';
+
+export interface ChaosStackOptions {
+  /** Telegram user ids on the allow-list. */
+  allowedUsers: number[];
+  redisUrl?: string;
+  prefix?: string;
+  sim?: Omit<TestSimulatorOptions, 'feed' | 'logger'>;
+  /** Run an order worker in this process (options override the test defaults). Default false. */
+  orderWorker?: boolean | Partial<OrderWorkerOptions>;
+  /** Run an alerts worker in this process. Default true. */
+  alertsWorker?: boolean | Partial<CreateAlertsApiOptions>;
+  /** REST client time-out. Default 2 000 ms. */
+  restTimeoutMs?: number;
+  /** Order job attempts. Default 5. */
+  attempts?: number;
+  confirmTtlS?: number;
+}
+
+export interface Card {
+  messageId: number;
+  chatId: number;
+  intentId: string;
+  confirmData: string;
+}
+
+export interface ChaosStack {
+  sim: TestSimulator;
+  telegram: FakeBotApi;
+  bot: ReturnType<typeof createBot>;
+  exchange: RestClient;
+  exchangeInfo: ExchangeInfoCache;
+  trading: TradingServiceHandle;
+  producer: Redis;
+  workerConnection: Redis;
+  prefix: string;
+  ordersQueue: OrdersQueue;
+  alertsQueue: AlertsQueue;
+  records: OrderRecords;
+  capture: LogCapture;
+  signing: SigningRecorder;
+  orderWorker: OrderWorker | undefined;
+  alertsWorker: AlertsWorker | undefined;
+  send(from: UpdateUser, text: string, chatId?: number): Promise<void>;
+  /** A button press; resolves with the answer the presser saw (the toast or alert text). */
+  press(from: UpdateUser, messageId: number, data: string, chatId?: number): Promise<string | undefined>;
+  /** Sends the order command and returns its card, or the reply text when no card came. */
+  orderCard(from: UpdateUser, command: string, chatId?: number): Promise<Card | string>;
+  /** Exchange orders carrying this client order id. */
+  ordersOf(clientOrderId: string): Order[];
+  /** The card's current text in the fake Telegram. */
+  cardText(card: Card): string;
+  /** Secrets found in this process's logs, the extra texts given, and every Telegram payload. */
+  secretHits(extra?: Array<{ where: string; texts: readonly string[] }>): SecretHit[];
+  close(): Promise<void>;
+}
+
+export const user = (id: number): UpdateUser => ({ id, first_name: `Trader${id}`, username: `trader${id}` });
+
+export async function startChaosStack(options: ChaosStackOptions): Promise<ChaosStack> {
+  const capture = createLogCapture();
+  const logger = capture.logger;
+  const sim = await startTestSimulator({
+    balances: { USDT: '10000000', BTC: '1000', ETH: '10000' },
+    prices: { BTCUSDT: '65000', ETHUSDT: '3500' },
+    ...options.sim,
+  });
+  const telegram = await startFakeBotApi();
+  const signing = recordSignatures(sim.signer);
+  const exchange = createRestClient({
+    baseUrl: sim.restUrl,
+    apiKey: sim.apiKey,
+    signer: signing.signer,
+    logger: logger.child({ module: 'rest-client' }),
+    registry: new Registry(),
+    timeoutMs: options.restTimeoutMs ?? 2_000,
+    recvWindowMs: 1_000,
+    clockRefreshMs: 0,
+  });
+  const exchangeInfo = createExchangeInfoCache({ load: () => exchange.exchangeInfo(), logger });
+  const redisUrl = options.redisUrl ?? testRedisUrl();
+  const producer = createRedisConnection(redisUrl, 'producer', logger, 'chaos-producer');
+  const workerConnection = createRedisConnection(redisUrl, 'worker', logger, 'chaos-worker');
+  const prefix = options.prefix ?? uniquePrefix('chaos');
+  const confirmTtlS = options.confirmTtlS ?? 300;
+  const ordersQueue = createOrdersQueue({ connection: producer, prefix, attempts: options.attempts ?? 5, backoffMs: 200 });
+  const alertsQueue = createAlertsQueue({ connection: producer, prefix, backoffMs: 200 });
+  const records = createOrderRecords({ redis: producer, prefix });
+  const audit = createAuditLog({ redis: producer, prefix, logger });
+  const trading = createTradingService({ redis: producer, prefix, mode: 'paper', exchange, symbols: exchangeInfo, logger, confirmTtlS, alertsQueue, records, audit, ordersQueue });
+
+  let orderWorker: OrderWorker | undefined;
+  if (options.orderWorker) {
+    const timeoutMs = options.restTimeoutMs ?? 2_000;
+    orderWorker = createOrderWorker({
+      connection: workerConnection,
+      redis: producer,
+      prefix,
+      exchange,
+      symbols: exchangeInfo,
+      alerts: alertsQueue,
+      intents: trading.intents,
+      records,
+      audit,
+      logger,
+      mode: 'paper',
+      reconcile: { recvWindowMs: 1_000, inFlightBoundMs: 2 * timeoutMs, engineMarginMs: 300, firstDelayMs: 50, maxDelayMs: 250 },
+      lockDurationMs: 3_000,
+      stalledIntervalMs: 1_000,
+      ...(typeof options.orderWorker === 'object' ? options.orderWorker : {}),
+    });
+  }
+  let alertsWorker: AlertsWorker | undefined;
+  if (options.alertsWorker !== false) {
+    const api = createAlertsApi({ token: telegram.token, apiRoot: telegram.apiRoot, ...(typeof options.alertsWorker === 'object' ? options.alertsWorker : {}) });
+    alertsWorker = createAlertsWorker({ connection: workerConnection, redis: producer, api, logger, prefix, lockDurationMs: 3_000, stalledIntervalMs: 1_000 });
+  }
+
+  const bot = createBot({
+    token: telegram.token,
+    apiRoot: telegram.apiRoot,
+    botInfo: FAKE_BOT_USER as UserFromGetMe,
+    allowedUsers: options.allowedUsers,
+    mode: 'paper',
+    trading,
+    exchange,
+    exchangeInfo,
+    redis: producer,
+    keyPrefix: prefix,
+    logger,
+    settings: { balanceDustUsdt: '1', confirmTtlS },
+  });
+
+  const shown = (chatId: number, messageId: number) => telegram.message(chatId, messageId);
+  const send = async (from: UpdateUser, text: string, chatId?: number) => {
+    await bot.handleUpdate(messageUpdate({ from, text, ...(chatId !== undefined ? { chatId } : {}) }) as never);
+  };
+
+  return {
+    sim,
+    telegram,
+    bot,
+    exchange,
+    exchangeInfo,
+    trading,
+    producer,
+    workerConnection,
+    prefix,
+    ordersQueue,
+    alertsQueue,
+    records,
+    capture,
+    signing,
+    orderWorker,
+    alertsWorker,
+    send,
+    async press(from, messageId, data, chatId) {
+      const chat = chatId ?? from.id;
+      const message = shown(chat, messageId);
+      const update = callbackUpdate({
+        from,
+        messageId,
+        data,
+        chatId: chat,
+        ...(message?.text !== undefined ? { messageText: message.text } : {}),
+        ...(message?.reply_markup ? { replyMarkup: message.reply_markup } : {}),
+      });
+      await bot.handleUpdate(update as never);
+      const id = (update.callback_query as { id: string }).id;
+      const answer = telegram.calls('answerCallbackQuery').find((c) => c.payload.callback_query_id === id);
+      return typeof answer?.payload.text === 'string' ? answer.payload.text : undefined;
+    },
+    async orderCard(from, command, chatId) {
+      const chat = chatId ?? from.id;
+      const before = telegram.messages(chat).length;
+      await send(from, command, chat);
+      const replies = telegram.messages(chat).slice(before);
+      const card = replies.find((m) => confirmDataOf(m) !== undefined);
+      if (!card) return replies.map((m) => m.text ?? '').join('\n') || '(no reply)';
+      const confirmData = confirmDataOf(card)!;
+      return { messageId: card.message_id, chatId: chat, intentId: confirmData.slice(3), confirmData };
+    },
+    ordersOf: (clientOrderId) => sim.control.orders().filter((o) => o.clientOrderId === clientOrderId),
+    cardText: (card) => shown(card.chatId, card.messageId)?.text ?? '',
+    secretHits(extra = []) {
+      return findSecrets(
+        [{ where: 'logs', texts: capture.lines() }, { where: 'telegram', texts: telegramTexts(telegram) }, ...extra],
+        { apiKey: sim.apiKey, ...(sim.apiSecret !== undefined ? { apiSecret: sim.apiSecret } : {}), botToken: telegram.token, signatures: signing.signatures() },
+      );
+    },
+    async close() {
+      await orderWorker?.close().catch(() => undefined);
+      await alertsWorker?.close().catch(() => undefined);
+      await trading.close();
+      await ordersQueue.close().catch(() => undefined);
+      await alertsQueue.close().catch(() => undefined);
+      exchangeInfo.close();
+      await exchange.close();
+      await sim.close();
+      await telegram.close();
+      producer.disconnect();
+      workerConnection.disconnect();
+    },
+  };
+}
+
+/** The Confirm button's data on a card message. */
+export function confirmDataOf(message: StoredMessage): string | undefined {
+  const rows = (message.reply_markup as { inline_keyboard?: Array<Array<{ callback_data?: string }>> } | undefined)?.inline_keyboard ?? [];
+  return rows.flat().find((b) => b.callback_data?.startsWith('oc:'))?.callback_data;
+}
+
+/** A card's final state as the trader reads it; undefined while it is still pending or queued. */
+export function finalStateOf(text: string): 'filled' | 'placed' | 'failed' | 'uncertain' | undefined {
+  if (/✅ Filled|◐ Partially filled/.test(text)) return 'filled';
+  if (/✅ Placed/.test(text)) return 'placed';
+  if (/❌ Not placed/.test(text)) return 'failed';
+  if (/⚠️ Not confirmed/.test(text)) return 'uncertain';
+  return undefined;
+}
