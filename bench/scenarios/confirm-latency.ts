@@ -19,7 +19,7 @@
  */
 import { clientOrderIdOf } from '../../src/trading/intent-store.js';
 import type { UpdateUser } from '../../test/support/fake-bot-api.js';
-import { benchUsers, startBenchApp, type BenchApp } from '../support/bench-app.js';
+import { benchUsers, startBenchApp, type BenchApp, type BenchCard } from '../support/bench-app.js';
 import { startSimChild, type SimChild } from '../support/sim-child.js';
 import { cpuMs, epochMs, round3, sleep, summarize, type Summary } from '../lib/stats.js';
 import type { Row, ScenarioContext, ScenarioResult } from '../lib/types.js';
@@ -32,23 +32,15 @@ interface Confirmation {
   cpuMs: number;
 }
 
-async function waitFilled(app: BenchApp, user: UpdateUser, messageId: number): Promise<void> {
-  await app.telegram.waitForCall(
-    'editMessageText',
-    (c) => Number(c.payload.chat_id) === user.id && Number(c.payload.message_id) === messageId && String(c.payload.text).includes('Filled'),
-    20_000,
-  );
-}
-
 /** One Confirm press measured; resolves when the card shows the fill. */
-async function confirmOnce(app: BenchApp, sim: SimChild, user: UpdateUser, card: { messageId: number; confirmData: string; intentId: string }): Promise<Confirmation> {
+async function confirmOnce(app: BenchApp, sim: SimChild, user: UpdateUser, card: BenchCard): Promise<Confirmation> {
   const update = app.confirmUpdate(user, card);
   const cpu0 = cpuMs();
   const t0 = epochMs();
   const handled = app.bot.handleUpdate(update as never);
   const arrivedAt = await sim.arrival(clientOrderIdOf(card.intentId));
   await handled;
-  await waitFilled(app, user, card.messageId);
+  await app.filled(user, card);
   return { latencyMs: arrivedAt - t0, cpuMs: cpuMs() - cpu0 };
 }
 
@@ -91,7 +83,7 @@ async function bursts(app: BenchApp, sim: SimChild, users: UpdateUser[], rounds:
     }
     const arrivals = await Promise.all(cards.map((card) => sim.arrival(clientOrderIdOf(card.intentId))));
     await Promise.all(handled);
-    await Promise.all(users.map((user, i) => waitFilled(app, user, cards[i]!.messageId)));
+    await Promise.all(users.map((user, i) => app.filled(user, cards[i]!)));
     cpu += cpuMs() - cpu0;
     arrivals.forEach((at, i) => latencies.push(at - starts[i]!));
   }

@@ -22,8 +22,9 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { startRedisServer, type RedisServerHandle } from '../../src/redis-server.js';
 import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '../../src/trading/order-worker.js';
-import { callbackUpdate, FAKE_BOT_USER, messageUpdate, startFakeBotApi, type FakeBotApi, type UpdateUser } from '../../test/support/fake-bot-api.js';
+import { callbackUpdate, FAKE_BOT_USER, messageUpdate, type UpdateUser } from '../../test/support/fake-bot-api.js';
 import type { SimChild } from './sim-child.js';
+import { startTelegramChild, type TelegramChild } from './telegram-child.js';
 
 export interface BenchAppOptions {
   sim: SimChild;
@@ -39,19 +40,31 @@ export interface BenchAppOptions {
   orderWorker?: boolean;
 }
 
+export interface BenchCard {
+  messageId: number;
+  text: string;
+  replyMarkup: unknown;
+  confirmData: string;
+  intentId: string;
+}
+
 export interface BenchApp {
   config: Config;
   redis: RedisServerHandle;
-  telegram: FakeBotApi;
+  telegram: TelegramChild;
   exchange: ExchangeConnection;
   stack: TradingStack;
   bot: Bot<Context>;
   orderWorker: OrderWorker | undefined;
+  /** Another order worker on the same queue (production wiring, options overridden). */
+  startOrderWorker(overrides?: Partial<OrderWorkerOptions>): OrderWorker;
   logger: Logger;
-  /** Sends `/buy …` from a user through the bot; returns the card's message id and callback data. */
-  card(user: UpdateUser, text: string): Promise<{ messageId: number; confirmData: string; intentId: string }>;
-  /** The Confirm press on a card, as Telegram delivers it. */
-  confirmUpdate(user: UpdateUser, card: { messageId: number; confirmData: string }): Record<string, unknown>;
+  /** Sends `/buy …` from a user through the bot; returns the card as Telegram shows it. */
+  card(user: UpdateUser, text: string): Promise<BenchCard>;
+  /** The Confirm press on a card, as Telegram delivers it (with the message as shown). */
+  confirmUpdate(user: UpdateUser, card: BenchCard): Record<string, unknown>;
+  /** Resolves when the card shows the fill. */
+  filled(user: UpdateUser, card: BenchCard): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,7 +75,7 @@ export function benchUsers(count: number): UpdateUser[] {
 
 export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp> {
   const redis = await startRedisServer();
-  const telegram = await startFakeBotApi();
+  const telegram = await startTelegramChild();
   const config = loadConfig('all', {
     TELEGRAM_BOT_TOKEN: telegram.token,
     TELEGRAM_API_ROOT: telegram.apiRoot,
@@ -79,11 +92,10 @@ export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp>
   const exchange = await connectExchange('all', config, logger, registry);
   const stack = createTradingStack({ config, redisUrl: redis.url, exchange, logger, registry });
 
-  let orderWorker: OrderWorker | undefined;
-  let alertsWorker: AlertsWorker | undefined;
-  if (options.orderWorker !== false) {
-    // As roles.ts startWorkers.
-    orderWorker = createOrderWorker({
+  const workers: OrderWorker[] = [];
+  // As roles.ts startWorkers.
+  const startOrderWorker = (overrides: Partial<OrderWorkerOptions> = {}): OrderWorker => {
+    const worker = createOrderWorker({
       connection: stack.workerConnection,
       redis: stack.producer,
       prefix: stack.prefix,
@@ -94,13 +106,19 @@ export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp>
       records: stack.records,
       audit: stack.audit,
       logger,
-      registry,
+      // A second worker's metrics would clash with the first one's names in one registry.
+      registry: workers.length === 0 ? registry : new Registry(),
       mode: config.mode,
       reconcile: { recvWindowMs: config.binance.recvWindowMs, inFlightBoundMs: 2 * config.binance.timeoutMs },
       ...(options.workerConcurrency !== undefined ? { concurrency: options.workerConcurrency } : {}),
       ...(options.workerLimiter !== undefined ? { limiter: options.workerLimiter } : {}),
+      ...overrides,
     });
-  }
+    workers.push(worker);
+    return worker;
+  };
+  const orderWorker = options.orderWorker !== false ? startOrderWorker() : undefined;
+  let alertsWorker: AlertsWorker | undefined;
   if (options.alerts !== false) {
     const api = createAlertsApi({ token: config.telegram.token!, apiRoot: config.telegram.apiRoot });
     alertsWorker = createAlertsWorker({ connection: stack.workerConnection, redis: stack.producer, api, logger, prefix: stack.prefix, registry });
@@ -131,22 +149,23 @@ export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp>
     stack,
     bot,
     orderWorker,
+    startOrderWorker,
     logger,
     async card(user, text) {
-      const before = telegram.messages(user.id).length;
+      const sent = telegram.nextCard(user.id);
       await bot.handleUpdate(messageUpdate({ from: user, text }) as never);
-      const sent = telegram.messages(user.id).slice(before).find((m) => m.reply_markup !== undefined);
-      const keyboard = sent?.reply_markup as { inline_keyboard?: Array<Array<{ callback_data?: string }>> } | undefined;
+      const card = await sent;
+      const keyboard = card.replyMarkup as { inline_keyboard?: Array<Array<{ callback_data?: string }>> } | undefined;
       const confirmData = keyboard?.inline_keyboard?.[0]?.[0]?.callback_data;
-      if (!sent || !confirmData) throw new Error(`no confirmation card for "${text}": ${telegram.messages(user.id).slice(before).map((m) => m.text).join(' | ')}`);
-      return { messageId: sent.message_id, confirmData, intentId: confirmData.slice(confirmData.indexOf(':') + 1) };
+      if (!confirmData?.startsWith('oc:')) throw new Error(`no confirmation card for "${text}": ${card.text}`);
+      return { messageId: card.messageId, text: card.text, replyMarkup: card.replyMarkup, confirmData, intentId: confirmData.slice(3) };
     },
     confirmUpdate(user, card) {
-      const shown = telegram.message(user.id, card.messageId);
-      return callbackUpdate({ from: user, messageId: card.messageId, data: card.confirmData, messageText: shown?.text ?? '', replyMarkup: shown?.reply_markup });
+      return callbackUpdate({ from: user, messageId: card.messageId, data: card.confirmData, messageText: card.text, replyMarkup: card.replyMarkup });
     },
+    filled: (user, card) => telegram.filled(user.id, card.messageId),
     async close() {
-      await orderWorker?.close().catch(() => undefined);
+      for (const worker of workers) await worker.close().catch(() => undefined);
       await alertsWorker?.close().catch(() => undefined);
       await stack.close();
       await exchange.close();

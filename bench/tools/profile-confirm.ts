@@ -18,7 +18,7 @@ for (let i = 0; i < count; i++) {
   const handled = app.bot.handleUpdate(app.confirmUpdate(user!, card) as never);
   latencies.push((await sim.arrival(clientOrderIdOf(card.intentId))) - t0);
   await handled;
-  await app.telegram.waitForCall('editMessageText', (c) => Number(c.payload.message_id) === card.messageId && String(c.payload.text).includes('Filled'));
+  await app.filled(user!, card);
 }
 console.log(JSON.stringify(summarize(latencies)));
 await app.close();

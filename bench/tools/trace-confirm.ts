@@ -23,6 +23,11 @@ const mark = (name: string) => {
 subscribe('http.client.request.start', (m) => {
   const req = (m as { request: ClientRequest }).request;
   if (req.host === '127.0.0.1' && req.path.startsWith('/api/v3/')) mark(`send ${req.method} ${req.path.split('?')[0]}`);
+  else if (req.path.startsWith('/bot')) mark(`Telegram ${req.path.split('/').pop()} sent`);
+});
+subscribe('http.client.response.finish', (m) => {
+  const req = (m as { request: ClientRequest }).request;
+  if (req.host === '127.0.0.1' && req.path.startsWith('/api/v3/')) mark(`answer ${req.method} ${req.path.split('?')[0]}`);
 });
 const service = app.stack.service;
 const confirm = service.confirm.bind(service);
@@ -44,7 +49,7 @@ for (let i = 0; i < count + 30; i++) {
   const handled = app.bot.handleUpdate(app.confirmUpdate(user!, card) as never);
   const arrived = await sim.arrival(clientOrderIdOf(card.intentId));
   await handled;
-  await app.telegram.waitForCall('editMessageText', (c) => Number(c.payload.message_id) === card.messageId && String(c.payload.text).includes('Filled'));
+  await app.filled(user!, card);
   if (i < 30) continue;
   for (const [name, at] of Object.entries({ ...marks, 'POST arrived at exchange': arrived })) {
     if (!stages.has(name)) stages.set(name, []);

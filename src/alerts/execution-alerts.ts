@@ -13,47 +13,25 @@
  * - every alert is claimed (execution id SET NX + mark compare-and-set + outbox) before it is
  *   enqueued, and the AlertJob key (BullMQ job id) is the claim's, so a retried job dedups too.
  *
- * Who is told: the chat on the order record (or on the intent, when the event beats the order
- * worker's record); an order placed outside the bot goes to every allowed user's private chat.
+ * Who is told: the chat on the order record; when the event beats the order worker's record, the
+ * record is awaited a moment (it says what the card already shows), else the intent's chat; an
+ * order placed outside the bot goes to every allowed user's private chat (chat id = user id).
+ * What the chat already saw (the card's placement fills, a /cancel answer, a stop move) is not
+ * pushed again.
  */
 import type { Redis } from 'ioredis';
 import { div, gt, isPositive, normalize, sub } from '../decimal.js';
 import type { Logger } from '../logger.js';
-import type { Order, OrderStatus, SymbolInfo } from '../binance/types.js';
-import { orderClientId, type AccountPosition, type ExecutionReport } from '../binance/user-data-events.js';
+import type { OrderStatus, SymbolInfo } from '../binance/types.js';
+import type { AccountPosition, ExecutionReport } from '../binance/user-data-events.js';
 import { clientOrderIdOf, type IntentStore } from '../trading/intent-store.js';
 import type { OrderRecord, OrderRecords } from '../trading/order-records.js';
 import type { AlertJob, AlertSink } from '../trading/types.js';
 import { createAlertLedger, type AlertLedger, type OrderMark } from './alert-ledger.js';
 import { endAlertText, fillAlertText, type EndKind, type OrderFacts } from './order-alert-text.js';
+import { updateFromReport, type OrderUpdate } from './order-update.js';
 
-/** An order's state, from an executionReport or a REST order. */
-export interface OrderUpdate {
-  symbol: string;
-  orderId: number;
-  clientOrderId: string;
-  side: string;
-  type: string;
-  status: string;
-  origQty: string;
-  executedQty: string;
-  cumulativeQuote: string;
-  price: string;
-  stopPrice: string;
-  /** Epoch ms of the change (T live, updateTime from REST). */
-  time: number;
-  /** Live only: the execution that produced this update. */
-  execution?: {
-    id: number;
-    type: string;
-    lastQty: string;
-    lastPrice: string;
-    commission: string;
-    commissionAsset: string | null;
-    rejectReason: string;
-    expiryReason?: string;
-  };
-}
+export { updateFromOrder, updateFromReport, type OrderUpdate } from './order-update.js';
 
 export interface ApplyOptions {
   /** `live`: from the stream; `reconcile`: found over REST after a gap (the text says so). */
@@ -76,6 +54,11 @@ export interface ExecutionAlertsDeps {
   alerts: AlertSink;
   /** TELEGRAM_ALLOWED_USERS: who hears about orders placed outside the bot. */
   allowedUsers: readonly number[];
+  /**
+   * How long an event for an order the bot is placing right now (its intent exists, its record
+   * not yet) waits for the order worker's record. Default 3 000 ms.
+   */
+  recordWaitMs?: number;
   /** Symbol rules for display precision and asset names (the exchange-info cache). */
   symbols?: { symbol(name: string): Promise<SymbolInfo | undefined> };
   logger: Logger;
@@ -99,48 +82,11 @@ const FINAL_STATUSES = new Set<string>([...END_STATUSES, 'FILLED']);
 const MAX_CLAIM_ATTEMPTS = 8;
 const INTENT_PREFIX = clientOrderIdOf('');
 
-export function updateFromReport(r: ExecutionReport): OrderUpdate {
-  return {
-    symbol: r.s,
-    orderId: r.i,
-    clientOrderId: orderClientId(r),
-    side: r.S,
-    type: r.o,
-    status: r.X,
-    origQty: r.q,
-    executedQty: r.z,
-    cumulativeQuote: r.Z,
-    price: r.p,
-    stopPrice: r.P,
-    time: r.T,
-    execution: {
-      id: r.I,
-      type: r.x,
-      lastQty: r.l,
-      lastPrice: r.L,
-      commission: r.n,
-      commissionAsset: r.N,
-      rejectReason: r.r,
-      ...(r.eR !== undefined ? { expiryReason: r.eR } : {}),
-    },
-  };
-}
-
-export function updateFromOrder(o: Order): OrderUpdate {
-  return {
-    symbol: o.symbol,
-    orderId: o.orderId,
-    clientOrderId: o.clientOrderId,
-    side: o.side,
-    type: o.type,
-    status: o.status,
-    origQty: o.origQty,
-    executedQty: o.executedQty,
-    cumulativeQuote: o.cummulativeQuoteQty,
-    price: o.price,
-    stopPrice: o.stopPrice ?? '0',
-    time: o.updateTime ?? o.transactTime ?? o.time ?? 0,
-  };
+interface Owner {
+  /** Where the owner came from: the order record, an intent whose record never came, or nobody (placed outside the bot). */
+  via: 'record' | 'intent' | 'allowed-users';
+  record?: OrderRecord;
+  targets: Array<{ chatId: number; userId: number }>;
 }
 
 export function createExecutionAlerts(deps: ExecutionAlertsDeps): ExecutionAlerts {
@@ -149,14 +95,46 @@ export function createExecutionAlerts(deps: ExecutionAlertsDeps): ExecutionAlert
   const log = deps.logger.child({ module: 'execution-alerts' });
   const ledger = deps.ledger ?? createAlertLedger({ redis: deps.redis, prefix, now });
 
-  async function ownerOf(clientOrderId: string): Promise<{ record?: OrderRecord; targets: Array<{ chatId: number; userId: number }> }> {
+  async function ownerOf(clientOrderId: string): Promise<Owner> {
     const record = clientOrderId === '' ? undefined : await deps.records.get(clientOrderId);
-    if (record) return { record, targets: [{ chatId: record.chatId, userId: record.userId }] };
+    if (record) return { via: 'record', record, targets: [{ chatId: record.chatId, userId: record.userId }] };
     if (deps.intents && clientOrderId.startsWith(INTENT_PREFIX)) {
       const stored = await deps.intents.get(clientOrderId.slice(INTENT_PREFIX.length)).catch(() => undefined);
-      if (stored) return { targets: [{ chatId: stored.intent.chatId, userId: stored.intent.userId }] };
+      if (stored) {
+        // The event beat the order worker, which saves the record as soon as the exchange answers:
+        // wait for it (bounded), since it says what the card shows. Without it, push to the intent's chat.
+        const late = await waitForRecord(clientOrderId);
+        if (late) return { via: 'record', record: late, targets: [{ chatId: late.chatId, userId: late.userId }] };
+        return { via: 'intent', targets: [{ chatId: stored.intent.chatId, userId: stored.intent.userId }] };
+      }
     }
-    return { targets: deps.allowedUsers.map((id) => ({ chatId: id, userId: id })) };
+    return { via: 'allowed-users', targets: deps.allowedUsers.map((id) => ({ chatId: id, userId: id })) };
+  }
+
+  async function waitForRecord(clientOrderId: string): Promise<OrderRecord | undefined> {
+    const deadline = now() + (deps.recordWaitMs ?? 3_000);
+    while (now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      const record = await deps.records.get(clientOrderId);
+      if (record) return record;
+    }
+    return undefined;
+  }
+
+  /**
+   * What the trader already saw in the chat, so a push would only repeat it: a record already at
+   * this executed quantity or status was shown by the order's card (the worker saves the record
+   * with the placement's answer and edits the card with it) or by a command's answer (/cancel);
+   * a managed stop's cancel with `replacedBy` is a stop move, which the stop manager reports
+   * itself. Silenced news still advances the mark: it is never pushed later.
+   */
+  function alreadyShown(owner: Owner, u: OrderUpdate): { fill: boolean; end: boolean } {
+    const r = owner.record;
+    if (!r) return { fill: false, end: false };
+    return {
+      fill: !gt(normalize(u.executedQty), normalize(r.executedQty)),
+      end: r.status === u.status || (u.status === 'CANCELED' && r.replacedBy !== undefined),
+    };
   }
 
   /** Status, executed quantity and quote value on the record; never backwards. */
@@ -181,15 +159,16 @@ export function createExecutionAlerts(deps: ExecutionAlertsDeps): ExecutionAlert
     return { fill, end, final };
   }
 
-  async function buildJobs(u: OrderUpdate, p: ReturnType<typeof plan>, mark: OrderMark, mode: 'live' | 'reconcile' | 'silent', claimKey: string) {
-    const { record, targets } = await ownerOf(u.clientOrderId);
+  async function buildJobs(u: OrderUpdate, p: ReturnType<typeof plan>, mark: OrderMark, mode: 'live' | 'reconcile' | 'silent', claimKey: string, owner: Owner) {
+    const { record, targets } = owner;
+    const shown = alreadyShown(owner, u);
     const info = await deps.symbols?.symbol(u.symbol).catch(() => undefined);
-    const facts: OrderFacts = { ...u, external: record === undefined && !u.clientOrderId.startsWith(INTENT_PREFIX) };
+    const facts: OrderFacts = { ...u, external: owner.via === 'allowed-users' };
     const texts: Array<{ text: string; category: AlertJob['category']; tag: string }> = [];
-    if (p.fill && mode !== 'silent') {
+    if (p.fill && mode !== 'silent' && !shown.fill) {
       const exact = u.execution !== undefined && normalize(u.execution.lastQty) === p.fill.delta;
       const price = exact ? u.execution!.lastPrice : averagePrice(sub(u.cumulativeQuote, mark.quote), p.fill.delta);
-      const entryPrice = (record as (OrderRecord & { entryPrice?: string }) | undefined)?.entryPrice;
+      const entryPrice = record?.entryPrice;
       const text = fillAlertText(
         facts,
         {
@@ -204,7 +183,7 @@ export function createExecutionAlerts(deps: ExecutionAlertsDeps): ExecutionAlert
       );
       texts.push({ text, category: 'fill', tag: 'fill' });
     }
-    if (p.end && mode !== 'silent') {
+    if (p.end && mode !== 'silent' && !shown.end) {
       const exec = u.execution;
       const text = endAlertText(
         facts,
@@ -222,7 +201,7 @@ export function createExecutionAlerts(deps: ExecutionAlertsDeps): ExecutionAlert
     for (const { text, category, tag } of texts) {
       for (const t of targets) jobs.push({ key: `${tag}-${claimKey}-c${t.chatId}`, chatId: t.chatId, userId: t.userId, text, category });
     }
-    return { jobs, record };
+    return jobs;
   }
 
   async function enqueueClaimed(claimId: string, jobs: AlertJob[]): Promise<void> {
@@ -233,21 +212,23 @@ export function createExecutionAlerts(deps: ExecutionAlertsDeps): ExecutionAlert
   async function applyOrderUpdate(u: OrderUpdate, options: ApplyOptions): Promise<void> {
     await ledger.noteSymbol(u.symbol, now());
     await ledger.trackOpen({ symbol: u.symbol, orderId: u.orderId, clientOrderId: u.clientOrderId }, OPEN_STATUSES.has(u.status));
-    let recordUpdated = false;
+    // Read once, before this update touches the record: it tells what the chat has already seen.
+    const owner = await ownerOf(u.clientOrderId);
+    await claimAndEnqueue(u, options, owner);
+    // Only once the alerts are safe: a record ahead of them would read as "already shown".
+    if (owner.record) await updateRecord(owner.record, u);
+  }
+
+  async function claimAndEnqueue(u: OrderUpdate, options: ApplyOptions, owner: Owner): Promise<void> {
     for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
       const mark = await ledger.readMark(u.symbol, u.orderId);
       const p = plan(u, mark);
+      if (!p.fill && !p.final) return;
       const silent = options.mode === 'reconcile' && !mark.known && u.time < (options.silentIfUnseenBefore ?? -Infinity);
-      const mode = silent ? 'silent' : options.mode;
       const exec = options.mode === 'live' ? u.execution : undefined;
       // The key names what is reported: the execution id live, the cumulative state after a gap.
       const claimKey = exec ? `${u.symbol}-${u.orderId}-x${exec.id}` : `${u.symbol}-${u.orderId}-z${normalize(u.executedQty)}-${u.status}`;
-      const { jobs, record } = await buildJobs(u, p, mark, mode, claimKey);
-      if (record && !recordUpdated) {
-        await updateRecord(record, u);
-        recordUpdated = true;
-      }
-      if (!p.fill && !p.final) return;
+      const jobs = await buildJobs(u, p, mark, silent ? 'silent' : options.mode, claimKey, owner);
       const result = await ledger.claim({
         symbol: u.symbol,
         orderId: u.orderId,
@@ -264,7 +245,7 @@ export function createExecutionAlerts(deps: ExecutionAlertsDeps): ExecutionAlert
       }
       if (result === 'stale') continue;
       if (jobs.length > 0) {
-        log.info({ symbol: u.symbol, orderId: u.orderId, status: u.status, mode, alerts: jobs.length }, 'order alert claimed');
+        log.info({ symbol: u.symbol, orderId: u.orderId, status: u.status, mode: options.mode, alerts: jobs.length }, 'order alert claimed');
         await enqueueClaimed(claimKey, jobs);
       }
       return;

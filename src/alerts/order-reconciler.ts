@@ -25,7 +25,8 @@ import type { ExchangeClient, Order } from '../binance/types.js';
 import type { OrderRecords } from '../trading/order-records.js';
 import { gt } from '../decimal.js';
 import type { AlertLedger } from './alert-ledger.js';
-import { updateFromOrder, type ExecutionAlerts } from './execution-alerts.js';
+import type { ExecutionAlerts } from './execution-alerts.js';
+import { updateFromOrder } from './order-update.js';
 
 export interface OrderReconcilerDeps {
   exchange: Pick<ExchangeClient, 'openOrders' | 'allOrders' | 'getOrder'>;

@@ -6,12 +6,11 @@
  * re-signed retry after -1021 (the timestamp was refused, so nothing executed).
  */
 import { EventEmitter } from 'node:events';
-import type { ClientRequest } from 'node:http';
-import axios, { type AxiosResponse } from 'axios';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Registry } from 'prom-client';
 import { AppError, ExchangeError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { createKeepAliveAgent, mayHaveBeenSent } from './rest-agent.js';
+import { createKeepAliveAgent, HttpExchangeError, httpTargetOf, sendHttp, type HttpAnswer } from './rest-agent.js';
 import { createRequestGate, type RequestGate } from './request-gate.js';
 import { errorFromNetwork, errorFromResponse, isWrite, parseRetryAfter } from './rest-errors.js';
 import { createRestMetrics, type RestMetrics } from './rest-metrics.js';
@@ -99,22 +98,11 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
   const log = deps.logger.child({ module: 'binance-rest' });
   const events = new EventEmitter<RestClientEvents>();
   const usage = { usedWeight1m: 0, orderCount10s: 0, orderCount1d: 0 };
-  const signedHeaders = deps.apiKey !== undefined ? { 'X-MBX-APIKEY': deps.apiKey } : {};
+  const signedHeaders: Record<string, string> = deps.apiKey !== undefined ? { 'X-MBX-APIKEY': deps.apiKey } : {};
   let closed = false;
 
   const agent = createKeepAliveAgent(deps.baseUrl);
-  const client = axios.create({
-    baseURL: deps.baseUrl.replace(/\/+$/, ''),
-    httpAgent: agent,
-    httpsAgent: agent,
-    // We classify every status ourselves, parse the JSON ourselves (a bad body is an error, not
-    // a string), and follow no redirect (maxRedirects 0 also skips the follow-redirects wrapper).
-    validateStatus: () => true,
-    responseType: 'text',
-    transformResponse: [(data: unknown) => data],
-    maxRedirects: 0,
-    timeout: 0,
-  });
+  const target = httpTargetOf(deps.baseUrl);
 
   const clock = createServerClock({
     fetchServerTime: () => request({ method: 'GET', path: '/api/v3/time', parse: parseServerTime }),
@@ -127,7 +115,7 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
     },
   });
 
-  function readUsage(headers: AxiosResponse['headers']): number | undefined {
+  function readUsage(headers: IncomingHttpHeaders): number | undefined {
     const weight = headerInt(headers['x-mbx-used-weight-1m']);
     if (weight !== undefined) metrics.usedWeight1m.set((usage.usedWeight1m = weight));
     const count10s = headerInt(headers['x-mbx-order-count-10s']);
@@ -175,33 +163,25 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
 
     const endpoint = `${method} ${path}`;
     const startedAt = performance.now();
-    const deadline = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      deadline.abort();
-    }, timeoutMs);
-    let response: AxiosResponse<string>;
+    let response: HttpAnswer;
     try {
-      response = await client.request<string>({ method, url, headers: req.signed ? signedHeaders : undefined, signal: deadline.signal });
+      response = await sendHttp(target, agent, method, url, req.signed ? signedHeaders : undefined, timeoutMs);
     } catch (error) {
-      const e = error as { code?: string; message?: string; request?: ClientRequest };
+      if (!(error instanceof HttpExchangeError)) throw error;
       return fail(
         errorFromNetwork({
           method,
           path,
-          code: e.code,
-          // Node and axios messages name host and port at most; cut any query defensively.
-          message: String(e.message ?? '').replace(/\?\S*/g, ''),
-          timedOut,
-          sent: mayHaveBeenSent(e.request),
+          code: error.code,
+          // Node's messages name host and port at most; cut any query defensively.
+          message: error.message.replace(/\?\S*/g, ''),
+          timedOut: error.timedOut,
+          sent: error.sent,
         }),
         endpoint,
         startedAt,
         undefined,
       );
-    } finally {
-      clearTimeout(timer);
     }
 
     const { status } = response;
@@ -209,7 +189,7 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
     let json: unknown;
     let jsonOk = true;
     try {
-      json = JSON.parse(response.data);
+      json = JSON.parse(response.body);
     } catch {
       jsonOk = false;
     }

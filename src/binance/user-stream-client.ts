@@ -123,6 +123,7 @@ export function createUserStreamClient(deps: UserStreamClientDeps): UserStreamCl
     snap.state = state;
     snap.since = now();
     if (state !== 'subscribed') delete snap.subscribedAt;
+    else snap.subscribedAt ??= snap.since;
     for (const s of USER_STREAM_STATES) metrics.state.set({ state: s }, s === state ? 1 : 0);
     deps.onStateChange?.({ ...snap });
   }
@@ -252,8 +253,8 @@ export function createUserStreamClient(deps: UserStreamClientDeps): UserStreamCl
     const reconnect = everSubscribed;
     everSubscribed = true;
     if (reconnect) snap.reconnects += 1;
-    setState('subscribed');
     snap.subscribedAt = now();
+    setState('subscribed');
     clearTimeout(stableTimer);
     stableTimer = setTimeout(() => (snap.failures = 0), stableAfterMs);
     stableTimer.unref();

@@ -57,7 +57,9 @@ export function confirmOrderButton(deps: BotDeps): CallbackHandler<'confirm-orde
   return async (ctx, action) => {
     const outcome = await deps.trading.confirm(action.intentId, ctx.from!.id);
     return {
-      answer: outcome.status === 'queued-paused' ? 'Confirmed. Automation is paused: the order leaves when you /resume.' : 'Confirmed: the order is on its way.',
+      answer:
+        outcome.answer ??
+        (outcome.status === 'queued-paused' ? 'Confirmed. Automation is paused: the order leaves when you /resume.' : 'Confirmed: the order is on its way.'),
       after: async () => {
         const card = ctx.callbackQuery?.message;
         if (card && !(await claimCardRevision(deps.redis, deps.keyPrefix, card.chat.id, card.message_id, QUEUED_CARD_REVISION))) return;

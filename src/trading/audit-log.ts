@@ -19,7 +19,9 @@ export type AuditEvent =
   | 'failure'
   | 'cancel'
   | 'pause'
-  | 'resume';
+  | 'resume'
+  /** A managed stop armed, moved, re-placed, removed or found cancelled (src/trading/stop-*.ts). */
+  | 'stop';
 
 export interface AuditEntry {
   event: AuditEvent;

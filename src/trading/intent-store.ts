@@ -47,6 +47,8 @@ export interface IntentStore {
     chatId: number;
     displayName?: string;
     preview: OrderPreview;
+    /** A /stop card's managed stop (armed on Confirm). */
+    stop?: OrderIntent['stop'];
   }): Promise<OrderIntent>;
   get(id: string): Promise<StoredIntent | undefined>;
   /** Records the card's message id; a no-op when the intent is gone. */
@@ -154,6 +156,7 @@ export function createIntentStore(options: IntentStoreOptions): IntentStore {
         expiresAt: createdAt + ttlS * 1000,
         clientOrderId: clientOrderIdOf(id),
         preview: input.preview,
+        ...(input.stop ? { stop: input.stop } : {}),
       };
       await redis
         .multi()

@@ -60,6 +60,7 @@ function orderLines(p: OrderPreview, state: CardState): string[] {
   } else if (p.quantity !== undefined) {
     lines.push(`Quantity: <b>${quantity(p, p.quantity)} ${base}</b>`);
   }
+  if (p.stopPrice !== undefined) lines.push(`Stop price: <b>${price(p, p.stopPrice)} ${quote}</b>`);
   if (p.price !== undefined) lines.push(`Limit price: <b>${price(p, p.price)} ${quote}</b>`);
   if (state.kind === 'filled' || state.kind === 'placed') return lines;
 

@@ -95,6 +95,7 @@ export async function revalidateOrder(deps: PricingDeps, preview: OrderPreview):
     ...(preview.quantity !== undefined ? { quantity: preview.quantity } : {}),
     ...(preview.quoteOrderQty !== undefined ? { quoteOrderQty: preview.quoteOrderQty } : {}),
     ...(preview.price !== undefined ? { price: preview.price } : {}),
+    ...(preview.stopPrice !== undefined ? { stopPrice: preview.stopPrice } : {}),
   };
   const verdict = checkOrder(market.info, draft, { referencePrice: market.referencePrice }, 'strict');
   if (!verdict.ok) {
@@ -113,6 +114,7 @@ export async function revalidateOrder(deps: PricingDeps, preview: OrderPreview):
     ...(preview.quantity !== undefined ? { quantity: preview.quantity } : {}),
     ...(preview.quoteOrderQty !== undefined ? { quoteOrderQty: preview.quoteOrderQty } : {}),
     ...(preview.price !== undefined ? { price: preview.price } : {}),
+    ...(preview.stopPrice !== undefined ? { stopPrice: preview.stopPrice } : {}),
   };
 }
 

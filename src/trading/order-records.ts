@@ -29,6 +29,15 @@ export interface OrderRecord {
   /** Epoch ms the order was placed or adopted by the worker. */
   placedAt: number;
   updatedAt: number;
+  /** A managed stop's order (src/trading/stop-types.ts): the stop's id. */
+  stopId?: string;
+  /** A managed stop's entry price: a fill is reported as a result against it. */
+  entryPrice?: string;
+  /**
+   * Set on a managed stop's order just before the stop manager replaces it (a move:
+   * cancelReplace), to the client order id of its successor: its cancel is a move, not news.
+   */
+  replacedBy?: string;
 }
 
 export interface OrderRecords {
@@ -54,7 +63,7 @@ export interface OrderRecordsOptions {
 
 export function recordOf(
   order: Order,
-  owner: { intentId: string; userId: number; chatId: number; cardMessageId?: number },
+  owner: { intentId: string; userId: number; chatId: number; cardMessageId?: number; stopId?: string; entryPrice?: string },
   at: number,
 ): OrderRecord {
   return {
@@ -74,6 +83,8 @@ export function recordOf(
     price: order.price,
     placedAt: at,
     updatedAt: at,
+    ...(owner.stopId !== undefined ? { stopId: owner.stopId } : {}),
+    ...(owner.entryPrice !== undefined ? { entryPrice: owner.entryPrice } : {}),
   };
 }
 

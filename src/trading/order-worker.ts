@@ -138,7 +138,9 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
 
   async function report(job: Job<OrderJobData>, intent: OrderIntent, order: Order, adopted: boolean): Promise<void> {
     const at = now();
-    await records.save(recordOf(order, { intentId: intent.id, userId: intent.userId, chatId: intent.chatId, ...(intent.cardMessageId !== undefined ? { cardMessageId: intent.cardMessageId } : {}) }, at));
+    // A /stop card's order is a managed stop's: its record names the stop and the entry (fill alerts).
+    const stop = intent.stop ? { stopId: intent.id, ...(intent.stop.entryPrice !== undefined ? { entryPrice: intent.stop.entryPrice } : {}) } : {};
+    await records.save(recordOf(order, { intentId: intent.id, userId: intent.userId, chatId: intent.chatId, ...(intent.cardMessageId !== undefined ? { cardMessageId: intent.cardMessageId } : {}), ...stop }, at));
     await audit.record({
       event: adopted ? 'adopted' : 'placement',
       userId: intent.userId,

@@ -23,7 +23,8 @@ import { priceOrder, type PricingDeps, type SymbolLookup } from './order-pricing
 import type { OrderRecords } from './order-records.js';
 import { isOrderNotFound } from './order-reconcile.js';
 import { createOrdersQueue, type OrdersQueue } from './orders-queue.js';
-import type { QueueDepths, Requester, TradingService } from './types.js';
+import type { StopArming } from './stop-types.js';
+import type { OrderIntent, QueueDepths, Requester, TradingService } from './types.js';
 
 export interface TradingServiceOptions {
   /** A `producer` connection (src/redis.ts). */
@@ -43,6 +44,8 @@ export interface TradingServiceOptions {
   alertsQueue?: { depths(): Promise<QueueDepths> };
   /** Updated when an order is cancelled here. */
   records?: OrderRecords;
+  /** Arms the managed stop of a confirmed /stop card (src/trading/stop-desk.ts); required for stop cards. */
+  stops?: StopArming;
   /** Built from `redis` and `prefix` when absent. */
   intents?: IntentStore;
   ordersQueue?: OrdersQueue;
@@ -77,6 +80,23 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
     ...(options.suggestSymbols ? { suggestSymbols: options.suggestSymbols } : {}),
   };
   const who = (r: Requester) => ({ userId: r.userId, ...(r.displayName !== undefined ? { displayName: r.displayName } : {}) });
+
+  async function armStop(intent: OrderIntent) {
+    if (!options.stops) {
+      logger.error({ intentId: intent.id }, 'a stop card was confirmed but the trading service has no stop arming (TradingServiceOptions.stops)');
+      throw new AppError('INTERNAL', 'stop cards need TradingServiceOptions.stops');
+    }
+    try {
+      return await options.stops.armConfirmed(intent);
+    } catch (error) {
+      if (isAppError(error)) throw error;
+      logger.error({ err: error, intentId: intent.id }, 'confirmed stop could not be armed');
+      throw new AppError('REDIS_UNAVAILABLE', 'stop arming failed', {
+        cause: error,
+        userMessage: 'The stop could not be armed: the bot cannot reach its database. Nothing was sent; tap Confirm again in a minute.',
+      });
+    }
+  }
 
   return {
     intents,
@@ -114,6 +134,15 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
 
     async confirm(intentId, userId) {
       const { intent, resumed } = await intents.confirm(intentId, userId);
+      // A /stop card: the managed stop is stored before its order is queued, so the stop manager
+      // knows the order (by the intent's client order id) whenever the worker places it.
+      if (intent.stop) {
+        const armed = await armStop(intent);
+        if (!armed.placesOrder) {
+          await audit.record({ event: 'confirm', userId, intentId, symbol: intent.preview.symbol, outcome: 'armed-waiting' });
+          return { status: 'armed', text: armed.text ?? '', ...(armed.answer !== undefined ? { answer: armed.answer } : {}) };
+        }
+      }
       const confirmedAt = now();
       try {
         await ordersQueue.enqueue(intent, confirmedAt);

@@ -7,6 +7,7 @@
  */
 import type { TradingMode } from '../config.js';
 import type { OrderType, Side, TimeInForce } from '../binance/types.js';
+import type { StopIntent } from './stop-types.js';
 
 /** How much to buy or sell, as the trader said it. */
 export type AmountSpec =
@@ -78,6 +79,8 @@ export interface OrderIntent {
   preview: OrderPreview;
   /** The card's Telegram message, once the bot has sent it, so the worker can edit it. */
   cardMessageId?: number;
+  /** A /stop card: what Confirm arms as a managed stop besides the order (src/trading/stop-types.ts). */
+  stop?: StopIntent;
 }
 
 export type IntentState = 'pending' | 'confirmed' | 'dismissed';
@@ -94,10 +97,15 @@ export interface PreparedCard {
 }
 
 export interface ConfirmOutcome {
-  /** `queued-paused`: confirmed while /pause is on; it leaves when /resume is given. */
-  status: 'queued' | 'queued-paused';
+  /**
+   * `queued-paused`: confirmed while /pause is on; it leaves when /resume is given.
+   * `armed`: a fractal stop with no fractal yet: armed, nothing queued.
+   */
+  status: 'queued' | 'queued-paused' | 'armed';
   /** The card's new HTML text. */
   text: string;
+  /** The Confirm toast, when the outcome has its own words. */
+  answer?: string;
 }
 
 export interface QueueDepths {

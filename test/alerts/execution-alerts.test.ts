@@ -198,6 +198,46 @@ describe('execution alerts: cancels, expiries, rejections', () => {
   });
 });
 
+describe('execution alerts: what the chat already saw is not pushed again', () => {
+  it('an event that beats the order worker waits for its record: the placement fills are on the card', async () => {
+    const fill = { ...template('ws_spot_execution_report_trade'), c: 'bco-AbCdEfGhIjKlMnOp' };
+    const intents = { get: async (id: string) => (id === 'AbCdEfGhIjKlMnOp' ? ({ intent: { chatId: 1001, userId: 1001 } } as never) : undefined) };
+    const withIntents = build({ intents });
+    // The worker saves the record with the placement's answer a moment after the event arrived.
+    setTimeout(() => void records.save(recordFor(fill, { chatId: 1001, userId: 1001 }, { status: 'PARTIALLY_FILLED', executedQty: '0.5' })), 100);
+    await withIntents.onExecutionReport(fill);
+    expect(sink.jobs).toEqual([]);
+    // The mark moved all the same: reconciliation later finds nothing new to report.
+    expect((await withIntents.ledger.readMark(fill.s, fill.i)).filled).toBe('0.5');
+  });
+
+  it('an event whose record never comes is pushed to the intent’s chat rather than lost', async () => {
+    const fill = { ...template('ws_spot_execution_report_trade'), c: 'bco-AbCdEfGhIjKlMnOq' };
+    const intents = { get: async () => ({ intent: { chatId: -100900, userId: 1001 } }) as never };
+    await build({ intents, recordWaitMs: 100 }).onExecutionReport(fill);
+    expect(sink.jobs.map((j) => j.chatId)).toEqual([-100900]);
+    expect(sink.jobs[0]!.text).not.toContain('outside the bot');
+  });
+
+  it('a cancel the bot already answered (record CANCELED) or a stop move (replacedBy) gets no push', async () => {
+    const [placed, cancel] = realFrames('A')
+      .filter((p) => p.kind === 'event' && p.event.e === 'executionReport')
+      .map((p) => (p as { event: ExecutionReport }).event) as [ExecutionReport, ExecutionReport];
+    await records.save(recordFor(placed, { chatId: 1001, userId: 1001 }, { status: 'CANCELED' }));
+    await alerts.onExecutionReport(cancel);
+    expect(sink.jobs).toEqual([]);
+
+    const stop = template('ws_spot_execution_report_new_stop_limit_price_match');
+    // Derived: the stop manager moved this stop (cancelReplace): the old order is cancelled.
+    const moved = { ...stop, x: 'CANCELED', X: 'CANCELED', c: 'cancel-req-1', C: stop.c, I: stop.I + 1 };
+    await records.save(recordFor(stop, { chatId: 1001, userId: 1001 }, { replacedBy: 'successor-1' }));
+    await alerts.onExecutionReport(stop);
+    await alerts.onExecutionReport(moved);
+    expect(sink.jobs).toEqual([]);
+    expect((await records.get(stop.c))?.status).toBe('CANCELED');
+  });
+});
+
 describe('execution alerts: reconciliation and late events', () => {
   const asOrder = (r: ExecutionReport, patch: Partial<Order>): Order => ({
     symbol: r.s,

@@ -170,6 +170,28 @@ describe('user stream client: reconnects', () => {
   });
 });
 
+describe('user stream client: secrets', () => {
+  it('never logs the API key, the secret or a signature, whatever happens', async () => {
+    const lines: string[] = [];
+    const traced = createLogger({ level: 'trace', destination: { write: (line: string) => void lines.push(line) } });
+    const wrong = { ...sim, signer: { keyType: 'hmac' as const, sign: () => 'f'.repeat(64) } };
+    const refused = startClient(wrong, { logger: traced });
+    await eventually(() => refused.client.snapshot().failures >= 2, 'refusals');
+    const { client, events } = startClient(sim, { logger: traced });
+    await subscribed(client);
+    sim.control.faults.dropUserStreams();
+    await eventually(() => client.snapshot().reconnects >= 1 && client.snapshot().state === 'subscribed', 'a reconnect');
+    const order = (await buy(sim)).body;
+    await eventually(() => reportsOf(events, order.orderId).length >= 2, 'events');
+    const log = lines.join('');
+    expect(lines.length).toBeGreaterThan(5);
+    expect(log).not.toContain(sim.apiKey);
+    expect(log).not.toContain(sim.apiSecret!);
+    expect(log).not.toContain('f'.repeat(64));
+    expect(log).not.toMatch(/"signature":"[^"[]/);
+  });
+});
+
 describe('backoffDelayMs', () => {
   it('doubles from initialMs, caps at maxMs, and jitters within the upper half of each step', () => {
     const bounds = { initialMs: 500, maxMs: 30_000 };

@@ -1,0 +1,239 @@
+/**
+ * Candle closes from Binance's market streams (web-socket-streams.md "Kline/Candlestick
+ * Streams"): one connection to `<BINANCE_STREAM_URL>/ws`, streams added and removed with live
+ * SUBSCRIBE / UNSUBSCRIBE requests, and a close announced for every `<symbol>@kline_<interval>`
+ * followed.
+ *
+ * - A candle has closed when an event carries `k.x = true` (close time `k.T`), or when an event
+ *   of the next candle arrives (its `k.t` − 1): after a reconnect the first event of each stream
+ *   announces the newest close, so closes missed while disconnected are caught up once. A close
+ *   is announced once per stream, in increasing order.
+ * - Binance allows 5 incoming messages per second per connection and 1024 streams: changes are
+ *   batched into one SUBSCRIBE and one UNSUBSCRIBE at most every `flushMs`.
+ * - The connection is pinged; one that does not answer is dropped. Binance ends connections
+ *   after 24 h, so it is renewed before that; any drop reconnects with backoff.
+ *
+ * The simulator serves the same streams (src/sim/market-stream-server.ts), at replay speed.
+ */
+import WebSocket from 'ws';
+import type { Logger } from '../logger.js';
+import type { KlineInterval } from '../binance/types.js';
+
+export interface KlineClose {
+  symbol: string;
+  interval: KlineInterval;
+  /** Close time of the candle that closed (Binance's closeTime: its last millisecond). */
+  closeTime: number;
+}
+
+export interface KlineStreamClientOptions {
+  /** Market streams root (BINANCE_STREAM_URL), e.g. `wss://stream.binance.com:9443`; `/ws` is appended. */
+  url: string;
+  logger: Logger;
+  onClose(close: KlineClose): void;
+  /** Reconnect delays: first and cap. Defaults 500 ms and 30 s. */
+  backoff?: { firstMs?: number; maxMs?: number };
+  /** Ping period; no pong by the next ping drops the connection. Default 30 s. */
+  pingMs?: number;
+  /** Renew the connection before Binance's 24 h limit. Default 23 h. */
+  maxConnectionAgeMs?: number;
+  /** Subscription changes are sent at most this often (5 messages/s allowed). Default 300 ms. */
+  flushMs?: number;
+}
+
+export interface KlineStreamState {
+  connected: boolean;
+  /** Streams subscribed on the open connection (acknowledged or not). */
+  streams: number;
+  /** SUBSCRIBE / UNSUBSCRIBE requests not yet acknowledged. */
+  pending: number;
+  reconnects: number;
+  lastEventAt?: number;
+}
+
+export interface KlineStreamClient {
+  /** Follows exactly these (symbol, interval) pairs from now on; connects on the first. */
+  follow(pairs: ReadonlyArray<{ symbol: string; interval: KlineInterval }>): void;
+  state(): KlineStreamState;
+  close(): Promise<void>;
+}
+
+/** Binance's limit of streams per connection. */
+export const MAX_STREAMS = 1024;
+
+interface KlinePayload {
+  e?: string;
+  s?: string;
+  k?: { t?: number; T?: number; s?: string; i?: string; x?: boolean };
+}
+
+const streamName = (symbol: string, interval: string) => `${symbol.toLowerCase()}@kline_${interval}`;
+
+export function createKlineStreamClient(options: KlineStreamClientOptions): KlineStreamClient {
+  const log = options.logger.child({ module: 'kline-stream' });
+  const root = options.url.replace(/\/+$/, '').replace(/\/(ws|stream)$/, '');
+  const firstDelay = options.backoff?.firstMs ?? 500;
+  const maxDelay = options.backoff?.maxMs ?? 30_000;
+  const pingMs = options.pingMs ?? 30_000;
+  const maxAgeMs = options.maxConnectionAgeMs ?? 23 * 3_600_000;
+  const flushMs = options.flushMs ?? 300;
+
+  /** stream name → pair, what we want. */
+  const wanted = new Map<string, { symbol: string; interval: KlineInterval }>();
+  /** What the open connection is subscribed to (or asked for). */
+  const subscribed = new Set<string>();
+  const lastClose = new Map<string, number>();
+  let socket: WebSocket | undefined;
+  let connected = false;
+  let closed = false;
+  let reconnects = 0;
+  let delay = firstDelay;
+  let lastEventAt: number | undefined;
+  let requestId = 0;
+  const outstanding = new Set<number>();
+  let timers: NodeJS.Timeout[] = [];
+  let flushTimer: NodeJS.Timeout | undefined;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+
+  function clearTimers(): void {
+    for (const t of timers) clearTimeout(t);
+    timers = [];
+  }
+
+  function send(method: 'SUBSCRIBE' | 'UNSUBSCRIBE', params: string[]): void {
+    if (params.length === 0 || !socket || socket.readyState !== WebSocket.OPEN) return;
+    const id = ++requestId;
+    outstanding.add(id);
+    socket.send(JSON.stringify({ method, params, id }));
+  }
+
+  function flush(): void {
+    flushTimer = undefined;
+    if (!connected) return;
+    const add = [...wanted.keys()].filter((s) => !subscribed.has(s));
+    const drop = [...subscribed].filter((s) => !wanted.has(s));
+    if (subscribed.size - drop.length + add.length > MAX_STREAMS) {
+      log.error({ wanted: wanted.size }, `more than ${MAX_STREAMS} kline streams wanted: the extra ones are not followed (their schedulers still evaluate them)`);
+      add.splice(MAX_STREAMS - (subscribed.size - drop.length));
+    }
+    send('UNSUBSCRIBE', drop);
+    drop.forEach((s) => subscribed.delete(s));
+    send('SUBSCRIBE', add);
+    add.forEach((s) => subscribed.add(s));
+  }
+
+  function scheduleFlush(): void {
+    if (flushTimer || closed) return;
+    flushTimer = setTimeout(flush, flushMs);
+    flushTimer.unref();
+  }
+
+  function onMessage(text: string): void {
+    let message: { data?: KlinePayload } & KlinePayload & { code?: number; msg?: string; id?: unknown; result?: unknown };
+    try {
+      message = JSON.parse(text) as typeof message;
+    } catch {
+      return;
+    }
+    if (typeof message.id === 'number') outstanding.delete(message.id);
+    if (typeof message.code === 'number') {
+      log.warn({ code: message.code, msg: message.msg }, 'market stream refused a request');
+      return;
+    }
+    const event = message.data ?? message;
+    if (event.e !== 'kline' || !event.k) return;
+    lastEventAt = Date.now();
+    const k = event.k;
+    const symbol = (k.s ?? event.s ?? '').toUpperCase();
+    const interval = k.i ?? '';
+    const name = streamName(symbol, interval);
+    const pair = wanted.get(name);
+    if (!pair) return;
+    const closeTime = k.x === true ? k.T : typeof k.t === 'number' ? k.t - 1 : undefined;
+    if (typeof closeTime !== 'number' || closeTime <= (lastClose.get(name) ?? -Infinity)) return;
+    lastClose.set(name, closeTime);
+    try {
+      options.onClose({ symbol: pair.symbol, interval: pair.interval, closeTime });
+    } catch (error) {
+      log.error({ err: error, stream: name }, 'kline close handler failed');
+    }
+  }
+
+  function connect(): void {
+    reconnectTimer = undefined;
+    if (closed || wanted.size === 0) return;
+    const ws = new WebSocket(`${root}/ws`);
+    socket = ws;
+    let alive = true;
+    ws.on('open', () => {
+      connected = true;
+      delay = firstDelay;
+      subscribed.clear();
+      outstanding.clear();
+      log.info({ streams: wanted.size }, 'market stream connected');
+      flush();
+      const ping = setInterval(() => {
+        if (!alive) {
+          log.warn('market stream did not answer a ping; reconnecting');
+          ws.terminate();
+          return;
+        }
+        alive = false;
+        ws.ping();
+      }, pingMs);
+      ping.unref();
+      const renew = setTimeout(() => ws.close(1000, 'renewing before the 24 h limit'), maxAgeMs);
+      renew.unref();
+      timers.push(ping, renew);
+    });
+    ws.on('pong', () => {
+      alive = true;
+    });
+    ws.on('message', (data, isBinary) => {
+      alive = true;
+      if (!isBinary) onMessage(data.toString());
+    });
+    ws.on('error', (error) => log.warn({ err: error }, 'market stream error'));
+    ws.on('close', () => {
+      clearTimers();
+      if (socket === ws) {
+        socket = undefined;
+        connected = false;
+      }
+      if (closed) return;
+      reconnects += 1;
+      log.info({ inMs: delay }, 'market stream closed; reconnecting');
+      reconnectTimer = setTimeout(connect, delay);
+      reconnectTimer.unref();
+      delay = Math.min(delay * 2, maxDelay);
+    });
+  }
+
+  return {
+    follow(pairs) {
+      wanted.clear();
+      for (const p of pairs) wanted.set(streamName(p.symbol, p.interval), { symbol: p.symbol, interval: p.interval });
+      for (const name of [...lastClose.keys()]) if (!wanted.has(name)) lastClose.delete(name);
+      if (!socket && !reconnectTimer && wanted.size > 0) connect();
+      else scheduleFlush();
+    },
+    state: () => ({ connected, streams: subscribed.size, pending: outstanding.size, reconnects, ...(lastEventAt !== undefined ? { lastEventAt } : {}) }),
+    async close() {
+      closed = true;
+      clearTimers();
+      if (flushTimer) clearTimeout(flushTimer);
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      const ws = socket;
+      socket = undefined;
+      if (!ws || ws.readyState === WebSocket.CLOSED) return;
+      await new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        ws.close(1000, 'closing');
+        setTimeout(() => {
+          ws.terminate();
+          resolve();
+        }, 2_000).unref();
+      });
+    },
+  };
+}

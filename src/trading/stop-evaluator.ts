@@ -1,0 +1,187 @@
+/**
+ * One candle close of one (symbol, interval): every fractal stop on it evaluated against ONE
+ * klines request (DESIGN.md §5: "all stops on one (symbol, interval) share one klines request
+ * per candle close"), then moved where the rule says (stop-rule.ts, stop-mover.ts).
+ *
+ * Which candles are closed: the close being evaluated is named by its close time `T` (from the
+ * kline stream's closed candle, or the scheduler's clock); candles up to T are closed, anything
+ * after is forming. This never trusts the local clock against candle times, which a replayed
+ * market (PAPER_SPEED) does not share. Without a T (a manual round), the last row is taken as
+ * forming, as Binance documents ("the last row may still be open").
+ *
+ * Each stop is evaluated holding its lease and at most once per close (`lastEvaluatedClose`), so
+ * a retried job, a second worker, or the stream and the scheduler announcing the same close
+ * cannot move a stop twice. A stop whose first order is still in the pipeline is checked against
+ * its record; a stop whose order vanished is retired (stop-mover.ts `retire`).
+ */
+import { isPositive, normalize } from '../decimal.js';
+import { AppError } from '../errors.js';
+import { formatUtc } from '../format.js';
+import type { Logger } from '../logger.js';
+import { priceFilterOf } from '../binance/filters.js';
+import type { ExchangeClient, Kline } from '../binance/types.js';
+import type { Fractal } from '../market/fractals.js';
+import { evaluateTrailingStop } from '../market/stop-rule.js';
+import type { SymbolLookup } from './order-pricing.js';
+import type { OrderRecords } from './order-records.js';
+import { heldText, notArmedText } from './stop-alert-text.js';
+import type { StopMover } from './stop-mover.js';
+import { resolvePlacing } from './stop-placing.js';
+import type { StopPair, StopStore } from './stop-store.js';
+import type { FractalRef, ManagedStop, PairEvaluation, StopHoldNote } from './stop-types.js';
+import type { AlertSink } from './types.js';
+
+/** Candles per klines request: the newest fractal after arming, or below the price, is near the end. */
+export const EVALUATION_KLINES = 100;
+
+export interface StopEvaluatorDeps {
+  exchange: ExchangeClient;
+  symbols: SymbolLookup;
+  store: StopStore;
+  records: OrderRecords;
+  mover: StopMover;
+  alerts: AlertSink;
+  logger: Logger;
+  /** /pause: evaluations run, moves wait (TradingService.isPaused, the orders queue's pause flag). */
+  isPaused(): Promise<boolean>;
+  /** STOP_MIN_MOVE_PCT. */
+  minMovePct: string;
+  /** State of the orders job of a stop still being placed (orders queue). */
+  jobState?: (jobId: string) => Promise<string | undefined>;
+  now?: () => number;
+}
+
+/** The candle named by a close has not been published yet: the job is retried shortly. */
+export class CloseNotPublishedError extends AppError {
+  override name = 'CloseNotPublishedError';
+}
+
+type StopResult = 'moved' | 'held' | 'refused' | 'gone' | 'skipped';
+
+export interface StopEvaluator {
+  evaluate(pair: StopPair, closeTime?: number): Promise<PairEvaluation>;
+}
+
+const fractalRef = (f: Fractal): FractalRef => ({ price: f.price, openTime: f.openTime });
+
+export function createStopEvaluator(deps: StopEvaluatorDeps): StopEvaluator {
+  const { store, mover } = deps;
+  const now = deps.now ?? Date.now;
+  const log = deps.logger.child({ module: 'stop-evaluator' });
+
+  async function note(stop: ManagedStop, patch: Partial<ManagedStop>): Promise<void> {
+    const saved = await store.save({ ...stop, ...patch });
+    if (!saved) log.debug({ stopId: stop.id }, 'stop changed while its evaluation was noted');
+  }
+
+  async function evaluateStop(id: string, market: { candles: Kline[]; closeTime: number; price: string; tickSize: string }, paused: boolean): Promise<StopResult> {
+    let stop = await store.get(id);
+    if (!stop || stop.status === 'removing') return 'skipped';
+    if (stop.lastEvaluatedClose !== undefined && stop.lastEvaluatedClose >= market.closeTime) return 'skipped';
+    const info = await deps.symbols.symbol(stop.symbol).catch(() => undefined);
+
+    if (stop.status === 'placing') {
+      const placed = await resolvePlacing(stop, { records: deps.records, store, now, ...(deps.jobState ? { jobState: deps.jobState } : {}) });
+      if (placed.kind === 'pending') return 'held';
+      if (placed.kind === 'failed') {
+        await store.remove(stop.id);
+        log.warn({ stopId: stop.id }, 'the first order of a stop failed; the stop is forgotten');
+        await deps.alerts.enqueue({ key: `stop-not-armed-${stop.id}`, chatId: stop.chatId, userId: stop.userId, category: 'stop', text: notArmedText(stop) });
+        return 'gone';
+      }
+      if (placed.kind === 'closed') {
+        await mover.retire(placed.stop, placed.status);
+        return 'gone';
+      }
+      stop = placed.stop;
+    }
+    stop = await mover.settle(stop);
+
+    const decision = evaluateTrailingStop(
+      {
+        entryPrice: stop.entryPrice ?? market.price,
+        ...(stop.status === 'active' && stop.stopPrice !== undefined ? { currentStop: stop.stopPrice } : {}),
+        armedAt: stop.armedAt,
+        minMovePct: deps.minMovePct,
+      },
+      { candles: market.candles, now: market.closeTime + 1, price: market.price, tickSize: market.tickSize },
+    );
+
+    if (!decision.move) {
+      const reason: StopHoldNote = decision.reason;
+      const candidate = decision.fractal && decision.candidateStop ? { fractal: fractalRef(decision.fractal), stopPrice: decision.candidateStop, note: reason } : undefined;
+      // A new fractal refused for a reason the trader would want to know: said once per fractal.
+      if (candidate && stop.candidate?.fractal.openTime !== candidate.fractal.openTime) {
+        const text = heldText(stop, reason, candidate.fractal, info);
+        if (text) await deps.alerts.enqueue({ key: `stop-held-${stop.id}-${candidate.fractal.openTime}`, chatId: stop.chatId, userId: stop.userId, category: 'stop', text });
+      }
+      await note(stop, { lastEvaluatedClose: market.closeTime, ...(candidate ? { candidate } : {}) });
+      return 'held';
+    }
+
+    const target = { stopPrice: decision.newStop, fractal: fractalRef(decision.fractal), closeTime: market.closeTime };
+    if (paused) {
+      await note(stop, { lastEvaluatedClose: market.closeTime, candidate: { fractal: target.fractal, stopPrice: target.stopPrice, note: 'paused' } });
+      return 'held';
+    }
+    const outcome = await mover.moveTo(stop, target, { price: market.price });
+    if (outcome.kind === 'gone') return 'gone';
+    const latest = (await store.get(stop.id)) ?? outcome.stop;
+    const refused = outcome.kind === 'refused' || outcome.kind === 're-placed' || outcome.kind === 'unprotected';
+    await note(latest, {
+      // An unanswered move is tried again at the next close.
+      ...(outcome.kind === 'unknown' ? {} : { lastEvaluatedClose: market.closeTime }),
+      candidate: outcome.kind === 'moved' ? undefined : { fractal: target.fractal, stopPrice: target.stopPrice, note: 'refused' },
+    });
+    return outcome.kind === 'moved' ? 'moved' : refused ? 'refused' : 'held';
+  }
+
+  return {
+    async evaluate(pair, closeTime) {
+      const result: PairEvaluation = { symbol: pair.symbol, interval: pair.interval, stops: 0, moved: 0, held: 0, refused: 0, failed: 0 };
+      const stops = await store.byPair(pair);
+      if (stops.length === 0) return { ...result, skipped: 'no stops' };
+      // The one klines request of this close, shared by every stop on the pair.
+      const rows = await deps.exchange.klines(pair.symbol, pair.interval, { limit: EVALUATION_KLINES });
+      const last = rows[rows.length - 1];
+      let close = closeTime;
+      if (close === undefined) close = rows[rows.length - 2]?.closeTime;
+      else if (!rows.some((r) => r.closeTime === close)) {
+        if (last && last.closeTime < close) {
+          throw new CloseNotPublishedError('INTERNAL', `${pair.symbol} ${pair.interval}: the candle closing at ${close} is not in the klines yet`);
+        }
+        return { ...result, stops: stops.length, skipped: 'close outside the klines window' };
+      }
+      const info = await deps.symbols.symbol(pair.symbol);
+      const tickSize = info ? priceFilterOf(info)?.tickSize : undefined;
+      if (close === undefined || !last || !tickSize || !isPositive(last.close)) return { ...result, stops: stops.length, skipped: 'no market data' };
+      const candles = rows.filter((r) => r.closeTime <= close!);
+      const market = { candles, closeTime: close, price: normalize(last.close), tickSize };
+      const paused = await deps.isPaused();
+
+      result.closeTime = close;
+      result.stops = stops.length;
+      for (const stop of stops) {
+        try {
+          const outcome = await store.withLock(stop.id, () => evaluateStop(stop.id, market, paused));
+          if (outcome === 'moved') result.moved++;
+          else if (outcome === 'refused') result.refused++;
+          else if (outcome === 'held') result.held++;
+        } catch (error) {
+          result.failed++;
+          log.error({ err: error, stopId: stop.id, symbol: pair.symbol, interval: pair.interval }, 'stop evaluation failed');
+        }
+      }
+      const summary =
+        `${pair.symbol} ${pair.interval} close ${formatUtc(close + 1)}: ${result.stops} stop${result.stops === 1 ? '' : 's'} checked, ${result.moved} moved` +
+        (result.refused ? `, ${result.refused} refused` : '') +
+        (result.failed ? `, ${result.failed} failed` : '') +
+        (paused ? ' (paused: no moves)' : '');
+      await store.setLastEvaluation({ at: now(), summary }).catch((error: unknown) => log.warn({ err: error }, 'could not store the evaluation note'));
+      log.info({ ...result, paused }, 'stops evaluated');
+      // Evaluated stops are marked with this close; a retry re-reads the klines for the others only.
+      if (result.failed > 0) throw new AppError('INTERNAL', `${result.failed} stop evaluation(s) failed on ${pair.symbol} ${pair.interval}`);
+      return result;
+    },
+  };
+}

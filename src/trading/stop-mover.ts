@@ -1,0 +1,356 @@
+/**
+ * Moving a managed stop on the exchange (DESIGN.md §5; BINANCE.md "Orders"). Called by the
+ * evaluator holding the stop's lease (stop-store.ts `withLock`).
+ *
+ * - Before anything is sent, the new stop is checked with the filter engine at both of its prices
+ *   (checkOrder: PRICE_FILTER, PERCENT_PRICE_BY_SIDE on the limit, NOTIONAL at the limit and at
+ *   the stop price). A stop that would fail stays where it is, and the trader is told why.
+ * - A resting stop moves with `POST /api/v3/order/cancelReplace` in `STOP_ON_FAILURE` mode, so
+ *   there is no moment without a stop: HTTP 200 both steps done; 400 nothing done (the stop
+ *   stays); 409 the cancel went through and the new order was refused — the position is
+ *   unprotected, so the old stop is placed again at once, and the trader is told.
+ * - A stop with no order (a fractal stop that waited for its first fractal, or one left
+ *   unprotected) is placed with `POST /api/v3/order`.
+ * - Every order of a stop has a deterministic client order id, `bst-<stop>-<n>`, and a "send
+ *   attempted" mark (order-records.ts) while its request is out. A retried job, or a worker that
+ *   restarts after a crash, first looks those ids up (`settle`) and adopts what it finds instead
+ *   of sending again — the same rule as the order worker (order-reconcile.ts).
+ * - Before a cancelReplace the old order's record gets `replacedBy`: its cancel is a move, not
+ *   news for the fill alerts; and a later "unknown order" on that id then means our own earlier
+ *   cancel, not a cancel outside the bot.
+ */
+import { decimalsOf, div, floorToStep, isPositive, mul, normalize, sub } from '../decimal.js';
+import { isAppError, isExchangeError, userMessageOf } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { checkOrder, priceFilterOf } from '../binance/filters.js';
+import type { CancelReplaceResult, ExchangeClient, NewOrderParams, Order, SymbolInfo } from '../binance/types.js';
+import type { AuditLog } from './audit-log.js';
+import type { SymbolLookup } from './order-pricing.js';
+import { recordOf, type OrderRecords } from './order-records.js';
+import { createReconciler, isOrderNotFound, type ReconcileOptions } from './order-reconcile.js';
+import { cancelledOutsideText, movedText, refusedText, replacedText, unprotectedText } from './stop-alert-text.js';
+import type { StopStore } from './stop-store.js';
+import { stopOrderClientId, type FractalRef, type ManagedStop } from './stop-types.js';
+import type { AlertSink } from './types.js';
+
+export interface StopMoverDeps {
+  exchange: ExchangeClient;
+  symbols: SymbolLookup;
+  store: StopStore;
+  records: OrderRecords;
+  alerts: AlertSink;
+  audit?: AuditLog;
+  logger: Logger;
+  /** STOP_LIMIT_OFFSET_PCT: the limit price sits this far below the stop price. */
+  limitOffsetPct: string;
+  /** How a lost answer is settled (order-reconcile.ts); pass the REST client's recvWindow and 2 × its time-out. */
+  reconcile?: ReconcileOptions;
+  now?: () => number;
+}
+
+export interface MoveTarget {
+  stopPrice: string;
+  fractal: FractalRef;
+  /** Close time of the candle whose close decided the move. */
+  closeTime: number;
+}
+
+export type MoveOutcome =
+  | { kind: 'moved'; stop: ManagedStop }
+  /** Nothing changed on the exchange: the filters or the exchange refused the new stop. */
+  | { kind: 'refused'; stop: ManagedStop; reason: string }
+  /** 409: the old stop was cancelled, the new one refused, the old one placed again. */
+  | { kind: 're-placed'; stop: ManagedStop; reason: string }
+  /** 409 and the re-place was refused too: no stop on the exchange now. */
+  | { kind: 'unprotected'; stop: ManagedStop; reason: string }
+  /** The stop's order is no longer open (filled, or cancelled outside the bot): the stop is forgotten. */
+  | { kind: 'gone'; stop: ManagedStop; status: string }
+  /** The exchange did not answer and could not be asked in time: the next close tries again. */
+  | { kind: 'unknown'; stop: ManagedStop };
+
+export interface StopMover {
+  moveTo(stop: ManagedStop, target: MoveTarget, market: { price: string }): Promise<MoveOutcome>;
+  /** Adopts the order of an earlier attempt whose answer was lost; returns the stop as it now is. */
+  settle(stop: ManagedStop): Promise<ManagedStop>;
+  /** The stop's order was found closed: forget the stop, and say so when it was cancelled outside the bot. */
+  retire(stop: ManagedStop, status: string): Promise<MoveOutcome>;
+}
+
+/** The limit price of a stop: `offsetPct` below the stop price, rounded down to the tick (priceRounding of a SELL stop-limit). */
+export function stopLimitPrice(stopPrice: string, offsetPct: string, tickSize: string): string {
+  const raw = div(mul(stopPrice, sub('100', offsetPct)), '100', decimalsOf(tickSize) + 4, 'floor');
+  return normalize(floorToStep(raw, tickSize));
+}
+
+/** PERCENT_PRICE(_BY_SIDE)'s reference: referencePrice, else avgPrice, else the last price (BINANCE.md "Filters"). */
+export async function referencePriceOf(exchange: ExchangeClient, symbol: string, fallback: string): Promise<string> {
+  try {
+    const reference = await exchange.referencePrice(symbol);
+    if (reference?.referencePrice && isPositive(reference.referencePrice)) return normalize(reference.referencePrice);
+  } catch (error) {
+    if (!isExchangeError(error) || error.kind !== 'rejected') throw error;
+  }
+  try {
+    const average = await exchange.avgPrice(symbol);
+    if (isPositive(average.price)) return normalize(average.price);
+  } catch (error) {
+    if (!isExchangeError(error) || error.kind !== 'rejected') throw error;
+  }
+  return fallback;
+}
+
+const isOrder = (value: unknown): value is Order => typeof value === 'object' && value !== null && 'orderId' in value;
+const OPEN = new Set(['NEW', 'PARTIALLY_FILLED', 'PENDING_NEW']);
+
+export function createStopMover(deps: StopMoverDeps): StopMover {
+  const { exchange, store, records, alerts } = deps;
+  const now = deps.now ?? Date.now;
+  const log = deps.logger.child({ module: 'stop-mover' });
+  const reconciler = createReconciler(exchange, deps.reconcile);
+
+  const alert = (stop: ManagedStop, key: string, text: string) =>
+    alerts.enqueue({ key: `stop-${key}`, chatId: stop.chatId, userId: stop.userId, category: 'stop', text }).catch((error: unknown) =>
+      log.error({ err: error, stopId: stop.id, key }, 'could not queue a stop alert'),
+    );
+  const audit = (stop: ManagedStop, outcome: string, detail?: string, orderId?: number) =>
+    deps.audit?.record({ event: 'stop', userId: stop.userId, intentId: stop.id, symbol: stop.symbol, outcome, ...(detail ? { detail } : {}), ...(orderId !== undefined ? { orderId } : {}) });
+
+  /** Saves `patch` over the newest version of the stop (we hold its lease: only non-exchange fields can have moved). */
+  async function update(stop: ManagedStop, patch: Partial<ManagedStop>): Promise<ManagedStop> {
+    let current: ManagedStop | undefined = stop;
+    for (let attempt = 0; attempt < 5 && current; attempt++) {
+      const saved = await store.save({ ...current, ...patch });
+      if (saved) return saved;
+      current = await store.get(stop.id);
+    }
+    log.warn({ stopId: stop.id }, 'stop vanished while its order changed');
+    return { ...stop, ...patch };
+  }
+
+  async function recordNew(stop: ManagedStop, order: Order): Promise<void> {
+    await records.save(
+      recordOf(order, { intentId: stop.id, userId: stop.userId, chatId: stop.chatId, stopId: stop.id, ...(stop.entryPrice !== undefined ? { entryPrice: stop.entryPrice } : {}) }, now()),
+    );
+    await records.clearSendAttempted(order.clientOrderId);
+  }
+
+  async function markOld(stop: ManagedStop, patch: { status?: 'CANCELED'; replacedBy?: string | undefined }): Promise<void> {
+    if (!stop.clientOrderId) return;
+    const record = await records.get(stop.clientOrderId);
+    if (!record) return;
+    const next = { ...record, ...(patch.status ? { status: patch.status } : {}), updatedAt: now() };
+    if ('replacedBy' in patch) {
+      if (patch.replacedBy === undefined) delete next.replacedBy;
+      else next.replacedBy = patch.replacedBy;
+    }
+    await records.save(next);
+  }
+
+  /** The order `n` now protects the stop. */
+  async function adopt(stop: ManagedStop, order: Order, n: number, target: MoveTarget | undefined): Promise<ManagedStop> {
+    await recordNew(stop, order);
+    const stopPrice = normalize(order.stopPrice ?? stop.stopPrice ?? '0');
+    const fractal = target?.fractal ?? stop.candidate?.fractal ?? stop.fractal;
+    const moved = stop.stopPrice === undefined || stopPrice !== normalize(stop.stopPrice);
+    return update(stop, {
+      status: 'active',
+      orderId: order.orderId,
+      clientOrderId: order.clientOrderId,
+      stopPrice,
+      limitPrice: normalize(order.price),
+      orders: Math.max(stop.orders, n),
+      ...(moved && fractal ? { fractal, lastMove: { at: now(), ...(stop.stopPrice !== undefined ? { from: stop.stopPrice } : {}), to: stopPrice, fractal, closeTime: target?.closeTime ?? stop.lastEvaluatedClose ?? 0 } } : {}),
+    });
+  }
+
+  async function place(stop: ManagedStop, n: number, params: Omit<NewOrderParams, 'newClientOrderId'>): Promise<Order> {
+    const id = stopOrderClientId(stop.id, n);
+    await records.markSendAttempted(id, now());
+    try {
+      return await exchange.newOrder({ ...params, newClientOrderId: id, newOrderRespType: 'FULL' });
+    } catch (error) {
+      if (isExchangeError(error) && (error.kind === 'unknown-outcome' || error.code === 'EXCHANGE_DUPLICATE_ORDER')) {
+        const found = await reconciler.find({ symbol: stop.symbol, clientOrderId: id }, now());
+        if (found) return found;
+      }
+      if (isExchangeError(error) && error.kind !== 'unknown-outcome') await records.clearSendAttempted(id);
+      throw error;
+    }
+  }
+
+  const orderParams = (stop: ManagedStop, stopPrice: string, limitPrice: string): Omit<NewOrderParams, 'newClientOrderId'> => ({
+    symbol: stop.symbol,
+    side: 'SELL',
+    type: 'STOP_LOSS_LIMIT',
+    timeInForce: 'GTC',
+    quantity: stop.quantity,
+    price: limitPrice,
+    stopPrice,
+  });
+
+  /** After a cancel that went through without its replacement: place the old stop again (409). */
+  async function reprotect(stop: ManagedStop, n: number, target: MoveTarget, reason: string, info: SymbolInfo | undefined): Promise<MoveOutcome> {
+    await markOld(stop, { status: 'CANCELED' });
+    try {
+      const order = await place(stop, n, orderParams(stop, stop.stopPrice!, stop.limitPrice!));
+      await recordNew(stop, order);
+      const after = await update(stop, { status: 'active', orderId: order.orderId, clientOrderId: order.clientOrderId, orders: n });
+      log.warn({ stopId: stop.id, reason, orderId: order.orderId }, 'stop move refused after the cancel; old stop placed again');
+      await audit(after, 're-placed', reason, order.orderId);
+      await alert(after, `replaced-${stop.id}-${n}`, replacedText(after, target, reason, info));
+      return { kind: 're-placed', stop: after, reason };
+    } catch (error) {
+      const why = userMessageOf(error);
+      const after = await update(stop, { status: 'waiting', orders: n, stopPrice: undefined, limitPrice: undefined, orderId: undefined, clientOrderId: undefined });
+      log.error({ stopId: stop.id, err: error }, 'stop move refused and the old stop could not be placed again: position unprotected');
+      await audit(after, 'unprotected', isAppError(error) ? error.code : 'INTERNAL');
+      await alert(after, `unprotected-${stop.id}-${n}`, unprotectedText(after, `${reason}; then: ${why}`, info));
+      return { kind: 'unprotected', stop: after, reason: why };
+    }
+  }
+
+  async function retire(stop: ManagedStop, status: string): Promise<MoveOutcome> {
+    await store.remove(stop.id);
+    const info = await deps.symbols.symbol(stop.symbol).catch(() => undefined);
+    if (status === 'FILLED') {
+      // The fill itself is reported by the user data stream (src/alerts), from the order record.
+      log.info({ stopId: stop.id, orderId: stop.orderId }, 'managed stop filled; forgotten');
+      await audit(stop, 'filled', undefined, stop.orderId);
+    } else {
+      log.warn({ stopId: stop.id, orderId: stop.orderId, status }, 'managed stop cancelled outside the bot; forgotten');
+      await audit(stop, 'cancelled-outside', status, stop.orderId);
+      await alert(stop, `outside-${stop.id}-${stop.orderId ?? 'none'}`, cancelledOutsideText(stop, status, info));
+    }
+    return { kind: 'gone', stop, status };
+  }
+
+  /** The old order was not there to cancel: filled, cancelled by an earlier attempt of ours, or cancelled outside. */
+  async function oldOrderGone(stop: ManagedStop, priorReplace: string | undefined, n: number, target: MoveTarget, info: SymbolInfo | undefined): Promise<MoveOutcome> {
+    let order: Order | undefined;
+    try {
+      order = await exchange.getOrder({ symbol: stop.symbol, orderId: stop.orderId! });
+    } catch (error) {
+      if (!isOrderNotFound(error)) throw error;
+    }
+    if (order && OPEN.has(order.status)) return { kind: 'unknown', stop };
+    if (order?.status === 'CANCELED' && priorReplace !== undefined) {
+      return reprotect(stop, n + 1, target, 'an earlier attempt cancelled it and did not finish', info);
+    }
+    return retire(stop, order?.status ?? 'MISSING');
+  }
+
+  async function finishMove(before: ManagedStop, order: Order, n: number, target: MoveTarget, info: SymbolInfo | undefined): Promise<MoveOutcome> {
+    if (before.orderId !== undefined) await markOld(before, { status: 'CANCELED' });
+    const after = await adopt(before, order, n, target);
+    log.info({ stopId: before.id, from: before.stopPrice, to: after.stopPrice, orderId: order.orderId }, before.orderId === undefined ? 'stop placed' : 'stop moved');
+    await audit(after, before.orderId === undefined ? 'placed' : 'moved', `${before.stopPrice ?? 'none'} -> ${after.stopPrice}`, order.orderId);
+    await alert(after, `moved-${before.id}-${n}`, movedText(before, after, info));
+    return { kind: 'moved', stop: after };
+  }
+
+  return {
+    retire,
+
+    async settle(stop) {
+      let current = stop;
+      for (const n of [stop.orders + 2, stop.orders + 1]) {
+        const id = stopOrderClientId(stop.id, n);
+        const markedAt = await records.sendAttemptedAt(id);
+        if (markedAt === undefined) continue;
+        const found = await reconciler.find({ symbol: stop.symbol, clientOrderId: id }, reconciler.signedByFromMark(markedAt));
+        if (found && OPEN.has(found.status)) {
+          log.warn({ stopId: stop.id, clientOrderId: id, orderId: found.orderId }, 'adopting a stop order whose answer was lost');
+          if (current.orderId !== undefined && current.orderId !== found.orderId) await markOld(current, { status: 'CANCELED' });
+          current = await adopt(current, found, n, undefined);
+          break;
+        }
+        await records.clearSendAttempted(id);
+      }
+      return current;
+    },
+
+    async moveTo(stop, target, market) {
+      const info = await deps.symbols.symbol(stop.symbol);
+      const tick = info ? priceFilterOf(info)?.tickSize : undefined;
+      if (!info || !tick) return { kind: 'refused', stop, reason: `${stop.symbol} is no longer listed` };
+      const limit = stopLimitPrice(target.stopPrice, deps.limitOffsetPct, tick);
+      const refuse = async (reason: string, tag: string): Promise<MoveOutcome> => {
+        log.warn({ stopId: stop.id, target: target.stopPrice, reason }, 'stop move refused; the stop stays');
+        await audit(stop, 'refused', reason);
+        await alert(stop, `refused-${stop.id}-${target.fractal.openTime}-${tag}`, refusedText(stop, target, reason, info));
+        return { kind: 'refused', stop, reason };
+      };
+      if (!isPositive(limit)) return refuse(`the limit price ${deps.limitOffsetPct}% below ${target.stopPrice} rounds to zero`, 'limit');
+
+      const referencePrice = await referencePriceOf(exchange, stop.symbol, market.price);
+      const verdict = checkOrder(
+        info,
+        { side: 'SELL', type: 'STOP_LOSS_LIMIT', timeInForce: 'GTC', quantity: stop.quantity, price: limit, stopPrice: target.stopPrice },
+        { referencePrice },
+        'adjust',
+      );
+      if (!verdict.ok) {
+        const filters = [...new Set(verdict.violations.map((v) => v.filter))].join('-');
+        return refuse(verdict.violations.map((v) => v.message).join('; '), filters);
+      }
+      const checked = verdict.order;
+      const params = orderParams(stop, checked.stopPrice!, checked.price!);
+      const n = stop.orders + 1;
+      const newId = stopOrderClientId(stop.id, n);
+
+      if (stop.orderId === undefined) {
+        try {
+          return await finishMove(stop, await place(stop, n, params), n, target, info);
+        } catch (error) {
+          if (isExchangeError(error) && error.kind === 'rejected') return refuse(userMessageOf(error), 'exchange');
+          if (isExchangeError(error) && error.kind === 'unknown-outcome') return { kind: 'unknown', stop };
+          throw error;
+        }
+      }
+
+      // cancelReplace STOP_ON_FAILURE: the exchange's own filter check runs before either step.
+      if (info.cancelReplaceAllowed !== true) return refuse(`the exchange does not allow cancel-replace on ${stop.symbol}, and a stop is never left off the book to move it`, 'no-cancel-replace');
+      const priorReplace = stop.clientOrderId ? (await records.get(stop.clientOrderId))?.replacedBy : undefined;
+      await markOld(stop, { replacedBy: newId });
+      await records.markSendAttempted(newId, now());
+      let result: CancelReplaceResult;
+      try {
+        result = await exchange.cancelReplace({ ...params, cancelReplaceMode: 'STOP_ON_FAILURE', cancelOrderId: stop.orderId, newClientOrderId: newId, newOrderRespType: 'FULL' });
+      } catch (error) {
+        if (!isExchangeError(error)) throw error;
+        const data = error.details.cancelReplace as CancelReplaceResult | undefined;
+        if (data && data.cancelResult === 'SUCCESS' && data.newOrderResult !== 'SUCCESS') {
+          // 409: the stop is off the book. Put the old one back before anything else.
+          await records.clearSendAttempted(newId);
+          const failed = data.newOrderResponse;
+          return reprotect(stop, n + 1, target, failed && !isOrder(failed) ? failed.msg : userMessageOf(error), info);
+        }
+        if (data && data.cancelResult === 'FAILURE') {
+          await records.clearSendAttempted(newId);
+          await markOld(stop, { replacedBy: priorReplace });
+          const cancel = data.cancelResponse;
+          if (!isOrder(cancel) && (cancel.code === -2011 || cancel.code === -2013)) return oldOrderGone(stop, priorReplace, n, target, info);
+          return refuse(userMessageOf(error), 'exchange');
+        }
+        if (error.kind === 'rejected') {
+          await records.clearSendAttempted(newId);
+          await markOld(stop, { replacedBy: priorReplace });
+          return refuse(userMessageOf(error), 'exchange');
+        }
+        if (error.kind !== 'unknown-outcome') throw error;
+        // Lost answer: the new id tells whether the move happened; the old order whether the cancel did.
+        const found = await reconciler.find({ symbol: stop.symbol, clientOrderId: newId }, now());
+        if (found) return finishMove(stop, found, n, target, info);
+        await records.clearSendAttempted(newId);
+        const old = await exchange.getOrder({ symbol: stop.symbol, orderId: stop.orderId }).catch(() => undefined);
+        if (old?.status === 'CANCELED') return reprotect(stop, n + 1, target, 'the exchange did not confirm the new stop', info);
+        if (old?.status === 'FILLED') return retire(stop, 'FILLED');
+        await markOld(stop, { replacedBy: priorReplace });
+        return { kind: 'unknown', stop };
+      }
+      const order = result.newOrderResponse;
+      if (!isOrder(order)) throw new Error(`cancelReplace for stop ${stop.id} answered 200 without the new order`);
+      return finishMove(stop, order, n, target, info);
+    },
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * Pricing a /stop card (DESIGN.md §2 "Confirmation card", §5): the STOP_LOSS_LIMIT SELL it will
+ * place, checked with the filter engine at both of its prices, and, for a fractal stop, the entry
+ * price, the arming moment and the first candidate stop.
+ *
+ * - Quantity: AMOUNT (a base quantity, `all`, or `N%` of the free base balance), else the whole
+ *   free base balance; floored to the step.
+ * - Fixed stop: the stop price as given, rounded down to the tick; it must be below the last price
+ *   (a SELL stop at or above the market is refused by Binance: "Order would trigger immediately").
+ * - Fractal stop: one klines request. The last row may be the forming candle, so it is never used
+ *   for a fractal, and arming counts from the end of it: only fractals whose candle opens after
+ *   the card was shown can move the stop. The first stop is the newest confirmed bullish fractal
+ *   below the last price (stop-rule.ts `initialStop`); with none, the stop will wait.
+ * - Limit price: `STOP_LIMIT_OFFSET_PCT` below the stop, rounded down to the tick.
+ * - Entry: the average price of the position when the order records know the buys, else the
+ *   last price.
+ */
+import { add, decimalsOf, div, floorToStep, gt, isDecimal, isPositive, lt, min, mul, normalize, sub } from '../decimal.js';
+import { AppError } from '../errors.js';
+import { formatAmount } from '../format.js';
+import { checkOrder, priceFilterOf, stepDecimals, tickDecimals, violationsToError } from '../binance/filters.js';
+import type { Account, ExchangeClient, Kline, SymbolInfo } from '../binance/types.js';
+import type { TradingMode } from '../config.js';
+import { initialStop } from '../market/stop-rule.js';
+import { freeOf, type SymbolLookup } from './order-pricing.js';
+import type { OrderRecord } from './order-records.js';
+import { referencePriceOf, stopLimitPrice } from './stop-mover.js';
+import type { FractalRef, StopIntent, StopRequest } from './stop-types.js';
+import type { AmountSpec, OrderPreview } from './types.js';
+
+export interface StopPricingDeps {
+  exchange: ExchangeClient;
+  symbols: SymbolLookup;
+  /** Recent order records: the position's average entry price. */
+  records: { recent(limit?: number): Promise<OrderRecord[]> };
+  mode: TradingMode;
+  /** STOP_LIMIT_OFFSET_PCT. */
+  limitOffsetPct: string;
+  /** MAX_ORDER_QUOTE, held against the value at the stop price. */
+  maxOrderQuote?: string;
+  /** Fee rate when the account reports none. Default 0.001. */
+  defaultFeeRate?: string;
+}
+
+export interface PricedStop {
+  preview: OrderPreview;
+  stop: StopIntent;
+}
+
+/** Candles read to arm a fractal stop (the newest confirmed fractal below the price is near the end). */
+export const ARMING_KLINES = 100;
+/** Order records searched for the position's buys. */
+const ENTRY_RECORDS = 200;
+
+export async function priceStop(deps: StopPricingDeps, request: StopRequest): Promise<PricedStop> {
+  const info = await deps.symbols.symbol(request.symbol);
+  if (!info) throw new AppError('EXCHANGE_UNKNOWN_SYMBOL', `unknown symbol ${request.symbol}`, { userMessage: `The exchange does not list ${request.symbol}.` });
+  const tick = priceFilterOf(info)?.tickSize;
+  if (!tick || !isPositive(tick)) throw new AppError('ORDER_TYPE_NOT_ALLOWED', `${info.symbol} has no price tick`);
+  const [ticker, account, klines] = await Promise.all([
+    deps.exchange.tickerPrice(info.symbol),
+    deps.exchange.account(),
+    request.kind === 'fractal' ? deps.exchange.klines(info.symbol, request.interval, { limit: ARMING_KLINES }) : Promise.resolve([] as Kline[]),
+  ]);
+  const lastPrice = normalize(ticker.price);
+  const referencePrice = await referencePriceOf(deps.exchange, info.symbol, lastPrice);
+  const free = freeOf(account, info.baseAsset);
+  const quantity = quantityOf(request.amount, free, info);
+  const entry = await entryOf(deps, info.symbol, quantity, lastPrice);
+
+  let stopPrice: string | undefined;
+  let fractal: FractalRef | undefined;
+  let armedAt: number;
+  const notes: string[] = [];
+  if (request.kind === 'fixed') {
+    // Rounded down (stopRounding of a SELL stop): a touch of the price asked for still triggers it.
+    stopPrice = normalize(floorToStep(request.stopPrice, tick));
+    if (stopPrice !== normalize(request.stopPrice)) notes.push(`Stop price rounded down from ${normalize(request.stopPrice)} to ${stopPrice} (tick ${normalize(tick)}).`);
+    armedAt = Date.now();
+    if (!lt(stopPrice, lastPrice)) {
+      throw new AppError('EXCHANGE_WOULD_TRIGGER', `stop ${stopPrice} not below ${lastPrice}`, {
+        userMessage: `A sell stop must be below the current price of ${formatAmount(lastPrice, tickDecimals(info))} ${info.quoteAsset}: at ${formatAmount(stopPrice, tickDecimals(info))} it would sell at once.`,
+      });
+    }
+  } else {
+    const forming = klines[klines.length - 1];
+    // The last row may still be forming: a fractal must not use it, and arming counts from its end.
+    armedAt = forming ? forming.closeTime + 1 : Date.now();
+    const first = forming ? initialStop({ candles: klines, now: forming.closeTime, price: lastPrice, tickSize: tick }) : undefined;
+    if (first) {
+      stopPrice = first.stop;
+      fractal = { price: first.fractal.price, openTime: first.fractal.openTime };
+    }
+  }
+
+  // With no stop yet, the order is checked as if its stop sat at the last price: a deeper stop is worth less.
+  const checkedStop = stopPrice ?? normalize(floorToStep(lastPrice, tick));
+  const limit = stopLimitPrice(checkedStop, deps.limitOffsetPct, tick);
+  if (!isPositive(limit)) throw new AppError('ORDER_FILTER_PRICE', `limit of ${checkedStop} rounds to zero`, { userMessage: `The stop price ${checkedStop} is too low to place.` });
+  const verdict = checkOrder(info, { side: 'SELL', type: 'STOP_LOSS_LIMIT', timeInForce: 'GTC', quantity, price: limit, stopPrice: checkedStop }, { referencePrice }, 'adjust');
+  if (!verdict.ok) throw violationsToError(verdict.violations);
+  const checked = verdict.order;
+  notes.push(...checked.adjustments.map(sentence));
+
+  const valueAtStop = mul(checked.quantity!, checked.stopPrice!);
+  if (deps.maxOrderQuote !== undefined && gt(valueAtStop, deps.maxOrderQuote)) {
+    throw new AppError('ORDER_OVER_MAX_QUOTE', `stop value ${valueAtStop} over MAX_ORDER_QUOTE ${deps.maxOrderQuote}`, {
+      userMessage: `This stop sells about ${formatAmount(valueAtStop, 2)} ${info.quoteAsset}, over the limit of ${formatAmount(deps.maxOrderQuote, 2)} ${info.quoteAsset} per order (MAX_ORDER_QUOTE).`,
+    });
+  }
+  const proceeds = mul(checked.quantity!, checked.price!);
+  const rate = feeRateOf(account, deps.defaultFeeRate ?? '0.001');
+  const placed = stopPrice !== undefined;
+  const preview: OrderPreview = {
+    mode: deps.mode,
+    symbol: info.symbol,
+    baseAsset: info.baseAsset,
+    quoteAsset: info.quoteAsset,
+    side: 'SELL',
+    type: 'STOP_LOSS_LIMIT',
+    timeInForce: 'GTC',
+    quantity: checked.quantity!,
+    ...(placed ? { price: checked.price!, stopPrice: checked.stopPrice! } : {}),
+    lastPrice,
+    estimatedNotional: proceeds,
+    estimatedFee: mul(proceeds, rate),
+    feeAsset: info.quoteAsset,
+    remainingFree: { asset: info.baseAsset, amount: sub(free, min(free, checked.quantity!)) },
+    adjustments: notes,
+    priceDecimals: tickDecimals(info),
+    quantityDecimals: stepDecimals(info, 'STOP_LOSS_LIMIT'),
+  };
+  const stop: StopIntent = {
+    kind: request.kind,
+    ...(request.kind === 'fractal' ? { interval: request.interval } : {}),
+    entryPrice: entry.price,
+    entrySource: entry.source,
+    armedAt,
+    quantity: checked.quantity!,
+    ...(placed ? { initial: { stopPrice: checked.stopPrice!, limitPrice: checked.price!, ...(fractal ? { fractal } : {}) } } : {}),
+  };
+  return { preview, stop };
+}
+
+function quantityOf(amount: AmountSpec | undefined, free: string, info: SymbolInfo): string {
+  const spec = amount ?? { kind: 'all' as const };
+  if (spec.kind === 'quote') {
+    throw new AppError('ORDER_INVALID_INPUT', 'stop amount in quote currency', {
+      userMessage: `Give the amount to protect in ${info.baseAsset} (e.g. 0.5), as all, or as a share like 50%.`,
+    });
+  }
+  if (spec.kind === 'base') {
+    if (!isDecimal(spec.quantity) || !isPositive(spec.quantity)) throw new AppError('ORDER_INVALID_INPUT', 'bad quantity', { userMessage: 'The quantity must be a positive number.' });
+    if (lt(free, spec.quantity)) {
+      throw new AppError('ORDER_INSUFFICIENT_BALANCE', `stop needs ${spec.quantity} ${info.baseAsset}, free ${free}`, {
+        userMessage: `Not enough free ${info.baseAsset}: the stop needs ${normalize(spec.quantity)} and ${free} is free.`,
+      });
+    }
+    return normalize(spec.quantity);
+  }
+  if (!isPositive(free)) {
+    throw new AppError('ORDER_INSUFFICIENT_BALANCE', `no free ${info.baseAsset}`, { userMessage: `There is no free ${info.baseAsset} to protect with a stop.` });
+  }
+  const share = spec.kind === 'all' ? '100' : spec.percent;
+  return div(mul(free, share), '100', decimalsOf(free) + 2, 'floor');
+}
+
+/**
+ * The average price of the position from the order records: the newest filled BUYs of the
+ * symbol, enough of them to cover the quantity (or all there are). Else the last price.
+ */
+async function entryOf(deps: StopPricingDeps, symbol: string, quantity: string, lastPrice: string): Promise<{ price: string; source: 'position' | 'price' }> {
+  const recent = await deps.records.recent(ENTRY_RECORDS).catch(() => [] as OrderRecord[]);
+  let qty = '0';
+  let quote = '0';
+  for (const r of recent) {
+    if (r.symbol !== symbol || r.side !== 'BUY' || !isPositive(r.executedQty) || !isPositive(r.cummulativeQuoteQty)) continue;
+    qty = add(qty, r.executedQty);
+    quote = add(quote, r.cummulativeQuoteQty);
+    if (!lt(qty, quantity)) break;
+  }
+  if (!isPositive(qty)) return { price: lastPrice, source: 'price' };
+  return { price: normalize(div(quote, qty, Math.max(decimalsOf(lastPrice), 2) + 4, 'half-up')), source: 'position' };
+}
+
+function feeRateOf(account: Account, fallback: string): string {
+  const taker = account.commissionRates?.taker;
+  return taker !== undefined && isDecimal(taker) ? normalize(taker) : fallback;
+}
+
+const sentence = (note: string) => `${note.charAt(0).toUpperCase()}${note.slice(1)}${note.endsWith('.') ? '' : '.'}`;

@@ -1,0 +1,169 @@
+/**
+ * Managed stops (DESIGN.md §2 "/stop", "/stops", §5): the state the stop manager keeps in Redis,
+ * what a stop card's intent carries, and the contracts between the bot (StopDesk), the trading
+ * service's Confirm (StopArming) and the worker (the stop manager).
+ *
+ * A managed stop is a STOP_LOSS_LIMIT SELL on the exchange that the bot looks after: `fixed`
+ * stays where the trader put it; `fractal` follows the newest confirmed bullish fractal upward.
+ * Several stops may share a symbol (a ladder of fixed stops over parts of a position); each has
+ * its own id, which is the id of the intent that created it.
+ */
+import type { AmountSpec, PreparedCard, Requester } from './types.js';
+import type { StopInterval } from './stop-intervals.js';
+
+export type StopKind = 'fixed' | 'fractal';
+
+/** A fractal a stop sits on or considered: its low and the open time of its candle. */
+export interface FractalRef {
+  price: string;
+  openTime: number;
+}
+
+/** Carried by a stop card's intent (OrderIntent.stop): what Confirm arms besides the order. */
+export interface StopIntent {
+  kind: StopKind;
+  /** Fractal stops: the candles followed. */
+  interval?: StopInterval;
+  /** Average price of the position if known, else the price at arming (fractal stops always have one). */
+  entryPrice?: string;
+  entrySource?: 'position' | 'price';
+  /** Exchange (candle) time from which a fractal counts as formed after arming. */
+  armedAt: number;
+  quantity: string;
+  /** The first stop; absent when a fractal stop waits for its first fractal (no order is placed then). */
+  initial?: { stopPrice: string; limitPrice: string; fractal?: FractalRef };
+}
+
+export type StopStatus =
+  /** Confirmed; its order job is in the orders queue (client order id = the intent's). */
+  | 'placing'
+  /** Its order rests on the exchange. */
+  | 'active'
+  /** No order: a fractal stop waiting for its first fractal below the price, or unprotected after a failed re-place. */
+  | 'waiting'
+  /** /stop off under way: its order is being cancelled. */
+  | 'removing';
+
+export interface StopMove {
+  /** Epoch ms (wall clock) of the move. */
+  at: number;
+  /** The stop before the move; absent for the first protective stop of a waiting stop. */
+  from?: string;
+  to: string;
+  fractal: FractalRef;
+  /** Close time of the candle whose close triggered the move. */
+  closeTime: number;
+}
+
+/** Why a stop held at its last evaluation: the rule's reasons, or /pause. */
+export type StopHoldNote =
+  | 'no-fractal'
+  | 'no-fractal-since-arming'
+  | 'not-above-entry'
+  | 'not-above-stop'
+  | 'not-below-price'
+  | 'move-too-small'
+  | 'paused'
+  | 'refused';
+
+export interface ManagedStop {
+  id: string;
+  kind: StopKind;
+  symbol: string;
+  interval?: StopInterval;
+  /** Who armed it: alerts go to this chat. */
+  userId: number;
+  chatId: number;
+  displayName?: string;
+  quantity: string;
+  entryPrice?: string;
+  entrySource?: 'position' | 'price';
+  armedAt: number;
+  /** Epoch ms (wall clock). */
+  createdAt: number;
+  status: StopStatus;
+  stopPrice?: string;
+  limitPrice?: string;
+  orderId?: number;
+  clientOrderId?: string;
+  /** Exchange orders placed for this stop so far: numbers the next one's client order id. */
+  orders: number;
+  /** The fractal the current stop sits on. */
+  fractal?: FractalRef;
+  lastMove?: StopMove;
+  /** The newest fractal the last evaluation looked at, and why the stop did not go there. */
+  candidate?: { fractal: FractalRef; stopPrice: string; note: StopHoldNote };
+  /** Close time of the last candle evaluated. */
+  lastEvaluatedClose?: number;
+  /** Bumped on every save (compare-and-set). */
+  version: number;
+}
+
+/** `/stop SYMBOL PRICE [AMOUNT]` or `/stop SYMBOL fractal [INTERVAL] [AMOUNT]`, parsed. */
+export type StopRequest =
+  | { kind: 'fixed'; symbol: string; stopPrice: string; amount?: AmountSpec }
+  | { kind: 'fractal'; symbol: string; interval: StopInterval; amount?: AmountSpec };
+
+/** What Confirm does for a stop card (src/trading/trading-service.ts calls it before enqueueing). */
+export interface ArmOutcome {
+  /** False when there is no order to place (a fractal stop waiting for its first fractal). */
+  placesOrder: boolean;
+  /** The card's new text when no order is placed. */
+  text?: string;
+  /** The toast for the Confirm tap. */
+  answer?: string;
+}
+
+export interface StopArming {
+  /** Stores the managed stop of a confirmed stop card (idempotent: a replayed Confirm arms nothing new). */
+  armConfirmed(intent: import('./types.js').OrderIntent): Promise<ArmOutcome>;
+}
+
+/** The last evaluation, for /status. */
+export interface StopEvaluationNote {
+  at: number;
+  summary: string;
+}
+
+/** What the bot needs for /stop, /stops, /fractals and /status. */
+export interface StopDesk {
+  /** Prices the stop and stores the intent; the card's buttons are the usual Confirm / Cancel. */
+  prepareStop(request: StopRequest, requester: Requester): Promise<PreparedCard>;
+  /** /stop SYMBOL off: cancels the managed stops' orders on the symbol and forgets them. HTML reply. */
+  removeStops(symbol: string, requester: Requester): Promise<string>;
+  /** Every managed stop, placing ones resolved against the order records. */
+  listStops(): Promise<ManagedStop[]>;
+  /** The stop drawn on /fractals: the highest stop price on the symbol. */
+  activeStop(symbol: string): Promise<{ stopPrice: string; entryPrice: string } | undefined>;
+  lastStopEvaluation(): Promise<StopEvaluationNote | undefined>;
+}
+
+/** One (symbol, interval) evaluated at one candle close. */
+export interface PairEvaluation {
+  symbol: string;
+  interval: StopInterval;
+  /** Close time of the candle evaluated; undefined when nothing was evaluated. */
+  closeTime?: number;
+  stops: number;
+  moved: number;
+  held: number;
+  /** Moves the exchange rules or the exchange refused (the stop stayed). */
+  refused: number;
+  /** Stops whose evaluation failed (logged; retried with the job). */
+  failed: number;
+  /** Why nothing was evaluated (no stops, candle not published yet, …). */
+  skipped?: string;
+}
+
+export interface EvaluationRound {
+  pairs: number;
+  stops: number;
+  moved: number;
+  durationMs: number;
+  evaluations: PairEvaluation[];
+}
+
+/** `bst-<stop id>-<n>`: the n-th order of a stop. Deterministic, so a retried move reconciles. */
+export function stopOrderClientId(stopId: string, n: number): string {
+  return `bst-${stopId}-${n}`;
+}

@@ -1,0 +1,124 @@
+/**
+ * Exchange faults at random (issue 9): 20 traders order at once while the simulator answers
+ * 503 and time-outs after executing, 500 before, 429 and 418 with Retry-After, slow answers and a
+ * skewed clock, and drops the user data streams. Afterwards: no client order id on the exchange
+ * twice, every order the exchange filled shown filled on its card and in the order records, and
+ * every trader told how their order ended.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import type { FaultSpec } from '../../src/sim/faults.js';
+import { createPrng, seedOf, type Prng } from '../fuzz/prng.js';
+import { eventually } from '../trading/eventually.js';
+import { finalStateOf, startChaosStack, user, type ChaosStack } from './support/chaos-stack.js';
+import { recordFigures, tally } from './support/figures.js';
+import { budgetMs, scale } from './support/scale.js';
+import { orderAndConfirm, type ConfirmedCard } from './support/traders.js';
+
+const USERS = Array.from({ length: 20 }, (_, i) => user(7200 + i));
+const ORDERS = ['/buy BTCUSDT 0.001', '/buy BTCUSDT 0.0012 60000', '/sell ETHUSDT 0.02', '/buy ETHUSDT 40USDT', '/sell BTCUSDT 0.0011 70000'];
+const rounds = scale.faultRounds();
+const ORDER = { method: 'POST', path: '/api/v3/order' } as const;
+
+/** One random fault as the suite injects it; `skew` and `drop` are not request faults. */
+function randomFault(prng: Prng): FaultSpec | 'skew' | 'drop' {
+  return prng.weighted<FaultSpec | 'skew' | 'drop'>([
+    [4, { ...ORDER, action: 'error-503-after-execute' }],
+    [3, { ...ORDER, action: 'timeout-after-execute', holdMs: 2_500 }],
+    [3, { ...ORDER, action: 'error-500-before' }],
+    [2, { ...ORDER, action: 'rate-limit-429', retryAfterSeconds: 1 }],
+    [1, { ...ORDER, action: 'ban-418', retryAfterSeconds: 2 }],
+    [2, { ...ORDER, action: 'delay', delayMs: prng.between(200, 1_500) }],
+    [2, { method: 'GET', path: '/api/v3/order', action: 'error-503-after-execute' }],
+    [1, { method: 'GET', path: '/api/v3/order', action: 'error-500-before', times: 2 }],
+    [1, { method: 'GET', path: '/api/v3/account', action: 'error-500-before' }],
+    [1, 'skew'],
+    [1, 'drop'],
+  ]);
+}
+
+let stack: ChaosStack | undefined;
+afterAll(() => stack?.close());
+
+describe('chaos: exchange faults under 20 concurrent traders', () => {
+  it(
+    `${rounds} round(s) of 20 orders with random faults: no duplicate, no lost fill, everyone told`,
+    async () => {
+      const prng = createPrng(seedOf(0xfa17));
+      stack = await startChaosStack({ allowedUsers: USERS.map((u) => u.id), orderWorker: { concurrency: 4 }, restTimeoutMs: 1_500, attempts: 6 });
+      const s = stack;
+      const injected: Record<string, number> = {};
+      const confirmed: ConfirmedCard[] = [];
+
+      for (let round = 0; round < rounds; round++) {
+        const faults = prng.between(4, 8);
+        for (let i = 0; i < faults; i++) {
+          const fault = randomFault(prng);
+          if (fault === 'skew') {
+            s.sim.control.setClockOffset(prng.pick([-1, 1]) * prng.between(1_500, 4_000));
+            const clearAfter = prng.between(200, 2_000);
+            setTimeout(() => s.sim.control.setClockOffset(0), clearAfter);
+            tally(injected, 'clock-skew');
+          } else if (fault === 'drop') {
+            s.sim.control.faults.dropUserStreams();
+            tally(injected, 'stream-drop');
+          } else {
+            s.sim.control.faults.inject(fault);
+            tally(injected, `${fault.method} ${fault.path} ${fault.action}`, fault.times ?? 1);
+          }
+        }
+        const batch = await Promise.all(USERS.map((from) => orderAndConfirm(s, from, prng.pick(ORDERS))));
+        confirmed.push(...batch);
+      }
+
+      await eventually(async () => {
+        const states = await Promise.all(confirmed.map(async (c) => (await s.ordersQueue.queue.getJob(c.card.intentId))?.getState()));
+        return states.every((st) => st === 'completed' || st === 'failed') || undefined;
+      }, 'every order job to settle', budgetMs(60_000, 3_000, confirmed.length));
+
+      let orders = 0;
+      let duplicates = 0;
+      let lostFills = 0;
+      let untold = 0;
+      const outcomes: Record<string, number> = {};
+      for (const c of confirmed) {
+        const placed = s.ordersOf(`bco-${c.card.intentId}`);
+        orders += placed.length;
+        duplicates += Math.max(0, placed.length - 1);
+        const final = await eventually(() => finalStateOf(s.cardText(c.card)), `card of ${c.card.intentId} to reach a final state`, 30_000).catch(() => undefined);
+        if (final === undefined) untold++;
+        const order = placed[0];
+        tally(outcomes, `${order?.status ?? 'no-order'}:${final ?? 'untold'}`);
+        if (order && order.status !== 'NEW') {
+          // A fill the exchange made must be on the card and in the records.
+          const record = await s.records.get(order.clientOrderId);
+          if (final !== 'filled' || record?.executedQty !== order.executedQty) lostFills++;
+        }
+        if (order) expect(final, `card of ${order.clientOrderId} (${order.status})`).toBe(order.status === 'NEW' ? 'placed' : 'filled');
+        else expect(final, `card of ${c.card.intentId} without an order`).toMatch(/failed|uncertain/);
+      }
+      const faultsLeft = s.sim.control.faults.pending().length;
+      const hits = s.secretHits();
+      recordFigures('exchange-faults', {
+        seed: prng.seed,
+        users: USERS.length,
+        rounds,
+        faultsInjected: Object.values(injected).reduce((a, b) => a + b, 0) - faultsLeft,
+        injected,
+        intents: confirmed.length,
+        retypedCommands: confirmed.reduce((n, c) => n + c.refusals, 0),
+        orders,
+        duplicates,
+        lostFills,
+        usersNotTold: untold,
+        outcomes,
+        orderRequests: s.sim.control.requests().filter((r) => r.method === 'POST' && r.path === '/api/v3/order').length,
+        secretsFound: hits.length,
+      });
+      expect(duplicates).toBe(0);
+      expect(lostFills).toBe(0);
+      expect(untold).toBe(0);
+      expect(hits).toEqual([]);
+    },
+    budgetMs(90_000, 60_000, rounds),
+  );
+});

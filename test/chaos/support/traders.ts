@@ -1,0 +1,32 @@
+/**
+ * What a trader does in the chaos suites: asks for an order until a card comes (the bot may
+ * answer "the exchange asked us to slow down" while a ban or an outage lasts — a person tries
+ * again), then taps Confirm.
+ */
+import type { UpdateUser } from '../../support/fake-bot-api.js';
+import type { Card, ChaosStack } from './chaos-stack.js';
+
+export interface ConfirmedCard {
+  card: Card;
+  from: UpdateUser;
+  command: string;
+  /** Replies that were not a card before the card came (the trader had to ask again). */
+  refusals: number;
+}
+
+export async function orderAndConfirm(stack: ChaosStack, from: UpdateUser, command: string, options: { tries?: number; pauseMs?: number } = {}): Promise<ConfirmedCard> {
+  const tries = options.tries ?? 40;
+  let refusals = 0;
+  for (let i = 0; i < tries; i++) {
+    const card = await stack.orderCard(from, command);
+    if (typeof card === 'string') {
+      refusals++;
+      await new Promise((r) => setTimeout(r, options.pauseMs ?? 250));
+      continue;
+    }
+    const answer = await stack.press(from, card.messageId, card.confirmData);
+    if (!answer || !/^Confirmed/.test(answer)) throw new Error(`Confirm of ${command} for ${from.id} answered ${JSON.stringify(answer)}`);
+    return { card, from, command, refusals };
+  }
+  throw new Error(`no card for ${command} after ${tries} tries`);
+}
