@@ -14,6 +14,14 @@ import { createSigner, type Signer } from '../../src/binance/signing.js';
 import { epochMs } from '../lib/stats.js';
 import type { SimChildMessage, SimParentMessage } from './sim-process.js';
 
+export interface SimStats {
+  cpuMs: number;
+  rssBytes: number;
+  requests: number;
+  /** Requests received by `METHOD /path`. */
+  byRoute: Record<string, number>;
+}
+
 export interface SimChild {
   restUrl: string;
   apiKey: string;
@@ -26,11 +34,11 @@ export interface SimChild {
   arrival(clientOrderId: string): Promise<number>;
   /** Orders that arrived so far. */
   arrivals(): number;
-  stats(): Promise<{ cpuMs: number; rssBytes: number; requests: number }>;
+  stats(): Promise<SimStats>;
   close(): Promise<void>;
 }
 
-export async function startSimChild(options: { symbols?: string[] } = {}): Promise<SimChild> {
+export async function startSimChild(options: { symbols?: string[]; klineSymbols?: string[] } = {}): Promise<SimChild> {
   const apiKey = randomBytes(32).toString('hex');
   const apiSecret = randomBytes(32).toString('hex');
   const child: ChildProcess = fork(fileURLToPath(new URL('./sim-process.js', import.meta.url)), [], {
@@ -39,6 +47,8 @@ export async function startSimChild(options: { symbols?: string[] } = {}): Promi
       BENCH_SIM_API_KEY: apiKey,
       BENCH_SIM_API_SECRET: apiSecret,
       BENCH_SIM_SYMBOLS: (options.symbols ?? []).join(','),
+      BENCH_SIM_KLINE_SYMBOLS: (options.klineSymbols ?? []).join(','),
+      ...(process.env.FIXTURES_DIR ? { FIXTURES_DIR: process.env.FIXTURES_DIR } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -47,7 +57,7 @@ export async function startSimChild(options: { symbols?: string[] } = {}): Promi
   const arrived = new Map<string, number>();
   const waiters = new Map<string, (at: number) => void>();
   const pongs = new Map<number, (at: number) => void>();
-  let statsWaiter: ((s: { cpuMs: number; rssBytes: number; requests: number }) => void) | undefined;
+  let statsWaiter: ((s: SimStats) => void) | undefined;
   let offset = 0;
   let readyUrl: ((url: string) => void) | undefined;
   const ready = new Promise<string>((resolve, reject) => {

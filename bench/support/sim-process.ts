@@ -10,10 +10,20 @@
  * head (diagnostics channel `http.server.request.start`), before the body is read or anything
  * is matched — as epoch ms with sub-millisecond resolution, keyed by newClientOrderId.
  *
- * Env: BENCH_SIM_API_KEY, BENCH_SIM_API_SECRET (HMAC), BENCH_SIM_SYMBOLS (optional, comma list).
+ * With BENCH_SIM_KLINE_SYMBOLS, those symbols get real BTCUSDT candle history (../shared/fixtures/
+ * klines: 15m, 1h, 4h, 1d) whatever their usual price: enough for stop evaluations, which read
+ * candles and never trade in that scenario.
+ *
+ * Env: BENCH_SIM_API_KEY, BENCH_SIM_API_SECRET (HMAC), BENCH_SIM_SYMBOLS, BENCH_SIM_KLINE_SYMBOLS
+ * (optional, comma lists), FIXTURES_DIR (default ../shared/fixtures from the working directory).
  */
 import { subscribe } from 'node:diagnostics_channel';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { resolve } from 'node:path';
+import type { KlineInterval, KlineRow } from '../../src/binance/types.js';
+import { createLogger } from '../../src/logger.js';
+import { createProgrammaticFeed } from '../../src/sim/programmatic-feed.js';
 import { startTestSimulator } from '../../test/support/simulator.js';
 import { cpuMs, epochMs } from '../lib/stats.js';
 
@@ -22,7 +32,7 @@ export type SimChildMessage =
   | { type: 'ready'; restUrl: string }
   | { type: 'pong'; id: number; at: number }
   | { type: 'orders'; arrivals: Array<[clientOrderId: string, at: number]> }
-  | { type: 'stats'; cpuMs: number; rssBytes: number; requests: number };
+  | { type: 'stats'; cpuMs: number; rssBytes: number; requests: number; byRoute: Record<string, number> };
 
 const LIFTED = { weightPerMinute: 1_000_000_000, ordersPer10s: 1_000_000_000, ordersPerDay: 1_000_000_000 };
 const CLIENT_ORDER_ID = /[?&]newClientOrderId=([^&]+)/;
@@ -31,11 +41,41 @@ function send(message: SimChildMessage): void {
   process.send?.(message);
 }
 
+interface KlineObject {
+  openTime: number;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+  closeTime: number;
+  quoteAssetVolume: string;
+  numberOfTrades: number;
+}
+
+/** The last 150 real candles per interval, as kline rows. */
+function fixtureKlines(): Partial<Record<KlineInterval, KlineRow[]>> {
+  const dir = resolve(process.env.FIXTURES_DIR ?? '../shared/fixtures', 'klines');
+  const read = (file: string) => JSON.parse(readFileSync(resolve(dir, file), 'utf8')) as unknown;
+  const fromObjects = (file: string) =>
+    (read(file) as KlineObject[]).map((k): KlineRow => [k.openTime, k.open, k.high, k.low, k.close, k.volume, k.closeTime, k.quoteAssetVolume, k.numberOfTrades, '0', '0', '0']);
+  const last = (rows: KlineRow[]) => rows.slice(-150);
+  return {
+    '15m': last(read('binance_spot_klines_BTCUSDT_15m_2020-05.json') as KlineRow[]),
+    '1h': last(fromObjects('objects_SleepwalkerSpace_BTCUSDT_1h_2025-09_11.json')),
+    '4h': last(fromObjects('objects_SleepwalkerSpace_BTCUSDT_4h_2025-09_11.json')),
+    '1d': last(fromObjects('objects_SleepwalkerSpace_BTCUSDT_1d_2025-09_11.json')),
+  };
+}
+
 async function main(): Promise<void> {
   const apiKey = process.env.BENCH_SIM_API_KEY;
   const apiSecret = process.env.BENCH_SIM_API_SECRET;
   if (!apiKey || !apiSecret) throw new Error('BENCH_SIM_API_KEY and BENCH_SIM_API_SECRET are required');
-  const extra = (process.env.BENCH_SIM_SYMBOLS ?? '').split(',').filter((s) => s !== '');
+  const list = (name: string) => (process.env[name] ?? '').split(',').filter((s) => s !== '');
+  const extra = list('BENCH_SIM_SYMBOLS');
+  const klineSymbols = list('BENCH_SIM_KLINE_SYMBOLS');
+  const byRoute: Record<string, number> = {};
 
   let pending: Array<[string, number]> = [];
   let flushScheduled = false;
@@ -45,6 +85,8 @@ async function main(): Promise<void> {
     requests++;
     const request = (message as { request: IncomingMessage }).request;
     const url = request.url ?? '';
+    const route = `${request.method} ${url.split('?')[0]}`;
+    byRoute[route] = (byRoute[route] ?? 0) + 1;
     if (request.method !== 'POST' || !url.startsWith('/api/v3/order?')) return;
     const id = CLIENT_ORDER_ID.exec(url)?.[1];
     if (id === undefined) return;
@@ -61,17 +103,24 @@ async function main(): Promise<void> {
   });
 
   const prices: Record<string, string> = { BTCUSDT: '65000', ETHUSDT: '3500' };
+  const symbols = [...new Set([...Object.keys(prices), ...extra, ...klineSymbols])];
+  const history = klineSymbols.length > 0 ? fixtureKlines() : undefined;
+  const feed = createProgrammaticFeed({
+    symbols,
+    prices: Object.fromEntries(Object.entries(prices).filter(([symbol]) => !klineSymbols.includes(symbol))),
+    ...(history ? { klines: Object.fromEntries(klineSymbols.map((symbol) => [symbol, history])) } : {}),
+    logger: createLogger({ level: 'silent' }),
+  });
   const sim = await startTestSimulator({
     balances: { USDT: '1000000000', BTC: '100000', ETH: '1000000' },
-    prices,
-    symbols: [...new Set([...Object.keys(prices), ...extra])],
+    feed,
     credentials: { apiKey, apiSecret },
     options: LIFTED,
   });
 
   process.on('message', (message: SimParentMessage) => {
     if (message.type === 'ping') send({ type: 'pong', id: message.id, at: epochMs() });
-    else if (message.type === 'stats') send({ type: 'stats', cpuMs: cpuMs(), rssBytes: process.memoryUsage.rss(), requests });
+    else if (message.type === 'stats') send({ type: 'stats', cpuMs: cpuMs(), rssBytes: process.memoryUsage.rss(), requests, byRoute: { ...byRoute } });
     else if (message.type === 'close') void sim.close().finally(() => process.exit(0));
   });
   process.on('disconnect', () => void sim.close().finally(() => process.exit(0)));

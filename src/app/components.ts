@@ -10,6 +10,7 @@ import { createAlertsWorker, type AlertsWorker } from '../alerts/alerts-worker.j
 import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '../trading/order-worker.js';
 import type { BotDeps } from '../bot/bot-deps.js';
 import { createTickerCache } from '../market/ticker-cache.js';
+import { createUserStreamService, readUserStreamStatus, type UserStreamService } from '../alerts/user-stream-service.js';
 import type { ExchangeConnection } from './exchange-connection.js';
 import type { TradingStack } from './trading-stack.js';
 
@@ -47,6 +48,32 @@ export function buildAlertsWorker(c: ComponentContext, api: Api): AlertsWorker {
   return createAlertsWorker({ connection: c.stack.workerConnection, redis: c.stack.producer, api, logger: c.logger, prefix: c.stack.prefix, registry: c.registry });
 }
 
+/**
+ * The account's user data stream → fill, cancel and expiry alerts. Every worker builds one; a
+ * lease in Redis lets exactly one of them listen. Undefined when no WebSocket API URL is known.
+ */
+export function buildUserStreamService(c: ComponentContext, allowedUsers: readonly number[]): UserStreamService | undefined {
+  if (!c.exchange.wsApiUrl) {
+    c.logger.warn('no BINANCE_WS_API_URL: fills that happen later will not be alerted');
+    return undefined;
+  }
+  return createUserStreamService({
+    redis: c.stack.producer,
+    prefix: c.stack.prefix,
+    wsApiUrl: c.exchange.wsApiUrl,
+    apiKey: c.exchange.apiKey,
+    signer: c.exchange.signer,
+    exchange: c.exchange.client,
+    records: c.stack.records,
+    intents: c.stack.service.intents,
+    alerts: c.stack.alertsQueue,
+    allowedUsers,
+    symbols: c.exchange.exchangeInfo,
+    logger: c.logger,
+    registry: c.registry,
+  });
+}
+
 /** Everything createBot needs but the Telegram identity (token, apiRoot, botInfo, allow-list). */
 export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowedUsers'> {
   const { config } = c;
@@ -66,5 +93,6 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       ...(config.limits.maxOrderQuote !== undefined ? { maxOrderQuote: config.limits.maxOrderQuote } : {}),
     },
     tickers: createTickerCache({ exchange: c.exchange.client, logger: c.logger, registry: c.registry }),
+    status: { userStream: () => readUserStreamStatus(c.stack.producer, c.stack.prefix) },
   };
 }

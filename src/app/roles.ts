@@ -21,7 +21,7 @@ import { createWebhookRoute, registerWebhook, webhookPathOf, type Route } from '
 import { createConsoleSession } from '../bot/console-session.js';
 import { connectExchange, type ExchangeConnection } from './exchange-connection.js';
 import { createTradingStack, type TradingStack } from './trading-stack.js';
-import { botDepsOf, buildAlertsWorker, buildOrderWorker } from './components.js';
+import { botDepsOf, buildAlertsWorker, buildOrderWorker, buildUserStreamService } from './components.js';
 
 export interface RoleContext {
   config: Config;
@@ -57,7 +57,7 @@ export async function startRole(role: Role, ctx: RoleContext): Promise<void> {
       return; // no HTTP server: the console is a single-user local tool
     }
     if (role === 'worker' || role === 'all') {
-      startWorkers(ctx, exchange, stack, createAlertsApi({ token: config.telegram.token!, apiRoot: config.telegram.apiRoot }));
+      startWorkers(ctx, exchange, stack, createAlertsApi({ token: config.telegram.token!, apiRoot: config.telegram.apiRoot }), config.telegram.allowedUsers);
     }
     if (role === 'bot' || role === 'all') {
       const route = await startTelegramBot(ctx, exchange, stack);
@@ -70,12 +70,17 @@ export async function startRole(role: Role, ctx: RoleContext): Promise<void> {
   logger.info({ role, mode: config.mode, port: http.port }, 'started');
 }
 
-function startWorkers(ctx: RoleContext, exchange: ExchangeConnection, stack: TradingStack, api: Api): void {
+function startWorkers(ctx: RoleContext, exchange: ExchangeConnection, stack: TradingStack, api: Api, allowedUsers: readonly number[]): void {
   const components = { config: ctx.config, exchange, stack, logger: ctx.logger, registry: ctx.registry };
   const orderWorker = buildOrderWorker(components);
   ctx.lifecycle.onClose('order-worker', () => orderWorker.close(), 30_000);
   const alertsWorker = buildAlertsWorker(components, api);
   ctx.lifecycle.onClose('alerts-worker', () => alertsWorker.close(), 15_000);
+  const userStream = buildUserStreamService(components, allowedUsers);
+  if (userStream) {
+    userStream.start();
+    ctx.lifecycle.onClose('user-stream', () => userStream.close());
+  }
 }
 
 async function startTelegramBot(ctx: RoleContext, exchange: ExchangeConnection, stack: TradingStack): Promise<Route | undefined> {
@@ -106,7 +111,7 @@ async function startConsole(ctx: RoleContext, exchange: ExchangeConnection, stac
   const session = createConsoleSession({ input: process.stdin, output: process.stdout, userId: CONSOLE_USER_ID });
   const api = new Api('console');
   api.config.use(session.transformer);
-  startWorkers(ctx, exchange, stack, api);
+  startWorkers(ctx, exchange, stack, api, [CONSOLE_USER_ID]);
   const bot = createBot({
     ...botDepsOf({ config, exchange, stack, logger, registry: ctx.registry }),
     token: 'console',

@@ -9,6 +9,7 @@ import type { ExchangeClient, KlineInterval } from '../binance/types.js';
 import type { TradingMode } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { TickerCache } from '../market/ticker-cache.js';
+import type { StopDesk } from '../trading/stop-types.js';
 import type { TradingService } from '../trading/types.js';
 import type { SymbolCatalog } from './symbol-arg.js';
 
@@ -83,6 +84,8 @@ export interface BotDeps {
   status?: BotStatusProviders;
   /** Active managed stops, for the /fractals chart; without it the chart shows no stop. */
   stops?: ActiveStopLookup;
+  /** /stop and /stops (src/trading/stop-desk.ts; it is also an ActiveStopLookup for `stops`). */
+  stopDesk?: StopDesk;
   /** @grammyjs/auto-retry options for 429 and 5xx from Telegram; `false` to disable (tests of raw failures). */
   autoRetry?: Partial<AutoRetryOptions> | false;
   now?: () => number;

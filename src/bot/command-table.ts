@@ -112,6 +112,26 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
   },
   {
+    name: 'stop',
+    description: 'Stop-loss: fixed, fractal trailing, or off',
+    usage: '/stop SYMBOL PRICE|fractal|off [INTERVAL] [AMOUNT]',
+    example: '/stop BTCUSDT fractal 4h',
+    details: [
+      '/stop SYMBOL PRICE [AMOUNT]: a fixed stop-loss, a stop-limit sell at PRICE with its limit a little below (STOP_LIMIT_OFFSET_PCT).',
+      '/stop SYMBOL fractal [INTERVAL] [AMOUNT]: a trailing stop that follows the bullish fractals of INTERVAL (default 4h) upward, never down, and only above your entry price.',
+      'AMOUNT is a quantity (0.5), all, or a share of the free balance (50%); without it, all of the free balance.',
+      '/stop SYMBOL off: cancels the managed stops on SYMBOL and stops looking after them.',
+      'You get a card with Confirm / Cancel first; off acts at once.',
+    ],
+  },
+  {
+    name: 'stops',
+    description: 'Managed stops: kind, stop, last move, next candidate',
+    usage: '/stops',
+    example: '/stops',
+    details: ['Every managed stop: symbol, kind, quantity, current stop, last move and the next candidate fractal.'],
+  },
+  {
     name: 'cancel',
     description: 'Cancel an order, a symbol’s orders, or all',
     usage: '/cancel ORDER_ID|SYMBOL|all',

@@ -32,6 +32,8 @@ import { resumeCommand } from './commands/resume.js';
 import { sellCommand } from './commands/sell.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
+import { stopCommand } from './commands/stop.js';
+import { stopsCommand } from './commands/stops.js';
 import { taCommand } from './commands/ta.js';
 import { topCommand, topRankingButton } from './commands/top.js';
 import { createTickerCache } from '../market/ticker-cache.js';
@@ -89,6 +91,8 @@ export function createBot(deps: BotDeps): Bot<Context> {
     priceCommand(deps),
     buyCommand(deps),
     sellCommand(deps),
+    stopCommand(deps),
+    stopsCommand(deps),
     cancelCommand(deps, confirmations),
     pauseCommand(deps),
     resumeCommand(deps),

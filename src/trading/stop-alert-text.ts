@@ -116,7 +116,7 @@ export function replacedText(after: ManagedStop, target: { stopPrice: string }, 
 }
 
 /** The old stop could not be placed again either: nothing protects the position. */
-export function unprotectedText(stop: ManagedStop, reason: string, info: SymbolInfo | undefined): string {
+export function unprotectedText(stop: ManagedStop, reason: string): string {
   return [
     `🚨 <b>Position unprotected</b>: ${stopTitle(stop)}`,
     `The stop's order is gone and a new one was refused: ${escapeHtml(reason)}`,

@@ -74,6 +74,11 @@ export interface StopMover {
   settle(stop: ManagedStop): Promise<ManagedStop>;
   /** The stop's order was found closed: forget the stop, and say so when it was cancelled outside the bot. */
   retire(stop: ManagedStop, status: string): Promise<MoveOutcome>;
+  /**
+   * The stop's order is no longer open (found at start-up): if our own cancelReplace cancelled it
+   * and never finished, the stop is placed again; otherwise the stop is retired.
+   */
+  vanished(stop: ManagedStop, status: string): Promise<MoveOutcome>;
 }
 
 /** The limit price of a stop: `offsetPct` below the stop price, rounded down to the tick (priceRounding of a SELL stop-limit). */
@@ -204,7 +209,7 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
       const after = await update(stop, { status: 'waiting', orders: n, stopPrice: undefined, limitPrice: undefined, orderId: undefined, clientOrderId: undefined });
       log.error({ stopId: stop.id, err: error }, 'stop move refused and the old stop could not be placed again: position unprotected');
       await audit(after, 'unprotected', isAppError(error) ? error.code : 'INTERNAL');
-      await alert(after, `unprotected-${stop.id}-${n}`, unprotectedText(after, `${reason}; then: ${why}`, info));
+      await alert(after, `unprotected-${stop.id}-${n}`, unprotectedText(after, `${reason}; then: ${why}`));
       return { kind: 'unprotected', stop: after, reason: why };
     }
   }
@@ -250,6 +255,16 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
 
   return {
     retire,
+
+    async vanished(stop, status) {
+      const record = stop.clientOrderId ? await records.get(stop.clientOrderId) : undefined;
+      if (status === 'CANCELED' && record?.replacedBy !== undefined && stop.stopPrice !== undefined && stop.limitPrice !== undefined) {
+        const info = await deps.symbols.symbol(stop.symbol).catch(() => undefined);
+        const target = { stopPrice: stop.candidate?.stopPrice ?? stop.stopPrice, fractal: stop.candidate?.fractal ?? stop.fractal ?? { price: stop.stopPrice, openTime: 0 }, closeTime: stop.lastEvaluatedClose ?? 0 };
+        return reprotect(stop, stop.orders + 2, target, 'a move was interrupted after the old stop was cancelled', info);
+      }
+      return retire(stop, status);
+    },
 
     async settle(stop) {
       let current = stop;

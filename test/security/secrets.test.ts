@@ -55,7 +55,7 @@ describe('secrets never reach logs or Telegram', () => {
     s.sim.control.faults.inject({ method: 'POST', path: '/api/v3/order', action: 'error-500-before' });
     s.sim.control.faults.inject({ method: 'GET', path: '/api/v3/account', action: 'ban-418', retryAfterSeconds: 1 });
     s.sim.control.setClockOffset(3_000);
-    const orders = [];
+    const orders: Array<Awaited<ReturnType<typeof orderAndConfirm>>> = [];
     for (const command of ['/buy BTCUSDT 0.001', '/buy BTCUSDT 0.001', '/buy BTCUSDT 0.001']) orders.push(await orderAndConfirm(s, TRADER, command));
     s.sim.control.setClockOffset(0);
     await eventually(async () => {
@@ -81,6 +81,7 @@ describe('secrets never reach logs or Telegram', () => {
       ...s.secretHits(),
       ...findSecrets([{ where: 'logs', texts: s.capture.lines() }], { apiSecret: wrongSecret, signatures: wrongSigning.signatures() }),
     ];
+    if (process.env.SECRETS_DUMP) (await import('node:fs')).writeFileSync(`${process.env.SECRETS_DUMP}.in-process.log`, s.capture.lines().join(''));
     figures.inProcessLogLines = s.capture.lines().length;
     figures.inProcessSignatures = s.signing.signatures().length + wrongSigning.signatures().length;
     figures.inProcessHits = hits.length;
@@ -123,6 +124,7 @@ describe('secrets never reach logs or Telegram', () => {
       ],
       { apiKey: s.sim.apiKey, apiSecret, botToken: s.telegram.token },
     );
+    if (process.env.SECRETS_DUMP) (await import('node:fs')).writeFileSync(`${process.env.SECRETS_DUMP}.process.log`, role.output());
     figures.processLogBytes = role.output().length;
     figures.processHits = hits.length;
     recordFigures('secrets', { ...figures, secretsFound: (figures.inProcessHits ?? 0) + hits.length });

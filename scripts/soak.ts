@@ -1,0 +1,224 @@
+/**
+ * The soak (issue 9): `npm run soak [-- --minutes 30] [-- --rate 2]`. Not part of CI.
+ *
+ * Runs the product as an operator does in paper mode — one `node dist/main.js all` with its own
+ * paper exchange on the bundled BTCUSDT replay, played fast (PAPER_SPEED, one hourly candle a
+ * second, so stops have candles to move on), a private Redis, and a fake Telegram (the same fake
+ * Bot API the tests use) — and drives mixed traffic through Telegram for `--minutes`: orders
+ * confirmed on cards (every one edits its card through the alerts queue), limit orders cancelled
+ * from /orders, prices, balances, /status and /top. Every `--sample` seconds it reads the process's
+ * memory from /metrics, the Redis keyspace by kind and the queue depths; at the end it prints a
+ * summary (memory at start and end and its trend, keys and their retention, queue depths) and
+ * writes it to test-results/reliability/soak.json. Exits 1 if the process died, a queue did not
+ * drain, or a key with no retention rule appeared.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { freePort, startRedisServer } from '../src/redis-server.js';
+import { callbackUpdate, messageUpdate, startFakeBotApi, type StoredMessage, type UpdateUser } from '../test/support/fake-bot-api.js';
+import { createPrng } from '../test/fuzz/prng.js';
+import { slope, takeSample, type SoakSample } from '../test/chaos/support/soak-probe.js';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const at = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (at < 0) return fallback;
+  const raw = args[at]!.includes('=') ? args[at]!.split('=')[1] : args[at + 1];
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number, got ${raw}`);
+  return value;
+};
+const minutes = option('minutes', 30);
+const rate = option('rate', 2);
+const sampleS = option('sample', minutes <= 5 ? 10 : 30);
+const ROOT = process.cwd();
+const USERS: UpdateUser[] = [9101, 9102, 9103, 9104, 9105].map((id) => ({ id, first_name: `Soak${id}`, username: `soak${id}` }));
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<number> {
+  const prng = createPrng(0x50a4);
+  const work = mkdtempSync(join(tmpdir(), 'chatops-soak-'));
+  const redisServer = await startRedisServer();
+  const redis = new Redis(redisServer.url);
+  const telegram = await startFakeBotApi();
+  const port = await freePort();
+  const child = spawn(process.execPath, [resolve(ROOT, 'dist/main.js'), 'all'], {
+    cwd: work,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: work,
+      TRADING_MODE: 'paper',
+      PAPER_MARKET: 'replay',
+      PAPER_SPEED: '3600',
+      PAPER_BALANCES: 'USDT=100000000,BTC=1000',
+      PAPER_DATA_DIR: join(work, 'paper'),
+      REDIS_URL: redisServer.url,
+      TELEGRAM_BOT_TOKEN: telegram.token,
+      TELEGRAM_API_ROOT: telegram.apiRoot,
+      TELEGRAM_ALLOWED_USERS: USERS.map((u) => u.id).join(','),
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      CONFIRM_TTL_S: '300',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let warnings = 0;
+  let lastLines: string[] = [];
+  const onOutput = (chunk: Buffer) => {
+    const lines = chunk.toString().split('\n').filter(Boolean);
+    warnings += lines.length;
+    lastLines = [...lastLines, ...lines].slice(-20);
+  };
+  child.stdout.on('data', onOutput);
+  child.stderr.on('data', onOutput);
+  let died: number | null | undefined;
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r((died = code))));
+
+  const startedAt = Date.now();
+  for (;;) {
+    if (died !== undefined) throw new Error(`the all process exited with ${died}:\n${lastLines.join('\n')}`);
+    if ((await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200) break;
+    if (Date.now() - startedAt > 60_000) throw new Error('the all process was not healthy within 60 s');
+    await sleep(200);
+  }
+  say(`soak: ${minutes} min, ~${rate} actions/s, sampling every ${sampleS} s; all process pid ${child.pid}, redis ${redisServer.url}`);
+
+  const counts: Record<string, number> = {};
+  const samples: SoakSample[] = [];
+  const sample = async () => {
+    const s = await takeSample({ port, redis, startedAt, queueNames: ['orders', 'alerts'] });
+    samples.push(s);
+    say(`  t=${String(s.atS).padStart(5)}s rss ${s.rssMb} MB heap ${s.heapUsedMb} MB lag99 ${s.eventLoopLagP99Ms} ms keys ${s.redisKeys} redis ${s.redisMemoryMb} MB ` +
+      `orders w${s.queues.orders!.waiting}/a${s.queues.orders!.active}/c${s.queues.orders!.completed} alerts w${s.queues.alerts!.waiting}/a${s.queues.alerts!.active}/c${s.queues.alerts!.completed}`);
+  };
+  await sample();
+  const sampler = setInterval(() => void sample().catch((e: unknown) => say(`  sample failed: ${String(e)}`)), sampleS * 1000);
+
+  const deadline = startedAt + minutes * 60_000;
+  while (Date.now() < deadline && died === undefined) {
+    const began = Date.now();
+    const action = await act(prng.weighted<string>([[4, 'order'], [1, 'limit-cancel'], [2, 'price'], [1, 'balance'], [1, 'orders'], [1, 'status'], [0.3, 'top']]), prng.pick(USERS));
+    counts[action] = (counts[action] ?? 0) + 1;
+    await sleep(Math.max(0, 1000 / rate - (Date.now() - began)));
+  }
+  clearInterval(sampler);
+
+  // Drain: what was confirmed must be placed and shown before the numbers are final.
+  const drainDeadline = Date.now() + 120_000;
+  let drained = false;
+  while (Date.now() < drainDeadline && !drained) {
+    const s = await takeSample({ port, redis, startedAt, queueNames: ['orders', 'alerts'] });
+    drained = Object.values(s.queues).every((q) => q.waiting + q.active + q.delayed === 0);
+    if (!drained) await sleep(1000);
+  }
+  await sample();
+  child.kill('SIGTERM');
+  const exitCode = await exited;
+  const summary = summarize(samples, counts, { drained, exitCode, warnings, minutes, rate });
+  mkdirSync(resolve(ROOT, 'test-results/reliability'), { recursive: true });
+  writeFileSync(resolve(ROOT, 'test-results/reliability/soak.json'), `${JSON.stringify({ ...summary, samples }, null, 2)}\n`);
+  say(JSON.stringify(summary, null, 2));
+  redis.disconnect();
+  await telegram.close();
+  await redisServer.stop();
+  rmSync(work, { recursive: true, force: true });
+  return summary.verdict === 'ok' ? 0 : 1;
+
+  /** One trader action through Telegram; resolves when the bot has answered it. */
+  async function act(action: string, from: UpdateUser): Promise<string> {
+    const before = telegram.messages(from.id).length;
+    const answered = () => telegram.messages(from.id).slice(before);
+    const send = async (text: string) => {
+      telegram.pushUpdate(messageUpdate({ from, text }));
+      return waitFor(() => answered()[0]);
+    };
+    const press = async (message: StoredMessage, data: string) => {
+      const calls = telegram.calls('answerCallbackQuery').length;
+      telegram.pushUpdate(callbackUpdate({ from, messageId: message.message_id, data, ...(message.reply_markup ? { replyMarkup: message.reply_markup } : {}) }));
+      await waitFor(() => telegram.calls('answerCallbackQuery').length > calls || undefined);
+    };
+    switch (action) {
+      case 'order': {
+        const card = await send(prng.chance(0.5) ? '/buy BTCUSDT 0.001' : '/sell BTCUSDT 0.001');
+        const data = buttonData(card, 'oc:');
+        if (data) await press(card, data);
+        return data ? 'order' : 'order refused';
+      }
+      case 'limit-cancel': {
+        const card = await send('/buy BTCUSDT 0.001 1000');
+        const data = buttonData(card, 'oc:');
+        if (!data) return 'limit refused';
+        await press(card, data);
+        await sleep(1500);
+        const list = await send('/orders BTCUSDT');
+        const cancel = buttonData(list, 'k:');
+        if (cancel) await press(list, cancel);
+        return cancel ? 'limit-cancel' : 'limit (no cancel button yet)';
+      }
+      default:
+        await send({ price: '/price BTCUSDT', balance: '/balance', orders: '/orders', status: '/status', top: '/top' }[action] ?? '/help');
+        return action;
+    }
+  }
+}
+
+function buttonData(message: StoredMessage, prefix: string): string | undefined {
+  const rows = (message.reply_markup as { inline_keyboard?: Array<Array<{ callback_data?: string }>> } | undefined)?.inline_keyboard ?? [];
+  return rows.flat().find((b) => b.callback_data?.startsWith(prefix))?.callback_data;
+}
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('the bot did not answer within 30 s');
+    await sleep(25);
+  }
+}
+
+function summarize(samples: SoakSample[], counts: Record<string, number>, run: { drained: boolean; exitCode: number | null; warnings: number; minutes: number; rate: number }) {
+  // The first minute is warm-up (JIT, caches, connection pools); trends are taken after it.
+  const steady = samples.filter((s) => s.atS >= Math.min(60, samples.at(-1)!.atS / 3));
+  const first = steady[0] ?? samples[0]!;
+  const last = samples.at(-1)!;
+  const perHour = (pick: (s: SoakSample) => number) => Math.round(slope(steady.map((s) => [s.atS / 3600, pick(s)])) * 10) / 10;
+  const maxDepth = (name: string) => Math.max(...samples.map((s) => s.queues[name]!.waiting + s.queues[name]!.active + s.queues[name]!.delayed));
+  const untracked = [...new Set(samples.flatMap((s) => s.untracked))];
+  const problems = [
+    ...(run.exitCode === 0 ? [] : [`the all process exited with ${run.exitCode}`]),
+    ...(run.drained ? [] : ['the queues did not drain']),
+    ...(untracked.length ? [`keys with no retention rule: ${untracked.slice(0, 5).join(', ')}`] : []),
+  ];
+  return {
+    verdict: problems.length ? 'failed' : 'ok',
+    problems,
+    minutes: run.minutes,
+    actions: counts,
+    memory: {
+      rssMbAtStart: first.rssMb,
+      rssMbAtEnd: last.rssMb,
+      heapUsedMbAtStart: first.heapUsedMb,
+      heapUsedMbAtEnd: last.heapUsedMb,
+      heapTrendMbPerHour: perHour((s) => s.heapUsedMb),
+      rssTrendMbPerHour: perHour((s) => s.rssMb),
+      maxEventLoopLagP99Ms: Math.max(...samples.map((s) => s.eventLoopLagP99Ms)),
+    },
+    redis: { keysAtStart: first.redisKeys, keysAtEnd: last.redisKeys, keysByKindAtEnd: last.keys, memoryMbAtEnd: last.redisMemoryMb, keysWithoutRetention: untracked.length },
+    queues: { maxOrdersDepth: maxDepth('orders'), maxAlertsDepth: maxDepth('alerts'), ordersCompleted: last.queues.orders!.completed, ordersFailed: last.queues.orders!.failed, alertsCompleted: last.queues.alerts!.completed, alertsFailed: last.queues.alerts!.failed },
+    logLinesAtWarnOrAbove: run.warnings,
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`soak failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

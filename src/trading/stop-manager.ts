@@ -1,0 +1,284 @@
+/**
+ * The stop manager (DESIGN.md §1 "worker role … stop manager", §5): what the worker role starts
+ * to look after managed stops.
+ *
+ *   start(): reconcile every stop with the exchange's open orders, then follow the
+ *            (symbol, interval) pairs in use — a kline stream subscription (closes as they happen,
+ *            also for a replayed market) and a BullMQ job scheduler per pair (closes by the
+ *            exchange clock, a few seconds late, with no socket) — re-read every `syncEveryMs`.
+ *   A close → a `close` job (one per pair and close, whoever announces it) → one klines request
+ *   → every stop on the pair evaluated and moved (stop-evaluator.ts, stop-mover.ts).
+ *
+ * Several workers may run it: the jobs are shared, a close is evaluated once, a stop is moved
+ * under its lease. `evaluateAll()` evaluates every pair now, as one round (the benchmark's unit).
+ */
+import type { Redis } from 'ioredis';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Logger } from '../logger.js';
+import type { ExchangeClient } from '../binance/types.js';
+import { createKlineStreamClient, type KlineStreamClient, type KlineStreamState } from '../market/kline-stream-client.js';
+import type { AuditLog } from './audit-log.js';
+import type { SymbolLookup } from './order-pricing.js';
+import type { OrderRecords } from './order-records.js';
+import type { ReconcileOptions } from './order-reconcile.js';
+import { createStopEvaluator } from './stop-evaluator.js';
+import { isStopInterval, type StopInterval } from './stop-intervals.js';
+import { createStopMover } from './stop-mover.js';
+import { createStopReconciler, type StopReconcileReport } from './stop-reconciler.js';
+import { createStopScheduler, type StopScheduler } from './stop-scheduler.js';
+import { createStopStore, type StopPair, type StopStore } from './stop-store.js';
+import type { EvaluationRound, PairEvaluation, StopEvaluationNote } from './stop-types.js';
+import type { AlertSink } from './types.js';
+
+export interface StopManagerDeps {
+  /** A `producer` connection (stop state, records, alerts). */
+  redis: Redis;
+  /** A `worker` connection (maxRetriesPerRequest: null) for the `stops` BullMQ worker. */
+  connection: Redis;
+  /** Key and BullMQ prefix, shared with the trading service and the bot. Default `chatops`. */
+  prefix?: string;
+  exchange: ExchangeClient;
+  symbols: SymbolLookup;
+  records: OrderRecords;
+  alerts: AlertSink;
+  audit?: AuditLog;
+  logger: Logger;
+  /**
+   * The orders queue: its pause flag is /pause (no stop moves while set), and its jobs say
+   * whether a stop's first order is still coming.
+   */
+  ordersQueue: { isPaused(): Promise<boolean>; queue: { getJob(id: string): Promise<{ getState(): Promise<string> } | undefined> } };
+  settings: {
+    /** STOP_LIMIT_OFFSET_PCT. */
+    limitOffsetPct: string;
+    /** STOP_MIN_MOVE_PCT ("0": every move counts). */
+    minMovePct: string;
+  };
+  /** BINANCE_STREAM_URL: closes from the kline stream. Needed when candles do not follow the wall clock (paper replay). */
+  streamUrl?: string;
+  /** BullMQ job schedulers at every candle close plus `delaySeconds` (default 3). Default on; turn off for a replayed market. */
+  schedule?: boolean | { delaySeconds?: number };
+  /** Run the `stops` worker here. Default true. */
+  work?: boolean;
+  /** Pairs evaluated at once by the worker. Default 4. */
+  concurrency?: number;
+  /** Pairs evaluated at once by evaluateAll. Default 16. */
+  roundConcurrency?: number;
+  /** How often the pairs in use are re-read (stops armed or removed by other processes). Default 15 s. */
+  syncEveryMs?: number;
+  /** Settling lost answers (order-reconcile.ts): the REST client's recvWindow and 2 × its time-out. */
+  reconcile?: ReconcileOptions;
+  registry?: Registry;
+  store?: StopStore;
+  now?: () => number;
+}
+
+export interface StopManagerStatus {
+  started: boolean;
+  pairs: number;
+  stream?: KlineStreamState;
+  lastRound?: Omit<EvaluationRound, 'evaluations'>;
+}
+
+export interface StopManager {
+  readonly store: StopStore;
+  readonly scheduler: StopScheduler;
+  /** Reconciles, then follows the pairs in use. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** Evaluates one pair at its newest closed candle (the last klines row is taken as forming). */
+  evaluateNow(symbol: string, interval: StopInterval): Promise<PairEvaluation>;
+  /** Evaluates every pair in use now: one klines request per pair. */
+  evaluateAll(): Promise<EvaluationRound>;
+  /** Re-reads the pairs in use and follows them (stream subscriptions, schedulers). */
+  syncPairs(): Promise<StopPair[]>;
+  reconcile(): Promise<StopReconcileReport>;
+  status(): StopManagerStatus;
+  /** For /status (BotStatusProviders.lastStopEvaluation). */
+  lastStopEvaluation(): Promise<StopEvaluationNote | undefined>;
+}
+
+export function createStopManager(deps: StopManagerDeps): StopManager {
+  const prefix = deps.prefix ?? 'chatops';
+  const now = deps.now ?? Date.now;
+  const log = deps.logger.child({ module: 'stop-manager' });
+  const store = deps.store ?? createStopStore({ redis: deps.redis, prefix });
+  const registers = deps.registry ? [deps.registry] : [];
+  const evaluations = new Counter({ name: 'binance_chatops_stop_evaluations_total', help: 'Stop evaluations per pair and close, by outcome', labelNames: ['outcome'] as const, registers });
+  const moves = new Counter({ name: 'binance_chatops_stop_moves_total', help: 'Stops moved, refused or held at a candle close', labelNames: ['outcome'] as const, registers });
+  const duration = new Histogram({
+    name: 'binance_chatops_stop_evaluation_seconds',
+    help: 'One (symbol, interval) evaluated: klines request, rule, moves',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const jobState = async (id: string) => {
+    const job = await deps.ordersQueue.queue.getJob(id);
+    return job ? await job.getState() : undefined;
+  };
+  const mover = createStopMover({
+    exchange: deps.exchange,
+    symbols: deps.symbols,
+    store,
+    records: deps.records,
+    alerts: deps.alerts,
+    ...(deps.audit ? { audit: deps.audit } : {}),
+    logger: deps.logger,
+    limitOffsetPct: deps.settings.limitOffsetPct,
+    ...(deps.reconcile ? { reconcile: deps.reconcile } : {}),
+    now,
+  });
+  const evaluator = createStopEvaluator({
+    exchange: deps.exchange,
+    symbols: deps.symbols,
+    store,
+    records: deps.records,
+    mover,
+    alerts: deps.alerts,
+    logger: deps.logger,
+    isPaused: () => deps.ordersQueue.isPaused(),
+    minMovePct: deps.settings.minMovePct,
+    jobState,
+    now,
+  });
+  const reconciler = createStopReconciler({ exchange: deps.exchange, store, mover, records: deps.records, alerts: deps.alerts, logger: deps.logger, jobState, now });
+
+  async function evaluate(pair: StopPair, closeTime?: number): Promise<PairEvaluation> {
+    const end = duration.startTimer();
+    try {
+      const result = await evaluator.evaluate(pair, closeTime);
+      evaluations.inc({ outcome: result.skipped ? 'skipped' : 'evaluated' });
+      if (result.moved) moves.inc({ outcome: 'moved' }, result.moved);
+      if (result.refused) moves.inc({ outcome: 'refused' }, result.refused);
+      if (result.held) moves.inc({ outcome: 'held' }, result.held);
+      return result;
+    } catch (error) {
+      evaluations.inc({ outcome: 'failed' });
+      throw error;
+    } finally {
+      end();
+    }
+  }
+
+  const scheduleOptions = deps.schedule === false ? undefined : typeof deps.schedule === 'object' ? deps.schedule : {};
+  const scheduler = createStopScheduler({
+    connection: deps.connection,
+    redis: deps.redis,
+    prefix,
+    logger: deps.logger,
+    evaluate: (pair, closeTime) => evaluate(pair, closeTime),
+    serverNow: () => now() - deps.exchange.usage().clockOffsetMs,
+    ...(deps.work !== undefined ? { work: deps.work } : {}),
+    ...(scheduleOptions?.delaySeconds !== undefined ? { delaySeconds: scheduleOptions.delaySeconds } : {}),
+    ...(deps.concurrency !== undefined ? { concurrency: deps.concurrency } : {}),
+  });
+  const stream: KlineStreamClient | undefined = deps.streamUrl
+    ? createKlineStreamClient({
+        url: deps.streamUrl,
+        logger: deps.logger,
+        onClose: (close) => {
+          if (!isStopInterval(close.interval)) return;
+          scheduler.enqueueClose({ symbol: close.symbol, interval: close.interval }, close.closeTime).catch((error: unknown) =>
+            log.error({ err: error, ...close }, 'could not queue a candle close'),
+          );
+        },
+      })
+    : undefined;
+
+  let started = false;
+  let closing = false;
+  let pairs: StopPair[] = [];
+  let lastRound: Omit<EvaluationRound, 'evaluations'> | undefined;
+  let syncTimer: NodeJS.Timeout | undefined;
+  let syncing: Promise<StopPair[]> | undefined;
+
+  async function syncPairs(): Promise<StopPair[]> {
+    // One sync at a time; a call during one waits for it and runs once more (it may be for a new arm).
+    while (syncing) await syncing.catch(() => undefined);
+    syncing = (async () => {
+      pairs = await store.pairs();
+      stream?.follow(pairs);
+      if (scheduleOptions) await scheduler.syncSchedules(pairs);
+      return pairs;
+    })();
+    try {
+      return await syncing;
+    } finally {
+      syncing = undefined;
+    }
+  }
+
+  return {
+    store,
+    scheduler,
+
+    async start() {
+      if (started) return;
+      started = true;
+      try {
+        await reconciler.reconcile();
+      } catch (error) {
+        log.error({ err: error }, 'stop reconciliation at start failed; stops are evaluated anyway');
+      }
+      await syncPairs();
+      const every = deps.syncEveryMs ?? 15_000;
+      const tick = () => {
+        syncTimer = setTimeout(() => {
+          if (closing) return;
+          syncPairs()
+            .catch((error: unknown) => log.warn({ err: error }, 'could not re-read the stop pairs'))
+            .finally(() => {
+              if (!closing) tick();
+            });
+        }, every);
+        syncTimer.unref();
+      };
+      tick();
+      log.info({ pairs: pairs.length, stream: stream !== undefined, schedulers: scheduleOptions !== undefined }, 'stop manager started');
+    },
+
+    async close() {
+      closing = true;
+      if (syncTimer) clearTimeout(syncTimer);
+      await syncing?.catch(() => undefined);
+      await stream?.close();
+      await scheduler.close();
+    },
+
+    evaluateNow: (symbol, interval) => evaluate({ symbol, interval }),
+
+    async evaluateAll() {
+      const started = performance.now();
+      const all = await store.pairs();
+      const results: PairEvaluation[] = [];
+      let next = 0;
+      const lane = async () => {
+        while (next < all.length) {
+          const pair = all[next++]!;
+          try {
+            results.push(await evaluate(pair));
+          } catch (error) {
+            log.error({ err: error, ...pair }, 'pair evaluation failed');
+            results.push({ ...pair, stops: 0, moved: 0, held: 0, refused: 0, failed: 1, skipped: 'failed' });
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(deps.roundConcurrency ?? 16, all.length) }, lane));
+      const round: EvaluationRound = {
+        pairs: all.length,
+        stops: results.reduce((n, r) => n + r.stops, 0),
+        moved: results.reduce((n, r) => n + r.moved, 0),
+        durationMs: performance.now() - started,
+        evaluations: results,
+      };
+      const { evaluations: _, ...summary } = round;
+      lastRound = summary;
+      return round;
+    },
+
+    syncPairs,
+    reconcile: () => reconciler.reconcile(),
+    status: () => ({ started, pairs: pairs.length, ...(stream ? { stream: stream.state() } : {}), ...(lastRound ? { lastRound } : {}) }),
+    lastStopEvaluation: () => store.lastEvaluation(),
+  };
+}

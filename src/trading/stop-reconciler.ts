@@ -1,0 +1,131 @@
+/**
+ * Start-up reconciliation of managed stops with the exchange's open orders (DESIGN.md §5: "at
+ * start it is reconciled with the exchange's open orders (a stop that vanished was filled or
+ * cancelled outside: find out which and alert)").
+ *
+ * For every stop, holding its lease:
+ * - an answer lost in a crash is settled first (stop-mover.ts `settle`: the stop's next client
+ *   order ids are looked up and adopted);
+ * - a stop whose first order was in the pipeline is matched with its record or its job;
+ * - a stop left "removing" by an interrupted /stop off is finished;
+ * - a stop whose order is not among the open orders is looked up with GET /api/v3/order: filled
+ *   (the user data stream reports the fill), cancelled by an interrupted move of ours (placed
+ *   again), or cancelled outside the bot (alert) — and forgotten unless placed again.
+ *
+ * Open orders are read once per symbol (weight 6), or once for all symbols (weight 80) when
+ * that is cheaper.
+ */
+import type { Logger } from '../logger.js';
+import type { ExchangeClient, Order } from '../binance/types.js';
+import type { OrderRecords } from './order-records.js';
+import { isOrderNotFound } from './order-reconcile.js';
+import { notArmedText } from './stop-alert-text.js';
+import type { StopMover } from './stop-mover.js';
+import { resolvePlacing } from './stop-placing.js';
+import type { StopStore } from './stop-store.js';
+import type { ManagedStop } from './stop-types.js';
+import type { AlertSink } from './types.js';
+
+export interface StopReconcilerDeps {
+  exchange: ExchangeClient;
+  store: StopStore;
+  mover: StopMover;
+  records: OrderRecords;
+  alerts: AlertSink;
+  logger: Logger;
+  jobState?: (jobId: string) => Promise<string | undefined>;
+  now?: () => number;
+}
+
+export interface StopReconcileReport {
+  stops: number;
+  /** Stops whose order rests as expected. */
+  intact: number;
+  /** Stops whose lost move or first placement was adopted, or whose interrupted move was re-placed. */
+  repaired: number;
+  /** Stops forgotten: filled, cancelled outside, first order failed, or removal finished. */
+  retired: number;
+  /** Stops that could not be checked (logged; the next start tries again). */
+  failed: number;
+}
+
+/** Per-symbol openOrders weighs 6, all symbols 80 (BINANCE.md "Limits"). */
+const ALL_SYMBOLS_AFTER = 13;
+const OPEN = new Set(['NEW', 'PARTIALLY_FILLED', 'PENDING_NEW']);
+
+export function createStopReconciler(deps: StopReconcilerDeps) {
+  const { exchange, store, mover } = deps;
+  const log = deps.logger.child({ module: 'stop-reconciler' });
+
+  async function openOrders(stops: ManagedStop[]): Promise<Map<number, Order>> {
+    const symbols = [...new Set(stops.filter((s) => s.orderId !== undefined || s.status === 'placing').map((s) => s.symbol))];
+    const orders: Order[] = [];
+    if (symbols.length > ALL_SYMBOLS_AFTER) orders.push(...(await exchange.openOrders()));
+    else for (const symbol of symbols) orders.push(...(await exchange.openOrders(symbol)));
+    return new Map(orders.map((o) => [o.orderId, o]));
+  }
+
+  async function statusOf(stop: ManagedStop, open: Map<number, Order>): Promise<string> {
+    if (open.has(stop.orderId!)) return open.get(stop.orderId!)!.status;
+    try {
+      return (await exchange.getOrder({ symbol: stop.symbol, orderId: stop.orderId! })).status;
+    } catch (error) {
+      if (isOrderNotFound(error)) return 'MISSING';
+      throw error;
+    }
+  }
+
+  async function reconcileOne(id: string, open: Map<number, Order>): Promise<'intact' | 'repaired' | 'retired'> {
+    let stop = await store.get(id);
+    if (!stop) return 'retired';
+    if (stop.status === 'removing') {
+      if (stop.orderId !== undefined && open.has(stop.orderId)) await exchange.cancelOrder({ symbol: stop.symbol, orderId: stop.orderId }).catch(() => undefined);
+      await store.remove(id);
+      log.info({ stopId: id }, 'finished an interrupted /stop off');
+      return 'retired';
+    }
+    if (stop.status === 'placing') {
+      const placed = await resolvePlacing(stop, { records: deps.records, store, ...(deps.now ? { now: deps.now } : {}), ...(deps.jobState ? { jobState: deps.jobState } : {}) });
+      if (placed.kind === 'pending') return 'intact';
+      if (placed.kind === 'failed') {
+        await store.remove(id);
+        await deps.alerts.enqueue({ key: `stop-not-armed-${id}`, chatId: stop.chatId, userId: stop.userId, category: 'stop', text: notArmedText(stop) });
+        return 'retired';
+      }
+      if (placed.kind === 'closed') {
+        await mover.retire(placed.stop, placed.status);
+        return 'retired';
+      }
+      stop = placed.stop;
+    }
+    const before = stop.orderId;
+    stop = await mover.settle(stop);
+    const repaired = stop.orderId !== before;
+    if (stop.orderId === undefined) return repaired ? 'repaired' : 'intact';
+    const status = await statusOf(stop, open);
+    if (OPEN.has(status)) return repaired ? 'repaired' : 'intact';
+    const outcome = await mover.vanished(stop, status);
+    return outcome.kind === 'gone' ? 'retired' : 'repaired';
+  }
+
+  return {
+    async reconcile(): Promise<StopReconcileReport> {
+      const stops = await store.all();
+      const report: StopReconcileReport = { stops: stops.length, intact: 0, repaired: 0, retired: 0, failed: 0 };
+      if (stops.length === 0) return report;
+      const open = await openOrders(stops);
+      for (const stop of stops) {
+        try {
+          report[await store.withLock(stop.id, () => reconcileOne(stop.id, open))]++;
+        } catch (error) {
+          report.failed++;
+          log.error({ err: error, stopId: stop.id }, 'stop reconciliation failed');
+        }
+      }
+      log.info(report, 'managed stops reconciled with the exchange');
+      return report;
+    },
+  };
+}
+
+export type StopReconciler = ReturnType<typeof createStopReconciler>;
