@@ -8,8 +8,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { loadavg } from 'node:os';
 import { machineInfo } from './lib/machine.js';
-import { writeBenchmarksDoc } from './lib/markdown.js';
+import { writeBenchmarksDoc, type Report } from './lib/markdown.js';
 import { metTarget, type ScenarioContext, type ScenarioResult } from './lib/types.js';
 import { confirmLatency } from './scenarios/confirm-latency.js';
 import { marketViews } from './scenarios/market-views.js';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
   const root = process.cwd();
   const started = Date.now();
+  const machine = machineInfo();
   const ctx: ScenarioContext = {
     quick,
     root,
@@ -57,11 +59,11 @@ async function main(): Promise<void> {
 
   const date = new Date();
   const stamp = date.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
-  const report = {
+  const report: Report & { partial: boolean } = {
     date: date.toISOString(),
     quick,
     partial: only !== undefined,
-    machine: machineInfo(),
+    machine: { ...machine, loadAverage1mEnd: Math.round(loadavg()[0]! * 100) / 100 },
     durationS: Math.round((Date.now() - started) / 100) / 10,
     scenarios: results.map((r) => ({ ...r, rows: r.rows.map((row) => ({ ...row, met: metTarget(row) })) })),
   };

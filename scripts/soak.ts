@@ -129,12 +129,15 @@ async function main(): Promise<number> {
 
   /** One trader action through Telegram; resolves when the bot has answered it. */
   async function act(action: string, from: UpdateUser): Promise<string> {
-    const before = telegram.messages(from.id).length;
-    const answered = () => telegram.messages(from.id).slice(before);
-    const send = async (text: string) => {
+    // Fill alerts land in the same chat: a reply is the first new message, or the one `want` picks.
+    const send = async (text: string, want?: (m: StoredMessage) => boolean) => {
+      const before = telegram.messages(from.id).length;
       telegram.pushUpdate(messageUpdate({ from, text }));
-      return waitFor(() => answered()[0]);
+      const first = await waitFor(() => telegram.messages(from.id)[before]);
+      if (!want || want(first)) return first;
+      return waitFor(() => telegram.messages(from.id).slice(before).find(want), 3_000).catch(() => first);
     };
+    const hasButton = (prefix: string) => (m: StoredMessage) => buttonData(m, prefix) !== undefined;
     const press = async (message: StoredMessage, data: string) => {
       const calls = telegram.calls('answerCallbackQuery').length;
       telegram.pushUpdate(callbackUpdate({ from, messageId: message.message_id, data, ...(message.reply_markup ? { replyMarkup: message.reply_markup } : {}) }));
@@ -142,18 +145,22 @@ async function main(): Promise<number> {
     };
     switch (action) {
       case 'order': {
-        const card = await send(prng.chance(0.5) ? '/buy BTCUSDT 0.001' : '/sell BTCUSDT 0.001');
+        const card = await send(prng.chance(0.5) ? '/buy BTCUSDT 0.001' : '/sell BTCUSDT 0.001', hasButton('oc:'));
         const data = buttonData(card, 'oc:');
         if (data) await press(card, data);
         return data ? 'order' : 'order refused';
       }
       case 'limit-cancel': {
-        const card = await send('/buy BTCUSDT 0.001 1000');
+        // A resting bid 10% under the market: inside PERCENT_PRICE_BY_SIDE, far from filling.
+        const quote = await send('/price BTCUSDT', (m) => /<b>BTCUSDT<\/b> \d/.test(m.text ?? ''));
+        const last = Number(/<b>BTCUSDT<\/b> ([\d,]+(?:\.\d+)?)/.exec(quote.text ?? '')?.[1]?.replace(/,/g, '') ?? NaN);
+        if (!Number.isFinite(last)) return 'limit (no price)';
+        const card = await send(`/buy BTCUSDT 0.001 ${Math.floor(last * 0.9)}`, hasButton('oc:'));
         const data = buttonData(card, 'oc:');
         if (!data) return 'limit refused';
         await press(card, data);
         await sleep(1500);
-        const list = await send('/orders BTCUSDT');
+        const list = await send('/orders BTCUSDT', hasButton('k:'));
         const cancel = buttonData(list, 'k:');
         if (cancel) await press(list, cancel);
         return cancel ? 'limit-cancel' : 'limit (no cancel button yet)';
@@ -175,7 +182,7 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs = 30_000): Promi
   for (;;) {
     const value = probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('the bot did not answer within 30 s');
+    if (Date.now() > deadline) throw new Error(`the bot did not answer within ${timeoutMs} ms`);
     await sleep(25);
   }
 }
@@ -207,7 +214,7 @@ function summarize(samples: SoakSample[], counts: Record<string, number>, run: {
       rssTrendMbPerHour: perHour((s) => s.rssMb),
       maxEventLoopLagP99Ms: Math.max(...samples.map((s) => s.eventLoopLagP99Ms)),
     },
-    redis: { keysAtStart: first.redisKeys, keysAtEnd: last.redisKeys, keysByKindAtEnd: last.keys, memoryMbAtEnd: last.redisMemoryMb, keysWithoutRetention: untracked.length },
+    redis: { keysAtStart: first.redisKeys, keysAtEnd: last.redisKeys, keysByKindAtEnd: last.keys, otherKeys: last.otherExamples, memoryMbAtEnd: last.redisMemoryMb, keysWithoutRetention: untracked.length },
     queues: { maxOrdersDepth: maxDepth('orders'), maxAlertsDepth: maxDepth('alerts'), ordersCompleted: last.queues.orders!.completed, ordersFailed: last.queues.orders!.failed, alertsCompleted: last.queues.alerts!.completed, alertsFailed: last.queues.alerts!.failed },
     logLinesAtWarnOrAbove: run.warnings,
   };

@@ -50,7 +50,7 @@ async function drain(worker: OrderWorker, count: number): Promise<{ seconds: num
 }
 
 export async function orderThroughput(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const count = ctx.quick ? 300 : 1000;
+  const count = ctx.quick ? 200 : 1000;
   const sim = await startSimChild();
   const [user] = benchUsers(1);
   const app = await startBenchApp({ sim, users: [user!], orderWorker: false, alerts: false });

@@ -15,7 +15,7 @@
  */
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { compare, isPositive } from '../decimal.js';
+import { compare, isPositive, normalize } from '../decimal.js';
 import { AppError, isAppError, isExchangeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ExchangeClient, Order, SymbolInfo } from '../binance/types.js';
@@ -212,7 +212,7 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
         armedAt: spec.armedAt,
         createdAt: now(),
         status: initial ? 'placing' : 'waiting',
-        ...(initial ? { stopPrice: initial.stopPrice, limitPrice: initial.limitPrice, clientOrderId: intent.clientOrderId } : {}),
+        ...(initial ? { stopPrice: normalize(initial.stopPrice), limitPrice: normalize(initial.limitPrice), clientOrderId: intent.clientOrderId } : {}),
         ...(initial?.fractal ? { fractal: initial.fractal } : {}),
         orders: initial ? 1 : 0,
       });

@@ -31,8 +31,13 @@ import type { StopPair, StopStore } from './stop-store.js';
 import type { FractalRef, ManagedStop, PairEvaluation, StopHoldNote } from './stop-types.js';
 import type { AlertSink } from './types.js';
 
-/** Candles per klines request: the newest fractal after arming, or below the price, is near the end. */
+/**
+ * Candles per klines request. A trailing move only looks at the newest fractal formed after
+ * arming, always near the end (an older one was the newest at an earlier close); a stop waiting
+ * for a fractal below the price may need to look far back, as arming does (stop-pricing.ts).
+ */
 export const EVALUATION_KLINES = 100;
+export const WAITING_KLINES = 1000;
 
 export interface StopEvaluatorDeps {
   exchange: ExchangeClient;
@@ -62,7 +67,7 @@ export interface StopEvaluator {
   evaluate(pair: StopPair, closeTime?: number): Promise<PairEvaluation>;
 }
 
-const fractalRef = (f: Fractal): FractalRef => ({ price: f.price, openTime: f.openTime });
+const fractalRef = (f: Fractal): FractalRef => ({ price: normalize(f.price), openTime: f.openTime });
 
 export function createStopEvaluator(deps: StopEvaluatorDeps): StopEvaluator {
   const { store, mover } = deps;
@@ -142,7 +147,8 @@ export function createStopEvaluator(deps: StopEvaluatorDeps): StopEvaluator {
       const stops = await store.byPair(pair);
       if (stops.length === 0) return { ...result, skipped: 'no stops' };
       // The one klines request of this close, shared by every stop on the pair.
-      const rows = await deps.exchange.klines(pair.symbol, pair.interval, { limit: EVALUATION_KLINES });
+      const limit = stops.some((s) => s.status === 'waiting') ? WAITING_KLINES : EVALUATION_KLINES;
+      const rows = await deps.exchange.klines(pair.symbol, pair.interval, { limit });
       const last = rows[rows.length - 1];
       let close = closeTime;
       if (close === undefined) close = rows[rows.length - 2]?.closeTime;

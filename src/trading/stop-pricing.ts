@@ -47,8 +47,11 @@ export interface PricedStop {
   stop: StopIntent;
 }
 
-/** Candles read to arm a fractal stop (the newest confirmed fractal below the price is near the end). */
-export const ARMING_KLINES = 100;
+/**
+ * Candles read to arm a fractal stop: after a fall the newest fractal below the price can be far
+ * back, and a klines request weighs the same (2) for any limit up to 1000.
+ */
+export const ARMING_KLINES = 1000;
 /** Order records searched for the position's buys. */
 const ENTRY_RECORDS = 200;
 
@@ -89,7 +92,7 @@ export async function priceStop(deps: StopPricingDeps, request: StopRequest): Pr
     const first = forming ? initialStop({ candles: klines, now: forming.closeTime, price: lastPrice, tickSize: tick }) : undefined;
     if (first) {
       stopPrice = first.stop;
-      fractal = { price: first.fractal.price, openTime: first.fractal.openTime };
+      fractal = { price: normalize(first.fractal.price), openTime: first.fractal.openTime };
     }
   }
 

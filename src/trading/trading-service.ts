@@ -81,6 +81,30 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
   };
   const who = (r: Requester) => ({ userId: r.userId, ...(r.displayName !== undefined ? { displayName: r.displayName } : {}) });
 
+  /**
+   * "Already confirmed", yet the job may never have been added: the tap that flipped the intent
+   * died, or lost its Redis reply, before queue.add (found by the Redis-restart chaos suite). A
+   * trader who taps again at once must not be told "already confirmed" about an order that will
+   * never leave, so the job is added now; its id (the intent id) makes this a no-op when the
+   * first add did land or is racing this one. Plain order cards only: a /stop card arms its stop first.
+   */
+  async function requeueLost(intentId: string, userId: number): Promise<void> {
+    const stored = await intents.get(intentId).catch(() => undefined);
+    if (!stored || stored.state !== 'confirmed' || stored.enqueued || stored.intent.userId !== userId || stored.intent.stop) return;
+    if (await ordersQueue.queue.getJob(intentId).catch(() => undefined)) return;
+    try {
+      await ordersQueue.enqueue(stored.intent, stored.decidedAt ?? now());
+    } catch (error) {
+      throw new AppError('REDIS_UNAVAILABLE', 'orders queue unavailable', {
+        cause: error,
+        userMessage: 'The order could not be queued: the bot cannot reach its database. Nothing was sent; tap Confirm again in a minute.',
+      });
+    }
+    await intents.markEnqueued(intentId).catch((error: unknown) => logger.warn({ err: error, intentId }, 'could not mark the intent enqueued'));
+    logger.warn({ intentId }, 'confirmed intent had no job; queued it on a repeated tap');
+    await audit.record({ event: 'confirm', userId, intentId, clientOrderId: stored.intent.clientOrderId, symbol: stored.intent.preview.symbol, outcome: 'queued-again' });
+  }
+
   async function armStop(intent: OrderIntent) {
     if (!options.stops) {
       logger.error({ intentId: intent.id }, 'a stop card was confirmed but the trading service has no stop arming (TradingServiceOptions.stops)');
@@ -133,7 +157,10 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
     attachCard: (intentId, messageId) => intents.attachCard(intentId, messageId),
 
     async confirm(intentId, userId) {
-      const { intent, resumed } = await intents.confirm(intentId, userId);
+      const { intent, resumed } = await intents.confirm(intentId, userId).catch(async (error: unknown) => {
+        if (isAppError(error) && error.code === 'CONFIRM_ALREADY_USED') await requeueLost(intentId, userId);
+        throw error;
+      });
       // A /stop card: the managed stop is stored before its order is queued, so the stop manager
       // knows the order (by the intent's client order id) whenever the worker places it.
       if (intent.stop) {

@@ -69,7 +69,21 @@ function argument(prng: Prng): string {
   ])();
 }
 
+/** /buy and /sell that come close to valid, so pricing, filters and cards run, not only the parser. */
+function nearValidOrder(prng: Prng): string {
+  const side = prng.pick(['buy', 'sell']);
+  const symbol = prng.pick(['BTCUSDT', 'ETHUSDT', 'btcusdt', 'ETH/USDT']);
+  const amount = prng.pick(['0.001', '0.0012345', '0.00001', '0.000001', '100', '$25', '25USDT', '10%', '100%', 'all', '-0', '1e-3', '0.1', '5000USDT', '$0.5']);
+  const price = prng.weighted<string | undefined>([
+    [4, undefined],
+    [2, prng.pick(['60000', '65000.005', '64999.99', '3500', '1', '0.01', '13000', '325000', '1000000.01', '-0', '0'])],
+    [1, prng.pick(NUMBERS)],
+  ]);
+  return `/${side} ${symbol} ${amount}${price !== undefined ? ` ${price}` : ''}`;
+}
+
 function commandText(prng: Prng, targets: FuzzTargets): string {
+  if (prng.chance(0.25)) return nearValidOrder(prng);
   const name = prng.weighted(COMMANDS.map((c) => [COMMAND_WEIGHTS[c] ?? 1, c] as const));
   const word = prng.weighted<string>([
     [20, name],

@@ -10,6 +10,7 @@ import type { UserFromGetMe } from 'grammy/types';
 import type { Redis } from 'ioredis';
 import { createAlertsQueue, type AlertsQueue } from '../../../src/alerts/alerts-queue.js';
 import { createAlertsApi, createAlertsWorker, type AlertsWorker, type CreateAlertsApiOptions } from '../../../src/alerts/alerts-worker.js';
+import { createUserStreamService, type UserStreamService } from '../../../src/alerts/user-stream-service.js';
 import { createExchangeInfoCache, type ExchangeInfoCache } from '../../../src/binance/exchange-info-cache.js';
 import { createRestClient, type RestClient } from '../../../src/binance/rest-client.js';
 import { createBot } from '../../../src/bot/create-bot.js';
@@ -33,6 +34,8 @@ export interface ChaosStackOptions {
   sim?: Omit<TestSimulatorOptions, 'feed' | 'logger'>;
   /** Run an order worker in this process (options override the test defaults). Default false. */
   orderWorker?: boolean | Partial<OrderWorkerOptions>;
+  /** Run the user data stream service (fills after placement → alerts). Default false. */
+  userStream?: boolean;
   /** Run an alerts worker in this process. Default true. */
   alertsWorker?: boolean | Partial<CreateAlertsApiOptions>;
   /** REST client time-out. Default 2 000 ms. */
@@ -66,6 +69,7 @@ export interface ChaosStack {
   signing: SigningRecorder;
   orderWorker: OrderWorker | undefined;
   alertsWorker: AlertsWorker | undefined;
+  userStream: UserStreamService | undefined;
   send(from: UpdateUser, text: string, chatId?: number): Promise<void>;
   /** A button press; resolves with the answer the presser saw (the toast or alert text). */
   press(from: UpdateUser, messageId: number, data: string, chatId?: number): Promise<string | undefined>;
@@ -141,6 +145,26 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     alertsWorker = createAlertsWorker({ connection: workerConnection, redis: producer, api, logger, prefix, lockDurationMs: 3_000, stalledIntervalMs: 1_000 });
   }
 
+  let userStream: UserStreamService | undefined;
+  if (options.userStream) {
+    userStream = createUserStreamService({
+      redis: producer,
+      prefix,
+      wsApiUrl: sim.wsApiUrl,
+      apiKey: sim.apiKey,
+      signer: signing.signer,
+      exchange,
+      records,
+      intents: trading.intents,
+      alerts: alertsQueue,
+      allowedUsers: options.allowedUsers,
+      symbols: exchangeInfo,
+      logger,
+      lease: { ttlMs: 3_000, renewEveryMs: 1_000, pollMs: 500 },
+    });
+    userStream.start();
+  }
+
   const bot = createBot({
     token: telegram.token,
     apiRoot: telegram.apiRoot,
@@ -178,6 +202,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     signing,
     orderWorker,
     alertsWorker,
+    userStream,
     send,
     async press(from, messageId, data, chatId) {
       const chat = chatId ?? from.id;
@@ -214,6 +239,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
       );
     },
     async close() {
+      await userStream?.close().catch(() => undefined);
       await orderWorker?.close().catch(() => undefined);
       await alertsWorker?.close().catch(() => undefined);
       await trading.close();

@@ -14,6 +14,8 @@ export interface SoakSample {
   /** Keys by kind; `untracked` are keys without a TTL that no retention rule covers. */
   keys: Record<string, number>;
   untracked: string[];
+  /** A few keys of kind `other`, to name them in the summary. */
+  otherExamples: string[];
   queues: Record<string, { waiting: number; active: number; delayed: number; completed: number; failed: number }>;
 }
 
@@ -26,7 +28,11 @@ const KINDS: Array<[string, RegExp, 'ttl' | 'age-trimmed' | 'fixed']> = [
   ['order jobs', /^chatops:orders:[A-Za-z0-9_-]{16}(:|$)/, 'age-trimmed'],
   ['alert jobs', /^chatops:alerts:(?!(id|meta|events|completed|failed|wait|active|delayed|paused|prioritized|marker|limiter|stalled-check|stalled|pc|de|repeat)$)[^:]+(:logs|:lock)?$/, 'age-trimmed'],
   ['queue structure', /^chatops:(orders|alerts|stops?[^:]*):(id|meta|events|completed|failed|wait|active|delayed|paused|prioritized|marker|limiter|stalled-check|stalled|pc|de|repeat)$/, 'fixed'],
+  ['alert ledger', /^chatops:ua:(exec|mark):/, 'ttl'],
   ['audit stream', /^chatops:audit$/, 'age-trimmed'],
+  // One key per user, chat, asset, symbol or open order: bounded by the account, not by traffic.
+  ['bounded state', /^chatops:(ua:(heard-at|symbols|open|outbox)|balances|user-stream(:.*)?|alert-settings:.*|chat-inactive:.*|stops?(:.*)?|stop-lock:.*)$/, 'fixed'],
+  ['cancel confirmations', /^chatops:cancel:/, 'ttl'],
   ['records index', /^chatops:orders:recent$/, 'age-trimmed'],
 ];
 
@@ -49,6 +55,7 @@ export async function takeSample(options: { port: number; redis: Redis; startedA
   const m = await metric(options.port);
   const keys: Record<string, number> = {};
   const untracked: string[] = [];
+  const otherExamples: string[] = [];
   let cursor = '0';
   do {
     const [next, batch] = await options.redis.scan(cursor, 'COUNT', 1000);
@@ -58,6 +65,7 @@ export async function takeSample(options: { port: number; redis: Redis; startedA
       const { kind, rule } = kindOf(key);
       keys[kind] = (keys[kind] ?? 0) + 1;
       if (rule === 'unknown' && ttls[i] === -1) untracked.push(key);
+      if (kind === 'other' && otherExamples.length < 12) otherExamples.push(`${key} (ttl ${ttls[i]})`);
     });
   } while (cursor !== '0');
   const info = await options.redis.info('memory');
@@ -84,6 +92,7 @@ export async function takeSample(options: { port: number; redis: Redis; startedA
     redisMemoryMb: round(usedMemory / 2 ** 20),
     keys,
     untracked,
+    otherExamples,
     queues,
   };
 }

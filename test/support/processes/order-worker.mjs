@@ -15,6 +15,8 @@
  * Env: CHAOS_REDIS_URL, CHAOS_PREFIX, CHAOS_REST_URL, CHAOS_API_KEY, CHAOS_API_SECRET,
  * CHAOS_TIMEOUT_MS (default 1000), LOG_LEVEL. Prints `CHAOS-ACTIVE <jobId>` when a job starts.
  */
+import process from 'node:process';
+import { setTimeout } from 'node:timers';
 import { Registry } from 'prom-client';
 import { createAlertsQueue } from '../../../dist/alerts/alerts-queue.js';
 import { createExchangeInfoCache } from '../../../dist/binance/exchange-info-cache.js';
