@@ -1,14 +1,19 @@
 /**
- * The benchmark harness: `npm run bench [-- --quick] [-- --only=confirm,peers]`.
+ * The benchmark harness: `npm run bench [-- --quick] [--only=confirm,peers] [--quiet-load=1]`.
  *
  * Runs every scenario in one process run (each starts its own redis-server and paper exchange),
  * then writes bench/results/<date>.json and regenerates the table in docs/BENCHMARKS.md. With
  * --only, results are written to bench/results/<date>.partial.json and the document is left
  * alone: the table only ever shows figures from one complete run.
+ *
+ * --quiet-load=X waits (up to 5 minutes) before each scenario until the machine's 1-minute load
+ * average is below X: on a shared machine, other work inflates every latency figure. The load
+ * at the start and end of each scenario is recorded either way.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadavg } from 'node:os';
+import { sleep } from './lib/stats.js';
 import { machineInfo } from './lib/machine.js';
 import { writeBenchmarksDoc, type Report } from './lib/markdown.js';
 import { metTarget, type ScenarioContext, type ScenarioResult } from './lib/types.js';
@@ -32,6 +37,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const quietLoad = Number(args.find((a) => a.startsWith('--quiet-load='))?.slice('--quiet-load='.length) ?? NaN);
   const unknown = only?.filter((name) => !(name in SCENARIOS)) ?? [];
   if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
   const root = process.cwd();
@@ -46,10 +52,16 @@ async function main(): Promise<void> {
   const results: ScenarioResult[] = [];
   for (const [name, run] of Object.entries(SCENARIOS)) {
     if (only && !only.includes(name)) continue;
+    if (!Number.isNaN(quietLoad)) {
+      const until = Date.now() + 5 * 60_000;
+      while (loadavg()[0]! >= quietLoad && Date.now() < until) await sleep(2_000);
+    }
+    const load = () => Math.round(loadavg()[0]! * 100) / 100;
+    const loadStart = load();
     const t0 = Date.now();
     try {
       const out = await run(ctx);
-      for (const r of Array.isArray(out) ? out : [out]) results.push({ ...r, durationS: Math.round((Date.now() - t0) / 100) / 10 });
+      for (const r of Array.isArray(out) ? out : [out]) results.push({ ...r, durationS: Math.round((Date.now() - t0) / 100) / 10, load: { start: loadStart, end: load() } });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       console.error(`[bench] scenario ${name} failed: ${error instanceof Error ? error.stack : message}`);

@@ -48,7 +48,8 @@ export function renderTable(report: Report, resultsFile: string): string {
     '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const scenario of report.scenarios) {
-    scenario.rows.forEach((row, i) => lines.push(rowLine(i === 0 ? scenario.title : '', row)));
+    const title = scenario.load ? `${scenario.title} (load ${scenario.load.start} → ${scenario.load.end})` : scenario.title;
+    scenario.rows.forEach((row, i) => lines.push(rowLine(i === 0 ? title : '', row)));
   }
   lines.push('', TABLE_END);
   return lines.join('\n');

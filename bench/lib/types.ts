@@ -33,6 +33,8 @@ export interface ScenarioResult {
   /** Everything else measured, kept in the results JSON. */
   details?: unknown;
   durationS?: number;
+  /** 1-minute load average of the machine when the scenario started and ended (set by run.ts). */
+  load?: { start: number; end: number };
 }
 
 export interface ScenarioContext {

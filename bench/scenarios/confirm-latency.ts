@@ -18,6 +18,7 @@
  * Exchange rate limits are lifted (sim-process.ts): one Binance account may place 100 orders per
  * 10 s, so the bursts would otherwise measure the exchange's budget instead of this code.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { clientOrderIdOf } from '../../src/trading/intent-store.js';
 import type { UpdateUser } from '../../test/support/fake-bot-api.js';
 import { benchUsers, startBenchApp, type BenchApp, type BenchCard } from '../support/bench-app.js';
@@ -91,6 +92,18 @@ async function bursts(app: BenchApp, sim: SimChild, users: UpdateUser[], rounds:
   return { latencies, cpuPerConfirmMs: cpu / (rounds * users.length) };
 }
 
+/** How busy this process was during a phase: CPU share of one core, and event-loop delay. */
+async function observed<T>(phase: () => Promise<T>): Promise<{ result: T; cpuShare: number; loopDelayP99Ms: number; loopDelayMaxMs: number }> {
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const cpu0 = cpuMs();
+  const t0 = epochMs();
+  const result = await phase();
+  const share = (cpuMs() - cpu0) / (epochMs() - t0);
+  loop.disable();
+  return { result, cpuShare: round3(share), loopDelayP99Ms: round3(loop.percentile(99) / 1e6), loopDelayMaxMs: round3(loop.max / 1e6) };
+}
+
 const row = (what: string, s: Summary, note?: string): Row => ({ what, unit: 'ms', median: s.p50, p99: s.p99, n: s.n, target: TARGET, ...(note ? { note } : {}) });
 
 export async function confirmLatency(ctx: ScenarioContext): Promise<ScenarioResult> {
@@ -105,16 +118,19 @@ export async function confirmLatency(ctx: ScenarioContext): Promise<ScenarioResu
     await sequential(app, sim, users[0]!, 50);
 
     ctx.log(`confirm: ${sequentialCount} sequential confirmations`);
-    const seq = await sequential(app, sim, users[0]!, sequentialCount);
+    const seqPhase = await observed(() => sequential(app, sim, users[0]!, sequentialCount));
+    const seq = seqPhase.result;
     const seqSummary = summarize(seq.map((c) => c.latencyMs));
     const seqCpu = summarize(seq.map((c) => c.cpuMs));
 
     ctx.log(`confirm: ${usersCount} confirmations from 50 users with think time`);
-    const crowd = await withThinkTime(app, sim, users, usersCount);
+    const crowdPhase = await observed(() => withThinkTime(app, sim, users, usersCount));
+    const crowd = crowdPhase.result;
     const crowdSummary = summarize(crowd.confirmations.map((c) => c.latencyMs));
 
     ctx.log(`confirm: ${burstRounds} bursts of 50 simultaneous confirmations`);
-    const burst = await bursts(app, sim, users, burstRounds);
+    const burstPhase = await observed(() => bursts(app, sim, users, burstRounds));
+    const burst = burstPhase.result;
     const burstSummary = summarize(burst.latencies);
 
     const simStats = await sim.stats();
@@ -123,14 +139,18 @@ export async function confirmLatency(ctx: ScenarioContext): Promise<ScenarioResu
       title: '1. Confirm → order request at the exchange',
       rows: [
         row('sequential, one trader', seqSummary, `CPU per confirmation (bot + order worker + alerts worker, one process): median ${seqCpu.p50} ms`),
-        row('50 users at once (1–3 s to read each card)', crowdSummary, `${round3(crowd.confirmations.length / crowd.seconds)} confirmations/s plus as many /buy`),
+        row(
+          '50 users at once (1–3 s to read each card)',
+          crowdSummary,
+          `${round3(crowd.confirmations.length / crowd.seconds)} confirmations/s plus as many /buy; the process used ${Math.round(crowdPhase.cpuShare * 100)}% of a core, event-loop delay p99 ${crowdPhase.loopDelayP99Ms} ms`,
+        ),
         row('50 users pressing in the same instant (bursts)', burstSummary, `CPU per confirmation ${round3(burst.cpuPerConfirmMs)} ms: the 50th waits for 49 before it on one event loop`),
       ],
       details: {
         order: ORDER,
-        sequential: { latencyMs: seqSummary, cpuMs: seqCpu },
-        users: { latencyMs: crowdSummary, seconds: round3(crowd.seconds) },
-        burst: { latencyMs: burstSummary, rounds: burstRounds, cpuPerConfirmMs: round3(burst.cpuPerConfirmMs) },
+        sequential: { latencyMs: seqSummary, cpuMs: seqCpu, process: { ...seqPhase, result: undefined } },
+        users: { latencyMs: crowdSummary, seconds: round3(crowd.seconds), process: { ...crowdPhase, result: undefined } },
+        burst: { latencyMs: burstSummary, rounds: burstRounds, cpuPerConfirmMs: round3(burst.cpuPerConfirmMs), process: { ...burstPhase, result: undefined } },
         simClockOffsetMs: round3(sim.clockOffsetMs),
         simRequests: simStats.requests,
       },

@@ -108,7 +108,7 @@ export async function memory(ctx: ScenarioContext): Promise<ScenarioResult> {
       BINANCE_API_SECRET: sim.apiSecret,
       REDIS_URL: redis.url,
     });
-    await sleep(3_000); // polling up, connections made, start-up garbage collectable
+    await sleep(ctx.quick ? 2_000 : 3_000); // polling up, connections made, start-up garbage collectable
     const idle = memoryOf(app.pid);
     ctx.log(`memory: all role idle ${idle.rssMB} MB; ${sequential} sequential confirmations through getUpdates`);
 
@@ -127,14 +127,14 @@ export async function memory(ctx: ScenarioContext): Promise<ScenarioResult> {
       }),
     );
     const loaded = memoryOf(app.pid);
-    await sleep(5_000);
+    await sleep(ctx.quick ? 2_000 : 5_000);
     const settled = memoryOf(app.pid);
     const seqSummary = summarize(seq);
     const crowdSummary = summarize(crowd);
     details.production = { idle, afterLoad: loaded, fiveSecondsLater: settled, confirmations: seq.length + crowd.length, sequentialMs: seqSummary, usersMs: crowdSummary };
     rows.push(
       { what: '`all` role idle (exchange in another process)', unit: 'MB', value: idle.rssMB, target: TARGET },
-      { what: `\`all\` role after ${seq.length + crowd.length + 20} confirmations (and as many /buy)`, unit: 'MB', value: loaded.rssMB, target: TARGET, note: `peak (VmHWM) ${loaded.peakMB} MB; 5 s later ${settled.rssMB} MB` },
+      { what: `\`all\` role after ${seq.length + crowd.length + 20} confirmations (and as many /buy)`, unit: 'MB', value: loaded.rssMB, target: TARGET, note: `peak (VmHWM) ${loaded.peakMB} MB; ${ctx.quick ? 2 : 5} s later ${settled.rssMB} MB` },
       { what: 'Confirm → order request through the real process (long polling), sequential', unit: 'ms', median: seqSummary.p50, p99: seqSummary.p99, n: seqSummary.n },
       { what: 'the same, 50 users at once (1–3 s to read each card)', unit: 'ms', median: crowdSummary.p50, p99: crowdSummary.p99, n: crowdSummary.n },
     );
@@ -151,7 +151,7 @@ export async function memory(ctx: ScenarioContext): Promise<ScenarioResult> {
       PAPER_MARKET: 'replay',
       REDIS_URL: demoRedis.url,
     });
-    await sleep(3_000);
+    await sleep(ctx.quick ? 2_000 : 3_000);
     const demoIdle = memoryOf(demo.pid);
     await demo.stop();
     await demoRedis.stop();

@@ -5,7 +5,7 @@
  * that cannot pass the filters, the balance or MAX_ORDER_QUOTE gets the reason instead of a card.
  */
 import { Composer, type Context } from 'grammy';
-import { claimCardRevision } from '../alerts/alerts-worker.js';
+import { claimCardRevision, reassertNewestCardEdit } from '../alerts/alerts-worker.js';
 import type { Side } from '../binance/types.js';
 import type { OrderRequest } from '../trading/types.js';
 import type { BotDeps } from './bot-deps.js';
@@ -64,6 +64,8 @@ export function confirmOrderButton(deps: BotDeps): CallbackHandler<'confirm-orde
         const card = ctx.callbackQuery?.message;
         if (card && !(await claimCardRevision(deps.redis, deps.keyPrefix, card.chat.id, card.message_id, QUEUED_CARD_REVISION))) return;
         await editPressedMessage(ctx, outcome.text);
+        // The worker may have edited the card to a later state while this edit was on its way.
+        if (card) await reassertNewestCardEdit(deps.redis, deps.keyPrefix, ctx.api, card.chat.id, card.message_id, QUEUED_CARD_REVISION);
       },
     };
   };

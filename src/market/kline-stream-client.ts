@@ -45,7 +45,7 @@ export interface KlineStreamState {
   connected: boolean;
   /** Streams subscribed on the open connection (acknowledged or not). */
   streams: number;
-  /** SUBSCRIBE / UNSUBSCRIBE requests not yet acknowledged. */
+  /** Subscription changes not yet sent, plus requests not yet acknowledged: 0 when the streams are as followed. */
   pending: number;
   reconnects: number;
   lastEventAt?: number;
@@ -217,7 +217,7 @@ export function createKlineStreamClient(options: KlineStreamClientOptions): Klin
       if (!socket && !reconnectTimer && wanted.size > 0) connect();
       else scheduleFlush();
     },
-    state: () => ({ connected, streams: subscribed.size, pending: outstanding.size, reconnects, ...(lastEventAt !== undefined ? { lastEventAt } : {}) }),
+    state: () => ({ connected, streams: subscribed.size, pending: outstanding.size + (flushTimer ? 1 : 0), reconnects, ...(lastEventAt !== undefined ? { lastEventAt } : {}) }),
     async close() {
       closed = true;
       clearTimers();

@@ -5,7 +5,9 @@
  *   start(): reconcile every stop with the exchange's open orders, then follow the
  *            (symbol, interval) pairs in use — a kline stream subscription (closes as they happen,
  *            also for a replayed market) and a BullMQ job scheduler per pair (closes by the
- *            exchange clock, a few seconds late, with no socket) — re-read every `syncEveryMs`.
+ *            exchange clock, a few seconds late, with no socket) — re-read every `syncEveryMs`,
+ *            when stops whose order records say the order ended are also swept (filled, or
+ *            cancelled outside the bot: fixed stops are never evaluated, so this is how they go).
  *   A close → a `close` job (one per pair and close, whoever announces it) → one klines request
  *   → every stop on the pair evaluated and moved (stop-evaluator.ts, stop-mover.ts).
  *
@@ -24,7 +26,7 @@ import type { ReconcileOptions } from './order-reconcile.js';
 import { createStopEvaluator } from './stop-evaluator.js';
 import { isStopInterval, type StopInterval } from './stop-intervals.js';
 import { createStopMover } from './stop-mover.js';
-import { createStopReconciler, type StopReconcileReport } from './stop-reconciler.js';
+import { createStopReconciler, type StopReconciler, type StopReconcileReport } from './stop-reconciler.js';
 import { createStopScheduler, type StopScheduler } from './stop-scheduler.js';
 import { createStopStore, type StopPair, type StopStore } from './stop-store.js';
 import type { EvaluationRound, PairEvaluation, StopEvaluationNote } from './stop-types.js';
@@ -83,6 +85,7 @@ export interface StopManagerStatus {
 export interface StopManager {
   readonly store: StopStore;
   readonly scheduler: StopScheduler;
+  readonly reconciler: StopReconciler;
   /** Reconciles, then follows the pairs in use. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -211,6 +214,7 @@ export function createStopManager(deps: StopManagerDeps): StopManager {
   return {
     store,
     scheduler,
+    reconciler,
 
     async start() {
       if (started) return;
@@ -226,6 +230,7 @@ export function createStopManager(deps: StopManagerDeps): StopManager {
         syncTimer = setTimeout(() => {
           if (closing) return;
           syncPairs()
+            .then(() => reconciler.sweep())
             .catch((error: unknown) => log.warn({ err: error }, 'could not re-read the stop pairs'))
             .finally(() => {
               if (!closing) tick();

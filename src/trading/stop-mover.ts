@@ -19,16 +19,18 @@
  *   news for the fill alerts; and a later "unknown order" on that id then means our own earlier
  *   cancel, not a cancel outside the bot.
  */
-import { decimalsOf, div, floorToStep, isPositive, mul, normalize, sub } from '../decimal.js';
+import { isPositive } from '../decimal.js';
 import { isAppError, isExchangeError, userMessageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { checkOrder, priceFilterOf } from '../binance/filters.js';
-import type { CancelReplaceResult, ExchangeClient, NewOrderParams, Order, SymbolInfo } from '../binance/types.js';
+import type { CancelReplaceResult, ExchangeClient, Order, SymbolInfo } from '../binance/types.js';
 import type { AuditLog } from './audit-log.js';
 import type { SymbolLookup } from './order-pricing.js';
-import { recordOf, type OrderRecords } from './order-records.js';
+import type { OrderRecords } from './order-records.js';
 import { createReconciler, isOrderNotFound, type ReconcileOptions } from './order-reconcile.js';
 import { cancelledOutsideText, movedText, refusedText, replacedText, unprotectedText } from './stop-alert-text.js';
+import { createStopOrders } from './stop-orders.js';
+import { referencePriceOf, stopLimitPrice } from './stop-prices.js';
 import type { StopStore } from './stop-store.js';
 import { stopOrderClientId, type FractalRef, type ManagedStop } from './stop-types.js';
 import type { AlertSink } from './types.js';
@@ -81,123 +83,42 @@ export interface StopMover {
   vanished(stop: ManagedStop, status: string): Promise<MoveOutcome>;
 }
 
-/** The limit price of a stop: `offsetPct` below the stop price, rounded down to the tick (priceRounding of a SELL stop-limit). */
-export function stopLimitPrice(stopPrice: string, offsetPct: string, tickSize: string): string {
-  const raw = div(mul(stopPrice, sub('100', offsetPct)), '100', decimalsOf(tickSize) + 4, 'floor');
-  return normalize(floorToStep(raw, tickSize));
-}
-
-/** PERCENT_PRICE(_BY_SIDE)'s reference: referencePrice, else avgPrice, else the last price (BINANCE.md "Filters"). */
-export async function referencePriceOf(exchange: ExchangeClient, symbol: string, fallback: string): Promise<string> {
-  try {
-    const reference = await exchange.referencePrice(symbol);
-    if (reference?.referencePrice && isPositive(reference.referencePrice)) return normalize(reference.referencePrice);
-  } catch (error) {
-    if (!isExchangeError(error) || error.kind !== 'rejected') throw error;
-  }
-  try {
-    const average = await exchange.avgPrice(symbol);
-    if (isPositive(average.price)) return normalize(average.price);
-  } catch (error) {
-    if (!isExchangeError(error) || error.kind !== 'rejected') throw error;
-  }
-  return fallback;
-}
-
 const isOrder = (value: unknown): value is Order => typeof value === 'object' && value !== null && 'orderId' in value;
 const OPEN = new Set(['NEW', 'PARTIALLY_FILLED', 'PENDING_NEW']);
+/** Re-placing a stop that is off the book: attempts, and the longest wait between them. */
+const URGENT_ATTEMPTS = 4;
+const URGENT_MAX_WAIT_MS = 15_000;
 
 export function createStopMover(deps: StopMoverDeps): StopMover {
-  const { exchange, store, records, alerts } = deps;
+  const { exchange, store, records } = deps;
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ module: 'stop-mover' });
   const reconciler = createReconciler(exchange, deps.reconcile);
+  const { alert, audit, update, recordNew, markOld, adopt, place, orderParams } = createStopOrders({ ...deps, reconciler, log });
 
-  const alert = (stop: ManagedStop, key: string, text: string) =>
-    alerts.enqueue({ key: `stop-${key}`, chatId: stop.chatId, userId: stop.userId, category: 'stop', text }).catch((error: unknown) =>
-      log.error({ err: error, stopId: stop.id, key }, 'could not queue a stop alert'),
-    );
-  const audit = (stop: ManagedStop, outcome: string, detail?: string, orderId?: number) =>
-    deps.audit?.record({ event: 'stop', userId: stop.userId, intentId: stop.id, symbol: stop.symbol, outcome, ...(detail ? { detail } : {}), ...(orderId !== undefined ? { orderId } : {}) });
-
-  /** Saves `patch` over the newest version of the stop (we hold its lease: only non-exchange fields can have moved). */
-  async function update(stop: ManagedStop, patch: Partial<ManagedStop>): Promise<ManagedStop> {
-    let current: ManagedStop | undefined = stop;
-    for (let attempt = 0; attempt < 5 && current; attempt++) {
-      const saved = await store.save({ ...current, ...patch });
-      if (saved) return saved;
-      current = await store.get(stop.id);
-    }
-    log.warn({ stopId: stop.id }, 'stop vanished while its order changed');
-    return { ...stop, ...patch };
-  }
-
-  async function recordNew(stop: ManagedStop, order: Order): Promise<void> {
-    await records.save(
-      recordOf(order, { intentId: stop.id, userId: stop.userId, chatId: stop.chatId, stopId: stop.id, ...(stop.entryPrice !== undefined ? { entryPrice: stop.entryPrice } : {}) }, now()),
-    );
-    await records.clearSendAttempted(order.clientOrderId);
-  }
-
-  async function markOld(stop: ManagedStop, patch: { status?: 'CANCELED'; replacedBy?: string | undefined }): Promise<void> {
-    if (!stop.clientOrderId) return;
-    const record = await records.get(stop.clientOrderId);
-    if (!record) return;
-    const next = { ...record, ...(patch.status ? { status: patch.status } : {}), updatedAt: now() };
-    if ('replacedBy' in patch) {
-      if (patch.replacedBy === undefined) delete next.replacedBy;
-      else next.replacedBy = patch.replacedBy;
-    }
-    await records.save(next);
-  }
-
-  /** The order `n` now protects the stop. */
-  async function adopt(stop: ManagedStop, order: Order, n: number, target: MoveTarget | undefined): Promise<ManagedStop> {
-    await recordNew(stop, order);
-    const stopPrice = normalize(order.stopPrice ?? stop.stopPrice ?? '0');
-    const fractal = target?.fractal ?? stop.candidate?.fractal ?? stop.fractal;
-    const moved = stop.stopPrice === undefined || stopPrice !== normalize(stop.stopPrice);
-    return update(stop, {
-      status: 'active',
-      orderId: order.orderId,
-      clientOrderId: order.clientOrderId,
-      stopPrice,
-      limitPrice: normalize(order.price),
-      orders: Math.max(stop.orders, n),
-      ...(moved && fractal ? { fractal, lastMove: { at: now(), ...(stop.stopPrice !== undefined ? { from: stop.stopPrice } : {}), to: stopPrice, fractal, closeTime: target?.closeTime ?? stop.lastEvaluatedClose ?? 0 } } : {}),
-    });
-  }
-
-  async function place(stop: ManagedStop, n: number, params: Omit<NewOrderParams, 'newClientOrderId'>): Promise<Order> {
-    const id = stopOrderClientId(stop.id, n);
-    await records.markSendAttempted(id, now());
-    try {
-      return await exchange.newOrder({ ...params, newClientOrderId: id, newOrderRespType: 'FULL' });
-    } catch (error) {
-      if (isExchangeError(error) && (error.kind === 'unknown-outcome' || error.code === 'EXCHANGE_DUPLICATE_ORDER')) {
-        const found = await reconciler.find({ symbol: stop.symbol, clientOrderId: id }, now());
-        if (found) return found;
+  /**
+   * The position has no stop: a 429 or a connection that never carried the request is waited out
+   * and tried again (a few times, briefly) rather than leaving it unprotected until the next close.
+   */
+  async function placeUrgently(stop: ManagedStop, n: number, params: ReturnType<typeof orderParams>): Promise<Order> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await place(stop, n, params);
+      } catch (error) {
+        const retry = isExchangeError(error) && (error.kind === 'rate-limited' || error.kind === 'transient') && attempt < URGENT_ATTEMPTS;
+        if (!retry) throw error;
+        const waitMs = Math.min(Math.max(error.retryAfterMs ?? 0, exchange.usage().blockedUntil - now(), 500), URGENT_MAX_WAIT_MS);
+        log.warn({ stopId: stop.id, attempt, waitMs, code: error.code }, 'stop off the book and the exchange is not taking orders; waiting to place it again');
+        await new Promise((r) => setTimeout(r, waitMs));
       }
-      if (isExchangeError(error) && error.kind !== 'unknown-outcome') await records.clearSendAttempted(id);
-      throw error;
     }
   }
-
-  const orderParams = (stop: ManagedStop, stopPrice: string, limitPrice: string): Omit<NewOrderParams, 'newClientOrderId'> => ({
-    symbol: stop.symbol,
-    side: 'SELL',
-    type: 'STOP_LOSS_LIMIT',
-    timeInForce: 'GTC',
-    quantity: stop.quantity,
-    price: limitPrice,
-    stopPrice,
-  });
 
   /** After a cancel that went through without its replacement: place the old stop again (409). */
   async function reprotect(stop: ManagedStop, n: number, target: MoveTarget, reason: string, info: SymbolInfo | undefined): Promise<MoveOutcome> {
     await markOld(stop, { status: 'CANCELED' });
     try {
-      const order = await place(stop, n, orderParams(stop, stop.stopPrice!, stop.limitPrice!));
+      const order = await placeUrgently(stop, n, orderParams(stop, stop.stopPrice!, stop.limitPrice!));
       await recordNew(stop, order);
       const after = await update(stop, { status: 'active', orderId: order.orderId, clientOrderId: order.clientOrderId, orders: n });
       log.warn({ stopId: stop.id, reason, orderId: order.orderId }, 'stop move refused after the cancel; old stop placed again');
@@ -347,12 +268,13 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
           if (!isOrder(cancel) && (cancel.code === -2011 || cancel.code === -2013)) return oldOrderGone(stop, priorReplace, n, target, info);
           return refuse(userMessageOf(error), 'exchange');
         }
-        if (error.kind === 'rejected') {
+        if (error.kind !== 'unknown-outcome') {
+          // Refused, rate-limited before it ran, or never sent: nothing was done.
           await records.clearSendAttempted(newId);
           await markOld(stop, { replacedBy: priorReplace });
-          return refuse(userMessageOf(error), 'exchange');
+          if (error.kind === 'rejected') return refuse(userMessageOf(error), 'exchange');
+          throw error;
         }
-        if (error.kind !== 'unknown-outcome') throw error;
         // Lost answer: the new id tells whether the move happened; the old order whether the cancel did.
         const found = await reconciler.find({ symbol: stop.symbol, clientOrderId: newId }, now());
         if (found) return finishMove(stop, found, n, target, info);

@@ -24,7 +24,7 @@ import type { TradingMode } from '../config.js';
 import { initialStop } from '../market/stop-rule.js';
 import { freeOf, type SymbolLookup } from './order-pricing.js';
 import type { OrderRecord } from './order-records.js';
-import { referencePriceOf, stopLimitPrice } from './stop-mover.js';
+import { referencePriceOf, stopLimitPrice } from './stop-prices.js';
 import type { FractalRef, StopIntent, StopRequest } from './stop-types.js';
 import type { AmountSpec, OrderPreview } from './types.js';
 

@@ -13,7 +13,7 @@
  *   again), or cancelled outside the bot (alert) — and forgotten unless placed again.
  *
  * Open orders are read once per symbol (weight 6), or once for all symbols (weight 80) when
- * that is cheaper.
+ * that is cheaper. `sweep` repeats the checks between starts for the stops that need them.
  */
 import type { Logger } from '../logger.js';
 import type { ExchangeClient, Order } from '../binance/types.js';
@@ -109,6 +109,35 @@ export function createStopReconciler(deps: StopReconcilerDeps) {
   }
 
   return {
+    /**
+     * Between starts: stops whose first order is in the pipeline, and stops whose order record
+     * (kept current by the user data stream, src/alerts) says the order ended, are checked like
+     * at start. Reads Redis only, unless a record says an order ended.
+     */
+    async sweep(): Promise<StopReconcileReport> {
+      const stops = await store.all();
+      const report: StopReconcileReport = { stops: stops.length, intact: 0, repaired: 0, retired: 0, failed: 0 };
+      for (const stop of stops) {
+        let due = stop.status === 'placing';
+        if (stop.status === 'active' && stop.clientOrderId) {
+          const record = await deps.records.get(stop.clientOrderId);
+          due = record !== undefined && !OPEN.has(record.status);
+        }
+        if (!due) {
+          report.intact++;
+          continue;
+        }
+        try {
+          report[await store.withLock(stop.id, () => reconcileOne(stop.id, new Map()))]++;
+        } catch (error) {
+          report.failed++;
+          log.error({ err: error, stopId: stop.id }, 'stop sweep failed');
+        }
+      }
+      if (report.repaired + report.retired + report.failed > 0) log.info(report, 'managed stops swept');
+      return report;
+    },
+
     async reconcile(): Promise<StopReconcileReport> {
       const stops = await store.all();
       const report: StopReconcileReport = { stops: stops.length, intact: 0, repaired: 0, retired: 0, failed: 0 };

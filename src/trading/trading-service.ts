@@ -180,8 +180,11 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
           userMessage: 'The order could not be queued: the bot cannot reach its database. Nothing was sent; tap Confirm again in a minute.',
         });
       }
-      await intents.markEnqueued(intentId).catch((error: unknown) => logger.warn({ err: error, intentId }, 'could not mark the intent enqueued'));
-      const paused = await ordersQueue.isPaused();
+      // Independent of each other: one round trip, not two, before the trader's toast.
+      const [, paused] = await Promise.all([
+        intents.markEnqueued(intentId).catch((error: unknown) => logger.warn({ err: error, intentId }, 'could not mark the intent enqueued')),
+        ordersQueue.isPaused(),
+      ]);
       await audit.record({
         event: 'confirm',
         userId,

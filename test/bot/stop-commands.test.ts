@@ -76,6 +76,13 @@ describe('/stop and /stops', () => {
     expect(text).toMatch(/Stop <b>[\d,.]+<\/b> \(limit [\d,.]+\) · order <code>\d+<\/code>/);
     expect(text).toContain('no move yet');
     expect(text).toContain('Next candidate: none yet');
+
+    // /fractals draws the highest managed stop on the symbol, with its entry.
+    const fractalStop = (await h.desk.listStops()).find((s) => s.kind === 'fractal')!;
+    await h.send('/fractals BTCUSDT 1h');
+    const photo = await eventually(() => h.messages().find((m) => m.photo), 'the chart');
+    const shown = (v: string) => Number(v).toLocaleString('en-US', { minimumFractionDigits: 2 });
+    expect(photo.caption).toContain(`Stop <b>${shown(fractalStop.stopPrice!)}</b> · entry ${shown(price)}`);
     expect(rejected()).toEqual([]);
   });
 

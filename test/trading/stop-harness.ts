@@ -100,7 +100,8 @@ export async function startStopHarness<F extends MarketFeed = never>(options: St
   const settings = { limitOffsetPct: options.limitOffsetPct ?? '0.5', minMovePct: options.minMovePct ?? '0' };
   const reconcile = { recvWindowMs: 1_000, inFlightBoundMs: 4_000, engineMarginMs: 300, firstDelayMs: 50, maxDelayMs: 200 };
 
-  let manager: StopManager | undefined;
+  // The desk tells the manager about new pairs; the manager is built after the desk.
+  const late: { manager?: StopManager } = {};
   const desk = createStopDesk({
     redis: producer,
     prefix,
@@ -115,7 +116,7 @@ export async function startStopHarness<F extends MarketFeed = never>(options: St
     ordersQueue,
     audit,
     store,
-    onPairsChanged: () => void manager?.syncPairs().catch(() => undefined),
+    onPairsChanged: () => void late.manager?.syncPairs().catch(() => undefined),
   });
   const service = createTradingService({ redis: producer, prefix, mode: 'paper', exchange, symbols: cache, logger, confirmTtlS: 60, alertsQueue, records, audit, ordersQueue, stops: desk });
   const orderWorker: OrderWorker = createOrderWorker({
@@ -134,7 +135,7 @@ export async function startStopHarness<F extends MarketFeed = never>(options: St
     lockDurationMs: 2_000,
     stalledIntervalMs: 500,
   });
-  manager = createStopManager({
+  const manager = createStopManager({
     redis: producer,
     connection: workerConnection,
     prefix,
@@ -153,6 +154,7 @@ export async function startStopHarness<F extends MarketFeed = never>(options: St
     syncEveryMs: 500,
     ...options.manager,
   });
+  late.manager = manager;
   if (options.startManager !== false) await manager.start();
 
   let telegram: FakeBotApi | undefined;

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { floorToStep, normalize } from '../../src/decimal.js';
 import { isAppError } from '../../src/errors.js';
-import { stopLimitPrice } from '../../src/trading/stop-mover.js';
+import { stopLimitPrice } from '../../src/trading/stop-prices.js';
 import { stopOrderClientId } from '../../src/trading/stop-types.js';
 import { at, candle, formFractalAbove, loadHistory, newestFractalBelow } from './stop-scenario.js';
 import { startStopHarness, TRADER, type StopHarness } from './stop-harness.js';
@@ -85,6 +85,24 @@ describe('fractal trailing stop', () => {
     await h.closeEvaluated('BTCUSDT', '1h', next[6]);
     expect(h.requests('POST', CANCEL_REPLACE)).toBe(1);
     expect((await h.store.get(stop.id))?.stopPrice).toBe(normalize(floorToStep(fractal[3], '0.01')));
+  });
+
+  it('ignores a move smaller than STOP_MIN_MOVE_PCT, and says so once for that fractal', async () => {
+    h = await startStopHarness<ProgrammaticFeed>({ sim: { balances: { BTC: '1', USDT: '1000' } }, minMovePct: '5' });
+    const { price } = loadHistory(h.sim.feed, 200);
+    const stop = await h.arm({ kind: 'fractal', symbol: 'BTCUSDT', interval: '1h', amount: { kind: 'base', quantity: '0.1' } });
+    await h.streamReady();
+    const { fractal } = await formFractalAbove(h.sim.feed, price, (row) => h!.closeEvaluated('BTCUSDT', '1h', row[6]));
+    const next = candle(h.sim.feed, at(price, '1.06'), at(price, '1.08'));
+    await h.closeEvaluated('BTCUSDT', '1h', next[6]);
+
+    expect(h.requests('POST', CANCEL_REPLACE)).toBe(0);
+    const after = (await h.store.get(stop.id))!;
+    expect(after.stopPrice).toBe(stop.stopPrice);
+    expect(after.candidate).toMatchObject({ note: 'move-too-small', fractal: { openTime: fractal[0] } });
+    const held = (await h.stopAlerts()).filter((a) => a.key.startsWith(`stop-held-${stop.id}`));
+    expect(held.map((a) => a.key)).toEqual([`stop-held-${stop.id}-${fractal[0]}`]);
+    expect(held[0]!.text).toContain('the rise is smaller than STOP_MIN_MOVE_PCT');
   });
 
   it('a stop armed with no fractal below the price waits, and is placed at its first fractal', async () => {

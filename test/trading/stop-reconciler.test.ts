@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { normalize } from '../../src/decimal.js';
 import type { ProgrammaticFeed } from '../../src/sim/types.js';
-import { stopLimitPrice } from '../../src/trading/stop-mover.js';
+import { stopLimitPrice } from '../../src/trading/stop-prices.js';
 import { stopOrderClientId } from '../../src/trading/stop-types.js';
 import { simRequest } from '../support/simulator.js';
 import { startStopHarness, type StopHarness } from './stop-harness.js';
@@ -49,6 +49,28 @@ describe('stop reconciliation at start', () => {
     await h!.manager.start();
     expect(await h!.store.get(stop.id)).toBeUndefined();
     expect((await h!.stopAlerts()).map((a) => a.key.replace(stop.id, 'ID'))).toEqual(['stop-armed-ID']);
+  });
+
+  it('between starts, a fixed stop whose record says its order ended is swept: filled quietly, cancelled outside with an alert', async () => {
+    h = await startStopHarness<ProgrammaticFeed>({ sim: { balances: { BTC: '1', USDT: '1000' } }, startManager: false });
+    const { price } = loadHistory(h.sim.feed, 200);
+    const cancelledOutside = await h.arm({ kind: 'fixed', symbol: 'BTCUSDT', stopPrice: at(price, '0.9'), amount: { kind: 'base', quantity: '0.1' } });
+    const filled = await h.arm({ kind: 'fixed', symbol: 'BTCUSDT', stopPrice: at(price, '0.98'), amount: { kind: 'base', quantity: '0.1' } });
+    expect(await h.manager.reconciler.sweep()).toMatchObject({ stops: 2, intact: 2 });
+    expect(h.requests('GET', '/api/v3/order')).toBe(2); // the two placements' reconcile-first look-ups only
+
+    // What the user data stream (src/alerts) writes on the records when the orders end.
+    await simRequest(h.sim, 'DELETE', '/api/v3/order', { symbol: 'BTCUSDT', orderId: cancelledOutside.orderId! });
+    h.sim.feed.setPrice('BTCUSDT', at(price, '0.97'));
+    for (const [stop, status] of [[cancelledOutside, 'CANCELED'], [filled, 'FILLED']] as const) {
+      const record = (await h.records.get(stop.clientOrderId!))!;
+      await h.records.save({ ...record, status });
+    }
+
+    expect(await h.manager.reconciler.sweep()).toMatchObject({ stops: 2, retired: 2 });
+    expect(await h.store.all()).toEqual([]);
+    const keys = (await h.stopAlerts()).map((a) => a.key);
+    expect(keys.filter((k) => k.startsWith('stop-outside-'))).toEqual([`stop-outside-${cancelledOutside.id}-${cancelledOutside.orderId}`]);
   });
 
   it('a move whose answer was lost in a crash is adopted, not sent again', async () => {

@@ -25,6 +25,7 @@ const KINDS: Array<[string, RegExp, 'ttl' | 'age-trimmed' | 'fixed']> = [
   ['order records', /^chatops:order:/, 'ttl'],
   ['send marks', /^chatops:order-send:/, 'ttl'],
   ['card revisions', /^chatops:card-rev:/, 'ttl'],
+  ['card edits', /^chatops:card-edit:/, 'ttl'],
   ['order jobs', /^chatops:orders:[A-Za-z0-9_-]{16}(:|$)/, 'age-trimmed'],
   ['alert jobs', /^chatops:alerts:(?!(id|meta|events|completed|failed|wait|active|delayed|paused|prioritized|marker|limiter|stalled-check|stalled|pc|de|repeat)$)[^:]+(:logs|:lock)?$/, 'age-trimmed'],
   ['queue structure', /^chatops:(orders|alerts|stops?[^:]*):(id|meta|events|completed|failed|wait|active|delayed|paused|prioritized|marker|limiter|stalled-check|stalled|pc|de|repeat)$/, 'fixed'],
