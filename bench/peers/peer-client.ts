@@ -5,14 +5,17 @@
  * second and this process's CPU time per request (process.cpuUsage: user + system, GC included).
  *
  *   node dist-bench/bench/peers/peer-client.js <ours|ccxt|binance|node-http> <count> <warmup>
- *   env: BENCH_SIM_URL, BENCH_SIM_API_KEY, BENCH_SIM_API_SECRET
+ *   env: BENCH_SIM_URL, BENCH_SIM_API_KEY, BENCH_SIM_API_SECRET; BENCH_PROFILE=<file> writes a
+ *   V8 CPU profile of the measured requests only (start-up and warm-up left out)
  *
  * Every client sends the same order (MARKET BUY 0.001 BTCUSDT) with a fresh client order id, on
  * a kept-alive connection, with its own defaults otherwise. `node-http` is the floor: node:http
  * and node:crypto with nothing else, the least any client can cost.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -104,6 +107,13 @@ async function main(): Promise<void> {
   const send = await FACTORIES[client]();
   for (let i = 0; i < warmup; i++) await send();
 
+  const profileFile = process.env.BENCH_PROFILE;
+  const inspector = profileFile ? new Session() : undefined;
+  if (inspector) {
+    inspector.connect();
+    await inspector.post('Profiler.enable');
+    await inspector.post('Profiler.start');
+  }
   const latencies = new Array<number>(count);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -114,6 +124,11 @@ async function main(): Promise<void> {
   }
   const elapsedMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  if (inspector && profileFile) {
+    const { profile } = await inspector.post('Profiler.stop');
+    writeFileSync(profileFile, JSON.stringify(profile));
+    inspector.disconnect();
+  }
   const run: PeerRun = {
     client,
     n: count,

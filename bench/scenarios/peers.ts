@@ -6,10 +6,11 @@
  * The paper exchange runs in its own process (sim-child.ts), so only the client's CPU is counted.
  * Each client runs in a fresh process per round, rounds interleaved (ours, ccxt, binance, floor,
  * ours, …); the figure per client is its best round (most requests per second, least CPU per
- * request): other work on a shared machine can only ever make a round slower, never faster. One more run of our client under `--cpu-prof` says where
- * its CPU goes (bench/tools/profile-summary.ts), in the same run.
+ * request): other work on a shared machine can only ever make a round slower, never faster.
+ * One more run of our client, profiled over its measured requests only (the V8 profiler through
+ * node:inspector), says where its CPU goes (bench/tools/profile-summary.ts), in the same run.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchScript, runJsonScript, useDistArgs } from '../lib/child.js';
@@ -40,11 +41,9 @@ export async function peers(ctx: ScenarioContext): Promise<ScenarioResult> {
     ctx.log('peers: CPU profile of our client');
     const dir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
     try {
-      await runJsonScript<PeerRun>([...useDistArgs(), '--cpu-prof', `--cpu-prof-dir=${dir}`, benchScript('peers/peer-client.js'), 'ours', String(count), String(warmup)], { env });
-      // The main thread's profile is the largest (the module-hooks thread writes one too).
-      const files = readdirSync(dir).map((f) => join(dir, f));
-      const main = files.sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0];
-      if (main) profile = summarizeProfile(JSON.parse(readFileSync(main, 'utf8')));
+      const file = join(dir, 'ours.cpuprofile');
+      await runJsonScript<PeerRun>([...useDistArgs(), benchScript('peers/peer-client.js'), 'ours', String(count), String(warmup)], { env: { ...env, BENCH_PROFILE: file } });
+      profile = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -99,6 +98,7 @@ export async function peers(ctx: ScenarioContext): Promise<ScenarioResult> {
   }
 
   const profileTop = profile && {
+    requests: count,
     sampledMs: round3(profile.totalMs),
     byPackage: profile.buckets.filter(([b]) => b !== '(idle)').slice(0, 12).map(([name, ms]) => ({ name, ms: round3(ms) })),
     topFunctions: profile.functions.filter(([f]) => !f.startsWith('(idle)')).slice(0, 15).map(([name, ms]) => ({ name, ms: round3(ms) })),

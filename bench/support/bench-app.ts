@@ -65,6 +65,8 @@ export interface BenchApp {
   confirmUpdate(user: UpdateUser, card: BenchCard): Record<string, unknown>;
   /** Resolves when the card shows the fill. */
   filled(user: UpdateUser, card: BenchCard): Promise<void>;
+  /** CPU time the redis-server has used so far (INFO cpu), ms. */
+  redisCpuMs(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -164,6 +166,11 @@ export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp>
       return callbackUpdate({ from: user, messageId: card.messageId, data: card.confirmData, messageText: card.text, replyMarkup: card.replyMarkup });
     },
     filled: (user, card) => telegram.filled(user.id, card.messageId),
+    async redisCpuMs() {
+      const info = await stack.producer.info('cpu');
+      const seconds = (field: string) => Number(new RegExp(`${field}:([0-9.]+)`).exec(info)?.[1] ?? 0);
+      return (seconds('used_cpu_sys') + seconds('used_cpu_user')) * 1000;
+    },
     async close() {
       for (const worker of workers) await worker.close().catch(() => undefined);
       await alertsWorker?.close().catch(() => undefined);

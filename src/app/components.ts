@@ -10,6 +10,7 @@ import { createAlertsWorker, type AlertsWorker } from '../alerts/alerts-worker.j
 import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '../trading/order-worker.js';
 import type { BotDeps } from '../bot/bot-deps.js';
 import { createTickerCache } from '../market/ticker-cache.js';
+import { createStopManager, type StopManager } from '../trading/stop-manager.js';
 import { createUserStreamService, readUserStreamStatus, type UserStreamService } from '../alerts/user-stream-service.js';
 import type { ExchangeConnection } from './exchange-connection.js';
 import type { TradingStack } from './trading-stack.js';
@@ -74,6 +75,34 @@ export function buildUserStreamService(c: ComponentContext, allowedUsers: readon
   });
 }
 
+/**
+ * Trailing and fixed stops: evaluation at candle closes, moves, reconciliation. Closes come from
+ * BullMQ job schedulers on the wall clock, and from the kline stream when the market is replayed
+ * (a replay's candles close PAPER_SPEED times faster than the clock).
+ */
+export function buildStopManager(c: ComponentContext): StopManager {
+  const replayed = c.config.mode === 'paper' && c.config.paper.market.startsWith('replay');
+  const manager = createStopManager({
+    redis: c.stack.producer,
+    connection: c.stack.workerConnection,
+    prefix: c.stack.prefix,
+    exchange: c.exchange.client,
+    symbols: c.exchange.exchangeInfo,
+    records: c.stack.records,
+    alerts: c.stack.alertsQueue,
+    audit: c.stack.audit,
+    logger: c.logger,
+    registry: c.registry,
+    ordersQueue: c.stack.ordersQueue,
+    settings: { limitOffsetPct: c.config.stops.limitOffsetPct, minMovePct: c.config.stops.minMovePct },
+    ...(c.exchange.streamUrl ? { streamUrl: c.exchange.streamUrl } : {}),
+    schedule: !replayed,
+    reconcile: { recvWindowMs: c.config.binance.recvWindowMs, inFlightBoundMs: 2 * c.config.binance.timeoutMs },
+  });
+  c.stack.onStopPairsChanged(() => void manager.syncPairs());
+  return manager;
+}
+
 /** Everything createBot needs but the Telegram identity (token, apiRoot, botInfo, allow-list). */
 export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowedUsers'> {
   const { config } = c;
@@ -93,6 +122,11 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       ...(config.limits.maxOrderQuote !== undefined ? { maxOrderQuote: config.limits.maxOrderQuote } : {}),
     },
     tickers: createTickerCache({ exchange: c.exchange.client, logger: c.logger, registry: c.registry }),
-    status: { userStream: () => readUserStreamStatus(c.stack.producer, c.stack.prefix) },
+    stopDesk: c.stack.stops,
+    stops: c.stack.stops,
+    status: {
+      userStream: () => readUserStreamStatus(c.stack.producer, c.stack.prefix),
+      lastStopEvaluation: () => c.stack.stops.lastStopEvaluation(),
+    },
   };
 }

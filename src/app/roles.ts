@@ -21,7 +21,7 @@ import { createWebhookRoute, registerWebhook, webhookPathOf, type Route } from '
 import { createConsoleSession } from '../bot/console-session.js';
 import { connectExchange, type ExchangeConnection } from './exchange-connection.js';
 import { createTradingStack, type TradingStack } from './trading-stack.js';
-import { botDepsOf, buildAlertsWorker, buildOrderWorker, buildUserStreamService } from './components.js';
+import { botDepsOf, buildAlertsWorker, buildOrderWorker, buildStopManager, buildUserStreamService } from './components.js';
 
 export interface RoleContext {
   config: Config;
@@ -76,6 +76,9 @@ function startWorkers(ctx: RoleContext, exchange: ExchangeConnection, stack: Tra
   ctx.lifecycle.onClose('order-worker', () => orderWorker.close(), 30_000);
   const alertsWorker = buildAlertsWorker(components, api);
   ctx.lifecycle.onClose('alerts-worker', () => alertsWorker.close(), 15_000);
+  const stopManager = buildStopManager(components);
+  void Promise.resolve(stopManager.start()).catch((error: unknown) => ctx.logger.error({ err: error }, 'stop manager failed to start'));
+  ctx.lifecycle.onClose('stop-manager', () => stopManager.close(), 15_000);
   const userStream = buildUserStreamService(components, allowedUsers);
   if (userStream) {
     userStream.start();

@@ -13,6 +13,8 @@ import { createAuditLog, type AuditLog } from '../trading/audit-log.js';
 import { createOrderRecords, type OrderRecords } from '../trading/order-records.js';
 import { createOrdersQueue, type OrdersQueue } from '../trading/orders-queue.js';
 import { createTradingService, type TradingServiceHandle } from '../trading/trading-service.js';
+import { createStopDesk } from '../trading/stop-desk.js';
+import type { StopArming, StopDesk } from '../trading/stop-types.js';
 import type { ExchangeConnection } from './exchange-connection.js';
 
 /** Every Redis key and BullMQ queue of the product lives under this prefix. */
@@ -29,6 +31,10 @@ export interface TradingStack {
   records: OrderRecords;
   audit: AuditLog;
   service: TradingServiceHandle;
+  /** Stop cards, arming, /stop off, /stops (the bot side of stops). */
+  stops: StopDesk & StopArming;
+  /** An in-process stop manager registers here to hear at once about armed or removed stops. */
+  onStopPairsChanged(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -47,6 +53,25 @@ export function createTradingStack(deps: {
   const alertsQueue = createAlertsQueue({ connection: producer, prefix });
   const records = createOrderRecords({ redis: producer, prefix });
   const audit = createAuditLog({ redis: producer, prefix, logger: deps.logger });
+  const pairListeners: Array<() => void> = [];
+  const stops = createStopDesk({
+    redis: producer,
+    prefix,
+    mode: deps.config.mode,
+    exchange: deps.exchange.client,
+    symbols: deps.exchange.exchangeInfo,
+    records,
+    alerts: alertsQueue,
+    logger: deps.logger,
+    confirmTtlS: deps.config.confirmTtlS,
+    settings: {
+      limitOffsetPct: deps.config.stops.limitOffsetPct,
+      ...(deps.config.limits.maxOrderQuote !== undefined ? { maxOrderQuote: deps.config.limits.maxOrderQuote } : {}),
+    },
+    ordersQueue,
+    audit,
+    onPairsChanged: () => pairListeners.forEach((listener) => listener()),
+  });
   const service = createTradingService({
     redis: producer,
     prefix,
@@ -60,6 +85,7 @@ export function createTradingStack(deps: {
     records,
     audit,
     ordersQueue,
+    stops,
   });
   return {
     prefix,
@@ -70,6 +96,8 @@ export function createTradingStack(deps: {
     records,
     audit,
     service,
+    stops,
+    onStopPairsChanged: (listener) => void pairListeners.push(listener),
     async close() {
       await service.close();
       await ordersQueue.close();

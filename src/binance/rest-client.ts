@@ -63,13 +63,8 @@ function checkOrderParams(p: Partial<NewOrderParams & CancelReplaceParams>): voi
 const orderRefParams = (ref: OrderRef): Params =>
   'orderId' in ref ? { symbol: ref.symbol, orderId: ref.orderId } : { symbol: ref.symbol, origClientOrderId: ref.origClientOrderId };
 
-/** How long a server that answered 404 for referencePrice is taken not to have it. */
-const REFERENCE_PRICE_RECHECK_MS = 10 * 60_000;
-
 export function createRestClient(deps: RestClientDeps): RestClient {
   const transport = createRestTransport(deps);
-  const now = deps.now ?? Date.now;
-  let referencePriceAbsentUntil = 0;
   const skipLog = deps.logger.child({ module: 'exchange-info' });
 
   const call = <T>(method: HttpMethod, path: string, parse: (json: unknown) => T, params?: Params, signed = false): Promise<T> =>
@@ -101,7 +96,6 @@ export function createRestClient(deps: RestClientDeps): RestClient {
     avgPrice: (symbol) => call('GET', '/api/v3/avgPrice', parseAvgPrice, { symbol }),
 
     async referencePrice(symbol) {
-      if (now() < referencePriceAbsentUntil) return null;
       try {
         const answer = await call('GET', '/api/v3/referencePrice', parseReferencePrice, { symbol });
         return answer.referencePrice === null ? null : answer;
@@ -109,13 +103,7 @@ export function createRestClient(deps: RestClientDeps): RestClient {
         // Absent on older deployments and the simulator (404, or -1121/-1100 from a router that
         // does not know the path); -2043: the symbol has no reference price. Callers fall back
         // to avgPrice (BINANCE.md "Filters").
-        if (isExchangeError(error) && error.httpStatus === 404) {
-          // The endpoint itself is missing: not asked again for a while (every order and card
-          // would otherwise pay a request and an error for it).
-          referencePriceAbsentUntil = now() + REFERENCE_PRICE_RECHECK_MS;
-          return null;
-        }
-        if (isExchangeError(error) && [-1121, -1100, -2043].includes(error.binanceCode ?? 0)) return null;
+        if (isExchangeError(error) && (error.httpStatus === 404 || [-1121, -1100, -2043].includes(error.binanceCode ?? 0))) return null;
         throw error;
       }
     },

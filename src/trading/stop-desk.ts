@@ -149,9 +149,17 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
     let stop = await store.get(id);
     if (!stop) return '';
     if (stop.status === 'placing') stop = await settlePlacing(stop);
+    const previous = stop.status;
     const marked = await store.save({ ...stop, status: 'removing' });
     if (marked) stop = marked;
-    const outcome = await cancelOrderOf(stop);
+    let outcome: string;
+    try {
+      outcome = await cancelOrderOf(stop);
+    } catch (error) {
+      // Still on the exchange as far as we know: the stop stays managed, and /stop off can be sent again.
+      if (marked) await store.save({ ...marked, status: previous }).catch(() => undefined);
+      throw error;
+    }
     await store.remove(id);
     await audit.record({ event: 'stop', userId: requester.userId, displayName: requester.displayName, intentId: id, symbol: stop.symbol, orderId: stop.orderId, outcome: 'removed', detail: outcome });
     log.info({ stopId: id, symbol: stop.symbol, by: requester.userId }, 'managed stop removed');

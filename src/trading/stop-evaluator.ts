@@ -9,10 +9,12 @@
  * market (PAPER_SPEED) does not share. Without a T (a manual round), the last row is taken as
  * forming, as Binance documents ("the last row may still be open").
  *
- * Each stop is evaluated holding its lease and at most once per close (`lastEvaluatedClose`), so
- * a retried job, a second worker, or the stream and the scheduler announcing the same close
- * cannot move a stop twice. A stop whose first order is still in the pipeline is checked against
- * its record; a stop whose order vanished is retired (stop-mover.ts `retire`).
+ * Each stop is evaluated at most once per close (`lastEvaluatedClose`), so a retried job, a second
+ * worker, or the stream and the scheduler announcing the same close cannot move a stop twice.
+ * A stop that holds (most of them, at most closes) is decided on the state read with the pair and
+ * noted with a compare-and-set, all in one round trip; a stop that moves, or whose first order is
+ * still in the pipeline, is decided again from its stored state holding its lease, after any lost
+ * answer of an earlier move is settled (stop-mover.ts `settle`).
  */
 import { isPositive, normalize } from '../decimal.js';
 import { AppError } from '../errors.js';
@@ -21,7 +23,7 @@ import type { Logger } from '../logger.js';
 import { priceFilterOf } from '../binance/filters.js';
 import type { ExchangeClient, Kline } from '../binance/types.js';
 import type { Fractal } from '../market/fractals.js';
-import { evaluateTrailingStop } from '../market/stop-rule.js';
+import { evaluateTrailingStop, type StopDecision } from '../market/stop-rule.js';
 import type { SymbolLookup } from './order-pricing.js';
 import type { OrderRecords } from './order-records.js';
 import { heldText, notArmedText } from './stop-alert-text.js';
@@ -62,6 +64,7 @@ export class CloseNotPublishedError extends AppError {
 }
 
 type StopResult = 'moved' | 'held' | 'refused' | 'gone' | 'skipped';
+type Market = { candles: Kline[]; closeTime: number; price: string; tickSize: string };
 
 export interface StopEvaluator {
   evaluate(pair: StopPair, closeTime?: number): Promise<PairEvaluation>;
@@ -79,11 +82,34 @@ export function createStopEvaluator(deps: StopEvaluatorDeps): StopEvaluator {
     if (!saved) log.debug({ stopId: stop.id }, 'stop changed while its evaluation was noted');
   }
 
-  async function evaluateStop(id: string, market: { candles: Kline[]; closeTime: number; price: string; tickSize: string }, paused: boolean): Promise<StopResult> {
+  function decide(stop: ManagedStop, market: Market): StopDecision {
+    return evaluateTrailingStop(
+      {
+        entryPrice: stop.entryPrice ?? market.price,
+        ...(stop.status === 'active' && stop.stopPrice !== undefined ? { currentStop: stop.stopPrice } : {}),
+        armedAt: stop.armedAt,
+        minMovePct: deps.minMovePct,
+      },
+      { candles: market.candles, now: market.closeTime + 1, price: market.price, tickSize: market.tickSize },
+    );
+  }
+
+  /** The stop as it is after holding at this close; a new fractal refused for a reason worth knowing is said, once per fractal. */
+  async function hold(stop: ManagedStop, decision: Extract<StopDecision, { move: false }>, market: Market): Promise<ManagedStop> {
+    const reason: StopHoldNote = decision.reason;
+    const candidate = decision.fractal && decision.candidateStop ? { fractal: fractalRef(decision.fractal), stopPrice: decision.candidateStop, note: reason } : undefined;
+    if (candidate && stop.candidate?.fractal.openTime !== candidate.fractal.openTime) {
+      const text = heldText(stop, reason, candidate.fractal, await deps.symbols.symbol(stop.symbol).catch(() => undefined));
+      if (text) await deps.alerts.enqueue({ key: `stop-held-${stop.id}-${candidate.fractal.openTime}`, chatId: stop.chatId, userId: stop.userId, category: 'stop', text });
+    }
+    return { ...stop, lastEvaluatedClose: market.closeTime, ...(candidate ? { candidate } : {}) };
+  }
+
+  /** A stop whose first order is in the pipeline, or one that moves: under its lease, from its stored state. */
+  async function evaluateLocked(id: string, market: Market, paused: boolean): Promise<StopResult> {
     let stop = await store.get(id);
     if (!stop || stop.status === 'removing') return 'skipped';
     if (stop.lastEvaluatedClose !== undefined && stop.lastEvaluatedClose >= market.closeTime) return 'skipped';
-    const info = await deps.symbols.symbol(stop.symbol).catch(() => undefined);
 
     if (stop.status === 'placing') {
       const placed = await resolvePlacing(stop, { records: deps.records, store, now, ...(deps.jobState ? { jobState: deps.jobState } : {}) });
@@ -100,30 +126,14 @@ export function createStopEvaluator(deps: StopEvaluatorDeps): StopEvaluator {
       }
       stop = placed.stop;
     }
+    // A move whose answer was lost (a crash, a time-out) is adopted before deciding again.
     stop = await mover.settle(stop);
 
-    const decision = evaluateTrailingStop(
-      {
-        entryPrice: stop.entryPrice ?? market.price,
-        ...(stop.status === 'active' && stop.stopPrice !== undefined ? { currentStop: stop.stopPrice } : {}),
-        armedAt: stop.armedAt,
-        minMovePct: deps.minMovePct,
-      },
-      { candles: market.candles, now: market.closeTime + 1, price: market.price, tickSize: market.tickSize },
-    );
-
+    const decision = decide(stop, market);
     if (!decision.move) {
-      const reason: StopHoldNote = decision.reason;
-      const candidate = decision.fractal && decision.candidateStop ? { fractal: fractalRef(decision.fractal), stopPrice: decision.candidateStop, note: reason } : undefined;
-      // A new fractal refused for a reason the trader would want to know: said once per fractal.
-      if (candidate && stop.candidate?.fractal.openTime !== candidate.fractal.openTime) {
-        const text = heldText(stop, reason, candidate.fractal, info);
-        if (text) await deps.alerts.enqueue({ key: `stop-held-${stop.id}-${candidate.fractal.openTime}`, chatId: stop.chatId, userId: stop.userId, category: 'stop', text });
-      }
-      await note(stop, { lastEvaluatedClose: market.closeTime, ...(candidate ? { candidate } : {}) });
+      await note(stop, await hold(stop, decision, market));
       return 'held';
     }
-
     const target = { stopPrice: decision.newStop, fractal: fractalRef(decision.fractal), closeTime: market.closeTime };
     if (paused) {
       await note(stop, { lastEvaluatedClose: market.closeTime, candidate: { fractal: target.fractal, stopPrice: target.stopPrice, note: 'paused' } });
@@ -167,9 +177,21 @@ export function createStopEvaluator(deps: StopEvaluatorDeps): StopEvaluator {
 
       result.closeTime = close;
       result.stops = stops.length;
+      // Most stops hold at most closes: decided on the snapshot read above and noted in one
+      // round trip (compare-and-set: a stop changed meanwhile is simply evaluated at the next close).
+      const held: ManagedStop[] = [];
       for (const stop of stops) {
+        if (stop.status === 'removing' || (stop.lastEvaluatedClose !== undefined && stop.lastEvaluatedClose >= close)) continue;
         try {
-          const outcome = await store.withLock(stop.id, () => evaluateStop(stop.id, market, paused));
+          if (stop.status !== 'placing') {
+            const decision = decide(stop, market);
+            if (!decision.move) {
+              held.push(await hold(stop, decision, market));
+              result.held++;
+              continue;
+            }
+          }
+          const outcome = await store.withLock(stop.id, () => evaluateLocked(stop.id, market, paused));
           if (outcome === 'moved') result.moved++;
           else if (outcome === 'refused') result.refused++;
           else if (outcome === 'held') result.held++;
@@ -178,6 +200,7 @@ export function createStopEvaluator(deps: StopEvaluatorDeps): StopEvaluator {
           log.error({ err: error, stopId: stop.id, symbol: pair.symbol, interval: pair.interval }, 'stop evaluation failed');
         }
       }
+      await store.saveMany(held);
       const summary =
         `${pair.symbol} ${pair.interval} close ${formatUtc(close + 1)}: ${result.stops} stop${result.stops === 1 ? '' : 's'} checked, ${result.moved} moved` +
         (result.refused ? `, ${result.refused} refused` : '') +

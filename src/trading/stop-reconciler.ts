@@ -79,7 +79,8 @@ export function createStopReconciler(deps: StopReconcilerDeps) {
     let stop = await store.get(id);
     if (!stop) return 'retired';
     if (stop.status === 'removing') {
-      if (stop.orderId !== undefined && open.has(stop.orderId)) await exchange.cancelOrder({ symbol: stop.symbol, orderId: stop.orderId }).catch(() => undefined);
+      // The /stop off that left it here died: finish it (an order already gone answers -2011).
+      if (stop.orderId !== undefined) await exchange.cancelOrder({ symbol: stop.symbol, orderId: stop.orderId }).catch(() => undefined);
       await store.remove(id);
       log.info({ stopId: id }, 'finished an interrupted /stop off');
       return 'retired';
@@ -118,7 +119,8 @@ export function createStopReconciler(deps: StopReconcilerDeps) {
       const stops = await store.all();
       const report: StopReconcileReport = { stops: stops.length, intact: 0, repaired: 0, retired: 0, failed: 0 };
       for (const stop of stops) {
-        let due = stop.status === 'placing';
+        // Placing: its order may have been placed or failed. Removing: we hold its lease, so the /stop off that set it is gone.
+        let due = stop.status === 'placing' || stop.status === 'removing';
         if (stop.status === 'active' && stop.clientOrderId) {
           const record = await deps.records.get(stop.clientOrderId);
           due = record !== undefined && !OPEN.has(record.status);

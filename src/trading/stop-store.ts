@@ -31,6 +31,8 @@ export interface StopStore {
   pairs(): Promise<StopPair[]>;
   /** Compare-and-set on `stop.version`: returns the saved stop, or undefined when it changed or is gone. */
   save(stop: ManagedStop): Promise<ManagedStop | undefined>;
+  /** `save` for many stops in one round trip; returns how many were saved (the others had changed). */
+  saveMany(stops: readonly ManagedStop[]): Promise<number>;
   /** Forgets a stop (and its pair when it was the last one on it). True when it existed. */
   remove(id: string): Promise<boolean>;
   /** Runs `work` holding the stop's lease; waits up to `waitMs` (default 10 s) for it. */
@@ -157,6 +159,14 @@ export function createStopStore(options: StopStoreOptions): StopStore {
       const next: ManagedStop = { ...stop, version: stop.version + 1 };
       const saved = (await redis.eval(SAVE, 1, stopKey(stop.id), String(stop.version), JSON.stringify(next))) as number;
       return saved === 1 ? next : undefined;
+    },
+
+    async saveMany(stops) {
+      if (stops.length === 0) return 0;
+      const pipeline = redis.pipeline();
+      for (const stop of stops) pipeline.eval(SAVE, 1, stopKey(stop.id), String(stop.version), JSON.stringify({ ...stop, version: stop.version + 1 }));
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.filter(([error, saved]) => error === null && saved === 1).length;
     },
 
     async remove(id) {

@@ -8,6 +8,7 @@
  *   and adopted, not sent again.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { KlineRow } from '../../src/binance/types.js';
 import { floorToStep, mul, normalize } from '../../src/decimal.js';
 import type { ProgrammaticFeed } from '../../src/sim/types.js';
 import { stopOrderClientId, type ManagedStop } from '../../src/trading/stop-types.js';
@@ -33,7 +34,7 @@ describe('stop moves that go wrong', () => {
     await h.streamReady();
     return { stop, price };
   }
-  const evaluated = (row: [number, ...unknown[]]) => h!.closeEvaluated('BTCUSDT', '1h', (row as unknown as number[])[6]!);
+  const evaluated = (row: KlineRow) => h!.closeEvaluated('BTCUSDT', '1h', row[6]);
 
   it('409: the new stop is refused after the cancel, so the old stop is placed again and the trader told', async () => {
     const { stop, price } = await armed();
