@@ -81,7 +81,9 @@ function displayOf(symbol: string, info: SymbolInfo | undefined): Display {
     quote: ` ${escapeHtml(info.quoteAsset)}`,
     qty: (v) => formatQuantity(v, qtyDecimals),
     price: (v) => formatAmount(v, priceDecimals),
-    value: (v) => formatAmount(v, Math.min(info.quoteAssetPrecision, 8)),
+    // A value in the quote currency reads like a price of it (1,005.95 USDT, not 1,005.95499780):
+    // the tick's decimals, at least two. Display only; nothing here is sent to the exchange.
+    value: (v) => formatAmount(v, Math.max(2, priceDecimals)),
   };
 }
 
