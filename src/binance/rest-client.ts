@@ -63,8 +63,15 @@ function checkOrderParams(p: Partial<NewOrderParams & CancelReplaceParams>): voi
 const orderRefParams = (ref: OrderRef): Params =>
   'orderId' in ref ? { symbol: ref.symbol, orderId: ref.orderId } : { symbol: ref.symbol, origClientOrderId: ref.origClientOrderId };
 
+/** How long "no reference price" (for a symbol, or from the whole server) is believed. */
+const NO_REFERENCE_PRICE_MS = 10 * 60_000;
+const ANY_SYMBOL = '*';
+
 export function createRestClient(deps: RestClientDeps): RestClient {
   const transport = createRestTransport(deps);
+  const now = deps.now ?? Date.now;
+  /** Symbol (or ANY_SYMBOL) → epoch ms until which referencePrice answers null without asking. */
+  const noReferencePrice = new Map<string, number>();
   const skipLog = deps.logger.child({ module: 'exchange-info' });
 
   const call = <T>(method: HttpMethod, path: string, parse: (json: unknown) => T, params?: Params, signed = false): Promise<T> =>
@@ -96,14 +103,21 @@ export function createRestClient(deps: RestClientDeps): RestClient {
     avgPrice: (symbol) => call('GET', '/api/v3/avgPrice', parseAvgPrice, { symbol }),
 
     async referencePrice(symbol) {
+      const t = now();
+      if (t < (noReferencePrice.get(ANY_SYMBOL) ?? 0) || t < (noReferencePrice.get(symbol) ?? 0)) return null;
       try {
         const answer = await call('GET', '/api/v3/referencePrice', parseReferencePrice, { symbol });
         return answer.referencePrice === null ? null : answer;
       } catch (error) {
-        // Absent on older deployments and the simulator (404, or -1121/-1100 from a router that
-        // does not know the path); -2043: the symbol has no reference price. Callers fall back
-        // to avgPrice (BINANCE.md "Filters").
-        if (isExchangeError(error) && (error.httpStatus === 404 || [-1121, -1100, -2043].includes(error.binanceCode ?? 0))) return null;
+        // Absent on older deployments (404, or -1121/-1100 from a router that does not know the
+        // path); -2043: the symbol has no reference price, which on Binance is most symbols.
+        // Callers fall back to avgPrice (BINANCE.md "Filters"). Either answer is remembered for
+        // a while: otherwise every card and every order pays a request (weight 2) to learn it
+        // again (docs/BENCHMARKS.md).
+        if (isExchangeError(error) && (error.httpStatus === 404 || [-1121, -1100, -2043].includes(error.binanceCode ?? 0))) {
+          noReferencePrice.set(error.httpStatus === 404 ? ANY_SYMBOL : symbol, now() + NO_REFERENCE_PRICE_MS);
+          return null;
+        }
         throw error;
       }
     },

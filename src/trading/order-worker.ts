@@ -164,15 +164,16 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     if (blockedMs > 0) throw await holdQueue(blockedMs, intent, undefined);
     let order: Order | undefined;
     try {
+      // 2. Re-validation reads only, so it starts at once, beside the send-mark read and the
+      // look-up (two round trips less to Confirm: docs/BENCHMARKS.md). Its result is dropped if
+      // the order turns up, and redone after a send mark, whose look-up may wait out a horizon.
+      const early = revalidateOrder(pricing, intent.preview);
+      early.catch(() => undefined);
       // 1. Reconcile first: a retried or stalled job may already have placed the order.
       const markedAt = await records.sendAttemptedAt(intent.clientOrderId);
       const ref = { symbol: intent.preview.symbol, clientOrderId: intent.clientOrderId };
-      // 2. Re-validation reads only; with no send mark it runs beside the look-up (one round
-      // trip less to Confirm), and its result is simply dropped if the order turns up.
-      const validated = markedAt === undefined ? revalidateOrder(pricing, intent.preview) : undefined;
-      validated?.catch(() => undefined);
       const existing = await reconciler.find(ref, markedAt === undefined ? undefined : reconciler.signedByFromMark(markedAt));
-      order = existing ?? (await place(intent, validated ?? revalidateOrder(pricing, intent.preview)));
+      order = existing ?? (await place(intent, markedAt === undefined ? early : revalidateOrder(pricing, intent.preview)));
       await report(job, await owner, order, existing !== undefined);
       jobs.inc({ outcome: existing ? 'adopted' : 'placed' });
       return { orderId: order.orderId, status: order.status, adopted: existing !== undefined };

@@ -133,7 +133,26 @@ describe('market data (real captured payloads)', () => {
     h.stub.queue('GET /api/v3/referencePrice', { status: 400, body: { code: -1121, msg: 'Invalid symbol.' } });
     expect(await h.client.referencePrice('BTCUSDT')).toBeNull();
     // No route at all: the stub answers 404 with an HTML page, like an older deployment.
-    expect(await h.client.referencePrice('BTCUSDT')).toBeNull();
+    expect(await h.client.referencePrice('ETHUSDT')).toBeNull();
+  });
+
+  it('remembers for a while that a symbol, or the server, has no reference price', async () => {
+    let clock = Date.now();
+    const client = h.makeClient({ now: () => clock });
+    const asked = () => h.stub.requestsTo('GET /api/v3/referencePrice').length;
+    h.stub.route('GET /api/v3/referencePrice', { status: 400, body: { code: -2043, msg: "This symbol doesn't have a reference price." } });
+    expect(await client.referencePrice('BTCUSDT')).toBeNull();
+    expect(await client.referencePrice('BTCUSDT')).toBeNull();
+    expect(asked()).toBe(1);
+    // Another symbol is asked on its own.
+    h.stub.route('GET /api/v3/referencePrice', { body: { symbol: 'ETHUSDT', referencePrice: '3500.00', timestamp: 1 } });
+    expect((await client.referencePrice('ETHUSDT'))?.referencePrice).toBe('3500.00');
+    expect(asked()).toBe(2);
+    // Ten minutes later the exchange is asked again.
+    clock += 10 * 60_000 + 1;
+    h.stub.route('GET /api/v3/referencePrice', { body: { symbol: 'BTCUSDT', referencePrice: '68000.00', timestamp: 1 } });
+    expect((await client.referencePrice('BTCUSDT'))?.referencePrice).toBe('68000.00');
+    expect(asked()).toBe(3);
   });
 
   it('a malformed body is EXCHANGE_BAD_RESPONSE: not retried on a read, unknown-outcome on a write', async () => {

@@ -129,6 +129,8 @@ describe('chaos: exchange faults under 20 concurrent traders', () => {
         injected,
         intents: confirmed.length,
         retypedCommands: confirmed.reduce((n, c) => n + c.refusals, 0),
+        refusedBecause: confirmed.flatMap((c) => c.refusalTexts).reduce<Record<string, number>>((acc, t) => (tally(acc, t), acc), {}),
+        exchangeAnswers: s.sim.control.requests().reduce<Record<string, number>>((acc, r) => (r.status >= 400 || r.status === 0 ? tally(acc, String(r.status)) : undefined, acc), {}),
         orders,
         laterFills,
         duplicates,
