@@ -6,7 +6,8 @@
  * second, so stops have candles to move on), a private Redis, and a fake Telegram (the same fake
  * Bot API the tests use) — and drives mixed traffic through Telegram for `--minutes`: orders
  * confirmed on cards (every one edits its card through the alerts queue), limit orders cancelled
- * from /orders, prices, balances, /status and /top. Every `--sample` seconds it reads the process's
+ * from /orders, prices, balances, /status and /top, and a fractal trailing stop on 1h candles
+ * (re-armed every three minutes) that the stop manager moves as the replay forms fractals. Every `--sample` seconds it reads the process's
  * memory from /metrics, the Redis keyspace by kind and the queue depths; at the end it prints a
  * summary (memory at start and end and its trend, keys and their retention, queue depths) and
  * writes it to test-results/reliability/soak.json. Exits 1 if the process died, a queue did not
@@ -98,8 +99,14 @@ async function main(): Promise<number> {
   const sampler = setInterval(() => void sample().catch((e: unknown) => say(`  sample failed: ${String(e)}`)), sampleS * 1000);
 
   const deadline = startedAt + minutes * 60_000;
+  let nextStopAt = 0;
   while (Date.now() < deadline && died === undefined) {
     const began = Date.now();
+    if (began >= nextStopAt) {
+      nextStopAt = began + 180_000;
+      const outcome = await act('stop', USERS[0]!);
+      counts[outcome] = (counts[outcome] ?? 0) + 1;
+    }
     const action = await act(prng.weighted<string>([[4, 'order'], [1, 'limit-cancel'], [2, 'price'], [1, 'balance'], [1, 'orders'], [1, 'status'], [0.3, 'top']]), prng.pick(USERS));
     counts[action] = (counts[action] ?? 0) + 1;
     await sleep(Math.max(0, 1000 / rate - (Date.now() - began)));
@@ -115,9 +122,15 @@ async function main(): Promise<number> {
     if (!drained) await sleep(1000);
   }
   await sample();
+  const stopEvents: Record<string, number> = {};
+  for (const [, fields] of await redis.xrange('chatops:audit', '-', '+')) {
+    const entry: Record<string, string> = {};
+    for (let i = 0; i + 1 < fields.length; i += 2) entry[fields[i]!] = fields[i + 1]!;
+    if (entry.event === 'stop') stopEvents[entry.outcome ?? '?'] = (stopEvents[entry.outcome ?? '?'] ?? 0) + 1;
+  }
   child.kill('SIGTERM');
   const exitCode = await exited;
-  const summary = summarize(samples, counts, { drained, exitCode, warnings, minutes, rate });
+  const summary = { ...summarize(samples, counts, { drained, exitCode, warnings, minutes, rate }), stopEvents };
   mkdirSync(resolve(ROOT, 'test-results/reliability'), { recursive: true });
   writeFileSync(resolve(ROOT, 'test-results/reliability/soak.json'), `${JSON.stringify({ ...summary, samples }, null, 2)}\n`);
   say(JSON.stringify(summary, null, 2));
@@ -164,6 +177,12 @@ async function main(): Promise<number> {
         const cancel = buttonData(list, 'k:');
         if (cancel) await press(list, cancel);
         return cancel ? 'limit-cancel' : 'limit (no cancel button yet)';
+      }
+      case 'stop': {
+        const card = await send('/stop BTCUSDT fractal 1h 0.01', hasButton('oc:'));
+        const data = buttonData(card, 'oc:');
+        if (data) await press(card, data);
+        return data ? 'stop armed' : 'stop refused';
       }
       default:
         await send({ price: '/price BTCUSDT', balance: '/balance', orders: '/orders', status: '/status', top: '/top' }[action] ?? '/help');

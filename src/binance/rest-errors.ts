@@ -146,7 +146,7 @@ const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNRE
 export interface NetworkFailure {
   method: string;
   path: string;
-  /** axios / Node error code: ECONNREFUSED, ETIMEDOUT, ECONNRESET, … */
+  /** Node error code: ECONNREFUSED, ECONNRESET, … (ETIMEDOUT for our own deadline). */
   code: string | undefined;
   message: string;
   timedOut: boolean;
@@ -156,8 +156,8 @@ export interface NetworkFailure {
 
 /**
  * The ExchangeError for a request that got no HTTP answer. The cause is a plain Error with the
- * code and message only: axios errors carry the request config (URL with the signature, headers
- * with the API key), which must never reach a log.
+ * code and message only: HTTP client errors can carry the request (URL with the signature,
+ * headers with the API key), which must never reach a log.
  */
 export function errorFromNetwork(failure: NetworkFailure): ExchangeError {
   const { method, path, code, timedOut } = failure;

@@ -39,6 +39,8 @@ export interface RestClientDeps {
   clockRefreshMs?: number;
   /** Longest a request waits at the gate before failing with `rate-limited`, ms. Default 10 000. */
   maxGateWaitMs?: number;
+  /** REQUEST_WEIGHT per minute per IP (exchangeInfo.rateLimits). Default 6000 (BINANCE.md "Limits"). */
+  weightLimitPerMinute?: number;
   /** Epoch ms clock. Default Date.now. */
   now?: () => number;
   /** Retries of a read after a transient failure. Default 2. */
@@ -77,6 +79,8 @@ export interface RestTransport {
 const DEFAULT_RATE_LIMIT_HOLD_MS = 10_000;
 /** A 418 ban lasts 2 minutes to 3 days (rest-api.md "IP Limits"). */
 const DEFAULT_BAN_HOLD_MS = 120_000;
+/** Share of the weight limit at which requests stop until the minute ends (the rest is for requests in flight). */
+const WEIGHT_HIGH_WATER = 0.9;
 
 const headerInt = (value: unknown): number | undefined => {
   if (typeof value !== 'string') return undefined;
@@ -91,6 +95,7 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
   const timeoutMs = deps.timeoutMs ?? 10_000;
   const recvWindowPart = `recvWindow=${deps.recvWindowMs ?? 5_000}&timestamp=`;
   const maxGateWaitMs = deps.maxGateWaitMs ?? 10_000;
+  const weightHighWater = Math.floor((deps.weightLimitPerMinute ?? 6_000) * WEIGHT_HIGH_WATER);
   const readRetries = deps.readRetries ?? 2;
   const retryBaseDelayMs = deps.retryBaseDelayMs ?? 250;
   const gate = deps.gate ?? createRequestGate({ now });
@@ -118,11 +123,26 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
   function readUsage(headers: IncomingHttpHeaders): number | undefined {
     const weight = headerInt(headers['x-mbx-used-weight-1m']);
     if (weight !== undefined) metrics.usedWeight1m.set((usage.usedWeight1m = weight));
+    if (weight !== undefined && weight >= weightHighWater) holdUntilNextMinute(weight);
     const count10s = headerInt(headers['x-mbx-order-count-10s']);
     if (count10s !== undefined) metrics.orderCount10s.set((usage.orderCount10s = count10s));
     const count1d = headerInt(headers['x-mbx-order-count-1d']);
     if (count1d !== undefined) metrics.orderCount1d.set((usage.orderCount1d = count1d));
     return weight;
+  }
+
+  /**
+   * The used weight is per IP and per minute of server time, and a request sent after a 429 earns
+   * a 418 ban — including one that was already on its way when the 429 was answered. So stop at a
+   * high-water mark, leaving the rest of the minute's weight to the requests in flight, rather than
+   * at the limit (found by the exchange-faults chaos suite: concurrent traders and reconcile
+   * look-ups ran into the limit, and an in-flight look-up earned a 2-minute ban).
+   */
+  function holdUntilNextMinute(weight: number): void {
+    const untilMs = now() + (60_000 - (clock.timestamp() % 60_000)) + 100;
+    if (untilMs <= gate.blockedUntil()) return;
+    gate.hold(untilMs, 'rate-limited');
+    log.warn({ usedWeight: weight, holdMs: untilMs - now() }, 'request weight near the per-minute limit; holding requests until the minute ends');
   }
 
   function onRateLimit(status: number, retryAfterMs: number | undefined, binanceCode: number | undefined): number {

@@ -120,6 +120,9 @@ describe('chaos: exchange faults under 20 concurrent traders', () => {
         else expect(final, `card of ${c.card.intentId} without an order`).toMatch(/failed|uncertain/);
       }
       const faultsLeft = s.sim.control.faults.pending().length;
+      // A 418 the simulator's own limiter gave (not an injected one): the client sent into a cool-down.
+      const injectedBans = (injected['POST /api/v3/order ban-418'] ?? 0) - s.sim.control.faults.pending().filter((f) => f.action === 'ban-418').length;
+      const realBans = s.sim.control.requests().filter((r) => r.status === 418).length - injectedBans;
       const hits = s.secretHits();
       recordFigures('exchange-faults', {
         seed: prng.seed,
@@ -131,6 +134,7 @@ describe('chaos: exchange faults under 20 concurrent traders', () => {
         retypedCommands: confirmed.reduce((n, c) => n + c.refusals, 0),
         refusedBecause: confirmed.flatMap((c) => c.refusalTexts).reduce<Record<string, number>>((acc, t) => (tally(acc, t), acc), {}),
         exchangeAnswers: s.sim.control.requests().reduce<Record<string, number>>((acc, r) => (r.status >= 400 || r.status === 0 ? tally(acc, String(r.status)) : undefined, acc), {}),
+        realBans,
         orders,
         laterFills,
         duplicates,
@@ -144,6 +148,7 @@ describe('chaos: exchange faults under 20 concurrent traders', () => {
       expect(lostFills).toBe(0);
       expect(untold).toBe(0);
       expect(laterFills.doubled).toBe(0);
+      expect(realBans).toBe(0);
       expect(hits).toEqual([]);
     },
     budgetMs(90_000, 60_000, rounds),
