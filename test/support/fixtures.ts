@@ -2,12 +2,29 @@
  * Real captured Binance and Telegram payloads (../shared/fixtures, see its SOURCES.md).
  * Tests read them from there; nothing here is invented.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const FIXTURES_DIR = resolve(here, '../../../shared/fixtures');
+
+/**
+ * The fixtures live in the steering repository's `shared/fixtures`, beside this project's
+ * checkout (`../shared/fixtures`). FIXTURES_DIR overrides; otherwise the nearest `shared/fixtures`
+ * found walking up from the checkout is used, so a clone placed one level deeper still finds them.
+ */
+function locateFixtures(): string {
+  if (process.env.FIXTURES_DIR) return resolve(process.env.FIXTURES_DIR);
+  const checkout = resolve(here, '../..');
+  for (let dir = dirname(checkout); ; dir = dirname(dir)) {
+    const candidate = resolve(dir, 'shared/fixtures');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) break;
+  }
+  return resolve(checkout, '../shared/fixtures');
+}
+
+export const FIXTURES_DIR = locateFixtures();
 
 const cache = new Map<string, unknown>();
 
