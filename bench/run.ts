@@ -2,9 +2,9 @@
  * The benchmark harness: `npm run bench [-- --quick] [--only=confirm,peers] [--quiet-load=1]`.
  *
  * Runs every scenario in one process run (each starts its own redis-server and paper exchange),
- * then writes bench/results/<date>.json and regenerates the table in docs/BENCHMARKS.md. With
- * --only, results are written to bench/results/<date>.partial.json and the document is left
- * alone: the table only ever shows figures from one complete run.
+ * then writes bench/results/<date>.json and regenerates the table in docs/BENCHMARKS.md. A
+ * --quick run writes <date>.quick.json and --only <date>.partial.json, and neither touches the
+ * document: its table only ever shows the figures of one complete, full run.
  *
  * --quiet-load=X waits (up to 5 minutes) before each scenario until the machine's 1-minute load
  * average is below X: on a shared machine, other work inflates every latency figure. The load
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   const file = resolve(dir, `${stamp}${only ? '.partial' : quick ? '.quick' : ''}.json`);
   writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   ctx.log(`results: ${file}`);
-  if (!only) {
+  if (!only && !quick) {
     writeBenchmarksDoc(resolve(root, 'docs/BENCHMARKS.md'), report, file.slice(root.length + 1));
     ctx.log('docs/BENCHMARKS.md table regenerated');
   }

@@ -7,7 +7,7 @@
  * Bot API the tests use) — and drives mixed traffic through Telegram for `--minutes`: orders
  * confirmed on cards (every one edits its card through the alerts queue), limit orders cancelled
  * from /orders, prices, balances, /status and /top, and a fractal trailing stop on 1h candles
- * (re-armed every three minutes) that the stop manager moves as the replay forms fractals. Every `--sample` seconds it reads the process's
+ * (re-armed every minute) that the stop manager moves as the replay forms fractals. Every `--sample` seconds it reads the process's
  * memory from /metrics, the Redis keyspace by kind and the queue depths; at the end it prints a
  * summary (memory at start and end and its trend, keys and their retention, queue depths) and
  * writes it to test-results/reliability/soak.json. Exits 1 if the process died, a queue did not
@@ -103,7 +103,7 @@ async function main(): Promise<number> {
   while (Date.now() < deadline && died === undefined) {
     const began = Date.now();
     if (began >= nextStopAt) {
-      nextStopAt = began + 180_000;
+      nextStopAt = began + 60_000;
       const outcome = await act('stop', USERS[0]!);
       counts[outcome] = (counts[outcome] ?? 0) + 1;
     }
@@ -230,13 +230,20 @@ function summarize(samples: SoakSample[], counts: Record<string, number>, run: {
       heapUsedMbAtStart: first.heapUsedMb,
       heapUsedMbAtEnd: last.heapUsedMb,
       heapTrendMbPerHour: perHour((s) => s.heapUsedMb),
+      // The heap is sampled anywhere in its GC cycle; its low-water mark per third of the run is what a leak would raise.
+      heapLowWaterMbByThird: thirds(steady).map((part) => Math.min(...part.map((s) => s.heapUsedMb))),
       rssTrendMbPerHour: perHour((s) => s.rssMb),
       maxEventLoopLagP99Ms: Math.max(...samples.map((s) => s.eventLoopLagP99Ms)),
     },
-    redis: { keysAtStart: first.redisKeys, keysAtEnd: last.redisKeys, keysByKindAtEnd: last.keys, otherKeys: last.otherExamples, memoryMbAtEnd: last.redisMemoryMb, keysWithoutRetention: untracked.length },
+    redis: { keysAtStart: first.redisKeys, keysAtEnd: last.redisKeys, keysByKindAtEnd: last.keys, examples: last.examples, otherKeys: last.otherExamples, memoryMbAtEnd: last.redisMemoryMb, keysWithoutRetention: untracked.length },
     queues: { maxOrdersDepth: maxDepth('orders'), maxAlertsDepth: maxDepth('alerts'), ordersCompleted: last.queues.orders!.completed, ordersFailed: last.queues.orders!.failed, alertsCompleted: last.queues.alerts!.completed, alertsFailed: last.queues.alerts!.failed },
     logLinesAtWarnOrAbove: run.warnings,
   };
+}
+
+function thirds<T>(items: T[]): T[][] {
+  const size = Math.max(1, Math.ceil(items.length / 3));
+  return [items.slice(0, size), items.slice(size, 2 * size), items.slice(2 * size)].filter((part) => part.length > 0);
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -20,6 +20,8 @@ export interface SimStats {
   requests: number;
   /** Requests received by `METHOD /path`. */
   byRoute: Record<string, number>;
+  /** Request weight charged so far (Binance's REQUEST_WEIGHT; the header itself is not sent). */
+  weight: number;
 }
 
 export interface SimChild {

@@ -165,7 +165,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     let order: Order | undefined;
     try {
       // 2. Re-validation reads only, so it starts at once, beside the send-mark read and the
-      // look-up (two round trips less to Confirm: docs/BENCHMARKS.md). Its result is dropped if
+      // look-up (one round trip less to Confirm: docs/BENCHMARKS.md). Its result is dropped if
       // the order turns up, and redone after a send mark, whose look-up may wait out a horizon.
       const early = revalidateOrder(pricing, intent.preview);
       early.catch(() => undefined);

@@ -16,6 +16,8 @@ export interface SoakSample {
   untracked: string[];
   /** A few keys of kind `other`, to name them in the summary. */
   otherExamples: string[];
+  /** Two keys of every kind, to see what a kind holds. */
+  examples: Record<string, string[]>;
   queues: Record<string, { waiting: number; active: number; delayed: number; completed: number; failed: number }>;
 }
 
@@ -57,6 +59,7 @@ export async function takeSample(options: { port: number; redis: Redis; startedA
   const keys: Record<string, number> = {};
   const untracked: string[] = [];
   const otherExamples: string[] = [];
+  const examples: Record<string, string[]> = {};
   let cursor = '0';
   do {
     const [next, batch] = await options.redis.scan(cursor, 'COUNT', 1000);
@@ -67,6 +70,7 @@ export async function takeSample(options: { port: number; redis: Redis; startedA
       keys[kind] = (keys[kind] ?? 0) + 1;
       if (rule === 'unknown' && ttls[i] === -1) untracked.push(key);
       if (kind === 'other' && otherExamples.length < 12) otherExamples.push(`${key} (ttl ${ttls[i]})`);
+      if ((examples[kind] ??= []).length < 2) examples[kind]!.push(key);
     });
   } while (cursor !== '0');
   const info = await options.redis.info('memory');
@@ -94,6 +98,7 @@ export async function takeSample(options: { port: number; redis: Redis; startedA
     keys,
     untracked,
     otherExamples,
+    examples,
     queues,
   };
 }
