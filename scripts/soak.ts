@@ -130,7 +130,7 @@ async function main(): Promise<number> {
   }
   child.kill('SIGTERM');
   const exitCode = await exited;
-  const summary = { ...summarize(samples, counts, { drained, exitCode, warnings, minutes, rate }), stopEvents };
+  const summary = { ...summarize(samples, counts, { drained, exitCode, warnings, lastLines: lastLines.slice(-5), minutes, rate }), stopEvents };
   mkdirSync(resolve(ROOT, 'test-results/reliability'), { recursive: true });
   writeFileSync(resolve(ROOT, 'test-results/reliability/soak.json'), `${JSON.stringify({ ...summary, samples }, null, 2)}\n`);
   say(JSON.stringify(summary, null, 2));
@@ -206,7 +206,7 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs = 30_000): Promi
   }
 }
 
-function summarize(samples: SoakSample[], counts: Record<string, number>, run: { drained: boolean; exitCode: number | null; warnings: number; minutes: number; rate: number }) {
+function summarize(samples: SoakSample[], counts: Record<string, number>, run: { drained: boolean; exitCode: number | null; warnings: number; lastLines: string[]; minutes: number; rate: number }) {
   // The first minute is warm-up (JIT, caches, connection pools); trends are taken after it.
   const steady = samples.filter((s) => s.atS >= Math.min(60, samples.at(-1)!.atS / 3));
   const first = steady[0] ?? samples[0]!;
@@ -238,6 +238,7 @@ function summarize(samples: SoakSample[], counts: Record<string, number>, run: {
     redis: { keysAtStart: first.redisKeys, keysAtEnd: last.redisKeys, keysByKindAtEnd: last.keys, examples: last.examples, otherKeys: last.otherExamples, memoryMbAtEnd: last.redisMemoryMb, keysWithoutRetention: untracked.length },
     queues: { maxOrdersDepth: maxDepth('orders'), maxAlertsDepth: maxDepth('alerts'), ordersCompleted: last.queues.orders!.completed, ordersFailed: last.queues.orders!.failed, alertsCompleted: last.queues.alerts!.completed, alertsFailed: last.queues.alerts!.failed },
     logLinesAtWarnOrAbove: run.warnings,
+    lastLogLines: run.lastLines.map((l) => l.slice(0, 300)),
   };
 }
 

@@ -32,6 +32,8 @@ const KINDS: Array<[string, RegExp, 'ttl' | 'age-trimmed' | 'fixed']> = [
   ['alert jobs', /^chatops:alerts:(?!(id|meta|events|completed|failed|wait|active|delayed|paused|prioritized|marker|limiter|stalled-check|stalled|pc|de|repeat)$)[^:]+(:logs|:lock)?$/, 'age-trimmed'],
   ['queue structure', /^chatops:(orders|alerts|stops?[^:]*):(id|meta|events|completed|failed|wait|active|delayed|paused|prioritized|marker|limiter|stalled-check|stalled|pc|de|repeat)$/, 'fixed'],
   ['alert ledger', /^chatops:ua:(exec|mark):/, 'ttl'],
+  // One evaluation job per candle close and stopped pair, kept an hour (stop-scheduler.ts).
+  ['stop close jobs', /^chatops:stops:close-/, 'age-trimmed'],
   ['audit stream', /^chatops:audit$/, 'age-trimmed'],
   // One key per user, chat, asset, symbol or open order: bounded by the account, not by traffic.
   ['bounded state', /^chatops:(ua:(heard-at|symbols|open|outbox)|balances|user-stream(:.*)?|alert-settings:.*|chat-inactive:.*|stops?(:.*)?|stop-lock:.*)$/, 'fixed'],

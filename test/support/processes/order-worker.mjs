@@ -9,7 +9,7 @@
  * touches the order takes its plan (GETDEL), so a restarted worker runs the order clean:
  *   dequeued     the job's first exchange call (the reconcile-first look-up): nothing sent yet
  *   before-send  the "send attempted" mark is set, the request has not left
- *   in-flight    the request has left; killed `in-flight:<ms>` later, answer or not
+ *   in-flight    the request has left; killed `in-flight:<ms>` later or when its answer arrives
  *   after-accept the exchange answered with the order; nothing recorded yet
  *   before-card  the order record and the audit line are written; the card edit is not queued
  *
@@ -57,7 +57,15 @@ const client = new Proxy(exchange.client, {
       return async (params) => {
         const id = params.newClientOrderId;
         if (await planned('before-send', id)) die('before-send', id);
-        if (await planned('in-flight', id)) setTimeout(() => die('in-flight', id), Number((await planOf(id)).split(':')[1] ?? 0));
+        if (await planned('in-flight', id)) {
+          // Killed while the request is on the wire, or as its answer arrives, whichever comes first:
+          // never later, so the kill cannot land in the next job.
+          const request = target.newOrder(params);
+          request.catch(() => undefined);
+          const afterMs = Number((await planOf(id)).split(':')[1] ?? 0);
+          await Promise.race([request, new Promise((resolve) => setTimeout(resolve, afterMs))]).catch(() => undefined);
+          die('in-flight', id);
+        }
         const order = await target.newOrder(params);
         if (await planned('after-accept', id)) die('after-accept', id);
         return order;
