@@ -146,7 +146,7 @@ const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNRE
 export interface NetworkFailure {
   method: string;
   path: string;
-  /** Node error code: ECONNREFUSED, ECONNRESET, … (ETIMEDOUT for our own deadline). */
+  /** axios / Node error code: ECONNREFUSED, ETIMEDOUT, ECONNRESET, … */
   code: string | undefined;
   message: string;
   timedOut: boolean;

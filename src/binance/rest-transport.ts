@@ -6,11 +6,12 @@
  * re-signed retry after -1021 (the timestamp was refused, so nothing executed).
  */
 import { EventEmitter } from 'node:events';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { ClientRequest } from 'node:http';
+import axios, { type AxiosResponse } from 'axios';
 import type { Registry } from 'prom-client';
 import { AppError, ExchangeError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { createKeepAliveAgent, HttpExchangeError, httpTargetOf, sendHttp, type HttpAnswer } from './rest-agent.js';
+import { createKeepAliveAgent, mayHaveBeenSent } from './rest-agent.js';
 import { createRequestGate, type RequestGate } from './request-gate.js';
 import { errorFromNetwork, errorFromResponse, isWrite, parseRetryAfter } from './rest-errors.js';
 import { createRestMetrics, type RestMetrics } from './rest-metrics.js';
@@ -107,7 +108,20 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
   let closed = false;
 
   const agent = createKeepAliveAgent(deps.baseUrl);
-  const target = httpTargetOf(deps.baseUrl);
+  const client = axios.create({
+    baseURL: deps.baseUrl.replace(/\/+$/, ''),
+    httpAgent: agent,
+    httpsAgent: agent,
+    // We classify every status ourselves, parse the JSON ourselves (a bad body is an error, not
+    // a string), and follow no redirect (maxRedirects 0 also skips the follow-redirects wrapper).
+    validateStatus: () => true,
+    responseType: 'text',
+    transformResponse: [(data: unknown) => data],
+    maxRedirects: 0,
+    timeout: 0,
+    // Environment proxies are not for signed exchange traffic; skipping the look-up also saves CPU.
+    proxy: false,
+  });
 
   const clock = createServerClock({
     fetchServerTime: () => request({ method: 'GET', path: '/api/v3/time', parse: parseServerTime }),
@@ -120,7 +134,7 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
     },
   });
 
-  function readUsage(headers: IncomingHttpHeaders): number | undefined {
+  function readUsage(headers: AxiosResponse['headers']): number | undefined {
     const weight = headerInt(headers['x-mbx-used-weight-1m']);
     if (weight !== undefined) metrics.usedWeight1m.set((usage.usedWeight1m = weight));
     if (weight !== undefined && weight >= weightHighWater) holdUntilNextMinute(weight);
@@ -183,25 +197,33 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
 
     const endpoint = `${method} ${path}`;
     const startedAt = performance.now();
-    let response: HttpAnswer;
+    const deadline = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      deadline.abort();
+    }, timeoutMs);
+    let response: AxiosResponse<string>;
     try {
-      response = await sendHttp(target, agent, method, url, req.signed ? signedHeaders : undefined, timeoutMs);
+      response = await client.request<string>({ method, url, headers: req.signed ? signedHeaders : undefined, signal: deadline.signal });
     } catch (error) {
-      if (!(error instanceof HttpExchangeError)) throw error;
+      const e = error as { code?: string; message?: string; request?: ClientRequest };
       return fail(
         errorFromNetwork({
           method,
           path,
-          code: error.code,
-          // Node's messages name host and port at most; cut any query defensively.
-          message: error.message.replace(/\?\S*/g, ''),
-          timedOut: error.timedOut,
-          sent: error.sent,
+          code: e.code,
+          // Node and axios messages name host and port at most; cut any query defensively.
+          message: String(e.message ?? '').replace(/\?\S*/g, ''),
+          timedOut,
+          sent: mayHaveBeenSent(e.request),
         }),
         endpoint,
         startedAt,
         undefined,
       );
+    } finally {
+      clearTimeout(timer);
     }
 
     const { status } = response;
@@ -209,7 +231,7 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
     let json: unknown;
     let jsonOk = true;
     try {
-      json = JSON.parse(response.body);
+      json = JSON.parse(response.data);
     } catch {
       jsonOk = false;
     }

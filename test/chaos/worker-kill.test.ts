@@ -123,6 +123,7 @@ describe('chaos: order workers killed mid-order', () => {
         selfKillsByPoint: selfKills.reduce<Record<string, number>>((acc, k) => (tally(acc, k.point), acc), {}),
         randomKillsFired: randomFired,
         workerProcessesStarted: fleet.started(),
+        workerDeaths: fleet.deaths(),
         orders,
         duplicates,
         lostIntents: lost,
