@@ -10,7 +10,7 @@ import * as d from '../decimal.js';
 import type { CandleClose } from './types.js';
 import { candleTicker } from './candle-ticker.js';
 import { PRICE_DECIMALS, sumKeepingDecimals } from './kline-decimals.js';
-import { DAY, KLINE_INTERVALS, canAggregate, candleCloseTime, candleOpenTime } from './kline-intervals.js';
+import { DAY, KLINE_INTERVALS, canAggregate, candleCloseTime, candleOpenTime } from '../binance/kline-intervals.js';
 
 export interface KlinesQuery {
   limit: number;

@@ -7,7 +7,7 @@
 import type { KlineRow, Ticker24h } from '../binance/types.js';
 import * as d from '../decimal.js';
 import { PRICE_DECIMALS, sumKeepingDecimals } from './kline-decimals.js';
-import { DAY } from './kline-intervals.js';
+import { DAY } from '../binance/kline-intervals.js';
 
 /** `window`: the candles of the last 24 h ending at `end`, oldest first; `prev`: the candle before them. */
 export function candleTicker(symbol: string, window: KlineRow[], prev: KlineRow | undefined, end: number, lastPrice?: string): Ticker24h {

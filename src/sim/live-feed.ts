@@ -18,7 +18,7 @@ import type { KlineInterval, KlineRow } from '../binance/types.js';
 import { normalize } from '../decimal.js';
 import { createCandleBook } from './candle-book.js';
 import { createListeners } from './feed-listeners.js';
-import { candleOpenTime, intervalMs } from './kline-intervals.js';
+import { candleOpenTime, intervalMs } from '../binance/kline-intervals.js';
 import { createMarketDataClient, type MarketDataError, type MarketDataClientOptions } from './market-data-client.js';
 import type { CandleClose, MarketFeed, PriceTick } from './types.js';
 

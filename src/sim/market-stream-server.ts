@@ -15,7 +15,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { KlineInterval, KlineRow } from '../binance/types.js';
-import { isKlineInterval } from './kline-intervals.js';
+import { isKlineInterval } from '../binance/kline-intervals.js';
 import type { CandleClose, MarketFeed, PriceTick, WsEndpoint } from './types.js';
 import { createWsConnections, type WsConnectionOptions } from './ws-connections.js';
 

@@ -13,7 +13,7 @@ import type { KlineInterval, KlineRow } from '../binance/types.js';
 import { normalize } from '../decimal.js';
 import { createCandleBook } from './candle-book.js';
 import { createListeners } from './feed-listeners.js';
-import { candleOpenTime } from './kline-intervals.js';
+import { candleOpenTime } from '../binance/kline-intervals.js';
 import type { CandleClose, PriceTick, ProgrammaticFeed } from './types.js';
 
 export interface ProgrammaticFeedOptions {

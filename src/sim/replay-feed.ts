@@ -21,7 +21,7 @@ import type { KlineInterval, KlineRow } from '../binance/types.js';
 import * as d from '../decimal.js';
 import { createCandleBook } from './candle-book.js';
 import { createListeners } from './feed-listeners.js';
-import { DAY, intervalMs, intervalOfRows } from './kline-intervals.js';
+import { DAY, intervalMs, intervalOfRows } from '../binance/kline-intervals.js';
 import type { CandleClose, PriceTick, ReplayFeed } from './types.js';
 
 export interface ReplayFeedOptions {

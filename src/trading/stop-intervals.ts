@@ -8,33 +8,11 @@
  * candles close faster than a stop could be moved.
  */
 import type { KlineInterval } from '../binance/types.js';
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const WEEK = 7 * DAY;
-/** 1970-01-01 was a Thursday: the first Monday 00:00 UTC is four days later. */
-const WEEK_ORIGIN = 4 * DAY;
+import { candleOpenTime } from '../binance/kline-intervals.js';
 
 /** Intervals a fractal stop may follow, shortest first. */
 export const STOP_INTERVALS = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '1w', '1M'] as const satisfies readonly KlineInterval[];
 export type StopInterval = (typeof STOP_INTERVALS)[number];
-
-const FIXED_MS: Record<Exclude<StopInterval, '1M'>, number> = {
-  '1m': MINUTE,
-  '3m': 3 * MINUTE,
-  '5m': 5 * MINUTE,
-  '15m': 15 * MINUTE,
-  '30m': 30 * MINUTE,
-  '1h': HOUR,
-  '2h': 2 * HOUR,
-  '4h': 4 * HOUR,
-  '6h': 6 * HOUR,
-  '8h': 8 * HOUR,
-  '12h': 12 * HOUR,
-  '1d': DAY,
-  '1w': WEEK,
-};
 
 export function isStopInterval(value: string): value is StopInterval {
   return (STOP_INTERVALS as readonly string[]).includes(value);
@@ -42,13 +20,7 @@ export function isStopInterval(value: string): value is StopInterval {
 
 /** Open time of the candle of `interval` that contains `time` (epoch ms, exchange clock). */
 export function candleOpenAt(interval: StopInterval, time: number): number {
-  if (interval === '1M') {
-    const d = new Date(time);
-    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-  }
-  if (interval === '1w') return Math.floor((time - WEEK_ORIGIN) / WEEK) * WEEK + WEEK_ORIGIN;
-  const ms = FIXED_MS[interval];
-  return Math.floor(time / ms) * ms;
+  return candleOpenTime(interval, time);
 }
 
 /**

@@ -4,7 +4,7 @@
  * first day of the month. 3d candles are aligned to a listing-dependent origin Binance does not
  * document, so the simulator never derives them (it serves them only when a feed stores them).
  */
-import type { KlineInterval } from '../binance/types.js';
+import type { KlineInterval } from './types.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
