@@ -7,33 +7,14 @@ import type { ExchangeInfo, KlineRow, SymbolFilter } from '../../src/binance/typ
 import { floorToStep, lt, mul, normalize } from '../../src/decimal.js';
 import { bundledExchangeInfo } from '../../src/sim/symbol-catalog.js';
 import type { ProgrammaticFeed } from '../../src/sim/types.js';
-import { fixture, KLINE_FIXTURES } from '../support/fixtures.js';
+import { fixtureRows } from '../support/klines.js';
 
-interface KlineObject {
-  openTime: number;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-  closeTime: number;
-  quoteAssetVolume: string;
-  numberOfTrades: number;
-  takerBuyBaseAssetVolume: string;
-}
-
-/** The capture has no taker-buy quote volume column: "0" (fixtures/SOURCES.md). */
-const toRow = (o: KlineObject): KlineRow => [
-  o.openTime, o.open, o.high, o.low, o.close, o.volume, o.closeTime, o.quoteAssetVolume, o.numberOfTrades, o.takerBuyBaseAssetVolume, '0', '0',
-];
-
-export const hourlyRows = (): KlineRow[] => fixture<KlineObject[]>(KLINE_FIXTURES.objects1h).map(toRow);
+export const hourlyRows = (): KlineRow[] => fixtureRows('objects1h');
 
 /** Real BTCUSDT rows per interval: the 2025 object captures (1h, 4h, 1d) and the raw 15m capture. */
 export function capturedRows(interval: '15m' | '1h' | '4h' | '1d'): KlineRow[] {
-  if (interval === '15m') return fixture<KlineRow[]>(KLINE_FIXTURES.raw15m);
-  const path = interval === '1h' ? KLINE_FIXTURES.objects1h : interval === '4h' ? KLINE_FIXTURES.objects4h : KLINE_FIXTURES.objects1d;
-  return fixture<KlineObject[]>(path).map(toRow);
+  const names = { '15m': 'raw15m', '1h': 'objects1h', '4h': 'objects4h', '1d': 'objects1d' } as const;
+  return fixtureRows(names[interval]);
 }
 
 /** Reference: is candle i a bullish fractal (low strictly below the two lows on each side)? */
