@@ -151,7 +151,36 @@ export class ExchangeError extends AppError {
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
 export const isExchangeError = (e: unknown): e is ExchangeError => e instanceof ExchangeError;
 
+/**
+ * ioredis gives up on a command in these ways while the server is down or unreachable: retries
+ * exhausted (MaxRetriesPerRequestError), the connection closed under it, the producer's
+ * commandTimeout, or a socket error surfacing from the offline queue. Recognised by name and
+ * message because ioredis exports no classes for them; a ReplyError (Redis answered) is not one.
+ */
+const REDIS_OUTAGE_MESSAGES = [/^Connection is closed\.?$/u, /^Command timed out$/u, /Stream isn't writeable/u, /^Reached the max retries per request limit/u];
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTCONN']);
+
+export function isRedisOutage(error: unknown): boolean {
+  if (!(error instanceof Error) || error instanceof AppError) return false;
+  if (error.name === 'MaxRetriesPerRequestError') return true;
+  if (REDIS_OUTAGE_MESSAGES.some((pattern) => pattern.test(error.message))) return true;
+  const code = (error as { code?: unknown }).code;
+  // Exchange and Telegram socket failures arrive wrapped (ExchangeError, grammY's HttpError), so
+  // a bare socket error at a command's edge is the database's.
+  return typeof code === 'string' && SOCKET_CODES.has(code);
+}
+
+/**
+ * Any thrown value as an AppError, for the edges that talk to a trader: a Redis outage reaching
+ * a command unwrapped becomes REDIS_UNAVAILABLE ("try again in a minute") rather than INTERNAL.
+ */
+export function asAppError(error: unknown): AppError {
+  if (isAppError(error)) return error;
+  if (isRedisOutage(error)) return new AppError('REDIS_UNAVAILABLE', 'redis unavailable', { cause: error });
+  return new AppError('INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
+}
+
 /** The sentence a trader sees for any thrown value: never a stack trace or an internal message. */
 export function userMessageOf(error: unknown): string {
-  return isAppError(error) ? error.userMessage : ERROR_CODES.INTERNAL;
+  return asAppError(error).userMessage;
 }

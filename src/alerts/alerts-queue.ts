@@ -10,6 +10,8 @@
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { logQueueErrors } from '../queue-errors.js';
 import { depthsOf } from '../trading/orders-queue.js';
 import type { AlertJob, AlertSink, QueueDepths } from '../trading/types.js';
 
@@ -28,6 +30,8 @@ export interface AlertsQueueOptions {
   keepCompletedMs?: number;
   /** Default 7 days. */
   keepFailedMs?: number;
+  /** Where the queue handle's Redis errors go (else BullMQ prints them with console.error). */
+  logger?: Logger;
 }
 
 export interface AlertsQueue extends AlertSink {
@@ -55,6 +59,7 @@ export function createAlertsQueue(options: AlertsQueueOptions): AlertsQueue {
     removeOnFail: { age: Math.ceil((options.keepFailedMs ?? 7 * 24 * 3600_000) / 1000) },
   };
   const queue = new Queue<AlertJob>(ALERTS_QUEUE, { connection: options.connection, prefix: options.prefix ?? 'chatops' });
+  if (options.logger) logQueueErrors(queue, options.logger, { queue: ALERTS_QUEUE });
 
   return {
     queue,

@@ -23,6 +23,7 @@ import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
 import { splitMessage } from '../format.js';
 import type { Logger } from '../logger.js';
+import { logQueueErrors } from '../queue-errors.js';
 import type { AlertJob } from '../trading/types.js';
 import { ALERTS_QUEUE } from './alerts-queue.js';
 import { isChatInactive, markChatInactive } from './chat-status.js';
@@ -156,6 +157,7 @@ export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
   });
   // Manual rate limiting needs a queue handle on the same connection (docs.bullmq.io "Manual rate-limit").
   const limiterQueue = new Queue(ALERTS_QUEUE, { connection: options.redis, prefix });
+  logQueueErrors(limiterQueue, logger, { queue: ALERTS_QUEUE, handle: 'limiter' });
 
   const keyboard = (alert: AlertJob) =>
     alert.buttons ? { inline_keyboard: alert.buttons.map((row) => row.map((b) => ({ text: b.text, callback_data: b.data }))) } : undefined;

@@ -49,8 +49,8 @@ export function createTradingStack(deps: {
   const prefix = deps.prefix ?? KEY_PREFIX;
   const producer = createRedisConnection(deps.redisUrl, 'producer', deps.logger, 'chatops-producer');
   const workerConnection = createRedisConnection(deps.redisUrl, 'worker', deps.logger, 'chatops-worker');
-  const ordersQueue = createOrdersQueue({ connection: producer, prefix });
-  const alertsQueue = createAlertsQueue({ connection: producer, prefix });
+  const ordersQueue = createOrdersQueue({ connection: producer, prefix, logger: deps.logger });
+  const alertsQueue = createAlertsQueue({ connection: producer, prefix, logger: deps.logger });
   const records = createOrderRecords({ redis: producer, prefix });
   const audit = createAuditLog({ redis: producer, prefix, logger: deps.logger });
   const pairListeners: Array<() => void> = [];

@@ -5,7 +5,7 @@
  * trader's spinner stops at once (core.telegram.org/bots/api#answercallbackquery).
  */
 import { Composer, type Context } from 'grammy';
-import { isAppError, userMessageOf } from '../errors.js';
+import { asAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { decodeCallback, type CallbackAction } from './callback-data.js';
 import { removePressedButtons } from './reply.js';
@@ -55,12 +55,13 @@ export function createCallbackRouter(handlers: CallbackHandlers, logger: Logger)
       const handler = handlers[action.kind] as CallbackHandler;
       result = await handler(ctx, action);
     } catch (error) {
-      const expected = isAppError(error) && error.code !== 'INTERNAL';
-      if (expected) log.info({ ...where, action: action.kind, code: error.code }, 'button press refused');
-      else log.error({ ...where, action: action.kind, err: error }, 'button press failed');
-      await answer({ text: clip(userMessageOf(error)), show_alert: true });
+      const refusal = asAppError(error);
+      if (refusal.code === 'INTERNAL') log.error({ ...where, action: action.kind, err: error }, 'button press failed');
+      else if (refusal.code === 'REDIS_UNAVAILABLE') log.warn({ ...where, action: action.kind, code: refusal.code, err: { message: refusal.cause instanceof Error ? refusal.cause.message : refusal.message } }, 'button press failed: Redis unavailable');
+      else log.info({ ...where, action: action.kind, code: refusal.code }, 'button press refused');
+      await answer({ text: clip(refusal.userMessage), show_alert: true });
       // An expired card loses its buttons so nobody taps it again; its text stays as it was.
-      if (isAppError(error) && error.code === 'CONFIRM_EXPIRED') {
+      if (refusal.code === 'CONFIRM_EXPIRED') {
         await removePressedButtons(ctx).catch((e: unknown) => log.warn({ ...where, err: e }, 'could not remove the buttons of an expired card'));
       }
       return;

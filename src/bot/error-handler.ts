@@ -7,7 +7,7 @@
  * Button presses never reach here answered twice: the callback router answers each once itself.
  */
 import { GrammyError, HttpError, type BotError, type Context } from 'grammy';
-import { isAppError, userMessageOf } from '../errors.js';
+import { asAppError, isAppError } from '../errors.js';
 import { escapeHtml } from '../format.js';
 import type { Logger } from '../logger.js';
 
@@ -27,8 +27,11 @@ export function createErrorHandler(logger: Logger): (error: BotError<Context>) =
       command: commandWordOf(ctx),
       callback: ctx.callbackQuery ? true : undefined,
     };
-    if (isAppError(error) && error.code !== 'INTERNAL') {
-      log.info({ ...where, code: error.code, reason: error.message, details: error.details }, 'command refused');
+    const appError = asAppError(error);
+    if (appError.code === 'REDIS_UNAVAILABLE' && !isAppError(error)) {
+      log.warn({ ...where, code: appError.code, err: { message: (error as Error).message } }, 'command failed: Redis unavailable');
+    } else if (appError.code !== 'INTERNAL') {
+      log.info({ ...where, code: appError.code, reason: appError.message, details: appError.details }, 'command refused');
     } else if (error instanceof GrammyError) {
       log.error({ ...where, method: error.method, telegramCode: error.error_code, description: error.description }, 'Telegram refused a call');
     } else if (error instanceof HttpError) {
@@ -38,7 +41,7 @@ export function createErrorHandler(logger: Logger): (error: BotError<Context>) =
     }
     if (ctx.callbackQuery || !ctx.chat) return;
     try {
-      await ctx.reply(escapeHtml(userMessageOf(error)), { parse_mode: 'HTML' });
+      await ctx.reply(escapeHtml(appError.userMessage), { parse_mode: 'HTML' });
     } catch (replyError) {
       log.warn({ ...where, err: replyError instanceof Error ? { message: replyError.message } : replyError }, 'could not tell the user about an error');
     }

@@ -21,6 +21,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { isAppError, isExchangeError, userMessageOf, type AppError } from '../errors.js';
 import { formatUtc } from '../format.js';
 import type { Logger } from '../logger.js';
+import { logQueueErrors } from '../queue-errors.js';
 import type { ExchangeClient, NewOrderParams, Order } from '../binance/types.js';
 import type { TradingMode } from '../config.js';
 import type { AuditLog } from './audit-log.js';
@@ -95,6 +96,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
   });
   // Manual rate limiting (docs.bullmq.io "Manual rate-limit") holds the queue, not one worker.
   const limiterQueue = new Queue(ORDERS_QUEUE, { connection: options.redis, prefix });
+  logQueueErrors(limiterQueue, logger, { queue: ORDERS_QUEUE, handle: 'limiter' });
 
   async function cardOwner(intent: OrderIntent): Promise<OrderIntent> {
     // attachCard may have landed after the job was enqueued; the store has the latest.

@@ -9,6 +9,8 @@
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { logQueueErrors } from '../queue-errors.js';
 import type { OrderIntent, QueueDepths } from './types.js';
 
 export const ORDERS_QUEUE = 'orders';
@@ -40,6 +42,8 @@ export interface OrdersQueueOptions {
   keepCompletedMs?: number;
   /** How long a failed job is kept for inspection. Default 7 days. */
   keepFailedMs?: number;
+  /** Where the queue handle's Redis errors go (else BullMQ prints them with console.error). */
+  logger?: Logger;
 }
 
 export interface OrdersQueue {
@@ -66,6 +70,7 @@ export function createOrdersQueue(options: OrdersQueueOptions): OrdersQueue {
     connection: options.connection,
     prefix: options.prefix ?? 'chatops',
   });
+  if (options.logger) logQueueErrors(queue, options.logger, { queue: ORDERS_QUEUE });
 
   return {
     queue,

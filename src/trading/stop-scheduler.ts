@@ -15,6 +15,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { logQueueErrors } from '../queue-errors.js';
 import { closeCronPattern, lastClosedCloseTime, type StopInterval } from './stop-intervals.js';
 import type { StopPair } from './stop-store.js';
 import type { PairEvaluation } from './stop-types.js';
@@ -68,6 +69,7 @@ export function createStopScheduler(options: StopSchedulerOptions): StopSchedule
   const delaySeconds = options.delaySeconds ?? 3;
   const keepCompleted = { age: Math.ceil((options.keepCompletedMs ?? 3_600_000) / 1000) };
   const queue = new Queue<StopJobData>(STOPS_QUEUE, { connection: options.redis, prefix });
+  logQueueErrors(queue, log, { queue: STOPS_QUEUE });
 
   async function enqueueClose(pair: StopPair, closeTime: number): Promise<void> {
     await queue.add('close', { symbol: pair.symbol, interval: pair.interval, closeTime }, {

@@ -70,7 +70,7 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
   const logger = options.logger.child({ module: 'trading-service' });
   const intents = options.intents ?? createIntentStore({ redis, prefix, ttlS: options.confirmTtlS, now });
   const ownQueue = options.ordersQueue === undefined;
-  const ordersQueue = options.ordersQueue ?? createOrdersQueue({ connection: redis, prefix });
+  const ordersQueue = options.ordersQueue ?? createOrdersQueue({ connection: redis, prefix, logger: options.logger });
   const audit = options.audit ?? createAuditLog({ redis, prefix, logger: options.logger, now });
   const pricing: PricingDeps = {
     exchange,

@@ -112,8 +112,8 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
   const workerConnection = createRedisConnection(redisUrl, 'worker', logger, 'chaos-worker');
   const prefix = options.prefix ?? uniquePrefix('chaos');
   const confirmTtlS = options.confirmTtlS ?? 300;
-  const ordersQueue = createOrdersQueue({ connection: producer, prefix, attempts: options.attempts ?? 5, backoffMs: 200 });
-  const alertsQueue = createAlertsQueue({ connection: producer, prefix, backoffMs: 200 });
+  const ordersQueue = createOrdersQueue({ connection: producer, prefix, attempts: options.attempts ?? 5, backoffMs: 200, logger });
+  const alertsQueue = createAlertsQueue({ connection: producer, prefix, backoffMs: 200, logger });
   const records = createOrderRecords({ redis: producer, prefix });
   const audit = createAuditLog({ redis: producer, prefix, logger });
   const trading = createTradingService({ redis: producer, prefix, mode: 'paper', exchange, symbols: exchangeInfo, logger, confirmTtlS, alertsQueue, records, audit, ordersQueue });
