@@ -15,33 +15,16 @@
  * Run from the project root (Node 20 has no TypeScript loader, so compile first):
  *   npx tsc -p tsconfig.json --noEmit false --outDir dist-bench && node dist-bench/bench/chart.bench.js [runs] [warmup]
  */
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Kline } from '../src/binance/types.js';
 import { rasterizeChartSvg, renderCandlestickChart, renderCandlestickSvg, type CandlestickChartInput } from '../src/market/chart.js';
 import { findFractals } from '../src/market/fractals.js';
+import { fixtureCandles } from '../test/support/klines.js';
 
-const FIXTURES = resolve(process.cwd(), process.env.FIXTURES_DIR ?? '../shared/fixtures');
 const runs = Number(process.argv[2] ?? 20);
 const warmup = Number(process.argv[3] ?? 1);
 
-interface KlineObject {
-  openTime: number;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-  closeTime: number;
-  quoteAssetVolume: string;
-  numberOfTrades: number;
-}
-
-const all: Kline[] = (JSON.parse(readFileSync(resolve(FIXTURES, 'klines/objects_SleepwalkerSpace_BTCUSDT_4h_2025-09_11.json'), 'utf8')) as KlineObject[]).map(
-  (o) => ({ openTime: o.openTime, open: o.open, high: o.high, low: o.low, close: o.close, volume: o.volume, closeTime: o.closeTime, quoteVolume: o.quoteAssetVolume, trades: o.numberOfTrades }),
-);
+const all = fixtureCandles('objects4h');
 const closed = all.slice(-102);
 const fractals = findFractals(closed, { now: closed[closed.length - 1]!.closeTime + 1 });
 const input: CandlestickChartInput = {

@@ -8,34 +8,19 @@
  * Run from the project root (Node 20 has no TypeScript loader, so compile first):
  *   npx tsc -p tsconfig.json --noEmit false --outDir dist-bench && node dist-bench/scripts/render-example-chart.js [out.png]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Kline } from '../src/binance/types.js';
 import { lte } from '../src/decimal.js';
 import { renderCandlestickChart } from '../src/market/chart.js';
 import { findFractals } from '../src/market/fractals.js';
 import { evaluateTrailingStop, initialStop, type TrailingStopState } from '../src/market/stop-rule.js';
+import { fixtureCandles } from '../test/support/klines.js';
 
-const FIXTURES = resolve(process.cwd(), process.env.FIXTURES_DIR ?? '../shared/fixtures');
 const OUT = resolve(process.cwd(), process.argv[2] ?? 'docs/fractals-example.png');
 const ARMED_ON_CANDLE_OPENING = Date.UTC(2025, 10, 22, 4);
 const TICK = '0.01';
 
-interface KlineObject {
-  openTime: number;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-  closeTime: number;
-  quoteAssetVolume: string;
-  numberOfTrades: number;
-}
-
-const candles: Kline[] = (JSON.parse(readFileSync(resolve(FIXTURES, 'klines/objects_SleepwalkerSpace_BTCUSDT_4h_2025-09_11.json'), 'utf8')) as KlineObject[]).map(
-  (o) => ({ openTime: o.openTime, open: o.open, high: o.high, low: o.low, close: o.close, volume: o.volume, closeTime: o.closeTime, quoteVolume: o.quoteAssetVolume, trades: o.numberOfTrades }),
-);
+const candles = fixtureCandles('objects4h');
 const afterClose = (k: number) => ({ candles: candles.slice(0, k + 1), now: candles[k]!.closeTime + 1, price: candles[k]!.close, tickSize: TICK });
 
 const arm = candles.findIndex((c) => c.openTime === ARMED_ON_CANDLE_OPENING);

@@ -19,15 +19,14 @@
  * candles and never trade in that scenario.
  *
  * Env: BENCH_SIM_API_KEY, BENCH_SIM_API_SECRET (HMAC), BENCH_SIM_SYMBOLS, BENCH_SIM_KLINE_SYMBOLS
- * (optional, comma lists), FIXTURES_DIR (default ../shared/fixtures from the working directory).
+ * (optional, comma lists), FIXTURES_DIR (default: the nearest shared/fixtures, see test/support/fixtures.ts).
  */
 import { subscribe } from 'node:diagnostics_channel';
-import { readFileSync } from 'node:fs';
 import { ServerResponse, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { resolve } from 'node:path';
 import type { KlineInterval, KlineRow } from '../../src/binance/types.js';
 import { createLogger } from '../../src/logger.js';
 import { createProgrammaticFeed } from '../../src/sim/programmatic-feed.js';
+import { fixtureRows } from '../../test/support/klines.js';
 import { startTestSimulator } from '../../test/support/simulator.js';
 import { cpuMs, epochMs } from '../lib/stats.js';
 
@@ -62,31 +61,10 @@ function send(message: SimChildMessage): void {
   process.send?.(message);
 }
 
-interface KlineObject {
-  openTime: number;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-  closeTime: number;
-  quoteAssetVolume: string;
-  numberOfTrades: number;
-}
-
 /** The last 150 real candles per interval, as kline rows. */
 function fixtureKlines(): Partial<Record<KlineInterval, KlineRow[]>> {
-  const dir = resolve(process.env.FIXTURES_DIR ?? '../shared/fixtures', 'klines');
-  const read = (file: string) => JSON.parse(readFileSync(resolve(dir, file), 'utf8')) as unknown;
-  const fromObjects = (file: string) =>
-    (read(file) as KlineObject[]).map((k): KlineRow => [k.openTime, k.open, k.high, k.low, k.close, k.volume, k.closeTime, k.quoteAssetVolume, k.numberOfTrades, '0', '0', '0']);
   const last = (rows: KlineRow[]) => rows.slice(-150);
-  return {
-    '15m': last(read('binance_spot_klines_BTCUSDT_15m_2020-05.json') as KlineRow[]),
-    '1h': last(fromObjects('objects_SleepwalkerSpace_BTCUSDT_1h_2025-09_11.json')),
-    '4h': last(fromObjects('objects_SleepwalkerSpace_BTCUSDT_4h_2025-09_11.json')),
-    '1d': last(fromObjects('objects_SleepwalkerSpace_BTCUSDT_1d_2025-09_11.json')),
-  };
+  return { '15m': last(fixtureRows('raw15m')), '1h': last(fixtureRows('objects1h')), '4h': last(fixtureRows('objects4h')), '1d': last(fixtureRows('objects1d')) };
 }
 
 async function main(): Promise<void> {
