@@ -7,46 +7,24 @@
  * Run from the project root (Node 20 has no TypeScript loader, so compile first):
  *   npx tsc -p tsconfig.json --noEmit false --outDir dist-bench && node dist-bench/bench/fractals.bench.js [runs]
  */
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import type { Kline, KlineRow } from '../src/binance/types.js';
 import { findFractals, latestBullishFractal } from '../src/market/fractals.js';
 import { evaluateTrailingStop } from '../src/market/stop-rule.js';
+import { fixtureCandles } from '../test/support/klines.js';
+import { percentile, timeSync } from './lib/stats.js';
 
-const FIXTURES = resolve(process.cwd(), process.env.FIXTURES_DIR ?? '../shared/fixtures');
 const runs = Number(process.argv[2] ?? 2000);
 const warmup = 200;
 
-const rows = JSON.parse(readFileSync(resolve(FIXTURES, 'klines/binance_spot_klines_BTCUSDT_5m_2025-04.json'), 'utf8')) as KlineRow[];
-const candles: Kline[] = rows.slice(-1000).map(([openTime, open, high, low, close, volume, closeTime, quoteVolume, trades]) => ({
-  openTime,
-  open,
-  high,
-  low,
-  close,
-  volume,
-  closeTime,
-  quoteVolume,
-  trades,
-}));
+const candles = fixtureCandles('raw5m').slice(-1000);
 const now = candles[candles.length - 1]!.closeTime + 1;
 const price = candles[candles.length - 1]!.close;
 const armedAt = candles[500]!.openTime;
 
 function measure(task: () => unknown): { medianUs: number; p99Us: number; minUs: number; runs: number } {
-  for (let i = 0; i < warmup; i++) task();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    task();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)]!;
+  const times = timeSync(task, runs, warmup);
   const us = (ms: number) => Math.round(ms * 10_000) / 10;
-  return { medianUs: us(at(0.5)), p99Us: us(at(0.99)), minUs: us(times[0]!), runs };
+  return { medianUs: us(percentile(times, 0.5)), p99Us: us(percentile(times, 0.99)), minUs: us(times[0]!), runs };
 }
 
 const found = findFractals(candles, { now });

@@ -15,33 +15,24 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseExchangeInfo } from '../src/binance/exchange-info.js';
 import { parseTicker24hList } from '../src/binance/response-parsers.js';
 import type { Ticker24h } from '../src/binance/types.js';
 import { buildRankingIndex, rankTickers, type RankingOptions } from '../src/market/ranking.js';
+import { EXCHANGE_INFO_FIXTURES, fixture, fixturePath, TICKER_FIXTURE } from '../test/support/fixtures.js';
+import { percentile, round3, timeSync } from './lib/stats.js';
 
-const FIXTURES = resolve(process.cwd(), process.env.FIXTURES_DIR ?? '../shared/fixtures');
 const runs = Number(process.argv[2] ?? 200);
 const warmup = 20;
 
-const body = readFileSync(resolve(FIXTURES, 'ticker/binance_spot_ticker24hr_all_2024-03-10.json'), 'utf8');
-const exchangeInfo = parseExchangeInfo(JSON.parse(readFileSync(resolve(FIXTURES, 'exchange_info/binance_spot_exchangeInfo_symbols_2023-10.json'), 'utf8')));
+const body = readFileSync(fixturePath(TICKER_FIXTURE), 'utf8');
+const exchangeInfo = parseExchangeInfo(fixture(EXCHANGE_INFO_FIXTURES.mainnet2023SymbolsOnly));
 const options: RankingOptions = { by: 'gainers', limit: 10, quote: 'USDT', minQuoteVolume: '100000' };
 
 function measure(task: () => unknown): { medianMs: number; p99Ms: number; minMs: number; maxMs: number; runs: number } {
-  for (let i = 0; i < warmup; i++) task();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    task();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)]!;
-  const round = (ms: number) => Math.round(ms * 1000) / 1000;
-  return { medianMs: round(at(0.5)), p99Ms: round(at(0.99)), minMs: round(times[0]!), maxMs: round(times[times.length - 1]!), runs };
+  const times = timeSync(task, runs, warmup);
+  return { medianMs: round3(percentile(times, 0.5)), p99Ms: round3(percentile(times, 0.99)), minMs: round3(times[0]!), maxMs: round3(times[times.length - 1]!), runs };
 }
 
 const indexStart = performance.now();
@@ -59,7 +50,7 @@ const result = {
     gainers: measure(() => rankTickers(parsed, index, options)),
     volume: measure(() => rankTickers(parsed, index, { ...options, by: 'volume', limit: 50 })),
   },
-  indexBuildMs: Math.round(indexBuildMs * 1000) / 1000,
+  indexBuildMs: round3(indexBuildMs),
   node: process.version,
   // The machine is shared: a busy neighbour shows up in the tail, so the load is reported with the times.
   loadAverage1m: Math.round(loadavg()[0]! * 100) / 100,

@@ -56,4 +56,16 @@ export function cpuMs(): number {
   return (user + system) / 1000;
 }
 
+/** Times a synchronous task `runs` times after `warmup` untimed runs; the samples in ms, sorted. */
+export function timeSync(task: () => unknown, runs: number, warmup: number): number[] {
+  for (let i = 0; i < warmup; i++) task();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    task();
+    times.push(performance.now() - start);
+  }
+  return times.sort((a, b) => a - b);
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

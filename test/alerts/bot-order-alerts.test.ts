@@ -4,9 +4,6 @@
  * a resting LIMIT order that fills later arrives as one new message in the chat that placed it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUserStreamService, type UserStreamService } from '../../src/alerts/user-stream-service.js';
-import { createLogger } from '../../src/logger.js';
-import { createOrderRecords } from '../../src/trading/order-records.js';
 import { eventually, PARTNER, startApp, TRADER, type AppHarness } from '../support/app-harness.js';
 import { sleep } from '../trading/eventually.js';
 
@@ -14,7 +11,6 @@ type Button = { text: string; callback_data: string };
 const buttonsOf = (markup: unknown): Button[] => ((markup as { inline_keyboard?: Button[][] } | undefined)?.inline_keyboard ?? []).flat();
 
 let app: AppHarness;
-let stream: UserStreamService;
 
 async function confirmedOrder(command: string) {
   await app.send(command);
@@ -30,29 +26,10 @@ const idle = async () => {
 };
 
 beforeAll(async () => {
-  app = await startApp();
-  stream = createUserStreamService({
-    redis: app.redis,
-    prefix: app.prefix,
-    wsApiUrl: app.sim.wsApiUrl,
-    apiKey: app.sim.apiKey,
-    signer: app.sim.signer,
-    exchange: app.exchange,
-    records: createOrderRecords({ redis: app.redis, prefix: app.prefix }),
-    intents: app.trading.intents,
-    alerts: app.alertsQueue,
-    allowedUsers: [TRADER.id, PARTNER.id],
-    symbols: app.exchangeInfo,
-    logger: createLogger({ level: 'silent' }),
-    lease: { ttlMs: 1_500, pollMs: 100 },
-    heartbeatMs: 200,
-  });
-  stream.start();
-  await eventually(() => (stream.status().caughtUp ? true : undefined), 'the user stream');
+  app = await startApp({ userStream: true });
 });
 
 afterAll(async () => {
-  await stream.close();
   await app.close();
 });
 

@@ -5,10 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertSettings } from '../../src/alerts/alert-settings.js';
-import { createUserStreamService, type UserStreamService } from '../../src/alerts/user-stream-service.js';
 import { encodeCallback } from '../../src/bot/callback-data.js';
-import { createOrderRecords } from '../../src/trading/order-records.js';
-import { createLogger } from '../../src/logger.js';
 import { eventually, PARTNER, startApp, TRADER, type AppHarness } from '../support/app-harness.js';
 import { simRequest } from '../support/simulator.js';
 import { expectEveryCallAccepted } from './bot-assertions.js';
@@ -17,7 +14,6 @@ type Button = { text: string; callback_data: string };
 const buttonsOf = (markup: unknown): Button[] => ((markup as { inline_keyboard?: Button[][] } | undefined)?.inline_keyboard ?? []).flat();
 
 let app: AppHarness;
-let stream: UserStreamService;
 
 /** A resting BUY placed outside the bot, then filled by moving the price through it. */
 async function fillOutsideTheBot(price: string): Promise<number> {
@@ -39,29 +35,10 @@ const sendCallsFor = (chatId: number, orderId: number) =>
   app.telegram!.calls('sendMessage').filter((c) => c.payload.chat_id === chatId && String(c.payload.text).includes(`Order ${orderId} `));
 
 beforeAll(async () => {
-  app = await startApp();
-  stream = createUserStreamService({
-    redis: app.redis,
-    prefix: app.prefix,
-    wsApiUrl: app.sim.wsApiUrl,
-    apiKey: app.sim.apiKey,
-    signer: app.sim.signer,
-    exchange: app.exchange,
-    records: createOrderRecords({ redis: app.redis, prefix: app.prefix }),
-    intents: app.trading.intents,
-    alerts: app.alertsQueue,
-    allowedUsers: [TRADER.id, PARTNER.id],
-    symbols: app.exchangeInfo,
-    logger: createLogger({ level: 'silent' }),
-    lease: { ttlMs: 1_500, pollMs: 100 },
-    heartbeatMs: 200,
-  });
-  stream.start();
-  await eventually(() => (stream.status().caughtUp ? true : undefined), 'the user stream');
+  app = await startApp({ userStream: true });
 });
 
 afterAll(async () => {
-  await stream.close();
   await app.close();
 });
 

@@ -15,6 +15,7 @@ import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { createAlertsQueue, type AlertsQueue } from '../../src/alerts/alerts-queue.js';
 import { createAlertsApi, createAlertsWorker, type AlertsWorker } from '../../src/alerts/alerts-worker.js';
+import { createUserStreamService, type UserStreamService } from '../../src/alerts/user-stream-service.js';
 import { createExchangeInfoCache, type ExchangeInfoCache } from '../../src/binance/exchange-info-cache.js';
 import { createRestClient, type RestClient } from '../../src/binance/rest-client.js';
 import type { BotDeps } from '../../src/bot/bot-deps.js';
@@ -48,6 +49,8 @@ export interface AppHarnessOptions {
   balanceDustUsdt?: string;
   /** Run the order and alerts workers. Default true. */
   workers?: boolean;
+  /** Run the user data stream service (fills after placement become alerts), started and caught up. Default false. */
+  userStream?: boolean;
   /** Drive Telegram through this console session instead of the fake Bot API. */
   console?: ConsoleSession;
   now?: () => number;
@@ -64,6 +67,8 @@ export interface AppHarness {
   exchangeInfo: ExchangeInfoCache;
   trading: TradingServiceHandle;
   alertsQueue: AlertsQueue;
+  /** Present with `userStream: true`. */
+  userStream: UserStreamService | undefined;
   redis: Redis;
   prefix: string;
   /** Feeds one update through the bot, as the runner would. */
@@ -181,6 +186,29 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
   const bot = createBot(deps);
   options.console?.attach(bot);
 
+  let userStream: UserStreamService | undefined;
+  if (options.userStream) {
+    userStream = createUserStreamService({
+      redis,
+      prefix,
+      wsApiUrl: sim.wsApiUrl,
+      apiKey: sim.apiKey,
+      signer: sim.signer,
+      exchange,
+      records,
+      intents: trading.intents,
+      alerts: alertsQueue,
+      allowedUsers: deps.allowedUsers,
+      symbols: exchangeInfo,
+      logger,
+      lease: { ttlMs: 1_500, pollMs: 100 },
+      heartbeatMs: 200,
+    });
+    userStream.start();
+    const started = userStream;
+    await eventually(() => (started.status().caughtUp ? true : undefined), 'the user stream to catch up');
+  }
+
   const chatOf = (chatId?: number) => chatId ?? TRADER.id;
   const messages = (chatId?: number) => telegram?.messages(chatOf(chatId)) ?? [];
 
@@ -193,6 +221,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     exchangeInfo,
     trading,
     alertsQueue,
+    userStream,
     redis,
     prefix,
     deliver: (update) => bot.handleUpdate(update as never),
@@ -231,6 +260,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     orderPosts: () => sim.control.requests().filter((r) => r.method === 'POST' && r.path === '/api/v3/order'),
     async close() {
       options.console?.close();
+      await userStream?.close().catch(() => undefined);
       await orderWorker?.close().catch(() => undefined);
       await alertsWorker?.close().catch(() => undefined);
       await trading.close();
