@@ -4,7 +4,7 @@
  * a resting LIMIT order that fills later arrives as one new message in the chat that placed it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, PARTNER, startApp, TRADER, type AppHarness } from '../support/app-harness.js';
+import { eventually, PARTNER, startApp, type AppHarness } from '../support/app-harness.js';
 import { sleep } from '../trading/eventually.js';
 
 type Button = { text: string; callback_data: string };
