@@ -12,22 +12,49 @@
  * - other 400s (bad HTML, chat not found): final, logged.
  * - network errors and 5xx that outlived auto-retry: BullMQ retries with exponential backoff.
  *
- * A text over 4096 characters is split (src/format.ts); the number of parts already sent is the
- * job's progress, so a retry never repeats a part. Edits carry a revision; an edit older than
+ * A text over 4096 characters is split (src/format.ts). Edits carry a revision; an edit older than
  * the one a message already shows is dropped, so a late retry cannot roll a card back.
+ *
+ * Delivery is at-least-once: the Bot API has no idempotency key, and losing a fill alert is worse
+ * than repeating it. The job's progress narrows and marks the window (`readAlertProgress`): before
+ * part i leaves it reads i + 0.5, after Telegram accepts it i + 1. A retry skips accepted parts and
+ * sends a part left "being sent" again under REPEAT_NOTICE, so a trader who sees it twice is told
+ * why. Edits need no notice: an edit applied twice is "message is not modified".
  */
 import { Api, GrammyError, HttpError, type RawApi } from 'grammy';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
-import { splitMessage } from '../format.js';
+import { escapeHtml, splitMessage, TELEGRAM_TEXT_LIMIT } from '../format.js';
 import type { Logger } from '../logger.js';
 import { logQueueErrors } from '../queue-errors.js';
 import type { AlertJob } from '../trading/types.js';
 import { ALERTS_QUEUE } from './alerts-queue.js';
 import { isChatInactive, markChatInactive } from './chat-status.js';
 import { createAlertSettings, type AlertSettingsResolver } from './alert-settings.js';
+
+/** First line of a part sent again after an attempt that may already have delivered it. */
+export const REPEAT_NOTICE = '↻ Sent again — the first attempt may have arrived.';
+const REPEAT_NOTICE_HTML = escapeHtml(REPEAT_NOTICE);
+
+/**
+ * The messages an alert's text is sent as. A long text is split with room for the repeat notice's
+ * line, so a part sent again still fits in one message.
+ */
+export function alertParts(text: string): string[] {
+  return text.length <= TELEGRAM_TEXT_LIMIT ? [text] : splitMessage(text, TELEGRAM_TEXT_LIMIT - REPEAT_NOTICE_HTML.length - 1);
+}
+
+/**
+ * An alert job's progress: `done` parts were accepted by Telegram (for an edit, part 0 is the edit);
+ * `sending` says part `done` was handed to Telegram and no answer was recorded, so it may have arrived.
+ */
+export function readAlertProgress(progress: unknown): { done: number; sending: boolean } {
+  if (typeof progress !== 'number' || !(progress >= 0)) return { done: 0, sending: false };
+  const done = Math.floor(progress);
+  return { done, sending: progress > done };
+}
 
 export type AlertOutcome = 'sent' | 'edited' | 'not-modified' | 'stale' | 'skipped-inactive' | 'skipped-off';
 
@@ -155,6 +182,11 @@ export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
     labelNames: ['outcome'] as const,
     registers: options.registry ? [options.registry] : [],
   });
+  const repeated = new Counter({
+    name: 'binance_chatops_alert_parts_repeated_total',
+    help: 'Alert parts sent again, with the repeat notice, because an earlier attempt may have delivered them',
+    registers: options.registry ? [options.registry] : [],
+  });
   // Manual rate limiting needs a queue handle on the same connection (docs.bullmq.io "Manual rate-limit").
   const limiterQueue = new Queue(ALERTS_QUEUE, { connection: options.redis, prefix });
   logQueueErrors(limiterQueue, logger, { queue: ALERTS_QUEUE, handle: 'limiter' });
@@ -162,43 +194,61 @@ export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
   const keyboard = (alert: AlertJob) =>
     alert.buttons ? { inline_keyboard: alert.buttons.map((row) => row.map((b) => ({ text: b.text, callback_data: b.data }))) } : undefined;
 
-  async function sendParts(alert: AlertJob, parts: string[], job: Job<AlertJob>, from: number, silent = false): Promise<void> {
+  /** Sends parts `from`…; `repeat` is the part an earlier attempt may have delivered (sent under the notice). */
+  async function sendParts(alert: AlertJob, parts: string[], job: Job<AlertJob>, from: number, repeat: number | undefined, silent = false): Promise<void> {
+    const options = {
+      parse_mode: 'HTML' as const,
+      link_preview_options: { is_disabled: true },
+      ...(silent ? { disable_notification: true } : {}),
+    };
     for (let i = from; i < parts.length; i++) {
-      const last = i === parts.length - 1;
-      const markup = last ? keyboard(alert) : undefined;
-      await api.sendMessage(alert.chatId, parts[i]!, {
-        parse_mode: 'HTML',
-        link_preview_options: { is_disabled: true },
-        ...(markup ? { reply_markup: markup } : {}),
-        ...(silent ? { disable_notification: true } : {}),
-      });
+      const markup = i === parts.length - 1 ? keyboard(alert) : undefined;
+      // Only a single part within the notice's length of 4096 characters needs two messages here.
+      const messages = i === repeat ? splitMessage(`${REPEAT_NOTICE_HTML}\n${parts[i]!}`) : [parts[i]!];
+      await job.updateProgress(i + 0.5);
+      try {
+        for (const [m, text] of messages.entries()) {
+          await api.sendMessage(alert.chatId, text, { ...options, ...(markup && m === messages.length - 1 ? { reply_markup: markup } : {}) });
+        }
+      } catch (error) {
+        // Telegram answered with a refusal (429, 4xx): nothing was delivered, so a retry owes no notice.
+        // A 5xx or a lost connection leaves the mark: Telegram may have delivered before failing.
+        if (error instanceof GrammyError && error.error_code < 500) await job.updateProgress(i);
+        throw error;
+      }
       await job.updateProgress(i + 1);
+      if (i === repeat) {
+        repeated.inc();
+        logger.warn({ key: alert.key, chatId: alert.chatId, part: i, parts: parts.length }, 'alert part sent again with the repeat notice: an earlier attempt may have delivered it');
+      }
     }
   }
 
   async function deliver(job: Job<AlertJob>): Promise<AlertOutcome> {
     const alert = job.data;
     if (await isChatInactive(redis, prefix, alert.chatId)) return 'skipped-inactive';
-    const parts = splitMessage(alert.text);
-    const done = typeof job.progress === 'number' ? job.progress : 0;
+    const parts = alertParts(alert.text);
+    const { done, sending } = readAlertProgress(job.progress);
+    const repeat = sending ? done : undefined;
 
     if (alert.editMessageId === undefined) {
       // A private chat's id is its user's id: alerts without a userId follow that user's settings.
       const mode = await settings.resolve(alert.userId ?? alert.chatId, alert.category);
       if (mode === 'off') return 'skipped-off';
-      await sendParts(alert, parts, job, done, mode === 'silent');
+      await sendParts(alert, parts, job, done, repeat, mode === 'silent');
       return 'sent';
     }
     const claimedMarkup = parts.length === 1 ? keyboard(alert) : undefined;
     const claimed = { text: parts[0]!, ...(claimedMarkup ? { markup: claimedMarkup } : {}) };
     if (alert.revision !== undefined && !(await claimCardRevision(redis, prefix, alert.chatId, alert.editMessageId, alert.revision, claimed))) {
-      // An earlier attempt of this job edited the card; if that landed after the newer edit, put the newest back.
-      if (done > 0) await reassertNewestCardEdit(redis, prefix, api, alert.chatId, alert.editMessageId, alert.revision);
+      // An earlier attempt of this job edited the card, or may have; if that landed after the newer edit, put the newest back.
+      if (done > 0 || sending) await reassertNewestCardEdit(redis, prefix, api, alert.chatId, alert.editMessageId, alert.revision);
       return 'stale';
     }
     let outcome: AlertOutcome = 'edited';
     if (done === 0) {
       const markup = parts.length === 1 ? keyboard(alert) : undefined;
+      await job.updateProgress(0.5);
       try {
         await api.editMessageText(alert.chatId, alert.editMessageId, parts[0]!, {
           parse_mode: 'HTML',
@@ -210,14 +260,15 @@ export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
         else if (isUneditable(error)) {
           // The card is gone or too old to edit: the news still has to reach the trader.
           logger.warn({ chatId: alert.chatId, messageId: alert.editMessageId, key: alert.key }, 'card cannot be edited; sending a new message');
-          await sendParts(alert, parts, job, 0);
+          // Progress 0.5 at the start may also be an earlier attempt's edit: then the notice is a false alarm, never a silent repeat.
+          await sendParts(alert, parts, job, 0, repeat);
           return 'sent';
         } else throw error;
       }
       await job.updateProgress(1);
     }
     if (alert.revision !== undefined) await reassertNewestCardEdit(redis, prefix, api, alert.chatId, alert.editMessageId, alert.revision);
-    await sendParts(alert, parts, job, Math.max(done, 1));
+    await sendParts(alert, parts, job, Math.max(done, 1), repeat !== undefined && repeat >= 1 ? repeat : undefined);
     return outcome;
   }
 
@@ -239,6 +290,9 @@ export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
       limiter: options.limiter ?? { max: 25, duration: 1_000 },
       ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
       ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
+      // A crash stalls every job the process held (up to `concurrency`); BullMQ's default of 1 would
+      // fail such a job outright if a second crash caught it, and an alert would be lost.
+      maxStalledCount: 5,
     },
   );
   worker.on('error', (error) => logger.error({ err: error }, 'alerts worker error'));

@@ -6,11 +6,11 @@ import type { Api } from 'grammy';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { createAlertsWorker, type AlertsWorker } from '../alerts/alerts-worker.js';
+import { createAlertsWorker, type AlertsWorker, type AlertsWorkerOptions } from '../alerts/alerts-worker.js';
 import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '../trading/order-worker.js';
 import type { BotDeps } from '../bot/bot-deps.js';
 import { createTickerCache } from '../market/ticker-cache.js';
-import { createStopManager, type StopManager } from '../trading/stop-manager.js';
+import { createStopManager, type StopManager, type StopManagerDeps } from '../trading/stop-manager.js';
 import { createUserStreamService, readUserStreamStatus, type UserStreamService } from '../alerts/user-stream-service.js';
 import type { ExchangeConnection } from './exchange-connection.js';
 import type { TradingStack } from './trading-stack.js';
@@ -45,8 +45,8 @@ export function buildOrderWorker(c: ComponentContext, overrides: Partial<OrderWo
   });
 }
 
-export function buildAlertsWorker(c: ComponentContext, api: Api): AlertsWorker {
-  return createAlertsWorker({ connection: c.stack.workerConnection, redis: c.stack.producer, api, logger: c.logger, prefix: c.stack.prefix, registry: c.registry });
+export function buildAlertsWorker(c: ComponentContext, api: Api, overrides: Partial<AlertsWorkerOptions> = {}): AlertsWorker {
+  return createAlertsWorker({ connection: c.stack.workerConnection, redis: c.stack.producer, api, logger: c.logger, prefix: c.stack.prefix, registry: c.registry, ...overrides });
 }
 
 /**
@@ -80,7 +80,7 @@ export function buildUserStreamService(c: ComponentContext, allowedUsers: readon
  * BullMQ job schedulers on the wall clock, and from the kline stream when the market is replayed
  * (a replay's candles close PAPER_SPEED times faster than the clock).
  */
-export function buildStopManager(c: ComponentContext): StopManager {
+export function buildStopManager(c: ComponentContext, overrides: Partial<StopManagerDeps> = {}): StopManager {
   const replayed = c.config.mode === 'paper' && c.config.paper.market.startsWith('replay');
   const manager = createStopManager({
     redis: c.stack.producer,
@@ -98,6 +98,7 @@ export function buildStopManager(c: ComponentContext): StopManager {
     ...(c.exchange.streamUrl ? { streamUrl: c.exchange.streamUrl } : {}),
     schedule: !replayed,
     reconcile: { recvWindowMs: c.config.binance.recvWindowMs, inFlightBoundMs: 2 * c.config.binance.timeoutMs },
+    ...overrides,
   });
   c.stack.onStopPairsChanged(() => void manager.syncPairs());
   return manager;

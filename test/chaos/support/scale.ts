@@ -25,10 +25,14 @@ export const scale = {
   redisBurst: () => count('CHAOS_REDIS_BURST', 12, 60),
   /** Alerts through the faulty fake Bot API. */
   telegramAlerts: () => count('CHAOS_ALERTS', 40, 400),
+  /** Alerts-worker SIGKILLs in the alerts-kill run (one per planned alert). */
+  alertKills: () => count('CHAOS_ALERT_KILLS', 12, 100),
   /** Generated updates through bot.handleUpdate. */
   fuzzCases: () => count('FUZZ_CASES', 5_000, 100_000),
   /** Updates from users not on the allow-list. */
   authUpdates: () => count('AUTH_UPDATES', 2_000, 10_000),
+  /** Stop-kill trials: one stop armed and one SIGKILL planned in its move each. */
+  stopTrials: () => count('CHAOS_STOP_TRIALS', 6, 60),
   /** Jobs in flight when SIGTERM arrives. */
   shutdownLoad: () => count('CHAOS_SHUTDOWN_LOAD', 6, 20),
 };
