@@ -64,6 +64,9 @@ export interface StopManagerDeps {
   work?: boolean;
   /** Pairs evaluated at once by the worker. Default 4. */
   concurrency?: number;
+  /** BullMQ lock and stalled-check periods of the `stops` worker. Defaults BullMQ's, 30 s each. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
   /** Pairs evaluated at once by evaluateAll. Default 16. */
   roundConcurrency?: number;
   /** How often the pairs in use are re-read (stops armed or removed by other processes). Default 15 s. */
@@ -174,6 +177,8 @@ export function createStopManager(deps: StopManagerDeps): StopManager {
     ...(deps.work !== undefined ? { work: deps.work } : {}),
     ...(scheduleOptions?.delaySeconds !== undefined ? { delaySeconds: scheduleOptions.delaySeconds } : {}),
     ...(deps.concurrency !== undefined ? { concurrency: deps.concurrency } : {}),
+    ...(deps.lockDurationMs !== undefined ? { lockDurationMs: deps.lockDurationMs } : {}),
+    ...(deps.stalledIntervalMs !== undefined ? { stalledIntervalMs: deps.stalledIntervalMs } : {}),
   });
   const stream: KlineStreamClient | undefined = deps.streamUrl
     ? createKlineStreamClient({

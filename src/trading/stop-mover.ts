@@ -18,8 +18,13 @@
  * - Before a cancelReplace the old order's record gets `replacedBy`: its cancel is a move, not
  *   news for the fill alerts; and a later "unknown order" on that id then means our own earlier
  *   cancel, not a cancel outside the bot.
+ * - A worker may die anywhere in a move. Where the move goes is saved on the stop (`moving`)
+ *   before its request leaves, and the trader is told before the outcome is recorded, under an
+ *   alert key fixed by the order (`moved-<stop>-<n>`, `replaced-…`, `unprotected-…`): whoever
+ *   finishes the move (`settle`, `vanished`) knows its fractal and tells it again under the same
+ *   key, which the alerts queue delivers once.
  */
-import { isPositive } from '../decimal.js';
+import { isPositive, normalize } from '../decimal.js';
 import { isAppError, isExchangeError, userMessageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { checkOrder, priceFilterOf } from '../binance/filters.js';
@@ -94,7 +99,7 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ module: 'stop-mover' });
   const reconciler = createReconciler(exchange, deps.reconcile);
-  const { alert, audit, update, recordNew, markOld, adopt, place, orderParams } = createStopOrders({ ...deps, reconciler, log });
+  const { alert, audit, update, recordNew, markOld, adoption, adopt, place, orderParams } = createStopOrders({ ...deps, reconciler, log });
 
   /**
    * The position has no stop: a 429 or a connection that never carried the request is waited out
@@ -119,18 +124,23 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
     await markOld(stop, { status: 'CANCELED' });
     try {
       const order = await placeUrgently(stop, n, orderParams(stop, stop.stopPrice!, stop.limitPrice!));
+      // Told before it is recorded (see finishMove): a crash in between leaves the send mark, and
+      // whoever adopts the order tells it again under the same key.
+      const patch: Partial<ManagedStop> = { status: 'active', orderId: order.orderId, clientOrderId: order.clientOrderId, orders: n, moving: undefined };
+      await alert({ ...stop, ...patch }, `replaced-${stop.id}-${n}`, replacedText({ ...stop, ...patch }, target, reason, info));
       await recordNew(stop, order);
-      const after = await update(stop, { status: 'active', orderId: order.orderId, clientOrderId: order.clientOrderId, orders: n });
+      const after = await update(stop, patch);
       log.warn({ stopId: stop.id, reason, orderId: order.orderId }, 'stop move refused after the cancel; old stop placed again');
       await audit(after, 're-placed', reason, order.orderId);
-      await alert(after, `replaced-${stop.id}-${n}`, replacedText(after, target, reason, info));
       return { kind: 're-placed', stop: after, reason };
     } catch (error) {
       const why = userMessageOf(error);
-      const after = await update(stop, { status: 'waiting', orders: n, stopPrice: undefined, limitPrice: undefined, orderId: undefined, clientOrderId: undefined });
+      // Told first: recorded first, a crash in between would leave a bare position nobody hears about.
+      const patch: Partial<ManagedStop> = { status: 'waiting', orders: n, stopPrice: undefined, limitPrice: undefined, orderId: undefined, clientOrderId: undefined, moving: undefined };
+      await alert({ ...stop, ...patch }, `unprotected-${stop.id}-${n}`, unprotectedText({ ...stop, ...patch }, `${reason}; then: ${why}`));
+      const after = await update(stop, patch);
       log.error({ stopId: stop.id, err: error }, 'stop move refused and the old stop could not be placed again: position unprotected');
       await audit(after, 'unprotected', isAppError(error) ? error.code : 'INTERNAL');
-      await alert(after, `unprotected-${stop.id}-${n}`, unprotectedText(after, `${reason}; then: ${why}`));
       return { kind: 'unprotected', stop: after, reason: why };
     }
   }
@@ -167,11 +177,35 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
 
   async function finishMove(before: ManagedStop, order: Order, n: number, target: MoveTarget, info: SymbolInfo | undefined): Promise<MoveOutcome> {
     if (before.orderId !== undefined) await markOld(before, { status: 'CANCELED' });
-    const after = await adopt(before, order, n, target);
+    // The trader is told before the move is recorded: a crash in between leaves the send mark, so
+    // whoever adopts the order (settle) tells it again under the same key, which the alerts queue
+    // delivers once. Recorded first, a crash in between would leave a move nobody is told about.
+    const patch = adoption(before, order, n, target);
+    await alert({ ...before, ...patch }, `moved-${before.id}-${n}`, movedText(before, { ...before, ...patch }, info));
+    await recordNew(before, order);
+    const after = await update(before, patch);
     log.info({ stopId: before.id, from: before.stopPrice, to: after.stopPrice, orderId: order.orderId }, before.orderId === undefined ? 'stop placed' : 'stop moved');
     await audit(after, before.orderId === undefined ? 'placed' : 'moved', `${before.stopPrice ?? 'none'} -> ${after.stopPrice}`, order.orderId);
-    await alert(after, `moved-${before.id}-${n}`, movedText(before, after, info));
     return { kind: 'moved', stop: after };
+  }
+
+  /**
+   * An order of an earlier attempt was adopted (its answer was lost in a crash or a time-out):
+   * the trader hears what it did, under the key the attempt itself would have used.
+   */
+  async function tellAdopted(before: ManagedStop, after: ManagedStop, n: number): Promise<void> {
+    if (before.orderId === after.orderId) return;
+    const info = await deps.symbols.symbol(before.symbol).catch(() => undefined);
+    if (before.stopPrice === undefined || normalize(before.stopPrice) !== after.stopPrice) {
+      await audit(after, before.orderId === undefined ? 'placed' : 'moved', `${before.stopPrice ?? 'none'} -> ${after.stopPrice}`, after.orderId);
+      if (after.lastMove) await alert(after, `moved-${before.id}-${n}`, movedText(before, after, info));
+      else log.warn({ stopId: before.id, orderId: after.orderId }, 'adopted a moved stop whose fractal is unknown; not told');
+      return;
+    }
+    // Same price, another order: the old stop placed again after a refused move (409).
+    const target = { stopPrice: before.moving?.stopPrice ?? before.candidate?.stopPrice ?? after.stopPrice! };
+    await audit(after, 're-placed', 'adopted after a restart', after.orderId);
+    await alert(after, `replaced-${before.id}-${n}`, replacedText(after, target, 'the bot restarted before it could tell why', info));
   }
 
   return {
@@ -181,7 +215,11 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
       const record = stop.clientOrderId ? await records.get(stop.clientOrderId) : undefined;
       if (status === 'CANCELED' && record?.replacedBy !== undefined && stop.stopPrice !== undefined && stop.limitPrice !== undefined) {
         const info = await deps.symbols.symbol(stop.symbol).catch(() => undefined);
-        const target = { stopPrice: stop.candidate?.stopPrice ?? stop.stopPrice, fractal: stop.candidate?.fractal ?? stop.fractal ?? { price: stop.stopPrice, openTime: 0 }, closeTime: stop.lastEvaluatedClose ?? 0 };
+        const target = {
+          stopPrice: stop.moving?.stopPrice ?? stop.candidate?.stopPrice ?? stop.stopPrice,
+          fractal: stop.moving?.fractal ?? stop.candidate?.fractal ?? stop.fractal ?? { price: stop.stopPrice, openTime: 0 },
+          closeTime: stop.moving?.closeTime ?? stop.lastEvaluatedClose ?? 0,
+        };
         return reprotect(stop, stop.orders + 2, target, 'a move was interrupted after the old stop was cancelled', info);
       }
       return retire(stop, status);
@@ -197,7 +235,9 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
         if (found && OPEN.has(found.status)) {
           log.warn({ stopId: stop.id, clientOrderId: id, orderId: found.orderId }, 'adopting a stop order whose answer was lost');
           if (current.orderId !== undefined && current.orderId !== found.orderId) await markOld(current, { status: 'CANCELED' });
+          const before = current;
           current = await adopt(current, found, n, undefined);
+          await tellAdopted(before, current, n);
           break;
         }
         await records.clearSendAttempted(id);
@@ -233,8 +273,11 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
       const params = orderParams(stop, checked.stopPrice!, checked.price!);
       const n = stop.orders + 1;
       const newId = stopOrderClientId(stop.id, n);
+      // Saved before anything leaves: a worker adopting this order after a crash learns its fractal here.
+      const moving = { clientOrderId: newId, stopPrice: normalize(checked.stopPrice!), fractal: target.fractal, closeTime: target.closeTime };
 
       if (stop.orderId === undefined) {
+        stop = await update(stop, { moving });
         try {
           return await finishMove(stop, await place(stop, n, params), n, target, info);
         } catch (error) {
@@ -246,12 +289,14 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
 
       // cancelReplace STOP_ON_FAILURE: the exchange's own filter check runs before either step.
       if (info.cancelReplaceAllowed !== true) return refuse(`the exchange does not allow cancel-replace on ${stop.symbol}, and a stop is never left off the book to move it`, 'no-cancel-replace');
+      const oldOrderId = stop.orderId;
       const priorReplace = stop.clientOrderId ? (await records.get(stop.clientOrderId))?.replacedBy : undefined;
+      stop = await update(stop, { moving });
       await markOld(stop, { replacedBy: newId });
       await records.markSendAttempted(newId, now());
       let result: CancelReplaceResult;
       try {
-        result = await exchange.cancelReplace({ ...params, cancelReplaceMode: 'STOP_ON_FAILURE', cancelOrderId: stop.orderId, newClientOrderId: newId, newOrderRespType: 'FULL' });
+        result = await exchange.cancelReplace({ ...params, cancelReplaceMode: 'STOP_ON_FAILURE', cancelOrderId: oldOrderId, newClientOrderId: newId, newOrderRespType: 'FULL' });
       } catch (error) {
         if (!isExchangeError(error)) throw error;
         const data = error.details.cancelReplace as CancelReplaceResult | undefined;
@@ -279,7 +324,7 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
         const found = await reconciler.find({ symbol: stop.symbol, clientOrderId: newId }, now());
         if (found) return finishMove(stop, found, n, target, info);
         await records.clearSendAttempted(newId);
-        const old = await exchange.getOrder({ symbol: stop.symbol, orderId: stop.orderId }).catch(() => undefined);
+        const old = await exchange.getOrder({ symbol: stop.symbol, orderId: oldOrderId }).catch(() => undefined);
         if (old?.status === 'CANCELED') return reprotect(stop, n + 1, target, 'the exchange did not confirm the new stop', info);
         if (old?.status === 'FILLED') return retire(stop, 'FILLED');
         await markOld(stop, { replacedBy: priorReplace });

@@ -77,21 +77,33 @@ export function createStopOrders(deps: StopOrdersDeps) {
     await records.save(next);
   }
 
-  /** The order `n` now protects the stop. */
-  async function adopt(stop: ManagedStop, order: Order, n: number, target: AdoptTarget | undefined): Promise<ManagedStop> {
-    await recordNew(stop, order);
+  /**
+   * What the stop becomes once order `n` protects it. Where it moved to: the evaluation's target,
+   * else the move saved before the request left (`moving`, for that order only), else the
+   * candidate or the current fractal.
+   */
+  function adoption(stop: ManagedStop, order: Order, n: number, target: AdoptTarget | undefined): Partial<ManagedStop> {
     const stopPrice = normalize(order.stopPrice ?? stop.stopPrice ?? '0');
-    const fractal = target?.fractal ?? stop.candidate?.fractal ?? stop.fractal;
+    const pending = stop.moving?.clientOrderId === order.clientOrderId ? stop.moving : undefined;
+    const fractal = target?.fractal ?? pending?.fractal ?? stop.candidate?.fractal ?? stop.fractal;
+    const closeTime = target?.closeTime ?? pending?.closeTime ?? stop.lastEvaluatedClose ?? 0;
     const moved = stop.stopPrice === undefined || stopPrice !== normalize(stop.stopPrice);
-    return update(stop, {
+    return {
       status: 'active',
       orderId: order.orderId,
       clientOrderId: order.clientOrderId,
       stopPrice,
       limitPrice: normalize(order.price),
       orders: Math.max(stop.orders, n),
-      ...(moved && fractal ? { fractal, lastMove: { at: now(), ...(stop.stopPrice !== undefined ? { from: stop.stopPrice } : {}), to: stopPrice, fractal, closeTime: target?.closeTime ?? stop.lastEvaluatedClose ?? 0 } } : {}),
-    });
+      moving: undefined,
+      ...(moved && fractal ? { fractal, lastMove: { at: now(), ...(stop.stopPrice !== undefined ? { from: stop.stopPrice } : {}), to: stopPrice, fractal, closeTime } } : {}),
+    };
+  }
+
+  /** The order `n` now protects the stop. */
+  async function adopt(stop: ManagedStop, order: Order, n: number, target: AdoptTarget | undefined): Promise<ManagedStop> {
+    await recordNew(stop, order);
+    return update(stop, adoption(stop, order, n, target));
   }
 
   async function place(stop: ManagedStop, n: number, params: StopOrderParams): Promise<Order> {
@@ -119,7 +131,7 @@ export function createStopOrders(deps: StopOrdersDeps) {
     stopPrice,
   });
 
-  return { alert, audit, update, recordNew, markOld, adopt, place, orderParams };
+  return { alert, audit, update, recordNew, markOld, adoption, adopt, place, orderParams };
 }
 
 export type StopOrders = ReturnType<typeof createStopOrders>;

@@ -13,7 +13,8 @@
  *   again), or cancelled outside the bot (alert) — and forgotten unless placed again.
  *
  * Open orders are read once per symbol (weight 6), or once for all symbols (weight 80) when
- * that is cheaper. `sweep` repeats the checks between starts for the stops that need them.
+ * that is cheaper. `sweep` repeats the checks between starts for the stops that need them, and
+ * for every stop a reconciliation could not check (its lease still held by a worker that died).
  */
 import type { Logger } from '../logger.js';
 import type { ExchangeClient, Order } from '../binance/types.js';
@@ -45,7 +46,7 @@ export interface StopReconcileReport {
   repaired: number;
   /** Stops forgotten: filled, cancelled outside, first order failed, or removal finished. */
   retired: number;
-  /** Stops that could not be checked (logged; the next start tries again). */
+  /** Stops that could not be checked (logged; every sweep tries them again). */
   failed: number;
 }
 
@@ -56,6 +57,12 @@ const OPEN = new Set(['NEW', 'PARTIALLY_FILLED', 'PENDING_NEW']);
 export function createStopReconciler(deps: StopReconcilerDeps) {
   const { exchange, store, mover } = deps;
   const log = deps.logger.child({ module: 'stop-reconciler' });
+  /**
+   * Stops a reconciliation could not check. After a crash that is, above all, the stop the dead
+   * worker was moving: its lease outlives the restart (30 s, longer than the wait for it), so the
+   * start-up pass skips exactly the stop it exists for. Every sweep tries them again until done.
+   */
+  const unchecked = new Set<string>();
 
   async function openOrders(stops: ManagedStop[]): Promise<Map<number, Order>> {
     const symbols = [...new Set(stops.filter((s) => s.orderId !== undefined || s.status === 'placing').map((s) => s.symbol))];
@@ -118,10 +125,12 @@ export function createStopReconciler(deps: StopReconcilerDeps) {
     async sweep(): Promise<StopReconcileReport> {
       const stops = await store.all();
       const report: StopReconcileReport = { stops: stops.length, intact: 0, repaired: 0, retired: 0, failed: 0 };
+      const ids = new Set(stops.map((s) => s.id));
+      for (const id of unchecked) if (!ids.has(id)) unchecked.delete(id);
       for (const stop of stops) {
         // Placing: its order may have been placed or failed. Removing: we hold its lease, so the /stop off that set it is gone.
-        let due = stop.status === 'placing' || stop.status === 'removing';
-        if (stop.status === 'active' && stop.clientOrderId) {
+        let due = unchecked.has(stop.id) || stop.status === 'placing' || stop.status === 'removing';
+        if (!due && stop.status === 'active' && stop.clientOrderId) {
           const record = await deps.records.get(stop.clientOrderId);
           due = record !== undefined && !OPEN.has(record.status);
         }
@@ -131,6 +140,7 @@ export function createStopReconciler(deps: StopReconcilerDeps) {
         }
         try {
           report[await store.withLock(stop.id, () => reconcileOne(stop.id, new Map()))]++;
+          unchecked.delete(stop.id);
         } catch (error) {
           report.failed++;
           log.error({ err: error, stopId: stop.id }, 'stop sweep failed');
@@ -148,12 +158,14 @@ export function createStopReconciler(deps: StopReconcilerDeps) {
       for (const stop of stops) {
         try {
           report[await store.withLock(stop.id, () => reconcileOne(stop.id, open))]++;
+          unchecked.delete(stop.id);
         } catch (error) {
           report.failed++;
+          unchecked.add(stop.id);
           log.error({ err: error, stopId: stop.id }, 'stop reconciliation failed');
         }
       }
-      log.info(report, 'managed stops reconciled with the exchange');
+      log.info(report, unchecked.size > 0 ? 'managed stops reconciled with the exchange; the sweep retries those that failed' : 'managed stops reconciled with the exchange');
       return report;
     },
   };

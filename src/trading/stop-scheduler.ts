@@ -49,6 +49,9 @@ export interface StopSchedulerOptions {
   backoffMs?: number;
   /** How long a finished close job (and so its id) is kept. Default 1 h: far longer than any duplicate announcement. */
   keepCompletedMs?: number;
+  /** BullMQ lock and stalled-check periods (a crashed worker's close job is taken over after them). Defaults BullMQ's, 30 s each. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
 }
 
 export interface StopScheduler {
@@ -99,7 +102,13 @@ export function createStopScheduler(options: StopSchedulerOptions): StopSchedule
   const worker =
     options.work === false
       ? undefined
-      : new Worker<StopJobData>(STOPS_QUEUE, process, { connection: options.connection, prefix, concurrency: options.concurrency ?? 4 });
+      : new Worker<StopJobData>(STOPS_QUEUE, process, {
+          connection: options.connection,
+          prefix,
+          concurrency: options.concurrency ?? 4,
+          ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
+          ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
+        });
   worker?.on('error', (error) => log.error({ err: error }, 'stops worker error'));
   worker?.on('failed', (job, error) => {
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) log.error({ jobId: job.id, err: error }, 'stop evaluation gave up');

@@ -55,6 +55,14 @@ export interface StopMove {
   closeTime: number;
 }
 
+export interface PendingMove {
+  /** `bst-<stop>-<n>` of the order that makes the move. */
+  clientOrderId: string;
+  stopPrice: string;
+  fractal: FractalRef;
+  closeTime: number;
+}
+
 /** Why a stop held at its last evaluation: the rule's reasons, or /pause. */
 export type StopHoldNote =
   | 'no-fractal'
@@ -95,6 +103,12 @@ export interface ManagedStop {
   candidate?: { fractal: FractalRef; stopPrice: string; note: StopHoldNote };
   /** Close time of the last candle evaluated. */
   lastEvaluatedClose?: number;
+  /**
+   * The move whose request is (or was last) on its way, saved before it leaves: a worker that
+   * adopts its order after a crash (stop-mover.ts `settle`) learns from it which fractal the stop
+   * now sits on and where the move was going. Only trusted for the client order id it names.
+   */
+  moving?: PendingMove;
   /** Bumped on every save (compare-and-set). */
   version: number;
 }

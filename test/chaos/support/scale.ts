@@ -31,8 +31,8 @@ export const scale = {
   fuzzCases: () => count('FUZZ_CASES', 5_000, 100_000),
   /** Updates from users not on the allow-list. */
   authUpdates: () => count('AUTH_UPDATES', 2_000, 10_000),
-  /** Stop-kill trials: one stop armed and one SIGKILL planned in its move each. */
-  stopTrials: () => count('CHAOS_STOP_TRIALS', 6, 60),
+  /** Stop-kill trials: one stop armed and one SIGKILL planned in its move each (seven kill points). */
+  stopTrials: () => count('CHAOS_STOP_TRIALS', 7, 63),
   /** Jobs in flight when SIGTERM arrives. */
   shutdownLoad: () => count('CHAOS_SHUTDOWN_LOAD', 6, 20),
 };
