@@ -249,6 +249,16 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
       return lines.join('\n');
     },
 
+    async removeStopOfOrder(ref, requester) {
+      const stop = (await store.bySymbol(ref.symbol)).find((s) => s.orderId === ref.orderId);
+      if (!stop) return undefined;
+      const info = await options.symbols.symbol(stop.symbol).catch(() => undefined);
+      const line = await store.withLock(stop.id, () => removeOne(stop.id, requester, info));
+      if (stop.kind === 'fractal') pairsChanged();
+      // Empty: a move or a fill took the stop away meanwhile; the plain cancel tells what is left.
+      return line ? `${line}\nThe position is no longer protected by the bot.` : undefined;
+    },
+
     async listStops() {
       const stops = await store.all();
       const shown: ManagedStop[] = [];

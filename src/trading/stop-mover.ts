@@ -146,16 +146,19 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
   }
 
   async function retire(stop: ManagedStop, status: string): Promise<MoveOutcome> {
-    await store.remove(stop.id);
-    const info = await deps.symbols.symbol(stop.symbol).catch(() => undefined);
     if (status === 'FILLED') {
+      await store.remove(stop.id);
       // The fill itself is reported by the user data stream (src/alerts), from the order record.
       log.info({ stopId: stop.id, orderId: stop.orderId }, 'managed stop filled; forgotten');
       await audit(stop, 'filled', undefined, stop.orderId);
     } else {
+      // Told before it is forgotten (as in finishMove): forgotten first, a crash in between would
+      // leave an unprotected position nobody is told about; told twice, the alert key dedupes.
+      const info = await deps.symbols.symbol(stop.symbol).catch(() => undefined);
+      await alert(stop, `outside-${stop.id}-${stop.orderId ?? 'none'}`, cancelledOutsideText(stop, status, info));
+      await store.remove(stop.id);
       log.warn({ stopId: stop.id, orderId: stop.orderId, status }, 'managed stop cancelled outside the bot; forgotten');
       await audit(stop, 'cancelled-outside', status, stop.orderId);
-      await alert(stop, `outside-${stop.id}-${stop.orderId ?? 'none'}`, cancelledOutsideText(stop, status, info));
     }
     return { kind: 'gone', stop, status };
   }
@@ -239,6 +242,14 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
           current = await adopt(current, found, n, undefined);
           await tellAdopted(before, current, n);
           break;
+        }
+        if (!found && current.clientOrderId && current.orderId !== undefined && (await records.get(current.clientOrderId))?.replacedBy === id) {
+          // The move placed nothing. With the old order still open it never happened at all, so a
+          // later cancel of that order is the trader's (tell, let go), not our move's (place it
+          // again). With the old order cancelled it may have been our 409: the claim stays, and the
+          // stop is placed again (vanished), the protective reading.
+          const old = await exchange.getOrder({ symbol: stop.symbol, orderId: current.orderId }).catch(() => undefined);
+          if (old && OPEN.has(old.status)) await markOld(current, { replacedBy: undefined });
         }
         await records.clearSendAttempted(id);
       }

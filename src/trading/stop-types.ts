@@ -131,6 +131,12 @@ export interface ArmOutcome {
 export interface StopArming {
   /** Stores the managed stop of a confirmed stop card (idempotent: a replayed Confirm arms nothing new). */
   armConfirmed(intent: OrderIntent): Promise<ArmOutcome>;
+  /**
+   * A managed stop's order cancelled through the bot (/cancel, the /orders buttons): the stop is
+   * removed as by /stop SYMBOL off, so the stop manager neither fights the cancel nor reports it
+   * as done "outside the bot". Undefined when no managed stop holds the order. HTML reply.
+   */
+  removeStopOfOrder(ref: { symbol: string; orderId: number }, requester: Requester): Promise<string | undefined>;
 }
 
 /** The last evaluation, for /status. */

@@ -205,6 +205,8 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
     },
 
     async cancelOrder(ref, requester) {
+      const asStop = await options.stops?.removeStopOfOrder(ref, requester);
+      if (asStop !== undefined) return asStop;
       const base = { event: 'cancel' as const, ...who(requester), symbol: ref.symbol, orderId: ref.orderId };
       let order: Order;
       try {

@@ -115,4 +115,36 @@ describe('/stop and /stops', () => {
     expect(last().text).toContain('No managed stop on <b>BTCUSDT</b>');
     expect(rejected()).toEqual([]);
   });
+
+  // Found by the soak: a trader who cancelled a stop's order from /orders was later told the stop
+  // had been "cancelled outside the bot", and the manager only let it go at its next sweep.
+  it("a stop's order cancelled from the /orders button or /cancel ID removes the stop, as /stop off does", async () => {
+    const { placed } = await confirmCard(`/stop BTCUSDT ${at(price, '0.9')} 0.1`);
+    const orderId = Number(/Placed: order <code>(\d+)<\/code>/.exec(placed.text ?? '')?.[1]);
+    await eventually(async () => ((await h.store.all()).some((s) => s.orderId === orderId && s.status === 'active') ? true : undefined), 'the stop active');
+
+    await h.send('/orders BTCUSDT');
+    const list = last();
+    const cancel = buttonsOf(list.reply_markup).find((b) => b.callback_data.startsWith('k:') && b.callback_data.includes(`:${orderId}:`));
+    expect(cancel).toBeDefined();
+    await h.press(list.message_id, cancel!.callback_data);
+    const reply = await eventually(() => h.messages().find((m) => m.text?.includes('✖️ Removed') && m.text.includes(`Order ${orderId} cancelled.`)), 'the removal reply');
+    expect(reply.text).toContain('no longer protected by the bot');
+    expect(await h.store.all()).toEqual([]);
+    expect(h.sim.control.orders('BTCUSDT').find((o) => o.orderId === orderId)?.status).toBe('CANCELED');
+
+    const second = await confirmCard(`/stop BTCUSDT ${at(price, '0.85')} 0.1`);
+    const secondId = Number(/Placed: order <code>(\d+)<\/code>/.exec(second.placed.text ?? '')?.[1]);
+    await eventually(async () => ((await h.store.all()).some((s) => s.orderId === secondId && s.status === 'active') ? true : undefined), 'the second stop active');
+    await h.send(`/cancel ${secondId}`);
+    expect(last().text).toContain(`Order ${secondId} cancelled.`);
+    expect(last().text).toContain('✖️ Removed');
+    expect(await h.store.all()).toEqual([]);
+
+    // Nothing left for the manager to report as cancelled outside the bot.
+    await h.manager.reconciler.sweep();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.messages().filter((m) => m.text?.includes('Stop cancelled outside the bot'))).toEqual([]);
+    expect(rejected()).toEqual([]);
+  });
 });

@@ -18,6 +18,11 @@
  *    that wait, gave up, and nothing tried again: the position stayed unprotected until the next
  *    start (the sweep only looks at stops whose order record says the order ended, which needs
  *    the user data stream).
+ * 6. A worker died with the move marked (the old order's record naming it) and nothing sent; when
+ *    the trader later cancelled the old order, the bot took that for its own interrupted move and
+ *    placed the stop again instead of telling the trader and letting it go.
+ * 7. A stop whose order was cancelled outside the bot was forgotten before the trader was told: a
+ *    worker dying in between left nobody owing the alert.
  * (The old stop placed again and recorded, the alert not yet queued, is a kill point of the
  * stop-kill suite: re-place-recorded.)
  */
@@ -239,5 +244,52 @@ describe('stop moves interrupted by a dying worker', () => {
     const open = h.sim.control.orders('BTCUSDT').filter((o) => o.status === 'NEW');
     expect(open.map((o) => o.clientOrderId)).toEqual([stopOrderClientId(stop.id, 3)]);
     expect((await alertsOf(`stop-replaced-${stop.id}-`)).map((a) => a.key)).toEqual([`stop-replaced-${stop.id}-3`]);
+  }, 40_000);
+
+  it('a stop cancelled outside the bot is told even when the worker dies as it forgets the stop', async () => {
+    let dead = false;
+    const { stop } = await armed({
+      store: (real) => ({
+        ...real,
+        async remove(id: string) {
+          const removed = await real.remove(id);
+          if (!dead) {
+            dead = true;
+            throw died(); // the stop is forgotten; nothing after that ran
+          }
+          return removed;
+        },
+      }),
+    });
+    expect((await simRequest(h!.sim, 'DELETE', '/api/v3/order', { symbol: 'BTCUSDT', orderId: stop.orderId! })).status).toBe(200);
+    await manager!.reconciler.reconcile();
+    expect(dead).toBe(true);
+    expect(await h!.store.get(stop.id)).toBeUndefined();
+    expect((await alertsOf(`stop-outside-${stop.id}-`)).map((a) => a.key)).toEqual([`stop-outside-${stop.id}-${stop.orderId}`]);
+  });
+
+  it('a move that died before it was sent leaves no claim on the old order: the trader cancelling it later is told, not overruled', async () => {
+    h = await startStopHarness<ProgrammaticFeed>({ sim: { balances: { BTC: '1', USDT: '1000' } }, startManager: false, manager: { work: false } });
+    loadHistory(h.sim.feed, 200);
+    const stop = await h.arm({ kind: 'fractal', symbol: 'BTCUSDT', interval: '1h', amount: { kind: 'base', quantity: '0.1' } });
+    // What a worker left when it died with the move marked and nothing sent: the old order's
+    // record naming the move, and the move's send mark; the old order still open.
+    const moveId = stopOrderClientId(stop.id, 2);
+    const record = (await h.records.get(`bco-${stop.id}`))!;
+    await h.records.save({ ...record, replacedBy: moveId });
+    await h.records.markSendAttempted(moveId, Date.now());
+
+    // The restarted worker settles the move: nothing was placed and the old stop is still open.
+    await h.manager.start();
+    await eventually(async () => ((await h!.records.sendAttemptedAt(moveId)) === undefined ? true : undefined), 'the move settled', 15_000);
+    expect(await h.store.get(stop.id)).toMatchObject({ orderId: stop.orderId, status: 'active' });
+
+    // Later the trader cancels the stop's order outside the bot.
+    expect((await simRequest(h.sim, 'DELETE', '/api/v3/order', { symbol: 'BTCUSDT', orderId: stop.orderId! })).status).toBe(200);
+    await h.manager.reconciler.reconcile();
+    expect(await h.store.get(stop.id)).toBeUndefined();
+    expect(h.sim.control.orders('BTCUSDT').filter((o) => o.status === 'NEW')).toEqual([]);
+    expect((await alertsOf(`stop-outside-${stop.id}-`)).map((a) => a.key)).toEqual([`stop-outside-${stop.id}-${stop.orderId}`]);
+    expect(await alertsOf(`stop-replaced-${stop.id}-`)).toEqual([]);
   }, 40_000);
 });
