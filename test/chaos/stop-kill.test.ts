@@ -17,6 +17,7 @@
  * happened on the exchange, exactly one "moved" alert queued and delivered to Telegram (and
  * for every stop placed again after a 409, exactly one alert saying so).
  */
+import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { floorToStep, gt, normalize } from '../../src/decimal.js';
 import type { Order } from '../../src/binance/types.js';
@@ -26,7 +27,7 @@ import { eventually } from '../trading/eventually.js';
 import { at, candle, loadHistory } from '../trading/stop-scenario.js';
 import { recordFigures, tally } from './support/figures.js';
 import { budgetMs, scale } from './support/scale.js';
-import { startStopFleet, type StopFleet } from './support/stop-fleet.js';
+import { startProcessFleet, type ProcessFleet } from './support/process-fleet.js';
 import { STOP_TRADER, startStopStack, type StopStack } from './support/stop-stack.js';
 
 const POINTS = ['before-send', 'in-flight', 'after-accept', 'after-adopt', 'after-409', 're-place-accepted', 're-place-recorded'] as const;
@@ -40,7 +41,7 @@ const TICK = '0.01';
 const trials = scale.stopTrials();
 
 let stack: StopStack | undefined;
-let fleet: StopFleet | undefined;
+let fleet: ProcessFleet | undefined;
 afterAll(async () => {
   await fleet?.close(3_000);
   await stack?.close();
@@ -55,7 +56,8 @@ describe('chaos: stop manager killed mid move', () => {
       const s = stack;
       let price = loadHistory(s.sim.feed, 200).price;
       const childOutput: string[] = [];
-      fleet = startStopFleet({
+      fleet = startProcessFleet({
+        script: resolve(import.meta.dirname, '../support/processes/stop-worker.mjs'),
         size: 2,
         onOutput: (text) => childOutput.push(text),
         env: {

@@ -7,6 +7,7 @@
  * intent must have exactly one exchange order (none only if the job failed and the card says so)
  * and its card exactly one final state.
  */
+import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPrng, seedOf } from '../fuzz/prng.js';
 import { testRedisUrl } from '../support/redis.js';
@@ -14,7 +15,7 @@ import { eventually } from '../trading/eventually.js';
 import { finalStateOf, startChaosStack, user, type Card, type ChaosStack } from './support/chaos-stack.js';
 import { recordFigures, tally } from './support/figures.js';
 import { budgetMs, scale } from './support/scale.js';
-import { startWorkerFleet, type WorkerFleet } from './support/worker-fleet.js';
+import { startProcessFleet, type ProcessFleet } from './support/process-fleet.js';
 
 const POINTS = ['dequeued', 'before-send', 'in-flight', 'after-accept', 'before-card', 'random'] as const;
 const ORDERS = ['/buy BTCUSDT 0.001', '/buy BTCUSDT 0.001 60000', '/sell ETHUSDT 0.01', '/buy ETHUSDT 50USDT'];
@@ -22,7 +23,7 @@ const USERS = [7101, 7102, 7103, 7104].map(user);
 const trials = scale.killTrials();
 
 let stack: ChaosStack | undefined;
-let fleet: WorkerFleet | undefined;
+let fleet: ProcessFleet | undefined;
 afterAll(async () => {
   await fleet?.close(2_000);
   await stack?.close();
@@ -36,7 +37,8 @@ describe('chaos: order workers killed mid-order', () => {
       stack = await startChaosStack({ allowedUsers: USERS.map((u) => u.id), attempts: 6 });
       const s = stack;
       const childOutput: string[] = [];
-      fleet = startWorkerFleet({
+      fleet = startProcessFleet({
+        script: resolve(import.meta.dirname, '../support/processes/order-worker.mjs'),
         size: 3,
         onOutput: (text) => childOutput.push(text),
         env: {

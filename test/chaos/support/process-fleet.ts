@@ -1,9 +1,11 @@
 /**
  * A supervisor for real chaos worker processes of any kind (a script under
  * test/support/processes/): keeps `size` of them running, starts a fresh one whenever one dies
- * (as systemd or Kubernetes would), keeps their output for the secrets scan, and collects the
- * kill points they report. The pattern of worker-fleet.ts (order workers), for any script that
- * prints `CHAOS-ACTIVE <id>` and `CHAOS-KILL <point> <id> [detail]`.
+ * (as systemd or Kubernetes would), keeps their output for the secrets scan, collects the kill
+ * points they report, knows which process holds which piece of work (so a test can SIGKILL the
+ * holder at a random moment) and which have finished starting. A script speaks in lines on stdout:
+ * `CHAOS-ACTIVE <id>` (started work `id`), `CHAOS-KILL <point> <id> [detail]` (about to SIGKILL
+ * itself), `CHAOS-READY` (start-up done, e.g. the stop manager's reconciliation).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
@@ -32,12 +34,20 @@ export interface ProcessFleet {
   deaths(): number;
   /** Ids some process reported starting, in order (with repeats for retried work). */
   activations(): string[];
+  /** SIGKILLs the live process that last reported starting `id`; false when none holds it. */
+  killHolder(id: string): boolean;
+  /** Resolves when some process has reported starting `id`. */
+  whenActive(id: string): Promise<void>;
+  /** True when `size` processes are alive and each has printed CHAOS-READY. */
+  ready(): boolean;
   /** Stops respawning; SIGTERM to each (graceful close), SIGKILL after `graceMs`. */
   close(graceMs?: number): Promise<void>;
 }
 
 export function startProcessFleet(options: ProcessFleetOptions): ProcessFleet {
-  const live = new Set<ChildProcess>();
+  const live = new Map<ChildProcess, { ready: boolean }>();
+  const holders = new Map<string, ChildProcess>();
+  const activeWaiters = new Map<string, Array<() => void>>();
   const kills: SelfKill[] = [];
   const active: string[] = [];
   let started = 0;
@@ -50,7 +60,8 @@ export function startProcessFleet(options: ProcessFleetOptions): ProcessFleet {
       env: { PATH: process.env.PATH ?? '', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    live.add(child);
+    const state = { ready: false };
+    live.set(child, state);
     let pending = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       const text = chunk.toString();
@@ -59,8 +70,15 @@ export function startProcessFleet(options: ProcessFleetOptions): ProcessFleet {
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
       for (const line of lines) {
+        if (line === 'CHAOS-READY') state.ready = true;
         const activated = /^CHAOS-ACTIVE (\S+)/.exec(line);
-        if (activated) active.push(activated[1]!);
+        if (activated) {
+          const id = activated[1]!;
+          active.push(id);
+          holders.set(id, child);
+          for (const wake of activeWaiters.get(id) ?? []) wake();
+          activeWaiters.delete(id);
+        }
         const kill = /^CHAOS-KILL (\S+) (\S+) ?(.*)$/.exec(line);
         if (kill) kills.push({ point: kill[1]!, id: kill[2]!, detail: kill[3] ?? '' });
       }
@@ -68,6 +86,7 @@ export function startProcessFleet(options: ProcessFleetOptions): ProcessFleet {
     child.stderr!.on('data', (chunk: Buffer) => options.onOutput(chunk.toString(), ordinal));
     child.once('exit', () => {
       live.delete(child);
+      for (const [id, holder] of holders) if (holder === child) holders.delete(id);
       if (closing) return;
       deaths++;
       spawnOne();
@@ -80,10 +99,20 @@ export function startProcessFleet(options: ProcessFleetOptions): ProcessFleet {
     selfKills: () => [...kills],
     deaths: () => deaths,
     activations: () => [...active],
+    killHolder(id) {
+      const holder = holders.get(id);
+      if (!holder || holder.exitCode !== null || holder.signalCode !== null) return false;
+      return holder.kill('SIGKILL');
+    },
+    whenActive(id) {
+      if (holders.has(id)) return Promise.resolve();
+      return new Promise((wake) => activeWaiters.set(id, [...(activeWaiters.get(id) ?? []), wake]));
+    },
+    ready: () => live.size === options.size && [...live.values()].every((s) => s.ready),
     async close(graceMs = 15_000) {
       closing = true;
       await Promise.all(
-        [...live].map(
+        [...live.keys()].map(
           (child) =>
             new Promise<void>((done) => {
               if (child.exitCode !== null || child.signalCode !== null) return done();
