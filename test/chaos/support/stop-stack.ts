@@ -4,7 +4,7 @@
  * trading service's arming, arming through Confirm and the orders queue with an order worker
  * here), the user data stream service (order records kept current, as a surviving worker keeps
  * them) and the alerts worker delivering to the fake Bot API. The stop manager itself runs only
- * in the child processes (stop-fleet.ts). Closes are also announced from here with the product's
+ * in the child processes (process-fleet.ts). Closes are also announced from here with the product's
  * own scheduler queue (as its job schedulers announce them), so no close depends on which child
  * process happens to be subscribed to the kline stream at that moment.
  */
