@@ -108,6 +108,9 @@ export function createStopScheduler(options: StopSchedulerOptions): StopSchedule
           concurrency: options.concurrency ?? 4,
           ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
           ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
+          // BullMQ's default of 1 fails a close caught by two crashes in a row; its stops would then
+          // wait for the next candle. Evaluating a close twice is harmless (moves are idempotent).
+          maxStalledCount: 3,
         });
   worker?.on('error', (error) => log.error({ err: error }, 'stops worker error'));
   worker?.on('failed', (job, error) => {
