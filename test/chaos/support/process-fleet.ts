@@ -32,8 +32,6 @@ export interface ProcessFleet {
   selfKills(): SelfKill[];
   /** Exits by signal or code, besides those of close(). */
   deaths(): number;
-  /** Ids some process reported starting, in order (with repeats for retried work). */
-  activations(): string[];
   /** SIGKILLs the live process that last reported starting `id`; false when none holds it. */
   killHolder(id: string): boolean;
   /** Resolves when some process has reported starting `id`. */
@@ -49,7 +47,6 @@ export function startProcessFleet(options: ProcessFleetOptions): ProcessFleet {
   const holders = new Map<string, ChildProcess>();
   const activeWaiters = new Map<string, Array<() => void>>();
   const kills: SelfKill[] = [];
-  const active: string[] = [];
   let started = 0;
   let deaths = 0;
   let closing = false;
@@ -74,7 +71,6 @@ export function startProcessFleet(options: ProcessFleetOptions): ProcessFleet {
         const activated = /^CHAOS-ACTIVE (\S+)/.exec(line);
         if (activated) {
           const id = activated[1]!;
-          active.push(id);
           holders.set(id, child);
           for (const wake of activeWaiters.get(id) ?? []) wake();
           activeWaiters.delete(id);
@@ -98,7 +94,6 @@ export function startProcessFleet(options: ProcessFleetOptions): ProcessFleet {
     started: () => started,
     selfKills: () => [...kills],
     deaths: () => deaths,
-    activations: () => [...active],
     killHolder(id) {
       const holder = holders.get(id);
       if (!holder || holder.exitCode !== null || holder.signalCode !== null) return false;
