@@ -110,7 +110,14 @@ const schema = z.object({
   PAPER_SPEED: z.coerce.number().positive().max(1_000_000).default(60),
   PAPER_DATA_DIR: z.string().trim().default('./data/paper'),
   SIM_PORT: port.default(8090),
+  VALUATION_ASSET: z
+    .string()
+    .trim()
+    .default('USDT')
+    .refine((v) => /^[A-Z0-9]{2,20}$/.test(v), { message: 'must be an asset code in capitals, e.g. USDT, USDC or BTC' }),
+  MAX_ORDER_VALUE: optionalString.pipe(decimalString('MAX_ORDER_VALUE').optional()),
   MAX_ORDER_QUOTE: optionalString.pipe(decimalString('MAX_ORDER_QUOTE').optional()),
+  QUEUED_ORDER_MAX_AGE_S: z.coerce.number().int().min(5).max(7 * 86_400).default(300),
   STOP_LIMIT_OFFSET_PCT: decimalString('percent').default('0.5'),
   STOP_MIN_MOVE_PCT: decimalString('percent').default('0'),
   STOP_DEFAULT_INTERVAL: z.enum(['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w']).default('4h'),
@@ -147,13 +154,29 @@ export interface Config {
   };
   redis: { url: string | undefined; dataDir: string };
   paper: { balances: Record<string, string>; market: string; speed: number; dataDir: string; simPort: number };
-  limits: { maxOrderQuote: string | undefined };
+  limits: {
+    /** VALUATION_ASSET: every value, cap and P&L is expressed in it. */
+    valuationAsset: string;
+    /** MAX_ORDER_VALUE (or the deprecated MAX_ORDER_QUOTE), in the valuation asset; undefined: no cap. */
+    orderCap: OrderCap | undefined;
+    /** QUEUED_ORDER_MAX_AGE_S in ms: a confirmed order older than this when a worker takes it is not sent. */
+    queuedOrderMaxAgeMs: number;
+  };
   stops: { limitOffsetPct: string; minMovePct: string; defaultInterval: Parsed['STOP_DEFAULT_INTERVAL'] };
   confirmTtlS: number;
   balanceDustUsdt: string;
   topMinQuoteVolume: string;
   port: number;
   logLevel: Parsed['LOG_LEVEL'];
+  /** Deprecated settings still honoured: logged once at start. */
+  warnings: string[];
+}
+
+/** The per-order cap (src/trading/order-value.ts): `variable` names the setting it came from. */
+export interface OrderCap {
+  asset: string;
+  max: string;
+  variable: 'MAX_ORDER_VALUE' | 'MAX_ORDER_QUOTE';
 }
 
 /** Thrown with a one-line message naming the variable. */
@@ -205,6 +228,17 @@ export function loadConfig(role: Role, env: Record<string, string | undefined>):
     throw new ConfigError('BINANCE_PRIVATE_KEY_PATH', `points to a file that does not exist (${e.BINANCE_PRIVATE_KEY_PATH})`);
   }
 
+  const warnings: string[] = [];
+  let orderCap: OrderCap | undefined;
+  if (e.MAX_ORDER_VALUE !== undefined) {
+    orderCap = { asset: e.VALUATION_ASSET, max: e.MAX_ORDER_VALUE, variable: 'MAX_ORDER_VALUE' };
+    if (e.MAX_ORDER_QUOTE !== undefined) warnings.push('MAX_ORDER_QUOTE is deprecated and ignored because MAX_ORDER_VALUE is set; remove it');
+  } else if (e.MAX_ORDER_QUOTE !== undefined) {
+    // Read as a value in VALUATION_ASSET, never in each pair's quote: that reading let ETHBTC orders through at 1,000 BTC.
+    orderCap = { asset: e.VALUATION_ASSET, max: e.MAX_ORDER_QUOTE, variable: 'MAX_ORDER_QUOTE' };
+    warnings.push(`MAX_ORDER_QUOTE is deprecated: it is read as MAX_ORDER_VALUE=${e.MAX_ORDER_QUOTE} in ${e.VALUATION_ASSET}; rename it to MAX_ORDER_VALUE`);
+  }
+
   const defaults = mode === 'paper' ? undefined : DEFAULT_URLS[mode];
   return {
     role,
@@ -235,7 +269,7 @@ export function loadConfig(role: Role, env: Record<string, string | undefined>):
       dataDir: e.PAPER_DATA_DIR,
       simPort: e.SIM_PORT,
     },
-    limits: { maxOrderQuote: e.MAX_ORDER_QUOTE },
+    limits: { valuationAsset: e.VALUATION_ASSET, orderCap, queuedOrderMaxAgeMs: e.QUEUED_ORDER_MAX_AGE_S * 1000 },
     stops: {
       limitOffsetPct: e.STOP_LIMIT_OFFSET_PCT,
       minMovePct: e.STOP_MIN_MOVE_PCT,
@@ -246,5 +280,6 @@ export function loadConfig(role: Role, env: Record<string, string | undefined>):
     topMinQuoteVolume: e.TOP_MIN_QUOTE_VOLUME,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
+    warnings,
   };
 }

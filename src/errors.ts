@@ -44,7 +44,9 @@ export const ERROR_CODES = {
   ORDER_FILTER_ICEBERG: 'The iceberg order breaks the exchange rules.',
   ORDER_FILTER_TRAILING_DELTA: 'The trailing delta is outside the allowed range.',
   ORDER_FILTER_MAX_POSITION: 'The order would exceed the maximum position for this symbol.',
-  ORDER_OVER_MAX_QUOTE: 'The order is larger than the configured maximum order size.',
+  ORDER_OVER_MAX_VALUE: 'The order is larger than the configured maximum order value.',
+  ORDER_NO_VALUATION: 'The order cannot be valued in the valuation currency, so the order limit cannot be checked.',
+  ORDER_QUEUED_TOO_LONG: 'The order waited in the queue too long and was not sent.',
   ORDER_INSUFFICIENT_BALANCE: 'Not enough free balance for this order.',
 
   // confirmation cards and intents

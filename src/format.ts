@@ -112,3 +112,15 @@ function safeCut(chunk: string): string {
   if (amp >= 0 && !chunk.slice(amp).includes(';') && chunk.length - amp < 6) return chunk.slice(0, amp);
   return chunk;
 }
+
+/** "45 s", "5 min", "2 h 5 min", "3 d 4 h": a wait in the largest two units, rounded down. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 === 0 ? `${h} h` : `${h} h ${m % 60} min`;
+  const d = Math.floor(h / 24);
+  return h % 24 === 0 ? `${d} d` : `${d} d ${h % 24} h`;
+}

@@ -51,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
   const lifecycle = createLifecycle(logger);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'binance_chatops_' });
+  for (const warning of config.warnings) logger.warn(warning);
 
   let stopping = false;
   const stop = async (signal: string) => {

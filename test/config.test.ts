@@ -47,6 +47,28 @@ describe('config', () => {
     expect(configError(() => loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, PORT: '99999' })).variable).toBe('PORT');
   });
 
+  it('reads MAX_ORDER_VALUE in VALUATION_ASSET, and MAX_ORDER_QUOTE as its deprecated alias with a warning', () => {
+    const none = loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN });
+    expect(none.limits).toEqual({ valuationAsset: 'USDT', orderCap: undefined, queuedOrderMaxAgeMs: 300_000 });
+    expect(none.warnings).toEqual([]);
+
+    const value = loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, MAX_ORDER_VALUE: '1000', VALUATION_ASSET: 'USDC', QUEUED_ORDER_MAX_AGE_S: '60' });
+    expect(value.limits).toEqual({ valuationAsset: 'USDC', orderCap: { asset: 'USDC', max: '1000', variable: 'MAX_ORDER_VALUE' }, queuedOrderMaxAgeMs: 60_000 });
+
+    // The old name is no longer read in each pair's quote (1,000 BTC on ETHBTC): it is a value in VALUATION_ASSET.
+    const alias = loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, MAX_ORDER_QUOTE: '1000' });
+    expect(alias.limits.orderCap).toEqual({ asset: 'USDT', max: '1000', variable: 'MAX_ORDER_QUOTE' });
+    expect(alias.warnings).toEqual(['MAX_ORDER_QUOTE is deprecated: it is read as MAX_ORDER_VALUE=1000 in USDT; rename it to MAX_ORDER_VALUE']);
+
+    const both = loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, MAX_ORDER_QUOTE: '5000', MAX_ORDER_VALUE: '1000' });
+    expect(both.limits.orderCap).toMatchObject({ max: '1000', variable: 'MAX_ORDER_VALUE' });
+    expect(both.warnings).toHaveLength(1);
+
+    expect(configError(() => loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, VALUATION_ASSET: 'usd t' })).variable).toBe('VALUATION_ASSET');
+    expect(configError(() => loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, MAX_ORDER_VALUE: '-5' })).variable).toBe('MAX_ORDER_VALUE');
+    expect(configError(() => loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, QUEUED_ORDER_MAX_AGE_S: '0' })).variable).toBe('QUEUED_ORDER_MAX_AGE_S');
+  });
+
   it('requires keys outside paper mode and picks the per-mode URLs', () => {
     expect(configError(() => loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, TRADING_MODE: 'live' })).variable).toBe('BINANCE_API_KEY');
     expect(configError(() => loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, TRADING_MODE: 'testnet', BINANCE_API_KEY: 'k' })).variable).toBe('BINANCE_API_SECRET');

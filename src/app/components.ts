@@ -37,7 +37,8 @@ export function buildOrderWorker(c: ComponentContext, overrides: Partial<OrderWo
     logger: c.logger,
     registry: c.registry,
     mode: c.config.mode,
-    ...(c.config.limits.maxOrderQuote !== undefined ? { maxOrderQuote: c.config.limits.maxOrderQuote } : {}),
+    ...(c.config.limits.orderCap ? { orderCap: c.config.limits.orderCap } : {}),
+    queuedOrderMaxAgeMs: c.config.limits.queuedOrderMaxAgeMs,
     // The worker may only declare an order "not placed" after the REST client can no longer be
     // sending it: its time-out, then one clock resync and re-signed resend (order-reconcile.ts).
     reconcile: { recvWindowMs: c.config.binance.recvWindowMs, inFlightBoundMs: 2 * c.config.binance.timeoutMs },
@@ -120,7 +121,7 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       confirmTtlS: config.confirmTtlS,
       topMinQuoteVolume: config.topMinQuoteVolume,
       stopDefaultInterval: config.stops.defaultInterval,
-      ...(config.limits.maxOrderQuote !== undefined ? { maxOrderQuote: config.limits.maxOrderQuote } : {}),
+      ...(config.limits.orderCap ? { orderCap: config.limits.orderCap } : {}),
     },
     tickers: createTickerCache({ exchange: c.exchange.client, logger: c.logger, registry: c.registry }),
     stopDesk: c.stack.stops,

@@ -66,7 +66,7 @@ export function createTradingStack(deps: {
     confirmTtlS: deps.config.confirmTtlS,
     settings: {
       limitOffsetPct: deps.config.stops.limitOffsetPct,
-      ...(deps.config.limits.maxOrderQuote !== undefined ? { maxOrderQuote: deps.config.limits.maxOrderQuote } : {}),
+      ...(deps.config.limits.orderCap ? { orderCap: deps.config.limits.orderCap } : {}),
     },
     ordersQueue,
     audit,
@@ -80,7 +80,7 @@ export function createTradingStack(deps: {
     symbols: deps.exchange.exchangeInfo,
     logger: deps.logger,
     confirmTtlS: deps.config.confirmTtlS,
-    ...(deps.config.limits.maxOrderQuote !== undefined ? { maxOrderQuote: deps.config.limits.maxOrderQuote } : {}),
+    ...(deps.config.limits.orderCap ? { orderCap: deps.config.limits.orderCap } : {}),
     alertsQueue,
     records,
     audit,

@@ -6,7 +6,7 @@ import type { AutoRetryOptions } from '@grammyjs/auto-retry';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Redis } from 'ioredis';
 import type { ExchangeClient, KlineInterval } from '../binance/types.js';
-import type { TradingMode } from '../config.js';
+import type { OrderCap, TradingMode } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { TickerCache } from '../market/ticker-cache.js';
 import type { StopDesk } from '../trading/stop-types.js';
@@ -50,8 +50,8 @@ export interface BotSettings {
   balanceDustUsdt: string;
   /** Lifetime of a multi-order /cancel confirmation, seconds (CONFIRM_TTL_S). */
   confirmTtlS: number;
-  /** MAX_ORDER_QUOTE, shown in /help buy and /status when set. */
-  maxOrderQuote?: string;
+  /** MAX_ORDER_VALUE with its currency, shown in /help and /status when set. */
+  orderCap?: OrderCap;
   /** TOP_MIN_QUOTE_VOLUME (in USDT): /top leaves out pairs with less 24h volume. Default "100000". */
   topMinQuoteVolume?: string;
   /** STOP_DEFAULT_INTERVAL: the interval of /fractals (and fractal stops) when none is given. Default "4h". */

@@ -65,8 +65,13 @@ function orderLines(p: OrderPreview, state: CardState): string[] {
   if (state.kind === 'filled' || state.kind === 'placed') return lines;
 
   lines.push(`Last price: ${price(p, p.lastPrice)} ${quote}`);
+  if (p.fillsAtOnce) {
+    const side = p.side === 'SELL' ? 'below' : 'above';
+    lines.push(`⚡ The limit is ${side} the last price: this order fills at once at about the market price, it will not rest.`);
+  }
   const valueLabel = p.side === 'BUY' ? 'Estimated cost' : 'Estimated proceeds';
-  lines.push(`${valueLabel}: ≈ ${quoteAmount(p, p.estimatedNotional)} ${quote}`);
+  const atMarket = p.fillsAtOnce && p.side === 'SELL' ? ' at the market' : '';
+  lines.push(`${valueLabel}: ≈ ${quoteAmount(p, p.estimatedNotional)} ${quote}${atMarket}`);
   if (p.quoteOrderQty !== undefined && isPositive(p.lastPrice)) {
     lines.push(`Estimated quantity: ≈ ${quantity(p, div(p.quoteOrderQty, p.lastPrice, p.quantityDecimals, 'down'))} ${base}`);
   }

@@ -7,20 +7,21 @@
  *   (`quoteOrderQtyMarketAllowed`), else quote ÷ price (the limit price, or the last price for
  *   MARKET) floored to the step; `all`/`N%` of the free balance. Then the filter engine in
  *   `adjust` mode puts it on the grid (quantities floor, prices round the safe way), and the
- *   balance and MAX_ORDER_QUOTE decide whether there is a card at all.
+ *   balance and MAX_ORDER_VALUE (order-value.ts) decide whether there is a card at all.
  * - The worker: the confirmed values are checked in `strict` mode against fresh filters, so a
  *   filter that changed since the card is a refusal, never a silent change of what was confirmed.
  *
  * The reference price for PERCENT_PRICE and MARKET notionals is referencePrice, else avgPrice,
  * else the last price (BINANCE.md "Filters").
  */
-import { decimalsOf, div, gt, isDecimal, isPositive, lt, min, mul, normalize, sub } from '../decimal.js';
+import { decimalsOf, div, gt, isDecimal, isPositive, lt, max, min, mul, normalize, sub } from '../decimal.js';
 import { AppError, isExchangeError } from '../errors.js';
 import { formatAmount, formatQuantity } from '../format.js';
 import { checkOrder, stepDecimals, tickDecimals, violationsToError, type OrderDraft } from '../binance/filters.js';
 import { suggestSymbols } from '../binance/symbols.js';
 import type { Account, ExchangeClient, ExchangeInfo, NewOrderParams, SymbolInfo } from '../binance/types.js';
 import type { TradingMode } from '../config.js';
+import { enforceOrderCap, type OrderCap } from './order-value.js';
 import type { OrderPreview, OrderRequest } from './types.js';
 
 /** Where symbol rules come from (the exchangeInfo cache). */
@@ -35,8 +36,8 @@ export interface PricingDeps {
   exchange: ExchangeClient;
   symbols: SymbolLookup;
   mode: TradingMode;
-  /** MAX_ORDER_QUOTE: the most one order may be worth, in its quote currency. */
-  maxOrderQuote?: string;
+  /** MAX_ORDER_VALUE in VALUATION_ASSET (order-value.ts). */
+  orderCap?: OrderCap;
   /** Close matches for a symbol the exchange does not list. Default: suggestSymbols (src/binance/symbols.ts) over `symbols.get()`. */
   suggestSymbols?: (input: string) => Promise<string[]> | string[];
   /** Fee rate when the account reports none. Default 0.001 (0.1 %). */
@@ -79,12 +80,14 @@ export async function priceOrder(deps: PricingDeps, request: OrderRequest): Prom
     quantityDecimals: stepDecimals(info, checked.type),
   };
   const costs = assessCosts(deps, preview, market);
-  return { ...preview, ...costs };
+  const priced = { ...preview, ...costs };
+  await checkCap(deps, priced);
+  return { ...priced, ...marketableNote(priced) };
 }
 
 /**
  * Step 3.2 of the pipeline: the confirmed order against fresh filters, balances and
- * MAX_ORDER_QUOTE. Returns the exact parameters to send (without the client order id).
+ * MAX_ORDER_VALUE. Returns the exact parameters to send (without the client order id).
  */
 export async function revalidateOrder(deps: PricingDeps, preview: OrderPreview): Promise<NewOrderParams> {
   const market = await loadMarket(deps, preview.symbol);
@@ -105,7 +108,10 @@ export async function revalidateOrder(deps: PricingDeps, preview: OrderPreview):
       details: error.details,
     });
   }
-  assessCosts(deps, { ...preview, lastPrice: market.lastPrice }, market);
+  const fresh = { ...preview, lastPrice: market.lastPrice };
+  assessCosts(deps, fresh, market);
+  // Valued again at send time: the price, or the quote asset's own price, may have moved since the card.
+  await checkCap(deps, fresh);
   return {
     symbol: preview.symbol,
     side: preview.side,
@@ -220,10 +226,11 @@ function draftOf(request: OrderRequest, market: Market): { order: OrderDraft; no
   return { order, notes };
 }
 
-/** Estimated value, fee and what stays free; throws for insufficient balance or MAX_ORDER_QUOTE. */
+/** Estimated value, fee and what stays free; throws for insufficient balance. */
 function assessCosts(deps: PricingDeps, p: OrderPreview, market: Market): Pick<OrderPreview, 'estimatedNotional' | 'estimatedFee' | 'remainingFree'> {
   const { info, account } = market;
-  const sizingPrice = p.price ?? p.lastPrice;
+  // A SELL limit below the market fills at the market: its proceeds are estimated there.
+  const sizingPrice = p.side === 'SELL' && p.price !== undefined ? max(p.price, p.lastPrice) : (p.price ?? p.lastPrice);
   const notional = p.quoteOrderQty ?? mul(p.quantity ?? '0', sizingPrice);
   const baseQuantity = p.quantity ?? div(p.quoteOrderQty ?? '0', sizingPrice, stepDecimals(info, p.type) + 4, 'floor');
   const quoteDecimals = Math.max(2, p.priceDecimals);
@@ -239,12 +246,6 @@ function assessCosts(deps: PricingDeps, p: OrderPreview, market: Market): Pick<O
       details: { asset: spendAsset, needed: spend, free },
     });
   }
-  if (deps.maxOrderQuote !== undefined && gt(notional, deps.maxOrderQuote)) {
-    throw new AppError('ORDER_OVER_MAX_QUOTE', `notional ${notional} over MAX_ORDER_QUOTE ${deps.maxOrderQuote}`, {
-      userMessage: `This order is worth about ${formatAmount(notional, quoteDecimals)} ${info.quoteAsset}, over the limit of ${formatAmount(deps.maxOrderQuote, quoteDecimals)} ${info.quoteAsset} per order (MAX_ORDER_QUOTE).`,
-      details: { notional, maxOrderQuote: deps.maxOrderQuote },
-    });
-  }
   const rate = feeRateOf(account, deps.defaultFeeRate ?? '0.001');
   const estimatedFee = p.side === 'BUY' ? mul(baseQuantity, rate) : mul(notional, rate);
   return {
@@ -252,6 +253,32 @@ function assessCosts(deps: PricingDeps, p: OrderPreview, market: Market): Pick<O
     estimatedFee,
     remainingFree: { asset: spendAsset, amount: sub(free, min(free, spend)) },
   };
+}
+
+/** MAX_ORDER_VALUE, when set (order-value.ts). */
+async function checkCap(deps: PricingDeps, p: OrderPreview): Promise<void> {
+  if (!deps.orderCap) return;
+  await enforceOrderCap(deps, deps.orderCap, {
+    symbol: p.symbol,
+    quoteAsset: p.quoteAsset,
+    side: p.side,
+    lastPrice: p.lastPrice,
+    ...(p.quantity !== undefined ? { quantity: p.quantity } : {}),
+    ...(p.quoteOrderQty !== undefined ? { quoteOrderQty: p.quoteOrderQty } : {}),
+    ...(p.price !== undefined ? { price: p.price } : {}),
+    ...(p.stopPrice !== undefined ? { stopPrice: p.stopPrice } : {}),
+  });
+}
+
+/**
+ * A limit on the wrong side of the market is not a resting order: it fills at once at the market.
+ * The card says so, and a SELL's proceeds are estimated at the market, not at the limit.
+ */
+function marketableNote(p: OrderPreview): Partial<OrderPreview> {
+  if (p.type !== 'LIMIT' || p.price === undefined || p.quantity === undefined) return {};
+  const crosses = p.side === 'SELL' ? lt(p.price, p.lastPrice) : gt(p.price, p.lastPrice);
+  if (!crosses) return {};
+  return { fillsAtOnce: true };
 }
 
 /** The taker rate (the worst case for a LIMIT that crosses), from the account when it says. */

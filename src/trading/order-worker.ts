@@ -4,7 +4,7 @@
  *
  *   1. Reconcile first: GET the order by its client order id; found → adopt it, go to 5.
  *   2. Re-validate against fresh filters (strict: what was confirmed is what is sent), balances
- *      and MAX_ORDER_QUOTE.
+ *      and MAX_ORDER_VALUE; refuse an order that waited past QUEUED_ORDER_MAX_AGE_S.
  *   3–4. Mark "send attempted", then place with `newClientOrderId` and `newOrderRespType=FULL`
  *      (the REST client signs exactly the string it sends).
  *   5. Report: persist the order record, audit, and edit the card through the alerts queue.
@@ -18,12 +18,12 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { isAppError, isExchangeError, userMessageOf, type AppError } from '../errors.js';
-import { formatUtc } from '../format.js';
+import { AppError, isAppError, isExchangeError, userMessageOf } from '../errors.js';
+import { formatDuration, formatUtc } from '../format.js';
 import type { Logger } from '../logger.js';
 import { logQueueErrors } from '../queue-errors.js';
 import type { ExchangeClient, NewOrderParams, Order } from '../binance/types.js';
-import type { TradingMode } from '../config.js';
+import type { OrderCap, TradingMode } from '../config.js';
 import type { AuditLog } from './audit-log.js';
 import type { IntentStore } from './intent-store.js';
 import { renderCard, cardStateOfOrder, type CardState } from './order-card.js';
@@ -49,7 +49,10 @@ export interface OrderWorkerOptions {
   logger: Logger;
   registry?: Registry;
   mode: TradingMode;
-  maxOrderQuote?: string;
+  /** MAX_ORDER_VALUE in VALUATION_ASSET, checked again right before sending. */
+  orderCap?: OrderCap;
+  /** QUEUED_ORDER_MAX_AGE_S in ms: an order confirmed longer ago than this is not sent. Default 300 s. */
+  queuedOrderMaxAgeMs?: number;
   /**
    * How unknown outcomes are settled: pass the REST client's recvWindowMs, and inFlightBoundMs =
    * 2 × its timeoutMs (order-reconcile.ts).
@@ -84,8 +87,9 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
   const prefix = options.prefix ?? 'chatops';
   const now = options.now ?? Date.now;
   const logger = options.logger.child({ module: 'order-worker' });
-  const pricing = { exchange, symbols: options.symbols, mode: options.mode, ...(options.maxOrderQuote !== undefined ? { maxOrderQuote: options.maxOrderQuote } : {}) };
+  const pricing = { exchange, symbols: options.symbols, mode: options.mode, ...(options.orderCap ? { orderCap: options.orderCap } : {}) };
   const reconciler = createReconciler(exchange, options.reconcile);
+  const queuedOrderMaxAgeMs = options.queuedOrderMaxAgeMs ?? 300_000;
   const registers = options.registry ? [options.registry] : [];
   const jobs = new Counter({ name: 'binance_chatops_order_jobs_total', help: 'Order jobs processed, by outcome', labelNames: ['outcome'] as const, registers });
   const latency = new Histogram({
@@ -115,8 +119,9 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     });
   }
 
-  async function place(intent: OrderIntent, validated: Promise<NewOrderParams>): Promise<Order> {
+  async function place(intent: OrderIntent, confirmedAt: number, validated: Promise<NewOrderParams>): Promise<Order> {
     const params = await validated;
+    refuseIfStale(intent, confirmedAt);
     await records.markSendAttempted(intent.clientOrderId, now());
     try {
       return await exchange.newOrder({ ...params, newClientOrderId: intent.clientOrderId, newOrderRespType: 'FULL' });
@@ -136,6 +141,20 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
       if (isExchangeError(error)) await records.clearSendAttempted(intent.clientOrderId);
       throw error;
     }
+  }
+
+  /**
+   * QUEUED_ORDER_MAX_AGE_S: a market order confirmed before /pause or an outage must not go out at
+   * whatever price the market has reached when the queue moves again. Checked last before the
+   * send mark, so an order that may already be on the exchange is still reconciled and adopted.
+   */
+  function refuseIfStale(intent: OrderIntent, confirmedAt: number): void {
+    const waitedMs = now() - confirmedAt;
+    if (waitedMs <= queuedOrderMaxAgeMs) return;
+    throw new AppError('ORDER_QUEUED_TOO_LONG', `confirmed ${waitedMs} ms ago, limit ${queuedOrderMaxAgeMs} ms`, {
+      userMessage: `Expired in the queue: confirmed at ${formatUtc(confirmedAt)} and still waiting ${formatDuration(waitedMs)} later (automation paused, or the exchange or the worker unavailable), past the ${formatDuration(queuedOrderMaxAgeMs)} allowed (QUEUED_ORDER_MAX_AGE_S). Nothing was sent; the market may have moved, so send the command again if you still want it.`,
+      details: { intentId: intent.id, confirmedAt, waitedMs, maxAgeMs: queuedOrderMaxAgeMs },
+    });
   }
 
   async function report(job: Job<OrderJobData>, intent: OrderIntent, order: Order, adopted: boolean): Promise<void> {
@@ -175,7 +194,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
       const markedAt = await records.sendAttemptedAt(intent.clientOrderId);
       const ref = { symbol: intent.preview.symbol, clientOrderId: intent.clientOrderId };
       const existing = await reconciler.find(ref, markedAt === undefined ? undefined : reconciler.signedByFromMark(markedAt));
-      order = existing ?? (await place(intent, markedAt === undefined ? early : revalidateOrder(pricing, intent.preview)));
+      order = existing ?? (await place(intent, job.data.confirmedAt, markedAt === undefined ? early : revalidateOrder(pricing, intent.preview)));
       await report(job, await owner, order, existing !== undefined);
       jobs.inc({ outcome: existing ? 'adopted' : 'placed' });
       return { orderId: order.orderId, status: order.status, adopted: existing !== undefined };

@@ -19,7 +19,7 @@ import { compare, isPositive, normalize } from '../decimal.js';
 import { AppError, isAppError, isExchangeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ExchangeClient, Order, SymbolInfo } from '../binance/types.js';
-import type { TradingMode } from '../config.js';
+import type { OrderCap, TradingMode } from '../config.js';
 import { createAuditLog, type AuditLog } from './audit-log.js';
 import { cardCallbackData } from './card-callback.js';
 import { createIntentStore, type IntentStore } from './intent-store.js';
@@ -50,8 +50,8 @@ export interface StopDeskOptions {
   settings: {
     /** STOP_LIMIT_OFFSET_PCT. */
     limitOffsetPct: string;
-    /** MAX_ORDER_QUOTE. */
-    maxOrderQuote?: string;
+    /** MAX_ORDER_VALUE in VALUATION_ASSET. */
+    orderCap?: OrderCap;
   };
   /** The orders queue: its jobs say whether a stop's first order is still coming (/stop off withdraws it). */
   ordersQueue?: { queue: Queue };
@@ -81,7 +81,7 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
     records,
     mode: options.mode,
     limitOffsetPct: options.settings.limitOffsetPct,
-    ...(options.settings.maxOrderQuote !== undefined ? { maxOrderQuote: options.settings.maxOrderQuote } : {}),
+    ...(options.settings.orderCap ? { orderCap: options.settings.orderCap } : {}),
   };
   const jobState = async (id: string): Promise<string | undefined> => {
     const job = await options.ordersQueue?.queue.getJob(id);

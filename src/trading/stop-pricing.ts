@@ -15,7 +15,7 @@
  * - Entry: the average price of the position when the order records know the buys, else the
  *   last price.
  */
-import { add, decimalsOf, div, floorToStep, gt, isDecimal, isPositive, lt, min, mul, normalize, sub } from '../decimal.js';
+import { add, decimalsOf, div, floorToStep, isDecimal, isPositive, lt, min, mul, normalize, sub } from '../decimal.js';
 import { AppError } from '../errors.js';
 import { formatAmount } from '../format.js';
 import { checkOrder, priceFilterOf, stepDecimals, tickDecimals, violationsToError } from '../binance/filters.js';
@@ -24,6 +24,7 @@ import type { TradingMode } from '../config.js';
 import { initialStop } from '../market/stop-rule.js';
 import { freeOf, type SymbolLookup } from './order-pricing.js';
 import type { OrderRecord } from './order-records.js';
+import { enforceOrderCap, type OrderCap } from './order-value.js';
 import { referencePriceOf, stopLimitPrice } from './stop-prices.js';
 import type { FractalRef, StopIntent, StopRequest } from './stop-types.js';
 import type { AmountSpec, OrderPreview } from './types.js';
@@ -36,8 +37,8 @@ export interface StopPricingDeps {
   mode: TradingMode;
   /** STOP_LIMIT_OFFSET_PCT. */
   limitOffsetPct: string;
-  /** MAX_ORDER_QUOTE, held against the value at the stop price. */
-  maxOrderQuote?: string;
+  /** MAX_ORDER_VALUE in VALUATION_ASSET (order-value.ts): a stop sells what is worth the last price now. */
+  orderCap?: OrderCap;
   /** Fee rate when the account reports none. Default 0.001. */
   defaultFeeRate?: string;
 }
@@ -105,10 +106,15 @@ export async function priceStop(deps: StopPricingDeps, request: StopRequest): Pr
   const checked = verdict.order;
   notes.push(...checked.adjustments.map(sentence));
 
-  const valueAtStop = mul(checked.quantity!, checked.stopPrice!);
-  if (deps.maxOrderQuote !== undefined && gt(valueAtStop, deps.maxOrderQuote)) {
-    throw new AppError('ORDER_OVER_MAX_QUOTE', `stop value ${valueAtStop} over MAX_ORDER_QUOTE ${deps.maxOrderQuote}`, {
-      userMessage: `This stop sells about ${formatAmount(valueAtStop, 2)} ${info.quoteAsset}, over the limit of ${formatAmount(deps.maxOrderQuote, 2)} ${info.quoteAsset} per order (MAX_ORDER_QUOTE).`,
+  if (deps.orderCap) {
+    await enforceOrderCap(deps, deps.orderCap, {
+      symbol: info.symbol,
+      quoteAsset: info.quoteAsset,
+      side: 'SELL',
+      quantity: checked.quantity!,
+      price: checked.price!,
+      stopPrice: checked.stopPrice!,
+      lastPrice,
     });
   }
   const proceeds = mul(checked.quantity!, checked.price!);

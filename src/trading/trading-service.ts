@@ -14,7 +14,7 @@ import { escapeHtml, formatAmount } from '../format.js';
 import type { Logger } from '../logger.js';
 import { stepDecimals, tickDecimals } from '../binance/filters.js';
 import type { ExchangeClient, Order } from '../binance/types.js';
-import type { TradingMode } from '../config.js';
+import type { OrderCap, TradingMode } from '../config.js';
 import { createAuditLog, type AuditLog } from './audit-log.js';
 import { cardCallbackData } from './card-callback.js';
 import { createIntentStore, type IntentStore } from './intent-store.js';
@@ -37,8 +37,8 @@ export interface TradingServiceOptions {
   logger: Logger;
   /** CONFIRM_TTL_S. */
   confirmTtlS: number;
-  /** MAX_ORDER_QUOTE. */
-  maxOrderQuote?: string;
+  /** MAX_ORDER_VALUE in VALUATION_ASSET. */
+  orderCap?: OrderCap;
   suggestSymbols?: PricingDeps['suggestSymbols'];
   /** For /status; zeros when absent. */
   alertsQueue?: { depths(): Promise<QueueDepths> };
@@ -76,7 +76,7 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
     exchange,
     symbols: options.symbols,
     mode: options.mode,
-    ...(options.maxOrderQuote !== undefined ? { maxOrderQuote: options.maxOrderQuote } : {}),
+    ...(options.orderCap ? { orderCap: options.orderCap } : {}),
     ...(options.suggestSymbols ? { suggestSymbols: options.suggestSymbols } : {}),
   };
   const who = (r: Requester) => ({ userId: r.userId, ...(r.displayName !== undefined ? { displayName: r.displayName } : {}) });

@@ -63,6 +63,8 @@ export interface OrderPreview {
   /** Display precision: decimals of the tick and of the step. */
   priceDecimals: number;
   quantityDecimals: number;
+  /** A LIMIT on the far side of the last price: it will fill at once, at the market, not rest. */
+  fillsAtOnce?: boolean;
 }
 
 /** A pending or confirmed intent, stored in Redis under its id (TTL CONFIRM_TTL_S while pending). */
@@ -120,7 +122,7 @@ export interface QueueDepths {
 export interface TradingService {
   /**
    * Parse → price → filter-check → store the intent → card. Throws AppError with a plain
-   * userMessage for anything that gets no card (filters, balance, MAX_ORDER_QUOTE, unknown symbol).
+   * userMessage for anything that gets no card (filters, balance, MAX_ORDER_VALUE, unknown symbol).
    */
   prepareOrder(request: OrderRequest, requester: Requester): Promise<PreparedCard>;
   /** Records the card's message id so the worker can edit it in place. */

@@ -11,7 +11,7 @@ import { expectEveryCallAccepted } from './bot-assertions.js';
 describe('command table', () => {
   let app: AppHarness;
   beforeAll(async () => {
-    app = await startApp({ workers: false, maxOrderQuote: '2500' });
+    app = await startApp({ workers: false, maxOrderValue: '2500' });
   });
   afterAll(() => app.close());
 
@@ -48,7 +48,7 @@ describe('command table', () => {
         'AMOUNT is a quantity of the base asset (0.01) or an amount of the quote asset (100USDT or $100).',
         'With PRICE the order is a LIMIT order (good till cancelled); without it, a MARKET order.',
         'You get a card with the priced order and Confirm / Cancel buttons. Nothing is sent before Confirm.',
-        'Orders worth more than 2,500.00 in the quote currency are refused (MAX_ORDER_QUOTE).',
+        'Orders worth more than 2,500.00 USDT are refused, whatever the pair (MAX_ORDER_VALUE).',
       ].join('\n'),
     );
     await app.send('/help /SELL');

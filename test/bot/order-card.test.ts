@@ -25,7 +25,7 @@ function answersOf(app: AppHarness) {
 describe('order cards', () => {
   let app: AppHarness;
   beforeAll(async () => {
-    app = await startApp({ maxOrderQuote: '2000', sim: { balances: { USDT: '10000', BTC: '0.01' }, prices: { BTCUSDT: '65000', ETHUSDT: '3500' } } });
+    app = await startApp({ maxOrderValue: '2000', sim: { balances: { USDT: '10000', BTC: '0.01' }, prices: { BTCUSDT: '65000', ETHUSDT: '3500' } } });
   });
   afterAll(() => app.close());
   beforeEach(() => {
@@ -96,7 +96,7 @@ describe('order cards', () => {
   it.each([
     ['below the minimum notional', '/buy BTCUSDT 0.00001', /minimum|at least|too small/i],
     ['more than the balance', '/sell BTCUSDT 0.02', /balance|enough/i],
-    ['over MAX_ORDER_QUOTE', '/buy BTCUSDT 3000USDT', /limit of 2,000\.00 USDT per order \(MAX_ORDER_QUOTE\)/],
+    ['over MAX_ORDER_VALUE', '/buy BTCUSDT 3000USDT', /limit of 2,000\.00 USDT per order \(MAX_ORDER_VALUE\)/],
     ['an unknown symbol', '/buy BTCUSTD 0.001', /does not list BTCUSTD\. Did you mean BTCUSDT/],
     ['an exponent', '/buy BTCUSDT 1e-3', /exponent[\s\S]*Usage: \/buy SYMBOL AMOUNT \[PRICE\]\nExample: \/buy BTCUSDT 100USDT/],
     ['HTML in the symbol', '/buy <b>BTC</b> 1', /&lt;B&gt;BTC&lt;\/B&gt;|&lt;b&gt;BTC&lt;\/b&gt;/],

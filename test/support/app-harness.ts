@@ -13,6 +13,7 @@ import { Api } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
+import type { OrderCap } from '../../src/config.js';
 import { createAlertsQueue, type AlertsQueue } from '../../src/alerts/alerts-queue.js';
 import { createAlertsApi, createAlertsWorker, type AlertsWorker } from '../../src/alerts/alerts-worker.js';
 import { createUserStreamService, type UserStreamService } from '../../src/alerts/user-stream-service.js';
@@ -45,7 +46,11 @@ export interface AppHarnessOptions {
   /** Default [TRADER, PARTNER]. */
   allowedUsers?: number[];
   confirmTtlS?: number;
-  maxOrderQuote?: string;
+  /** MAX_ORDER_VALUE in VALUATION_ASSET (default USDT). */
+  maxOrderValue?: string;
+  valuationAsset?: string;
+  /** QUEUED_ORDER_MAX_AGE_S in ms (the worker's default when absent). */
+  queuedOrderMaxAgeMs?: number;
   balanceDustUsdt?: string;
   /** Run the order and alerts workers. Default true. */
   workers?: boolean;
@@ -116,7 +121,8 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
   const workerConnection = createRedisConnection(testRedisUrl(), 'worker');
   const prefix = uniquePrefix('app');
   const confirmTtlS = options.confirmTtlS ?? 60;
-  const maxOrderQuote = options.maxOrderQuote;
+  const orderCap: OrderCap | undefined =
+    options.maxOrderValue !== undefined ? { asset: options.valuationAsset ?? 'USDT', max: options.maxOrderValue, variable: 'MAX_ORDER_VALUE' } : undefined;
 
   const ordersQueue = createOrdersQueue({ connection: redis, prefix, attempts: 4, backoffMs: 100 });
   const alertsQueue = createAlertsQueue({ connection: redis, prefix, backoffMs: 100 });
@@ -130,7 +136,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     symbols: exchangeInfo,
     logger,
     confirmTtlS,
-    ...(maxOrderQuote !== undefined ? { maxOrderQuote } : {}),
+    ...(orderCap ? { orderCap } : {}),
     alertsQueue,
     records,
     audit,
@@ -153,7 +159,8 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
       audit,
       logger,
       mode: 'paper',
-      ...(maxOrderQuote !== undefined ? { maxOrderQuote } : {}),
+      ...(orderCap ? { orderCap } : {}),
+      ...(options.queuedOrderMaxAgeMs !== undefined ? { queuedOrderMaxAgeMs: options.queuedOrderMaxAgeMs } : {}),
       reconcile: { recvWindowMs: 1_000, inFlightBoundMs: 4_000, engineMarginMs: 300, firstDelayMs: 50, maxDelayMs: 200 },
       lockDurationMs: 2_000,
       stalledIntervalMs: 500,
@@ -180,7 +187,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     redis,
     keyPrefix: prefix,
     logger,
-    settings: { balanceDustUsdt: options.balanceDustUsdt ?? '1', confirmTtlS, ...(maxOrderQuote !== undefined ? { maxOrderQuote } : {}) },
+    settings: { balanceDustUsdt: options.balanceDustUsdt ?? '1', confirmTtlS, ...(orderCap ? { orderCap } : {}) },
     ...(options.now ? { now: options.now } : {}),
   };
   const bot = createBot(deps);

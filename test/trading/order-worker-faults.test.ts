@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, TRADER, type Harness } from './pipeline-harness.js';
+import { startHarness, TRADER, usdtCap, type Harness } from './pipeline-harness.js';
 import { eventually } from './eventually.js';
 import type { OrderRequest } from '../../src/trading/types.js';
 
@@ -154,14 +154,14 @@ describe('order worker: crashes and changed rules', () => {
     expect(edit.text).toContain('0.1');
   });
 
-  it('enforces MAX_ORDER_QUOTE again in the worker', async () => {
+  it('enforces MAX_ORDER_VALUE again in the worker', async () => {
     h = await startHarness();
     const card = await h.service.prepareOrder({ symbol: 'BTCUSDT', side: 'BUY', amount: { kind: 'quote', quoteQty: '150' } }, TRADER);
-    h.startWorker({ maxOrderQuote: '100' });
+    h.startWorker({ orderCap: usdtCap('100') });
     await h.service.confirm(card.intentId, TRADER.userId);
     const settled = await h.settled(card.intentId);
     expect(settled.state).toBe('failed');
-    expect(settled.failedReason).toBe('This order is worth about 150.00 USDT, over the limit of 100.00 USDT per order (MAX_ORDER_QUOTE).');
+    expect(settled.failedReason).toBe('This order is worth about 150.00 USDT, over the limit of 100.00 USDT per order (MAX_ORDER_VALUE).');
     expect(h.orderPosts()).toHaveLength(0);
   });
 });

@@ -6,6 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
+import type { OrderCap } from '../../src/config.js';
 import { createAlertsQueue, type AlertsQueue } from '../../src/alerts/alerts-queue.js';
 import { createExchangeInfoCache, type ExchangeInfoCache } from '../../src/binance/exchange-info-cache.js';
 import { createRestClient, type RestClient } from '../../src/binance/rest-client.js';
@@ -24,13 +25,17 @@ import { eventually } from './eventually.js';
 export const TRADER: Requester = { userId: 1001, chatId: 1001, displayName: 'alice' };
 export const OTHER_TRADER: Requester = { userId: 2002, chatId: 2002, displayName: 'bob' };
 
+/** A MAX_ORDER_VALUE cap in USDT. */
+export const usdtCap = (max: string): OrderCap => ({ asset: 'USDT', max, variable: 'MAX_ORDER_VALUE' });
+
 export interface HarnessOptions {
   sim?: Omit<TestSimulatorOptions, 'feed'>;
   /** REST client time-out (short for the time-out-after-send case). */
   timeoutMs?: number;
   recvWindowMs?: number;
   confirmTtlS?: number;
-  maxOrderQuote?: string;
+  /** MAX_ORDER_VALUE in USDT. */
+  maxOrderValue?: string;
   attempts?: number;
 }
 
@@ -99,7 +104,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       symbols: cache,
       logger,
       confirmTtlS: options.confirmTtlS ?? 60,
-      ...(options.maxOrderQuote !== undefined ? { maxOrderQuote: options.maxOrderQuote } : {}),
+      ...(options.maxOrderValue !== undefined ? { orderCap: usdtCap(options.maxOrderValue) } : {}),
       alertsQueue,
       records,
       audit,
@@ -124,7 +129,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       audit,
       logger,
       mode: 'paper',
-      ...(options.maxOrderQuote !== undefined ? { maxOrderQuote: options.maxOrderQuote } : {}),
+      ...(options.maxOrderValue !== undefined ? { orderCap: usdtCap(options.maxOrderValue) } : {}),
       reconcile: { recvWindowMs, inFlightBoundMs: 2 * timeoutMs, engineMarginMs: 300, firstDelayMs: 50, maxDelayMs: 200 },
       lockDurationMs: 2_000,
       stalledIntervalMs: 500,

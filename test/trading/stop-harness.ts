@@ -9,6 +9,7 @@
 import type { UserFromGetMe } from 'grammy/types';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
+import type { OrderCap } from '../../src/config.js';
 import { createAlertsQueue, type AlertsQueue } from '../../src/alerts/alerts-queue.js';
 import { createAlertsApi, createAlertsWorker, type AlertsWorker } from '../../src/alerts/alerts-worker.js';
 import { createExchangeInfoCache, type ExchangeInfoCache } from '../../src/binance/exchange-info-cache.js';
@@ -49,6 +50,8 @@ export interface StopHarnessOptions<F extends MarketFeed | undefined> {
   bot?: boolean;
   minMovePct?: string;
   limitOffsetPct?: string;
+  /** MAX_ORDER_VALUE for the stop cards, the order worker and the bot. */
+  orderCap?: OrderCap;
 }
 
 export interface StopHarness<F extends MarketFeed> {
@@ -112,7 +115,7 @@ export async function startStopHarness<F extends MarketFeed = never>(options: St
     alerts: alertsQueue,
     logger,
     confirmTtlS: 60,
-    settings: { limitOffsetPct: settings.limitOffsetPct },
+    settings: { limitOffsetPct: settings.limitOffsetPct, ...(options.orderCap ? { orderCap: options.orderCap } : {}) },
     ordersQueue,
     audit,
     store,
@@ -131,6 +134,7 @@ export async function startStopHarness<F extends MarketFeed = never>(options: St
     audit,
     logger,
     mode: 'paper',
+    ...(options.orderCap ? { orderCap: options.orderCap } : {}),
     reconcile,
     lockDurationMs: 2_000,
     stalledIntervalMs: 500,
@@ -175,7 +179,7 @@ export async function startStopHarness<F extends MarketFeed = never>(options: St
       redis: producer,
       keyPrefix: prefix,
       logger,
-      settings: { balanceDustUsdt: '1', confirmTtlS: 60, stopDefaultInterval: '4h' },
+      settings: { balanceDustUsdt: '1', confirmTtlS: 60, stopDefaultInterval: '4h', ...(options.orderCap ? { orderCap: options.orderCap } : {}) },
       status: { lastStopEvaluation: () => desk.lastStopEvaluation() },
       stops: desk,
       stopDesk: desk,

@@ -54,16 +54,16 @@ describe('trading service: orders that get no card', () => {
     expect(hinted.userMessage).toMatch(/^The exchange does not list BTCUSD\. Did you mean BTCUSDT(, [A-Z]+)*\?$/);
   });
 
-  it('refuses over MAX_ORDER_QUOTE with a sentence naming the limit', async () => {
-    const { service } = await withHarness({ maxOrderQuote: '100' });
+  it('refuses over MAX_ORDER_VALUE with a sentence naming the limit', async () => {
+    const { service } = await withHarness({ maxOrderValue: '100' });
     const error = await refusal(service.prepareOrder(buy({ kind: 'quote', quoteQty: '150' }), TRADER));
-    expect(error.code).toBe('ORDER_OVER_MAX_QUOTE');
-    expect(error.userMessage).toBe('This order is worth about 150.00 USDT, over the limit of 100.00 USDT per order (MAX_ORDER_QUOTE).');
-    expect((await h!.audit.recent()).map((e) => `${e.event}:${e.outcome}:${e.detail}`)).toContain('intent:refused:ORDER_OVER_MAX_QUOTE');
+    expect(error.code).toBe('ORDER_OVER_MAX_VALUE');
+    expect(error.userMessage).toBe('This order is worth about 150.00 USDT, over the limit of 100.00 USDT per order (MAX_ORDER_VALUE).');
+    expect((await h!.audit.recent()).map((e) => `${e.event}:${e.outcome}:${e.detail}`)).toContain('intent:refused:ORDER_OVER_MAX_VALUE');
   });
 
   it('sends no request to place anything for a refused order', async () => {
-    const { service, sim } = await withHarness({ maxOrderQuote: '100' });
+    const { service, sim } = await withHarness({ maxOrderValue: '100' });
     await refusal(service.prepareOrder(buy({ kind: 'quote', quoteQty: '150' }), TRADER));
     await refusal(service.prepareOrder(buy({ kind: 'base', quantity: '0.00005' }), TRADER));
     expect(sim.control.requests().filter((r) => r.method !== 'GET')).toHaveLength(0);

@@ -4,6 +4,7 @@
  */
 import { Composer, type Context } from 'grammy';
 import { escapeHtml, formatAmount } from '../../format.js';
+import type { OrderCap } from '../../config.js';
 import type { BotDeps } from '../bot-deps.js';
 import { COMMANDS, findCommand, type CommandSpec } from '../command-table.js';
 import { quoteInput, tokenize } from '../command-args.js';
@@ -22,11 +23,14 @@ export function commandHelp(spec: CommandSpec, deps: Pick<BotDeps, 'settings'>):
     `Example: <code>${escapeHtml(spec.example)}</code>`,
     ...spec.details.map(escapeHtml),
   ];
-  const cap = deps.settings.maxOrderQuote;
-  if (cap !== undefined && (spec.name === 'buy' || spec.name === 'sell')) {
-    lines.push(`Orders worth more than ${formatAmount(cap, 2)} in the quote currency are refused (MAX_ORDER_QUOTE).`);
-  }
+  const cap = deps.settings.orderCap;
+  if (cap && (spec.name === 'buy' || spec.name === 'sell' || spec.name === 'stop')) lines.push(orderCapLine(cap));
   return lines.join('\n');
+}
+
+/** The per-order cap in its currency, whatever the pair's quote (DESIGN.md §3 MAX_ORDER_VALUE). */
+export function orderCapLine(cap: OrderCap): string {
+  return `Orders worth more than ${formatAmount(cap.max, 2)} ${escapeHtml(cap.asset)} are refused, whatever the pair (${cap.variable}).`;
 }
 
 export function helpCommand(deps: BotDeps): Composer<Context> {
@@ -34,7 +38,8 @@ export function helpCommand(deps: BotDeps): Composer<Context> {
   composer.command('help', async (ctx) => {
     const [name] = tokenize(ctx.match);
     if (name === undefined) {
-      await replyHtml(ctx, `${modeLine(deps.mode)}\n\n${commandList()}`);
+      const cap = deps.settings.orderCap ? `\n${orderCapLine(deps.settings.orderCap)}` : '';
+      await replyHtml(ctx, `${modeLine(deps.mode)}${cap}\n\n${commandList()}`);
       return;
     }
     const spec = findCommand(name);

@@ -79,7 +79,8 @@ export function statusCommand(deps: BotDeps): Composer<Context> {
       '',
       `Last stop evaluation: ${await stops}`,
     ];
-    if (deps.settings.maxOrderQuote !== undefined) lines.push(`Order cap (MAX_ORDER_QUOTE): ${formatAmount(deps.settings.maxOrderQuote, 2)}`);
+    const cap = deps.settings.orderCap;
+    lines.push(cap ? `Order cap (${cap.variable}): ${formatAmount(cap.max, 2)} ${escapeHtml(cap.asset)} per order` : 'Order cap: none (MAX_ORDER_VALUE is not set)');
     await replyHtml(ctx, lines.join('\n'));
   });
   return composer;
