@@ -6,7 +6,7 @@
  * the symbol's precision with thousands separators; times in UTC. The card always names what
  * will be or was sent, so a trader reading an old card on the phone knows what happened.
  */
-import { add, div, isPositive, isZero, lt } from '../decimal.js';
+import { add, div, isPositive, isZero, lt, mul } from '../decimal.js';
 import { escapeHtml, formatAmount, formatQuantity, formatUtc } from '../format.js';
 import type { Order, OrderFill } from '../binance/types.js';
 import type { TradingMode } from '../config.js';
@@ -69,9 +69,14 @@ function orderLines(p: OrderPreview, state: CardState): string[] {
     const side = p.side === 'SELL' ? 'below' : 'above';
     lines.push(`⚡ The limit is ${side} the last price: this order fills at once at about the market price, it will not rest.`);
   }
-  const valueLabel = p.side === 'BUY' ? 'Estimated cost' : 'Estimated proceeds';
-  const atMarket = p.fillsAtOnce && p.side === 'SELL' ? ' at the market' : '';
-  lines.push(`${valueLabel}: ≈ ${quoteAmount(p, p.estimatedNotional)} ${quote}${atMarket}`);
+  if (p.fillsAtOnce && p.side === 'BUY' && p.quantity !== undefined) {
+    // It pays about the market, but the exchange holds the limit's worth until it fills.
+    lines.push(`Estimated cost: ≈ ${quoteAmount(p, mul(p.quantity, p.lastPrice))} ${quote} at the market (at most ${quoteAmount(p, p.estimatedNotional)} ${quote})`);
+  } else {
+    const valueLabel = p.side === 'BUY' ? 'Estimated cost' : 'Estimated proceeds';
+    const atMarket = p.fillsAtOnce ? ' at the market' : '';
+    lines.push(`${valueLabel}: ≈ ${quoteAmount(p, p.estimatedNotional)} ${quote}${atMarket}`);
+  }
   if (p.quoteOrderQty !== undefined && isPositive(p.lastPrice)) {
     lines.push(`Estimated quantity: ≈ ${quantity(p, div(p.quoteOrderQty, p.lastPrice, p.quantityDecimals, 'down'))} ${base}`);
   }

@@ -92,8 +92,17 @@ describe('MAX_ORDER_VALUE: one cap in VALUATION_ASSET, whatever the pair', () =>
     expect(order).toMatchObject({ side: 'SELL', type: 'LIMIT', status: 'FILLED' });
   });
 
+  it('a BUY limit above the market says it fills at once and costs about the market, at most the limit', async () => {
+    await app.send('/buy ETHUSDT 0.1 4000');
+    const text = card(app).message.text;
+    expect(text).toContain('⚡ The limit is above the last price: this order fills at once at about the market price, it will not rest.');
+    expect(text).toContain('Estimated cost: ≈ 350.00 USDT at the market (at most 400.00 USDT)');
+  });
+
   it('a resting limit has no such note', async () => {
     await app.send('/sell ETHUSDT 0.1 4000');
+    expect(card(app).message.text).not.toContain('fills at once');
+    await app.send('/buy ETHUSDT 0.1 3000');
     expect(card(app).message.text).not.toContain('fills at once');
   });
 
