@@ -78,7 +78,7 @@ function orderLines(p: OrderPreview, state: CardState): string[] {
     lines.push(`${valueLabel}: ≈ ${quoteAmount(p, p.estimatedNotional)} ${quote}${atMarket}`);
   }
   if (p.quoteOrderQty !== undefined && isPositive(p.lastPrice)) {
-    lines.push(`Estimated quantity: ≈ ${quantity(p, div(p.quoteOrderQty, p.lastPrice, p.quantityDecimals, 'down'))} ${base}`);
+    lines.push(`Estimated quantity: ≈ ${quantity(p, p.estimatedQuantity ?? div(p.quoteOrderQty, p.lastPrice, p.quantityDecimals, 'down'))} ${base}`);
   }
   lines.push(`Estimated fee: ≈ ${formatQuantity(p.estimatedFee)} ${escapeHtml(p.feeAsset)}`);
   if (state.kind === 'pending') {

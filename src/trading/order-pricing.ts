@@ -17,7 +17,7 @@
 import { decimalsOf, div, gt, isDecimal, isPositive, lt, max, min, mul, normalize, sub } from '../decimal.js';
 import { AppError, isExchangeError } from '../errors.js';
 import { formatAmount, formatQuantity } from '../format.js';
-import { checkOrder, stepDecimals, tickDecimals, violationsToError, type OrderDraft } from '../binance/filters.js';
+import { checkOrder, quoteOrderQuantityAt, stepDecimals, tickDecimals, violationsToError, type OrderDraft } from '../binance/filters.js';
 import { suggestSymbols } from '../binance/symbols.js';
 import type { Account, ExchangeClient, ExchangeInfo, NewOrderParams, SymbolInfo } from '../binance/types.js';
 import type { TradingMode } from '../config.js';
@@ -80,7 +80,8 @@ export async function priceOrder(deps: PricingDeps, request: OrderRequest): Prom
     quantityDecimals: stepDecimals(info, checked.type),
   };
   const costs = assessCosts(deps, preview, market);
-  const priced = { ...preview, ...costs };
+  const costed = { ...preview, ...costs };
+  const priced = { ...costed, adjustments: [...preview.adjustments, ...roundingNote(costed, draft.askedQuote)] };
   await checkCap(deps, priced);
   return { ...priced, ...marketableNote(priced) };
 }
@@ -166,17 +167,20 @@ async function unknownSymbol(deps: PricingDeps, symbol: string): Promise<AppErro
 }
 
 /** The order the trader described, before the grid: plus notes on how an amount became a quantity. */
-function draftOf(request: OrderRequest, market: Market): { order: OrderDraft; notes: string[] } {
+function draftOf(request: OrderRequest, market: Market): { order: OrderDraft; notes: string[]; askedQuote?: string } {
   const { info, lastPrice, account } = market;
   const type = request.price !== undefined ? 'LIMIT' : 'MARKET';
   if (request.price !== undefined) positive(request.price, 'The price');
   const order: OrderDraft = { side: request.side, type, ...(request.price !== undefined ? { price: normalize(request.price) } : {}) };
   if (type === 'LIMIT') order.timeInForce = 'GTC';
   const notes: string[] = [];
+  // The quote amount the trader named (a BUY sized in the quote): the card says when rounding spends noticeably less.
+  let askedQuote: string | undefined;
   const priceForSizing = request.price !== undefined ? normalize(request.price) : lastPrice;
   const quantityDecimals = Math.max(stepDecimals(info, type), decimalsOf(lastPrice)) + 2;
 
   const fromQuote = (quote: string, label: string) => {
+    askedQuote = quote;
     if (type === 'MARKET' && info.quoteOrderQtyMarketAllowed === true) {
       order.quoteOrderQty = quote;
       return;
@@ -223,16 +227,18 @@ function draftOf(request: OrderRequest, market: Market): { order: OrderDraft; no
       break;
     }
   }
-  return { order, notes };
+  return { order, notes, ...(askedQuote !== undefined ? { askedQuote } : {}) };
 }
 
 /** Estimated value, fee and what stays free; throws for insufficient balance. */
-function assessCosts(deps: PricingDeps, p: OrderPreview, market: Market): Pick<OrderPreview, 'estimatedNotional' | 'estimatedFee' | 'remainingFree'> {
+function assessCosts(deps: PricingDeps, p: OrderPreview, market: Market): Pick<OrderPreview, 'estimatedNotional' | 'estimatedFee' | 'remainingFree' | 'estimatedQuantity'> {
   const { info, account } = market;
   // A SELL limit below the market fills at the market: its proceeds are estimated there.
   const sizingPrice = p.side === 'SELL' && p.price !== undefined ? max(p.price, p.lastPrice) : (p.price ?? p.lastPrice);
+  // What a quoteOrderQty order may spend, and what it is expected to spend: the exchange floors its quantity to the step.
   const notional = p.quoteOrderQty ?? mul(p.quantity ?? '0', sizingPrice);
-  const baseQuantity = p.quantity ?? div(p.quoteOrderQty ?? '0', sizingPrice, stepDecimals(info, p.type) + 4, 'floor');
+  const baseQuantity = p.quantity ?? quoteOrderQuantityAt(info, p.quoteOrderQty ?? '0', sizingPrice);
+  const expected = p.quoteOrderQty !== undefined ? mul(baseQuantity, sizingPrice) : notional;
   const quoteDecimals = Math.max(2, p.priceDecimals);
   const show = (value: string, asset: string) =>
     `${asset === info.quoteAsset ? formatAmount(value, quoteDecimals) : formatQuantity(value, Math.max(stepDecimals(info, p.type), 8))} ${asset}`;
@@ -247,12 +253,25 @@ function assessCosts(deps: PricingDeps, p: OrderPreview, market: Market): Pick<O
     });
   }
   const rate = feeRateOf(account, deps.defaultFeeRate ?? '0.001');
-  const estimatedFee = p.side === 'BUY' ? mul(baseQuantity, rate) : mul(notional, rate);
+  const estimatedFee = p.side === 'BUY' ? mul(baseQuantity, rate) : mul(expected, rate);
   return {
-    estimatedNotional: notional,
+    estimatedNotional: expected,
+    ...(p.quoteOrderQty !== undefined ? { estimatedQuantity: baseQuantity } : {}),
     estimatedFee,
     remainingFree: { asset: spendAsset, amount: sub(free, min(free, spend)) },
   };
+}
+
+/** Rounding to the step spends more than 1 % less than the amount named: the trader is told, with the step. */
+function roundingNote(p: OrderPreview, asked: string | undefined): string[] {
+  const expected = p.estimatedNotional;
+  if (asked === undefined || !isPositive(asked) || p.side !== 'BUY') return [];
+  if (!lt(mul(expected, '100'), mul(asked, '99'))) return [];
+  const quote = Math.max(2, p.priceDecimals);
+  const quantity = p.quantity ?? p.estimatedQuantity ?? '0';
+  return [
+    `Rounded down to the quantity step: ${formatAmount(asked, quote)} ${p.quoteAsset} buys ${formatAmount(quantity, p.quantityDecimals, 'down')} ${p.baseAsset}, about ${formatAmount(expected, quote)} ${p.quoteAsset} at the last price.`,
+  ];
 }
 
 /** MAX_ORDER_VALUE, when set (order-value.ts). */

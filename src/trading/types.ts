@@ -63,6 +63,8 @@ export interface OrderPreview {
   /** Display precision: decimals of the tick and of the step. */
   priceDecimals: number;
   quantityDecimals: number;
+  /** A quoteOrderQty BUY: the base quantity it is expected to get (the exchange floors it to the step). */
+  estimatedQuantity?: string;
   /** A LIMIT on the far side of the last price: it will fill at once, at the market, not rest. */
   fillsAtOnce?: boolean;
 }

@@ -55,6 +55,22 @@ describe('order cards', () => {
     expect(answersOf(app)).toHaveLength(1);
   });
 
+  it('a quote-sized buy estimates its cost from the quantity the step allows, and says so past 1 %', async () => {
+    // 10 USDT at 65,000 is 0.000153… BTC: the exchange floors it to 0.00015 BTC, 9.75 USDT.
+    await app.send('/buy BTCUSDT 10USDT');
+    const { card, confirm } = cardButtons(app);
+    expect(card.text).toContain('Spend: <b>10.00 USDT</b>');
+    expect(card.text).toContain('Estimated cost: ≈ 9.75 USDT');
+    expect(card.text).toContain('Estimated quantity: ≈ 0.00015 BTC');
+    expect(card.text).toContain('Rounded down to the quantity step: 10.00 USDT buys 0.00015 BTC, about 9.75 USDT at the last price.');
+    await app.press(card.message_id, confirm);
+    const filled = await app.waitForText(card.message_id, /Filled/);
+    expect(filled.text).toContain('= 9.75 USDT');
+    // Within 1 %: no note.
+    await app.send('/buy BTCUSDT 1000USDT');
+    expect(cardButtons(app).card.text).not.toContain('Rounded down');
+  });
+
   it('a double tap and a redelivered update still place exactly one order, and every press is answered once', async () => {
     await app.send('/buy BTCUSDT 100USDT');
     const { card, confirm } = cardButtons(app);
