@@ -103,6 +103,11 @@ function statusLine(intent: OrderIntent, state: CardState): string {
       return `⏸ Confirmed${by(state.confirmedBy)} and queued. Automation is paused: the order leaves after /resume.`;
     case 'placed': {
       const o = state.order;
+      if (o.type === 'STOP_LOSS_LIMIT' && o.stopPrice !== undefined && isPositive(o.stopPrice) && o.status === 'NEW') {
+        const q = escapeHtml(p.quoteAsset);
+        const verb = o.side === 'SELL' ? 'sells down to' : 'buys up to';
+        return `✅ Placed: order <code>${o.orderId}</code>, waiting: it triggers at ${price(p, o.stopPrice)} ${q} and then ${verb} ${price(p, o.price)} ${q}.`;
+      }
       const at = o.type === 'MARKET' || isZero(o.price) ? '' : ` at ${price(p, o.price)} ${escapeHtml(p.quoteAsset)}`;
       const status = o.status === 'NEW' ? 'resting' : o.status.toLowerCase().replace(/_/g, ' ');
       return `✅ Placed: order <code>${o.orderId}</code>, ${status}${at}.`;
