@@ -24,7 +24,7 @@ import type { OrderRecords } from './order-records.js';
 import { isOrderNotFound } from './order-reconcile.js';
 import { createOrdersQueue, type OrdersQueue } from './orders-queue.js';
 import type { StopArming } from './stop-types.js';
-import type { OrderIntent, QueueDepths, Requester, TradingService } from './types.js';
+import type { AlertSink, OrderIntent, QueueDepths, Requester, TradingService } from './types.js';
 
 export interface TradingServiceOptions {
   /** A `producer` connection (src/redis.ts). */
@@ -40,8 +40,8 @@ export interface TradingServiceOptions {
   /** MAX_ORDER_VALUE in VALUATION_ASSET. */
   orderCap?: OrderCap;
   suggestSymbols?: PricingDeps['suggestSymbols'];
-  /** For /status; zeros when absent. */
-  alertsQueue?: { depths(): Promise<QueueDepths> };
+  /** For /status (zeros when absent) and for editing a card that expired unanswered. */
+  alertsQueue?: AlertSink & { depths(): Promise<QueueDepths> };
   /** Updated when an order is cancelled here. */
   records?: OrderRecords;
   /** Arms the managed stop of a confirmed /stop card (src/trading/stop-desk.ts); required for stop cards. */
@@ -60,6 +60,9 @@ export interface TradingServiceHandle extends TradingService {
   /** Closes what the service created itself (the orders queue handle). */
   close(): Promise<void>;
 }
+
+/** After the intent's key has expired in Redis, so the edit never races a last-moment Confirm. */
+const EXPIRY_EDIT_MARGIN_MS = 500;
 
 const NO_DEPTHS: QueueDepths = { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0, paused: false };
 
@@ -103,6 +106,31 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
     await intents.markEnqueued(intentId).catch((error: unknown) => logger.warn({ err: error, intentId }, 'could not mark the intent enqueued'));
     logger.warn({ intentId }, 'confirmed intent had no job; queued it on a repeated tap');
     await audit.record({ event: 'confirm', userId, intentId, clientOrderId: stored.intent.clientOrderId, symbol: stored.intent.preview.symbol, outcome: 'queued-again' });
+  }
+
+  /**
+   * A card nobody answered must not look live: at its deadline it is edited to "expired" without
+   * buttons. The edit waits in the alerts queue (so a restart does not lose it) and is dropped if
+   * the intent was confirmed or cancelled meanwhile: a decided intent keeps its key, a pending
+   * one's key expires with the card.
+   */
+  async function scheduleExpiryEdit(intentId: string, messageId: number): Promise<void> {
+    const alerts = options.alertsQueue;
+    const stored = await intents.get(intentId);
+    if (!alerts || !stored || stored.state !== 'pending') return;
+    const intent = { ...stored.intent, cardMessageId: messageId };
+    await alerts.enqueue(
+      {
+        key: `card-${intentId}-expired`,
+        chatId: intent.chatId,
+        userId: intent.userId,
+        editMessageId: messageId,
+        text: renderCard(intent, { kind: 'expired' }),
+        category: 'order',
+        unlessKeyExists: intents.keyOf(intentId),
+      },
+      { delayMs: intent.expiresAt - now() + EXPIRY_EDIT_MARGIN_MS },
+    );
   }
 
   async function armStop(intent: OrderIntent) {
@@ -154,7 +182,10 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
       };
     },
 
-    attachCard: (intentId, messageId) => intents.attachCard(intentId, messageId),
+    async attachCard(intentId, messageId) {
+      await intents.attachCard(intentId, messageId);
+      await scheduleExpiryEdit(intentId, messageId).catch((error: unknown) => logger.warn({ err: error, intentId }, 'could not schedule the card expiry edit'));
+    },
 
     async confirm(intentId, userId) {
       const { intent, resumed } = await intents.confirm(intentId, userId).catch(async (error: unknown) => {

@@ -170,8 +170,11 @@ export interface AlertJob {
    * "filled". Omit for edits that carry no order.
    */
   revision?: number;
+  /** A Redis key: when it exists at delivery time the alert is obsolete and dropped (a card's expiry edit). */
+  unlessKeyExists?: string;
 }
 
 export interface AlertSink {
-  enqueue(alert: AlertJob): Promise<void>;
+  /** `delayMs`: deliver no sooner than this (a card's expiry edit at its deadline). */
+  enqueue(alert: AlertJob, options?: { delayMs?: number }): Promise<void>;
 }

@@ -142,6 +142,35 @@ describe('order cards', () => {
       await shortLived.close();
     }
   });
+
+  it('a card nobody answers is edited at its deadline: marked expired, no buttons; answered cards are left alone', async () => {
+    const shortLived = await startApp({ confirmTtlS: 5 });
+    try {
+      await shortLived.send('/buy BTCUSDT 0.001');
+      const confirmed = cardButtons(shortLived);
+      await shortLived.send('/sell BTCUSDT 0.001');
+      const dismissed = cardButtons(shortLived);
+      await shortLived.send('/buy BTCUSDT 0.002');
+      const ignored = cardButtons(shortLived);
+      await shortLived.press(confirmed.card.message_id, confirmed.confirm);
+      await shortLived.press(dismissed.card.message_id, dismissed.cancel);
+      await shortLived.waitForText(confirmed.card.message_id, /Filled/);
+
+      const expired = await shortLived.waitForText(ignored.card.message_id, /Expired/);
+      expect(expired.text).toContain('⌛ Expired. Nothing was sent; send the command again.');
+      expect(expired.text).not.toContain('Confirm within');
+      expect(buttonsOf(expired.reply_markup)).toEqual([]);
+      // The answered cards' own expiry edits were due too, and were dropped.
+      await eventually(async () => ((await shortLived.alertsQueue.queue.getDelayedCount()) === 0 ? true : undefined), 'the expiry edits to be due');
+      await eventually(async () => ((await shortLived.alertsQueue.queue.getActiveCount()) === 0 ? true : undefined), 'the expiry edits to be handled');
+      expect(shortLived.telegram!.message(TRADER.id, confirmed.card.message_id)?.text).toMatch(/Filled/);
+      expect(shortLived.telegram!.message(TRADER.id, dismissed.card.message_id)?.text).toMatch(/Cancelled/);
+      expect(shortLived.orderPosts()).toHaveLength(1);
+      expectEveryCallAccepted(shortLived);
+    } finally {
+      await shortLived.close();
+    }
+  });
 });
 
 function decodeCallbackIntent(data: string): string {
