@@ -111,6 +111,7 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
   return {
     mode: config.mode,
     trading: c.stack.service,
+    alerts: c.stack.alertsQueue,
     exchange: c.exchange.client,
     exchangeInfo: c.exchange.exchangeInfo,
     redis: c.stack.producer,

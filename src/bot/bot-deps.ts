@@ -10,7 +10,7 @@ import type { OrderCap, TradingMode } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { TickerCache } from '../market/ticker-cache.js';
 import type { StopDesk } from '../trading/stop-types.js';
-import type { TradingService } from '../trading/types.js';
+import type { AlertSink, TradingService } from '../trading/types.js';
 import type { SymbolCatalog } from './symbol-arg.js';
 
 /** State of the user data stream for /status (issue 6 provides it). */
@@ -68,6 +68,8 @@ export interface BotDeps {
   allowedUsers: readonly number[];
   mode: TradingMode;
   trading: TradingService;
+  /** The alerts queue: edits the bot schedules for later (a confirmation that expires unanswered). */
+  alerts?: AlertSink;
   /** Read-only queries (balance, orders, price, status). Orders go through `trading`. */
   exchange: ExchangeClient;
   /** Symbols, their filters and the rate limits (the exchange-info cache). */

@@ -182,6 +182,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     allowedUsers: options.allowedUsers ?? [TRADER.id, PARTNER.id],
     mode: 'paper',
     trading,
+    alerts: alertsQueue,
     exchange,
     exchangeInfo,
     redis,
