@@ -47,6 +47,8 @@ export interface AppHarnessOptions {
   confirmTtlS?: number;
   maxOrderQuote?: string;
   balanceDustUsdt?: string;
+  /** TELEGRAM_GROUPS=on: account commands also answer in groups. Default off, as in production. */
+  telegramGroups?: boolean;
   /** Run the order and alerts workers. Default true. */
   workers?: boolean;
   /** Run the user data stream service (fills after placement become alerts), started and caught up. Default false. */
@@ -180,7 +182,12 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     redis,
     keyPrefix: prefix,
     logger,
-    settings: { balanceDustUsdt: options.balanceDustUsdt ?? '1', confirmTtlS, ...(maxOrderQuote !== undefined ? { maxOrderQuote } : {}) },
+    settings: {
+      balanceDustUsdt: options.balanceDustUsdt ?? '1',
+      confirmTtlS,
+      ...(maxOrderQuote !== undefined ? { maxOrderQuote } : {}),
+      ...(options.telegramGroups !== undefined ? { telegramGroups: options.telegramGroups } : {}),
+    },
     ...(options.now ? { now: options.now } : {}),
   };
   const bot = createBot(deps);
