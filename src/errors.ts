@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   REDIS_UNAVAILABLE: 'The bot cannot reach its database right now. Try again in a minute.',
   REDIS_NOT_INSTALLED: 'redis-server is not installed.',
   ROLE_UNKNOWN: 'Unknown role.',
+  HTTP_BODY_TOO_LARGE: 'The request body is larger than this server accepts.',
 
   // exchange transport (classification of a REST failure, see ExchangeError.kind)
   EXCHANGE_REJECTED: 'The exchange refused the request.',
@@ -59,6 +60,7 @@ export const ERROR_CODES = {
   BOT_NOT_ALLOWED: 'This bot is private.',
   BOT_BAD_ARGUMENTS: 'The command arguments are not valid.',
   BOT_PAUSED: 'Automation is paused. Use /resume to continue.',
+  BOT_PRIVATE_CHAT_ONLY: 'Balances, orders and order cards are shown only in a private chat with this bot, so send the command there.',
   INTERNAL: 'Something went wrong on our side. The details were logged.',
 } as const;
 

@@ -8,6 +8,7 @@ import { isAppError } from './errors.js';
 import { pino } from 'pino';
 import { createLogger } from './logger.js';
 import { createLifecycle } from './app/lifecycle.js';
+import { logSecretsOf } from './app/log-secrets.js';
 import { startRole } from './app/roles.js';
 
 const USAGE = `usage: node dist/main.js <role>
@@ -44,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger({
     level: config.logLevel,
     name: role,
-    secrets: [config.telegram.token, config.binance.apiKey, config.binance.apiSecret, config.binance.privateKeyPassphrase],
+    secrets: logSecretsOf(config),
     // The console is a chat in this terminal: log lines go to a file instead of into the chat.
     ...(role === 'console' ? { destination: pino.destination({ dest: CONSOLE_LOG, mkdir: true, sync: false }) } : {}),
   });

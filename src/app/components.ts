@@ -122,6 +122,7 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       confirmTtlS: config.confirmTtlS,
       topMinQuoteVolume: config.topMinQuoteVolume,
       stopDefaultInterval: config.stops.defaultInterval,
+      telegramGroups: config.telegram.groups,
       ...(config.limits.orderCap ? { orderCap: config.limits.orderCap } : {}),
     },
     tickers: createTickerCache({ exchange: c.exchange.client, logger: c.logger, registry: c.registry }),

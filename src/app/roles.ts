@@ -65,9 +65,9 @@ export async function startRole(role: Role, ctx: RoleContext): Promise<void> {
     }
   }
 
-  const http = await startHealthServer({ port: config.port, registry, checks, routes, logger });
+  const http = await startHealthServer({ port: config.port, host: config.host, registry, checks, routes, logger });
   lifecycle.onClose('http', () => http.close());
-  logger.info({ role, mode: config.mode, port: http.port }, 'started');
+  logger.info({ role, mode: config.mode, host: http.host, port: http.port }, 'started');
 }
 
 function startWorkers(ctx: RoleContext, exchange: ExchangeConnection, stack: TradingStack, api: Api, allowedUsers: readonly number[]): void {

@@ -56,6 +56,8 @@ export interface BotSettings {
   topMinQuoteVolume?: string;
   /** STOP_DEFAULT_INTERVAL: the interval of /fractals (and fractal stops) when none is given. Default "4h". */
   stopDefaultInterval?: KlineInterval;
+  /** TELEGRAM_GROUPS=on: account commands and buttons also work in groups. Default off (private chats only). */
+  telegramGroups?: boolean;
 }
 
 export interface BotDeps {

@@ -8,9 +8,11 @@
  *   2. sequentialize per chat (@grammyjs/runner) — a chat's updates run one at a time, so a card
  *      is attached to its intent before a Confirm from the same chat is handled;
  *   3. an error boundary: a failure is logged and the trader told in a plain sentence;
- *   4. button presses (one router: decoded, answered exactly once);
- *   5. the commands, one Composer per command;
- *   6. the fallback for unknown commands and text.
+ *   4. the chat scope (chat-scope.ts): with TELEGRAM_GROUPS=off, commands and buttons that show or
+ *      move the account are refused outside private chats;
+ *   5. button presses (one router: decoded, answered exactly once);
+ *   6. the commands, one Composer per command;
+ *   7. the fallback for unknown commands and text.
  */
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
@@ -20,6 +22,7 @@ import { alertSettingButton, alertsCommand } from './commands/alerts.js';
 import type { BotDeps } from './bot-deps.js';
 import { createCallbackRouter } from './callback-router.js';
 import { createCancelConfirmations } from './cancel-confirmations.js';
+import { createChatScopeGuard } from './chat-scope.js';
 import { balanceCommand, showAllBalancesButton } from './commands/balance.js';
 import { buyCommand } from './commands/buy.js';
 import { cancelCommand, confirmCancelButton, dismissCancelButton } from './commands/cancel.js';
@@ -68,6 +71,7 @@ export function createBot(deps: BotDeps): Bot<Context> {
   // Errors below are handled here, inside the chat's turn, however the update arrived (runner,
   // webhook, console): bot.catch alone only serves bot.start and the runner.
   const guarded = bot.errorBoundary(onError);
+  guarded.use(createChatScopeGuard({ groups: deps.settings.telegramGroups === true, logger: deps.logger }));
   guarded.use(
     createCallbackRouter(
       {

@@ -37,6 +37,28 @@ describe('node dist/main.js', () => {
     expect(result.stderr).toMatch(/TRADING_MODE/);
   });
 
+  // Issue 13, hole 5: a copied live .env in paper mode would place real orders under a PAPER badge.
+  it.each([
+    ['worker', 'paper', 'BINANCE_BASE_URL', 'https://api.binance.com'],
+    ['all', 'paper', 'BINANCE_WS_API_URL', 'wss://ws-api.binance.com:443/ws-api/v3'],
+    ['worker', 'testnet', 'BINANCE_STREAM_URL', 'wss://stream.binance.com:9443'],
+  ])('%s in %s mode exits non-zero with one line naming %s when it points at a live Binance host', (role, mode, variable, url) => {
+    const result = run([role], {
+      TRADING_MODE: mode,
+      TELEGRAM_BOT_TOKEN: '123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345',
+      BINANCE_API_KEY: 'a-real-looking-api-key-0123456789',
+      BINANCE_API_SECRET: 'a-real-looking-api-secret-0123456789',
+      // Nothing may be tried before the refusal: no Redis, no exchange.
+      REDIS_URL: 'redis://127.0.0.1:1',
+      [variable]: url,
+    });
+    expect(result.status).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^binance-chatops: configuration error: ${variable} points at the live Binance host \\S+ in ${mode} mode`));
+    expect(result.stdout).toBe('');
+  });
+
   it('prints the usage for an unknown role', () => {
     const result = run(['dance']);
     expect(result.status).toBe(2);

@@ -25,7 +25,8 @@ function answersOf(app: AppHarness) {
 describe('order cards', () => {
   let app: AppHarness;
   beforeAll(async () => {
-    app = await startApp({ maxOrderValue: '2000', sim: { balances: { USDT: '10000', BTC: '0.01' }, prices: { BTCUSDT: '65000', ETHUSDT: '3500' } } });
+    // A desk in a group (TELEGRAM_GROUPS=on): the group test below trades there.
+    app = await startApp({ maxOrderValue: '2000', telegramGroups: true, sim: { balances: { USDT: '10000', BTC: '0.01' }, prices: { BTCUSDT: '65000', ETHUSDT: '3500' } } });
   });
   afterAll(() => app.close());
   beforeEach(() => {

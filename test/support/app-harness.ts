@@ -52,6 +52,8 @@ export interface AppHarnessOptions {
   /** QUEUED_ORDER_MAX_AGE_S in ms (the worker's default when absent). */
   queuedOrderMaxAgeMs?: number;
   balanceDustUsdt?: string;
+  /** TELEGRAM_GROUPS=on: account commands also answer in groups. Default off, as in production. */
+  telegramGroups?: boolean;
   /** Run the order and alerts workers. Default true. */
   workers?: boolean;
   /** Run the user data stream service (fills after placement become alerts), started and caught up. Default false. */
@@ -188,7 +190,12 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     redis,
     keyPrefix: prefix,
     logger,
-    settings: { balanceDustUsdt: options.balanceDustUsdt ?? '1', confirmTtlS, ...(orderCap ? { orderCap } : {}) },
+    settings: {
+      balanceDustUsdt: options.balanceDustUsdt ?? '1',
+      confirmTtlS,
+      ...(orderCap ? { orderCap } : {}),
+      ...(options.telegramGroups !== undefined ? { telegramGroups: options.telegramGroups } : {}),
+    },
     ...(options.now ? { now: options.now } : {}),
   };
   const bot = createBot(deps);
