@@ -13,7 +13,7 @@ import { tickDecimals } from '../../binance/filters.js';
 import type { KlineInterval, SymbolInfo } from '../../binance/types.js';
 import { escapeHtml, formatAmount, formatUtc } from '../../format.js';
 import { renderCandlestickChart } from '../../market/chart.js';
-import { closedCandleCount, findFractals, type Fractal, type Fractals } from '../../market/fractals.js';
+import { closedCandleCount, findFractals, klinesJudgedAt, type Fractal, type Fractals } from '../../market/fractals.js';
 import type { ActiveStop, BotDeps } from '../bot-deps.js';
 import { accountDataHidden } from '../chat-scope.js';
 import { expectTokens, tokenize } from '../command-args.js';
@@ -89,7 +89,7 @@ export function fractalsCommand(deps: BotDeps): Composer<Context> {
       }),
     ]);
     // Candle times are the exchange's clock: correct ours by the offset the REST client measured.
-    const now = (deps.now ?? Date.now)() - deps.exchange.usage().clockOffsetMs;
+    const now = klinesJudgedAt(klines, (deps.now ?? Date.now)() - deps.exchange.usage().clockOffsetMs);
     const closed = klines.slice(0, closedCandleCount(klines, now));
     const fractals = findFractals(closed, { now });
     const drawn = closed.slice(-FRACTALS_CHART_CANDLES);
