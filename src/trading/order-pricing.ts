@@ -15,7 +15,7 @@
  * else the last price (BINANCE.md "Filters").
  */
 import { decimalsOf, div, gt, isDecimal, isPositive, lt, max, min, mul, normalize, sub } from '../decimal.js';
-import { AppError, isExchangeError } from '../errors.js';
+import { AppError, isAppError, isExchangeError } from '../errors.js';
 import { formatAmount, formatQuantity } from '../format.js';
 import { checkOrder, quoteOrderQuantityAt, stepDecimals, tickDecimals, violationsToError, type OrderDraft } from '../binance/filters.js';
 import { suggestSymbols } from '../binance/symbols.js';
@@ -42,6 +42,8 @@ export interface PricingDeps {
   suggestSymbols?: (input: string) => Promise<string[]> | string[];
   /** Fee rate when the account reports none. Default 0.001 (0.1 %). */
   defaultFeeRate?: string;
+  /** Order ids of the managed stops on a symbol: a sell that finds its coins locked says which stop holds them. */
+  stopOrderIds?: (symbol: string) => Promise<number[]>;
 }
 
 interface Market {
@@ -53,6 +55,14 @@ interface Market {
 
 export async function priceOrder(deps: PricingDeps, request: OrderRequest): Promise<OrderPreview> {
   const market = await loadMarket(deps, request.symbol.toUpperCase());
+  try {
+    return await priceInMarket(deps, request, market);
+  } catch (error) {
+    throw await withLockedFunds(deps, request, market, error);
+  }
+}
+
+async function priceInMarket(deps: PricingDeps, request: OrderRequest, market: Market): Promise<OrderPreview> {
   const { info, lastPrice, referencePrice } = market;
   const draft = draftOf(request, market);
   const verdict = checkOrder(info, draft.order, { referencePrice }, 'adjust');
@@ -272,6 +282,46 @@ function roundingNote(p: OrderPreview, asked: string | undefined): string[] {
   return [
     `Rounded down to the quantity step: ${formatAmount(asked, quote)} ${p.quoteAsset} buys ${formatAmount(quantity, p.quantityDecimals, 'down')} ${p.baseAsset}, about ${formatAmount(expected, quote)} ${p.quoteAsset} at the last price.`,
   ];
+}
+
+/**
+ * A refusal for lack of free balance, or a share of the free balance too small to trade, hides
+ * its cause when the rest is locked in open orders: the sentence then says how much is locked,
+ * in which orders, and what frees it. Costs one openOrders request, on the refusal path only.
+ */
+async function withLockedFunds(deps: PricingDeps, request: OrderRequest, market: Market, error: unknown): Promise<unknown> {
+  if (!isAppError(error)) return error;
+  const sized = request.amount.kind === 'all' || request.amount.kind === 'percent';
+  const relevant = error.code === 'ORDER_INSUFFICIENT_BALANCE' || (sized && /^ORDER_FILTER_(LOT_SIZE|MARKET_LOT_SIZE|NOTIONAL)$/.test(error.code));
+  if (!relevant) return error;
+  const { info, account } = market;
+  const asset = request.side === 'SELL' ? info.baseAsset : info.quoteAsset;
+  const locked = lockedOf(account, asset);
+  if (!isPositive(locked)) return error;
+  const note = await lockedNote(deps, info, request.side, asset, locked).catch(() => `${formatQuantity(locked)} ${asset} is locked in open orders: see /orders.`);
+  return new AppError(error.code, error.message, { userMessage: `${error.userMessage} ${note}`, details: { ...error.details, locked } });
+}
+
+async function lockedNote(deps: PricingDeps, info: SymbolInfo, side: OrderRequest['side'], asset: string, locked: string): Promise<string> {
+  const holding = (await deps.exchange.openOrders(info.symbol)).filter((o) => o.side === side).sort((a, b) => b.orderId - a.orderId);
+  const amount = `${formatQuantity(locked)} ${asset}`;
+  if (holding.length === 0) return `${amount} is locked in open orders on other pairs: see /orders.`;
+  const stopIds = new Set(deps.stopOrderIds ? await deps.stopOrderIds(info.symbol).catch(() => [] as number[]) : []);
+  const label = (type: string) => (type === 'STOP_LOSS_LIMIT' || type === 'STOP_LOSS' ? 'stop' : type === 'TAKE_PROFIT_LIMIT' || type === 'TAKE_PROFIT' ? 'take-profit' : 'limit');
+  const named = holding.slice(0, 3).map((o) => `${stopIds.has(o.orderId) ? 'managed stop' : label(o.type)} order ${o.orderId}`);
+  const more = holding.length > 3 ? ` and ${holding.length - 3} more` : '';
+  const managed = holding.some((o) => stopIds.has(o.orderId));
+  const fix = managed
+    ? `/stop ${info.symbol} off frees it`
+    : holding.length === 1
+      ? `/cancel ${holding[0]!.orderId} frees it`
+      : `/cancel ${info.symbol} frees it`;
+  return `${amount} is locked in ${named.join(', ')}${more} on ${info.symbol}: ${fix}.`;
+}
+
+function lockedOf(account: Account, asset: string): string {
+  const balance = account.balances.find((b) => b.asset === asset);
+  return balance ? normalize(balance.locked) : '0';
 }
 
 /** MAX_ORDER_VALUE, when set (order-value.ts). */

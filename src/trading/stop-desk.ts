@@ -273,6 +273,10 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
       return shown.sort((a, b) => a.symbol.localeCompare(b.symbol) || a.createdAt - b.createdAt);
     },
 
+    async stopOrderIds(symbol) {
+      return (await store.bySymbol(symbol)).flatMap((s) => (s.orderId !== undefined ? [s.orderId] : []));
+    },
+
     async activeStop(symbol) {
       const stops = (await store.bySymbol(symbol)).filter((s) => s.stopPrice !== undefined && (s.status === 'active' || s.status === 'placing'));
       const top = stops.sort((a, b) => compare(b.stopPrice!, a.stopPrice!))[0];

@@ -81,6 +81,7 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
     mode: options.mode,
     ...(options.orderCap ? { orderCap: options.orderCap } : {}),
     ...(options.suggestSymbols ? { suggestSymbols: options.suggestSymbols } : {}),
+    ...(options.stops ? { stopOrderIds: (symbol: string) => options.stops!.stopOrderIds(symbol) } : {}),
   };
   const who = (r: Requester) => ({ userId: r.userId, ...(r.displayName !== undefined ? { displayName: r.displayName } : {}) });
 

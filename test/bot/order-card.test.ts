@@ -125,6 +125,17 @@ describe('order cards', () => {
     expect(app.orderPosts()).toHaveLength(0);
   });
 
+  it('a sell that finds the coins locked in a limit order names it and how to free it', async () => {
+    const resting = await app.exchange.newOrder({ symbol: 'BTCUSDT', side: 'SELL', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.01', price: '90000', newOrderRespType: 'FULL' });
+    try {
+      await app.send('/sell BTCUSDT all');
+      expect(app.lastMessage().text).toBe(`There is no free BTC to sell. 0.01 BTC is locked in limit order ${resting.orderId} on BTCUSDT: /cancel ${resting.orderId} frees it.`);
+      expect(app.orderPosts()).toHaveLength(1); // the resting order itself
+    } finally {
+      await app.exchange.cancelOrder({ symbol: 'BTCUSDT', orderId: resting.orderId });
+    }
+  });
+
   it('an expired card is refused with the reason and loses its buttons', async () => {
     const shortLived = await startApp({ confirmTtlS: 5, workers: false });
     try {
