@@ -7,7 +7,7 @@
  * will be or was sent, so a trader reading an old card on the phone knows what happened.
  */
 import { add, div, isPositive, isZero, lt, mul } from '../decimal.js';
-import { escapeHtml, formatAmount, formatQuantity, formatUtc } from '../format.js';
+import { escapeHtml, formatAmount, formatAssetAmount, formatQuantity, formatUtc } from '../format.js';
 import type { Order, OrderFill } from '../binance/types.js';
 import type { TradingMode } from '../config.js';
 import type { OrderIntent, OrderPreview } from './types.js';
@@ -80,7 +80,7 @@ function orderLines(p: OrderPreview, state: CardState): string[] {
   if (p.quoteOrderQty !== undefined && isPositive(p.lastPrice)) {
     lines.push(`Estimated quantity: ≈ ${quantity(p, p.estimatedQuantity ?? div(p.quoteOrderQty, p.lastPrice, p.quantityDecimals, 'down'))} ${base}`);
   }
-  lines.push(`Estimated fee: ≈ ${formatQuantity(p.estimatedFee)} ${escapeHtml(p.feeAsset)}`);
+  lines.push(`Estimated fee: ≈ ${escapeHtml(formatAssetAmount(p.estimatedFee, p.feeAsset))}`);
   if (state.kind === 'pending') {
     const free = p.remainingFree;
     const amount = free.asset === p.quoteAsset ? quoteAmount(p, free.amount) : formatQuantity(free.amount);
@@ -149,7 +149,7 @@ function commissionOf(fills: OrderFill[] | undefined): string {
   if (!fills || fills.length === 0) return '';
   const byAsset = new Map<string, string>();
   for (const f of fills) byAsset.set(f.commissionAsset, add(byAsset.get(f.commissionAsset) ?? '0', f.commission));
-  return [...byAsset].map(([asset, amount]) => `${formatQuantity(amount)} ${escapeHtml(asset)}`).join(' + ');
+  return [...byAsset].map(([asset, amount]) => escapeHtml(formatAssetAmount(amount, asset))).join(' + ');
 }
 
 const by = (name: string | undefined) => (name ? ` by ${escapeHtml(name)}` : '');
