@@ -110,7 +110,8 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
   return {
     mode: config.mode,
     trading: c.stack.service,
-    exchange: c.exchange.client,
+    exchange: c.exchange.views,
+    requestBudget: c.exchange.budget,
     exchangeInfo: c.exchange.exchangeInfo,
     redis: c.stack.producer,
     keyPrefix: c.stack.prefix,
@@ -122,7 +123,7 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       stopDefaultInterval: config.stops.defaultInterval,
       ...(config.limits.maxOrderQuote !== undefined ? { maxOrderQuote: config.limits.maxOrderQuote } : {}),
     },
-    tickers: createTickerCache({ exchange: c.exchange.client, logger: c.logger, registry: c.registry }),
+    tickers: createTickerCache({ exchange: c.exchange.views, logger: c.logger, registry: c.registry }),
     stopDesk: c.stack.stops,
     stops: c.stack.stops,
     status: {

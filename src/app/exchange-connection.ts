@@ -14,11 +14,16 @@ import type { Logger } from '../logger.js';
 import { createRestClient, type RestClient } from '../binance/rest-client.js';
 import { createSigner, loadSignerFromConfig, type Signer } from '../binance/signing.js';
 import { createExchangeInfoCache, type ExchangeInfoCache } from '../binance/exchange-info-cache.js';
+import type { ExchangeClient } from '../binance/types.js';
+import { createRequestBudget, meteredExchange, weightLimitOf, type RequestBudget } from '../bot/request-budget.js';
 import { loadOrCreatePaperCredentials, startPaperExchange, type PaperExchange } from '../sim/paper-exchange.js';
 
 export interface ExchangeConnection {
   client: RestClient;
   exchangeInfo: ExchangeInfoCache;
+  /** What chat commands read through: view priority, paid from the asking trader's share (request-budget.ts). */
+  views: ExchangeClient;
+  budget: RequestBudget;
   restUrl: string;
   wsApiUrl: string | undefined;
   streamUrl: string | undefined;
@@ -66,12 +71,16 @@ export async function connectExchange(role: Role, config: Config, logger: Logger
     registry,
   });
   const exchangeInfo = createExchangeInfoCache({ load: () => client.exchangeInfo(), logger });
+  const budget = createRequestBudget({ weightLimit: () => weightLimitOf(exchangeInfo.rateLimits(), 6_000), traders: config.telegram.allowedUsers.length });
+  const views = meteredExchange(client.withPriority('view'), budget);
   if (config.mode === 'live') logger.warn({ restUrl }, 'LIVE TRADING: orders confirmed in Telegram are placed on Binance with real money');
   else logger.info({ mode: config.mode, restUrl }, 'exchange connection ready');
 
   return {
     client,
     exchangeInfo,
+    views,
+    budget,
     restUrl,
     wsApiUrl,
     streamUrl,

@@ -7,10 +7,12 @@
  *   1. the allow-list — anyone else gets one refusal and nothing below runs;
  *   2. sequentialize per chat (@grammyjs/runner) — a chat's updates run one at a time, so a card
  *      is attached to its intent before a Confirm from the same chat is handled;
- *   3. an error boundary: a failure is logged and the trader told in a plain sentence;
- *   4. button presses (one router: decoded, answered exactly once);
- *   5. the commands, one Composer per command;
- *   6. the fallback for unknown commands and text.
+ *   3. the sender's request budget: the exchange reads below are paid from their share
+ *      (request-budget.ts), so one trader cannot spend everyone's request weight;
+ *   4. an error boundary: a failure is logged and the trader told in a plain sentence;
+ *   5. button presses (one router: decoded, answered exactly once);
+ *   6. the commands, one Composer per command;
+ *   7. the fallback for unknown commands and text.
  */
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
@@ -38,6 +40,7 @@ import { taCommand } from './commands/ta.js';
 import { topCommand, topRankingButton } from './commands/top.js';
 import { createTickerCache } from '../market/ticker-cache.js';
 import { unknownCommand } from './commands/unknown.js';
+import { createViewCache } from './view-cache.js';
 import { createErrorHandler } from './error-handler.js';
 import { confirmOrderButton, dismissOrderButton } from './order-command.js';
 
@@ -46,7 +49,8 @@ export type { BotDeps } from './bot-deps.js';
 /** Telegram's 429/5xx are retried (bounded): a reply that waits minutes is worse than an error. */
 export const DEFAULT_AUTO_RETRY = { maxRetryAttempts: 5, maxDelaySeconds: 60 } as const;
 
-export function createBot(deps: BotDeps): Bot<Context> {
+export function createBot(botDeps: BotDeps): Bot<Context> {
+  const deps: BotDeps = { ...botDeps, viewCache: botDeps.viewCache ?? createViewCache({ exchange: botDeps.exchange, ...(botDeps.now ? { now: botDeps.now } : {}) }) };
   const bot = new Bot<Context>(deps.token, {
     ...(deps.botInfo ? { botInfo: deps.botInfo } : {}),
     client: {
@@ -65,6 +69,8 @@ export function createBot(deps: BotDeps): Bot<Context> {
   const onError = createErrorHandler(deps.logger);
   bot.use(createAllowList({ allowedUsers: deps.allowedUsers, logger: deps.logger, now: deps.now }));
   bot.use(sequentialize((ctx: Context) => (ctx.chat ? String(ctx.chat.id) : ctx.from ? `user:${ctx.from.id}` : undefined)));
+  // After the allow-list, so a stranger's update spends nobody's share.
+  if (deps.requestBudget) bot.use(deps.requestBudget.middleware());
   // Errors below are handled here, inside the chat's turn, however the update arrived (runner,
   // webhook, console): bot.catch alone only serves bot.start and the runner.
   const guarded = bot.errorBoundary(onError);
