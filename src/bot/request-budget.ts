@@ -9,7 +9,8 @@
  *   may be spent in one burst) and refills at S / 60 per second. L = 6000, N = 2: 2100, 35/s.
  *
  * A command is admitted or refused before its first request leaves: refused when the trader's
- * bucket is in debt, with the time until it is not ("You are going too fast: try again in N s.").
+ * bucket is in debt, with the time until it is not ("You are going too fast: try again in N s."),
+ * thrown by the read's call itself so that only that trader ever sees it.
  * Once admitted, its requests all go out and are charged their weight, so a command is never cut
  * in half; a trader can overdraw by one command's weight at most, and pays it back before the
  * next. Reads answered from a cache cost nothing, and updates that send no read (Confirm, Cancel
@@ -80,7 +81,8 @@ export function createRequestBudget(options: RequestBudgetOptions): RequestBudge
     return { bucket, refillPerMs };
   };
 
-  const run = <T>(userId: number, work: () => Promise<T>) => scopes.run({ userId, admitted: false }, work);
+  // async: a refusal thrown at a read's call still reaches the caller as a rejection.
+  const run = <T>(userId: number, work: () => Promise<T>) => scopes.run({ userId, admitted: false }, async () => await work());
 
   return {
     middleware: () => (ctx, next) => (ctx.from ? run(ctx.from.id, next) : next()),
@@ -123,15 +125,15 @@ export function weightLimitOf(rateLimits: readonly RateLimit[], fallback: number
  * also keeps these reads out of the trading reserve.
  */
 export function meteredExchange(exchange: ExchangeClient, budget: RequestBudget): ExchangeClient {
-  async function paid<R>(weight: number, call: () => Promise<R>): Promise<R> {
+  function paid<R>(weight: number, call: () => Promise<R>): Promise<R> {
+    // Thrown at the call, not returned as a rejection: a refused trader must not start a fetch
+    // that others would share, or leave their refusal in it (view-cache.ts, ticker-cache.ts).
     budget.charge(weight);
-    try {
-      return await call();
-    } catch (error) {
+    return call().catch((error: unknown) => {
       // Refused by the transport before sending (view ceiling, held gate): nothing was spent.
       if (isExchangeError(error) && error.kind === 'rate-limited' && error.httpStatus === undefined) budget.refund(weight);
       throw error;
-    }
+    });
   }
   const w = (path: string, params?: Record<string, string>) => weightOf('GET', path, params);
   const one = { symbol: 'ANY' };

@@ -28,6 +28,7 @@ export function createViewCache(options: ViewCacheOptions): ViewReads {
   function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
     const held = entries.get(key);
     if (held && now() < held.until) return held.value as Promise<T>;
+    // load() throws when the asking trader is refused (request-budget.ts): no entry is left for others.
     const entry = { value: load() as Promise<unknown>, until: Number.POSITIVE_INFINITY };
     entries.set(key, entry);
     entry.value.then(

@@ -8,6 +8,7 @@ import type { Account, ExchangeClient, Order } from '../../src/binance/types.js'
 import { ExchangeError, isAppError } from '../../src/errors.js';
 import { createRequestBudget, meteredExchange, weightLimitOf } from '../../src/bot/request-budget.js';
 import { createViewCache } from '../../src/bot/view-cache.js';
+import { createTickerCache } from '../../src/market/ticker-cache.js';
 
 const ACCOUNT = { balances: [] } as unknown as Account;
 
@@ -63,6 +64,30 @@ describe('request budget', () => {
     expect(budget.state(1).tokens).toBe(420 - 560);
     await views.account();
     expect(budget.state(1).tokens).toBe(420 - 560);
+  });
+
+  it("leaves one trader's refusal out of the fetches the caches share with the others", async () => {
+    const budget = createRequestBudget({ weightLimit: () => 1_200, traders: 2, now: () => 0 });
+    const { exchange, calls } = fakeExchange({
+      ticker24hAll: async () => (calls.push('ticker24hAll'), []),
+    });
+    const views = meteredExchange(exchange, budget);
+    const cache = createViewCache({ exchange: views, now: () => 0 });
+    const tickers = createTickerCache({ exchange: views, now: () => 0 });
+    await budget.run(1, async () => {
+      for (let i = 0; i < 6; i++) await views.openOrders();
+    });
+    calls.length = 0;
+    expect(budget.state(1).tokens).toBeLessThan(0);
+
+    await expect(budget.run(1, () => cache.openOrders())).rejects.toMatchObject({ code: 'BOT_SLOW_DOWN' });
+    await expect(budget.run(1, () => tickers.get())).rejects.toMatchObject({ code: 'BOT_SLOW_DOWN' });
+    expect(calls.filter((c) => c === 'openOrders:*' || c === 'ticker24hAll')).toEqual([]);
+
+    await expect(budget.run(2, () => cache.openOrders())).resolves.toEqual([]);
+    await expect(budget.run(2, () => tickers.get())).resolves.toMatchObject({ stale: false });
+    expect(calls.filter((c) => c === 'openOrders:*' || c === 'ticker24hAll')).toEqual(['openOrders:*', 'ticker24hAll']);
+    expect(budget.state(2).tokens).toBe(420 - 80 - 80);
   });
 
   it('gives back the weight of a read the transport refused before sending it', async () => {
