@@ -112,6 +112,7 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
     trading: c.stack.service,
     exchange: c.exchange.views,
     requestBudget: c.exchange.budget,
+    viewCache: c.exchange.viewCache,
     exchangeInfo: c.exchange.exchangeInfo,
     redis: c.stack.producer,
     keyPrefix: c.stack.prefix,

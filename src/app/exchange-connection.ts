@@ -16,6 +16,7 @@ import { createSigner, loadSignerFromConfig, type Signer } from '../binance/sign
 import { createExchangeInfoCache, type ExchangeInfoCache } from '../binance/exchange-info-cache.js';
 import type { ExchangeClient } from '../binance/types.js';
 import { createRequestBudget, meteredExchange, weightLimitOf, type RequestBudget } from '../bot/request-budget.js';
+import { createViewCache, type ViewReads } from '../bot/view-cache.js';
 import { loadOrCreatePaperCredentials, startPaperExchange, type PaperExchange } from '../sim/paper-exchange.js';
 
 export interface ExchangeConnection {
@@ -24,6 +25,8 @@ export interface ExchangeConnection {
   /** What chat commands read through: view priority, paid from the asking trader's share (request-budget.ts). */
   views: ExchangeClient;
   budget: RequestBudget;
+  /** Account and open orders as /balance and /orders show them, reused for 2 s. */
+  viewCache: ViewReads;
   restUrl: string;
   wsApiUrl: string | undefined;
   streamUrl: string | undefined;
@@ -73,6 +76,7 @@ export async function connectExchange(role: Role, config: Config, logger: Logger
   const exchangeInfo = createExchangeInfoCache({ load: () => client.exchangeInfo(), logger });
   const budget = createRequestBudget({ weightLimit: () => weightLimitOf(exchangeInfo.rateLimits(), 6_000), traders: config.telegram.allowedUsers.length });
   const views = meteredExchange(client.withPriority('view'), budget);
+  const viewCache = createViewCache({ exchange: views, forgetOn: (listener) => client.events.on('write', listener) });
   if (config.mode === 'live') logger.warn({ restUrl }, 'LIVE TRADING: orders confirmed in Telegram are placed on Binance with real money');
   else logger.info({ mode: config.mode, restUrl }, 'exchange connection ready');
 
@@ -81,6 +85,7 @@ export async function connectExchange(role: Role, config: Config, logger: Logger
     exchangeInfo,
     views,
     budget,
+    viewCache,
     restUrl,
     wsApiUrl,
     streamUrl,

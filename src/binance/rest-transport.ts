@@ -71,6 +71,8 @@ export interface RestClientEvents {
   'rate-limited': [{ retryAfterMs: number; status: number }];
   banned: [{ retryAfterMs: number }];
   'clock-resync': [{ offsetMs: number }];
+  /** A write (order, cancel, cancel-replace) was answered or failed: what the account holds may have changed. */
+  write: [{ method: string; path: string }];
 }
 
 export interface RestTransport {
@@ -267,6 +269,7 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
     } finally {
       clearTimeout(timer);
       weightInFlight -= requestWeight;
+      if (isWrite(method)) events.emit('write', { method, path });
     }
 
     const { status } = response;

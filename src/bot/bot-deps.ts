@@ -98,6 +98,6 @@ export interface BotDeps {
    * sender's scope, and `exchange` (and the trading service's card reads) should be metered by it.
    */
   requestBudget?: RequestBudget;
-  /** Account and open orders for /balance and /orders, reused for 2 s (view-cache.ts); createBot makes one over `exchange` when absent. */
+  /** Account and open orders for /balance and /orders, reused for 2 s (view-cache.ts); `exchange` when absent. */
   viewCache?: ViewReads;
 }

@@ -40,7 +40,6 @@ import { taCommand } from './commands/ta.js';
 import { topCommand, topRankingButton } from './commands/top.js';
 import { createTickerCache } from '../market/ticker-cache.js';
 import { unknownCommand } from './commands/unknown.js';
-import { createViewCache } from './view-cache.js';
 import { createErrorHandler } from './error-handler.js';
 import { confirmOrderButton, dismissOrderButton } from './order-command.js';
 
@@ -49,8 +48,7 @@ export type { BotDeps } from './bot-deps.js';
 /** Telegram's 429/5xx are retried (bounded): a reply that waits minutes is worse than an error. */
 export const DEFAULT_AUTO_RETRY = { maxRetryAttempts: 5, maxDelaySeconds: 60 } as const;
 
-export function createBot(botDeps: BotDeps): Bot<Context> {
-  const deps: BotDeps = { ...botDeps, viewCache: botDeps.viewCache ?? createViewCache({ exchange: botDeps.exchange, ...(botDeps.now ? { now: botDeps.now } : {}) }) };
+export function createBot(deps: BotDeps): Bot<Context> {
   const bot = new Bot<Context>(deps.token, {
     ...(deps.botInfo ? { botInfo: deps.botInfo } : {}),
     client: {

@@ -15,6 +15,12 @@ export interface ViewCacheOptions {
   exchange: ViewReads;
   /** How long an answer is reused, ms. Default 2 000. */
   ttlMs?: number;
+  /**
+   * Subscribes to this process's writes to the exchange (RestClient `write` events): after an
+   * order or a cancel, nothing read before it is shown again. Writes by another process (a
+   * separate worker) are not heard: there a view may lag a fill by up to `ttlMs`.
+   */
+  forgetOn?: (listener: () => void) => void;
   now?: () => number;
 }
 
@@ -24,6 +30,8 @@ export function createViewCache(options: ViewCacheOptions): ViewReads {
   const ttlMs = options.ttlMs ?? VIEW_CACHE_TTL_MS;
   const now = options.now ?? Date.now;
   const entries = new Map<string, { value: Promise<unknown>; until: number }>();
+  // Clearing the map also drops a read in flight: it may have been answered before the write.
+  options.forgetOn?.(() => entries.clear());
 
   function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
     const held = entries.get(key);

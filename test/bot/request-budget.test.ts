@@ -100,7 +100,7 @@ describe('request budget', () => {
 });
 
 describe('view cache', () => {
-  it('answers a burst with one request, asks again after 2 s, and does not remember a failure', async () => {
+  it('answers a burst with one request, asks again after 2 s or after a write, and does not remember a failure', async () => {
     let clock = 0;
     let fail = false;
     const { exchange, calls } = fakeExchange({
@@ -121,6 +121,14 @@ describe('view cache', () => {
     clock += 2_000;
     await cache.openOrders();
     expect(calls.filter((c) => c === 'openOrders:*')).toHaveLength(2);
+
+    // An order or a cancel from this process: nothing read before it is shown again.
+    let forget: () => void = () => undefined;
+    const watched = createViewCache({ exchange, now: () => clock, forgetOn: (listener) => (forget = listener) });
+    await watched.openOrders('ETHUSDT');
+    forget();
+    await watched.openOrders('ETHUSDT');
+    expect(calls.filter((c) => c === 'openOrders:ETHUSDT')).toHaveLength(2);
 
     fail = true;
     await expect(cache.account()).rejects.toThrow('down');

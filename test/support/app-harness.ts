@@ -20,6 +20,7 @@ import { createExchangeInfoCache, type ExchangeInfoCache } from '../../src/binan
 import { createRestClient, type RestClient } from '../../src/binance/rest-client.js';
 import type { BotDeps } from '../../src/bot/bot-deps.js';
 import { createRequestBudget, meteredExchange, weightLimitOf, type RequestBudget } from '../../src/bot/request-budget.js';
+import { createViewCache } from '../../src/bot/view-cache.js';
 import type { ConsoleSession } from '../../src/bot/console-session.js';
 import { createBot } from '../../src/bot/create-bot.js';
 import { createLogger, type Logger } from '../../src/logger.js';
@@ -195,6 +196,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     trading,
     exchange: views,
     requestBudget: budget,
+    viewCache: createViewCache({ exchange: views, forgetOn: (listener) => exchange.events.on('write', listener), ...(options.now ? { now: options.now } : {}) }),
     exchangeInfo,
     redis,
     keyPrefix: prefix,
