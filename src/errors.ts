@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   EXCHANGE_REJECTED: 'The exchange refused the request.',
   EXCHANGE_RATE_LIMITED: 'The exchange asked us to slow down. The request will go out when the limit resets.',
   EXCHANGE_IP_BANNED: 'The exchange has temporarily banned this server for sending too many requests.',
+  EXCHANGE_BUSY: "The exchange's request budget for this minute is kept for orders and stops. Try again in a minute.",
   EXCHANGE_UNKNOWN_OUTCOME: 'The exchange did not confirm the result in time. Checking whether the order went through.',
   EXCHANGE_UNAVAILABLE: 'The exchange cannot be reached right now. Try again in a minute.',
   EXCHANGE_CLOCK_SKEW: "The server clock is out of sync with the exchange's.",
@@ -61,6 +62,7 @@ export const ERROR_CODES = {
   BOT_BAD_ARGUMENTS: 'The command arguments are not valid.',
   BOT_PAUSED: 'Automation is paused. Use /resume to continue.',
   BOT_PRIVATE_CHAT_ONLY: 'Balances, orders and order cards are shown only in a private chat with this bot, so send the command there.',
+  BOT_SLOW_DOWN: 'You are going too fast. Try again in a few seconds.',
   INTERNAL: 'Something went wrong on our side. The details were logged.',
 } as const;
 

@@ -11,7 +11,9 @@ import type { Logger } from '../logger.js';
 import type { TickerCache } from '../market/ticker-cache.js';
 import type { StopDesk } from '../trading/stop-types.js';
 import type { AlertSink, TradingService } from '../trading/types.js';
+import type { RequestBudget } from './request-budget.js';
 import type { SymbolCatalog } from './symbol-arg.js';
+import type { ViewReads } from './view-cache.js';
 
 /** State of the user data stream for /status (issue 6 provides it). */
 export interface UserStreamStatus {
@@ -95,4 +97,11 @@ export interface BotDeps {
   now?: () => number;
   /** The shared all-symbols 24h ticker for /top (src/market/ticker-cache.ts); createBot makes one when absent. */
   tickers?: TickerCache;
+  /**
+   * Each trader's share of the request weight (request-budget.ts): every update runs in its
+   * sender's scope, and `exchange` (and the trading service's card reads) should be metered by it.
+   */
+  requestBudget?: RequestBudget;
+  /** Account and open orders for /balance and /orders, reused for 2 s (view-cache.ts); `exchange` when absent. */
+  viewCache?: ViewReads;
 }

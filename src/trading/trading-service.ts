@@ -33,6 +33,8 @@ export interface TradingServiceOptions {
   prefix?: string;
   mode: TradingMode;
   exchange: ExchangeClient;
+  /** Reads that price a card: a view, paid by the trader who asked (the bot's metered client). Default `exchange`. */
+  cardReads?: ExchangeClient;
   symbols: SymbolLookup;
   logger: Logger;
   /** CONFIRM_TTL_S. */
@@ -76,7 +78,7 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
   const ordersQueue = options.ordersQueue ?? createOrdersQueue({ connection: redis, prefix, logger: options.logger });
   const audit = options.audit ?? createAuditLog({ redis, prefix, logger: options.logger, now });
   const pricing: PricingDeps = {
-    exchange,
+    exchange: options.cardReads ?? exchange,
     symbols: options.symbols,
     mode: options.mode,
     ...(options.orderCap ? { orderCap: options.orderCap } : {}),
