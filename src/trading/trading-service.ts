@@ -124,7 +124,7 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
     const intent = { ...stored.intent, cardMessageId: messageId };
     await alerts.enqueue(
       {
-        key: `card-${intentId}-expired`,
+        key: `expire-card-${intentId}`,
         chatId: intent.chatId,
         userId: intent.userId,
         editMessageId: messageId,

@@ -78,7 +78,7 @@ export function cancelCommand(deps: BotDeps, confirmations: CancelConfirmations)
     await deps.alerts
       ?.enqueue(
         {
-          key: `cancel-${confirmation.id}-expired`,
+          key: `expire-cancel-${confirmation.id}`,
           chatId: requester.chatId,
           userId: requester.userId,
           editMessageId: sent.message_id,
