@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   ORDER_FILTER_MAX_POSITION: 'The order would exceed the maximum position for this symbol.',
   ORDER_OVER_MAX_QUOTE: 'The order is larger than the configured maximum order size.',
   ORDER_INSUFFICIENT_BALANCE: 'Not enough free balance for this order.',
+  ORDER_LOCK_LOST: 'Another order worker has taken over this order.',
 
   // confirmation cards and intents
   CONFIRM_EXPIRED: 'This confirmation has expired. Send the command again.',
