@@ -12,6 +12,11 @@
  *   in-flight    the request has left; killed `in-flight:<ms>` later or when its answer arrives
  *   after-accept the exchange answered with the order; nothing recorded yet
  *   before-card  the order record and the audit line are written; the card edit is not queued
+ *   lock-lost    not a kill (test/chaos/worker-lock-lost.test.ts): the job's re-validation account
+ *                read stalls, alive, printing `CHAOS-STALL <jobId> <lock token>`, until the job's
+ *                lock no longer holds this worker's token (the test deletes it, as a failover
+ *                would); `lock-lost:<ms>` then waits <ms> more, prints `CHAOS-RESUME <jobId>` and
+ *                carries on as the product would
  *
  * Env: the product's own (TRADING_MODE, BINANCE_BASE_URL, BINANCE_API_KEY, BINANCE_API_SECRET,
  * BINANCE_TIMEOUT_MS, BINANCE_RECV_WINDOW_MS, REDIS_URL, TELEGRAM_BOT_TOKEN, LOG_LEVEL) and
@@ -45,8 +50,29 @@ const planOf = async (clientOrderId) => {
 };
 const planned = async (point, clientOrderId) => (await planOf(clientOrderId)).split(':')[0] === point;
 
+/** The job this process runs now (concurrency 1), with its lock token. */
+let current;
+/** Jobs whose account read this process has stalled once already (a job taken back runs clean). */
+const stalled = new Set();
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const client = new Proxy(exchange.client, {
   get(target, property, receiver) {
+    if (property === 'account') {
+      return async () => {
+        const job = current;
+        if (job && !stalled.has(job.id) && (await planned('lock-lost', `bco-${job.id}`))) {
+          stalled.add(job.id);
+          const extraMs = Number((await planOf(`bco-${job.id}`)).split(':')[1] ?? 0);
+          const lockKey = `${prefix}:orders:${job.id}:lock`;
+          process.stdout.write(`CHAOS-STALL ${job.id} ${job.token}\n`);
+          while ((await stack.producer.get(lockKey)) === job.token) await sleep(20);
+          await sleep(extraMs);
+          process.stdout.write(`CHAOS-RESUME ${job.id}\n`);
+        }
+        return target.account();
+      };
+    }
     if (property === 'getOrder') {
       return async (ref) => {
         if (ref.origClientOrderId && (await planned('dequeued', ref.origClientOrderId))) die('dequeued', ref.origClientOrderId);
@@ -93,7 +119,10 @@ const worker = buildOrderWorker(
     reconcile: { recvWindowMs: config.binance.recvWindowMs, inFlightBoundMs: 2 * config.binance.timeoutMs, engineMarginMs: 300, firstDelayMs: 50, maxDelayMs: 250 },
   },
 );
-worker.worker.on('active', (job) => process.stdout.write(`CHAOS-ACTIVE ${job.id}\n`));
+worker.worker.on('active', (job) => {
+  current = { id: job.id, token: job.token };
+  process.stdout.write(`CHAOS-ACTIVE ${job.id}\n`);
+});
 
 process.once('SIGTERM', () => {
   void (async () => {
