@@ -65,6 +65,31 @@ describe('order worker: job lock lost while the worker is alive', () => {
     expect(edits.some((e) => e.text.includes('Not placed'))).toBe(false);
   }, 30_000);
 
+  it('a worker whose lock vanished leaves the card to the new owner when its own attempt is refused', async () => {
+    // Enough USDT for one 0.001 BTC market buy, not two: the first worker's late balance read
+    // (after the second worker's buy) refuses the order as final.
+    h = await startHarness({ timeoutMs: 6_000, sim: { balances: { USDT: '100' } } });
+    const card = await h.service.prepareOrder(MARKET_BUY, TRADER);
+    await h.service.attachCard(card.intentId, 951);
+    h.sim.control.faults.inject({ method: 'GET', path: '/api/v3/account', action: 'delay', delayMs: 3_000 });
+    const firstRegistry = new Registry();
+    const first = h.startWorker({ concurrency: 1, registry: firstRegistry });
+    await h.service.confirm(card.intentId, TRADER.userId);
+    const lockKey = lockKeyOf(h, card.intentId);
+    await eventually(() => h!.producer.get(lockKey).then((t) => t ?? undefined), 'the first worker to lock the job');
+    await h.producer.del(lockKey);
+    h.startWorker({ concurrency: 1 });
+    expect((await h.settled(card.intentId)).returnvalue).toMatchObject({ adopted: false, status: 'FILLED' });
+    await first.close();
+
+    expect(h.sim.control.orders('BTCUSDT')).toHaveLength(1);
+    // Not "❌ Not placed: not enough balance" over the filled order: the old owner wrote nothing.
+    const edits = await h.cardAlerts(card.intentId);
+    expect(edits.map((e) => e.key)).toEqual([expect.stringMatching(/^card-.*-filled-/)]);
+    expect(edits[0]!.text).toContain('✅ Filled');
+    expect(await lockLostCount(firstRegistry), 'the first worker knew it was no longer the owner').toBe(1);
+  }, 30_000);
+
   it('a worker whose lock vanished after its fenced send mark lets the taker-over adopt its order', async () => {
     // A recvWindow longer than the delay: the slow request is executed, not refused for its timestamp.
     h = await startHarness({ timeoutMs: 3_000, recvWindowMs: 5_000 });
