@@ -4,8 +4,10 @@
  * that took the order stalls in its re-validation (the account read, in
  * test/support/processes/order-worker.mjs) and, while it waits, the test deletes the job's lock,
  * as a Redis failover, a partition or a long pause would lose it. Another worker takes the job
- * over. The stalled worker then wakes 0–2.5 s after the loss — before the takeover, while the new
- * owner works, or after it placed the order — and carries on as the product does. Afterwards every
+ * over. The stalled worker then wakes, and carries on as the product does: in half the trials
+ * 0–2.5 s after the loss (before the takeover, or after the new owner placed the order), in the
+ * other half 0–50 ms after the new owner started the job (inside its reconcile-first window, where
+ * it has read no send mark and not sent yet). Afterwards every
  * intent must have exactly one exchange order and its card exactly one final state, and every
  * stalled worker must have been refused at the send fence.
  */
@@ -23,6 +25,8 @@ const ORDERS = ['/buy BTCUSDT 0.001', '/buy BTCUSDT 0.001 60000', '/sell ETHUSDT
 const USERS = [7201, 7202, 7203, 7204].map(user);
 /** How long the stalled worker sleeps on after its lock is gone (the takeover takes 0.5–1 s). */
 const MAX_WAKE_MS = 2_500;
+/** …or after the new owner started the job (its look-up and send take tens of ms). */
+const MAX_WAKE_IN_TAKEOVER_MS = 50;
 /**
  * Trials under way at once, with three workers: one is always free to take a lost job over (with
  * every worker stalled, each would wake before any takeover, the least dangerous case).
@@ -49,7 +53,8 @@ describe('chaos: order workers that lose their job lock while alive', () => {
       const s = stack;
       const childOutput: string[] = [];
       const stalls = new Map<string, number>();
-      const resumedAt = new Map<string, number>();
+      /** Job id → where the new owner was when the stalled worker woke (order-worker.mjs). */
+      const resumedIn = new Map<string, string>();
       const deletions: Array<Promise<unknown>> = [];
       let locksDeleted = 0;
       let fenceRefusals = 0;
@@ -70,8 +75,8 @@ describe('chaos: order workers that lose their job lock while alive', () => {
               }),
             );
           }
-          const resumed = /^CHAOS-RESUME (\S+)$/.exec(line);
-          if (resumed) resumedAt.set(resumed[1]!, Date.now());
+          const resumed = /^CHAOS-RESUME (\S+) (\S+)$/.exec(line);
+          if (resumed) resumedIn.set(resumed[1]!, resumed[2]!);
           if (line.includes('order job lock lost before the send')) fenceRefusals++;
           if (line.includes('order attempt failed after its job lock was lost')) lateFailures++;
         },
@@ -90,10 +95,10 @@ describe('chaos: order workers that lose their job lock while alive', () => {
         },
       });
 
-      const cards: Array<{ card: Card; wakeMs: number; command: string }> = [];
+      const cards: Array<{ card: Card; wakeMs: number; command: string; wake: 'after-loss' | 'in-takeover' }> = [];
       const done = async (card: Card) => {
         const state = await (await s.ordersQueue.queue.getJob(card.intentId))?.getState();
-        return (state === 'completed' || state === 'failed') && resumedAt.has(card.intentId);
+        return (state === 'completed' || state === 'failed') && resumedIn.has(card.intentId);
       };
       for (let i = 0; i < trials; i++) {
         await eventually(
@@ -105,10 +110,11 @@ describe('chaos: order workers that lose their job lock while alive', () => {
         const command = prng.pick(ORDERS);
         const card = await s.orderCard(from, command);
         if (typeof card === 'string') throw new Error(`no card for trial ${i}: ${card}`);
-        const wakeMs = prng.int(MAX_WAKE_MS);
-        await s.producer.set(`${s.prefix}:chaos-kill:bco-${card.intentId}`, `lock-lost:${wakeMs}`, 'PX', 600_000);
+        const inTakeover = i % 2 === 1;
+        const wakeMs = prng.int(inTakeover ? MAX_WAKE_IN_TAKEOVER_MS : MAX_WAKE_MS);
+        await s.producer.set(`${s.prefix}:chaos-kill:bco-${card.intentId}`, `lock-lost:${wakeMs}${inTakeover ? ':takeover' : ''}`, 'PX', 600_000);
         expect(await s.press(from, card.messageId, card.confirmData)).toMatch(/Confirmed/);
-        cards.push({ card, wakeMs, command });
+        cards.push({ card, wakeMs, command, wake: inTakeover ? 'in-takeover' : 'after-loss' });
       }
 
       const settled = await eventually(async () => {
@@ -117,7 +123,7 @@ describe('chaos: order workers that lose their job lock while alive', () => {
       }, 'every order job to settle', budgetMs(60_000, 8_000, trials));
       // A graceful stop waits for each worker's job run to end: every stalled worker has woken and
       // either sent or been refused before the exchange is counted.
-      await eventually(() => resumedAt.size >= stalls.size, 'every stalled worker to wake', MAX_WAKE_MS + 30_000);
+      await eventually(() => resumedIn.size >= stalls.size, 'every stalled worker to wake', MAX_WAKE_MS + 30_000);
       await fleet.close(30_000);
       await Promise.all(deletions);
 
@@ -128,14 +134,11 @@ describe('chaos: order workers that lose their job lock while alive', () => {
       const outcomes: Record<string, number> = {};
       const wokeWhile: Record<string, number> = {};
       const problems: string[] = [];
-      for (const [i, { card, command }] of cards.entries()) {
+      for (const [i, { card, command, wake }] of cards.entries()) {
         const placed = s.ordersOf(`bco-${card.intentId}`);
         orders += placed.length;
         duplicates += Math.max(0, placed.length - 1);
-        const job = await s.ordersQueue.queue.getJob(card.intentId);
-        const woke = resumedAt.get(card.intentId);
-        const phase =
-          woke === undefined || job?.processedOn === undefined ? 'unknown' : woke < job.processedOn ? 'before-takeover' : job.finishedOn !== undefined && woke >= job.finishedOn ? 'after-takeover-finished' : 'during-takeover';
+        const phase = resumedIn.get(card.intentId) ?? 'unknown';
         tally(wokeWhile, phase);
         const final = await eventually(() => finalStateOf(s.cardText(card)), `card of trial ${i} to reach a final state`, 30_000).catch(() => undefined);
         const cardAlerts = (await s.alertsQueue.queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'])).filter((j) =>
@@ -143,7 +146,7 @@ describe('chaos: order workers that lose their job lock while alive', () => {
         );
         if (cardAlerts.length !== 1) doubledCards++;
         if (placed.length === 0 && !(settled[i] === 'failed' && (final === 'failed' || final === 'uncertain'))) lost++;
-        tally(outcomes, `${command.split(' ').length === 4 ? 'limit' : 'market'}:${phase}:${settled[i]}:${placed.length}:${final ?? 'none'}`);
+        tally(outcomes, `${wake}:${command.split(' ').length === 4 ? 'limit' : 'market'}:${phase}:${settled[i]}:${placed.length}:${final ?? 'none'}`);
 
         const trial = `trial ${i} (${command}, woke ${phase})`;
         if (stalls.get(card.intentId) !== 1) problems.push(`${trial}: its worker stalled ${stalls.get(card.intentId) ?? 0} times`);
@@ -158,7 +161,7 @@ describe('chaos: order workers that lose their job lock while alive', () => {
       recordFigures('worker-lock-lost', {
         seed: prng.seed,
         trials,
-        wakeAfterLossMs: `0-${MAX_WAKE_MS}`,
+        wakeMs: `0-${MAX_WAKE_MS} after the loss, or 0-${MAX_WAKE_IN_TAKEOVER_MS} after the takeover started (every other trial)`,
         stalls: [...stalls.values()].reduce((a, b) => a + b, 0),
         locksDeleted,
         fenceRefusals,

@@ -15,7 +15,8 @@
  *   lock-lost    not a kill (test/chaos/worker-lock-lost.test.ts): the job's re-validation account
  *                read stalls, alive, printing `CHAOS-STALL <jobId> <lock token>`, until the job's
  *                lock no longer holds this worker's token (the test deletes it, as a failover
- *                would); `lock-lost:<ms>` then waits <ms> more, prints `CHAOS-RESUME <jobId>` and
+ *                would); `lock-lost:<ms>` then waits <ms> more, `lock-lost:<ms>:takeover` <ms>
+ *                after another worker has started the job, prints `CHAOS-RESUME <jobId> <phase>` and
  *                carries on as the product would
  *
  * Env: the product's own (TRADING_MODE, BINANCE_BASE_URL, BINANCE_API_KEY, BINANCE_API_SECRET,
@@ -63,12 +64,21 @@ const client = new Proxy(exchange.client, {
         const job = current;
         if (job && !stalled.has(job.id) && (await planned('lock-lost', `bco-${job.id}`))) {
           stalled.add(job.id);
-          const extraMs = Number((await planOf(`bco-${job.id}`)).split(':')[1] ?? 0);
+          const [, extra, from] = (await planOf(`bco-${job.id}`)).split(':');
           const lockKey = `${prefix}:orders:${job.id}:lock`;
           process.stdout.write(`CHAOS-STALL ${job.id} ${job.token}\n`);
           while ((await stack.producer.get(lockKey)) === job.token) await sleep(20);
-          await sleep(extraMs);
-          process.stdout.write(`CHAOS-RESUME ${job.id}\n`);
+          if (from === 'takeover') {
+            // Wake just after another worker started the job: inside its reconcile-first window.
+            const startedAt = String(job.processedOn);
+            const giveUpAt = Date.now() + 20_000;
+            while ((await stack.producer.hget(`${prefix}:orders:${job.id}`, 'processedOn')) === startedAt && Date.now() < giveUpAt) await sleep(5);
+          }
+          await sleep(Number(extra ?? 0));
+          // Where the new owner is as this worker wakes: not started, working, or finished.
+          const [processedOn, finishedOn] = await stack.producer.hmget(`${prefix}:orders:${job.id}`, 'processedOn', 'finishedOn');
+          const phase = processedOn === String(job.processedOn) ? 'before-takeover' : finishedOn ? 'after-takeover-finished' : 'during-takeover';
+          process.stdout.write(`CHAOS-RESUME ${job.id} ${phase}\n`);
         }
         return target.account();
       };
@@ -120,7 +130,7 @@ const worker = buildOrderWorker(
   },
 );
 worker.worker.on('active', (job) => {
-  current = { id: job.id, token: job.token };
+  current = { id: job.id, token: job.token, processedOn: job.processedOn };
   process.stdout.write(`CHAOS-ACTIVE ${job.id}\n`);
 });
 
