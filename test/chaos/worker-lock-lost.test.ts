@@ -57,12 +57,16 @@ describe('chaos: order workers that lose their job lock while alive', () => {
       const resumedIn = new Map<string, string>();
       const deletions: Array<Promise<unknown>> = [];
       let locksDeleted = 0;
-      let fenceRefusals = 0;
-      let lateFailures = 0;
+      /** Each process's whole output: the product's log lines are counted in it, not line by line. */
+      const outputOf = new Map<number, string>();
+      const occurrences = (text: string) => [...outputOf.values()].reduce((n, out) => n + out.split(text).length - 1, 0);
       fleet = startProcessFleet({
         script: resolve(import.meta.dirname, '../support/processes/order-worker.mjs'),
         size: 3,
-        onOutput: (text) => childOutput.push(text),
+        onOutput: (text, ordinal) => {
+          childOutput.push(text);
+          outputOf.set(ordinal, (outputOf.get(ordinal) ?? '') + text);
+        },
         onLine(line) {
           const stall = /^CHAOS-STALL (\S+) (\S+)$/.exec(line);
           if (stall) {
@@ -77,8 +81,6 @@ describe('chaos: order workers that lose their job lock while alive', () => {
           }
           const resumed = /^CHAOS-RESUME (\S+) (\S+)$/.exec(line);
           if (resumed) resumedIn.set(resumed[1]!, resumed[2]!);
-          if (line.includes('order job lock lost before the send')) fenceRefusals++;
-          if (line.includes('order attempt failed after its job lock was lost')) lateFailures++;
         },
         env: {
           TRADING_MODE: 'paper',
@@ -157,6 +159,8 @@ describe('chaos: order workers that lose their job lock while alive', () => {
         if (cardAlerts.length !== 1) problems.push(`${trial}: ${cardAlerts.length} final card edits`);
       }
 
+      const fenceRefusals = occurrences('order job lock lost before the send');
+      const lateFailures = occurrences('order attempt failed after its job lock was lost');
       const hits = s.secretHits([{ where: 'worker processes', texts: childOutput }]);
       recordFigures('worker-lock-lost', {
         seed: prng.seed,

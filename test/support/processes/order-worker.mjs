@@ -66,7 +66,8 @@ const client = new Proxy(exchange.client, {
           stalled.add(job.id);
           const [, extra, from] = (await planOf(`bco-${job.id}`)).split(':');
           const lockKey = `${prefix}:orders:${job.id}:lock`;
-          process.stdout.write(`CHAOS-STALL ${job.id} ${job.token}\n`);
+          // On a line of its own even if a log line's write was split around it.
+          process.stdout.write(`\nCHAOS-STALL ${job.id} ${job.token}\n`);
           while ((await stack.producer.get(lockKey)) === job.token) await sleep(20);
           if (from === 'takeover') {
             // Wake just after another worker started the job: inside its reconcile-first window.
@@ -78,7 +79,7 @@ const client = new Proxy(exchange.client, {
           // Where the new owner is as this worker wakes: not started, working, or finished.
           const [processedOn, finishedOn] = await stack.producer.hmget(`${prefix}:orders:${job.id}`, 'processedOn', 'finishedOn');
           const phase = processedOn === String(job.processedOn) ? 'before-takeover' : finishedOn ? 'after-takeover-finished' : 'during-takeover';
-          process.stdout.write(`CHAOS-RESUME ${job.id} ${phase}\n`);
+          process.stdout.write(`\nCHAOS-RESUME ${job.id} ${phase}\n`);
         }
         return target.account();
       };
