@@ -32,6 +32,11 @@ const MAX_WAKE_IN_TAKEOVER_MS = 50;
  * every worker stalled, each would wake before any takeover, the least dangerous case).
  */
 const IN_FLIGHT = 2;
+/**
+ * Every process shares the simulator's per-IP REQUEST_WEIGHT of 6,000 a minute, and a trial costs
+ * about 120 (the card, two re-validations, the look-ups): at most ~45 trials a minute.
+ */
+const TRIAL_SPACING_MS = 1_500;
 const trials = scale.lockLostTrials();
 
 // Deletes the lock only while it still holds the stalled worker's token.
@@ -102,7 +107,10 @@ describe('chaos: order workers that lose their job lock while alive', () => {
         const state = await (await s.ordersQueue.queue.getJob(card.intentId))?.getState();
         return (state === 'completed' || state === 'failed') && resumedIn.has(card.intentId);
       };
+      let lastStart = 0;
       for (let i = 0; i < trials; i++) {
+        await new Promise((r) => setTimeout(r, Math.max(0, lastStart + TRIAL_SPACING_MS - Date.now())));
+        lastStart = Date.now();
         await eventually(
           async () => (await Promise.all(cards.slice(-IN_FLIGHT).map(({ card }) => done(card)))).filter((d) => !d).length < IN_FLIGHT,
           `a free slot for trial ${i}`,

@@ -39,14 +39,16 @@ const registry = new Registry();
 const exchange = await connectExchange('worker', config, logger, registry);
 const stack = createTradingStack({ config, redisUrl: config.redis.url, exchange, logger, registry, prefix });
 
-/** clientOrderId → the kill point planned for this process's run of its job. */
+/** clientOrderId → the kill point planned for this process's run of its job (a promise of it). */
 const plans = new Map();
 const die = (point, clientOrderId) => {
   process.stdout.write(`CHAOS-KILL ${point} ${clientOrderId}\n`);
   process.kill(process.pid, 'SIGKILL');
 };
-const planOf = async (clientOrderId) => {
-  if (!plans.has(clientOrderId)) plans.set(clientOrderId, (await stack.producer.getdel(`${prefix}:chaos-kill:${clientOrderId}`)) ?? 'none');
+// The plan's promise is kept, not its value: two first touches at once (the re-validation's account
+// read beside the reconcile look-up) must share one GETDEL, or the later one reads 'none'.
+const planOf = (clientOrderId) => {
+  if (!plans.has(clientOrderId)) plans.set(clientOrderId, stack.producer.getdel(`${prefix}:chaos-kill:${clientOrderId}`).then((plan) => plan ?? 'none'));
   return plans.get(clientOrderId);
 };
 const planned = async (point, clientOrderId) => (await planOf(clientOrderId)).split(':')[0] === point;
