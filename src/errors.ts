@@ -50,6 +50,7 @@ export const ERROR_CODES = {
   ORDER_NO_VALUATION: 'The order cannot be valued in the valuation currency, so the order limit cannot be checked.',
   ORDER_QUEUED_TOO_LONG: 'The order waited in the queue too long and was not sent.',
   ORDER_INSUFFICIENT_BALANCE: 'Not enough free balance for this order.',
+  ORDER_LOCK_LOST: 'Another order worker has taken over this order.',
 
   // confirmation cards and intents
   CONFIRM_EXPIRED: 'This confirmation has expired. Send the command again.',
