@@ -243,11 +243,14 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
       if (asStop !== undefined) return asStop;
       const base = { event: 'cancel' as const, ...who(requester), symbol: ref.symbol, orderId: ref.orderId };
       let order: Order;
+      // The trader is answered here; the stream's cancel event must not become a second message.
+      await options.records?.markCancelling(ref.symbol, ref.orderId);
       try {
         order = await exchange.cancelOrder({ symbol: ref.symbol, orderId: ref.orderId });
       } catch (error) {
         const settled = await settleUnknownCancel(exchange, ref, error);
         if (!settled) {
+          await options.records?.clearCancelling(ref.symbol, ref.orderId).catch(() => undefined);
           await audit.record({ ...base, outcome: 'failed', detail: isAppError(error) ? error.code : 'INTERNAL' });
           throw cancelError(ref, error);
         }
