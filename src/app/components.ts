@@ -123,6 +123,7 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       topMinQuoteVolume: config.topMinQuoteVolume,
       stopDefaultInterval: config.stops.defaultInterval,
       telegramGroups: config.telegram.groups,
+      marketReplay: config.mode === 'paper' && config.paper.market.startsWith('replay'),
       ...(config.limits.orderCap ? { orderCap: config.limits.orderCap } : {}),
     },
     tickers: createTickerCache({ exchange: c.exchange.client, logger: c.logger, registry: c.registry }),
