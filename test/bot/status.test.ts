@@ -46,7 +46,7 @@ describe('/status', () => {
 
   it('warns when no worker listens, or the stream is down', async () => {
     expect(await status({ status: { userStream: () => ({ state: 'not-running' }) } })).toContain(
-      'User stream: ⚠️ not running: no worker is listening for fills\n',
+      'User stream: ⚠️ no worker is listening for fills (one that is starting takes a few seconds)\n',
     );
     expect(await status({ status: { userStream: () => ({ state: 'disconnected', since: NOW - 125_000, holder: 'vm:1:2' }) } })).toContain(
       'User stream: ⚠️ disconnected for 2 min\n',

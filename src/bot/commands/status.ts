@@ -55,7 +55,7 @@ export function statusCommand(deps: BotDeps): Composer<Context> {
     const stream = part(async () => {
       if (!deps.status?.userStream) return 'not reported by this process';
       const s = await deps.status.userStream();
-      if (s.state === 'not-running') return '⚠️ not running: no worker is listening for fills';
+      if (s.state === 'not-running') return '⚠️ no worker is listening for fills (one that is starting takes a few seconds)';
       const state = s.state === 'disconnected' ? '⚠️ disconnected' : s.state;
       return `${state}${s.since !== undefined ? ` for ${formatDuration(now() - s.since)}` : ''}`;
     });
