@@ -74,7 +74,9 @@ function missingArguments(spec: CommandSpec, tokens: string[], min: number): App
   // the example is what was typed with a pair put in front.
   const symbolFirst = slots[0] === 'SYMBOL' && tokens.length > 0 && cannotBeSymbol(spec, tokens[0]!);
   const missing = symbolFirst ? ['SYMBOL', ...slots.slice(tokens.length + 1)] : slots.slice(tokens.length);
-  const names = missing.length === 1 ? slotText(missing[0]!) : `${missing.slice(0, -1).join(', ')} and ${missing[missing.length - 1]}`;
+  // Several at once are named by their first choice; the usage line below shows the others.
+  const firsts = missing.map((slot) => slot.split('|')[0]!);
+  const names = missing.length === 1 ? slotText(missing[0]!) : `${firsts.slice(0, -1).join(', ')} and ${firsts[firsts.length - 1]}`;
   const problem = `${names} ${missing.length === 1 ? 'is' : 'are'} missing`;
   if (!symbolFirst) return argumentError(spec, `${problem}.`);
   const exampleSymbol = spec.example.split(/\s+/)[1] ?? 'BTCUSDT';

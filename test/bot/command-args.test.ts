@@ -42,6 +42,7 @@ describe('tokenize', () => {
     expect(refusal(() => expectTokens(buy, [], 2, 3))).toMatch(/^SYMBOL and AMOUNT are missing\.\nUsage: /);
     expect(refusal(() => expectTokens(buy, ['BTCUSDT'], 2, 3))).toMatch(/^AMOUNT is missing\./);
     expect(refusal(() => expectTokens(sell, ['btcusdt'], 2, 3))).toMatch(/^AMOUNT, all or N% is missing\./);
+    expect(refusal(() => expectTokens(sell, [], 2, 3))).toMatch(/^SYMBOL and AMOUNT are missing\.\nUsage: \/sell SYMBOL AMOUNT\|all\|N% \[PRICE\]\n/);
     expect(refusal(() => expectTokens(buy, ['a', 'b', 'c', 'extra', 'more'], 2, 3))).toMatch(/^Too many arguments: "extra more"/);
   });
 });
