@@ -2,9 +2,10 @@
  * The console chat (DESIGN.md §7, `node dist/main.js console`, `npm run demo`): the same bot,
  * driven from a terminal. A typed line is a message from one allowed user; `2.1` presses button
  * 1 of message 2, and a bare `1` presses button 1 only when exactly one message has buttons left
- * to press (a number meant for one card must never reach an old list scrolled out of sight);
- * replies, card edits and alerts are printed by the console transformer. Lines are handled one after another, in order, like a
- * chat; alerts that arrive meanwhile print above the prompt without eating what is being typed.
+ * to press (a number meant for one card must never reach an old list scrolled out of sight).
+ * Replies, card edits and alerts are printed by the console transformer. Lines are handled one
+ * after another, in order, like a chat; alerts that arrive meanwhile print above the prompt
+ * without eating what is being typed.
  */
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
