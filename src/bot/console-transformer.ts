@@ -32,6 +32,8 @@ export interface ConsoleMessage {
    * number must not act twice on a card that was already answered.
    */
   pressed: boolean;
+  /** When the message last showed a keyboard (a counter): the newest is the one at the bottom of the screen. */
+  keyboardShown?: number;
   /** The chart's file (or why there is none) for a photo; its caption is `text`. */
   photo?: string;
 }
@@ -48,6 +50,8 @@ export interface ConsoleTransformer {
   message(chatId: number, messageId: number): ConsoleMessage | undefined;
   /** Called as a button is pressed: the message's buttons are spent until the bot gives it new ones. */
   markPressed(message: ConsoleMessage): void;
+  /** The message that showed a keyboard last, whether or not its buttons are still there. */
+  newestKeyboard(): ConsoleMessage | undefined;
 }
 
 export interface ConsoleTransformerOptions {
@@ -90,6 +94,10 @@ export function createConsoleTransformer(options: ConsoleTransformerOptions): Co
   const now = options.now ?? Date.now;
   const messages: ConsoleMessage[] = [];
   let nextMessageId = 1;
+  let keyboards = 0;
+  const noteKeyboard = (m: ConsoleMessage) => {
+    if (m.buttons.length > 0) m.keyboardShown = ++keyboards;
+  };
 
   const find = (chatId: number, messageId: number) => messages.find((m) => m.chatId === chatId && m.messageId === messageId);
 
@@ -148,6 +156,7 @@ export function createConsoleTransformer(options: ConsoleTransformerOptions): Co
         const text = String((method === 'sendPhoto' ? p.caption : p.text) ?? '');
         const m: ConsoleMessage = { messageId: nextMessageId++, chatId: Number(p.chat_id), text, buttons: buttonsOf(p.reply_markup), pressed: false, ...(photo !== undefined ? { photo } : {}) };
         messages.push(m);
+        noteKeyboard(m);
         const notes = [...(m.buttons.length > 0 ? [`message ${m.messageId}`] : []), ...(p.disable_notification ? ['silent'] : [])];
         show(m, notes.length > 0 ? `bot (${notes.join(', ')}):` : 'bot:');
         return ok(asTelegramMessage(m));
@@ -162,6 +171,7 @@ export function createConsoleTransformer(options: ConsoleTransformerOptions): Co
         m.buttons = buttonsOf(p.reply_markup);
         // A new keyboard is a new question: its buttons can be pressed again.
         m.pressed = false;
+        noteKeyboard(m);
         show(m, `bot (message ${m.messageId} updated):`);
         return ok(asTelegramMessage(m));
       }
@@ -199,5 +209,6 @@ export function createConsoleTransformer(options: ConsoleTransformerOptions): Co
     markPressed(m) {
       m.pressed = true;
     },
+    newestKeyboard: () => messages.reduce<ConsoleMessage | undefined>((newest, m) => ((m.keyboardShown ?? 0) > (newest?.keyboardShown ?? 0) ? m : newest), undefined),
   };
 }

@@ -101,6 +101,33 @@ describe('console session', () => {
     expect(app.orderPosts()).toHaveLength(0);
   });
 
+  it('never lets a bare number fall through a dismissed card to an old /orders list', async () => {
+    const term = terminal();
+    const session = createConsoleSession({ input: term.input, output: term.output, userId: TRADER.id, color: false });
+    app = await startApp({ console: session });
+    const ended = session.start();
+    const typed = async (line: string, until: RegExp) => {
+      const from = term.printed().length;
+      term.input.write(`${line}\n`);
+      return eventually(() => {
+        const seen = term.printed().slice(from);
+        return until.test(seen) ? seen : undefined;
+      }, `${until} after ${line}`);
+    };
+    const numberOf = (seen: string) => Number(/bot \(message (\d+)\):/.exec(seen)![1]);
+
+    await typed('/buy BTCUSDT 0.001 60000', /Cancel\n/);
+    await typed('1', /Placed/);
+    const list = numberOf(await typed('/orders', /Cancel #/));
+    const card = numberOf(await typed('/buy BTCUSDT 100USDT', /Cancel\n/));
+    await typed(`${card}.2`, /updated\):[\s\S]*Cancelled/);
+    // The card is gone; the only buttons left are the list's, far up the screen.
+    expect(await typed('1', /\n$/)).toContain(`Message ${card}'s buttons are gone. To press a button of message ${list}, type ${list}.1.`);
+    term.input.end();
+    await ended;
+    expect(app.sim.control.orders('BTCUSDT').filter((o) => o.status === 'NEW')).toHaveLength(1);
+  });
+
   it('leaves nothing to press on a card that expired unanswered', async () => {
     const term = terminal();
     const session = createConsoleSession({ input: term.input, output: term.output, userId: TRADER.id, color: false });
