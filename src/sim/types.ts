@@ -122,7 +122,22 @@ export interface BalanceUpdateEvent {
   T: number;
 }
 
-export type UserDataEvent = ExecutionReportEvent | AccountPositionEvent | BalanceUpdateEvent;
+/** listStatus: sent with the executionReports of an order list's legs (user-data-stream.md "Order Update"). */
+export interface ListStatusEvent {
+  e: 'listStatus';
+  E: number;
+  s: string;
+  g: number;
+  c: 'OCO' | 'OTO';
+  l: 'RESPONSE' | 'EXEC_STARTED' | 'UPDATED' | 'ALL_DONE';
+  L: 'EXECUTING' | 'ALL_DONE' | 'REJECT';
+  r: string;
+  C: string;
+  T: number;
+  O: Array<{ s: string; i: number; c: string }>;
+}
+
+export type UserDataEvent = ExecutionReportEvent | AccountPositionEvent | BalanceUpdateEvent | ListStatusEvent;
 
 /** What the WebSocket servers need from the engine. */
 export interface UserEventSource {
