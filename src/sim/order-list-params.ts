@@ -30,6 +30,7 @@ const FIELD_NAME: Record<(typeof LEG_FIELDS)[number], string> = {
 const RESPONSE_TYPES: readonly string[] = ['ACK', 'RESULT', 'FULL'];
 
 const SL_TYPES: ReadonlySet<string> = new Set(['STOP_LOSS', 'STOP_LOSS_LIMIT']);
+const KNOWN_TYPES: ReadonlySet<string> = new Set(['LIMIT', 'MARKET', 'STOP_LOSS', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT', 'TAKE_PROFIT_LIMIT', 'LIMIT_MAKER']);
 const OCO_TYPES: ReadonlySet<string> = new Set(['STOP_LOSS', 'STOP_LOSS_LIMIT', 'LIMIT_MAKER', 'TAKE_PROFIT', 'TAKE_PROFIT_LIMIT']);
 
 const ocoErrors = {
@@ -113,6 +114,14 @@ export function checkOcoPair(side: Side, above: NewOrderRequest, below: NewOrder
   const low = level(below);
   if (!gt(high, low)) throw ocoErrors.badPrices();
   if (last !== undefined && !(gt(high, last) && lt(low, last))) throw ocoErrors.badPrices();
+}
+
+/** -1158 for an order type an OCO leg cannot have, before the leg's own parameters are read. */
+export function checkOcoTypes(params: Params, aboveName: string, belowName: string): void {
+  for (const name of [aboveName, belowName]) {
+    const type = params[name];
+    if (type !== undefined && KNOWN_TYPES.has(type) && !OCO_TYPES.has(type)) throw ocoErrors.typeRejected();
+  }
 }
 
 /** OCO legs in the order Binance lists them (the stop-loss leg first), with the shared lock on the first. */

@@ -6,7 +6,7 @@
  */
 import type { SymbolInfo } from '../binance/types.js';
 import { averagePrice } from './market-routes.js';
-import { checkLegs, checkOcoPair, checkWorkingType, listCommon, ocoLegs, parseLeg, requireListParams, type ListContext } from './order-list-params.js';
+import { checkLegs, checkOcoPair, checkOcoTypes, checkWorkingType, listCommon, ocoLegs, parseLeg, requireListParams, type ListContext } from './order-list-params.js';
 import type { ListPlaced, SimOrderList } from './order-lists.js';
 import type { OrderBook } from './order-book.js';
 import { isStopType, precisionOf, renderCanceledOrder, renderNewOrder, type ResponseType } from './order-format.js';
@@ -49,6 +49,7 @@ export function orderListRoutes(deps: RouteDeps): Route[] {
   const oco = (params: Params, info: SymbolInfo) => {
     const { listClientOrderId, responseType } = common(params, info, info.ocoAllowed, 'OCO');
     requireListParams(params, ['side', 'quantity', 'aboveType', 'belowType']);
+    checkOcoTypes(params, 'aboveType', 'belowType');
     const shared = { side: 'side', quantity: 'quantity' };
     const above = parseLeg(params, info, 'above', shared);
     const below = parseLeg(params, info, 'below', shared);
@@ -70,6 +71,7 @@ export function orderListRoutes(deps: RouteDeps): Route[] {
     let pending: NewOrderRequest[];
     if (withPair) {
       requireListParams(params, ['pendingAboveType', 'pendingBelowType']);
+      checkOcoTypes(params, 'pendingAboveType', 'pendingBelowType');
       const above = parseLeg(params, info, 'pendingAbove', shared);
       const below = parseLeg(params, info, 'pendingBelow', shared);
       // The pair goes on the book when the working order fills: its straddle is checked against no price yet.
