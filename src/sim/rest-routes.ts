@@ -9,6 +9,7 @@ import type { OrderBook } from './order-book.js';
 import type { OrderLists } from './order-lists.js';
 import { orderListRoutes } from './order-list-routes.js';
 import type { TradeHistory } from './trade-history.js';
+import { sapiRoutes } from './sapi-routes.js';
 import { tradeRoutes } from './trade-routes.js';
 import type { RateLimiter } from './rate-limits.js';
 import type { SymbolCatalog } from './symbol-catalog.js';
@@ -57,5 +58,5 @@ export interface RouteDeps {
 }
 
 export function createRoutes(deps: RouteDeps): Route[] {
-  return [...marketRoutes(deps), ...tradingRoutes(deps), ...accountRoutes(deps), ...orderListRoutes(deps), ...tradeRoutes(deps)];
+  return [...marketRoutes(deps), ...tradingRoutes(deps), ...accountRoutes(deps), ...orderListRoutes(deps), ...tradeRoutes(deps), ...sapiRoutes(deps)];
 }

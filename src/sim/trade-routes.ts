@@ -3,7 +3,8 @@
  * - GET /api/v3/myTrades (rest-api.md "Account trade list"): the account's fills.
  * - GET /api/v3/trades (rest-api.md "Recent trades list"): the simulator has no other traders,
  *   so the public trades of a symbol are the account's own fills, seen from the market side
- *   (`isBuyerMaker`); a symbol nobody traded on the paper exchange answers [].
+ *   (`isBuyerMaker`); a symbol nobody traded on the paper exchange answers []. GET
+ *   /api/v3/aggTrades (ccxt's fetchTrades) serves the same fills, one aggregate per fill.
  * - GET /api/v3/account/commission (rest-api.md "Query Commission Rates"): the simulator's one
  *   commission rate as maker and taker, no special or tax rate, no BNB discount.
  */
@@ -57,6 +58,30 @@ export function tradeRoutes(deps: RouteDeps): Route[] {
             // The account against the market: the buyer is the maker when the account bought as maker or sold as taker.
             isBuyerMaker: t.isBuyer === t.isMaker,
             isBestMatch: true,
+          })),
+        };
+      },
+    },
+    {
+      method: 'GET', path: '/api/v3/aggTrades', security: 'NONE', weight: () => 4,
+      handle: ({ params }) => {
+        const info = symbolParam(params, catalog);
+        const fromId = integerParam(params, 'fromId');
+        const startTime = integerParam(params, 'startTime');
+        const endTime = integerParam(params, 'endTime');
+        const limit = limitParam(params, 500, 1000);
+        if (startTime !== undefined && endTime !== undefined && endTime - startTime > 3_600_000) {
+          throw new SimError(400, -1127, 'More than 1 hours between startTime and endTime.');
+        }
+        const q = {
+          limit,
+          ...(fromId !== undefined && { fromId }),
+          ...(startTime !== undefined && { startTime }),
+          ...(endTime !== undefined && { endTime }),
+        };
+        return {
+          body: trades.query(info.symbol, q).map((t) => ({
+            a: t.id, p: t.price, q: t.qty, f: t.id, l: t.id, T: t.time, m: t.isBuyer === t.isMaker, M: true,
           })),
         };
       },
