@@ -19,7 +19,8 @@ import { createRequestAuth, type ApiCredential } from './request-auth.js';
 import { createRoutes } from './rest-routes.js';
 import { createStateStore, type PaperState, type StateStore } from './state-store.js';
 import { bundledExchangeInfo, createSymbolCatalog } from './symbol-catalog.js';
-import type { MarketFeed, UserEventSource, WsApiAuthenticator, WsEndpoint } from './types.js';
+import type { MarketFeed, RestDispatcher, UserEventSource, WsApiAuthenticator, WsEndpoint } from './types.js';
+import { SimError } from './sim-error.js';
 
 export interface SimulatorOptions extends EngineOptions, RateLimitOptions {
   /** Closed orders kept in the state file. Default 1000. */
@@ -29,6 +30,8 @@ export interface SimulatorOptions extends EngineOptions, RateLimitOptions {
 /** What a WebSocket endpoint factory gets (the user data stream and market streams). */
 export interface WebSocketContext {
   userEvents: UserEventSource;
+  /** The REST handlers, for the WebSocket API's trading and account methods. */
+  rest: RestDispatcher;
   auth: WsApiAuthenticator;
   feed: MarketFeed;
   logger: Logger;
@@ -160,8 +163,21 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   let endpoints: WsEndpoint[] = [];
   const faults = createFaultPlan({ setClockSkew: (ms) => (skewMs = ms), endpoints: () => endpoints });
   let requestLog: RequestLogEntry[] = [];
+  const routes = createRoutes({ catalog, feed, engine, accounts, book, limiter, clock, commissionRate: options.commissionRate ?? '0.001', lists, trades });
+  const routeTable = new Map(routes.map((r) => [`${r.method} ${r.path}`, r]));
+  const rest: RestDispatcher = {
+    call(method, path, params) {
+      const route = routeTable.get(`${method} ${path}`);
+      if (route === undefined) throw new SimError(400, -1020, 'This operation is not supported.');
+      const weight = route.weight(params);
+      // An order over the WebSocket API counts toward the same ORDERS limits as over REST.
+      if (route.placesOrder) limiter.admitOrder(clock());
+      const result = route.handle({ params, now: clock() });
+      return { status: result.status ?? 200, body: result.body, weight };
+    },
+  };
   const http = createHttpServer({
-    routes: createRoutes({ catalog, feed, engine, accounts, book, limiter, clock, commissionRate: options.commissionRate ?? '0.001', lists, trades }),
+    routes,
     auth,
     limiter,
     faults,
@@ -170,7 +186,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     logger,
     onRequest: (entry) => requestLog.push(entry),
   });
-  endpoints = deps.webSockets?.({ userEvents, auth, feed, logger, clock }) ?? [];
+  endpoints = deps.webSockets?.({ userEvents, rest, auth, feed, logger, clock }) ?? [];
 
   let unsubscribe: (() => void) | undefined;
   let started = false;

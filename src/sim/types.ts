@@ -152,6 +152,14 @@ export interface WsApiAuthenticator {
   isEd25519(apiKey: string): boolean;
 }
 
+/**
+ * Runs a REST route's handler without HTTP: the WebSocket API's trading and account methods use
+ * it, so they share the REST checks and the matching engine. Throws SimError for a refused request.
+ */
+export interface RestDispatcher {
+  call(method: 'GET' | 'POST' | 'DELETE', path: string, params: Record<string, string>): { status: number; body: unknown; weight: number };
+}
+
 /** A WebSocket endpoint mounted on the simulator's HTTP server by path. */
 export interface WsEndpoint {
   /** True when this endpoint serves the request path (e.g. /ws-api/v3, /ws/..., /stream). */
