@@ -126,9 +126,10 @@ describe('the binance npm SDK: trade history, order lists and its WebSocket API 
   test('the WebSocket API client: order.place, order.status, openOrders.status, order.cancel, account.status', async () => {
     const ws = new WebsocketAPIClient({ api_key: sim.apiKey, api_secret: sim.apiSecret!, wsUrl: sim.streamUrl, beautify: false }, silentLogger);
     try {
+      // Binance requires `timestamp` on every signed request; the SDK's type for order.place omits it.
       const placed = await ws.submitNewSpotOrder({
         symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.01', price: '60000', timestamp: Date.now(),
-      });
+      } as Parameters<typeof ws.submitNewSpotOrder>[0]);
       const order = placed.result as { orderId: number; status: string };
       expect(order.status).toBe('NEW');
       const status = await ws.getSpotOrderStatus({ symbol: 'BTCUSDT', orderId: order.orderId, timestamp: Date.now() });
@@ -178,7 +179,7 @@ describe('ccxt with its default options against the simulator', () => {
     expect(market).toMatchObject({ status: 'closed', filled: 0.01, average: 69000 });
     const limit = await exchange.createOrder('BTC/USDT', 'limit', 'buy', 0.01, 60000);
     expect(limit).toMatchObject({ status: 'open', price: 60000 });
-    const canceled = await exchange.cancelOrder(limit.id, 'BTC/USDT');
+    const canceled = await exchange.cancelOrder(String(limit.id), 'BTC/USDT');
     expect(canceled.status).toBe('canceled');
 
     const mine = await exchange.fetchMyTrades('BTC/USDT');
