@@ -7,9 +7,10 @@
 import type { SymbolInfo } from '../binance/types.js';
 import { averagePrice } from './market-routes.js';
 import { checkLegs, checkOcoPair, checkOcoTypes, checkWorkingType, listCommon, ocoLegs, parseLeg, requireListParams, type ListContext } from './order-list-params.js';
-import type { ListPlaced, SimOrderList } from './order-lists.js';
+import type { CanceledOrder } from './matching-engine.js';
+import type { ListPlaced, OrderLists, SimOrderList } from './order-lists.js';
 import type { OrderBook } from './order-book.js';
-import { isStopType, precisionOf, renderCanceledOrder, renderNewOrder, type ResponseType } from './order-format.js';
+import { isStopType, precisionOf, renderCanceledOrder, renderNewOrder, type Precision, type ResponseType } from './order-format.js';
 import { clientOrderIdParam, type NewOrderRequest } from './order-validation.js';
 import type { Params, Route, RouteDeps } from './rest-routes.js';
 import { integerParam, limitParam, symbolParam } from './route-params.js';
@@ -34,6 +35,11 @@ export function orderListRoutes(deps: RouteDeps): Route[] {
     if (!allowed) throw simErrors.orderRejected(`${kind} orders are not supported for this symbol`);
     if (c.listClientOrderId !== undefined && lists.hasOpenClientId(c.listClientOrderId)) {
       throw simErrors.orderRejected('Duplicate order sent.');
+    }
+    // MAX_NUM_ORDER_LISTS (filters.md): open order lists on the symbol, when the symbol has the filter.
+    const cap = info.filters.find((f) => f.filterType === 'MAX_NUM_ORDER_LISTS');
+    if (cap !== undefined && cap.maxNumOrderLists > 0 && lists.open().filter((l) => l.symbol === info.symbol).length >= cap.maxNumOrderLists) {
+      throw simErrors.filterFailure('MAX_NUM_ORDER_LISTS');
     }
     return c;
   };
@@ -155,6 +161,32 @@ export function orderListRoutes(deps: RouteDeps): Route[] {
       },
     },
   ];
+}
+
+/**
+ * DELETE /api/v3/openOrders: lone orders as cancel responses, and each order list once, as
+ * DELETE /api/v3/orderList shows it, with its legs' cancels as `orderReports` (rest-api.md
+ * "Cancel All Open Orders on a Symbol").
+ */
+export function renderCancelAll(done: CanceledOrder[], lists: OrderLists, book: OrderBook, p: Precision): unknown[] {
+  const out: Array<Record<string, unknown>> = [];
+  const byList = new Map<number, unknown[]>();
+  for (const d of done) {
+    const report = renderCanceledOrder(d.order, d.cancelClientOrderId, d.transactTime, p);
+    const listId = d.order.orderListId;
+    if (listId === undefined) {
+      out.push(report as unknown as Record<string, unknown>);
+      continue;
+    }
+    let reports = byList.get(listId);
+    if (reports === undefined) {
+      reports = [];
+      byList.set(listId, reports);
+      out.push({ ...renderList(lists.find({ orderListId: listId }), book), transactionTime: d.transactTime, orderReports: reports });
+    }
+    reports.push(report);
+  }
+  return out;
 }
 
 /** A list as every list endpoint shows it (without `orderReports`). */

@@ -110,6 +110,9 @@ export interface OrderListsDeps {
   price: (symbol: string) => string | undefined;
 }
 
+/** Finished lists kept in the state file (the simulator keeps 1000 closed orders by default). */
+const KEPT_FINISHED_LISTS = 1000;
+
 export const listErrors = {
   notFound: () => new SimError(400, -2013, 'Order list does not exist.'),
   cancelUnknown: () => simErrors.cancelRejected(),
@@ -371,7 +374,13 @@ export function createOrderLists(deps: OrderListsDeps): OrderLists {
       done(lists.get(order.orderListId!)!, now);
     },
     hasOpenClientId: (id) => [...lists.values()].some((l) => l.listOrderStatus === 'EXECUTING' && l.listClientOrderId === id),
-    snapshot: () => ({ lists: [...lists.values()], nextOrderListId }),
+    snapshot() {
+      // Every open list and the most recent finished ones, as the orders themselves are kept.
+      const all = [...lists.values()];
+      const finished = all.filter((l) => l.listOrderStatus !== 'EXECUTING');
+      const kept = new Set(finished.slice(-KEPT_FINISHED_LISTS));
+      return { lists: all.filter((l) => l.listOrderStatus === 'EXECUTING' || kept.has(l)), nextOrderListId };
+    },
     restore(state) {
       lists.clear();
       for (const l of state.lists) lists.set(l.orderListId, l);

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { wsSign } from '../../src/binance/signing.js';
+import { bundledExchangeInfo } from '../../src/sim/symbol-catalog.js';
 import { simRequest, startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { connectClient, type TestClient } from './ws-test-client.js';
 
@@ -257,5 +258,40 @@ describe('order lists', () => {
       pendingType: 'MARKET', pendingSide: 'SELL', pendingQuantity: '0.01',
     });
     expect(typo.body).toMatchObject({ code: -1106 });
+  });
+
+  test('DELETE /api/v3/openOrders cancels lists too and shows each list once with its legs', async () => {
+    const lone = (await simRequest<{ orderId: number }>(sim, 'POST', '/api/v3/order', {
+      symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.01', price: '60000',
+    })).body;
+    const list = (await simRequest<ListBody>(sim, 'POST', '/api/v3/orderList/oco', SELL_OCO)).body;
+    const res = await simRequest<Body[]>(sim, 'DELETE', '/api/v3/openOrders', { symbol: 'BTCUSDT' });
+    expect(res.status).toBe(200);
+    expect(res.body).toHaveLength(2);
+    expect(res.body[0]).toMatchObject({ orderId: lone.orderId, orderListId: -1, status: 'CANCELED' });
+    expect(res.body[1]).toMatchObject({ orderListId: list.orderListId, contingencyType: 'OCO', listStatusType: 'ALL_DONE', listOrderStatus: 'ALL_DONE' });
+    expect((res.body[1]!.orderReports as Body[]).map((r) => [r.origClientOrderId, r.status])).toEqual([['sl-1', 'CANCELED'], ['tp-1', 'CANCELED']]);
+    expect(sim.control.balances().BTC).toEqual({ free: '1', locked: '0' });
+  });
+});
+
+describe('order lists: MAX_NUM_ORDER_LISTS', () => {
+  test('a symbol with the filter refuses one list too many', async () => {
+    const info = bundledExchangeInfo();
+    const exchangeInfo = {
+      ...info,
+      symbols: info.symbols.map((s) => (s.symbol === 'BTCUSDT'
+        ? { ...s, filters: [...s.filters, { filterType: 'MAX_NUM_ORDER_LISTS' as const, maxNumOrderLists: 1 }] }
+        : s)),
+    };
+    const sim = await startTestSimulator({ balances: { USDT: '10000', BTC: '1' }, prices: { BTCUSDT: '69000' }, exchangeInfo });
+    try {
+      expect((await simRequest(sim, 'POST', '/api/v3/orderList/oco', SELL_OCO)).status).toBe(200);
+      expect((await simRequest(sim, 'POST', '/api/v3/orderList/oco', { ...SELL_OCO, aboveClientOrderId: 'a2', belowClientOrderId: 'b2' })).body).toEqual({
+        code: -1013, msg: 'Filter failure: MAX_NUM_ORDER_LISTS',
+      });
+    } finally {
+      await sim.close();
+    }
   });
 });
