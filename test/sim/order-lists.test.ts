@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { wsSign } from '../../src/binance/signing.js';
+import { parseUserDataFrame } from '../../src/binance/user-data-events.js';
 import { bundledExchangeInfo } from '../../src/sim/symbol-catalog.js';
 import { simRequest, startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { connectClient, type TestClient } from './ws-test-client.js';
@@ -47,11 +48,13 @@ describe('order lists', () => {
     expect(await client.next()).toMatchObject({ id: 'sub', status: 200 });
     return client;
   }
-  /** Takes frames until a listStatus arrives; returns every event seen. */
+  /** Takes frames until a listStatus arrives; returns every event seen. Each frame must pass the product's own parser. */
   async function untilListStatus(client: TestClient, status: string): Promise<Body[]> {
     const events: Body[] = [];
     for (;;) {
-      const event = (await client.next()).event as Body;
+      const frame = await client.next();
+      expect(parseUserDataFrame(frame).kind).toBe('event');
+      const event = frame.event as Body;
       events.push(event);
       if (event.e === 'listStatus' && event.L === status) return events;
     }
