@@ -33,6 +33,11 @@ export function tradeRoutes(deps: RouteDeps): Route[] {
         if (startTime !== undefined && endTime !== undefined && endTime - startTime > DAY_MS) {
           throw new SimError(400, -1127, 'More than 24 hours between startTime and endTime.');
         }
+        // Supported: symbol alone, + orderId, + startTime and/or endTime, + fromId, + orderId + fromId.
+        const timed = startTime !== undefined || endTime !== undefined;
+        if (timed && (orderId !== undefined || fromId !== undefined)) {
+          throw new SimError(400, -1128, 'Combination of optional parameters invalid.');
+        }
         const q = {
           limit,
           ...(orderId !== undefined && { orderId }),

@@ -84,6 +84,9 @@ describe('trade history', () => {
     });
     expect((await simRequest(sim, 'GET', '/api/v3/myTrades', { symbol: 'BTCUSDT', startTime: 0, endTime: 86_400_001 })).body).toMatchObject({ code: -1127 });
     expect((await simRequest(sim, 'GET', '/api/v3/myTrades', {})).body).toMatchObject({ code: -1102 });
+    expect((await simRequest(sim, 'GET', '/api/v3/myTrades', { symbol: 'BTCUSDT', fromId: 1, startTime: 1 })).body).toEqual({
+      code: -1128, msg: 'Combination of optional parameters invalid.',
+    });
     const weight = await simRequest(sim, 'GET', '/api/v3/myTrades', { symbol: 'BTCUSDT', orderId: 1 });
     expect(weight.status).toBe(200);
 

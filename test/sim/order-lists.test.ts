@@ -128,6 +128,21 @@ describe('order lists', () => {
     client.ws.close();
   });
 
+  test('BUY OCO: one quote lock at the dearer leg; the stop triggering expires the limit leg and fills from that lock', async () => {
+    const list = (await simRequest<ListBody>(sim, 'POST', '/api/v3/orderList/oco', {
+      symbol: 'BTCUSDT', side: 'BUY', quantity: '0.01',
+      aboveType: 'STOP_LOSS_LIMIT', aboveStopPrice: '72000', abovePrice: '72100', aboveTimeInForce: 'GTC',
+      belowType: 'LIMIT_MAKER', belowPrice: '65000',
+    })).body;
+    expect(list.orderReports.map((r) => r.type)).toEqual(['STOP_LOSS_LIMIT', 'LIMIT_MAKER']);
+    expect(locked('USDT')).toBe('721');
+    // The price path crosses the stop (72000) on its way to 72500: the stop-limit buys at its limit from the shared lock.
+    sim.feed.setPrice('BTCUSDT', '72500');
+    expect(await order(list.orders[1]!.orderId)).toMatchObject({ status: 'EXPIRED', expiryReason: 'OCO_TRIGGER' });
+    expect(await order(list.orders[0]!.orderId)).toMatchObject({ status: 'FILLED', cummulativeQuoteQty: '721.00000000' });
+    expect(sim.control.balances().USDT).toEqual({ free: '9279', locked: '0' });
+  });
+
   test('cancelling one leg cancels the whole list; DELETE /api/v3/orderList answers with every leg', async () => {
     const first = (await simRequest<ListBody>(sim, 'POST', '/api/v3/orderList/oco', SELL_OCO)).body;
     const leg = await simRequest<Body>(sim, 'DELETE', '/api/v3/order', { symbol: 'BTCUSDT', origClientOrderId: 'tp-1' });
