@@ -173,7 +173,9 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       // An order over the WebSocket API counts toward the same ORDERS limits as over REST.
       if (route.placesOrder) limiter.admitOrder(clock());
       const result = route.handle({ params, now: clock() });
-      return { status: result.status ?? 200, body: result.body, weight };
+      const status = result.status ?? 200;
+      // Successful order and cancel calls cost no weight over either API (CHANGELOG 2026-04-02).
+      return { status, body: result.body, weight: route.freeOnSuccess && status === 200 ? 0 : weight };
     },
   };
   const http = createHttpServer({
