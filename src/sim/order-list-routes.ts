@@ -1,6 +1,7 @@
 /**
  * Order-list endpoints (rest-api.md "Order lists", "Query Order list", "Query all Order lists",
- * "Query Open Order lists"): POST /api/v3/orderList/oco, /oto, /otoco, DELETE /api/v3/orderList,
+ * "Query Open Order lists"): POST /api/v3/orderList/oco, /oto, /otoco, the deprecated
+ * POST /api/v3/order/oco, DELETE /api/v3/orderList,
  * GET /api/v3/orderList, /openOrderList, /allOrderList. Every leg passes the checks of
  * POST /api/v3/order before anything is placed; the list semantics are in order-lists.ts.
  */
@@ -65,6 +66,31 @@ export function orderListRoutes(deps: RouteDeps): Route[] {
     return placed(lists.placeOco(info.symbol, listClientOrderId, legs), responseType, info);
   };
 
+  /**
+   * The deprecated POST /api/v3/order/oco (still served by Binance, used by older clients such as
+   * the SDK's submitNewOCO): a LIMIT_MAKER at `price` and a STOP_LOSS(_LIMIT) at `stopPrice`,
+   * read as the new-style OCO they are (limit above for a SELL, below for a BUY).
+   */
+  const legacyOco = (params: Params, info: SymbolInfo) => {
+    requireListParams(params, ['side', 'quantity', 'price', 'stopPrice']);
+    const limit = compact({
+      Type: 'LIMIT_MAKER', Price: params.price, IcebergQty: params.limitIcebergQty, ClientOrderId: params.limitClientOrderId,
+    });
+    const stop = compact({
+      Type: params.stopLimitPrice === undefined ? 'STOP_LOSS' : 'STOP_LOSS_LIMIT', StopPrice: params.stopPrice, Price: params.stopLimitPrice,
+      TimeInForce: params.stopLimitTimeInForce, IcebergQty: params.stopIcebergQty, ClientOrderId: params.stopClientOrderId,
+      TrailingDelta: params.trailingDelta,
+    });
+    const [above, below] = params.side === 'BUY' ? [stop, limit] : [limit, stop];
+    const translated: Record<string, string> = compact({
+      symbol: params.symbol, side: params.side, quantity: params.quantity, listClientOrderId: params.listClientOrderId,
+      newOrderRespType: params.newOrderRespType, selfTradePreventionMode: params.selfTradePreventionMode,
+    });
+    for (const [field, value] of Object.entries(above)) translated[`above${field}`] = value;
+    for (const [field, value] of Object.entries(below)) translated[`below${field}`] = value;
+    return oco(translated, info);
+  };
+
   const oto = (params: Params, info: SymbolInfo, withPair: boolean) => {
     const kind = withPair ? 'OTOCO' : 'OTO';
     // Symbols of the bundled capture predate `otoAllowed`; absent means allowed.
@@ -104,6 +130,10 @@ export function orderListRoutes(deps: RouteDeps): Route[] {
     {
       method: 'POST', path: '/api/v3/orderList/oco', security: 'SIGNED', weight: () => 1, placesOrder: true, freeOnSuccess: true,
       handle: ({ params }) => ({ body: oco(params, symbolParam(params, catalog)) }),
+    },
+    {
+      method: 'POST', path: '/api/v3/order/oco', security: 'SIGNED', weight: () => 1, placesOrder: true, freeOnSuccess: true,
+      handle: ({ params }) => ({ body: legacyOco(params, symbolParam(params, catalog)) }),
     },
     {
       method: 'POST', path: '/api/v3/orderList/oto', security: 'SIGNED', weight: () => 1, placesOrder: true, freeOnSuccess: true,
@@ -186,6 +216,12 @@ export function renderCancelAll(done: CanceledOrder[], lists: OrderLists, book: 
     }
     reports.push(report);
   }
+  return out;
+}
+
+function compact(values: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) if (value !== undefined) out[key] = value;
   return out;
 }
 

@@ -116,6 +116,15 @@ describe('the binance npm SDK: trade history, order lists and its WebSocket API 
     expect(canceled).toMatchObject({ listOrderStatus: 'ALL_DONE' });
   });
 
+  test('submitNewOCO (the deprecated /api/v3/order/oco) places the same OCO', async () => {
+    const list = await client.submitNewOCO({
+      symbol: 'BTCUSDT', side: 'SELL', quantity: 0.1, price: 75000, stopPrice: 65000, stopLimitPrice: 64900, stopLimitTimeInForce: 'GTC',
+    });
+    expect(list).toMatchObject({ contingencyType: 'OCO', listOrderStatus: 'EXECUTING' });
+    expect((list as { orderReports: Array<{ type: string }> }).orderReports.map((r) => r.type)).toEqual(['STOP_LOSS_LIMIT', 'LIMIT_MAKER']);
+    await client.cancelOCO({ symbol: 'BTCUSDT', orderListId: (list as { orderListId: number }).orderListId });
+  });
+
   test('getOrderBook (served once /api/v3/depth exists)', async (ctx) => {
     const probe = await fetch(`${sim.restUrl}/api/v3/depth?symbol=BTCUSDT`);
     if (probe.status === 404) ctx.skip();
