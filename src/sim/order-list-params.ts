@@ -96,8 +96,8 @@ export function checkLegs(legs: NewOrderRequest[], ctx: ListContext): void {
 
 /**
  * The OCO pair's types and positions for its side, then (with `last`) the price straddle:
- * SELL above > last > below, BUY below < last < above, where a leg's level is its stop price,
- * or the limit price of a LIMIT_MAKER.
+ * SELL above > last > below, BUY below < last < above (errors.md "The relationship of the prices
+ * for the orders is not correct."), each leg's prices as `levels` lists them.
  */
 export function checkOcoPair(side: Side, above: NewOrderRequest, below: NewOrderRequest, last: string | undefined): void {
   if (!OCO_TYPES.has(above.type) || !OCO_TYPES.has(below.type)) throw ocoErrors.typeRejected();
@@ -110,10 +110,10 @@ export function checkOcoPair(side: Side, above: NewOrderRequest, below: NewOrder
     if (above.type === 'LIMIT_MAKER') throw ocoErrors.buyLimitBelow();
     if (!SL_TYPES.has(above.type)) throw ocoErrors.buyTakeProfitBelow();
   }
-  const high = level(above);
-  const low = level(below);
-  if (!gt(high, low)) throw ocoErrors.badPrices();
-  if (last !== undefined && !(gt(high, last) && lt(low, last))) throw ocoErrors.badPrices();
+  const highs = levels(above);
+  const lows = levels(below);
+  if (!gt(highs[0]!, lows[0]!)) throw ocoErrors.badPrices();
+  if (last !== undefined && !(highs.every((h) => gt(h, last)) && lows.every((l) => lt(l, last)))) throw ocoErrors.badPrices();
 }
 
 /** -1158 for an order type an OCO leg cannot have, before the leg's own parameters are read. */
@@ -143,8 +143,15 @@ export function requireListParams(params: Params, names: readonly string[]): voi
   for (const name of names) mandatory(params, name);
 }
 
-function level(r: NewOrderRequest): string {
-  return r.type === 'LIMIT_MAKER' ? r.price! : r.stopPrice!;
+/**
+ * The prices of a leg that must sit on its side of the market: a LIMIT_MAKER's limit, a stop's
+ * stop price, and both for a TAKE_PROFIT_LIMIT (its limit per the docs, its stop so it does not
+ * trigger at once).
+ */
+function levels(r: NewOrderRequest): string[] {
+  if (r.type === 'LIMIT_MAKER') return [r.price!];
+  if (r.type === 'TAKE_PROFIT_LIMIT') return [r.price!, r.stopPrice!];
+  return [r.stopPrice!];
 }
 
 function renamed(error: unknown, renames: Map<string, string>): unknown {
