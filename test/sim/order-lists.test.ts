@@ -261,6 +261,20 @@ describe('order lists', () => {
     expect(sim.control.balances().BTC).toEqual({ free: '0.99999', locked: '0' });
   });
 
+  test('OTO: a pending SELL of the full entry quantity is REJECTED when the commission was paid in the base asset', async () => {
+    sim.control.setBalance('BTC', '0');
+    const list = (await simRequest<ListBody>(sim, 'POST', '/api/v3/orderList/oto', {
+      symbol: 'BTCUSDT',
+      workingType: 'LIMIT', workingSide: 'BUY', workingPrice: '68000', workingQuantity: '0.01', workingTimeInForce: 'GTC',
+      pendingType: 'LIMIT_MAKER', pendingSide: 'SELL', pendingPrice: '75000', pendingQuantity: '0.01',
+    })).body;
+    sim.feed.setPrice('BTCUSDT', '67990');
+    // 0.01 bought, 0.00001 paid as commission: 0.00999 BTC cannot cover a 0.01 sell (user-data-stream.md eR REJECTED).
+    expect(await order(list.orders[1]!.orderId)).toMatchObject({ status: 'EXPIRED', expiryReason: 'REJECTED' });
+    expect((await simRequest<ListBody>(sim, 'GET', '/api/v3/orderList', { orderListId: list.orderListId })).body.listOrderStatus).toBe('ALL_DONE');
+    expect(sim.control.balances().BTC).toEqual({ free: '0.00999', locked: '0' });
+  });
+
   test('OTO: cancelling the working order cancels the pending one', async () => {
     const list = (await simRequest<ListBody>(sim, 'POST', '/api/v3/orderList/oto', {
       symbol: 'BTCUSDT',
