@@ -211,7 +211,8 @@ export function createOrderLists(deps: OrderListsDeps): OrderLists {
     emit(list, now);
     // A stop placed past its price (the entry filled on a gap) triggers at once, at the current price.
     const price = deps.price(list.symbol);
-    if (price !== undefined) engine.onTick({ symbol: list.symbol, price, time: now });
+    const stops = pendingLegs.some((leg) => isStopType(leg.request.type));
+    if (stops && price !== undefined) engine.onTick({ symbol: list.symbol, price, time: now });
   };
 
   const syncList = (list: SimOrderList, now: number): void => {
