@@ -28,6 +28,8 @@ export const WS_REST_METHODS: Readonly<Record<string, MethodRoute>> = {
   'openOrders.status': signed('GET', '/api/v3/openOrders'),
   'openOrders.cancelAll': signed('DELETE', '/api/v3/openOrders'),
   allOrders: signed('GET', '/api/v3/allOrders'),
+  /** The deprecated OCO form (limit + stop legs), like POST /api/v3/order/oco. */
+  'orderList.place': signed('POST', '/api/v3/order/oco'),
   'orderList.place.oco': signed('POST', '/api/v3/orderList/oco'),
   'orderList.place.oto': signed('POST', '/api/v3/orderList/oto'),
   'orderList.place.otoco': signed('POST', '/api/v3/orderList/otoco'),
