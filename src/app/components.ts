@@ -125,6 +125,7 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       topMinQuoteVolume: config.topMinQuoteVolume,
       stopDefaultInterval: config.stops.defaultInterval,
       telegramGroups: config.telegram.groups,
+      marketReplay: config.mode === 'paper' && config.paper.market.startsWith('replay'),
       ...(config.limits.orderCap ? { orderCap: config.limits.orderCap } : {}),
     },
     tickers: createTickerCache({ exchange: c.exchange.views, logger: c.logger, registry: c.registry }),

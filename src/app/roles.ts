@@ -126,7 +126,7 @@ async function startConsole(ctx: RoleContext, exchange: ExchangeConnection, stac
   lifecycle.onClose('console', () => session.close());
   process.stdout.write(
     `binance-chatops console — ${config.mode.toUpperCase()} mode${exchange.paper ? `, market: ${config.paper.market}` : ''}. ` +
-      'Type /help; a number presses a button; /quit or Ctrl-D ends.\n',
+      'Type /help; 2.1 presses button 1 of message 2; /quit or Ctrl-D ends.\n',
   );
   void session.start().then(ctx.stop, ctx.stop);
 }

@@ -20,7 +20,7 @@ export interface UserStreamStatus {
   state: 'connected' | 'connecting' | 'disconnected' | 'not-running';
   /** Epoch ms of the last event or (re)connect. */
   since?: number;
-  /** Which worker holds the stream lease, for operators. */
+  /** Which worker holds the stream lease (host:pid:random), for operators' logs; not shown in chat. */
   holder?: string;
 }
 
@@ -60,6 +60,8 @@ export interface BotSettings {
   stopDefaultInterval?: KlineInterval;
   /** TELEGRAM_GROUPS=on: account commands and buttons also work in groups. Default off (private chats only). */
   telegramGroups?: boolean;
+  /** PAPER_MARKET=replay…: candles carry the replay's dates, not today's; /status says which clock is which. */
+  marketReplay?: boolean;
 }
 
 export interface BotDeps {

@@ -50,8 +50,24 @@ export interface OrderRefParams {
   origClientOrderId?: string;
 }
 
+/**
+ * Order-list hooks (order-lists.ts): how a leg of a list is placed. Kept apart from the matching
+ * logic so the list semantics live in their own module.
+ */
+export interface PlaceExtras {
+  orderListId?: number;
+  /** A PENDING_NEW leg (OTO/OTOCO): recorded with an id, but inert until activated. */
+  pending?: boolean;
+  /** Activates the PENDING_NEW record with this id (same id, as on Binance). */
+  orderId?: number;
+  /** Overrides the amount locked (OCO legs share one lock: the second leg locks '0'). */
+  lock?: string;
+}
+
 export interface MatchingEngine extends UserEventSource {
-  place(request: NewOrderRequest): PlacedOrder;
+  place(request: NewOrderRequest, extras?: PlaceExtras): PlacedOrder;
+  /** Expires an open order with an expiry reason (order lists: OCO_TRIGGER, REJECTED, …). */
+  expire(order: SimOrder, reason: string): void;
   cancel(symbol: string, ref: OrderRefParams, cancelClientOrderId?: string): CanceledOrder;
   cancelAll(symbol: string): CanceledOrder[];
   find(symbol: string, ref: OrderRefParams): SimOrder;
@@ -71,6 +87,8 @@ export interface EngineDeps {
   options?: EngineOptions;
   /** Called after every change of balances or orders (persistence). */
   onChange?: () => void;
+  /** Order lists: called before a resting order fills or a stop triggers on a tick. */
+  beforeExecution?: (order: SimOrder, kind: 'trigger' | 'fill', now: number) => void;
 }
 
 export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
@@ -110,7 +128,9 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
   const marketableAt = (order: SimOrder, price: bigint): boolean =>
     order.side === 'BUY' ? price <= levelsOf(order).limit : price >= levelsOf(order).limit;
 
-  const place = (request: NewOrderRequest): PlacedOrder => {
+  const place = (request: NewOrderRequest, extras: PlaceExtras = {}): PlacedOrder => {
+    const pending = extras.pending === true;
+    const activating = extras.orderId !== undefined;
     const info = infoOf(request.symbol);
     const now = clock();
     const market = deps.price(request.symbol);
@@ -118,15 +138,17 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
     // The price before the next tick: a stop crossed from here triggers at its stop price.
     lastPrice.set(request.symbol, market);
     const clientOrderId = request.newClientOrderId ?? newClientOrderId();
-    if (book.openByClientId(request.symbol, clientOrderId) !== undefined) {
+    const holder = book.openByClientId(request.symbol, clientOrderId);
+    if (holder !== undefined && holder.orderId !== extras.orderId) {
       throw simErrors.orderRejected(ORDER_REJECT_MESSAGES.duplicate);
     }
     const stop = isStopType(request.type);
-    if (stop && wouldTrigger({ side: request.side, type: request.type, stopPrice: request.stopPrice! }, market)) {
+    // A pending leg is checked when it goes on the book; an activated stop already crossed triggers on the next tick.
+    if (stop && !pending && !activating && wouldTrigger({ side: request.side, type: request.type, stopPrice: request.stopPrice! }, market)) {
       throw simErrors.orderRejected(ORDER_REJECT_MESSAGES.wouldTrigger);
     }
     const limitPrice = request.price ?? '0';
-    if (request.type === 'LIMIT_MAKER' && (request.side === 'BUY' ? lte(market, limitPrice) : gte(market, limitPrice))) {
+    if (request.type === 'LIMIT_MAKER' && !pending && (request.side === 'BUY' ? lte(market, limitPrice) : gte(market, limitPrice))) {
       throw simErrors.orderRejected(ORDER_REJECT_MESSAGES.wouldMatchImmediately);
     }
 
@@ -141,7 +163,7 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
 
     const order: SimOrder = {
       symbol: request.symbol,
-      orderId: ids.orderId,
+      orderId: extras.orderId ?? ids.orderId,
       clientOrderId,
       side: request.side,
       type: request.type,
@@ -152,30 +174,37 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
       stopPrice: request.stopPrice ?? '0',
       executedQty: '0',
       cummulativeQuoteQty: '0',
-      status: 'NEW',
+      status: pending ? 'PENDING_NEW' : 'NEW',
       time: now,
       updateTime: now,
-      workingTime: stop ? -1 : now,
-      isWorking: !stop,
+      workingTime: stop || pending ? -1 : now,
+      isWorking: !stop && !pending,
       selfTradePreventionMode: request.selfTradePreventionMode ?? info.defaultSelfTradePreventionMode ?? 'NONE',
       lockedAsset: request.side === 'BUY' ? info.quoteAsset : info.baseAsset,
       locked: '0',
       triggered: false,
     };
     if (request.icebergQty !== undefined) order.icebergQty = request.icebergQty;
+    if (extras.orderListId !== undefined) order.orderListId = extras.orderListId;
 
     // Balance first, so a rejected order leaves no trace (and consumes no id).
-    if (request.type === 'MARKET') {
+    if (pending) {
+      // A pending leg locks nothing until it goes on the book.
+    } else if (request.type === 'MARKET') {
       const need = request.side === 'BUY' ? (request.quoteOrderQty ?? mul(origQty, takerPrice('BUY', market, info))) : origQty;
       if (!accounts.hasFree(order.lockedAsset, need)) throw simErrors.orderRejected(ORDER_REJECT_MESSAGES.insufficientBalance);
     } else {
-      const lock = request.side === 'BUY' ? mul(origQty, lockPriceOf(order)) : origQty;
+      const lock = extras.lock ?? (request.side === 'BUY' ? mul(origQty, lockPriceOf(order)) : origQty);
       accounts.lock(order.lockedAsset, lock);
       order.locked = lock;
     }
-    ids.orderId += 1;
+    if (!activating) ids.orderId += 1;
     book.add(order);
     report(order, { executionType: 'NEW' }, now);
+    if (pending) {
+      flushAccount(now);
+      return { order, fills: [], transactTime: now };
+    }
 
     const fills: SimFill[] = [];
     if (request.type === 'MARKET') {
@@ -254,9 +283,11 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
     const p = tick.price;
     const scaled = toScaled(p);
     for (const order of open) {
-      if (!isOpen(order)) continue;
+      if (!isOpen(order) || order.status === 'PENDING_NEW') continue;
       if (isStopType(order.type) && !order.triggered) {
         if (!triggersAt(order, scaled)) continue;
+        deps.beforeExecution?.(order, 'trigger', now);
+        if (!isOpen(order)) continue;
         order.triggered = true;
         order.isWorking = true;
         order.workingTime = now;
@@ -275,7 +306,10 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
         }
         continue;
       }
-      if (order.isWorking && marketableAt(order, scaled)) fillResting(order, info, now);
+      if (order.isWorking && marketableAt(order, scaled)) {
+        deps.beforeExecution?.(order, 'fill', now);
+        if (isOpen(order)) fillResting(order, info, now);
+      }
     }
     flushAccount(now);
   };
@@ -291,6 +325,11 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
     cancelAll,
     find,
     onTick,
+    expire(order, reason) {
+      const now = clock();
+      expire(order, reason, now);
+      flushAccount(now);
+    },
     onUserEvent: executions.onUserEvent,
     counters: () => ({ ...ids }),
     restoreCounters(counters) {

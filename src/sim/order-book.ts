@@ -44,6 +44,8 @@ export interface SimOrder {
   /** Stop and take-profit orders: true once the stop price was crossed. */
   triggered: boolean;
   expiryReason?: string;
+  /** The order list this order is a leg of (order-lists.ts); absent for a lone order (-1 on the wire). */
+  orderListId?: number;
 }
 
 export const OPEN_STATUSES: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['NEW', 'PARTIALLY_FILLED', 'PENDING_NEW']);

@@ -59,6 +59,28 @@ describe('node dist/main.js', () => {
     expect(result.stdout).toBe('');
   });
 
+  // Issue 16 item 9: --help began with 'unknown role "--help"' and exited 2.
+  it.each([['--help'], ['-h'], ['help']])('%s prints the usage on stdout, the roles and the npm commands, and exits 0', (flag) => {
+    const result = run([flag]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^usage: node dist\/main\.js <role>/);
+    for (const role of ['all', 'bot', 'worker', 'sim', 'console']) expect(result.stdout).toMatch(new RegExp(`^ {2}${role} +\\S`, 'm'));
+    expect(result.stdout).toMatch(/^ {2}npm start +\S/m);
+    expect(result.stdout).toMatch(/^ {2}npm run demo +\S/m);
+    expect(result.stdout).not.toMatch(/unknown/);
+  });
+
+  it('refuses an unknown option or a stray argument with the usage, exit 2', () => {
+    const option = run(['--verbose']);
+    expect(option.status).toBe(2);
+    expect(option.stderr.split('\n')[0]).toBe("binance-chatops: Unknown option '--verbose'");
+    expect(option.stderr).toMatch(/^roles:/m);
+    const extra = run(['worker', 'now']);
+    expect(extra.status).toBe(2);
+    expect(extra.stderr).toMatch(/^binance-chatops: unexpected argument "now" after the role/);
+  });
+
   it('prints the usage for an unknown role', () => {
     const result = run(['dance']);
     expect(result.status).toBe(2);
