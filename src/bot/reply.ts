@@ -47,5 +47,5 @@ export async function removePressedButtons(ctx: Context): Promise<void> {
 
 /** The last line of a view with a Refresh button: when it was read, so a stale copy is recognised. */
 export function updatedLine(deps: { now?: () => number }): string {
-  return `<i>Updated ${formatUtc((deps.now ?? Date.now)(), true)}</i>`;
+  return `<i>Updated ${formatUtc((deps.now ?? Date.now)(), true).slice(11)}</i>`;
 }
