@@ -74,14 +74,7 @@ describe('console session', () => {
     const session = createConsoleSession({ input: term.input, output: term.output, userId: TRADER.id, color: false });
     app = await startApp({ console: session, workers: false });
     const ended = session.start();
-    const typed = async (line: string, until: RegExp) => {
-      const from = term.printed().length;
-      term.input.write(`${line}\n`);
-      return eventually(() => {
-        const seen = term.printed().slice(from);
-        return until.test(seen) ? seen : undefined;
-      }, `${until} after ${line}`);
-    };
+    const typed = typer(term);
     const cardNumber = (seen: string) => Number(/bot \(message (\d+)\):\n\s+.*Confirm order/.exec(seen)![1]);
 
     const first = cardNumber(await typed('/buy BTCUSDT 100USDT', /Cancel\n/));
@@ -106,14 +99,7 @@ describe('console session', () => {
     const session = createConsoleSession({ input: term.input, output: term.output, userId: TRADER.id, color: false });
     app = await startApp({ console: session });
     const ended = session.start();
-    const typed = async (line: string, until: RegExp) => {
-      const from = term.printed().length;
-      term.input.write(`${line}\n`);
-      return eventually(() => {
-        const seen = term.printed().slice(from);
-        return until.test(seen) ? seen : undefined;
-      }, `${until} after ${line}`);
-    };
+    const typed = typer(term);
     const numberOf = (seen: string) => Number(/bot \(message (\d+)\):/.exec(seen)![1]);
 
     await typed('/buy BTCUSDT 0.001 60000', /Cancel\n/);
@@ -190,3 +176,15 @@ describe('console session', () => {
     expect(renderHtml(html, { color: true })).toContain('\x1b[1mBTC\x1b[22m');
   });
 });
+
+/** Types a line and waits until what it printed matches `until`; returns what it printed. */
+function typer(term: ReturnType<typeof terminal>) {
+  return async (line: string, until: RegExp): Promise<string> => {
+    const from = term.printed().length;
+    term.input.write(`${line}\n`);
+    return eventually(() => {
+      const seen = term.printed().slice(from);
+      return until.test(seen) ? seen : undefined;
+    }, `${until} after ${line}`);
+  };
+}
