@@ -96,7 +96,7 @@ function clientOver(
   const now = deps.now ?? Date.now;
   const skipLog = deps.logger.child({ module: 'exchange-info' });
 
-  const call = <T>(method: HttpMethod, path: string, parse: (json: unknown) => T, params?: Params, signed = false): Promise<T> =>
+  const call = <T>(method: HttpMethod, path: string, parse: (json: unknown) => T, params?: Params, signed = false, signBy?: number): Promise<T> =>
     transport.request({
       method,
       path,
@@ -105,6 +105,7 @@ function clientOver(
       query: params === undefined ? undefined : encodeParams(params),
       weight: requestWeight(method, path, params),
       priority,
+      ...(signBy !== undefined ? { signBy } : {}),
     });
 
   return {
@@ -157,10 +158,10 @@ function clientOver(
     allOrders: (symbol, options = {}) =>
       call('GET', '/api/v3/allOrders', parseOrders, { symbol, startTime: options.startTime, limit: options.limit }, true),
 
-    async newOrder(p: NewOrderParams) {
+    async newOrder(p: NewOrderParams, options?: { signBy?: number }) {
       checkOrderParams(p);
       const respType = p.newOrderRespType ?? 'FULL';
-      return call('POST', '/api/v3/order', respType === 'ACK' ? parseOrderAck : (json) => parseOrder(json), newOrderParams(p, respType), true);
+      return call('POST', '/api/v3/order', respType === 'ACK' ? parseOrderAck : (json) => parseOrder(json), newOrderParams(p, respType), true, options?.signBy);
     },
     async testOrder(p: NewOrderParams) {
       checkOrderParams(p);

@@ -65,6 +65,13 @@ export interface RestRequest<T> {
   weight?: number;
   /** Default `trading`. A write is always `trading`, whoever sends it. */
   priority?: RequestPriority;
+  /**
+   * Epoch ms (this server's clock): a signed request not signed by then is not sent at all
+   * (EXCHANGE_SIGN_DEADLINE, nothing executed). An order's sender promises, through its send
+   * mark, that its request is signed within a bound; a worker held up past it in the gate, a
+   * clock resync or a -1021 re-sign must not send late, after another worker stopped waiting.
+   */
+  signBy?: number;
 }
 
 export interface RestClientEvents {
@@ -232,6 +239,11 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
     }
     let url: string;
     if (req.signed) {
+      if (req.signBy !== undefined && now() > req.signBy) {
+        metrics.errors.inc({ kind: 'transient' });
+        log.warn({ method, path, lateMs: now() - req.signBy }, 'request not sent: past its sign-by deadline');
+        throw new ExchangeError('EXCHANGE_SIGN_DEADLINE', { kind: 'transient', method, path });
+      }
       const payload = (query.length > 0 ? query + '&' : '') + recvWindowPart + clock.timestamp();
       url = path + '?' + signQuery(payload, '', deps.signer!).query;
     } else {

@@ -317,7 +317,8 @@ export interface ExchangeClient {
   account(): Promise<Account>;
   openOrders(symbol?: string): Promise<Order[]>;
   allOrders(symbol: string, options?: { startTime?: number; limit?: number }): Promise<Order[]>;
-  newOrder(params: NewOrderParams): Promise<Order>;
+  /** `signBy`: not sent unless signed by then (epoch ms, this server's clock): see RestRequest.signBy. */
+  newOrder(params: NewOrderParams, options?: { signBy?: number }): Promise<Order>;
   testOrder(params: NewOrderParams): Promise<void>;
   getOrder(ref: OrderRef): Promise<Order>;
   cancelOrder(ref: OrderRef & { newClientOrderId?: string }): Promise<Order>;

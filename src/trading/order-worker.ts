@@ -140,12 +140,16 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     const params = await validated;
     refuseIfStale(intent, confirmedAt);
     // Checked last, after the slow re-validation reads, so a lock lost during them stops the send.
-    // Residual window: from this check to the request's timestamp (signing, the REST client's
-    // gate and clock sync, a -1021 re-sign). A worker frozen there past inFlightBoundMs could still
-    // send after a taker-over gave up looking (order-reconcile.ts); docs/ARCHITECTURE.md.
-    await records.markSendAttempted(intent.clientOrderId, now(), fence);
+    // From here to the request's timestamp the REST client may wait (gate, clock sync, a -1021
+    // re-sign): the sign-by deadline below bounds that wait by what a taker-over waits out
+    // (order-reconcile.ts; docs/ARCHITECTURE.md "Exactly once").
+    const markedAt = now();
+    await records.markSendAttempted(intent.clientOrderId, markedAt, fence);
     try {
-      return await exchange.newOrder({ ...params, newClientOrderId: intent.clientOrderId, newOrderRespType: 'FULL' });
+      // Signed by the bound a taker-over waits out after this mark, or not sent at all: a worker
+      // held up between the fence and the wire (gate, clock resync, a -1021 re-sign) cannot send
+      // after another worker has declared the order absent and placed it.
+      return await exchange.newOrder({ ...params, newClientOrderId: intent.clientOrderId, newOrderRespType: 'FULL' }, { signBy: reconciler.signedByFromMark(markedAt) });
     } catch (error) {
       const ref = { symbol: intent.preview.symbol, clientOrderId: intent.clientOrderId };
       if (isExchangeError(error) && (error.kind === 'unknown-outcome' || error.code === 'EXCHANGE_DUPLICATE_ORDER')) {

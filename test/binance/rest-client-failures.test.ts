@@ -54,6 +54,28 @@ describe('clock (-1021)', () => {
   });
 });
 
+describe('sign-by deadline (exactly once under a lost lock)', () => {
+  it('an order held past its sign-by deadline by the -1021 resync is not sent again', async () => {
+    await h.client.syncClock();
+    h.stub.route('POST /api/v3/order', { status: 400, body: { code: -1021, msg: 'Timestamp for this request is outside of the recvWindow.' } });
+    // The first attempt is signed in time; the re-signed retry after the resync would be late.
+    h.stub.route('GET /api/v3/time', { body: { serverTime: Date.now() }, delayMs: 150 });
+    const error = await failureOf(h.client.newOrder(market, { signBy: Date.now() + 100 }));
+    expect([error.code, error.kind]).toEqual(['EXCHANGE_SIGN_DEADLINE', 'transient']);
+    expect(h.stub.requestsTo('POST /api/v3/order')).toHaveLength(1);
+  });
+
+  it('an order whose deadline has passed is not signed or sent at all; one within it goes out', async () => {
+    await h.client.syncClock();
+    const late = await failureOf(h.client.newOrder(market, { signBy: Date.now() - 1 }));
+    expect([late.code, late.kind]).toEqual(['EXCHANGE_SIGN_DEADLINE', 'transient']);
+    expect(h.stub.requestsTo('POST /api/v3/order')).toHaveLength(0);
+    const order = await h.client.newOrder(market, { signBy: Date.now() + 5_000 });
+    expect(order.orderId).toBe(28);
+    expect(h.stub.requestsTo('POST /api/v3/order')).toHaveLength(1);
+  });
+});
+
 describe('server failures', () => {
   it('503 on an order is unknown-outcome and is not resent', async () => {
     h.stub.route('POST /api/v3/order', { status: 503, body: { code: -1007, msg: 'Timeout waiting for response from backend server. Send status unknown; execution status unknown.' } });
