@@ -18,6 +18,12 @@ const INTERVALS: ReadonlySet<string> = new Set<KlineInterval>([
   '1s', '1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M',
 ]);
 
+/**
+ * What klines reads. `timeZone` is left out on purpose: the paper exchange serves UTC candles only,
+ * and a request that relies on another zone should fail here (-1104) rather than be answered wrong.
+ */
+const KLINE_PARAMS = ['symbol', 'interval', 'startTime', 'endTime', 'limit'];
+
 /** avgPriceMins of the symbol's price filters (5 on every current symbol). */
 function avgPriceMins(info: SymbolInfo): number {
   for (const f of info.filters) {
@@ -101,13 +107,14 @@ export function marketRoutes(deps: RouteDeps): Route[] {
   const listed = () => catalog.symbols().filter((s) => feed.price(s.symbol) !== undefined);
 
   return [
-    { method: 'GET', path: '/api/v3/ping', security: 'NONE', weight: () => 1, handle: () => ({ body: {} }) },
+    { method: 'GET', path: '/api/v3/ping', security: 'NONE', params: [], weight: () => 1, handle: () => ({ body: {} }) },
     {
-      method: 'GET', path: '/api/v3/time', security: 'NONE', weight: () => 1,
+      method: 'GET', path: '/api/v3/time', security: 'NONE', params: [], weight: () => 1,
       handle: ({ now }) => ({ body: { serverTime: now } }),
     },
     {
       method: 'GET', path: '/api/v3/exchangeInfo', security: 'NONE', weight: () => 20,
+      params: ['symbol', 'symbols', 'symbolStatus', 'permissions', 'showPermissionSets'],
       handle: ({ params, now }) => {
         bothSymbolParams(params);
         if (params.symbol !== undefined) return { body: catalog.exchangeInfo(now, [symbolParam(params, catalog).symbol]) };
@@ -121,10 +128,10 @@ export function marketRoutes(deps: RouteDeps): Route[] {
         return { body: catalog.exchangeInfo(now, list?.map((s) => s.symbol)) };
       },
     },
-    { method: 'GET', path: '/api/v3/klines', security: 'NONE', weight: () => 2, handle: klines },
-    { method: 'GET', path: '/api/v3/uiKlines', security: 'NONE', weight: () => 2, handle: klines },
+    { method: 'GET', path: '/api/v3/klines', security: 'NONE', params: KLINE_PARAMS, weight: () => 2, handle: klines },
+    { method: 'GET', path: '/api/v3/uiKlines', security: 'NONE', params: KLINE_PARAMS, weight: () => 2, handle: klines },
     {
-      method: 'GET', path: '/api/v3/ticker/24hr', security: 'NONE',
+      method: 'GET', path: '/api/v3/ticker/24hr', security: 'NONE', params: ['symbol', 'symbols', 'type'],
       weight: (p) => {
         if (p.symbol !== undefined) return 2;
         if (p.symbols === undefined) return 80;
@@ -143,7 +150,7 @@ export function marketRoutes(deps: RouteDeps): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/v3/ticker/price', security: 'NONE',
+      method: 'GET', path: '/api/v3/ticker/price', security: 'NONE', params: ['symbol', 'symbols'],
       weight: (p) => (p.symbol !== undefined ? 2 : 4),
       handle: ({ params }) => {
         bothSymbolParams(params);
@@ -152,7 +159,7 @@ export function marketRoutes(deps: RouteDeps): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/v3/ticker/bookTicker', security: 'NONE',
+      method: 'GET', path: '/api/v3/ticker/bookTicker', security: 'NONE', params: ['symbol', 'symbols'],
       weight: (p) => (p.symbol !== undefined ? 2 : 4),
       handle: ({ params }) => {
         // No order book: best bid and ask both sit at the last price.
@@ -167,7 +174,7 @@ export function marketRoutes(deps: RouteDeps): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/v3/avgPrice', security: 'NONE', weight: () => 2,
+      method: 'GET', path: '/api/v3/avgPrice', security: 'NONE', params: ['symbol'], weight: () => 2,
       handle: ({ params }) => {
         const info = symbolParam(params, catalog);
         const avg = averagePrice(feed, info);
@@ -175,7 +182,7 @@ export function marketRoutes(deps: RouteDeps): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/v3/referencePrice', security: 'NONE', weight: () => 2,
+      method: 'GET', path: '/api/v3/referencePrice', security: 'NONE', params: ['symbol'], weight: () => 2,
       handle: ({ params }) => {
         symbolParam(params, catalog);
         throw new SimError(400, -2043, "This symbol doesn't have a reference price.");

@@ -25,6 +25,7 @@ import type { OrderBook, SimFill, SimOrder } from './order-book.js';
 import { isOpen } from './order-book.js';
 import { isStopType } from './order-format.js';
 import type { NewOrderRequest } from './order-validation.js';
+import type { CancelRestrictions } from './route-params.js';
 import { toScaled } from './price-scale.js';
 import { lockPriceOf } from './settlement.js';
 import { ORDER_REJECT_MESSAGES, SimError, simErrors } from './sim-error.js';
@@ -52,7 +53,8 @@ export interface OrderRefParams {
 
 export interface MatchingEngine extends UserEventSource {
   place(request: NewOrderRequest): PlacedOrder;
-  cancel(symbol: string, ref: OrderRefParams, cancelClientOrderId?: string): CanceledOrder;
+  /** `restrictions`: cancel only an order in that status (-2011 "... due to cancel restrictions." otherwise). */
+  cancel(symbol: string, ref: OrderRefParams, cancelClientOrderId?: string, restrictions?: CancelRestrictions): CanceledOrder;
   cancelAll(symbol: string): CanceledOrder[];
   find(symbol: string, ref: OrderRefParams): SimOrder;
   /** Applies a feed tick: triggers stops, fills resting limits. */
@@ -215,7 +217,7 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
     return { order, cancelClientOrderId, transactTime: now };
   };
 
-  const cancel = (symbol: string, ref: OrderRefParams, cancelClientOrderId?: string): CanceledOrder => {
+  const cancel = (symbol: string, ref: OrderRefParams, cancelClientOrderId?: string, restrictions?: CancelRestrictions): CanceledOrder => {
     infoOf(symbol);
     let order: SimOrder;
     try {
@@ -225,6 +227,9 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
       throw error;
     }
     if (!isOpen(order)) throw simErrors.cancelRejected();
+    if (restrictions !== undefined && order.status !== (restrictions === 'ONLY_NEW' ? 'NEW' : 'PARTIALLY_FILLED')) {
+      throw simErrors.cancelRejected('Order was not canceled due to cancel restrictions.');
+    }
     const now = clock();
     const result = cancelOne(order, cancelClientOrderId ?? newClientOrderId(), now);
     flushAccount(now);

@@ -61,3 +61,31 @@ export function booleanParam(params: Params, name: string): boolean {
   if (raw === 'false') return false;
   throw new SimError(400, -1130, `Data sent for parameter '${name}' is not valid.`);
 }
+
+export type CancelRestrictions = 'ONLY_NEW' | 'ONLY_PARTIALLY_FILLED';
+
+/** `cancelRestrictions` (rest-api.md "Regarding cancelRestrictions"): anything else is -1145. */
+export function cancelRestrictionsParam(params: Params): CancelRestrictions | undefined {
+  const raw = params.cancelRestrictions;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'ONLY_NEW' && raw !== 'ONLY_PARTIALLY_FILLED') throw new SimError(400, -1145, 'Invalid cancelRestrictions');
+  return raw;
+}
+
+/** What every SIGNED endpoint reads besides its own parameters (rest-api.md "SIGNED Endpoint security"). */
+export const SIGNED_PARAMS: readonly string[] = ['recvWindow', 'timestamp', 'signature'];
+
+/**
+ * -1104 (errors.md): Binance reads the parameters an endpoint knows and refuses a request that
+ * sent others, so a misspelt optional parameter (`timeinforce`, `newClientOrderID`) fails instead
+ * of being ignored. Both counts are over distinct parameter names as sent, the signature ones
+ * included (they are read).
+ */
+export function checkAllRead(params: Params, accepted: readonly string[], signed: boolean): void {
+  const known = new Set(signed ? [...accepted, ...SIGNED_PARAMS] : accepted);
+  const sent = Object.keys(params);
+  const read = sent.filter((name) => known.has(name)).length;
+  if (read < sent.length) {
+    throw new SimError(400, -1104, `Not all sent parameters were read; read '${read}' parameter(s) but was sent '${sent.length}'.`);
+  }
+}
