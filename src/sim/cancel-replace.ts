@@ -64,7 +64,7 @@ export function cancelReplace(input: CancelReplaceInput): RouteResult {
     try {
       const placed = engine.place(request);
       newOrderResult = 'SUCCESS';
-      newOrderResponse = renderNewOrder(placed.order, placed.fills, request.responseType, placed.transactTime, p);
+      newOrderResponse = renderNewOrder(placed.order, placed.fills, request.responseType, placed.transactTime, p, placed.preventedMatches);
     } catch (error) {
       newOrderResult = 'FAILURE';
       newOrderResponse = failure(error);

@@ -17,6 +17,7 @@ import { createRequestAuth, type ApiCredential } from './request-auth.js';
 import { createRoutes } from './rest-routes.js';
 import { createStateStore, type PaperState, type StateStore } from './state-store.js';
 import { bundledExchangeInfo, createSymbolCatalog } from './symbol-catalog.js';
+import { marketBook } from './book-model.js';
 import type { MarketFeed, UserEventSource, WsApiAuthenticator, WsEndpoint } from './types.js';
 
 export interface SimulatorOptions extends EngineOptions, RateLimitOptions {
@@ -119,6 +120,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     accounts,
     book,
     price: (s) => feed.price(s),
+    liquidity: (s, center) => marketBook(feed, catalog.get(s), center),
     clock,
     options,
     onChange: persist,

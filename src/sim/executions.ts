@@ -52,6 +52,8 @@ export interface Executions extends UserEventSource {
   resetDepth(symbol: string): void;
   fill(order: SimOrder, info: SymbolInfo, qty: string, price: string, maker: boolean, now: number): SimFill;
   expire(order: SimOrder, reason: string, now: number): void;
+  /** Self-trade prevention expired the order's remaining quantity (EXPIRED_IN_MATCH, execution type TRADE_PREVENTION). */
+  expireInMatch(order: SimOrder, match: { preventedMatchId: number; counterOrderId: number; price: string }, now: number): string;
   cancel(order: SimOrder, cancelClientOrderId: string, now: number): void;
   /** The market price moved against a taker by the slippage, on the tick. */
   takerPrice(side: 'BUY' | 'SELL', market: string, info: SymbolInfo): string;
@@ -141,6 +143,17 @@ export function createExecutions(deps: ExecutionDeps): Executions {
     report(order, { executionType: 'EXPIRED' }, now);
   };
 
+  const expireInMatch = (order: SimOrder, match: { preventedMatchId: number; counterOrderId: number; price: string }, now: number): string => {
+    const prevented = sub(order.origQty, order.executedQty);
+    order.status = 'EXPIRED_IN_MATCH';
+    order.preventedMatchId = match.preventedMatchId;
+    order.preventedQuantity = prevented;
+    order.updateTime = now;
+    finish(order);
+    report(order, { executionType: 'TRADE_PREVENTION', prevention: { counterOrderId: match.counterOrderId, price: match.price, qty: prevented } }, now);
+    return prevented;
+  };
+
   const takerPrice = (side: 'BUY' | 'SELL', market: string, info: SymbolInfo): string => {
     if (isZero(slippage)) return market;
     const tick = tickSize(info);
@@ -179,6 +192,7 @@ export function createExecutions(deps: ExecutionDeps): Executions {
     resetDepth: (symbol) => void budget.delete(symbol),
     fill,
     expire,
+    expireInMatch,
     cancel,
     takerPrice,
     executeMarket,

@@ -44,6 +44,9 @@ export interface SimOrder {
   /** Stop and take-profit orders: true once the stop price was crossed. */
   triggered: boolean;
   expiryReason?: string;
+  /** Set when self-trade prevention expired the order (status EXPIRED_IN_MATCH). */
+  preventedMatchId?: number;
+  preventedQuantity?: string;
 }
 
 export const OPEN_STATUSES: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['NEW', 'PARTIALLY_FILLED', 'PENDING_NEW']);

@@ -47,7 +47,7 @@ export function tradingRoutes(deps: RouteDeps): Route[] {
 
   const place = (request: NewOrderRequest, info: SymbolInfo) => {
     const placed = engine.place(request);
-    return renderNewOrder(placed.order, placed.fills, request.responseType, placed.transactTime, precisionOf(info));
+    return renderNewOrder(placed.order, placed.fills, request.responseType, placed.transactTime, precisionOf(info), placed.preventedMatches);
   };
 
   return [

@@ -37,7 +37,8 @@ describe('the binance npm SDK against the simulator', () => {
     const order = await client.submitNewOrder({ symbol: 'BTCUSDT', side: 'BUY', type: 'MARKET', quantity: 0.01 });
     expect(order).toMatchObject({ symbol: 'BTCUSDT', status: 'FILLED', executedQty: '0.01000000', type: 'MARKET' });
     expect('fills' in order && order.fills).toEqual([
-      { price: '69010.01000000', qty: '0.01000000', commission: '0.00001000', commissionAsset: 'BTC', tradeId: expect.any(Number) },
+      // The ask: one tick above the last price (the modelled book's spread on a feed without candles).
+      { price: '69010.02000000', qty: '0.01000000', commission: '0.00001000', commissionAsset: 'BTC', tradeId: expect.any(Number) },
     ]);
   });
 
@@ -69,7 +70,8 @@ describe('the binance npm SDK against the simulator', () => {
 
     sim.feed.setPrice('BTCUSDT', '64000');
     const filled = await client.getOrder({ symbol: 'BTCUSDT', origClientOrderId: placed.clientOrderId });
-    expect(filled).toMatchObject({ status: 'FILLED', executedQty: '0.10000000', cummulativeQuoteQty: '6490.00000000' });
+    // Triggered, it takes the bid where the price crossed 65000 (taker), not its 64900 limit.
+    expect(filled).toMatchObject({ status: 'FILLED', executedQty: '0.10000000', cummulativeQuoteQty: '6500.00000000' });
   });
 
   test('surfaces Binance errors the way the SDK expects them', async () => {
