@@ -2,8 +2,8 @@
  * The modelled order book of the rest of the market: what the paper account's taker orders
  * trade against, and what GET /api/v3/depth, /ticker/bookTicker and the 24h ticker's bid/ask
  * show. A replay or a poll knows trades (candles), not the book, so the book is derived,
- * deterministically, from the last price and the reference candle (the latest closed candle of
- * the finest interval the feed serves):
+ * deterministically, from the last price and the reference candle (the latest closed 1h candle,
+ * else of another interval the feed serves, `referenceCandle`):
  *
  * - Grid: prices are whole ticks (PRICE_FILTER.tickSize), quantities whole lots (LOT_SIZE.stepSize).
  * - Spread: R = the candle's range (high − low) in ticks; the spread is max(1, ⌊R / 1000⌋) ticks.
@@ -99,10 +99,13 @@ export interface CandleSource {
   klines(symbol: string, interval: KlineInterval, options: { limit: number }): KlineRow[];
 }
 
-/** Finest first: the first interval the feed answers is the reference. */
-const REFERENCE_INTERVALS: readonly KlineInterval[] = ['1m', '5m', '15m', '1h', '4h', '1d'];
+/**
+ * The hour first: its range is a fair measure of how wide the book is, and a finer candle may be
+ * derived (kline-subdivide.ts), with an interpolated, too narrow range. The first one the feed answers is used.
+ */
+const REFERENCE_INTERVALS: readonly KlineInterval[] = ['1h', '15m', '5m', '1m', '4h', '1d'];
 
-/** The latest closed candle of the finest interval served (the forming one when it is all there is). */
+/** The latest closed candle of the reference interval (the forming one when it is all there is). */
 export function referenceCandle(feed: CandleSource, symbol: string): ReferenceCandle | undefined {
   for (const interval of REFERENCE_INTERVALS) {
     const rows = feed.klines(symbol, interval, { limit: 2 });

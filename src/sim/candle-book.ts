@@ -4,11 +4,14 @@
  * stored interval that divides it (1h → 2h, 4h, 1d, 1w, 1M), so a feed that stores 1h answers
  * GET /api/v3/klines for 4h exactly like Binance. Aggregated volumes keep the decimals of their
  * inputs, so a 4h candle built from Binance's 1h candles is byte-identical to Binance's 4h one.
+ * Intervals finer than any stored one are derived by cutting the finest stored candle that holds
+ * a whole number of them (kline-subdivide.ts), so every interval from 1s up is answered.
  */
 import type { KlineInterval, KlineRow, Ticker24h } from '../binance/types.js';
 import * as d from '../decimal.js';
 import type { CandleClose } from './types.js';
 import { candleTicker } from './candle-ticker.js';
+import { canSubdivide, subdivide } from './kline-subdivide.js';
 import { PRICE_DECIMALS, sumKeepingDecimals } from './kline-decimals.js';
 import { DAY, KLINE_INTERVALS, canAggregate, candleCloseTime, candleOpenTime } from '../binance/kline-intervals.js';
 
@@ -16,6 +19,8 @@ export interface KlinesQuery {
   limit: number;
   startTime?: number;
   endTime?: number;
+  /** Feed time: how far into the forming candle finer, derived candles go (kline-subdivide.ts). */
+  now?: number;
 }
 
 export interface CandleBook {
@@ -101,9 +106,21 @@ export function createCandleBook(options: CandleBookOptions = {}): CandleBook {
     return { length: rows.length + (forming ? 1 : 0), at: (i) => (i < rows.length ? rows[i]! : forming!) };
   }
 
+  /** The finest stored interval `interval` can be cut out of (a whole number of `interval` per candle). */
+  function coarserSourceOf(symbol: string, interval: KlineInterval): KlineInterval | undefined {
+    return storedIntervals(symbol).find((s) => canSubdivide(s, interval));
+  }
+
   function klines(symbol: string, interval: KlineInterval, query: KlinesQuery): KlineRow[] {
+    if (query.limit <= 0) return [];
     const source = sourceOf(symbol, interval);
-    if (!source || query.limit <= 0) return [];
+    if (!source) {
+      // Finer than anything stored: derived sub-candles (kline-subdivide.ts).
+      const coarse = coarserSourceOf(symbol, interval);
+      if (!coarse) return [];
+      const s = series(symbol, coarse)!;
+      return subdivideRange(view(s), s.forming !== undefined, interval, query);
+    }
     const rows = view(series(symbol, source)!);
     if (source === interval) return select(rows, query);
     return aggregateRange(rows, interval, query);
@@ -192,6 +209,32 @@ export function createCandleBook(options: CandleBookOptions = {}): CandleBook {
       return candleTicker(symbol, window, prev, end, lastPrice);
     },
   };
+}
+
+/** Derived `fine` candles selected as `select` would, cutting only the stored candles needed. */
+function subdivideRange(rows: RowView, hasForming: boolean, fine: KlineInterval, query: KlinesQuery): KlineRow[] {
+  const cut = (i: number): KlineRow[] =>
+    subdivide(rows.at(i), fine, hasForming && i === rows.length - 1 ? (query.now ?? rows.at(i)[6]) : undefined);
+  const out: KlineRow[] = [];
+  if (query.startTime !== undefined) {
+    for (let i = Math.max(0, lowerBound(rows, query.startTime) - 1); i < rows.length; i++) {
+      for (const row of cut(i)) {
+        if (row[0] < query.startTime) continue;
+        if (query.endTime !== undefined && row[0] > query.endTime) return out;
+        out.push(row);
+        if (out.length === query.limit) return out;
+      }
+    }
+    return out;
+  }
+  const chunks: KlineRow[][] = [];
+  let n = 0;
+  for (let i = (query.endTime === undefined ? rows.length : lowerBound(rows, query.endTime + 1)) - 1; i >= 0 && n < query.limit; i--) {
+    const part = cut(i).filter((r) => query.endTime === undefined || r[0] <= query.endTime);
+    chunks.unshift(part);
+    n += part.length;
+  }
+  return chunks.flat().slice(-query.limit);
 }
 
 /** Index of the first row whose open time is >= time. */

@@ -184,7 +184,7 @@ export function createReplayFeed(options: ReplayFeedOptions): ReplayFeed {
     kind: 'replay',
     symbols: () => [...symbols],
     price: (symbol) => prices.get(symbol),
-    klines: (symbol, i, query) => book.klines(symbol, i, query),
+    klines: (symbol, i, query) => book.klines(symbol, i, { ...query, now: now() }),
     ticker24h: (symbol) => (prices.has(symbol) ? book.ticker24h(symbol, now(), prices.get(symbol)) : undefined),
     onTick: (listener) => ticks.add(listener),
     onCandleClose: (listener) => closes.add(listener),

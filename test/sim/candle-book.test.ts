@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { KlineRow } from '../../src/binance/types.js';
 import { createCandleBook } from '../../src/sim/candle-book.js';
+import { sumKeepingDecimals } from '../../src/sim/kline-decimals.js';
+import { gt, lt } from '../../src/decimal.js';
 import { KLINE_FIXTURES, fixture } from '../support/fixtures.js';
 
 const daily = fixture<KlineRow[]>(KLINE_FIXTURES.raw1d);
@@ -49,8 +51,19 @@ describe('candle book', () => {
     expect(quarter).toHaveLength(4);
     expect(third[5]).toMatch(/^\d+\.\d{8}$/);
     expect(Number(third[5])).toBeCloseTo(quarter.reduce((n, r) => n + Number(r[5]), 0), 8);
-    // Nothing finer than what is stored, and no 3d (its alignment is not documented).
-    expect(book.klines('BTCUSDT', '5m', { limit: 10 })).toEqual([]);
+    // Finer than stored: derived, three 5m per quarter, adding up exactly to the stored candle.
+    const fives = book.klines('BTCUSDT', '5m', { limit: 3, startTime: quarter[0]![0] });
+    expect(fives.map((r) => r[0])).toEqual([0, 1, 2].map((k) => quarter[0]![0] + k * 300_000));
+    expect(fives[0]![1]).toBe(quarter[0]![1]);
+    expect(fives[2]![4]).toBe(quarter[0]![4]);
+    expect(sumKeepingDecimals(fives.map((r) => r[5]))).toBe(quarter[0]![5]);
+    expect(fives.reduce((n, r) => n + r[8], 0)).toBe(quarter[0]![8]);
+    expect(fives.map((r) => r[2]).reduce((a, b) => (gt(a, b) ? a : b))).toBe(quarter[0]![2]);
+    expect(fives.map((r) => r[3]).reduce((a, b) => (lt(a, b) ? a : b))).toBe(quarter[0]![3]);
+    // Prices stay on the stored decimals (BTCUSDT's 0.01 grid).
+    expect(fives.every((r) => r.slice(1, 5).every((p) => /\.\d{2}0{6}$/.test(p as string)))).toBe(true);
+    expect(book.klines('BTCUSDT', '1m', { limit: 10 })).toHaveLength(10);
+    // No 3d (its alignment is not documented).
     expect(bookWith('1d', daily).klines('BTCUSDT', '3d', { limit: 10 })).toEqual([]);
   });
 
