@@ -50,6 +50,13 @@ export const BUNDLED_REPLAY: Readonly<Record<string, string>> = {
   ADAUSDT: 'ADAUSDT-1h.json',
 };
 
+/**
+ * Where the bundled replay starts (candles before it are history): 2025-10-04 10:00 UTC, after six
+ * days of history, where three of the six symbols are up over 24 h and three down, so /top
+ * gainers and /top losers both have something to show from the first minute.
+ */
+export const BUNDLED_START_INDEX = 148;
+
 const KLINE_FIELDS = ['openTime', 'open', 'high', 'low', 'close', 'volume', 'closeTime', 'quoteVolume', 'trades', 'takerBuyBaseVolume', 'takerBuyQuoteVolume', 'ignore'];
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -71,7 +78,8 @@ export function createFeedFromConfig(paper: PaperMarketConfig, logger: Logger, o
   try {
     // Re-stamped to the present: the first replayed candle is the one open now (replay-feed.ts).
     const restampTo = (options.replay?.clock ?? Date.now)();
-    return createReplayFeed({ series, speed: paper.speed, atEnd: 'loop', restampTo, ...options.replay, logger });
+    const startIndex = bundled ? { startIndex: BUNDLED_START_INDEX } : {};
+    return createReplayFeed({ series, speed: paper.speed, atEnd: 'loop', restampTo, ...startIndex, ...options.replay, logger });
   } catch (err) {
     throw new AppError('CONFIG_INVALID', `PAPER_MARKET cannot be replayed: ${(err as Error).message}`);
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KlineRow } from '../../src/binance/types.js';
-import { createFeedFromConfig, parsePaperMarket } from '../../src/sim/feed-from-config.js';
+import { BUNDLED_START_INDEX, createFeedFromConfig, parsePaperMarket } from '../../src/sim/feed-from-config.js';
 import type { ReplayFeed } from '../../src/sim/types.js';
 import { KLINE_FIXTURES, fixture, fixturePath } from '../support/fixtures.js';
 
@@ -46,7 +46,7 @@ describe('createFeedFromConfig', () => {
     expect(feed.symbols()).toEqual(['BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'SOLUSDT', 'XRPUSDT', 'ADAUSDT']);
     const objects = fixture<Array<{ openTime: number; open: string; high: string; low: string; close: string; volume: string; closeTime: number; quoteAssetVolume: string; numberOfTrades: number; takerBuyBaseAssetVolume: string }>>(KLINE_FIXTURES.objects1h);
     const history = feed.klines('BTCUSDT', '1h', { limit: 1000 });
-    expect(history).toHaveLength(100);
+    expect(history).toHaveLength(BUNDLED_START_INDEX);
     // The newest history candle closed just before the hour that is open now; every time moved by whole hours.
     const hour = 3_600_000;
     expect(history.at(-1)![6]).toBe(now - (now % hour) - 1);
