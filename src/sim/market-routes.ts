@@ -11,6 +11,8 @@ import type { KlineInterval, SymbolInfo, Ticker24h } from '../binance/types.js';
 import { mandatory } from './order-validation.js';
 import type { Route, RouteDeps } from './rest-routes.js';
 import { limitParam, symbolParam, symbolsParam } from './route-params.js';
+import { marketBook } from './book-model.js';
+import { bookRoutes } from './book-routes.js';
 import { SimError, simErrors } from './sim-error.js';
 import type { MarketFeed } from './types.js';
 
@@ -58,10 +60,10 @@ export function averagePrice(feed: MarketFeed, info: SymbolInfo): { mins: number
   return { mins, price: formatFixed(price, info.quoteAssetPrecision), closeTime: now };
 }
 
-/** The 24h ticker, or one built from the last price when the feed has no statistics yet. */
+/** The 24h ticker (bid and ask from the modelled book), or one built from the last price when the feed has no statistics yet. */
 function ticker(feed: MarketFeed, info: SymbolInfo): Ticker24h {
   const t = feed.ticker24h(info.symbol);
-  if (t !== undefined) return t;
+  if (t !== undefined) return { ...t, ...bookTop(feed, info) };
   const last = formatFixed(feed.price(info.symbol) ?? '0', info.quoteAssetPrecision);
   const zero = formatFixed('0', info.quoteAssetPrecision);
   const now = feed.now();
@@ -71,6 +73,16 @@ function ticker(feed: MarketFeed, info: SymbolInfo): Ticker24h {
     highPrice: last, lowPrice: last, volume: zero, quoteVolume: zero, openTime: now - 86_400_000, closeTime: now,
     firstId: -1, lastId: -1, count: 0,
   };
+}
+
+/** Best bid and ask of the modelled book (book-model.ts), Binance's padding. */
+function bookTop(feed: MarketFeed, info: SymbolInfo): Pick<Ticker24h, 'bidPrice' | 'bidQty' | 'askPrice' | 'askQty'> {
+  const book = marketBook(feed, info);
+  const px = (v: string | undefined) => formatFixed(v ?? feed.price(info.symbol) ?? '0', info.quoteAssetPrecision);
+  const qty = (v: string | undefined) => formatFixed(v ?? '0', info.baseAssetPrecision);
+  const bid = book?.bestBid();
+  const ask = book?.bestAsk();
+  return { bidPrice: px(bid?.price), bidQty: qty(bid?.qty), askPrice: px(ask?.price), askQty: qty(ask?.qty) };
 }
 
 function mini(t: Ticker24h): Record<string, unknown> {
@@ -162,17 +174,14 @@ export function marketRoutes(deps: RouteDeps): Route[] {
       method: 'GET', path: '/api/v3/ticker/bookTicker', security: 'NONE', params: ['symbol', 'symbols'],
       weight: (p) => (p.symbol !== undefined ? 2 : 4),
       handle: ({ params }) => {
-        // No order book: best bid and ask both sit at the last price.
-        const book = (info: SymbolInfo) => {
-          const { symbol, price } = priceOf(info);
-          const qty = formatFixed('0', info.baseAssetPrecision);
-          return { symbol, bidPrice: price, bidQty: qty, askPrice: price, askQty: qty };
-        };
+        // The modelled book's touch, the same one /depth and the matching engine use.
+        const book = (info: SymbolInfo) => ({ symbol: info.symbol, ...bookTop(feed, info) });
         bothSymbolParams(params);
         if (params.symbol !== undefined) return { body: book(symbolParam(params, catalog)) };
         return { body: (symbolsParam(params, catalog) ?? listed()).map(book) };
       },
     },
+    ...bookRoutes(deps),
     {
       method: 'GET', path: '/api/v3/avgPrice', security: 'NONE', params: ['symbol'], weight: () => 2,
       handle: ({ params }) => {
