@@ -242,6 +242,12 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
       } else if (step.kind === 'self-trade') {
         fill(step.maker, info, step.qty, step.price, true, now);
         fills.push(fill(order, info, step.qty, step.price, false, now));
+      } else if (step.kind === 'decrement') {
+        const id = preventedMatchIds++;
+        const both = { preventedMatchId: id, price: step.price, qty: step.qty };
+        expireInMatch(step.maker, { ...both, counterOrderId: order.orderId }, now);
+        expireInMatch(order, { ...both, counterOrderId: step.maker.orderId }, now);
+        prevented.push({ preventedMatchId: id, makerOrderId: step.maker.orderId, price: step.price, takerPreventedQuantity: step.qty, makerPreventedQuantity: step.qty });
       } else {
         const match = { preventedMatchId: preventedMatchIds++, makerOrderId: step.maker.orderId, price: step.price };
         const entry: PreventedMatch = { ...match };

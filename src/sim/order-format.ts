@@ -214,7 +214,7 @@ export function renderExecutionReport(order: SimOrder, change: ReportChange, p: 
     Object.assign(event, {
       v: order.preventedMatchId,
       A: qty(order.preventedQuantity ?? '0', p),
-      B: qty(order.preventedQuantity ?? '0', p),
+      B: qty(prevention.qty, p),
       u: -1,
       U: prevention.counterOrderId,
       pl: qty(prevention.qty, p),

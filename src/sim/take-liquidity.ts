@@ -10,21 +10,24 @@
  * - NONE: the trade happens (the own order is the maker);
  * - EXPIRE_TAKER: the taker's remaining quantity expires (EXPIRED_IN_MATCH) and the walk stops;
  * - EXPIRE_MAKER: the own resting order expires, the walk goes on;
- * - EXPIRE_BOTH: both expire.
- * DECREMENT and TRANSFER are in no bundled symbol's allowedSelfTradePreventionModes, so order
- * validation refuses them before they get here; they are handled as EXPIRE_BOTH defensively.
+ * - EXPIRE_BOTH: both expire;
+ * - DECREMENT (TRANSFER within one account is DECREMENT): both orders lose the smaller of their
+ *   available quantities; the one left with nothing expires, the taker walks on if it has some.
  */
 import { add, ceilToStep, compare, div, floorToStep, gt, isPositive, lt, min, mul, sub } from '../decimal.js';
 import type { BookLevel, MarketBook } from './book-model.js';
 import { MAX_LEVELS } from './book-model.js';
 import type { SimOrder } from './order-book.js';
+import { availableQty } from './executions.js';
 
 export type TakeStep =
   | { kind: 'book'; price: string; qty: string }
   | { kind: 'self-trade'; maker: SimOrder; price: string; qty: string }
   | { kind: 'expire-maker'; maker: SimOrder; price: string }
   | { kind: 'expire-taker'; maker: SimOrder; price: string }
-  | { kind: 'expire-both'; maker: SimOrder; price: string };
+  | { kind: 'expire-both'; maker: SimOrder; price: string }
+  /** DECREMENT (and TRANSFER, which is DECREMENT within one account): both lose `qty`, the smaller expires. */
+  | { kind: 'decrement'; maker: SimOrder; price: string; qty: string };
 
 export interface TakePlan {
   steps: TakeStep[];
@@ -114,12 +117,16 @@ export function planTake(request: TakeRequest): TakePlan {
     j += 1;
     const mode = taker.selfTradePreventionMode;
     if (mode === 'NONE') {
-      const q = tradable(price, sub(mine.origQty, mine.executedQty));
+      const q = tradable(price, availableQty(mine));
       if (!isPositive(q)) break;
       steps.push({ kind: 'self-trade', maker: mine, price, qty: q });
       take(price, q);
     } else if (mode === 'EXPIRE_MAKER') {
       steps.push({ kind: 'expire-maker', maker: mine, price });
+    } else if (mode === 'DECREMENT' || mode === 'TRANSFER') {
+      const prevented = min(qtyLeft, availableQty(mine));
+      steps.push({ kind: 'decrement', maker: mine, price, qty: prevented });
+      qtyLeft = sub(qtyLeft, prevented);
     } else {
       steps.push({ kind: mode === 'EXPIRE_TAKER' ? 'expire-taker' : 'expire-both', maker: mine, price });
       break;

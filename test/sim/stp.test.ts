@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { KlineRow } from '../../src/binance/types.js';
 import { createLogger } from '../../src/logger.js';
 import { createProgrammaticFeed } from '../../src/sim/programmatic-feed.js';
+import { bundledExchangeInfo } from '../../src/sim/symbol-catalog.js';
 import { simRequest, startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { subscribeUserStream } from './user-stream-helper.js';
 
@@ -22,6 +23,29 @@ function candle(openTime: number): KlineRow {
 }
 
 type OrderBody = Record<string, unknown> & { orderId: number; status: string; fills?: Array<{ price: string; qty: string }> };
+
+describe('allowedSelfTradePreventionModes', () => {
+  test('a mode the symbol does not list: -1013, nothing placed; the default mode when none is sent', async () => {
+    const base = bundledExchangeInfo();
+    const exchangeInfo = {
+      ...base,
+      symbols: base.symbols.map((s) => (s.symbol === 'BTCUSDT' ? { ...s, defaultSelfTradePreventionMode: 'NONE', allowedSelfTradePreventionModes: ['NONE', 'EXPIRE_TAKER'] } : s)),
+    };
+    const sim = await startTestSimulator({ exchangeInfo, balances: { USDT: '10000' } });
+    try {
+      const order = { symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.01', price: '60000' };
+      const res = await simRequest(sim, 'POST', '/api/v3/order', { ...order, selfTradePreventionMode: 'EXPIRE_MAKER' });
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 400, body: { code: -1013, msg: 'This symbol does not allow the specified self-trade prevention mode.' },
+      });
+      expect(sim.control.orders()).toHaveLength(0);
+      const ok = await simRequest<OrderBody>(sim, 'POST', '/api/v3/order', order);
+      expect(ok.body.selfTradePreventionMode).toBe('NONE');
+    } finally {
+      await sim.close();
+    }
+  });
+});
 
 describe('self-trade prevention', () => {
   let sim: TestSimulator<ReturnType<typeof createProgrammaticFeed>>;
@@ -50,12 +74,23 @@ describe('self-trade prevention', () => {
     });
   const query = async (orderId: number) => (await simRequest<OrderBody>(sim, 'GET', '/api/v3/order', { symbol: 'BTCUSDT', orderId })).body;
 
-  test('a mode the symbol does not allow: -1013, nothing placed', async () => {
+  test('DECREMENT: both lose the smaller quantity; the taker, left with nothing, expires; ours stays with less', async () => {
+    const stream = await subscribeUserStream(sim);
     const res = await buy('DECREMENT');
-    expect({ status: res.status, body: res.body }).toEqual({
-      status: 400, body: { code: -1013, msg: 'This symbol does not allow the specified self-trade prevention mode.' },
+    expect(res.body).toMatchObject({
+      status: 'EXPIRED_IN_MATCH', executedQty: '0.00250000', preventedQuantity: '0.00750000',
+      preventedMatches: [{ makerOrderId: ownSell.orderId, takerPreventedQuantity: '0.00750000', makerPreventedQuantity: '0.00750000' }],
     });
-    expect(sim.control.orders()).toHaveLength(1);
+    expect(await query(ownSell.orderId)).toMatchObject({ status: 'NEW', preventedQuantity: '0.00750000' });
+    const makerReport = await stream.reportWhere((e) => e.x === 'TRADE_PREVENTION' && e.i === ownSell.orderId);
+    expect(makerReport).toMatchObject({ X: 'NEW', A: '0.00750000', B: '0.00750000', U: res.body.orderId });
+    // What is left of ours (0.0025) still trades.
+    const rest = await simRequest<OrderBody>(sim, 'POST', '/api/v3/order', {
+      symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'IOC', quantity: '0.01', price: '69010.50', selfTradePreventionMode: 'NONE',
+    });
+    expect(rest.body.fills!.at(-1)).toMatchObject({ price: '69010.50000000', qty: '0.00250000' });
+    expect(await query(ownSell.orderId)).toMatchObject({ status: 'FILLED', executedQty: '0.00250000' });
+    stream.close();
   });
 
   test('EXPIRE_TAKER: the taker fills the two levels before our order, then expires in match; ours stays', async () => {
