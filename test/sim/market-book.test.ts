@@ -13,6 +13,7 @@ import type { ReplayFeed } from '../../src/sim/types.js';
 import { fixtureRows } from '../support/klines.js';
 import { simRequest, startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { subscribeUserStream } from './user-stream-helper.js';
+import { connectClient } from './ws-test-client.js';
 
 type Depth = { lastUpdateId: number; bids: [string, string][]; asks: [string, string][] };
 type Fill = { price: string; qty: string };
@@ -136,5 +137,27 @@ describe('a triggered STOP_LOSS_LIMIT takes the book', () => {
     sim.feed.setPrice('BTCUSDT', '62990');
     expect(await stream.reportWhere((e) => e.i === placed.orderId && e.x === 'TRADE')).toMatchObject({ m: true, L: '63000.00000000' });
     stream.close();
+  });
+});
+
+describe('market streams on a re-stamped replay', () => {
+  test('<symbol>@kline_1m (derived from the hours) is dated now, not in 2025', async () => {
+    const logger = createLogger({ level: 'silent' });
+    const feed = createReplayFeed({
+      series: { BTCUSDT: fixtureRows('objects1h') }, speed: 1, logger, startIndex: 100, restampTo: Date.now(), autoAdvance: false,
+    });
+    const sim = await startTestSimulator({ feed, logger });
+    try {
+      const client = await connectClient(`${sim.streamUrl}/ws/btcusdt@kline_1m`);
+      feed.step(); // the hour open now, walked
+      const event = await client.next();
+      const k = event.k as { t: number; T: number; i: string; s: string };
+      expect(k).toMatchObject({ i: '1m', s: 'BTCUSDT' });
+      expect(k.T - k.t).toBe(59_999);
+      expect(Math.abs(k.t - Date.now())).toBeLessThan(2 * 3_600_000);
+      client.ws.close();
+    } finally {
+      await sim.close();
+    }
   });
 });
