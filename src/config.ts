@@ -4,6 +4,7 @@
  * in the environment wins over `.env`.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { isDecimal } from './decimal.js';
@@ -55,6 +56,43 @@ const url = (protocols: string[]) =>
     .transform((v) => v.replace(/\/+$/, ''));
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/** A listen address: an IP (0.0.0.0, ::, 127.0.0.1) or a host name the resolver knows (localhost). */
+const listenHost = z
+  .string()
+  .trim()
+  .refine((v) => isIP(v) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(v), {
+    message: 'must be an IP address or a host name, e.g. 0.0.0.0, 127.0.0.1 or ::',
+  });
+
+/**
+ * Binance's production domains. Paper and testnet refuse all of them, the read-only public-data
+ * hosts (data-api.binance.vision, data-stream.binance.vision) included: no working paper or testnet
+ * setup points a BINANCE_* URL there (REST must serve the signed account and order endpoints;
+ * streams must price the market the orders fill on, or stops trail a different market), and a
+ * REST URL there would still carry the configured API key. The simulator's own live feed reads
+ * data-api.binance.vision through its built-in default, never through these variables.
+ */
+const LIVE_BINANCE_DOMAINS = ['binance.com', 'binance.us', 'binance.vision'];
+/** Testnet lives under binance.vision too; it and its subdomains stay allowed. */
+const TESTNET_DOMAIN = 'testnet.binance.vision';
+
+const underDomain = (host: string, domain: string) => host === domain || host.endsWith(`.${domain}`);
+
+/** The host of `url` when it is a live Binance host, else undefined. */
+export function liveBinanceHost(url: string): string | undefined {
+  let host: string;
+  try {
+    // A trailing dot names the same host (api.binance.com. is api.binance.com).
+    host = new URL(url).hostname.toLowerCase().replace(/\.$/, '');
+  } catch {
+    return undefined;
+  }
+  if (underDomain(host, TESTNET_DOMAIN)) return undefined;
+  return LIVE_BINANCE_DOMAINS.some((domain) => underDomain(host, domain)) ? host : undefined;
+}
+
+const BINANCE_URL_VARIABLES = ['BINANCE_BASE_URL', 'BINANCE_WS_API_URL', 'BINANCE_STREAM_URL'] as const;
 
 const schema = z.object({
   TELEGRAM_BOT_TOKEN: optionalString.refine((v) => v === undefined || /^\d+:[A-Za-z0-9_-]{20,}$/.test(v), {
@@ -125,6 +163,10 @@ const schema = z.object({
   BALANCE_DUST_USDT: decimalString('USDT value').default('1'),
   TOP_MIN_QUOTE_VOLUME: decimalString('quote volume').default('100000'),
   PORT: port.default(8080),
+  // Exposure (issue 13): who sees money in a group, and which interfaces the servers listen on.
+  TELEGRAM_GROUPS: z.string().trim().toLowerCase().default('off').pipe(z.enum(['off', 'on'])),
+  HOST: listenHost.default('0.0.0.0'),
+  SIM_HOST: listenHost.default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -139,6 +181,8 @@ export interface Config {
     apiRoot: string;
     webhookUrl: string | undefined;
     webhookSecret: string | undefined;
+    /** TELEGRAM_GROUPS=on: money commands also answer in groups (a desk in a group). */
+    groups: boolean;
   };
   binance: {
     apiKey: string | undefined;
@@ -153,7 +197,7 @@ export interface Config {
     recvWindowMs: number;
   };
   redis: { url: string | undefined; dataDir: string };
-  paper: { balances: Record<string, string>; market: string; speed: number; dataDir: string; simPort: number };
+  paper: { balances: Record<string, string>; market: string; speed: number; dataDir: string; simPort: number; simHost: string };
   limits: {
     /** VALUATION_ASSET: every value, cap and P&L is expressed in it. */
     valuationAsset: string;
@@ -167,6 +211,8 @@ export interface Config {
   balanceDustUsdt: string;
   topMinQuoteVolume: string;
   port: number;
+  /** Listen address of the health/metrics server (and the webhook on it). */
+  host: string;
   logLevel: Parsed['LOG_LEVEL'];
   /** Deprecated settings still honoured: logged once at start. */
   warnings: string[];
@@ -207,6 +253,17 @@ export function loadConfig(role: Role, env: Record<string, string | undefined>):
   }
   const e = result.data;
   const mode = e.TRADING_MODE;
+
+  // Checked first: a copied live .env under a PAPER badge would place real orders.
+  if (mode !== 'live') {
+    for (const variable of BINANCE_URL_VARIABLES) {
+      const value = e[variable];
+      const host = value === undefined ? undefined : liveBinanceHost(value);
+      if (host !== undefined) {
+        throw new ConfigError(variable, `points at the live Binance host ${host} in ${mode} mode; refusing to start: unset it, or use a testnet or simulator URL`);
+      }
+    }
+  }
 
   // The worker needs the token too: it sends the alerts and edits the cards.
   if ((role === 'bot' || role === 'all' || role === 'worker') && !e.TELEGRAM_BOT_TOKEN) {
@@ -249,6 +306,7 @@ export function loadConfig(role: Role, env: Record<string, string | undefined>):
       apiRoot: e.TELEGRAM_API_ROOT,
       webhookUrl: e.TELEGRAM_WEBHOOK_URL,
       webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+      groups: e.TELEGRAM_GROUPS === 'on',
     },
     binance: {
       apiKey: e.BINANCE_API_KEY,
@@ -268,6 +326,7 @@ export function loadConfig(role: Role, env: Record<string, string | undefined>):
       speed: e.PAPER_SPEED,
       dataDir: e.PAPER_DATA_DIR,
       simPort: e.SIM_PORT,
+      simHost: e.SIM_HOST,
     },
     limits: { valuationAsset: e.VALUATION_ASSET, orderCap, queuedOrderMaxAgeMs: e.QUEUED_ORDER_MAX_AGE_S * 1000 },
     stops: {
@@ -279,6 +338,7 @@ export function loadConfig(role: Role, env: Record<string, string | undefined>):
     balanceDustUsdt: e.BALANCE_DUST_USDT,
     topMinQuoteVolume: e.TOP_MIN_QUOTE_VOLUME,
     port: e.PORT,
+    host: e.HOST,
     logLevel: e.LOG_LEVEL,
     warnings,
   };

@@ -13,11 +13,13 @@ export const ERROR_CODES = {
   REDIS_UNAVAILABLE: 'The bot cannot reach its database right now. Try again in a minute.',
   REDIS_NOT_INSTALLED: 'redis-server is not installed.',
   ROLE_UNKNOWN: 'Unknown role.',
+  HTTP_BODY_TOO_LARGE: 'The request body is larger than this server accepts.',
 
   // exchange transport (classification of a REST failure, see ExchangeError.kind)
   EXCHANGE_REJECTED: 'The exchange refused the request.',
   EXCHANGE_RATE_LIMITED: 'The exchange asked us to slow down. The request will go out when the limit resets.',
   EXCHANGE_IP_BANNED: 'The exchange has temporarily banned this server for sending too many requests.',
+  EXCHANGE_BUSY: "The exchange's request budget for this minute is kept for orders and stops. Try again in a minute.",
   EXCHANGE_UNKNOWN_OUTCOME: 'The exchange did not confirm the result in time. Checking whether the order went through.',
   EXCHANGE_UNAVAILABLE: 'The exchange cannot be reached right now. Try again in a minute.',
   EXCHANGE_CLOCK_SKEW: "The server clock is out of sync with the exchange's.",
@@ -48,6 +50,7 @@ export const ERROR_CODES = {
   ORDER_NO_VALUATION: 'The order cannot be valued in the valuation currency, so the order limit cannot be checked.',
   ORDER_QUEUED_TOO_LONG: 'The order waited in the queue too long and was not sent.',
   ORDER_INSUFFICIENT_BALANCE: 'Not enough free balance for this order.',
+  ORDER_LOCK_LOST: 'Another order worker has taken over this order.',
 
   // confirmation cards and intents
   CONFIRM_EXPIRED: 'This confirmation has expired. Send the command again.',
@@ -59,6 +62,8 @@ export const ERROR_CODES = {
   BOT_NOT_ALLOWED: 'This bot is private.',
   BOT_BAD_ARGUMENTS: 'The command arguments are not valid.',
   BOT_PAUSED: 'Automation is paused. Use /resume to continue.',
+  BOT_PRIVATE_CHAT_ONLY: 'Balances, orders and order cards are shown only in a private chat with this bot, so send the command there.',
+  BOT_SLOW_DOWN: 'You are going too fast. Try again in a few seconds.',
   INTERNAL: 'Something went wrong on our side. The details were logged.',
 } as const;
 

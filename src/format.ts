@@ -124,3 +124,23 @@ export function formatDuration(ms: number): string {
   const d = Math.floor(h / 24);
   return h % 24 === 0 ? `${d} d` : `${d} d ${h % 24} h`;
 }
+
+/** Dollar-like and fiat currencies: their amounts read like money, with two decimals. */
+const MONEY_ASSETS = new Set(['USDT', 'USDC', 'FDUSD', 'BUSD', 'TUSD', 'USDP', 'DAI', 'USD', 'EUR', 'GBP', 'TRY', 'BRL', 'ARS', 'JPY', 'AUD', 'RUB', 'UAH', 'PLN', 'RON', 'ZAR', 'IDR', 'MXN', 'COP', 'CZK']);
+
+/**
+ * An amount of an asset for display, with its unit: two decimals for money-like assets
+ * (1,005.95 USDT), up to eight for coins with trailing zeros dropped (0.00025 BTC). A non-zero
+ * amount too small for its decimals keeps two significant digits (0.0049 USDT, not 0.00 USDT).
+ */
+export function formatAssetAmount(value: string, asset: string): string {
+  const v = normalize(value, { allowNegative: true });
+  const magnitude = v.replace(/^-/, '');
+  const money = MONEY_ASSETS.has(asset.toUpperCase());
+  const decimals = money ? 2 : 8;
+  if (magnitude !== '0' && /^0\.0*$/.test(formatFixed(magnitude, decimals, 'down'))) {
+    const leadingZeros = /^0\.(0*)/.exec(magnitude)?.[1]?.length ?? 0;
+    return `${formatQuantity(v, leadingZeros + 2)} ${asset}`;
+  }
+  return `${money ? formatAmount(v, 2) : formatQuantity(v, 8)} ${asset}`;
+}

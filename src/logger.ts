@@ -57,7 +57,10 @@ export interface CreateLoggerOptions {
 }
 
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
-  const secrets = (options.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length >= 6);
+  const given = (options.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length >= 6);
+  // A line is JSON: a secret with a quote or a backslash (a Redis password may have either)
+  // appears there escaped. Longest first, so a secret that contains another is masked whole.
+  const secrets = [...new Set(given.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))].sort((a, b) => b.length - a.length);
   const destination = secrets.length > 0 ? maskingStream(options.destination ?? pino.destination(1), secrets) : options.destination;
   const opts: LoggerOptions = {
     level: options.level ?? 'info',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, liveBinanceHost, loadConfig } from '../src/config.js';
 
 const TOKEN = '123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345';
 
@@ -84,5 +84,77 @@ describe('config', () => {
     const config = loadConfig('worker', { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_ALLOWED_USERS: ' 12345, 67890 ', PAPER_BALANCES: 'USDT=500.5,BTC=0.01' });
     expect(config.telegram.allowedUsers).toEqual([12345, 67890]);
     expect(config.paper.balances).toEqual({ USDT: '500.5', BTC: '0.01' });
+  });
+
+  describe('paper and testnet refuse a live Binance host (issue 13, hole 5)', () => {
+    const keys = { TELEGRAM_BOT_TOKEN: TOKEN, BINANCE_API_KEY: 'real-key-0123456789', BINANCE_API_SECRET: 'real-secret-0123456789' };
+
+    it.each([
+      ['paper', 'BINANCE_BASE_URL', 'https://api.binance.com', 'api.binance.com'],
+      ['paper', 'BINANCE_BASE_URL', 'https://api3.binance.com/', 'api3.binance.com'],
+      ['paper', 'BINANCE_BASE_URL', 'https://API-GCP.Binance.COM', 'api-gcp.binance.com'],
+      ['paper', 'BINANCE_BASE_URL', 'https://api.binance.com.:443', 'api.binance.com'],
+      ['paper', 'BINANCE_BASE_URL', 'https://user@api.binance.com', 'api.binance.com'],
+      ['paper', 'BINANCE_BASE_URL', 'https://api.binance.us', 'api.binance.us'],
+      ['paper', 'BINANCE_BASE_URL', 'https://data-api.binance.vision', 'data-api.binance.vision'],
+      ['paper', 'BINANCE_WS_API_URL', 'wss://ws-api.binance.com:443/ws-api/v3', 'ws-api.binance.com'],
+      ['paper', 'BINANCE_STREAM_URL', 'wss://stream.binance.com:9443', 'stream.binance.com'],
+      ['paper', 'BINANCE_STREAM_URL', 'wss://data-stream.binance.vision', 'data-stream.binance.vision'],
+      ['testnet', 'BINANCE_BASE_URL', 'https://api.binance.com', 'api.binance.com'],
+      ['testnet', 'BINANCE_WS_API_URL', 'wss://ws-api.binance.com:443/ws-api/v3', 'ws-api.binance.com'],
+      ['testnet', 'BINANCE_STREAM_URL', 'wss://stream.binance.com:9443', 'stream.binance.com'],
+    ])('%s with %s=%s: one line naming the variable', (mode, variable, url, host) => {
+      for (const role of ['worker', 'bot', 'all', 'sim'] as const) {
+        const error = configError(() => loadConfig(role, { ...keys, TRADING_MODE: mode, [variable]: url }));
+        expect(error.variable).toBe(variable);
+        expect(error.code).toBe('CONFIG_INVALID');
+        expect(error.message).toMatch(new RegExp(`^${variable} points at the live Binance host ${host.replace(/\./g, '\\.')} in ${mode} mode`));
+        expect(error.message).not.toContain('\n');
+      }
+    });
+
+    it('checks every URL, not only the first one set', () => {
+      const env = { ...keys, TRADING_MODE: 'testnet', BINANCE_BASE_URL: 'https://testnet.binance.vision', BINANCE_WS_API_URL: 'wss://ws-api.testnet.binance.vision/ws-api/v3', BINANCE_STREAM_URL: 'wss://stream.binance.com:9443' };
+      expect(configError(() => loadConfig('worker', env)).variable).toBe('BINANCE_STREAM_URL');
+    });
+
+    it('accepts testnet hosts, a simulator, and look-alikes that are not Binance', () => {
+      for (const [mode, urls] of [
+        ['testnet', { BINANCE_BASE_URL: 'https://testnet.binance.vision', BINANCE_WS_API_URL: 'wss://ws-api.testnet.binance.vision/ws-api/v3', BINANCE_STREAM_URL: 'wss://stream.testnet.binance.vision' }],
+        ['testnet', {}],
+        ['paper', { BINANCE_BASE_URL: 'http://127.0.0.1:8090', BINANCE_WS_API_URL: 'ws://127.0.0.1:8090/ws-api/v3', BINANCE_STREAM_URL: 'ws://127.0.0.1:8090' }],
+        ['paper', { BINANCE_BASE_URL: 'http://sim:8090', BINANCE_STREAM_URL: 'ws://binance:8090' }],
+        ['paper', { BINANCE_BASE_URL: 'https://notbinance.com', BINANCE_STREAM_URL: 'wss://binance.com.example.org' }],
+      ] as const) {
+        expect(() => loadConfig('worker', { ...keys, TRADING_MODE: mode, ...urls })).not.toThrow();
+      }
+    });
+
+    it('live mode keeps the live hosts', () => {
+      const live = loadConfig('worker', { ...keys, TRADING_MODE: 'live', BINANCE_BASE_URL: 'https://api1.binance.com' });
+      expect(live.binance.baseUrl).toBe('https://api1.binance.com');
+    });
+
+    it('liveBinanceHost names the host, and nothing for others', () => {
+      expect(liveBinanceHost('https://api4.binance.com')).toBe('api4.binance.com');
+      expect(liveBinanceHost('wss://ws-api.testnet.binance.vision/ws-api/v3')).toBeUndefined();
+      expect(liveBinanceHost('https://evil.example/api.binance.com')).toBeUndefined();
+      expect(liveBinanceHost('not a url')).toBeUndefined();
+    });
+  });
+
+  it('TELEGRAM_GROUPS, HOST and SIM_HOST: defaults, values, and a bad value named', () => {
+    const defaults = loadConfig('sim', {});
+    expect(defaults.telegram.groups).toBe(false);
+    expect(defaults.host).toBe('0.0.0.0');
+    expect(defaults.paper.simHost).toBe('127.0.0.1');
+    const set = loadConfig('sim', { TELEGRAM_GROUPS: 'on', HOST: '127.0.0.1', SIM_HOST: '::' });
+    expect(set.telegram.groups).toBe(true);
+    expect(set.host).toBe('127.0.0.1');
+    expect(set.paper.simHost).toBe('::');
+    expect(loadConfig('sim', { TELEGRAM_GROUPS: 'OFF', SIM_HOST: 'localhost' }).telegram.groups).toBe(false);
+    expect(configError(() => loadConfig('sim', { TELEGRAM_GROUPS: 'yes' })).variable).toBe('TELEGRAM_GROUPS');
+    expect(configError(() => loadConfig('sim', { HOST: 'http://0.0.0.0' })).variable).toBe('HOST');
+    expect(configError(() => loadConfig('sim', { SIM_HOST: '0.0.0.0:8090' })).variable).toBe('SIM_HOST');
   });
 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { logSecretsOf, redisPasswordForms } from '../src/app/log-secrets.js';
+import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 
 function capture() {
@@ -24,5 +26,44 @@ describe('logger', () => {
     logger.warn(`the key super-secret-value was rejected`);
     expect(out.lines.join('')).not.toContain('super-secret-value');
     expect(out.lines.join('')).toContain('the key [redacted] was rejected');
+  });
+});
+
+describe('the secrets the process masks (issue 13)', () => {
+  const TOKEN = '123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345';
+  const WEBHOOK_SECRET = 'wh-secret_Zq81xYt5Lm';
+
+  function processLogger(env: Record<string, string>) {
+    const out = capture();
+    const config = loadConfig('bot', { TELEGRAM_BOT_TOKEN: TOKEN, ...env });
+    // The list main.ts gives the logger.
+    return { out, logger: createLogger({ destination: out.destination, secrets: logSecretsOf(config) }) };
+  }
+
+  it('masks TELEGRAM_WEBHOOK_SECRET wherever it appears in a line', () => {
+    const { out, logger } = processLogger({ TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/hook', TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET });
+    logger.warn({ header: WEBHOOK_SECRET }, `setWebhook refused secret_token=${WEBHOOK_SECRET}`);
+    const text = out.lines.join('');
+    expect(text).not.toContain(WEBHOOK_SECRET);
+    expect(text).toContain('setWebhook refused secret_token=[redacted]');
+    expect(text).toContain('"header":"[redacted]"');
+  });
+
+  it('masks the password inside REDIS_URL, as written and decoded, and escaped inside a JSON line', () => {
+    const written = 'p%40ss%22w0rd%5Cx';
+    const url = `redis://default:${written}@redis.internal:6379/0`;
+    const { out, logger } = processLogger({ REDIS_URL: url });
+    // A quote and a backslash: in the JSON line the decoded form appears escaped.
+    logger.error({ target: url }, `AUTH failed for ${decodeURIComponent(written)}`);
+    const text = out.lines.join('');
+    expect(text).not.toContain('w0rd');
+    expect(text).toContain('AUTH failed for [redacted]');
+    expect(text).toContain('redis://default:[redacted]@redis.internal:6379/0');
+  });
+
+  it('leaves a password-less REDIS_URL alone', () => {
+    expect(redisPasswordForms('redis://127.0.0.1:6379')).toEqual([]);
+    expect(redisPasswordForms(undefined)).toEqual([]);
+    expect(redisPasswordForms('rediss://:s3cr%40t-pass@cache:6380')).toEqual(['s3cr%40t-pass', 's3cr@t-pass']);
   });
 });

@@ -63,8 +63,9 @@ export function createAlertsQueue(options: AlertsQueueOptions): AlertsQueue {
 
   return {
     queue,
-    async enqueue(alert) {
-      await queue.add(alert.category, alert, { ...jobOptions, jobId: alertJobId(alert.key) });
+    async enqueue(alert, options) {
+      const delay = options?.delayMs !== undefined && options.delayMs > 0 ? { delay: Math.ceil(options.delayMs) } : {};
+      await queue.add(alert.category, alert, { ...jobOptions, ...delay, jobId: alertJobId(alert.key) });
     },
     depths: () => depthsOf(queue),
     close: () => queue.close(),

@@ -56,7 +56,7 @@ export function readAlertProgress(progress: unknown): { done: number; sending: b
   return { done, sending: progress > done };
 }
 
-export type AlertOutcome = 'sent' | 'edited' | 'not-modified' | 'stale' | 'skipped-inactive' | 'skipped-off';
+export type AlertOutcome = 'sent' | 'edited' | 'not-modified' | 'stale' | 'skipped-inactive' | 'skipped-off' | 'skipped-obsolete';
 
 export interface CreateAlertsApiOptions {
   token: string;
@@ -227,6 +227,9 @@ export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
   async function deliver(job: Job<AlertJob>): Promise<AlertOutcome> {
     const alert = job.data;
     if (await isChatInactive(redis, prefix, alert.chatId)) return 'skipped-inactive';
+    // A card's expiry edit, due at its deadline: a decided intent keeps its key, so a key still
+    // there means the card was confirmed or cancelled and already says so.
+    if (alert.unlessKeyExists !== undefined && (await redis.exists(alert.unlessKeyExists)) === 1) return 'skipped-obsolete';
     const parts = alertParts(alert.text);
     const { done, sending } = readAlertProgress(job.progress);
     const repeat = sending ? done : undefined;

@@ -4,7 +4,7 @@
  * dropped), times in UTC, always well under Telegram's 4096 characters.
  */
 import { decimalsOf, div, isPositive, mul, sub } from '../decimal.js';
-import { escapeHtml, formatAmount, formatPercent, formatQuantity, formatUtc } from '../format.js';
+import { escapeHtml, formatAmount, formatAssetAmount, formatPercent, formatQuantity, formatUtc } from '../format.js';
 import type { SymbolInfo } from '../binance/types.js';
 
 /** What an alert says about one order, from a live event or from REST. */
@@ -79,7 +79,8 @@ function displayOf(symbol: string, info: SymbolInfo | undefined): Display {
   return {
     base: ` ${escapeHtml(info.baseAsset)}`,
     quote: ` ${escapeHtml(info.quoteAsset)}`,
-    qty: (v) => formatQuantity(v, qtyDecimals),
+    // Quantities at the step, like the card (0.01000 BTC in both, never 0.01 in one of them).
+    qty: (v) => formatAmount(v, qtyDecimals, 'down'),
     price: (v) => formatAmount(v, priceDecimals),
     // A value in the quote currency reads like a price of it (1,005.95 USDT, not 1,005.95499780):
     // the tick's decimals, at least two. Display only; nothing here is sent to the exchange.
@@ -100,13 +101,13 @@ export function fillAlertText(order: OrderFacts, fill: FillFacts, info: SymbolIn
   const title = stop ? (complete ? '🛑 <b>Stop filled</b>' : '🛑 <b>Stop partially filled</b>') : complete ? '✅ <b>Filled</b>' : '🟡 <b>Partially filled</b>';
   const lines = [
     `${title}: ${escapeHtml(order.side)} ${d.qty(fill.qty)}${d.base} on <b>${escapeHtml(order.symbol)}</b>`,
-    isPositive(fill.price) ? `Price: ${d.price(fill.price)} · value ${d.value(mul(fill.qty, fill.price))}${d.quote}` : 'Price: not reported by the exchange',
+    isPositive(fill.price) ? `Price: ${d.price(fill.price)}${d.quote} · value ${d.value(mul(fill.qty, fill.price))}${d.quote}` : 'Price: not reported by the exchange',
   ];
   if (isPositive(order.origQty) && !complete) {
     lines.push(`Filled ${d.qty(order.executedQty)} of ${d.qty(order.origQty)} · remaining ${d.qty(sub(order.origQty, order.executedQty))}`);
   }
   if (fill.commission && isPositive(fill.commission.amount)) {
-    lines.push(`Commission: ${formatQuantity(fill.commission.amount)} ${escapeHtml(fill.commission.asset)}`);
+    lines.push(`Commission: ${escapeHtml(formatAssetAmount(fill.commission.amount, fill.commission.asset))}`);
   }
   if (fill.entryPrice !== undefined && isPositive(fill.entryPrice) && isPositive(order.executedQty)) {
     const average = div(fill.cumulativeQuote, order.executedQty, 12);
@@ -131,8 +132,8 @@ export function endAlertText(order: OrderFacts, end: { status: EndKind; expiryRe
     EXPIRED_IN_MATCH: '⌛ <b>Expired</b> (self-trade prevention)',
     REJECTED: '⛔ <b>Rejected</b>',
   }[end.status];
-  const at = isPositive(order.price) ? ` at ${d.price(order.price)}` : '';
-  const stopAt = isPositive(order.stopPrice) ? ` · stop ${d.price(order.stopPrice)}` : '';
+  const at = isPositive(order.price) ? ` at ${d.price(order.price)}${d.quote}` : '';
+  const stopAt = isPositive(order.stopPrice) ? ` · stop ${d.price(order.stopPrice)}${d.quote}` : '';
   const lines = [`${title}: ${escapeHtml(order.side)} ${d.qty(order.origQty)}${d.base}${at}${stopAt} on <b>${escapeHtml(order.symbol)}</b>`];
   if (isPositive(order.executedQty)) lines.push(`Filled before it ended: ${d.qty(order.executedQty)}${d.base} of ${d.qty(order.origQty)}`);
   if (end.expiryReason !== undefined && end.expiryReason !== '' && end.expiryReason !== 'NONE') {

@@ -14,11 +14,19 @@ import type { Logger } from '../logger.js';
 import { createRestClient, type RestClient } from '../binance/rest-client.js';
 import { createSigner, loadSignerFromConfig, type Signer } from '../binance/signing.js';
 import { createExchangeInfoCache, type ExchangeInfoCache } from '../binance/exchange-info-cache.js';
+import type { ExchangeClient } from '../binance/types.js';
+import { createRequestBudget, meteredExchange, weightLimitOf, type RequestBudget } from '../bot/request-budget.js';
+import { createViewCache, type ViewReads } from '../bot/view-cache.js';
 import { loadOrCreatePaperCredentials, startPaperExchange, type PaperExchange } from '../sim/paper-exchange.js';
 
 export interface ExchangeConnection {
   client: RestClient;
   exchangeInfo: ExchangeInfoCache;
+  /** What chat commands read through: view priority, paid from the asking trader's share (request-budget.ts). */
+  views: ExchangeClient;
+  budget: RequestBudget;
+  /** Account and open orders as /balance and /orders show them, reused for 2 s. */
+  viewCache: ViewReads;
   restUrl: string;
   wsApiUrl: string | undefined;
   streamUrl: string | undefined;
@@ -66,12 +74,18 @@ export async function connectExchange(role: Role, config: Config, logger: Logger
     registry,
   });
   const exchangeInfo = createExchangeInfoCache({ load: () => client.exchangeInfo(), logger });
+  const budget = createRequestBudget({ weightLimit: () => weightLimitOf(exchangeInfo.rateLimits(), 6_000), traders: config.telegram.allowedUsers.length });
+  const views = meteredExchange(client.withPriority('view'), budget);
+  const viewCache = createViewCache({ exchange: views, forgetOn: (listener) => client.events.on('write', listener) });
   if (config.mode === 'live') logger.warn({ restUrl }, 'LIVE TRADING: orders confirmed in Telegram are placed on Binance with real money');
   else logger.info({ mode: config.mode, restUrl }, 'exchange connection ready');
 
   return {
     client,
     exchangeInfo,
+    views,
+    budget,
+    viewCache,
     restUrl,
     wsApiUrl,
     streamUrl,

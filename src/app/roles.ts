@@ -65,9 +65,9 @@ export async function startRole(role: Role, ctx: RoleContext): Promise<void> {
     }
   }
 
-  const http = await startHealthServer({ port: config.port, registry, checks, routes, logger });
+  const http = await startHealthServer({ port: config.port, host: config.host, registry, checks, routes, logger });
   lifecycle.onClose('http', () => http.close());
-  logger.info({ role, mode: config.mode, port: http.port }, 'started');
+  logger.info({ role, mode: config.mode, host: http.host, port: http.port }, 'started');
 }
 
 function startWorkers(ctx: RoleContext, exchange: ExchangeConnection, stack: TradingStack, api: Api, allowedUsers: readonly number[]): void {
@@ -126,7 +126,7 @@ async function startConsole(ctx: RoleContext, exchange: ExchangeConnection, stac
   lifecycle.onClose('console', () => session.close());
   process.stdout.write(
     `binance-chatops console — ${config.mode.toUpperCase()} mode${exchange.paper ? `, market: ${config.paper.market}` : ''}. ` +
-      'Type /help; a number presses a button; /quit or Ctrl-D ends.\n',
+      'Type /help; 2.1 presses button 1 of message 2; /quit or Ctrl-D ends.\n',
   );
   void session.start().then(ctx.stop, ctx.stop);
 }

@@ -20,6 +20,7 @@ import {
   toStep,
   type Rounding,
 } from '../decimal.js';
+import { groupThousands } from '../format.js';
 import type { ErrorCode } from '../errors.js';
 import type { Grid, SymbolRules } from './filters-rules.js';
 import type { FilterMode, FilterViolation } from './filters-types.js';
@@ -76,7 +77,7 @@ export function checkPrice(
     if (moved) {
       const dir = rounding === 'floor' ? 'down' : 'up';
       const on = tick ? `tick ${tick}` : `${rules.pricePrecision} decimals`;
-      check.adjustments.push(`${lower(label)} rounded ${dir} from ${normalize(value)} to ${normalize(price)} (${on})`);
+      check.adjustments.push(`${lower(label)} rounded ${dir} from ${groupThousands(normalize(value))} to ${groupThousands(normalize(price))} (${on})`);
     }
   }
   if (isZero(price)) {
@@ -124,7 +125,7 @@ export function checkQuantity(check: ValueCheck, field: QuantityField, value: st
     moved = !eq(qty, value);
     if (moved) {
       const on = step ? `step ${step}` : `${rules.quantityPrecision} decimals`;
-      check.adjustments.push(`${field === 'icebergQty' ? 'iceberg part' : 'quantity'} rounded down from ${normalize(value)} to ${normalize(qty)} (${on})`);
+      check.adjustments.push(`${field === 'icebergQty' ? 'iceberg part' : 'quantity'} rounded down from ${groupThousands(normalize(value))} to ${groupThousands(normalize(qty))} (${on})`);
     }
   }
   if (isZero(qty)) {
@@ -189,7 +190,7 @@ export function checkQuoteAmount(check: ValueCheck, value: string): string | und
     }
   } else {
     amount = round(value, precision, 'floor');
-    if (!eq(amount, value)) check.adjustments.push(`amount rounded down from ${normalize(value)} to ${amount} ${quote} (${precision} decimals)`);
+    if (!eq(amount, value)) check.adjustments.push(`amount rounded down from ${groupThousands(normalize(value))} to ${groupThousands(amount)} ${quote} (${precision} decimals)`);
   }
   if (isZero(amount)) return fail(check, 'PARAMETER', 'ORDER_INVALID_INPUT', '0', `The amount in ${quote} must be above zero`);
   return mode === 'strict' ? value : amount;

@@ -143,3 +143,11 @@ export function violationsToError(violations: readonly FilterViolation[]): AppEr
     details: { violations },
   });
 }
+
+/**
+ * The base quantity a MARKET BUY sized by quoteOrderQty gets at `price`: the exchange rounds it
+ * down to the market step, so a small amount can buy noticeably less than it names.
+ */
+export function quoteOrderQuantityAt(symbol: SymbolInfo, quoteOrderQty: string, price: string): string {
+  return estimatedQuantity(rulesOf(symbol), quoteOrderQty, price);
+}

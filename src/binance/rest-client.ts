@@ -27,6 +27,7 @@ import {
   parseTickerPrice,
   parseTickerPriceList,
 } from './response-parsers.js';
+import { requestWeight, type RequestPriority } from './request-weights.js';
 import { createRestTransport, type HttpMethod, type RestClientDeps, type RestTransport } from './rest-transport.js';
 import type { CancelReplaceParams, ExchangeClient, NewOrderParams, OrderRef } from './types.js';
 
@@ -38,6 +39,11 @@ export interface RestClient extends ExchangeClient {
   readonly events: RestTransport['events'];
   /** Stops the clock refresh and closes the kept-alive connections; later calls fail as transient. */
   close(): Promise<void>;
+  /**
+   * The same client (one transport, one gate, one weight count) whose reads go out at `priority`:
+   * chat commands read through `withPriority('view')`, so they cannot spend the trading reserve.
+   */
+  withPriority(priority: RequestPriority): RestClient;
 }
 
 // Binance's own shape rules (BINANCE.md "Filters", "Orders"): checked before sending, so a bad
@@ -69,13 +75,37 @@ const ANY_SYMBOL = '*';
 
 export function createRestClient(deps: RestClientDeps): RestClient {
   const transport = createRestTransport(deps);
-  const now = deps.now ?? Date.now;
+  const clients = new Map<RequestPriority, RestClient>();
   /** Symbol (or ANY_SYMBOL) → epoch ms until which referencePrice answers null without asking. */
   const noReferencePrice = new Map<string, number>();
+  const withPriority = (priority: RequestPriority): RestClient => {
+    let client = clients.get(priority);
+    if (!client) clients.set(priority, (client = clientOver(transport, deps, priority, noReferencePrice, withPriority)));
+    return client;
+  };
+  return withPriority('trading');
+}
+
+function clientOver(
+  transport: RestTransport,
+  deps: RestClientDeps,
+  priority: RequestPriority,
+  noReferencePrice: Map<string, number>,
+  withPriority: (priority: RequestPriority) => RestClient,
+): RestClient {
+  const now = deps.now ?? Date.now;
   const skipLog = deps.logger.child({ module: 'exchange-info' });
 
   const call = <T>(method: HttpMethod, path: string, parse: (json: unknown) => T, params?: Params, signed = false): Promise<T> =>
-    transport.request({ method, path, parse, signed, query: params === undefined ? undefined : encodeParams(params) });
+    transport.request({
+      method,
+      path,
+      parse,
+      signed,
+      query: params === undefined ? undefined : encodeParams(params),
+      weight: requestWeight(method, path, params),
+      priority,
+    });
 
   return {
     ping: () => call('GET', '/api/v3/ping', parseEmpty),
@@ -173,6 +203,7 @@ export function createRestClient(deps: RestClientDeps): RestClient {
     syncClock: () => transport.syncClock(),
     events: transport.events,
     close: () => transport.close(),
+    withPriority,
   };
 }
 

@@ -13,6 +13,7 @@ import { AppError, ExchangeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createKeepAliveAgent, mayHaveBeenSent } from './rest-agent.js';
 import { createRequestGate, type RequestGate } from './request-gate.js';
+import { VIEW_WEIGHT_SHARE, type RequestPriority } from './request-weights.js';
 import { errorFromNetwork, errorFromResponse, isWrite, parseRetryAfter } from './rest-errors.js';
 import { createRestMetrics, type RestMetrics } from './rest-metrics.js';
 import { ResponseShapeError, parseServerTime } from './response-parsers.js';
@@ -60,12 +61,18 @@ export interface RestRequest<T> {
   /** Adds recvWindow, timestamp, signature and the API key header. */
   signed?: boolean;
   parse: (json: unknown) => T;
+  /** REQUEST_WEIGHT of this request (request-weights.ts). Default 1. */
+  weight?: number;
+  /** Default `trading`. A write is always `trading`, whoever sends it. */
+  priority?: RequestPriority;
 }
 
 export interface RestClientEvents {
   'rate-limited': [{ retryAfterMs: number; status: number }];
   banned: [{ retryAfterMs: number }];
   'clock-resync': [{ offsetMs: number }];
+  /** A write (order, cancel, cancel-replace) was answered or failed: what the account holds may have changed. */
+  write: [{ method: string; path: string }];
 }
 
 export interface RestTransport {
@@ -97,6 +104,7 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
   const recvWindowPart = `recvWindow=${deps.recvWindowMs ?? 5_000}&timestamp=`;
   const maxGateWaitMs = deps.maxGateWaitMs ?? 10_000;
   const weightHighWater = Math.floor((deps.weightLimitPerMinute ?? 6_000) * WEIGHT_HIGH_WATER);
+  const viewCeiling = Math.floor((deps.weightLimitPerMinute ?? 6_000) * VIEW_WEIGHT_SHARE);
   const readRetries = deps.readRetries ?? 2;
   const retryBaseDelayMs = deps.retryBaseDelayMs ?? 250;
   const gate = deps.gate ?? createRequestGate({ now });
@@ -106,6 +114,10 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
   const usage = { usedWeight1m: 0, orderCount10s: 0, orderCount1d: 0 };
   const signedHeaders: Record<string, string> = deps.apiKey !== undefined ? { 'X-MBX-APIKEY': deps.apiKey } : {};
   let closed = false;
+  /** Server minute (epoch ms / 60 000) that usage.usedWeight1m was counted in: it says nothing about the next one. */
+  let usageMinute = -1;
+  /** Weight of the requests sent and not answered yet: counted by the exchange before we read it back. */
+  let weightInFlight = 0;
 
   const agent = createKeepAliveAgent(deps.baseUrl);
   const client = axios.create({
@@ -136,7 +148,10 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
 
   function readUsage(headers: AxiosResponse['headers']): number | undefined {
     const weight = headerInt(headers['x-mbx-used-weight-1m']);
-    if (weight !== undefined) metrics.usedWeight1m.set((usage.usedWeight1m = weight));
+    if (weight !== undefined) {
+      metrics.usedWeight1m.set((usage.usedWeight1m = weight));
+      usageMinute = Math.floor(clock.timestamp() / 60_000);
+    }
     if (weight !== undefined && weight >= weightHighWater) holdUntilNextMinute(weight);
     const count10s = headerInt(headers['x-mbx-order-count-10s']);
     if (count10s !== undefined) metrics.orderCount10s.set((usage.orderCount10s = count10s));
@@ -157,6 +172,27 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
     if (untilMs <= gate.blockedUntil()) return;
     gate.hold(untilMs, 'rate-limited');
     log.warn({ usedWeight: weight, holdMs: untilMs - now() }, 'request weight near the per-minute limit; holding requests until the minute ends');
+  }
+
+  /**
+   * A chat command's read may bring the minute's weight to the view ceiling, never past it: the
+   * rest of the minute is the reserve that orders, cancels, stop moves and the user stream need
+   * (DESIGN.md §8). Refused before sending, with the time until the minute window resets.
+   */
+  function refuseViewOverCeiling(req: RestRequest<unknown>, weight: number): ExchangeError | undefined {
+    if (req.priority !== 'view' || isWrite(req.method)) return undefined;
+    const serverNow = clock.timestamp();
+    const used = Math.floor(serverNow / 60_000) === usageMinute ? usage.usedWeight1m : 0;
+    if (used + weightInFlight + weight <= viewCeiling) return undefined;
+    const retryAfterMs = 60_000 - (serverNow % 60_000) + 100;
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    return new ExchangeError('EXCHANGE_BUSY', {
+      kind: 'rate-limited',
+      method: req.method,
+      path: req.path,
+      retryAfterMs,
+      userMessage: `The exchange's request budget for this minute is kept for orders and stops: try again in ${seconds} s.`,
+    });
   }
 
   function onRateLimit(status: number, retryAfterMs: number | undefined, binanceCode: number | undefined): number {
@@ -187,6 +223,13 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
   async function send<T>(req: RestRequest<T>, query: string): Promise<T> {
     const { method, path } = req;
     await gate.pass({ method, path, maxWaitMs: maxGateWaitMs });
+    const requestWeight = req.weight ?? 1;
+    const refused = refuseViewOverCeiling(req, requestWeight);
+    if (refused) {
+      metrics.errors.inc({ kind: refused.kind });
+      log.debug({ method, path, weight: requestWeight, usedWeight: usage.usedWeight1m, weightInFlight }, 'view request refused: the rest of the minute is the trading reserve');
+      throw refused;
+    }
     let url: string;
     if (req.signed) {
       const payload = (query.length > 0 ? query + '&' : '') + recvWindowPart + clock.timestamp();
@@ -204,6 +247,7 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
       deadline.abort();
     }, timeoutMs);
     let response: AxiosResponse<string>;
+    weightInFlight += requestWeight;
     try {
       response = await client.request<string>({ method, url, headers: req.signed ? signedHeaders : undefined, signal: deadline.signal });
     } catch (error) {
@@ -224,6 +268,8 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
       );
     } finally {
       clearTimeout(timer);
+      weightInFlight -= requestWeight;
+      if (isWrite(method)) events.emit('write', { method, path });
     }
 
     const { status } = response;

@@ -74,7 +74,7 @@ function completesQuote(wanted: string, symbol: string): boolean {
  * Optimal string alignment distance (insertions, deletions, substitutions, adjacent swaps),
  * giving up with `cap + 1` as soon as every path costs more than `cap`.
  */
-function editDistance(a: string, b: string, cap: number): number {
+export function editDistance(a: string, b: string, cap: number): number {
   const n = b.length;
   let before = new Array<number>(n + 1).fill(0);
   let previous = Array.from({ length: n + 1 }, (_, j) => j);

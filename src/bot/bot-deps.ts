@@ -10,15 +10,17 @@ import type { OrderCap, TradingMode } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { TickerCache } from '../market/ticker-cache.js';
 import type { StopDesk } from '../trading/stop-types.js';
-import type { TradingService } from '../trading/types.js';
+import type { AlertSink, TradingService } from '../trading/types.js';
+import type { RequestBudget } from './request-budget.js';
 import type { SymbolCatalog } from './symbol-arg.js';
+import type { ViewReads } from './view-cache.js';
 
 /** State of the user data stream for /status (issue 6 provides it). */
 export interface UserStreamStatus {
   state: 'connected' | 'connecting' | 'disconnected' | 'not-running';
   /** Epoch ms of the last event or (re)connect. */
   since?: number;
-  /** Which worker holds the stream lease, for operators. */
+  /** Which worker holds the stream lease (host:pid:random), for operators' logs; not shown in chat. */
   holder?: string;
 }
 
@@ -56,6 +58,10 @@ export interface BotSettings {
   topMinQuoteVolume?: string;
   /** STOP_DEFAULT_INTERVAL: the interval of /fractals (and fractal stops) when none is given. Default "4h". */
   stopDefaultInterval?: KlineInterval;
+  /** TELEGRAM_GROUPS=on: account commands and buttons also work in groups. Default off (private chats only). */
+  telegramGroups?: boolean;
+  /** PAPER_MARKET=replay…: candles carry the replay's dates, not today's; /status says which clock is which. */
+  marketReplay?: boolean;
 }
 
 export interface BotDeps {
@@ -68,6 +74,8 @@ export interface BotDeps {
   allowedUsers: readonly number[];
   mode: TradingMode;
   trading: TradingService;
+  /** The alerts queue: edits the bot schedules for later (a confirmation that expires unanswered). */
+  alerts?: AlertSink;
   /** Read-only queries (balance, orders, price, status). Orders go through `trading`. */
   exchange: ExchangeClient;
   /** Symbols, their filters and the rate limits (the exchange-info cache). */
@@ -91,4 +99,11 @@ export interface BotDeps {
   now?: () => number;
   /** The shared all-symbols 24h ticker for /top (src/market/ticker-cache.ts); createBot makes one when absent. */
   tickers?: TickerCache;
+  /**
+   * Each trader's share of the request weight (request-budget.ts): every update runs in its
+   * sender's scope, and `exchange` (and the trading service's card reads) should be metered by it.
+   */
+  requestBudget?: RequestBudget;
+  /** Account and open orders for /balance and /orders, reused for 2 s (view-cache.ts); `exchange` when absent. */
+  viewCache?: ViewReads;
 }

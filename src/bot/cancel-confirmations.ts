@@ -30,6 +30,8 @@ export interface CancelConfirmations {
   confirm(id: string, userId: number): Promise<CancelConfirmation>;
   /** Pending → dismissed, once. Same errors. */
   dismiss(id: string, userId: number): Promise<void>;
+  /** The confirmation's Redis key: gone exactly when it expired unanswered (a decided one is kept as a tombstone). */
+  keyOf(id: string): string;
 }
 
 export interface CancelConfirmationsOptions {
@@ -77,6 +79,7 @@ export function createCancelConfirmations(options: CancelConfirmationsOptions): 
   }
 
   return {
+    keyOf: key,
     async create(input) {
       const id = randomBytes(12).toString('base64url');
       const confirmation: CancelConfirmation = { id, ...input, expiresAt: now() + ttlSeconds * 1000 };

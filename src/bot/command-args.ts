@@ -23,10 +23,10 @@ export function quoteInput(token: string): string {
   return chars.length > QUOTE_LIMIT ? `${chars.slice(0, QUOTE_LIMIT).join('')}…` : token;
 }
 
-/** The refusal every parser throws: the problem, then usage and an example. */
-export function argumentError(spec: CommandSpec, problem: string): AppError {
+/** The refusal every parser throws: the problem, then usage and an example (the command's own unless one fits the input better). */
+export function argumentError(spec: CommandSpec, problem: string, example = spec.example): AppError {
   return new AppError('BOT_BAD_ARGUMENTS', `/${spec.name}: ${problem}`, {
-    userMessage: `${problem}\nUsage: ${spec.usage}\nExample: ${spec.example}`,
+    userMessage: `${problem}\nUsage: ${spec.usage}\nExample: ${example}`,
   });
 }
 
@@ -36,10 +36,51 @@ export function tokenize(match: string): string[] {
   return trimmed === '' ? [] : trimmed.split(/\s+/u);
 }
 
-/** Checks the argument count against `min`..`max`, with a reason naming what is missing or extra. */
+/**
+ * Checks the argument count against `min`..`max`, with a reason naming what is missing (by the
+ * names of the usage line) or what is extra.
+ */
 export function expectTokens(spec: CommandSpec, tokens: string[], min: number, max: number): void {
-  if (tokens.length < min) throw argumentError(spec, tokens.length === 0 ? 'Arguments are missing.' : 'An argument is missing.');
+  if (tokens.length < min) throw missingArguments(spec, tokens, min);
   if (tokens.length > max) throw argumentError(spec, `Too many arguments: "${quoteInput(tokens.slice(max).join(' '))}" is not expected.`);
+}
+
+/** `/sell SYMBOL AMOUNT|all|N% [PRICE]` → `['SYMBOL', 'AMOUNT|all|N%']`: the arguments that must be given. */
+export function requiredSlots(spec: CommandSpec): string[] {
+  return spec.usage
+    .split(/\s+/)
+    .slice(1)
+    .filter((slot) => !slot.startsWith('['));
+}
+
+/** `AMOUNT|all|N%` → "AMOUNT, all or N%". */
+const slotText = (slot: string): string => {
+  const choices = slot.split('|');
+  return choices.length === 1 ? slot : `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`;
+};
+
+/**
+ * A symbol is letters and digits, starts with a letter and is never one of the command's own
+ * words: "all", "50%", "$100", "0.01" or "fractal" given alone are the argument after SYMBOL.
+ */
+function cannotBeSymbol(spec: CommandSpec, token: string): boolean {
+  const words = spec.usage.split(/[\s|[\]]+/).filter((w) => /^[a-z]+$/.test(w));
+  return !/^[\p{L}]/u.test(token) || words.includes(token.toLowerCase());
+}
+
+function missingArguments(spec: CommandSpec, tokens: string[], min: number): AppError {
+  const slots = requiredSlots(spec).slice(0, min);
+  // The usual slip is leaving out the pair ("/sell all"): then SYMBOL is what is missing, and
+  // the example is what was typed with a pair put in front.
+  const symbolFirst = slots[0] === 'SYMBOL' && tokens.length > 0 && cannotBeSymbol(spec, tokens[0]!);
+  const missing = symbolFirst ? ['SYMBOL', ...slots.slice(tokens.length + 1)] : slots.slice(tokens.length);
+  // Several at once are named by their first choice; the usage line below shows the others.
+  const firsts = missing.map((slot) => slot.split('|')[0]!);
+  const names = missing.length === 1 ? slotText(missing[0]!) : `${firsts.slice(0, -1).join(', ')} and ${firsts[firsts.length - 1]}`;
+  const problem = `${names} ${missing.length === 1 ? 'is' : 'are'} missing`;
+  if (!symbolFirst) return argumentError(spec, `${problem}.`);
+  const exampleSymbol = spec.example.split(/\s+/)[1] ?? 'BTCUSDT';
+  return argumentError(spec, `${problem}: name the pair first.`, `/${spec.name} ${exampleSymbol} ${quoteInput(tokens.join(' '))}`);
 }
 
 const PLAIN_DECIMAL = /^(\d{0,20})(?:\.(\d{0,20}))?$/;

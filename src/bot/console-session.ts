@@ -1,16 +1,19 @@
 /**
  * The console chat (DESIGN.md §7, `node dist/main.js console`, `npm run demo`): the same bot,
- * driven from a terminal. A typed line is a message from one allowed user; a typed number
- * presses that button of the newest message with buttons; replies, card edits and alerts are
- * printed by the console transformer. Lines are handled one after another, in order, like a
- * chat; alerts that arrive meanwhile print above the prompt without eating what is being typed.
+ * driven from a terminal. A typed line is a message from one allowed user; `2.1` presses button
+ * 1 of message 2, and a bare `1` presses button 1 only when exactly one message has buttons left
+ * to press and it is the last keyboard shown (a number meant for one card must never reach an
+ * old list scrolled out of sight).
+ * Replies, card edits and alerts are printed by the console transformer. Lines are handled one
+ * after another, in order, like a chat; alerts that arrive meanwhile print above the prompt
+ * without eating what is being typed.
  */
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Bot, Transformer } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import { dim, type RenderOptions } from './console-render.js';
-import { createConsoleTransformer, type ConsoleTransformer } from './console-transformer.js';
+import { createConsoleTransformer, type ConsoleButton, type ConsoleMessage, type ConsoleTransformer } from './console-transformer.js';
 
 /** Who the bot is in the console (no getMe call: nothing goes to Telegram). */
 export const CONSOLE_BOT_INFO: UserFromGetMe = {
@@ -37,6 +40,8 @@ export interface ConsoleSessionOptions {
   color?: boolean;
   /** Shown before each line the user types (TTY only). */
   prompt?: string;
+  /** Where charts are written (console-transformer.ts DEFAULT_CHARTS_DIR). */
+  chartsDir?: string;
 }
 
 export interface ConsoleSession {
@@ -77,7 +82,7 @@ export function createConsoleSession(options: ConsoleSessionOptions): ConsoleSes
       }
     },
   };
-  const printer: ConsoleTransformer = createConsoleTransformer({ screen, botInfo, render });
+  const printer: ConsoleTransformer = createConsoleTransformer({ screen, botInfo, render, ...(options.chartsDir !== undefined ? { chartsDir: options.chartsDir } : {}) });
 
   const messageUpdate = (text: string): Update => {
     const command = /^\/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?/.exec(text);
@@ -106,6 +111,39 @@ export function createConsoleSession(options: ConsoleSessionOptions): ConsoleSes
       },
     }) as Update;
 
+  /** The message and button a typed `2.1` or `1` means, or why there is none. */
+  function pressTarget(messageId: number | undefined, index: number): { message: ConsoleMessage; button: ConsoleButton } | string {
+    let message: ConsoleMessage | undefined;
+    if (messageId === undefined) {
+      const pressable = printer.pressable();
+      if (pressable.length === 0) return 'There are no buttons to press.';
+      if (pressable.length > 1) {
+        const numbers = pressable.map((m) => m.messageId);
+        const newest = numbers[numbers.length - 1]!;
+        return `Messages ${numbers.slice(0, -1).join(', ')} and ${newest} have buttons: type the message number too, e.g. ${newest}.${index}.`;
+      }
+      message = pressable[0]!;
+      // The last keyboard on screen was used or has expired: a "1" typed at it must not fall
+      // through to an older message's buttons further up (a Cancel on an old /orders list).
+      const newest = printer.newestKeyboard();
+      if (newest && newest !== message) {
+        const gone = newest.pressed && newest.buttons.length > 0 ? 'were already used' : 'are gone';
+        return `Message ${newest.messageId}'s buttons ${gone}. To press a button of message ${message.messageId}, type ${message.messageId}.${index}.`;
+      }
+    } else {
+      message = printer.message(chat.id, messageId);
+      if (!message) return `There is no message ${messageId}.`;
+      if (message.buttons.length === 0) return `Message ${messageId} has no buttons.`;
+      if (message.pressed) return `Message ${messageId}'s buttons were already used. Send the command again for new ones.`;
+    }
+    const button = message.buttons[index - 1];
+    if (!button) {
+      const n = message.buttons.length;
+      return `Message ${message.messageId} has no button ${message.messageId}.${index}: ${n === 1 ? `its button is ${message.messageId}.1` : `its buttons are ${message.messageId}.1 to ${message.messageId}.${n}`}.`;
+    }
+    return { message, button };
+  }
+
   async function handleLine(raw: string): Promise<'quit' | void> {
     const line = raw.trim();
     if (line === '') return;
@@ -113,14 +151,15 @@ export function createConsoleSession(options: ConsoleSessionOptions): ConsoleSes
     if (!tty) options.output.write(`${dim('you:', render)} ${line}\n`);
     if (!bot) throw new Error('console session: attach(bot) before start()');
     let update: Update;
-    if (/^\d{1,2}$/.test(line)) {
-      const target = printer.latestWithButtons();
-      const button = target?.buttons[Number(line) - 1];
-      if (!target || !button) {
-        screen.print(`${dim(target ? `There is no button ${line}.` : 'There are no buttons to press.', render)}\n`);
+    const press = /^(?:(\d{1,9})\.)?(\d{1,2})$/.exec(line);
+    if (press) {
+      const target = pressTarget(press[1] === undefined ? undefined : Number(press[1]), Number(press[2]));
+      if (typeof target === 'string') {
+        screen.print(`${dim(target, render)}\n`);
         return;
       }
-      update = pressUpdate(target.messageId, target.text, button.data);
+      printer.markPressed(target.message);
+      update = pressUpdate(target.message.messageId, target.message.text, target.button.data);
     } else {
       update = messageUpdate(line);
     }

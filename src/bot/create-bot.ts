@@ -7,10 +7,14 @@
  *   1. the allow-list — anyone else gets one refusal and nothing below runs;
  *   2. sequentialize per chat (@grammyjs/runner) — a chat's updates run one at a time, so a card
  *      is attached to its intent before a Confirm from the same chat is handled;
- *   3. an error boundary: a failure is logged and the trader told in a plain sentence;
- *   4. button presses (one router: decoded, answered exactly once);
- *   5. the commands, one Composer per command;
- *   6. the fallback for unknown commands and text.
+ *   3. the sender's request budget: the exchange reads below are paid from their share
+ *      (request-budget.ts), so one trader cannot spend everyone's request weight;
+ *   4. an error boundary: a failure is logged and the trader told in a plain sentence;
+ *   5. the chat scope (chat-scope.ts): with TELEGRAM_GROUPS=off, commands and buttons that show or
+ *      move the account are refused outside private chats;
+ *   6. button presses (one router: decoded, answered exactly once);
+ *   7. the commands, one Composer per command;
+ *   8. the fallback for unknown commands and text.
  */
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
@@ -20,6 +24,7 @@ import { alertSettingButton, alertsCommand } from './commands/alerts.js';
 import type { BotDeps } from './bot-deps.js';
 import { createCallbackRouter } from './callback-router.js';
 import { createCancelConfirmations } from './cancel-confirmations.js';
+import { createChatScopeGuard } from './chat-scope.js';
 import { balanceCommand, showAllBalancesButton } from './commands/balance.js';
 import { buyCommand } from './commands/buy.js';
 import { cancelCommand, confirmCancelButton, dismissCancelButton } from './commands/cancel.js';
@@ -65,9 +70,12 @@ export function createBot(deps: BotDeps): Bot<Context> {
   const onError = createErrorHandler(deps.logger);
   bot.use(createAllowList({ allowedUsers: deps.allowedUsers, logger: deps.logger, now: deps.now }));
   bot.use(sequentialize((ctx: Context) => (ctx.chat ? String(ctx.chat.id) : ctx.from ? `user:${ctx.from.id}` : undefined)));
+  // After the allow-list, so a stranger's update spends nobody's share.
+  if (deps.requestBudget) bot.use(deps.requestBudget.middleware());
   // Errors below are handled here, inside the chat's turn, however the update arrived (runner,
   // webhook, console): bot.catch alone only serves bot.start and the runner.
   const guarded = bot.errorBoundary(onError);
+  guarded.use(createChatScopeGuard({ groups: deps.settings.telegramGroups === true, logger: deps.logger }));
   guarded.use(
     createCallbackRouter(
       {

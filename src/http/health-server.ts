@@ -15,6 +15,7 @@ export interface HealthCheck {
 
 export interface HealthServerDeps {
   port: number;
+  /** HOST; default 0.0.0.0 (every IPv4 interface: a container's health probe comes from outside). */
   host?: string;
   registry: Registry;
   checks: HealthCheck[];
@@ -24,6 +25,8 @@ export interface HealthServerDeps {
 }
 
 export interface HealthServer {
+  /** The address actually bound (HOST), as the OS reports it. */
+  readonly host: string;
   readonly port: number;
   close(): Promise<void>;
 }
@@ -77,8 +80,9 @@ export async function startHealthServer(deps: HealthServerDeps): Promise<HealthS
     server.once('error', reject);
     server.listen(deps.port, deps.host ?? '0.0.0.0', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  const { address: host, port } = server.address() as AddressInfo;
   return {
+    host,
     port,
     close: () =>
       new Promise<void>((resolve) => {

@@ -75,6 +75,17 @@ export function closedCandleCount(candles: readonly FractalCandle[], now: number
   return count;
 }
 
+/**
+ * The moment a GET /api/v3/klines response is judged at: the clock, but never past the close of
+ * its last row. Without an endTime, Binance always returns the candle still forming as the last
+ * row; the stop engine never uses that row (stop-pricing.ts), and the views must not either, or a
+ * replayed market whose candles carry recorded dates, or a skewed clock, counts it as closed.
+ */
+export function klinesJudgedAt(candles: readonly FractalCandle[], now: number): number {
+  const last = candles[candles.length - 1];
+  return last === undefined ? now : Math.min(now, last.closeTime);
+}
+
 /** Every confirmed bullish and bearish fractal among the closed candles, oldest first. */
 export function findFractals(candles: readonly FractalCandle[], options: FractalScanOptions): Fractals {
   const closed = closedCandleCount(candles, options.now);

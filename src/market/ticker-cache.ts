@@ -73,11 +73,11 @@ export function createTickerCache(deps: TickerCacheDeps): TickerCache {
     throw error;
   }
 
-  async function refresh(): Promise<TickerSnapshot> {
+  async function refresh(request: Promise<readonly Ticker24h[]>): Promise<TickerSnapshot> {
     const startedAt = now();
     nextAttemptAt = startedAt + ttlMs;
     try {
-      const tickers = await deps.exchange.ticker24hAll();
+      const tickers = await request;
       held = { tickers, fetchedAt: now() };
       lastError = undefined;
       count('fetched');
@@ -111,7 +111,15 @@ export function createTickerCache(deps: TickerCacheDeps): TickerCache {
           return Promise.reject(error);
         }
       }
-      inFlight = refresh().finally(() => {
+      let request: Promise<readonly Ticker24h[]>;
+      try {
+        request = deps.exchange.ticker24hAll();
+      } catch (error) {
+        // Refused before it was made (the asking trader's request budget, src/bot/request-budget.ts):
+        // that trader's answer, not an attempt the next trader should inherit.
+        return Promise.reject(error as Error);
+      }
+      inFlight = refresh(request).finally(() => {
         inFlight = undefined;
       });
       return inFlight;

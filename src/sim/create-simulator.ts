@@ -11,6 +11,8 @@ import { createFaultPlan, type FaultControl } from './faults.js';
 import { createHttpServer, type RequestLogEntry } from './http-server.js';
 import { createMatchingEngine, type EngineOptions } from './matching-engine.js';
 import { createOrderBook, isOpen } from './order-book.js';
+import { createOrderLists } from './order-lists.js';
+import { createTradeHistory } from './trade-history.js';
 import { precisionOf, renderQueriedOrder } from './order-format.js';
 import { createRateLimiter, type RateLimitOptions } from './rate-limits.js';
 import { createRequestAuth, type ApiCredential } from './request-auth.js';
@@ -18,7 +20,9 @@ import { createRoutes } from './rest-routes.js';
 import { createStateStore, type PaperState, type StateStore } from './state-store.js';
 import { bundledExchangeInfo, createSymbolCatalog } from './symbol-catalog.js';
 import { marketBook } from './book-model.js';
-import type { MarketFeed, UserEventSource, WsApiAuthenticator, WsEndpoint } from './types.js';
+import { checkAllRead } from './route-params.js';
+import type { MarketFeed, RestDispatcher, UserEventSource, WsApiAuthenticator, WsEndpoint } from './types.js';
+import { SimError } from './sim-error.js';
 
 export interface SimulatorOptions extends EngineOptions, RateLimitOptions {
   /** Closed orders kept in the state file. Default 1000. */
@@ -28,6 +32,8 @@ export interface SimulatorOptions extends EngineOptions, RateLimitOptions {
 /** What a WebSocket endpoint factory gets (the user data stream and market streams). */
 export interface WebSocketContext {
   userEvents: UserEventSource;
+  /** The REST handlers, for the WebSocket API's trading and account methods. */
+  rest: RestDispatcher;
   auth: WsApiAuthenticator;
   feed: MarketFeed;
   logger: Logger;
@@ -111,10 +117,14 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       balances: accounts.snapshot(),
       orders: all.filter((o) => isOpen(o) || keptClosed.has(o)),
       counters: engine.counters(),
+      orderLists: lists.snapshot(),
+      trades: trades.snapshot(),
     };
   };
   const persist = () => store?.schedule(snapshot);
 
+  // Order lists react to every engine change (a leg filled, triggered or cancelled) before it is saved.
+  const lists = createOrderLists({ engine: () => engine, book, clock, price: (s) => feed.price(s) });
   const engine = createMatchingEngine({
     symbol: (s) => catalog.get(s),
     accounts,
@@ -123,14 +133,32 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     liquidity: (s, center) => marketBook(feed, catalog.get(s), center),
     clock,
     options,
-    onChange: persist,
+    onChange: () => {
+      lists.sync();
+      persist();
+    },
+    beforeExecution: (order, kind, now) => lists.beforeExecution(order, kind, now),
   });
+  const trades = createTradeHistory(engine, { onChange: persist });
+  /** The user data stream: the engine's executionReports and balances, and the lists' listStatus, in the order they happen. */
+  const userEvents: UserEventSource = {
+    onUserEvent(listener) {
+      const offEngine = engine.onUserEvent(listener);
+      const offLists = lists.onUserEvent(listener);
+      return () => {
+        offEngine();
+        offLists();
+      };
+    },
+  };
 
   const saved = store?.load();
   if (saved !== undefined) {
     accounts.replace(saved.balances);
     for (const order of saved.orders) book.add(order);
     engine.restoreCounters(saved.counters);
+    if (saved.orderLists !== undefined) lists.restore(saved.orderLists);
+    if (saved.trades !== undefined) trades.restore(saved.trades);
     logger.info({ openOrders: book.allOpen().length, path: store!.path }, 'paper exchange state restored');
   }
 
@@ -138,8 +166,26 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   let endpoints: WsEndpoint[] = [];
   const faults = createFaultPlan({ setClockSkew: (ms) => (skewMs = ms), endpoints: () => endpoints });
   let requestLog: RequestLogEntry[] = [];
+  const routes = createRoutes({ catalog, feed, engine, accounts, book, limiter, clock, commissionRate: options.commissionRate ?? '0.001', lists, trades });
+  const routeTable = new Map(routes.map((r) => [`${r.method} ${r.path}`, r]));
+  const rest: RestDispatcher = {
+    call(method, path, params) {
+      const route = routeTable.get(`${method} ${path}`);
+      if (route === undefined) throw new SimError(400, -1020, 'This operation is not supported.');
+      const weight = route.weight(params);
+      // The same checks as over REST (http-server.ts): unread parameters, then the ORDERS limits,
+      // counting only what the handler accepted.
+      if (route.params !== undefined) checkAllRead(params, route.params, route.security === 'SIGNED');
+      if (route.placesOrder) limiter.checkOrderLimit(clock());
+      const result = route.handle({ params, now: clock() });
+      if (route.placesOrder) limiter.countOrders(result.ordersCounted ?? 1, clock());
+      const status = result.status ?? 200;
+      // Successful order and cancel calls cost no weight over either API (CHANGELOG 2026-04-02).
+      return { status, body: result.body, weight: route.freeOnSuccess && status === 200 ? 0 : weight };
+    },
+  };
   const http = createHttpServer({
-    routes: createRoutes({ catalog, feed, engine, accounts, book, limiter, clock, commissionRate: options.commissionRate ?? '0.001' }),
+    routes,
     auth,
     limiter,
     faults,
@@ -148,7 +194,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     logger,
     onRequest: (entry) => requestLog.push(entry),
   });
-  endpoints = deps.webSockets?.({ userEvents: engine, auth, feed, logger, clock }) ?? [];
+  endpoints = deps.webSockets?.({ userEvents, rest, auth, feed, logger, clock }) ?? [];
 
   let unsubscribe: (() => void) | undefined;
   let started = false;
@@ -166,6 +212,8 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     },
     reset() {
       book.clear();
+      lists.clear();
+      trades.clear();
       accounts.replace(Object.fromEntries(Object.entries(initialBalances).map(([a, free]) => [a, { free, locked: '0' }])));
       faults.clear();
       limiter.reset();
@@ -177,7 +225,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
 
   return {
     control,
-    userEvents: engine,
+    userEvents,
     auth,
     async start(opts = {}) {
       if (started) throw new Error('the simulator is already started');

@@ -61,8 +61,24 @@ export interface OrderRefParams {
   origClientOrderId?: string;
 }
 
+/**
+ * Order-list hooks (order-lists.ts): how a leg of a list is placed. Kept apart from the matching
+ * logic so the list semantics live in their own module.
+ */
+export interface PlaceExtras {
+  orderListId?: number;
+  /** A PENDING_NEW leg (OTO/OTOCO): recorded with an id, but inert until activated. */
+  pending?: boolean;
+  /** Activates the PENDING_NEW record with this id (same id, as on Binance). */
+  orderId?: number;
+  /** Overrides the amount locked (OCO legs share one lock: the second leg locks '0'). */
+  lock?: string;
+}
+
 export interface MatchingEngine extends UserEventSource {
-  place(request: NewOrderRequest): PlacedOrder;
+  place(request: NewOrderRequest, extras?: PlaceExtras): PlacedOrder;
+  /** Expires an open order with an expiry reason (order lists: OCO_TRIGGER, REJECTED, …). */
+  expire(order: SimOrder, reason: string): void;
   /** `restrictions`: cancel only an order in that status (-2011 "... due to cancel restrictions." otherwise). */
   cancel(symbol: string, ref: OrderRefParams, cancelClientOrderId?: string, restrictions?: CancelRestrictions): CanceledOrder;
   cancelAll(symbol: string): CanceledOrder[];
@@ -88,6 +104,8 @@ export interface EngineDeps {
    * book at the price moved against the taker by `slippageBps` (the engine's unit tests).
    */
   liquidity?: (symbol: string, center: string) => MarketBook | undefined;
+  /** Order lists: called before a resting order fills or a stop triggers on a tick. */
+  beforeExecution?: (order: SimOrder, kind: 'trigger' | 'fill', now: number) => void;
 }
 
 export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
@@ -129,7 +147,9 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
   const marketableAt = (order: SimOrder, price: bigint): boolean =>
     order.side === 'BUY' ? price <= levelsOf(order).limit : price >= levelsOf(order).limit;
 
-  const place = (request: NewOrderRequest): PlacedOrder => {
+  const place = (request: NewOrderRequest, extras: PlaceExtras = {}): PlacedOrder => {
+    const pending = extras.pending === true;
+    const activating = extras.orderId !== undefined;
     const info = infoOf(request.symbol);
     const now = clock();
     const market = deps.price(request.symbol);
@@ -137,16 +157,18 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
     // The price before the next tick: a stop crossed from here triggers at its stop price.
     lastPrice.set(request.symbol, market);
     const clientOrderId = request.newClientOrderId ?? newClientOrderId();
-    if (book.openByClientId(request.symbol, clientOrderId) !== undefined) {
+    const holder = book.openByClientId(request.symbol, clientOrderId);
+    if (holder !== undefined && holder.orderId !== extras.orderId) {
       throw simErrors.orderRejected(ORDER_REJECT_MESSAGES.duplicate);
     }
     const stop = isStopType(request.type);
-    if (stop && wouldTrigger({ side: request.side, type: request.type, stopPrice: request.stopPrice! }, market)) {
+    // A pending leg is checked when it goes on the book; an activated stop already crossed triggers on the next tick.
+    if (stop && !pending && !activating && wouldTrigger({ side: request.side, type: request.type, stopPrice: request.stopPrice! }, market)) {
       throw simErrors.orderRejected(ORDER_REJECT_MESSAGES.wouldTrigger);
     }
     const limitPrice = request.price ?? '0';
     const liquidity = bookAt(info, market);
-    if (request.type === 'LIMIT_MAKER' && crossesBook(request.side, limitPrice, liquidity)) {
+    if (request.type === 'LIMIT_MAKER' && !pending && crossesBook(request.side, limitPrice, liquidity)) {
       throw simErrors.orderRejected(ORDER_REJECT_MESSAGES.wouldMatchImmediately);
     }
     // A quote-sized MARKET order gets its quantity from the walk below.
@@ -154,7 +176,7 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
 
     const order: SimOrder = {
       symbol: request.symbol,
-      orderId: ids.orderId,
+      orderId: extras.orderId ?? ids.orderId,
       clientOrderId,
       side: request.side,
       type: request.type,
@@ -165,21 +187,24 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
       stopPrice: request.stopPrice ?? '0',
       executedQty: '0',
       cummulativeQuoteQty: '0',
-      status: 'NEW',
+      status: pending ? 'PENDING_NEW' : 'NEW',
       time: now,
       updateTime: now,
-      workingTime: stop ? -1 : now,
-      isWorking: !stop,
+      workingTime: stop || pending ? -1 : now,
+      isWorking: !stop && !pending,
       selfTradePreventionMode: request.selfTradePreventionMode ?? info.defaultSelfTradePreventionMode ?? 'NONE',
       lockedAsset: request.side === 'BUY' ? info.quoteAsset : info.baseAsset,
       locked: '0',
       triggered: false,
     };
     if (request.icebergQty !== undefined) order.icebergQty = request.icebergQty;
+    if (extras.orderListId !== undefined) order.orderListId = extras.orderListId;
 
     // Balance first, so a rejected order leaves no trace (and consumes no id).
     let marketPlan: TakePlan | undefined;
-    if (request.type === 'MARKET') {
+    if (pending) {
+      // A pending leg locks nothing until it goes on the book.
+    } else if (request.type === 'MARKET') {
       const quote = request.quoteOrderQty;
       marketPlan = plan(order, info, liquidity, { afford: false, ...(quote !== undefined && { quote }) });
       if (request.quantity === undefined) {
@@ -190,13 +215,17 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
       const need = request.side === 'BUY' ? (quote ?? marketPlan.quote) : order.origQty;
       if (!accounts.hasFree(order.lockedAsset, need)) throw simErrors.orderRejected(ORDER_REJECT_MESSAGES.insufficientBalance);
     } else {
-      const lock = request.side === 'BUY' ? mul(origQty, lockPriceOf(order)) : origQty;
+      const lock = extras.lock ?? (request.side === 'BUY' ? mul(origQty, lockPriceOf(order)) : origQty);
       accounts.lock(order.lockedAsset, lock);
       order.locked = lock;
     }
-    ids.orderId += 1;
+    if (!activating) ids.orderId += 1;
     book.add(order);
     report(order, { executionType: 'NEW' }, now);
+    if (pending) {
+      flushAccount(now);
+      return { order, fills: [], transactTime: now };
+    }
 
     let taken: Taken = { fills: [], prevented: [] };
     if (marketPlan !== undefined) {
@@ -240,6 +269,9 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
       if (step.kind === 'book') {
         fills.push(fill(order, info, step.qty, step.price, false, now));
       } else if (step.kind === 'self-trade') {
+        // The maker fills as a resting order does on a tick: its order list hears of it first.
+        deps.beforeExecution?.(step.maker, 'fill', now);
+        if (!isOpen(step.maker)) continue;
         fill(step.maker, info, step.qty, step.price, true, now);
         fills.push(fill(order, info, step.qty, step.price, false, now));
       } else if (step.kind === 'decrement') {
@@ -342,9 +374,11 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
     const p = tick.price;
     const scaled = toScaled(p);
     for (const order of open) {
-      if (!isOpen(order)) continue;
+      if (!isOpen(order) || order.status === 'PENDING_NEW') continue;
       if (isStopType(order.type) && !order.triggered) {
         if (!triggersAt(order, scaled)) continue;
+        deps.beforeExecution?.(order, 'trigger', now);
+        if (!isOpen(order)) continue;
         order.triggered = true;
         order.isWorking = true;
         order.workingTime = now;
@@ -363,7 +397,10 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
         takeAsLimit(order, info, liquidity, now);
         continue;
       }
-      if (order.isWorking && marketableAt(order, scaled)) fillResting(order, info, now);
+      if (order.isWorking && marketableAt(order, scaled)) {
+        deps.beforeExecution?.(order, 'fill', now);
+        if (isOpen(order)) fillResting(order, info, now);
+      }
     }
     flushAccount(now);
   };
@@ -379,6 +416,11 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
     cancelAll,
     find,
     onTick,
+    expire(order, reason) {
+      const now = clock();
+      expire(order, reason, now);
+      flushAccount(now);
+    },
     onUserEvent: executions.onUserEvent,
     counters: () => ({ ...ids }),
     restoreCounters(counters) {

@@ -47,6 +47,8 @@ export interface SimOrder {
   /** Set when self-trade prevention expired the order (status EXPIRED_IN_MATCH). */
   preventedMatchId?: number;
   preventedQuantity?: string;
+  /** The order list this order is a leg of (order-lists.ts); absent for a lone order (-1 on the wire). */
+  orderListId?: number;
 }
 
 export const OPEN_STATUSES: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['NEW', 'PARTIALLY_FILLED', 'PENDING_NEW']);

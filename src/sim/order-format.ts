@@ -68,7 +68,7 @@ export function renderNewOrder(
   const ack = {
     symbol: order.symbol,
     orderId: order.orderId,
-    orderListId: -1,
+    orderListId: order.orderListId ?? -1,
     clientOrderId: order.clientOrderId,
     transactTime,
   };
@@ -103,7 +103,7 @@ export function renderQueriedOrder(order: SimOrder, p: Precision): Order {
   const out: Order = {
     symbol: order.symbol,
     orderId: order.orderId,
-    orderListId: -1,
+    orderListId: order.orderListId ?? -1,
     clientOrderId: order.clientOrderId,
     price: b.price,
     origQty: b.origQty,
@@ -147,7 +147,7 @@ export function renderCanceledOrder(order: SimOrder, cancelClientOrderId: string
     symbol: order.symbol,
     origClientOrderId: order.clientOrderId,
     orderId: order.orderId,
-    orderListId: -1,
+    orderListId: order.orderListId ?? -1,
     clientOrderId: cancelClientOrderId,
     transactTime,
     ...body(order, p),
@@ -183,7 +183,7 @@ export function renderExecutionReport(order: SimOrder, change: ReportChange, p: 
     p: px(order.price, p),
     P: px(order.stopPrice, p),
     F: qty(order.icebergQty ?? '0', p),
-    g: -1,
+    g: order.orderListId ?? -1,
     C: canceled ? order.clientOrderId : '',
     x: change.executionType,
     X: order.status,

@@ -67,7 +67,7 @@ export function loadOrCreatePaperCredentials(dataDir: string): PaperCredentials 
 /** Both WebSocket endpoints a Binance client expects: the WebSocket API and market streams. */
 export function standardWebSockets(ctx: WebSocketContext): WsEndpoint[] {
   return [
-    createWsApiServer({ events: ctx.userEvents, auth: ctx.auth, logger: ctx.logger, now: ctx.clock }),
+    createWsApiServer({ events: ctx.userEvents, rest: ctx.rest, auth: ctx.auth, logger: ctx.logger, now: ctx.clock }),
     createMarketStreamServer({ feed: ctx.feed, logger: ctx.logger }),
   ];
 }

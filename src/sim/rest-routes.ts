@@ -6,6 +6,11 @@
 import type { Accounts } from './accounts.js';
 import type { MatchingEngine } from './matching-engine.js';
 import type { OrderBook } from './order-book.js';
+import type { OrderLists } from './order-lists.js';
+import { orderListRoutes } from './order-list-routes.js';
+import type { TradeHistory } from './trade-history.js';
+import { sapiRoutes } from './sapi-routes.js';
+import { tradeRoutes } from './trade-routes.js';
 import type { RateLimiter } from './rate-limits.js';
 import type { SymbolCatalog } from './symbol-catalog.js';
 import type { MarketFeed } from './types.js';
@@ -60,8 +65,10 @@ export interface RouteDeps {
   /** Server time, epoch ms. */
   clock: () => number;
   commissionRate: string;
+  lists: OrderLists;
+  trades: TradeHistory;
 }
 
 export function createRoutes(deps: RouteDeps): Route[] {
-  return [...marketRoutes(deps), ...tradingRoutes(deps), ...accountRoutes(deps)];
+  return [...marketRoutes(deps), ...tradingRoutes(deps), ...accountRoutes(deps), ...orderListRoutes(deps), ...tradeRoutes(deps), ...sapiRoutes(deps)];
 }

@@ -18,6 +18,8 @@ import type { ApiCredential } from './request-auth.js';
 import type { MarketFeed } from './types.js';
 
 export interface SimRole {
+  /** The listen address (SIM_HOST unless the caller chose one). */
+  host: string;
   restUrl: string;
   wsApiUrl: string;
   streamUrl: string;
@@ -27,7 +29,10 @@ export interface SimRole {
 export interface SimRoleOptions {
   /** Default the feed PAPER_MARKET names. */
   feed?: MarketFeed;
-  /** Default 0.0.0.0 (reachable from other hosts and containers). */
+  /**
+   * Default SIM_HOST (127.0.0.1): the simulator takes any order signed with the paper key, so it
+   * is reachable from other hosts or containers only when the operator says so (SIM_HOST=0.0.0.0).
+   */
   host?: string;
 }
 
@@ -42,7 +47,7 @@ export async function runSimRole(config: Config, logger: Logger, options: SimRol
     dataDir: config.paper.dataDir,
     webSockets: standardWebSockets,
   });
-  const host = options.host ?? '0.0.0.0';
+  const host = options.host ?? config.paper.simHost;
   const urls = await simulator.start({ host, port: config.paper.simPort });
   const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   const result = {
@@ -54,7 +59,7 @@ export async function runSimRole(config: Config, logger: Logger, options: SimRol
     { ...result, keyType: credential.type, market: config.paper.market },
     `paper exchange listening: BINANCE_BASE_URL=${result.restUrl} BINANCE_WS_API_URL=${result.wsApiUrl} BINANCE_STREAM_URL=${result.streamUrl}`,
   );
-  return { ...result, close: () => simulator.close() };
+  return { ...result, host, close: () => simulator.close() };
 }
 
 /** The key the simulator accepts, from the environment (never logged). */

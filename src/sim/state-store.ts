@@ -13,6 +13,8 @@ import type { Logger } from 'pino';
 import type { AssetBalance } from './accounts.js';
 import type { IdCounters } from './matching-engine.js';
 import type { SimOrder } from './order-book.js';
+import type { OrderListsState } from './order-lists.js';
+import type { TradeRecord } from './trade-history.js';
 
 export interface PaperState {
   version: 1;
@@ -20,6 +22,9 @@ export interface PaperState {
   balances: Record<string, AssetBalance>;
   orders: SimOrder[];
   counters: IdCounters;
+  /** Absent in files written before order lists and trade history existed. */
+  orderLists?: OrderListsState;
+  trades?: TradeRecord[];
 }
 
 export interface StateStore {

@@ -10,6 +10,7 @@ import { cancelReplace } from './cancel-replace.js';
 import type { OrderRefParams } from './matching-engine.js';
 import { isStopType, precisionOf, renderCanceledOrder, renderNewOrder, renderQueriedOrder } from './order-format.js';
 import { checkSymbolRules, clientOrderIdParam, parseNewOrder, type NewOrderRequest } from './order-validation.js';
+import { renderCancelAll } from './order-list-routes.js';
 import type { Params, Route, RouteDeps } from './rest-routes.js';
 import { booleanParam, cancelRestrictionsParam, integerParam, symbolParam } from './route-params.js';
 import { SimError } from './sim-error.js';
@@ -102,7 +103,8 @@ export function tradingRoutes(deps: RouteDeps): Route[] {
       handle: ({ params }) => {
         const info = symbolParam(params, catalog);
         const p = precisionOf(info);
-        return { body: engine.cancelAll(info.symbol).map((d) => renderCanceledOrder(d.order, d.cancelClientOrderId, d.transactTime, p)) };
+        // Order lists appear once each, with their legs as orderReports (order-list-routes.ts).
+        return { body: renderCancelAll(engine.cancelAll(info.symbol), deps.lists, book, p) };
       },
     },
     {

@@ -122,7 +122,22 @@ export interface BalanceUpdateEvent {
   T: number;
 }
 
-export type UserDataEvent = ExecutionReportEvent | AccountPositionEvent | BalanceUpdateEvent;
+/** listStatus: sent with the executionReports of an order list's legs (user-data-stream.md "Order Update"). */
+export interface ListStatusEvent {
+  e: 'listStatus';
+  E: number;
+  s: string;
+  g: number;
+  c: 'OCO' | 'OTO';
+  l: 'RESPONSE' | 'EXEC_STARTED' | 'UPDATED' | 'ALL_DONE';
+  L: 'EXECUTING' | 'ALL_DONE' | 'REJECT';
+  r: string;
+  C: string;
+  T: number;
+  O: Array<{ s: string; i: number; c: string }>;
+}
+
+export type UserDataEvent = ExecutionReportEvent | AccountPositionEvent | BalanceUpdateEvent | ListStatusEvent;
 
 /** What the WebSocket servers need from the engine. */
 export interface UserEventSource {
@@ -135,6 +150,14 @@ export interface WsApiAuthenticator {
   verifyWsSignature(params: Record<string, string | number | boolean>): string;
   /** Ed25519 session.logon support: whether the key is Ed25519. */
   isEd25519(apiKey: string): boolean;
+}
+
+/**
+ * Runs a REST route's handler without HTTP: the WebSocket API's trading and account methods use
+ * it, so they share the REST checks and the matching engine. Throws SimError for a refused request.
+ */
+export interface RestDispatcher {
+  call(method: 'GET' | 'POST' | 'DELETE', path: string, params: Record<string, string>): { status: number; body: unknown; weight: number };
 }
 
 /** A WebSocket endpoint mounted on the simulator's HTTP server by path. */

@@ -6,8 +6,9 @@
  *
  * Events are pushed as `{ subscriptionId, event }` to every subscription (the simulator holds
  * one account, so every valid key subscribes to the same events). Ending a subscription sends
- * `eventStreamTerminated` for it (user-data-stream.md). Trading methods are not served here: the
- * simulator trades over REST.
+ * `eventStreamTerminated` for it (user-data-stream.md). With `rest`, the trading, account and
+ * market-data methods (order.place, order.cancel, order.status, openOrders.status, account.status,
+ * myTrades, orderList.*, …) run the REST route handlers (ws-api-methods.ts).
  *
  * Binance does not document the error for an unknown method or a frame that is not a JSON
  * request; the simulator answers 400 with -1020 and -1102 respectively.
@@ -17,7 +18,8 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { SimError, simErrors } from './sim-error.js';
-import type { UserDataEvent, UserEventSource, WsApiAuthenticator, WsEndpoint } from './types.js';
+import type { RestDispatcher, UserDataEvent, UserEventSource, WsApiAuthenticator, WsEndpoint } from './types.js';
+import { runWsRestMethod } from './ws-api-methods.js';
 import { createWsConnections, type WsConnectionOptions } from './ws-connections.js';
 
 export interface WsApiServerOptions extends WsConnectionOptions {
@@ -28,6 +30,8 @@ export interface WsApiServerOptions extends WsConnectionOptions {
   now: () => number;
   /** Default '/ws-api/v3'. */
   path?: string;
+  /** Serves the trading and account methods through the REST handlers; without it they answer -1020. */
+  rest?: RestDispatcher;
 }
 
 export interface WsApiServer extends WsEndpoint {
@@ -161,8 +165,11 @@ export function createWsApiServer(options: WsApiServerOptions): WsApiServer {
         }
         return { result: {}, weight: 2 };
       }
-      default:
-        throw wsErrors.unsupported();
+      default: {
+        const viaRest = options.rest === undefined ? undefined : runWsRestMethod(options.rest, auth, method, params, session.logon?.apiKey);
+        if (viaRest === undefined) throw wsErrors.unsupported();
+        return viaRest;
+      }
     }
   }
 

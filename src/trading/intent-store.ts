@@ -51,6 +51,8 @@ export interface IntentStore {
     stop?: OrderIntent['stop'];
   }): Promise<OrderIntent>;
   get(id: string): Promise<StoredIntent | undefined>;
+  /** The intent's Redis key: gone exactly when a pending intent expired (a decided one is kept). */
+  keyOf(id: string): string;
   /** Records the card's message id; a no-op when the intent is gone. */
   attachCard(id: string, messageId: number): Promise<void>;
   /**
@@ -152,6 +154,7 @@ export function createIntentStore(options: IntentStoreOptions): IntentStore {
   }
 
   return {
+    keyOf,
     async create(input) {
       const id = newIntentId();
       const createdAt = now();

@@ -7,7 +7,7 @@
  * will be or was sent, so a trader reading an old card on the phone knows what happened.
  */
 import { add, div, isPositive, isZero, lt, mul } from '../decimal.js';
-import { escapeHtml, formatAmount, formatQuantity, formatUtc } from '../format.js';
+import { escapeHtml, formatAmount, formatAssetAmount, formatQuantity, formatUtc } from '../format.js';
 import type { Order, OrderFill } from '../binance/types.js';
 import type { TradingMode } from '../config.js';
 import type { OrderIntent, OrderPreview } from './types.js';
@@ -78,9 +78,9 @@ function orderLines(p: OrderPreview, state: CardState): string[] {
     lines.push(`${valueLabel}: ≈ ${quoteAmount(p, p.estimatedNotional)} ${quote}${atMarket}`);
   }
   if (p.quoteOrderQty !== undefined && isPositive(p.lastPrice)) {
-    lines.push(`Estimated quantity: ≈ ${quantity(p, div(p.quoteOrderQty, p.lastPrice, p.quantityDecimals, 'down'))} ${base}`);
+    lines.push(`Estimated quantity: ≈ ${quantity(p, p.estimatedQuantity ?? div(p.quoteOrderQty, p.lastPrice, p.quantityDecimals, 'down'))} ${base}`);
   }
-  lines.push(`Estimated fee: ≈ ${formatQuantity(p.estimatedFee)} ${escapeHtml(p.feeAsset)}`);
+  lines.push(`Estimated fee: ≈ ${escapeHtml(formatAssetAmount(p.estimatedFee, p.feeAsset))}`);
   if (state.kind === 'pending') {
     const free = p.remainingFree;
     const amount = free.asset === p.quoteAsset ? quoteAmount(p, free.amount) : formatQuantity(free.amount);
@@ -103,6 +103,11 @@ function statusLine(intent: OrderIntent, state: CardState): string {
       return `⏸ Confirmed${by(state.confirmedBy)} and queued. Automation is paused: the order leaves after /resume.`;
     case 'placed': {
       const o = state.order;
+      if (o.type === 'STOP_LOSS_LIMIT' && o.stopPrice !== undefined && isPositive(o.stopPrice) && o.status === 'NEW') {
+        const q = escapeHtml(p.quoteAsset);
+        const verb = o.side === 'SELL' ? 'sells down to' : 'buys up to';
+        return `✅ Placed: order <code>${o.orderId}</code>, waiting: it triggers at ${price(p, o.stopPrice)} ${q} and then ${verb} ${price(p, o.price)} ${q}.`;
+      }
       const at = o.type === 'MARKET' || isZero(o.price) ? '' : ` at ${price(p, o.price)} ${escapeHtml(p.quoteAsset)}`;
       const status = o.status === 'NEW' ? 'resting' : o.status.toLowerCase().replace(/_/g, ' ');
       return `✅ Placed: order <code>${o.orderId}</code>, ${status}${at}.`;
@@ -144,7 +149,7 @@ function commissionOf(fills: OrderFill[] | undefined): string {
   if (!fills || fills.length === 0) return '';
   const byAsset = new Map<string, string>();
   for (const f of fills) byAsset.set(f.commissionAsset, add(byAsset.get(f.commissionAsset) ?? '0', f.commission));
-  return [...byAsset].map(([asset, amount]) => `${formatQuantity(amount)} ${escapeHtml(asset)}`).join(' + ');
+  return [...byAsset].map(([asset, amount]) => escapeHtml(formatAssetAmount(amount, asset))).join(' + ');
 }
 
 const by = (name: string | undefined) => (name ? ` by ${escapeHtml(name)}` : '');

@@ -15,9 +15,9 @@
  * else the last price (BINANCE.md "Filters").
  */
 import { decimalsOf, div, gt, isDecimal, isPositive, lt, max, min, mul, normalize, sub } from '../decimal.js';
-import { AppError, isExchangeError } from '../errors.js';
+import { AppError, isAppError, isExchangeError } from '../errors.js';
 import { formatAmount, formatQuantity } from '../format.js';
-import { checkOrder, stepDecimals, tickDecimals, violationsToError, type OrderDraft } from '../binance/filters.js';
+import { checkOrder, quoteOrderQuantityAt, stepDecimals, tickDecimals, violationsToError, type OrderDraft } from '../binance/filters.js';
 import { suggestSymbols } from '../binance/symbols.js';
 import type { Account, ExchangeClient, ExchangeInfo, NewOrderParams, SymbolInfo } from '../binance/types.js';
 import type { TradingMode } from '../config.js';
@@ -42,6 +42,8 @@ export interface PricingDeps {
   suggestSymbols?: (input: string) => Promise<string[]> | string[];
   /** Fee rate when the account reports none. Default 0.001 (0.1 %). */
   defaultFeeRate?: string;
+  /** Order ids of the managed stops on a symbol: a sell that finds its coins locked says which stop holds them. */
+  stopOrderIds?: (symbol: string) => Promise<number[]>;
 }
 
 interface Market {
@@ -53,6 +55,14 @@ interface Market {
 
 export async function priceOrder(deps: PricingDeps, request: OrderRequest): Promise<OrderPreview> {
   const market = await loadMarket(deps, request.symbol.toUpperCase());
+  try {
+    return await priceInMarket(deps, request, market);
+  } catch (error) {
+    throw await withLockedFunds(deps, request, market, error);
+  }
+}
+
+async function priceInMarket(deps: PricingDeps, request: OrderRequest, market: Market): Promise<OrderPreview> {
   const { info, lastPrice, referencePrice } = market;
   const draft = draftOf(request, market);
   const verdict = checkOrder(info, draft.order, { referencePrice }, 'adjust');
@@ -80,7 +90,8 @@ export async function priceOrder(deps: PricingDeps, request: OrderRequest): Prom
     quantityDecimals: stepDecimals(info, checked.type),
   };
   const costs = assessCosts(deps, preview, market);
-  const priced = { ...preview, ...costs };
+  const costed = { ...preview, ...costs };
+  const priced = { ...costed, adjustments: [...preview.adjustments, ...roundingNote(costed, draft.askedQuote)] };
   await checkCap(deps, priced);
   return { ...priced, ...marketableNote(priced) };
 }
@@ -166,17 +177,20 @@ async function unknownSymbol(deps: PricingDeps, symbol: string): Promise<AppErro
 }
 
 /** The order the trader described, before the grid: plus notes on how an amount became a quantity. */
-function draftOf(request: OrderRequest, market: Market): { order: OrderDraft; notes: string[] } {
+function draftOf(request: OrderRequest, market: Market): { order: OrderDraft; notes: string[]; askedQuote?: string } {
   const { info, lastPrice, account } = market;
   const type = request.price !== undefined ? 'LIMIT' : 'MARKET';
   if (request.price !== undefined) positive(request.price, 'The price');
   const order: OrderDraft = { side: request.side, type, ...(request.price !== undefined ? { price: normalize(request.price) } : {}) };
   if (type === 'LIMIT') order.timeInForce = 'GTC';
   const notes: string[] = [];
+  // The quote amount the trader named (a BUY sized in the quote): the card says when rounding spends noticeably less.
+  let askedQuote: string | undefined;
   const priceForSizing = request.price !== undefined ? normalize(request.price) : lastPrice;
   const quantityDecimals = Math.max(stepDecimals(info, type), decimalsOf(lastPrice)) + 2;
 
   const fromQuote = (quote: string, label: string) => {
+    askedQuote = quote;
     if (type === 'MARKET' && info.quoteOrderQtyMarketAllowed === true) {
       order.quoteOrderQty = quote;
       return;
@@ -223,16 +237,18 @@ function draftOf(request: OrderRequest, market: Market): { order: OrderDraft; no
       break;
     }
   }
-  return { order, notes };
+  return { order, notes, ...(askedQuote !== undefined ? { askedQuote } : {}) };
 }
 
 /** Estimated value, fee and what stays free; throws for insufficient balance. */
-function assessCosts(deps: PricingDeps, p: OrderPreview, market: Market): Pick<OrderPreview, 'estimatedNotional' | 'estimatedFee' | 'remainingFree'> {
+function assessCosts(deps: PricingDeps, p: OrderPreview, market: Market): Pick<OrderPreview, 'estimatedNotional' | 'estimatedFee' | 'remainingFree' | 'estimatedQuantity'> {
   const { info, account } = market;
   // A SELL limit below the market fills at the market: its proceeds are estimated there.
   const sizingPrice = p.side === 'SELL' && p.price !== undefined ? max(p.price, p.lastPrice) : (p.price ?? p.lastPrice);
+  // What a quoteOrderQty order may spend, and what it is expected to spend: the exchange floors its quantity to the step.
   const notional = p.quoteOrderQty ?? mul(p.quantity ?? '0', sizingPrice);
-  const baseQuantity = p.quantity ?? div(p.quoteOrderQty ?? '0', sizingPrice, stepDecimals(info, p.type) + 4, 'floor');
+  const baseQuantity = p.quantity ?? quoteOrderQuantityAt(info, p.quoteOrderQty ?? '0', sizingPrice);
+  const expected = p.quoteOrderQty !== undefined ? mul(baseQuantity, sizingPrice) : notional;
   const quoteDecimals = Math.max(2, p.priceDecimals);
   const show = (value: string, asset: string) =>
     `${asset === info.quoteAsset ? formatAmount(value, quoteDecimals) : formatQuantity(value, Math.max(stepDecimals(info, p.type), 8))} ${asset}`;
@@ -247,12 +263,65 @@ function assessCosts(deps: PricingDeps, p: OrderPreview, market: Market): Pick<O
     });
   }
   const rate = feeRateOf(account, deps.defaultFeeRate ?? '0.001');
-  const estimatedFee = p.side === 'BUY' ? mul(baseQuantity, rate) : mul(notional, rate);
+  const estimatedFee = p.side === 'BUY' ? mul(baseQuantity, rate) : mul(expected, rate);
   return {
-    estimatedNotional: notional,
+    estimatedNotional: expected,
+    ...(p.quoteOrderQty !== undefined ? { estimatedQuantity: baseQuantity } : {}),
     estimatedFee,
     remainingFree: { asset: spendAsset, amount: sub(free, min(free, spend)) },
   };
+}
+
+/** Rounding to the step spends more than 1 % less than the amount named: the trader is told, with the step. */
+function roundingNote(p: OrderPreview, asked: string | undefined): string[] {
+  const expected = p.estimatedNotional;
+  if (asked === undefined || !isPositive(asked) || p.side !== 'BUY') return [];
+  if (!lt(mul(expected, '100'), mul(asked, '99'))) return [];
+  const quote = Math.max(2, p.priceDecimals);
+  const quantity = p.quantity ?? p.estimatedQuantity ?? '0';
+  return [
+    `Rounded down to the quantity step: ${formatAmount(asked, quote)} ${p.quoteAsset} buys ${formatAmount(quantity, p.quantityDecimals, 'down')} ${p.baseAsset}, about ${formatAmount(expected, quote)} ${p.quoteAsset} at the last price.`,
+  ];
+}
+
+/**
+ * A refusal for lack of free balance, or a share of the free balance too small to trade, hides
+ * its cause when the rest is locked in open orders: the sentence then says how much is locked,
+ * in which orders, and what frees it. Costs one openOrders request, on the refusal path only.
+ */
+async function withLockedFunds(deps: PricingDeps, request: OrderRequest, market: Market, error: unknown): Promise<unknown> {
+  if (!isAppError(error)) return error;
+  const sized = request.amount.kind === 'all' || request.amount.kind === 'percent';
+  const relevant = error.code === 'ORDER_INSUFFICIENT_BALANCE' || (sized && /^ORDER_FILTER_(LOT_SIZE|MARKET_LOT_SIZE|NOTIONAL)$/.test(error.code));
+  if (!relevant) return error;
+  const { info, account } = market;
+  const asset = request.side === 'SELL' ? info.baseAsset : info.quoteAsset;
+  const locked = lockedOf(account, asset);
+  if (!isPositive(locked)) return error;
+  const note = await lockedNote(deps, info, request.side, asset, locked).catch(() => `${formatQuantity(locked)} ${asset} is locked in open orders: see /orders.`);
+  return new AppError(error.code, error.message, { userMessage: `${error.userMessage} ${note}`, details: { ...error.details, locked } });
+}
+
+async function lockedNote(deps: PricingDeps, info: SymbolInfo, side: OrderRequest['side'], asset: string, locked: string): Promise<string> {
+  const holding = (await deps.exchange.openOrders(info.symbol)).filter((o) => o.side === side).sort((a, b) => b.orderId - a.orderId);
+  const amount = `${formatQuantity(locked)} ${asset}`;
+  if (holding.length === 0) return `${amount} is locked in open orders on other pairs: see /orders.`;
+  const stopIds = new Set(deps.stopOrderIds ? await deps.stopOrderIds(info.symbol).catch(() => [] as number[]) : []);
+  const label = (type: string) => (type === 'STOP_LOSS_LIMIT' || type === 'STOP_LOSS' ? 'stop' : type === 'TAKE_PROFIT_LIMIT' || type === 'TAKE_PROFIT' ? 'take-profit' : 'limit');
+  const named = holding.slice(0, 3).map((o) => `${stopIds.has(o.orderId) ? 'managed stop' : label(o.type)} order ${o.orderId}`);
+  const more = holding.length > 3 ? ` and ${holding.length - 3} more` : '';
+  const managed = holding.some((o) => stopIds.has(o.orderId));
+  const fix = managed
+    ? `/stop ${info.symbol} off frees it`
+    : holding.length === 1
+      ? `/cancel ${holding[0]!.orderId} frees it`
+      : `/cancel ${info.symbol} frees it`;
+  return `${amount} is locked in ${named.join(', ')}${more} on ${info.symbol}: ${fix}.`;
+}
+
+function lockedOf(account: Account, asset: string): string {
+  const balance = account.balances.find((b) => b.asset === asset);
+  return balance ? normalize(balance.locked) : '0';
 }
 
 /** MAX_ORDER_VALUE, when set (order-value.ts). */

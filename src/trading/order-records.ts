@@ -7,8 +7,14 @@
  * cleared when the exchange certainly did not execute it. A job that finds the mark set cannot
  * trust a first "order does not exist" (the look-up reads memory, then the database: rest-api.md
  * "Data Sources"), so it keeps looking until the request could no longer execute.
+ *
+ * A mark can be fenced (issue 13): taken only while a lock still holds the taker's token, in
+ * the same Redis step, and cleared only by the taker. A worker that lost its job's lock while
+ * alive (a failover, a partition, a long pause) is then refused before it sends, instead of
+ * sending beside the worker that took the job over.
  */
 import type { Redis } from 'ioredis';
+import { AppError } from '../errors.js';
 import type { Order, OrderStatus, OrderType, Side } from '../binance/types.js';
 
 export interface OrderRecord {
@@ -45,10 +51,31 @@ export interface OrderRecords {
   get(clientOrderId: string): Promise<OrderRecord | undefined>;
   /** Newest first. */
   recent(limit?: number): Promise<OrderRecord[]>;
-  markSendAttempted(clientOrderId: string, at: number): Promise<void>;
+  /** With a fence, throws SendFenceLostError (nothing written) unless the fence's lock holds its token. */
+  markSendAttempted(clientOrderId: string, at: number, fence?: SendFence): Promise<void>;
   sendAttemptedAt(clientOrderId: string): Promise<number | undefined>;
-  clearSendAttempted(clientOrderId: string): Promise<void>;
+  /** With a fence's token, only a mark taken with that token is cleared. */
+  clearSendAttempted(clientOrderId: string, fence?: SendFence): Promise<void>;
 }
+
+/** The lock a send is fenced by: its Redis key and the token its current holder wrote there. */
+export interface SendFence {
+  key: string;
+  token: string;
+}
+
+/**
+ * The fence's lock no longer holds our token: someone else owns the work now (a BullMQ job taken
+ * over after its lock vanished). Nothing was marked; the caller must not send.
+ */
+export class SendFenceLostError extends AppError {
+  override name = 'SendFenceLostError';
+  constructor(clientOrderId: string, fence: SendFence) {
+    super('ORDER_LOCK_LOST', `${clientOrderId}: lock ${fence.key} no longer holds our token; not sending`, { details: { clientOrderId, lockKey: fence.key } });
+  }
+}
+
+export const isSendFenceLost = (error: unknown): error is SendFenceLostError => error instanceof SendFenceLostError;
 
 export interface OrderRecordsOptions {
   redis: Redis;
@@ -99,6 +126,28 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[5])
 return 1
 `;
 
+// KEYS: lock, send mark. ARGV: token, mark value, TTL ms. The check and the mark are one step, so
+// no one can take the lock over between them; a mark once taken is what a taker-over sees
+// (order-worker.ts reconciles before sending). In a Redis Cluster both keys need the prefix's
+// hash tag, as BullMQ's own keys do.
+const FENCED_MARK = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+return 1
+`;
+
+// KEYS: send mark. ARGV: the token the mark must end with (after a space).
+const FENCED_CLEAR = `
+local value = redis.call('GET', KEYS[1])
+if not value then return 0 end
+local suffix = ' ' .. ARGV[1]
+if string.sub(value, -string.len(suffix)) ~= suffix then return 0 end
+return redis.call('DEL', KEYS[1])
+`;
+
+/** A mark's value: the epoch ms it was taken at, then the taker's token when fenced. */
+const markAtOf = (value: string): number => Number(value.split(' ', 1)[0]);
+
 export function createOrderRecords(options: OrderRecordsOptions): OrderRecords {
   const { redis } = options;
   const prefix = options.prefix ?? 'chatops';
@@ -124,15 +173,22 @@ export function createOrderRecords(options: OrderRecordsOptions): OrderRecords {
       const rows = await redis.mget(ids.map(recordKey));
       return rows.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as OrderRecord);
     },
-    async markSendAttempted(clientOrderId, at) {
-      await redis.set(markKey(clientOrderId), String(at), 'PX', markTtlMs);
+    async markSendAttempted(clientOrderId, at, fence) {
+      if (!fence) {
+        await redis.set(markKey(clientOrderId), String(at), 'PX', markTtlMs);
+        return;
+      }
+      const taken = (await redis.eval(FENCED_MARK, 2, fence.key, markKey(clientOrderId), fence.token, `${at} ${fence.token}`, String(markTtlMs))) as number;
+      if (taken !== 1) throw new SendFenceLostError(clientOrderId, fence);
     },
     async sendAttemptedAt(clientOrderId) {
       const value = await redis.get(markKey(clientOrderId));
-      return value === null ? undefined : Number(value);
+      return value === null ? undefined : markAtOf(value);
     },
-    async clearSendAttempted(clientOrderId) {
-      await redis.del(markKey(clientOrderId));
+    async clearSendAttempted(clientOrderId, fence) {
+      // A mark retaken by the worker that took the job over covers its request, not ours: keep it.
+      if (fence) await redis.eval(FENCED_CLEAR, 1, markKey(clientOrderId), fence.token);
+      else await redis.del(markKey(clientOrderId));
     },
   };
 }

@@ -5,8 +5,9 @@
  *   1. Reconcile first: GET the order by its client order id; found → adopt it, go to 5.
  *   2. Re-validate against fresh filters (strict: what was confirmed is what is sent), balances
  *      and MAX_ORDER_VALUE; refuse an order that waited past QUEUED_ORDER_MAX_AGE_S.
- *   3–4. Mark "send attempted", then place with `newClientOrderId` and `newOrderRespType=FULL`
- *      (the REST client signs exactly the string it sends).
+ *   3–4. Mark "send attempted", fenced by the job's BullMQ lock token, then place with
+ *      `newClientOrderId` and `newOrderRespType=FULL` (the REST client signs exactly the string
+ *      it sends).
  *   5. Report: persist the order record, audit, and edit the card through the alerts queue.
  *
  * Failures: a rejection (filters, balance, unknown symbol, signature, permissions) is final
@@ -14,6 +15,11 @@
  * blindly (order-reconcile.ts); 429/418 hold the whole queue for Retry-After with BullMQ manual
  * rate limiting, so no job starts and no request leaves before it passes; anything transient is
  * retried with exponential backoff, and when the attempts run out the card says so.
+ *
+ * A worker whose job lock vanished while it was alive (Redis failover, partition, long pause) is
+ * no longer the job's owner: BullMQ hands the job to another worker, which reconciles first. The
+ * fenced mark refuses the old owner's send, and a worker that is no longer the owner neither
+ * sends nor writes the card; it throws, and BullMQ, finding the lock gone, discards the result.
  */
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -28,7 +34,7 @@ import type { AuditLog } from './audit-log.js';
 import type { IntentStore } from './intent-store.js';
 import { renderCard, cardStateOfOrder, type CardState } from './order-card.js';
 import { revalidateOrder, type SymbolLookup } from './order-pricing.js';
-import { recordOf, type OrderRecords } from './order-records.js';
+import { isSendFenceLost, recordOf, type OrderRecords, type SendFence } from './order-records.js';
 import { createReconciler, OutcomeUnknownError, type ReconcileOptions } from './order-reconcile.js';
 import { ORDERS_QUEUE, type OrderJobData, type OrderJobResult } from './orders-queue.js';
 import type { AlertSink, OrderIntent } from './types.js';
@@ -119,10 +125,25 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     });
   }
 
-  async function place(intent: OrderIntent, confirmedAt: number, validated: Promise<NewOrderParams>): Promise<Order> {
+  /** The job's BullMQ lock, holding the token of the worker that runs it now. */
+  const fenceOf = (job: Job<OrderJobData>, token: string | undefined): SendFence => ({
+    key: `${limiterQueue.toKey(job.id ?? '')}:lock`,
+    // No token (never so from BullMQ's Worker) cannot match a lock: the fence refuses.
+    token: token ?? '',
+  });
+
+  async function holdsLock(fence: SendFence): Promise<boolean> {
+    return fence.token !== '' && (await options.redis.get(fence.key)) === fence.token;
+  }
+
+  async function place(intent: OrderIntent, confirmedAt: number, validated: Promise<NewOrderParams>, fence: SendFence): Promise<Order> {
     const params = await validated;
     refuseIfStale(intent, confirmedAt);
-    await records.markSendAttempted(intent.clientOrderId, now());
+    // Checked last, after the slow re-validation reads, so a lock lost during them stops the send.
+    // Residual window: from this check to the request's timestamp (signing, the REST client's
+    // gate and clock sync, a -1021 re-sign). A worker frozen there past inFlightBoundMs could still
+    // send after a taker-over gave up looking (order-reconcile.ts); docs/ARCHITECTURE.md.
+    await records.markSendAttempted(intent.clientOrderId, now(), fence);
     try {
       return await exchange.newOrder({ ...params, newClientOrderId: intent.clientOrderId, newOrderRespType: 'FULL' });
     } catch (error) {
@@ -134,11 +155,11 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
         const found = await reconciler.find(ref, now());
         if (found) return found;
         // Past the horizon and still absent: that request can no longer execute (order-reconcile.ts).
-        await records.clearSendAttempted(intent.clientOrderId);
+        await records.clearSendAttempted(intent.clientOrderId, fence);
         throw new OutcomeUnknownError(ref, error, true);
       }
       // Rejected, rate-limited before execution, or never sent: the exchange did not execute it.
-      if (isExchangeError(error)) await records.clearSendAttempted(intent.clientOrderId);
+      if (isExchangeError(error)) await records.clearSendAttempted(intent.clientOrderId, fence);
       throw error;
     }
   }
@@ -178,8 +199,9 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     if (!adopted) latency.observe(Math.max(0, at - job.data.confirmedAt) / 1000);
   }
 
-  async function processJob(job: Job<OrderJobData, OrderJobResult>): Promise<OrderJobResult> {
+  async function processJob(job: Job<OrderJobData, OrderJobResult>, token?: string): Promise<OrderJobResult> {
     const intent = job.data.intent;
+    const fence = fenceOf(job, token);
     const owner = cardOwner(intent);
     const blockedMs = exchange.usage().blockedUntil - now();
     if (blockedMs > 0) throw await holdQueue(blockedMs, intent, undefined);
@@ -194,7 +216,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
       const markedAt = await records.sendAttemptedAt(intent.clientOrderId);
       const ref = { symbol: intent.preview.symbol, clientOrderId: intent.clientOrderId };
       const existing = await reconciler.find(ref, markedAt === undefined ? undefined : reconciler.signedByFromMark(markedAt));
-      order = existing ?? (await place(intent, job.data.confirmedAt, markedAt === undefined ? early : revalidateOrder(pricing, intent.preview)));
+      order = existing ?? (await place(intent, job.data.confirmedAt, markedAt === undefined ? early : revalidateOrder(pricing, intent.preview), fence));
       await report(job, await owner, order, existing !== undefined);
       jobs.inc({ outcome: existing ? 'adopted' : 'placed' });
       return { orderId: order.orderId, status: order.status, adopted: existing !== undefined };
@@ -205,7 +227,12 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
         logger.error({ intentId: intent.id, orderId: order.orderId, err: error }, 'order placed but not reported; retrying the report');
         throw error instanceof Error ? error : new Error(String(error));
       }
-      throw await failure(job, await owner, error);
+      if (isSendFenceLost(error)) {
+        jobs.inc({ outcome: 'lock-lost' });
+        logger.warn({ intentId: intent.id, clientOrderId: intent.clientOrderId, code: error.code }, 'order job lock lost before the send; another worker owns the order now');
+        throw error;
+      }
+      throw await failure(job, await owner, error, fence);
     }
   }
 
@@ -228,7 +255,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     return Worker.RateLimitError();
   }
 
-  async function failure(job: Job<OrderJobData>, intent: OrderIntent, error: unknown): Promise<Error> {
+  async function failure(job: Job<OrderJobData>, intent: OrderIntent, error: unknown, fence: SendFence): Promise<Error> {
     const base = { intentId: intent.id, clientOrderId: intent.clientOrderId, userId: intent.userId };
     if (isExchangeError(error) && error.kind === 'rate-limited') {
       const waitMs = error.retryAfterMs ?? Math.max(exchange.usage().blockedUntil - now(), 1_000);
@@ -243,6 +270,13 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     if (!final && !lastAttempt) {
       jobs.inc({ outcome: 'retry' });
       logger.warn({ ...base, err: error, attempt: job.attemptsMade + 1 }, 'order attempt failed; will retry');
+      return error instanceof Error ? error : new Error(String(error));
+    }
+    // The card's last word belongs to the job's owner: a worker that lost the lock is not final,
+    // the one that took the job over is still working on it.
+    if (!(await holdsLock(fence).catch(() => true))) {
+      jobs.inc({ outcome: 'lock-lost' });
+      logger.warn({ ...base, err: error }, 'order attempt failed after its job lock was lost; leaving the card to the new owner');
       return error instanceof Error ? error : new Error(String(error));
     }
     // Final: tell the trader why, in the card. A send mark still set means we never learned the outcome.

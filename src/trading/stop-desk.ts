@@ -41,6 +41,8 @@ export interface StopDeskOptions {
   prefix?: string;
   mode: TradingMode;
   exchange: ExchangeClient;
+  /** Reads that price a /stop card: a view, paid by the trader who asked (the bot's metered client). Default `exchange`. */
+  cardReads?: ExchangeClient;
   symbols: SymbolLookup;
   records: OrderRecords;
   alerts: AlertSink;
@@ -76,7 +78,7 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
   const audit = options.audit ?? createAuditLog({ redis, prefix, logger: options.logger, now });
   const store = options.store ?? createStopStore({ redis, prefix });
   const pricing: StopPricingDeps = {
-    exchange,
+    exchange: options.cardReads ?? exchange,
     symbols: options.symbols,
     records,
     mode: options.mode,
@@ -271,6 +273,10 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
         shown.push(resolved?.kind === 'active' ? resolved.stop : stop);
       }
       return shown.sort((a, b) => a.symbol.localeCompare(b.symbol) || a.createdAt - b.createdAt);
+    },
+
+    async stopOrderIds(symbol) {
+      return (await store.bySymbol(symbol)).flatMap((s) => (s.orderId !== undefined ? [s.orderId] : []));
     },
 
     async activeStop(symbol) {

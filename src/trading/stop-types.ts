@@ -137,6 +137,8 @@ export interface StopArming {
    * as done "outside the bot". Undefined when no managed stop holds the order. HTML reply.
    */
   removeStopOfOrder(ref: { symbol: string; orderId: number }, requester: Requester): Promise<string | undefined>;
+  /** Exchange order ids of the managed stops on a symbol: what locks a position, told when a sell finds it locked. */
+  stopOrderIds(symbol: string): Promise<number[]>;
 }
 
 /** The last evaluation, for /status. */

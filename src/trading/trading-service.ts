@@ -24,7 +24,7 @@ import type { OrderRecords } from './order-records.js';
 import { isOrderNotFound } from './order-reconcile.js';
 import { createOrdersQueue, type OrdersQueue } from './orders-queue.js';
 import type { StopArming } from './stop-types.js';
-import type { OrderIntent, QueueDepths, Requester, TradingService } from './types.js';
+import type { AlertSink, OrderIntent, QueueDepths, Requester, TradingService } from './types.js';
 
 export interface TradingServiceOptions {
   /** A `producer` connection (src/redis.ts). */
@@ -33,6 +33,8 @@ export interface TradingServiceOptions {
   prefix?: string;
   mode: TradingMode;
   exchange: ExchangeClient;
+  /** Reads that price a card: a view, paid by the trader who asked (the bot's metered client). Default `exchange`. */
+  cardReads?: ExchangeClient;
   symbols: SymbolLookup;
   logger: Logger;
   /** CONFIRM_TTL_S. */
@@ -40,8 +42,8 @@ export interface TradingServiceOptions {
   /** MAX_ORDER_VALUE in VALUATION_ASSET. */
   orderCap?: OrderCap;
   suggestSymbols?: PricingDeps['suggestSymbols'];
-  /** For /status; zeros when absent. */
-  alertsQueue?: { depths(): Promise<QueueDepths> };
+  /** For /status (zeros when absent) and for editing a card that expired unanswered. */
+  alertsQueue?: AlertSink & { depths(): Promise<QueueDepths> };
   /** Updated when an order is cancelled here. */
   records?: OrderRecords;
   /** Arms the managed stop of a confirmed /stop card (src/trading/stop-desk.ts); required for stop cards. */
@@ -61,6 +63,9 @@ export interface TradingServiceHandle extends TradingService {
   close(): Promise<void>;
 }
 
+/** After the intent's key has expired in Redis, so the edit never races a last-moment Confirm. */
+const EXPIRY_EDIT_MARGIN_MS = 500;
+
 const NO_DEPTHS: QueueDepths = { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0, paused: false };
 
 export function createTradingService(options: TradingServiceOptions): TradingServiceHandle {
@@ -73,11 +78,12 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
   const ordersQueue = options.ordersQueue ?? createOrdersQueue({ connection: redis, prefix, logger: options.logger });
   const audit = options.audit ?? createAuditLog({ redis, prefix, logger: options.logger, now });
   const pricing: PricingDeps = {
-    exchange,
+    exchange: options.cardReads ?? exchange,
     symbols: options.symbols,
     mode: options.mode,
     ...(options.orderCap ? { orderCap: options.orderCap } : {}),
     ...(options.suggestSymbols ? { suggestSymbols: options.suggestSymbols } : {}),
+    ...(options.stops ? { stopOrderIds: (symbol: string) => options.stops!.stopOrderIds(symbol) } : {}),
   };
   const who = (r: Requester) => ({ userId: r.userId, ...(r.displayName !== undefined ? { displayName: r.displayName } : {}) });
 
@@ -103,6 +109,31 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
     await intents.markEnqueued(intentId).catch((error: unknown) => logger.warn({ err: error, intentId }, 'could not mark the intent enqueued'));
     logger.warn({ intentId }, 'confirmed intent had no job; queued it on a repeated tap');
     await audit.record({ event: 'confirm', userId, intentId, clientOrderId: stored.intent.clientOrderId, symbol: stored.intent.preview.symbol, outcome: 'queued-again' });
+  }
+
+  /**
+   * A card nobody answered must not look live: at its deadline it is edited to "expired" without
+   * buttons. The edit waits in the alerts queue (so a restart does not lose it) and is dropped if
+   * the intent was confirmed or cancelled meanwhile: a decided intent keeps its key, a pending
+   * one's key expires with the card.
+   */
+  async function scheduleExpiryEdit(intentId: string, messageId: number): Promise<void> {
+    const alerts = options.alertsQueue;
+    const stored = await intents.get(intentId);
+    if (!alerts || !stored || stored.state !== 'pending') return;
+    const intent = { ...stored.intent, cardMessageId: messageId };
+    await alerts.enqueue(
+      {
+        key: `expire-card-${intentId}`,
+        chatId: intent.chatId,
+        userId: intent.userId,
+        editMessageId: messageId,
+        text: renderCard(intent, { kind: 'expired' }),
+        category: 'order',
+        unlessKeyExists: intents.keyOf(intentId),
+      },
+      { delayMs: intent.expiresAt - now() + EXPIRY_EDIT_MARGIN_MS },
+    );
   }
 
   async function armStop(intent: OrderIntent) {
@@ -154,7 +185,10 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
       };
     },
 
-    attachCard: (intentId, messageId) => intents.attachCard(intentId, messageId),
+    async attachCard(intentId, messageId) {
+      await intents.attachCard(intentId, messageId);
+      await scheduleExpiryEdit(intentId, messageId).catch((error: unknown) => logger.warn({ err: error, intentId }, 'could not schedule the card expiry edit'));
+    },
 
     async confirm(intentId, userId) {
       const { intent, resumed } = await intents.confirm(intentId, userId).catch(async (error: unknown) => {

@@ -63,6 +63,8 @@ export interface OrderPreview {
   /** Display precision: decimals of the tick and of the step. */
   priceDecimals: number;
   quantityDecimals: number;
+  /** A quoteOrderQty BUY: the base quantity it is expected to get (the exchange floors it to the step). */
+  estimatedQuantity?: string;
   /** A LIMIT on the far side of the last price: it will fill at once, at the market, not rest. */
   fillsAtOnce?: boolean;
 }
@@ -168,8 +170,11 @@ export interface AlertJob {
    * "filled". Omit for edits that carry no order.
    */
   revision?: number;
+  /** A Redis key: when it exists at delivery time the alert is obsolete and dropped (a card's expiry edit). */
+  unlessKeyExists?: string;
 }
 
 export interface AlertSink {
-  enqueue(alert: AlertJob): Promise<void>;
+  /** `delayMs`: deliver no sooner than this (a card's expiry edit at its deadline). */
+  enqueue(alert: AlertJob, options?: { delayMs?: number }): Promise<void>;
 }

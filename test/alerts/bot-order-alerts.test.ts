@@ -22,7 +22,8 @@ async function confirmedOrder(command: string) {
 
 const idle = async () => {
   const d = await app.alertsQueue.depths();
-  return d.waiting === 0 && d.active === 0 && d.delayed === 0 ? true : undefined;
+  // Delayed jobs are the cards' expiry edits, waiting for their deadlines.
+  return d.waiting === 0 && d.active === 0 ? true : undefined;
 };
 
 beforeAll(async () => {
@@ -50,8 +51,8 @@ describe('fills of orders placed through the bot', () => {
     const before = app.messages().length;
     app.sim.feed.setPrice('BTCUSDT', '63990');
     const alert = await eventually(() => app.messages().slice(before).find((m) => /<b>Filled<\/b>/.test(m.text ?? '')), 'the fill alert');
-    expect(alert.text).toContain('BUY 0.001 BTC on <b>BTCUSDT</b>');
-    expect(alert.text).toContain('Price: 64,000.00');
+    expect(alert.text).toContain('BUY 0.00100 BTC on <b>BTCUSDT</b>');
+    expect(alert.text).toContain('Price: 64,000.00 USDT');
     expect(alert.text).not.toContain('outside the bot');
     await sleep(300);
     await eventually(idle, 'the alerts queue to drain');

@@ -45,7 +45,7 @@ describe('the demo market: six replayed symbols', () => {
   };
   /** The ranked rows of a /top answer: [symbol, signed change %]. */
   const rows = (text: string) =>
-    [...text.matchAll(/^\s*\d+\. ([A-Z]+) ([+−-])([0-9.]+)%/gm)].map((m) => [m[1]!, (m[2] === '+' ? 1 : -1) * Number(m[3])] as const);
+    [...text.matchAll(/^\s*\d+\. ([A-Z]+) ([+−-]?)([0-9.]+)%/gm)].map((m) => [m[1]!, (m[2] === '−' || m[2] === '-' ? -1 : 1) * Number(m[3])] as const);
 
   it('/top lists six symbols, /top losers starts with losers, /buy ETHUSDT fills', async () => {
     child = spawn(process.execPath, [main, 'console'], {
@@ -57,19 +57,21 @@ describe('the demo market: six replayed symbols', () => {
     const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
     await waitFor(/PAPER mode/, 0);
 
-    const top = rows(await type('/top', /\[3\].*Volume/));
+    const top = rows(await type('/top', /💰 Volume/));
     expect(top.map(([s]) => s).sort()).toEqual(['ADAUSDT', 'BNBUSDT', 'BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT']);
     // Dated now, not in 2025: the replay is re-stamped to the present.
     expect(output).toMatch(new RegExp(`As of ${new Date().toISOString().slice(0, 10)}`));
 
-    const losers = rows(await type('/top losers', /\[3\].*Volume/));
+    const losers = rows(await type('/top losers', /💰 Volume/));
     expect(losers).toHaveLength(6);
     expect(losers[0]![1]).toBeLessThan(0);
     expect(losers.map(([, c]) => c)).toEqual([...losers.map(([, c]) => c)].sort((a, b) => a - b));
 
-    const card = await type('/buy ETHUSDT 100USDT', /\[1\].*Confirm/);
+    const card = await type('/buy ETHUSDT 100USDT', /\[(\d+\.)?1\].*Confirm/);
     expect(card).toMatch(/BUY ETHUSDT/);
-    const fill = await type('1', /Filled: [0-9.]+ ETH at avg [0-9,.]+ USDT/);
+    // Several messages have buttons by now: press Confirm as "<message>.1".
+    const message = /\[(\d+)\.1\].*Confirm/.exec(card)?.[1];
+    const fill = await type(message === undefined ? '1' : `${message}.1`, /Filled: [0-9.]+ ETH at avg [0-9,.]+ USDT/);
     expect(fill).toMatch(/Confirmed/);
 
     child.stdin.write('/quit\n');

@@ -59,7 +59,7 @@ describe('npm run demo (console on the paper exchange)', () => {
     const balance = await type('/balance', /Total/);
     expect(balance).toMatch(/USDT 10,000/);
 
-    const card = await type('/buy BTCUSDT 100USDT', /\[1\].*Confirm/);
+    const card = await type('/buy BTCUSDT 100USDT', /\[\d+\.1\].*Confirm/);
     expect(card).toMatch(/BUY BTCUSDT/);
     expect(card).toMatch(/100\.00 USDT/);
 

@@ -81,7 +81,7 @@ describe('adjust mode rounds in the direction that cannot hurt the trader', () =
       const buy = accepted(checkOrder(BTCUSDT(), { side: 'BUY', type, quantity: '0.001', price: '65000.009', ...tif }, at('65000'), 'adjust'));
       const sell = accepted(checkOrder(BTCUSDT(), { side: 'SELL', type, quantity: '0.001', price: '65000.001', ...tif }, at('65000'), 'adjust'));
       expect([buy.price, sell.price], type).toEqual(['65000.00', '65000.01']);
-      expect(buy.adjustments).toEqual(['price rounded down from 65000.009 to 65000 (tick 0.01)']);
+      expect(buy.adjustments).toEqual(['price rounded down from 65,000.009 to 65,000 (tick 0.01)']);
     }
   });
 
@@ -91,8 +91,8 @@ describe('adjust mode rounds in the direction that cannot hurt the trader', () =
     );
     expect([order.stopPrice, order.price]).toEqual(['64000.00', '63900.00']);
     expect(order.adjustments).toEqual([
-      'limit price rounded down from 63900.009 to 63900 (tick 0.01)',
-      'stop price rounded down from 64000.009 to 64000 (tick 0.01)',
+      'limit price rounded down from 63,900.009 to 63,900 (tick 0.01)',
+      'stop price rounded down from 64,000.009 to 64,000 (tick 0.01)',
     ]);
   });
 

@@ -133,6 +133,25 @@ describe('account views', () => {
     expect(cancels).toHaveLength(3);
   });
 
+  it('a multi-order /cancel nobody answers is edited at its deadline: expired, no buttons, the orders untouched', async () => {
+    const shortLived = await startApp({ confirmTtlS: 5, sim: { balances: { USDT: '5000' }, prices: { BTCUSDT: '65000', ETHUSDT: '3500' } } });
+    try {
+      for (const price of ['60000', '61000']) {
+        await shortLived.exchange.newOrder({ symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.001', price, newOrderRespType: 'FULL' });
+      }
+      await shortLived.send('/cancel BTCUSDT');
+      const ask = shortLived.lastMessage();
+      expect(ask.text).toContain('Confirm within 5 s.');
+      const expired = await shortLived.waitForText(ask.message_id, /Expired/);
+      expect(expired.text).toMatch(/^<b>Cancel 2 open orders on BTCUSDT\?<\/b>/);
+      expect(expired.text).toContain('⌛ Expired: nothing was cancelled; send /cancel again if you still want to.');
+      expect(buttonsOf(expired.reply_markup)).toEqual([]);
+      expect(shortLived.sim.control.orders('BTCUSDT').filter((o) => o.status === 'NEW')).toHaveLength(2);
+    } finally {
+      await shortLived.close();
+    }
+  });
+
   it('/cancel with nothing open says so, and a bad target gets the usage', async () => {
     await app.send('/cancel all');
     expect(app.lastMessage().text).toBe('No open orders on all symbols.');
@@ -176,7 +195,7 @@ describe('account views', () => {
     });
     await bot.handleUpdate(messageUpdate({ from: TRADER, text: '/status' }) as never);
     const text = app.lastMessage().text!;
-    expect(text).toContain('User stream: connected since 2026-11-22 05:39:07 UTC (&lt;worker-1&gt;)');
-    expect(text).toContain('Last stop evaluation: 2026-11-22 05:39:07 UTC: 3 stops checked, 1 moved');
+    expect(text).toMatch(/User stream: connected for \d+ d( \d+ h)?\n/);
+    expect(text).toMatch(/Last stop evaluation: \d+ d( \d+ h)? ago · 3 stops checked, 1 moved/);
   });
 });

@@ -38,9 +38,28 @@ describe('tokenize', () => {
   });
 
   it('counts arguments with a reason', () => {
-    expect(refusal(() => expectTokens(buy, [], 2, 3))).toMatch(/^Arguments are missing\./);
-    expect(refusal(() => expectTokens(buy, ['BTCUSDT'], 2, 3))).toMatch(/^An argument is missing\./);
+    // Issue 16 item 9: the refusal names what is missing, by the usage line's names.
+    expect(refusal(() => expectTokens(buy, [], 2, 3))).toMatch(/^SYMBOL and AMOUNT are missing\.\nUsage: /);
+    expect(refusal(() => expectTokens(buy, ['BTCUSDT'], 2, 3))).toMatch(/^AMOUNT is missing\./);
+    expect(refusal(() => expectTokens(sell, ['btcusdt'], 2, 3))).toMatch(/^AMOUNT, all or N% is missing\./);
+    expect(refusal(() => expectTokens(sell, [], 2, 3))).toMatch(/^SYMBOL and AMOUNT are missing\.\nUsage: \/sell SYMBOL AMOUNT\|all\|N% \[PRICE\]\n/);
     expect(refusal(() => expectTokens(buy, ['a', 'b', 'c', 'extra', 'more'], 2, 3))).toMatch(/^Too many arguments: "extra more"/);
+  });
+});
+
+describe('a missing SYMBOL', () => {
+  it.each([
+    ['/sell all', sell, ['all'], 'Example: /sell BTCUSDT all'],
+    ['/sell 50%', sell, ['50%'], 'Example: /sell BTCUSDT 50%'],
+    ['/buy 100USDT', buy, ['100USDT'], 'Example: /buy BTCUSDT 100USDT'],
+    ['/buy $100', buy, ['$100'], 'Example: /buy BTCUSDT $100'],
+  ])('%s names SYMBOL and shows the input with a pair in front', (_, spec, tokens, example) => {
+    const text = refusal(() => expectTokens(spec, tokens, 2, 3));
+    expect(text.split('\n')).toEqual(['SYMBOL is missing: name the pair first.', `Usage: ${spec.usage}`, example]);
+  });
+
+  it('reads a lone word that can be a symbol as the symbol', () => {
+    expect(refusal(() => expectTokens(sell, ['ETHUSDT'], 2, 3))).toMatch(/^AMOUNT, all or N% is missing\.\n/);
   });
 });
 

@@ -3,9 +3,14 @@
  * newcomer would type — /help, /balance, /buy BTCUSDT 100USDT, then 1 to press Confirm — and
  * the card, then the fill, printed; no Telegram anywhere.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { Api, InputFile } from 'grammy';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createConsoleSession } from '../../src/bot/console-session.js';
+import { CONSOLE_BOT_INFO, createConsoleSession } from '../../src/bot/console-session.js';
+import { createConsoleTransformer } from '../../src/bot/console-transformer.js';
 import { renderHtml } from '../../src/bot/console-render.js';
 import { eventually, startApp, TRADER, type AppHarness } from '../support/app-harness.js';
 
@@ -40,7 +45,10 @@ describe('console session', () => {
     expect(out).toContain('/buy — Buy at market, or with a limit price');
     expect(out).toMatch(/Balances\n\s+BTC 0\.5 · ≈ 32,500\.00 USDT\n\s+USDT 10,000 · ≈ 10,000\.00 USDT/);
     expect(out).toMatch(/Confirm order: BUY BTCUSDT · market\n\s+Spend: 100(\.00)? USDT/);
-    expect(out).toContain('[1] ✅ Confirm  [2] ✖️ Cancel');
+    // Issue 16 item 10: the card carries its number, and its buttons are numbered under it.
+    const card = /bot \(message (\d+)\):\n\s+.*Confirm order/.exec(out);
+    expect(card).not.toBeNull();
+    expect(out).toContain(`[${card![1]}.1] ✅ Confirm  [${card![1]}.2] ✖️ Cancel`);
     expect(out).toMatch(/Confirmed: the order is on its way\./); // the answer to the press
     expect(out).toMatch(/updated\):\n[\s\S]*✅ Filled/);
     expect(out).not.toMatch(/<\/?b>|&lt;|&amp;/); // HTML rendered, entities decoded
@@ -58,6 +66,122 @@ describe('console session', () => {
     expect(out.indexOf('There are no buttons to press.')).toBeLessThan(out.indexOf('BTCUSDT 65,000.00 USDT'));
     expect(out.indexOf('BTCUSDT 65,000.00 USDT')).toBeLessThan(out.indexOf('Unknown command /nonsense. See /help.'));
     expect(out).not.toContain('you: /help'); // nothing after /quit is handled
+  });
+
+  // Issue 16 item 10: after a dismissed card, "1" cancelled an order from an old /orders list.
+  it('presses by message and button number, a bare number only when one message has buttons, and never a used keyboard', async () => {
+    const term = terminal();
+    const session = createConsoleSession({ input: term.input, output: term.output, userId: TRADER.id, color: false });
+    app = await startApp({ console: session, workers: false });
+    const ended = session.start();
+    const typed = async (line: string, until: RegExp) => {
+      const from = term.printed().length;
+      term.input.write(`${line}\n`);
+      return eventually(() => {
+        const seen = term.printed().slice(from);
+        return until.test(seen) ? seen : undefined;
+      }, `${until} after ${line}`);
+    };
+    const cardNumber = (seen: string) => Number(/bot \(message (\d+)\):\n\s+.*Confirm order/.exec(seen)![1]);
+
+    const first = cardNumber(await typed('/buy BTCUSDT 100USDT', /Cancel\n/));
+    const second = cardNumber(await typed('/sell BTCUSDT 0.001', /Cancel\n/));
+    expect(await typed('1', /\n$/)).toContain(`Messages ${first} and ${second} have buttons: type the message number too, e.g. ${second}.1.`);
+    expect(await typed(`${first}.3`, /\n$/)).toContain(`Message ${first} has no button ${first}.3: its buttons are ${first}.1 to ${first}.2.`);
+    expect(await typed('99.1', /\n$/)).toContain('There is no message 99.');
+
+    // Cancel on the first card, by its number: that card loses its buttons, the other keeps them.
+    expect(await typed(`${first}.2`, /updated\):/)).toMatch(new RegExp(`bot \\(message ${first} updated\\):\\n[\\s\\S]*Cancelled`));
+    expect(await typed(`${first}.1`, /\n$/)).toContain(`Message ${first} has no buttons.`);
+    // Now exactly one message has buttons: a bare number is that message's button.
+    expect(await typed('2', /updated\):/)).toMatch(new RegExp(`bot \\(message ${second} updated\\):\\n[\\s\\S]*Cancelled`));
+    expect(await typed('1', /\n$/)).toContain('There are no buttons to press.');
+    term.input.end();
+    await ended;
+    expect(app.orderPosts()).toHaveLength(0);
+  });
+
+  it('never lets a bare number fall through a dismissed card to an old /orders list', async () => {
+    const term = terminal();
+    const session = createConsoleSession({ input: term.input, output: term.output, userId: TRADER.id, color: false });
+    app = await startApp({ console: session });
+    const ended = session.start();
+    const typed = async (line: string, until: RegExp) => {
+      const from = term.printed().length;
+      term.input.write(`${line}\n`);
+      return eventually(() => {
+        const seen = term.printed().slice(from);
+        return until.test(seen) ? seen : undefined;
+      }, `${until} after ${line}`);
+    };
+    const numberOf = (seen: string) => Number(/bot \(message (\d+)\):/.exec(seen)![1]);
+
+    await typed('/buy BTCUSDT 0.001 60000', /Cancel\n/);
+    await typed('1', /Placed/);
+    const list = numberOf(await typed('/orders', /Cancel #/));
+    const card = numberOf(await typed('/buy BTCUSDT 100USDT', /Cancel\n/));
+    await typed(`${card}.2`, /updated\):[\s\S]*Cancelled/);
+    // The card is gone; the only buttons left are the list's, far up the screen.
+    expect(await typed('1', /\n$/)).toContain(`Message ${card}'s buttons are gone. To press a button of message ${list}, type ${list}.1.`);
+    term.input.end();
+    await ended;
+    expect(app.sim.control.orders('BTCUSDT').filter((o) => o.status === 'NEW')).toHaveLength(1);
+  });
+
+  it('leaves nothing to press on a card that expired unanswered', async () => {
+    const term = terminal();
+    const session = createConsoleSession({ input: term.input, output: term.output, userId: TRADER.id, color: false });
+    app = await startApp({ console: session, confirmTtlS: 1 });
+    const ended = session.start();
+    term.input.write('/buy BTCUSDT 100USDT\n');
+    const expired = await eventually(() => /bot \(message (\d+) updated\):\n[^[]*expired[^[]*$/i.exec(term.printed()) ?? undefined, 'the card to expire', 10_000);
+    term.input.write(`1\n${expired[1]}.1\n`);
+    await eventually(() => (/has no buttons\.\n/.test(term.printed()) ? true : undefined), 'the refusals');
+    term.input.end();
+    await ended;
+    const out = term.printed();
+    expect(out).toContain('you: 1\nThere are no buttons to press.');
+    expect(out).toContain(`you: ${expired[1]}.1\nMessage ${expired[1]} has no buttons.`);
+    expect(app.orderPosts()).toHaveLength(0);
+  });
+
+  it('spends a keyboard when pressed until the bot sends new buttons', async () => {
+    const printed: string[] = [];
+    const printer = createConsoleTransformer({ screen: { print: (block) => printed.push(block) }, botInfo: CONSOLE_BOT_INFO, render: { color: false } });
+    const api = new Api('console');
+    api.config.use(printer.transformer);
+    const keyboard = { inline_keyboard: [[{ text: 'Yes', callback_data: 'y' }]] };
+    const sent = await api.sendMessage(7, 'Sure?', { reply_markup: keyboard });
+    const message = printer.message(7, sent.message_id)!;
+    expect(printer.pressable()).toEqual([message]);
+    printer.markPressed(message);
+    expect(printer.pressable()).toEqual([]);
+    await api.editMessageText(7, sent.message_id, 'Still sure?', { reply_markup: keyboard });
+    expect(printer.pressable()).toEqual([message]);
+    expect(printed.at(-1)).toBe(`bot (message ${sent.message_id} updated):\n  Still sure?\n  [${sent.message_id}.1] Yes\n`);
+  });
+
+  it('writes a sent chart to a PNG file in the charts directory and prints its path with the caption', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'console-charts-'));
+    try {
+      const printed: string[] = [];
+      const at = Date.UTC(2026, 11, 6, 6, 16, 35);
+      const printer = createConsoleTransformer({ screen: { print: (block) => printed.push(block) }, botInfo: CONSOLE_BOT_INFO, render: { color: false }, chartsDir: dir, now: () => at });
+      const api = new Api('console');
+      api.config.use(printer.transformer);
+      const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+      await api.sendPhoto(7, new InputFile(png, 'BTCUSDT-4h-fractals.png'), { caption: '<b>BTCUSDT · 4h</b> &amp; more', parse_mode: 'HTML' });
+      await api.sendPhoto(7, new InputFile(png, 'BTCUSDT-4h-fractals.png'), { caption: 'again' });
+      const first = join(dir, 'BTCUSDT-4h-fractals-20261206-061635.png');
+      const second = join(dir, 'BTCUSDT-4h-fractals-20261206-061635-2.png');
+      expect(readFileSync(first)).toEqual(png);
+      expect(readFileSync(second)).toEqual(png);
+      expect(printed[0]).toBe(`bot:\n  🖼 Chart saved to ${first}\n  BTCUSDT · 4h & more\n`);
+      expect(printed[1]).toBe(`bot:\n  🖼 Chart saved to ${second}\n  again\n`);
+      expect(printed.join('')).not.toContain('[chart image]');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('renders Telegram HTML for a terminal, with ANSI styles only when asked', () => {

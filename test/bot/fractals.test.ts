@@ -113,7 +113,8 @@ describe('/fractals', () => {
       },
     });
     const rows = KLINE_ROWS['15m']!;
-    m.clock.now = rows[rows.length - 1]![6] + 1; // every candle closed
+    // A clock past every row: the last row is still the one the exchange was forming, so it is left out (the stop engine's rule).
+    m.clock.now = rows[rows.length - 1]![6] + 1;
 
     await ask('/fractals BTC/USDT 15m');
 
@@ -121,8 +122,34 @@ describe('/fractals', () => {
     expect(lookups).toEqual(['BTCUSDT']);
     const [photo] = m.api.calls('sendPhoto');
     const caption = String(photo!.payload.caption);
-    expect(caption.split('\n')[0]).toBe('<b>BTCUSDT · 15m</b> · 100 closed candles, last closed 2020-05-25 20:30 UTC');
+    expect(caption.split('\n')[0]).toBe('<b>BTCUSDT · 15m</b> · 100 closed candles, last closed 2020-05-25 20:15 UTC');
     expect(caption).toContain('Stop <b>8,650.50</b> · entry 8,500.00');
+  });
+
+  it('in a group (TELEGRAM_GROUPS=off) draws the chart without the trader\'s stop and entry', async () => {
+    await m.close();
+    const lookups: string[] = [];
+    m = await startMarketBot({
+      allowedUsers: [TRADER.id],
+      stops: {
+        activeStop: (symbol) => {
+          lookups.push(symbol);
+          return Promise.resolve({ stopPrice: '8650.5', entryPrice: '8500' });
+        },
+      },
+    });
+    const rows = KLINE_ROWS['15m']!;
+    m.clock.now = rows[rows.length - 1]![6] + 1;
+
+    await m.handle(messageUpdate({ from: TRADER, chatId: -1009876543210, chatType: 'supergroup', text: '/fractals BTCUSDT 15m' }));
+
+    expect(lookups).toEqual([]);
+    const [photo] = m.api.calls('sendPhoto');
+    expect(photo!.payload.chat_id).toBe(-1009876543210);
+    const caption = String(photo!.payload.caption);
+    expect(caption).not.toContain('8,650.50');
+    expect(caption).not.toContain('8,500.00');
+    expect(caption.split('\n').at(-1)).toBe('Your stop and entry are drawn in a private chat with the bot.');
   });
 
   it('still sends the chart when the chat action fails, and says when the stop could not be read', async () => {

@@ -25,7 +25,8 @@ function answersOf(app: AppHarness) {
 describe('order cards', () => {
   let app: AppHarness;
   beforeAll(async () => {
-    app = await startApp({ maxOrderValue: '2000', sim: { balances: { USDT: '10000', BTC: '0.01' }, prices: { BTCUSDT: '65000', ETHUSDT: '3500' } } });
+    // A desk in a group (TELEGRAM_GROUPS=on): the group test below trades there.
+    app = await startApp({ maxOrderValue: '2000', telegramGroups: true, sim: { balances: { USDT: '10000', BTC: '0.01' }, prices: { BTCUSDT: '65000', ETHUSDT: '3500' } } });
   });
   afterAll(() => app.close());
   beforeEach(() => {
@@ -53,6 +54,22 @@ describe('order cards', () => {
     expect(filled.text).toContain('65,000');
     expect(buttonsOf(filled.reply_markup)).toEqual([]);
     expect(answersOf(app)).toHaveLength(1);
+  });
+
+  it('a quote-sized buy estimates its cost from the quantity the step allows, and says so past 1 %', async () => {
+    // 10 USDT at 65,000 is 0.000153… BTC: the exchange floors it to 0.00015 BTC, 9.75 USDT.
+    await app.send('/buy BTCUSDT 10USDT');
+    const { card, confirm } = cardButtons(app);
+    expect(card.text).toContain('Spend: <b>10.00 USDT</b>');
+    expect(card.text).toContain('Estimated cost: ≈ 9.75 USDT');
+    expect(card.text).toContain('Estimated quantity: ≈ 0.00015 BTC');
+    expect(card.text).toContain('Rounded down to the quantity step: 10.00 USDT buys 0.00015 BTC, about 9.75 USDT at the last price.');
+    await app.press(card.message_id, confirm);
+    const filled = await app.waitForText(card.message_id, /Filled/);
+    expect(filled.text).toContain('= 9.75 USDT');
+    // Within 1 %: no note.
+    await app.send('/buy BTCUSDT 1000USDT');
+    expect(cardButtons(app).card.text).not.toContain('Rounded down');
   });
 
   it('a double tap and a redelivered update still place exactly one order, and every press is answered once', async () => {
@@ -108,6 +125,17 @@ describe('order cards', () => {
     expect(app.orderPosts()).toHaveLength(0);
   });
 
+  it('a sell that finds the coins locked in a limit order names it and how to free it', async () => {
+    const resting = await app.exchange.newOrder({ symbol: 'BTCUSDT', side: 'SELL', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.01', price: '90000', newOrderRespType: 'FULL' });
+    try {
+      await app.send('/sell BTCUSDT all');
+      expect(app.lastMessage().text).toBe(`There is no free BTC to sell. 0.01 BTC is locked in limit order ${resting.orderId} on BTCUSDT: /cancel ${resting.orderId} frees it.`);
+      expect(app.orderPosts()).toHaveLength(1); // the resting order itself
+    } finally {
+      await app.exchange.cancelOrder({ symbol: 'BTCUSDT', orderId: resting.orderId });
+    }
+  });
+
   it('an expired card is refused with the reason and loses its buttons', async () => {
     const shortLived = await startApp({ confirmTtlS: 5, workers: false });
     try {
@@ -122,6 +150,35 @@ describe('order cards', () => {
       expect(answersOf(shortLived).at(-1)?.text).toBe('This confirmation has expired. Send the command again.');
       expect(buttonsOf(shortLived.telegram!.message(TRADER.id, card.message_id)?.reply_markup)).toEqual([]);
       expect(shortLived.orderPosts()).toHaveLength(0);
+    } finally {
+      await shortLived.close();
+    }
+  });
+
+  it('a card nobody answers is edited at its deadline: marked expired, no buttons; answered cards are left alone', async () => {
+    const shortLived = await startApp({ confirmTtlS: 5 });
+    try {
+      await shortLived.send('/buy BTCUSDT 0.001');
+      const confirmed = cardButtons(shortLived);
+      await shortLived.send('/sell BTCUSDT 0.001');
+      const dismissed = cardButtons(shortLived);
+      await shortLived.send('/buy BTCUSDT 0.002');
+      const ignored = cardButtons(shortLived);
+      await shortLived.press(confirmed.card.message_id, confirmed.confirm);
+      await shortLived.press(dismissed.card.message_id, dismissed.cancel);
+      await shortLived.waitForText(confirmed.card.message_id, /Filled/);
+
+      const expired = await shortLived.waitForText(ignored.card.message_id, /Expired/);
+      expect(expired.text).toContain('⌛ Expired. Nothing was sent; send the command again.');
+      expect(expired.text).not.toContain('Confirm within');
+      expect(buttonsOf(expired.reply_markup)).toEqual([]);
+      // The answered cards' own expiry edits were due too, and were dropped.
+      await eventually(async () => ((await shortLived.alertsQueue.queue.getDelayedCount()) === 0 ? true : undefined), 'the expiry edits to be due');
+      await eventually(async () => ((await shortLived.alertsQueue.queue.getActiveCount()) === 0 ? true : undefined), 'the expiry edits to be handled');
+      expect(shortLived.telegram!.message(TRADER.id, confirmed.card.message_id)?.text).toMatch(/Filled/);
+      expect(shortLived.telegram!.message(TRADER.id, dismissed.card.message_id)?.text).toMatch(/Cancelled/);
+      expect(shortLived.orderPosts()).toHaveLength(1);
+      expectEveryCallAccepted(shortLived);
     } finally {
       await shortLived.close();
     }

@@ -147,4 +147,18 @@ describe('/stop and /stops', () => {
     expect(h.messages().filter((m) => m.text?.includes('Stop cancelled outside the bot'))).toEqual([]);
     expect(rejected()).toEqual([]);
   });
+
+  it('a sell that finds the coins locked names the stop that holds them and how to free it', async () => {
+    const { placed } = await confirmCard(`/stop BTCUSDT ${at(price, '0.9')} all`);
+    const orderId = Number(/Placed: order <code>(\d+)<\/code>/.exec(placed.text ?? '')?.[1]);
+    await eventually(async () => ((await h.store.all()).some((s) => s.orderId === orderId && s.status === 'active') ? true : undefined), 'the stop active');
+
+    await h.send('/sell BTCUSDT all');
+    expect(last().text).toBe(`There is no free BTC to sell. 1 BTC is locked in managed stop order ${orderId} on BTCUSDT: /stop BTCUSDT off frees it.`);
+    await h.send('/sell BTCUSDT 0.5');
+    expect(last().text).toMatch(new RegExp(`^Not enough free BTC: this order needs about 0\\.5 BTC and 0 BTC is free\\. 1 BTC is locked in managed stop order ${orderId} on BTCUSDT: /stop BTCUSDT off frees it\\.$`));
+    expect(buttonsOf(last().reply_markup)).toEqual([]);
+    await h.send('/stop BTCUSDT off');
+    expect(rejected()).toEqual([]);
+  });
 });

@@ -85,6 +85,13 @@ describe('/top', () => {
     expect((await ask('/top gainers losers')).text).toContain('Give one ranking');
     expect((await ask('/top 0')).text).toContain('N must be between 1 and 50.');
     expect((await ask('/top 1.5')).text).toContain('is not a ranking, a number or a quote asset');
+    // Issue 16 item 9: a mistyped ranking is not a currency, and a near quote is suggested.
+    expect((await ask('/top loosers')).text).toBe(
+      ['"loosers" is not a ranking. Did you mean losers?', 'Usage: /top [gainers|losers|volume] [N] [QUOTE]', 'Example: /top losers'].join('\n'),
+    );
+    expect((await ask('/top 5 gainres')).text).toMatch(/^"gainres" is not a ranking\. Did you mean gainers\?\n[\s\S]*\nExample: \/top 5 gainers$/);
+    expect((await ask('/top vol')).text).toMatch(/^<b>Top 10 by volume · USDT<\/b>/);
+    expect((await ask('/top usdtt')).text).toMatch(/^No trading pair is quoted in USDTT\. Did you mean USDT\?\n[\s\S]*Example: \/top gainers 10 USDT$/);
     const unknownQuote = (await ask('/top XYZ')).text!;
     expect(unknownQuote).toContain('No trading pair is quoted in XYZ. Try USDT, USDC, FDUSD, BTC, ETH, BNB, EUR, TRY.');
     expect(unknownQuote).not.toMatch(/at .*\.ts:\d+/);

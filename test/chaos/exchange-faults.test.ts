@@ -10,6 +10,7 @@ import type { FaultSpec } from '../../src/sim/faults.js';
 import { createPrng, seedOf, type Prng } from '../fuzz/prng.js';
 import { eventually, sleep } from '../trading/eventually.js';
 import { finalStateOf, startChaosStack, user, type ChaosStack } from './support/chaos-stack.js';
+import { alertsIdle } from './support/alerts-idle.js';
 import { recordFigures, tally } from './support/figures.js';
 import { budgetMs, scale } from './support/scale.js';
 import { orderAndConfirm, type ConfirmedCard } from './support/traders.js';
@@ -90,7 +91,7 @@ describe('chaos: exchange faults under 20 concurrent traders', () => {
       const fillAlerts = (r: (typeof resting)[number]) =>
         s.telegram.calls('sendMessage').filter((c) => c.status === 'ok' && c.payload.chat_id === r.chatId && /Filled/.test(String(c.payload.text)) && String(c.payload.text).includes(`Order ${r.order.orderId} `)).length;
       await eventually(() => resting.every((r) => fillAlerts(r) > 0) || undefined, 'a fill alert for every resting order that filled', 60_000).catch(() => undefined);
-      await eventually(async () => Object.values(await s.alertsQueue.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized')).every((n) => n === 0) || undefined, 'the alerts queue to drain', 60_000);
+      await eventually(async () => (await alertsIdle(s.alertsQueue.queue)) || undefined, 'the alerts queue to drain', 60_000);
       const laterFills = { filled: resting.length, alerted: resting.filter((r) => fillAlerts(r) === 1).length, doubled: resting.filter((r) => fillAlerts(r) > 1).length };
 
       let orders = 0;

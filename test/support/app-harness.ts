@@ -20,6 +20,8 @@ import { createUserStreamService, type UserStreamService } from '../../src/alert
 import { createExchangeInfoCache, type ExchangeInfoCache } from '../../src/binance/exchange-info-cache.js';
 import { createRestClient, type RestClient } from '../../src/binance/rest-client.js';
 import type { BotDeps } from '../../src/bot/bot-deps.js';
+import { createRequestBudget, meteredExchange, weightLimitOf, type RequestBudget } from '../../src/bot/request-budget.js';
+import { createViewCache } from '../../src/bot/view-cache.js';
 import type { ConsoleSession } from '../../src/bot/console-session.js';
 import { createBot } from '../../src/bot/create-bot.js';
 import { createLogger, type Logger } from '../../src/logger.js';
@@ -52,6 +54,8 @@ export interface AppHarnessOptions {
   /** QUEUED_ORDER_MAX_AGE_S in ms (the worker's default when absent). */
   queuedOrderMaxAgeMs?: number;
   balanceDustUsdt?: string;
+  /** TELEGRAM_GROUPS=on: account commands also answer in groups. Default off, as in production. */
+  telegramGroups?: boolean;
   /** Run the order and alerts workers. Default true. */
   workers?: boolean;
   /** Run the user data stream service (fills after placement become alerts), started and caught up. Default false. */
@@ -70,6 +74,8 @@ export interface AppHarness {
   deps: BotDeps;
   exchange: RestClient;
   exchangeInfo: ExchangeInfoCache;
+  /** The traders' shares of the request weight, as production wires them (src/app/exchange-connection.ts). */
+  budget: RequestBudget;
   trading: TradingServiceHandle;
   alertsQueue: AlertsQueue;
   /** Present with `userStream: true`. */
@@ -115,8 +121,22 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     ...options.sim,
   });
   const telegram = options.console ? undefined : await startFakeBotApi();
-  const exchange = createRestClient({ baseUrl: sim.restUrl, apiKey: sim.apiKey, signer: sim.signer, logger, registry: new Registry(), timeoutMs: 2_000, recvWindowMs: 1_000, clockRefreshMs: 0 });
+  const weightLimit = options.sim?.options?.weightPerMinute ?? 6_000;
+  const exchange = createRestClient({
+    baseUrl: sim.restUrl,
+    apiKey: sim.apiKey,
+    signer: sim.signer,
+    logger,
+    registry: new Registry(),
+    timeoutMs: 2_000,
+    recvWindowMs: 1_000,
+    clockRefreshMs: 0,
+    weightLimitPerMinute: weightLimit,
+  });
   const exchangeInfo = createExchangeInfoCache({ load: () => exchange.exchangeInfo(), logger });
+  const allowedUsers = options.allowedUsers ?? [TRADER.id, PARTNER.id];
+  const budget = createRequestBudget({ weightLimit: () => weightLimitOf(exchangeInfo.rateLimits(), weightLimit), traders: allowedUsers.length, ...(options.now ? { now: options.now } : {}) });
+  const views = meteredExchange(exchange.withPriority('view'), budget);
   const redis = createRedisConnection(testRedisUrl(), 'producer');
   const workerConnection = createRedisConnection(testRedisUrl(), 'worker');
   const prefix = uniquePrefix('app');
@@ -133,6 +153,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     prefix,
     mode: 'paper',
     exchange,
+    cardReads: views,
     symbols: exchangeInfo,
     logger,
     confirmTtlS,
@@ -179,15 +200,23 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     token: telegram?.token ?? FAKE_BOT_TOKEN,
     ...(telegram ? { apiRoot: telegram.apiRoot } : {}),
     botInfo: (options.console?.botInfo ?? FAKE_BOT_USER) as UserFromGetMe,
-    allowedUsers: options.allowedUsers ?? [TRADER.id, PARTNER.id],
+    allowedUsers,
     mode: 'paper',
     trading,
-    exchange,
+    alerts: alertsQueue,
+    exchange: views,
+    requestBudget: budget,
+    viewCache: createViewCache({ exchange: views, forgetOn: (listener) => exchange.events.on('write', listener), ...(options.now ? { now: options.now } : {}) }),
     exchangeInfo,
     redis,
     keyPrefix: prefix,
     logger,
-    settings: { balanceDustUsdt: options.balanceDustUsdt ?? '1', confirmTtlS, ...(orderCap ? { orderCap } : {}) },
+    settings: {
+      balanceDustUsdt: options.balanceDustUsdt ?? '1',
+      confirmTtlS,
+      ...(orderCap ? { orderCap } : {}),
+      ...(options.telegramGroups !== undefined ? { telegramGroups: options.telegramGroups } : {}),
+    },
     ...(options.now ? { now: options.now } : {}),
   };
   const bot = createBot(deps);
@@ -226,6 +255,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     deps,
     exchange,
     exchangeInfo,
+    budget,
     trading,
     alertsQueue,
     userStream,

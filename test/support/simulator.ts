@@ -101,7 +101,7 @@ export async function startTestSimulator(options: TestSimulatorOptions = {}): Pr
     ...(options.exchangeInfo !== undefined && { exchangeInfo: options.exchangeInfo }),
     options: engineOptions,
     webSockets: (ctx) => [
-      createWsApiServer({ events: ctx.userEvents, auth: ctx.auth, logger: ctx.logger, now: ctx.clock, ...options.ws }),
+      createWsApiServer({ events: ctx.userEvents, rest: ctx.rest, auth: ctx.auth, logger: ctx.logger, now: ctx.clock, ...options.ws }),
       createMarketStreamServer({ feed: ctx.feed, logger: ctx.logger, ...options.ws }),
     ],
   });

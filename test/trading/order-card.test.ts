@@ -95,6 +95,13 @@ describe('order card', () => {
     expect(renderCard(intent, cardStateOfOrder(order({})))).toContain('✅ Placed: order <code>4242</code>, resting at 60,000.00 USDT.');
   });
 
+  it('says a placed stop-limit waits for its trigger and sells down to its limit, not that it rests at the limit', () => {
+    const stop = order({ side: 'SELL', type: 'STOP_LOSS_LIMIT', price: '114425.00000000', stopPrice: '115000.00000000' });
+    expect(renderCard(intent, cardStateOfOrder(stop))).toContain(
+      '✅ Placed: order <code>4242</code>, waiting: it triggers at 115,000.00 USDT and then sells down to 114,425.00 USDT.',
+    );
+  });
+
   it('shows a fill with executed quantity, average price (quote ÷ quantity) and commission per asset', () => {
     const filled = order({
       status: 'FILLED',

@@ -62,7 +62,7 @@ describe('order worker: the happy path', () => {
     h = await startHarness();
     const card = await h.service.prepareOrder({ symbol: 'BTCUSDT', side: 'BUY', amount: { kind: 'base', quantity: '0.001' }, price: '60000.005' }, TRADER);
     expect(card.text).toContain('Limit price: <b>60,000.00 USDT</b>');
-    expect(card.text).toContain('Price rounded down from 60000.005 to 60000 (tick 0.01).');
+    expect(card.text).toContain('Price rounded down from 60,000.005 to 60,000 (tick 0.01).');
     expect(card.text).toContain('Free after: 9,940.00 USDT');
     await h.service.attachCard(card.intentId, 778);
     h.startWorker();

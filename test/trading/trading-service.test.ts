@@ -1,3 +1,4 @@
+import { mul } from '../../src/decimal.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import type { OrderRequest } from '../../src/trading/types.js';
@@ -76,7 +77,8 @@ describe('trading service: sizing', () => {
     const { service } = await withHarness();
     const card = await service.prepareOrder(buy({ kind: 'quote', quoteQty: '100', asset: 'USDT' }), TRADER);
     const { intent } = (await service.intents.get(card.intentId))!;
-    expect(intent.preview).toMatchObject({ quoteOrderQty: '100', estimatedNotional: '100' });
+    // The exchange floors the bought quantity to the step: the estimate is what that costs, not the amount named.
+    expect(intent.preview).toMatchObject({ quoteOrderQty: '100', estimatedQuantity: '0.00153', estimatedNotional: mul('0.00153', intent.preview.lastPrice) });
     expect(intent.preview.quantity).toBeUndefined();
     expect(card.text).toContain('Spend: <b>100.00 USDT</b>');
     expect(card.text).toContain('Estimated quantity: ≈ 0.00153 BTC');

@@ -77,7 +77,7 @@ export function renderBalances(valued: readonly ValuedBalance[], dustUsdt: strin
 }
 
 async function loadBalances(deps: BotDeps): Promise<ValuedBalance[]> {
-  const [account, tickers] = await Promise.all([deps.exchange.account(), deps.exchange.tickerPriceAll()]);
+  const [account, tickers] = await Promise.all([(deps.viewCache ?? deps.exchange).account(), deps.exchange.tickerPriceAll()]);
   return valueBalances(account.balances, tickers);
 }
 

@@ -73,7 +73,22 @@ export function cancelCommand(deps: BotDeps, confirmations: CancelConfirmations)
       '',
       `Confirm within ${deps.settings.confirmTtlS} s.`,
     ].join('\n');
-    await replyHtml(ctx, html, cancelManyKeyboard(confirmation.id, orders.length));
+    const sent = await replyHtml(ctx, html, cancelManyKeyboard(confirmation.id, orders.length));
+    // Unanswered, it is edited at its deadline so it does not look live; a decided one keeps its key and is left alone.
+    await deps.alerts
+      ?.enqueue(
+        {
+          key: `expire-cancel-${confirmation.id}`,
+          chatId: requester.chatId,
+          userId: requester.userId,
+          editMessageId: sent.message_id,
+          text: html.replace(/Confirm within \d+ s\.$/, '⌛ Expired: nothing was cancelled; send /cancel again if you still want to.'),
+          category: 'order',
+          unlessKeyExists: confirmations.keyOf(confirmation.id),
+        },
+        { delayMs: confirmation.expiresAt - Date.now() + 500 },
+      )
+      .catch((error: unknown) => deps.logger.warn({ err: error, cancelId: confirmation.id }, 'could not schedule the expiry edit'));
   });
   return composer;
 }

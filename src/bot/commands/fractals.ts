@@ -13,8 +13,9 @@ import { tickDecimals } from '../../binance/filters.js';
 import type { KlineInterval, SymbolInfo } from '../../binance/types.js';
 import { escapeHtml, formatAmount, formatUtc } from '../../format.js';
 import { renderCandlestickChart } from '../../market/chart.js';
-import { closedCandleCount, findFractals, type Fractal, type Fractals } from '../../market/fractals.js';
+import { closedCandleCount, findFractals, klinesJudgedAt, type Fractal, type Fractals } from '../../market/fractals.js';
 import type { ActiveStop, BotDeps } from '../bot-deps.js';
+import { accountDataHidden } from '../chat-scope.js';
 import { expectTokens, tokenize } from '../command-args.js';
 import { commandSpec } from '../command-table.js';
 import { replyHtml } from '../reply.js';
@@ -42,6 +43,8 @@ export interface FractalsCaption {
   stop: ActiveStop | undefined;
   /** The stop provider failed: say so rather than imply there is no stop. */
   stopUnknown?: boolean;
+  /** A shared chat with TELEGRAM_GROUPS=off: say where the stop is shown rather than imply there is none. */
+  stopHidden?: boolean;
 }
 
 export function renderFractalsCaption(view: FractalsCaption): string {
@@ -57,6 +60,7 @@ export function renderFractalsCaption(view: FractalsCaption): string {
   ];
   if (view.stop) lines.push(`Stop <b>${price(view.stop.stopPrice)}</b> · entry ${price(view.stop.entryPrice)}`);
   else if (view.stopUnknown) lines.push('Stop: could not be read just now.');
+  else if (view.stopHidden) lines.push('Your stop and entry are drawn in a private chat with the bot.');
   const caption = lines.join('\n');
   // Far below the limit by construction (a symbol is at most 20 characters); kept as a guard.
   return caption.length <= CAPTION_LIMIT ? caption : lines.slice(0, 3).join('\n');
@@ -74,16 +78,18 @@ export function fractalsCommand(deps: BotDeps): Composer<Context> {
     // Best effort: a failed chat action must not cost the trader the chart.
     const action = ctx.replyWithChatAction('upload_photo').catch((error: unknown) => log.warn({ err: error }, 'upload_photo chat action failed'));
     let stopUnknown = false;
+    // The stop and entry price are the trader's position: not drawn where the group can see them.
+    const stopHidden = accountDataHidden(ctx, deps.settings.telegramGroups === true);
     const [klines, stop] = await Promise.all([
       deps.exchange.klines(info.symbol, interval, { limit: FRACTALS_KLINES_LIMIT }),
-      deps.stops?.activeStop(info.symbol).catch((error: unknown) => {
+      (stopHidden ? undefined : deps.stops?.activeStop(info.symbol))?.catch((error: unknown) => {
         log.warn({ err: error, symbol: info.symbol }, 'active stop lookup failed');
         stopUnknown = true;
         return undefined;
       }),
     ]);
     // Candle times are the exchange's clock: correct ours by the offset the REST client measured.
-    const now = (deps.now ?? Date.now)() - deps.exchange.usage().clockOffsetMs;
+    const now = klinesJudgedAt(klines, (deps.now ?? Date.now)() - deps.exchange.usage().clockOffsetMs);
     const closed = klines.slice(0, closedCandleCount(klines, now));
     const fractals = findFractals(closed, { now });
     const drawn = closed.slice(-FRACTALS_CHART_CANDLES);
@@ -110,6 +116,7 @@ export function fractalsCommand(deps: BotDeps): Composer<Context> {
       fractals: visibleFractals(fractals, drawn[0]!.openTime),
       stop,
       stopUnknown,
+      stopHidden,
     });
     await action;
     await ctx.replyWithPhoto(new InputFile(png, `${info.symbol}-${interval}-fractals.png`), { caption, parse_mode: 'HTML' });

@@ -11,8 +11,15 @@ import { quoteInput, tokenize } from '../command-args.js';
 import { modeLine } from '../mode-badge.js';
 import { replyHtml } from '../reply.js';
 
+/**
+ * One line per command with its example, as code so a tap copies it. A command without
+ * arguments is its own example, and one whose description already shows it needs none.
+ */
 export function commandList(commands: readonly CommandSpec[] = COMMANDS): string {
-  const lines = commands.map((c) => `/${c.name} — ${escapeHtml(c.description)}`);
+  const lines = commands.map((c) => {
+    const example = c.example === `/${c.name}` || c.description.includes(c.example) ? '' : ` · e.g. <code>${escapeHtml(c.example)}</code>`;
+    return `/${c.name} — ${escapeHtml(c.description)}${example}`;
+  });
   return ['<b>Commands</b>', ...lines, '', 'Send <code>/help COMMAND</code> for its usage, e.g. <code>/help buy</code>.'].join('\n');
 }
 

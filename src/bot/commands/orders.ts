@@ -53,7 +53,7 @@ export function ordersCommand(deps: BotDeps): Composer<Context> {
     const tokens = tokenize(ctx.match);
     expectTokens(SPEC, tokens, 0, 1);
     const symbol = tokens[0] === undefined ? undefined : (await resolveSymbol(deps.exchangeInfo, SPEC, tokens[0])).symbol;
-    const orders = [...(await deps.exchange.openOrders(symbol))].sort(newestFirst);
+    const orders = [...(await (deps.viewCache ?? deps.exchange).openOrders(symbol))].sort(newestFirst);
     const html = await renderOrders(orders, deps.exchangeInfo, symbol);
     const buttons = orders.slice(0, MAX_CANCEL_BUTTONS).map((o) => ({ symbol: o.symbol, orderId: o.orderId, label: `#${o.orderId} ${o.symbol}` }));
     await replyHtml(ctx, html, buttons.length > 0 ? openOrdersKeyboard(buttons, ctx.from!.id) : undefined);

@@ -2,11 +2,15 @@
  * /status (DESIGN.md §2): mode, exchange reachability and clock offset, request weight used,
  * user stream state, queue depths, last stop evaluation. Each part is gathered on its own: one
  * that fails (Redis down, exchange unreachable) says so on its line, and the rest still shows.
+ *
+ * Times of this server's own events are relative ("for 4 min", "2 min ago"): in a replayed market
+ * the candles carry the replay's dates, and two clocks printed alike would read as one. A replay
+ * says so in one line. The stream's lease holder (host:pid:random) is for operators: logs only.
  */
 import { Composer, type Context } from 'grammy';
 import type { RateLimit } from '../../binance/types.js';
 import { userMessageOf } from '../../errors.js';
-import { escapeHtml, formatAmount, formatUtc } from '../../format.js';
+import { escapeHtml, formatAmount, formatDuration } from '../../format.js';
 import type { QueueDepths } from '../../trading/types.js';
 import type { BotDeps } from '../bot-deps.js';
 import { modeLine } from '../mode-badge.js';
@@ -31,6 +35,8 @@ export function queueLine(name: string, q: QueueDepths): string {
   return `${name}: ${parts.join(', ')}${q.paused ? ' · <b>paused</b>' : ''}`;
 }
 
+export const REPLAY_LINE = '⏪ Market: a replay of recorded candles. Candle times are replay time; “for” and “ago” are real time.';
+
 const signedMs = (ms: number) => `${ms > 0 ? '+' : ms < 0 ? '−' : ''}${formatAmount(String(Math.abs(Math.round(ms))), 0)} ms`;
 
 export function statusCommand(deps: BotDeps): Composer<Context> {
@@ -49,11 +55,13 @@ export function statusCommand(deps: BotDeps): Composer<Context> {
     const stream = part(async () => {
       if (!deps.status?.userStream) return 'not reported by this process';
       const s = await deps.status.userStream();
-      return `${s.state}${s.since !== undefined ? ` since ${formatUtc(s.since, true)}` : ''}${s.holder ? ` (${escapeHtml(s.holder)})` : ''}`;
+      if (s.state === 'not-running') return '⚠️ no worker is listening for fills (one that is starting takes a few seconds)';
+      const state = s.state === 'disconnected' ? '⚠️ disconnected' : s.state;
+      return `${state}${s.since !== undefined ? ` for ${formatDuration(now() - s.since)}` : ''}`;
     });
     const stops = part(async () => {
       const last = await deps.status?.lastStopEvaluation?.();
-      return last ? `${formatUtc(last.at, true)}: ${escapeHtml(last.summary)}` : 'none yet';
+      return last ? `${formatDuration(now() - last.at)} ago · ${escapeHtml(last.summary)}` : 'none yet';
     });
 
     const exchangeLine = await exchange;
@@ -63,11 +71,12 @@ export function statusCommand(deps: BotDeps): Composer<Context> {
     const rateLimits = deps.exchangeInfo.rateLimits();
     const weightLimit = limitOf(rateLimits, 'REQUEST_WEIGHT', 'MINUTE', 1);
     const ordersLimit = limitOf(rateLimits, 'ORDERS', 'SECOND', 10);
-    const held = usage.blockedUntil > now() ? `\n⛔ Requests held until ${formatUtc(usage.blockedUntil, true)} (rate limit).` : '';
+    const held = usage.blockedUntil > now() ? `\n⛔ Requests held for another ${formatDuration(usage.blockedUntil - now())} (rate limit).` : '';
 
     const lines = [
       '<b>Status</b>',
       modeLine(deps.mode),
+      ...(deps.settings.marketReplay ? [REPLAY_LINE] : []),
       '',
       `Exchange: ${exchangeLine}`,
       `Clock offset (this server − exchange): ${signedMs(usage.clockOffsetMs)}`,

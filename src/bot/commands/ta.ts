@@ -12,7 +12,7 @@ import { priceFilterOf, tickDecimals } from '../../binance/filters.js';
 import type { Kline, KlineInterval, SymbolInfo } from '../../binance/types.js';
 import { fromNumber } from '../../decimal.js';
 import { escapeHtml, formatAmount, formatUtc } from '../../format.js';
-import { latestBullishFractal, type Fractal } from '../../market/fractals.js';
+import { klinesJudgedAt, latestBullishFractal, type Fractal } from '../../market/fractals.js';
 import { summarizeIndicators, TA_CANDLES, TA_PERIODS, type IndicatorSummary } from '../../market/indicators.js';
 import type { BotDeps } from '../bot-deps.js';
 import { argumentError, expectTokens, quoteInput, tokenize } from '../command-args.js';
@@ -132,7 +132,7 @@ export function taCommand(deps: BotDeps): Composer<Context> {
     // One more than we use: the last row is usually the candle still forming.
     const klines = await deps.exchange.klines(info.symbol, interval, { limit: TA_CANDLES + 1 });
     // Candle times are the exchange's clock: correct ours by the offset the REST client measured.
-    const now = (deps.now ?? Date.now)() - deps.exchange.usage().clockOffsetMs;
+    const now = klinesJudgedAt(klines, (deps.now ?? Date.now)() - deps.exchange.usage().clockOffsetMs);
     await replyHtml(ctx, renderTa(buildTaView(info, interval, klines, now)));
   });
   return composer;

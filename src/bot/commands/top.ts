@@ -11,6 +11,7 @@
  */
 import { Composer, InlineKeyboard, type Context } from 'grammy';
 import { tickDecimals } from '../../binance/filters.js';
+import { editDistance } from '../../binance/symbols.js';
 import type { SymbolInfo } from '../../binance/types.js';
 import { decimalsOf } from '../../decimal.js';
 import { AppError } from '../../errors.js';
@@ -53,6 +54,22 @@ const KIND_WORDS: ReadonlyMap<string, RankingKind> = new Map([
 ]);
 const QUOTE_TOKEN = /^[\p{L}\p{N}]{2,20}$/u;
 
+/**
+ * The ranking a mistyped word was probably meant to be: the start of one ("gain", "los") or a
+ * few typing edits away ("loosers", "volumne"). No quote asset is that close to these words.
+ */
+export function nearRanking(token: string): RankingKind | undefined {
+  const word = token.toLowerCase();
+  if (word.length < 3 || !/^[a-z]+$/.test(word)) return undefined;
+  const maxEdits = Math.max(1, Math.floor(word.length / 3));
+  let best: { kind: RankingKind; edits: number } | undefined;
+  for (const kind of RANKING_KINDS) {
+    const edits = kind.startsWith(word) ? 0 : editDistance(word, kind, maxEdits);
+    if (edits <= maxEdits && (best === undefined || edits < best.edits)) best = { kind, edits };
+  }
+  return best?.kind;
+}
+
 /** Arguments in any order: one ranking word, one number, one quote asset. */
 export function parseTopArgs(text: string): TopRequest {
   const tokens = tokenize(text);
@@ -70,6 +87,11 @@ export function parseTopArgs(text: string): TopRequest {
       const n = Number(token);
       if (n < 1 || n > TOP_MAX_LIMIT) throw argumentError(SPEC, `N must be between 1 and ${TOP_MAX_LIMIT}.`);
       limit = n;
+    } else if (nearRanking(token) !== undefined) {
+      // "/top loosers" is a typo of a ranking, not a currency called LOOSERS.
+      const meant = nearRanking(token)!;
+      const example = `/top ${tokens.map((t) => (t === token ? meant : t)).join(' ')}`;
+      throw argumentError(SPEC, `"${quoteInput(token)}" is not a ranking. Did you mean ${meant}?`, example);
     } else if (QUOTE_TOKEN.test(token) && /\p{L}/u.test(token)) {
       if (quote !== undefined) throw argumentError(SPEC, `"${quoteInput(token)}" is not a ranking (gainers, losers, volume), and there is already a quote asset.`);
       quote = token.toUpperCase();
@@ -107,7 +129,10 @@ export async function renderTop(market: TopMarket, request: TopRequest): Promise
   const quote = escapeHtml(request.quote);
   if (!index.quotes.has(request.quote)) {
     const common = ['USDT', 'USDC', 'FDUSD', 'BTC', 'ETH', 'BNB', 'EUR', 'TRY'].filter((q) => index.quotes.has(q));
-    throw argumentError(SPEC, `No trading pair is quoted in ${quoteInput(request.quote)}. Try ${common.join(', ')}.`);
+    const close = [...index.quotes].find((q) => editDistance(request.quote, q, 1) <= 1);
+    const hint = close !== undefined ? ` Did you mean ${close}?` : ` Try ${common.join(', ')}.`;
+    const example = close !== undefined ? `/top ${request.by} ${request.limit} ${close}` : SPEC.example;
+    throw argumentError(SPEC, `No trading pair is quoted in ${quoteInput(request.quote)}.${hint}`, example);
   }
   const minVolume = minQuoteVolumeIn(request.quote, market.minQuoteVolume, snapshot.tickers);
   const rows = rankTickers(snapshot.tickers, index, { ...request, minQuoteVolume: minVolume ?? '0' });

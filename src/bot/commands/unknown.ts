@@ -18,7 +18,19 @@ export function unknownCommand(): Composer<Context> {
   composer.on('message', async (ctx) => {
     if (!isAddressedToBot(ctx) && !isBareGroupCommand(ctx)) return;
     const text = ctx.message.text ?? '';
-    const word = /^\/([^\s@]+)/u.exec(text)?.[1];
+    const command = /^\/([^\s@]+)(?:@(\S*))?/u.exec(text);
+    const word = command?.[1];
+    const target = command?.[2];
+    // grammY runs a command written /cmd@name only when name is this bot (ctx.me), in any chat;
+    // one for another bot reaches here. In a group it is not ours to answer; in a private chat
+    // "Unknown command" would be wrong, so say whom it was addressed to.
+    if (word !== undefined && target !== undefined && target.toLowerCase() !== ctx.me.username.toLowerCase()) {
+      if (ctx.chat.type !== 'private') return;
+      const known = findCommand(word);
+      const instead = known ? ` Send /${known.name} without the @ part.` : ' See /help.';
+      await replyHtml(ctx, `That command is addressed to @${escapeHtml(quoteInput(target))}; this bot is @${escapeHtml(ctx.me.username)}.${instead}`);
+      return;
+    }
     if (word !== undefined) {
       const known = findCommand(word);
       // Telegram matches commands case-sensitively; /BUY reaches here.

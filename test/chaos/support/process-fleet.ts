@@ -16,6 +16,8 @@ export interface ProcessFleetOptions {
   env: Record<string, string>;
   /** Receives every chunk of every process's stdout and stderr, with the process's ordinal (1, 2, …). */
   onOutput(text: string, ordinal: number): void;
+  /** Receives each whole stdout line (a test reacting to a process's own report, e.g. CHAOS-STALL). */
+  onLine?(line: string, ordinal: number): void;
 }
 
 export interface SelfKill {
@@ -67,6 +69,7 @@ export function startProcessFleet(options: ProcessFleetOptions): ProcessFleet {
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
       for (const line of lines) {
+        options.onLine?.(line, ordinal);
         if (line === 'CHAOS-READY') state.ready = true;
         const activated = /^CHAOS-ACTIVE (\S+)/.exec(line);
         if (activated) {

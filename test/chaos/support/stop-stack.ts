@@ -11,6 +11,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
+import { alertsIdle } from './alerts-idle.js';
 import { createAlertsQueue, type AlertsQueue } from '../../../src/alerts/alerts-queue.js';
 import { createAlertsApi, createAlertsWorker, type AlertsWorker } from '../../../src/alerts/alerts-worker.js';
 import { createUserStreamService, type UserStreamService } from '../../../src/alerts/user-stream-service.js';
@@ -167,10 +168,7 @@ export async function startStopStack(options: { balances: Record<string, string>
         .sort((a, b) => a.timestamp - b.timestamp)
         .map((j) => j.data);
     },
-    async alertsDrained() {
-      const counts = await alertsQueue.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
-      return Object.values(counts).every((n) => n === 0);
-    },
+    alertsDrained: () => alertsIdle(alertsQueue.queue),
     secretHits(extra) {
       return findSecrets(
         [{ where: 'logs', texts: capture.lines() }, { where: 'telegram', texts: telegramTexts(telegram) }, ...extra],

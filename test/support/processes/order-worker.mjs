@@ -12,6 +12,12 @@
  *   in-flight    the request has left; killed `in-flight:<ms>` later or when its answer arrives
  *   after-accept the exchange answered with the order; nothing recorded yet
  *   before-card  the order record and the audit line are written; the card edit is not queued
+ *   lock-lost    not a kill (test/chaos/worker-lock-lost.test.ts): the job's re-validation account
+ *                read stalls, alive, printing `CHAOS-STALL <jobId> <lock token>`, until the job's
+ *                lock no longer holds this worker's token (the test deletes it, as a failover
+ *                would); `lock-lost:<ms>` then waits <ms> more, `lock-lost:<ms>:takeover` <ms>
+ *                after another worker has started the job, prints `CHAOS-RESUME <jobId> <phase>` and
+ *                carries on as the product would
  *
  * Env: the product's own (TRADING_MODE, BINANCE_BASE_URL, BINANCE_API_KEY, BINANCE_API_SECRET,
  * BINANCE_TIMEOUT_MS, BINANCE_RECV_WINDOW_MS, REDIS_URL, TELEGRAM_BOT_TOKEN, LOG_LEVEL) and
@@ -33,20 +39,53 @@ const registry = new Registry();
 const exchange = await connectExchange('worker', config, logger, registry);
 const stack = createTradingStack({ config, redisUrl: config.redis.url, exchange, logger, registry, prefix });
 
-/** clientOrderId → the kill point planned for this process's run of its job. */
+/** clientOrderId → the kill point planned for this process's run of its job (a promise of it). */
 const plans = new Map();
 const die = (point, clientOrderId) => {
   process.stdout.write(`CHAOS-KILL ${point} ${clientOrderId}\n`);
   process.kill(process.pid, 'SIGKILL');
 };
-const planOf = async (clientOrderId) => {
-  if (!plans.has(clientOrderId)) plans.set(clientOrderId, (await stack.producer.getdel(`${prefix}:chaos-kill:${clientOrderId}`)) ?? 'none');
+// The plan's promise is kept, not its value: two first touches at once (the re-validation's account
+// read beside the reconcile look-up) must share one GETDEL, or the later one reads 'none'.
+const planOf = (clientOrderId) => {
+  if (!plans.has(clientOrderId)) plans.set(clientOrderId, stack.producer.getdel(`${prefix}:chaos-kill:${clientOrderId}`).then((plan) => plan ?? 'none'));
   return plans.get(clientOrderId);
 };
 const planned = async (point, clientOrderId) => (await planOf(clientOrderId)).split(':')[0] === point;
 
+/** The job this process runs now (concurrency 1), with its lock token. */
+let current;
+/** Jobs whose account read this process has stalled once already (a job taken back runs clean). */
+const stalled = new Set();
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const client = new Proxy(exchange.client, {
   get(target, property, receiver) {
+    if (property === 'account') {
+      return async () => {
+        const job = current;
+        if (job && !stalled.has(job.id) && (await planned('lock-lost', `bco-${job.id}`))) {
+          stalled.add(job.id);
+          const [, extra, from] = (await planOf(`bco-${job.id}`)).split(':');
+          const lockKey = `${prefix}:orders:${job.id}:lock`;
+          // On a line of its own even if a log line's write was split around it.
+          process.stdout.write(`\nCHAOS-STALL ${job.id} ${job.token}\n`);
+          while ((await stack.producer.get(lockKey)) === job.token) await sleep(20);
+          if (from === 'takeover') {
+            // Wake just after another worker started the job: inside its reconcile-first window.
+            const startedAt = String(job.processedOn);
+            const giveUpAt = Date.now() + 20_000;
+            while ((await stack.producer.hget(`${prefix}:orders:${job.id}`, 'processedOn')) === startedAt && Date.now() < giveUpAt) await sleep(5);
+          }
+          await sleep(Number(extra ?? 0));
+          // Where the new owner is as this worker wakes: not started, working, or finished.
+          const [processedOn, finishedOn] = await stack.producer.hmget(`${prefix}:orders:${job.id}`, 'processedOn', 'finishedOn');
+          const phase = processedOn === String(job.processedOn) ? 'before-takeover' : finishedOn ? 'after-takeover-finished' : 'during-takeover';
+          process.stdout.write(`\nCHAOS-RESUME ${job.id} ${phase}\n`);
+        }
+        return target.account();
+      };
+    }
     if (property === 'getOrder') {
       return async (ref) => {
         if (ref.origClientOrderId && (await planned('dequeued', ref.origClientOrderId))) die('dequeued', ref.origClientOrderId);
@@ -93,7 +132,10 @@ const worker = buildOrderWorker(
     reconcile: { recvWindowMs: config.binance.recvWindowMs, inFlightBoundMs: 2 * config.binance.timeoutMs, engineMarginMs: 300, firstDelayMs: 50, maxDelayMs: 250 },
   },
 );
-worker.worker.on('active', (job) => process.stdout.write(`CHAOS-ACTIVE ${job.id}\n`));
+worker.worker.on('active', (job) => {
+  current = { id: job.id, token: job.token, processedOn: job.processedOn };
+  process.stdout.write(`CHAOS-ACTIVE ${job.id}\n`);
+});
 
 process.once('SIGTERM', () => {
   void (async () => {
