@@ -16,8 +16,8 @@
  * Who is told: the chat on the order record; when the event beats the order worker's record, the
  * record is awaited a moment (it says what the card already shows), else the intent's chat; an
  * order placed outside the bot goes to every allowed user's private chat (chat id = user id).
- * What the chat already saw (the card's placement fills, a /cancel answer, a stop move) is not
- * pushed again.
+ * What the chat already saw (the card's placement fills, a /cancel answer or the /orders list
+ * edited after a Cancel, a stop move) is not pushed again.
  */
 import type { Redis } from 'ioredis';
 import { div, gt, isPositive, normalize, sub } from '../decimal.js';
@@ -87,6 +87,8 @@ interface Owner {
   via: 'record' | 'intent' | 'allowed-users';
   record?: OrderRecord;
   targets: Array<{ chatId: number; userId: number }>;
+  /** The bot cancelled the order for a trader it answered in the chat. */
+  cancelledHere?: boolean;
 }
 
 export function createExecutionAlerts(deps: ExecutionAlertsDeps): ExecutionAlerts {
@@ -130,10 +132,10 @@ export function createExecutionAlerts(deps: ExecutionAlertsDeps): ExecutionAlert
    */
   function alreadyShown(owner: Owner, u: OrderUpdate): { fill: boolean; end: boolean } {
     const r = owner.record;
-    if (!r) return { fill: false, end: false };
+    if (!r) return { fill: false, end: owner.cancelledHere === true };
     return {
       fill: !gt(normalize(u.executedQty), normalize(r.executedQty)),
-      end: r.status === u.status || (u.status === 'CANCELED' && r.replacedBy !== undefined),
+      end: r.status === u.status || (u.status === 'CANCELED' && (r.replacedBy !== undefined || owner.cancelledHere === true)),
     };
   }
 
@@ -214,6 +216,8 @@ export function createExecutionAlerts(deps: ExecutionAlertsDeps): ExecutionAlert
     await ledger.trackOpen({ symbol: u.symbol, orderId: u.orderId, clientOrderId: u.clientOrderId }, OPEN_STATUSES.has(u.status));
     // Read once, before this update touches the record: it tells what the chat has already seen.
     const owner = await ownerOf(u.clientOrderId);
+    // Cancelled through the bot (/cancel, the /orders buttons): that answer is the one message.
+    if (u.status === 'CANCELED' && (await deps.records.isCancelling(u.symbol, u.orderId))) owner.cancelledHere = true;
     await claimAndEnqueue(u, options, owner);
     // Only once the alerts are safe: a record ahead of them would read as "already shown".
     if (owner.record) await updateRecord(owner.record, u);

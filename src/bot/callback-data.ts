@@ -22,6 +22,7 @@
  * | `b:all`                          | Show all balances, dust included                 |
  * | `t:<g\|l\|v>:<N>:<quote>`          | Switch a /top ranking (gainers, losers, volume)  |
  * | `a:<f\|s\|e\|y>:<o\|q\|x>:<ownerId>` | /alerts: set a kind (fills, stop moves, errors, system) on, quiet (silent) or off |
+ * | `r:b`, `r:o:<symbol>`, `r:p:<symbol>`, `r:s`, `r:x` | Refresh /balance, /orders [SYMBOL], /price SYMBOL, /status, /stops in place |
  */
 import { cardCallbackData, parseCardCallback } from '../trading/card-callback.js';
 
@@ -38,7 +39,14 @@ export type CallbackAction =
   /** The same /top list (N pairs quoted in `quote`) ranked another way; the message is edited. */
   | { kind: 'top-ranking'; by: 'gainers' | 'losers' | 'volume'; limit: number; quote: string }
   /** /alerts: the owner's setting for one kind of alert (src/alerts/alert-settings.ts); the menu is edited. */
-  | { kind: 'alert-setting'; alert: 'fills' | 'stops' | 'errors' | 'system'; mode: 'on' | 'silent' | 'off'; ownerId: number };
+  | { kind: 'alert-setting'; alert: 'fills' | 'stops' | 'errors' | 'system'; mode: 'on' | 'silent' | 'off'; ownerId: number }
+  /** Refresh: the view is read again and the message edited in place (data goes stale on a phone). */
+  | { kind: 'refresh-balance' }
+  /** `symbol` undefined: all symbols (or a symbol too long for the data, then all are shown). */
+  | { kind: 'refresh-orders'; symbol: string | undefined }
+  | { kind: 'refresh-price'; symbol: string }
+  | { kind: 'refresh-status' }
+  | { kind: 'refresh-stops' };
 
 export type DecodedCallback = { ok: true; action: CallbackAction } | { ok: false; reason: string };
 
@@ -104,6 +112,23 @@ export function encodeCallback(action: CallbackAction): string {
       assertUint(action.ownerId, 'ownerId');
       data = `a:${ALERT_LETTERS[action.alert]}:${ALERT_MODE_LETTERS[action.mode]}:${action.ownerId}`;
       break;
+    case 'refresh-balance':
+      data = 'r:b';
+      break;
+    case 'refresh-status':
+      data = 'r:s';
+      break;
+    case 'refresh-stops':
+      data = 'r:x';
+      break;
+    case 'refresh-orders':
+      data = `r:o:${action.symbol !== undefined && SYMBOL_RE.test(action.symbol) ? action.symbol : ''}`;
+      if (byteLength(data) > CALLBACK_DATA_MAX_BYTES) data = 'r:o:';
+      break;
+    case 'refresh-price':
+      if (!SYMBOL_RE.test(action.symbol)) throw new RangeError('symbol must be upper-case letters and digits');
+      data = `r:p:${action.symbol}`;
+      break;
     case 'top-ranking': {
       if (!Number.isInteger(action.limit) || action.limit < 1 || action.limit > TOP_LIMIT_MAX) throw new RangeError(`limit must be 1..${TOP_LIMIT_MAX}`);
       if (!SYMBOL_RE.test(action.quote)) throw new RangeError('quote must be upper-case letters and digits');
@@ -153,6 +178,17 @@ export function decodeCallback(data: string | undefined): DecodedCallback {
       const limit = safeInteger(limitText);
       if (fields.length !== 3 || by === undefined || limit === undefined || limit < 1 || limit > TOP_LIMIT_MAX || !SYMBOL_RE.test(quote)) return refuse;
       return { ok: true, action: { kind: 'top-ranking', by, limit, quote } };
+    }
+    case 'r': {
+      const [view, symbol] = fields;
+      if (fields.length === 1 && view === 'b') return { ok: true, action: { kind: 'refresh-balance' } };
+      if (fields.length === 1 && view === 's') return { ok: true, action: { kind: 'refresh-status' } };
+      if (fields.length === 1 && view === 'x') return { ok: true, action: { kind: 'refresh-stops' } };
+      if (fields.length === 2 && view === 'o' && (symbol === '' || SYMBOL_RE.test(symbol ?? '-'))) {
+        return { ok: true, action: { kind: 'refresh-orders', symbol: symbol === '' ? undefined : symbol } };
+      }
+      if (fields.length === 2 && view === 'p' && SYMBOL_RE.test(symbol ?? '')) return { ok: true, action: { kind: 'refresh-price', symbol: symbol! } };
+      return refuse;
     }
     case 'a': {
       const [letter = '', modeLetter = '', ownerText] = fields;

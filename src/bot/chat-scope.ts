@@ -55,6 +55,11 @@ export const BUTTON_SCOPES: Readonly<Record<CallbackAction['kind'], ChatScope>> 
   'dismiss-cancel': 'account',
   'balance-all': 'account',
   'top-ranking': 'market',
+  'refresh-balance': 'account',
+  'refresh-orders': 'account',
+  'refresh-stops': 'account',
+  'refresh-price': 'market',
+  'refresh-status': 'market',
   'alert-setting': 'market',
 };
 

@@ -1,9 +1,9 @@
 /**
  * The console chat (DESIGN.md §7, `node dist/main.js console`, `npm run demo`): the same bot,
  * driven from a terminal. A typed line is a message from one allowed user; `2.1` presses button
- * 1 of message 2, and a bare `1` presses button 1 only when exactly one message has buttons left
- * to press and it is the last keyboard shown (a number meant for one card must never reach an
- * old list scrolled out of sight).
+ * 1 of message 2, and a bare `1` presses button 1 of the last keyboard shown, only while it can
+ * still be pressed (a number meant for one card must never reach an old list scrolled out of
+ * sight).
  * Replies, card edits and alerts are printed by the console transformer. Lines are handled one
  * after another, in order, like a chat; alerts that arrive meanwhile print above the prompt
  * without eating what is being typed.
@@ -115,21 +115,17 @@ export function createConsoleSession(options: ConsoleSessionOptions): ConsoleSes
   function pressTarget(messageId: number | undefined, index: number): { message: ConsoleMessage; button: ConsoleButton } | string {
     let message: ConsoleMessage | undefined;
     if (messageId === undefined) {
-      const pressable = printer.pressable();
-      if (pressable.length === 0) return 'There are no buttons to press.';
-      if (pressable.length > 1) {
-        const numbers = pressable.map((m) => m.messageId);
-        const newest = numbers[numbers.length - 1]!;
-        return `Messages ${numbers.slice(0, -1).join(', ')} and ${newest} have buttons: type the message number too, e.g. ${newest}.${index}.`;
-      }
-      message = pressable[0]!;
-      // The last keyboard on screen was used or has expired: a "1" typed at it must not fall
-      // through to an older message's buttons further up (a Cancel on an old /orders list).
+      // A bare number is for the last keyboard on screen, and only for it: a "1" typed at a used
+      // or expired card must not fall through to an older message's buttons further up (a Cancel
+      // on an old /orders list). Views carry a Refresh button, so several messages have buttons.
       const newest = printer.newestKeyboard();
-      if (newest && newest !== message) {
+      if (!newest) return 'There are no buttons to press.';
+      if (newest.pressed || newest.buttons.length === 0) {
         const gone = newest.pressed && newest.buttons.length > 0 ? 'were already used' : 'are gone';
-        return `Message ${newest.messageId}'s buttons ${gone}. To press a button of message ${message.messageId}, type ${message.messageId}.${index}.`;
+        const older = printer.pressable().at(-1);
+        return `Message ${newest.messageId}'s buttons ${gone}.${older ? ` To press a button of message ${older.messageId}, type ${older.messageId}.${index}.` : ''}`;
       }
+      message = newest;
     } else {
       message = printer.message(chat.id, messageId);
       if (!message) return `There is no message ${messageId}.`;

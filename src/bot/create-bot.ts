@@ -25,20 +25,20 @@ import type { BotDeps } from './bot-deps.js';
 import { createCallbackRouter } from './callback-router.js';
 import { createCancelConfirmations } from './cancel-confirmations.js';
 import { createChatScopeGuard } from './chat-scope.js';
-import { balanceCommand, showAllBalancesButton } from './commands/balance.js';
+import { balanceCommand, refreshBalanceButton, showAllBalancesButton } from './commands/balance.js';
 import { buyCommand } from './commands/buy.js';
 import { cancelCommand, confirmCancelButton, dismissCancelButton } from './commands/cancel.js';
 import { fractalsCommand } from './commands/fractals.js';
 import { helpCommand } from './commands/help.js';
-import { cancelOrderButton, ordersCommand } from './commands/orders.js';
+import { cancelOrderButton, ordersCommand, refreshOrdersButton } from './commands/orders.js';
 import { pauseCommand } from './commands/pause.js';
-import { priceCommand } from './commands/price.js';
+import { priceCommand, refreshPriceButton } from './commands/price.js';
 import { resumeCommand } from './commands/resume.js';
 import { sellCommand } from './commands/sell.js';
 import { startCommand } from './commands/start.js';
-import { statusCommand } from './commands/status.js';
+import { refreshStatusButton, statusCommand } from './commands/status.js';
 import { stopCommand } from './commands/stop.js';
-import { stopsCommand } from './commands/stops.js';
+import { refreshStopsButton, stopsCommand } from './commands/stops.js';
 import { taCommand } from './commands/ta.js';
 import { topCommand, topRankingButton } from './commands/top.js';
 import { createTickerCache } from '../market/ticker-cache.js';
@@ -84,9 +84,14 @@ export function createBot(deps: BotDeps): Bot<Context> {
         'cancel-order': cancelOrderButton(deps),
         'confirm-cancel': confirmCancelButton(deps, confirmations),
         'dismiss-cancel': dismissCancelButton(confirmations),
-        'balance-all': showAllBalancesButton(deps),
+        'balance-all': showAllBalancesButton(deps, tickers),
         'top-ranking': topRankingButton(deps, tickers),
         'alert-setting': alertSettingButton(deps),
+        'refresh-balance': refreshBalanceButton(deps, tickers),
+        'refresh-orders': refreshOrdersButton(deps),
+        'refresh-price': refreshPriceButton(deps),
+        'refresh-status': refreshStatusButton(deps),
+        'refresh-stops': refreshStopsButton(deps),
       },
       deps.logger,
     ),
@@ -94,7 +99,7 @@ export function createBot(deps: BotDeps): Bot<Context> {
   guarded.use(
     startCommand(deps),
     helpCommand(deps),
-    balanceCommand(deps),
+    balanceCommand(deps, tickers),
     ordersCommand(deps),
     priceCommand(deps),
     buyCommand(deps),

@@ -4,7 +4,7 @@
  */
 import { InlineKeyboard } from 'grammy';
 import type { PreparedCard } from '../trading/types.js';
-import { decodeCallback, encodeCallback } from './callback-data.js';
+import { decodeCallback, encodeCallback, type CallbackAction } from './callback-data.js';
 
 /** `[Confirm] [Cancel]` under an order card, with the data the trading service made for it. */
 export function orderCardKeyboard(card: Pick<PreparedCard, 'intentId' | 'confirmData' | 'cancelData'>): InlineKeyboard {
@@ -41,4 +41,13 @@ export function openOrdersKeyboard(orders: readonly CancelButtonOrder[], ownerId
 
 export function showAllBalancesKeyboard(): InlineKeyboard {
   return new InlineKeyboard().text('Show all', encodeCallback({ kind: 'balance-all' }));
+}
+
+type RefreshAction = Extract<CallbackAction, { kind: `refresh-${string}` }>;
+
+/** A `🔄 Refresh` row under a view whose data goes stale, below any buttons it already has. */
+export function withRefresh(action: RefreshAction, keyboard: InlineKeyboard = new InlineKeyboard()): InlineKeyboard {
+  const hasRows = keyboard.inline_keyboard.some((row) => row.length > 0);
+  if (hasRows && keyboard.inline_keyboard.at(-1)!.length > 0) keyboard.row();
+  return keyboard.text('🔄 Refresh', encodeCallback(action));
 }

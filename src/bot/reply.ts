@@ -5,7 +5,7 @@
  */
 import { GrammyError, type Context, type InlineKeyboard } from 'grammy';
 import type { Message } from 'grammy/types';
-import { splitMessage, TELEGRAM_TEXT_LIMIT } from '../format.js';
+import { formatUtc, splitMessage, TELEGRAM_TEXT_LIMIT } from '../format.js';
 
 const HTML = { parse_mode: 'HTML', link_preview_options: { is_disabled: true } } as const;
 
@@ -43,4 +43,9 @@ export async function removePressedButtons(ctx: Context): Promise<void> {
   } catch (error) {
     if (!isNotModified(error)) throw error;
   }
+}
+
+/** The last line of a view with a Refresh button: when it was read, so a stale copy is recognised. */
+export function updatedLine(deps: { now?: () => number }): string {
+  return `<i>Updated ${formatUtc((deps.now ?? Date.now)(), true).slice(11)}</i>`;
 }

@@ -56,7 +56,18 @@ export interface OrderRecords {
   sendAttemptedAt(clientOrderId: string): Promise<number | undefined>;
   /** With a fence's token, only a mark taken with that token is cleared. */
   clearSendAttempted(clientOrderId: string, fence?: SendFence): Promise<void>;
+  /**
+   * The bot is cancelling this order for a trader who is answered in the chat (a /cancel reply, the
+   * /orders list edited in place): set before the cancel request, so however the stream's event
+   * and the answer race, the cancel is not pushed a second time. Cleared when the cancel failed.
+   */
+  markCancelling(symbol: string, orderId: number): Promise<void>;
+  isCancelling(symbol: string, orderId: number): Promise<boolean>;
+  clearCancelling(symbol: string, orderId: number): Promise<void>;
 }
+
+/** Long enough for a late or replayed cancel event, short enough to be forgotten. */
+const CANCELLING_TTL_MS = 24 * 3600_000;
 
 /** The lock a send is fenced by: its Redis key and the token its current holder wrote there. */
 export interface SendFence {
@@ -156,6 +167,7 @@ export function createOrderRecords(options: OrderRecordsOptions): OrderRecords {
   const now = options.now ?? Date.now;
   const recordKey = (id: string) => `${prefix}:order:${id}`;
   const markKey = (id: string) => `${prefix}:order-send:${id}`;
+  const cancellingKey = (symbol: string, orderId: number) => `${prefix}:order-cancelling:${symbol}:${orderId}`;
   const indexKey = `${prefix}:orders:recent`;
 
   return {
@@ -184,6 +196,15 @@ export function createOrderRecords(options: OrderRecordsOptions): OrderRecords {
     async sendAttemptedAt(clientOrderId) {
       const value = await redis.get(markKey(clientOrderId));
       return value === null ? undefined : markAtOf(value);
+    },
+    async markCancelling(symbol, orderId) {
+      await redis.set(cancellingKey(symbol, orderId), '1', 'PX', CANCELLING_TTL_MS);
+    },
+    async isCancelling(symbol, orderId) {
+      return (await redis.exists(cancellingKey(symbol, orderId))) === 1;
+    },
+    async clearCancelling(symbol, orderId) {
+      await redis.del(cancellingKey(symbol, orderId));
     },
     async clearSendAttempted(clientOrderId, fence) {
       // A mark retaken by the worker that took the job over covers its request, not ours: keep it.

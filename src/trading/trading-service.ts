@@ -9,6 +9,7 @@
  * store lets that later tap enqueue (still under the same job id).
  */
 import type { Redis } from 'ioredis';
+import { isPositive } from '../decimal.js';
 import { AppError, isAppError, isExchangeError } from '../errors.js';
 import { escapeHtml, formatAmount } from '../format.js';
 import type { Logger } from '../logger.js';
@@ -243,11 +244,14 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
       if (asStop !== undefined) return asStop;
       const base = { event: 'cancel' as const, ...who(requester), symbol: ref.symbol, orderId: ref.orderId };
       let order: Order;
+      // The trader is answered here; the stream's cancel event must not become a second message.
+      await options.records?.markCancelling(ref.symbol, ref.orderId);
       try {
         order = await exchange.cancelOrder({ symbol: ref.symbol, orderId: ref.orderId });
       } catch (error) {
         const settled = await settleUnknownCancel(exchange, ref, error);
         if (!settled) {
+          await options.records?.clearCancelling(ref.symbol, ref.orderId).catch(() => undefined);
           await audit.record({ ...base, outcome: 'failed', detail: isAppError(error) ? error.code : 'INTERNAL' });
           throw cancelError(ref, error);
         }
@@ -310,11 +314,12 @@ function cancelError(ref: { symbol: string; orderId: number }, error: unknown): 
 }
 
 function cancelledText(order: Order, info: Parameters<typeof tickDecimals>[0] | undefined): string {
-  const qty = info ? formatAmount(order.origQty, stepDecimals(info, order.type), 'down') : order.origQty;
-  const price = info && order.type !== 'MARKET' ? ` at ${formatAmount(order.price, tickDecimals(info))}` : '';
-  const filled = info ? formatAmount(order.executedQty, stepDecimals(info, order.type), 'down') : order.executedQty;
-  return [
-    `✖️ Cancelled order <code>${order.orderId}</code>: ${order.side} ${qty} ${escapeHtml(order.symbol)}${price}.`,
-    `Filled before the cancel: ${filled}.`,
-  ].join('\n');
+  const base = info ? ` ${escapeHtml(info.baseAsset)}` : '';
+  const quote = info ? ` ${escapeHtml(info.quoteAsset)}` : '';
+  const qty = (v: string) => (info ? formatAmount(v, stepDecimals(info, order.type), 'down') : v);
+  const price = info && order.type !== 'MARKET' ? ` at ${formatAmount(order.price, tickDecimals(info))}${quote}` : '';
+  const lines = [`✖️ Cancelled order <code>${order.orderId}</code>: ${order.side} ${qty(order.origQty)}${base} on ${escapeHtml(order.symbol)}${price}.`];
+  // Only news when something did fill: "filled 0" reads like a problem.
+  if (isPositive(order.executedQty)) lines.push(`Filled before the cancel: ${qty(order.executedQty)}${base} of ${qty(order.origQty)}${base}.`);
+  return lines.join('\n');
 }

@@ -43,27 +43,41 @@ describe('account views', () => {
 
     await app.send('/balance');
     const reply = app.lastMessage();
-    expect(reply.text).toBe(
-      [
-        '<b>Balances</b>',
-        '<b>BTC</b> 0.5 · ≈ 32,500.00 USDT',
-        '<b>USDT</b> 12,345.6789 (free 11,745.6789, locked 600) · ≈ 12,345.68 USDT',
-        '<b>FOO</b> 5 · no USDT price',
-        '+ 1 small balance (ETH) · ≈ 0.35 USDT',
-        '',
-        '<b>Total ≈ 44,846.03 USDT</b>',
-        '1 asset has no USDT price and is not counted.',
-      ].join('\n'),
+    expect(reply.text).toMatch(
+      new RegExp(
+        `^${escapeRegExp(
+          [
+            '<b>Balances</b>',
+            '<b>BTC</b> 0.5 · ≈ 32,500.00 USDT',
+            '<b>USDT</b> 12,345.6789 (free 11,745.6789, locked 600) · ≈ 12,345.68 USDT',
+            '<b>FOO</b> 5 · no USDT price',
+            '+ 1 small balance (ETH) · ≈ 0.35 USDT',
+            '',
+            '<b>Total ≈ 44,846.03 USDT</b>',
+            '1 asset has no USDT price and is not counted.',
+          ].join('\n'),
+        )}\n24h: <b>[+−]?\\d+\\.\\d\\d%</b> \\([+−][\\d,]+\\.\\d\\d USDT\\) at today's holdings\n<i>Updated \\d\\d:\\d\\d:\\d\\d UTC</i>$`,
+      ),
     );
-    const [showAll] = buttonsOf(reply.reply_markup);
-    expect(showAll?.text).toBe('Show all');
+    const [showAll, refresh] = buttonsOf(reply.reply_markup);
+    expect([showAll?.text, refresh?.text]).toEqual(['Show all', '🔄 Refresh']);
 
     await app.press(reply.message_id, showAll!.callback_data);
     const unfolded = app.telegram!.message(TRADER.id, reply.message_id)!;
     expect(unfolded.text).toContain('<b>ETH</b> 0.0001 · ≈ 0.35 USDT');
     expect(unfolded.text).not.toContain('small balance');
-    expect(buttonsOf(unfolded.reply_markup)).toEqual([]);
+    expect(buttonsOf(unfolded.reply_markup).map((b) => b.text)).toEqual(['🔄 Refresh']);
     expect(answers(app)).toHaveLength(1);
+
+    // Refresh reads again and edits in place: the price moved, the value follows; dust folds again.
+    app.sim.feed.setPrice('BTCUSDT', '66000');
+    await app.press(reply.message_id, refresh!.callback_data);
+    const refreshed = app.telegram!.message(TRADER.id, reply.message_id)!;
+    expect(refreshed.text).toContain('<b>BTC</b> 0.5 · ≈ 33,000.00 USDT');
+    expect(refreshed.text).toContain('+ 1 small balance (ETH)');
+    expect(answers(app).at(-1)).toBe('Updated.');
+    expect(app.messages().filter((m) => m.message_id > reply.message_id)).toEqual([]);
+    app.sim.feed.setPrice('BTCUSDT', '65000');
   });
 
   it('/orders lists open orders newest first at the symbol precision, and each Cancel button cancels its order', async () => {
@@ -76,7 +90,7 @@ describe('account views', () => {
     expect(lines[1]).toMatch(new RegExp(`^#${newer.orderId} · <b>SELL BTCUSDT</b> · LIMIT 0\\.10000 @ 70,123\\.40 · \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`));
     expect(lines[2]).toMatch(new RegExp(`^#${older.orderId} · <b>BUY BTCUSDT</b> · LIMIT 0\\.01000 @ 60,000\\.00 · `));
     const buttons = buttonsOf(list.reply_markup);
-    expect(buttons.map((b) => b.text)).toEqual([`✖️ Cancel #${newer.orderId} BTCUSDT`, `✖️ Cancel #${older.orderId} BTCUSDT`]);
+    expect(buttons.map((b) => b.text)).toEqual([`✖️ Cancel #${newer.orderId} BTCUSDT`, `✖️ Cancel #${older.orderId} BTCUSDT`, '🔄 Refresh']);
 
     // Someone else's press is refused; the owner's cancels at once.
     await app.press(list.message_id, buttons[0]!.callback_data, { from: PARTNER });
@@ -86,13 +100,26 @@ describe('account views', () => {
     await app.press(list.message_id, buttons[0]!.callback_data);
     expect(answers(app).at(-1)).toBe(`Order #${newer.orderId} cancelled.`);
     expect(app.sim.control.orders('BTCUSDT').find((o) => o.orderId === newer.orderId)?.status).toBe('CANCELED');
-    expect(app.lastMessage().text).toMatch(new RegExp(`Cancelled order <code>${newer.orderId}</code>`));
-    expect(buttonsOf(app.telegram!.message(TRADER.id, list.message_id)!.reply_markup).map((b) => b.text)).toEqual([`✖️ Cancel #${older.orderId} BTCUSDT`]);
+    // The list is edited in place: what was cancelled on top, the order still open below; no new message.
+    const edited = app.telegram!.message(TRADER.id, list.message_id)!;
+    expect(edited.text).toMatch(new RegExp(`^✖️ Cancelled order <code>${newer.orderId}</code>: SELL 0\\.10000 BTC on BTCUSDT at 70,123\\.40 USDT\\.\\n\\n<b>Open orders</b>`));
+    expect(edited.text).toContain('<b>Open orders</b> (1)');
+    expect(edited.text).not.toContain(`#${newer.orderId} · `);
+    expect(edited.text).toContain(`#${older.orderId} · <b>BUY BTCUSDT</b>`);
+    expect(buttonsOf(edited.reply_markup).map((b) => b.text)).toEqual([`✖️ Cancel #${older.orderId} BTCUSDT`, '🔄 Refresh']);
+    expect(app.lastMessage().message_id).toBe(list.message_id);
+
+    // An order placed meanwhile appears on Refresh.
+    const later = await limit('BUY', '0.01', '59000');
+    const refresh = buttonsOf(edited.reply_markup).at(-1)!;
+    await app.press(list.message_id, refresh.callback_data);
+    expect(app.telegram!.message(TRADER.id, list.message_id)!.text).toContain(`#${later.orderId} · <b>BUY BTCUSDT</b>`);
+    await app.exchange.cancelOrder({ symbol: 'BTCUSDT', orderId: later.orderId });
 
     // A stale press (the order is gone) is answered with the reason.
     await app.press(list.message_id, buttons[0]!.callback_data);
     expect(answers(app).at(-1)).toMatch(/no open order/i);
-    expect(answers(app)).toHaveLength(3);
+    expect(answers(app)).toHaveLength(4);
   });
 
   it('/orders past 4096 characters is split, each part within the limit, buttons on the last', async () => {
@@ -102,7 +129,7 @@ describe('account views', () => {
     expect(parts.length).toBeGreaterThan(1);
     for (const part of parts) expect(part.text!.length).toBeLessThanOrEqual(4096);
     expect(parts.slice(0, -1).every((p) => buttonsOf(p.reply_markup).length === 0)).toBe(true);
-    expect(buttonsOf(parts.at(-1)!.reply_markup)).toHaveLength(20);
+    expect(buttonsOf(parts.at(-1)!.reply_markup)).toHaveLength(21); // 20 Cancel buttons and Refresh
     expect(parts.map((p) => p.text).join('\n').match(/^#\d+ · /gm)).toHaveLength(70);
   });
 
@@ -199,3 +226,7 @@ describe('account views', () => {
     expect(text).toMatch(/Last stop evaluation: \d+ d( \d+ h)? ago · 3 stops checked, 1 moved/);
   });
 });
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -167,6 +167,20 @@ describe('TELEGRAM_GROUPS=on keeps a desk in a group', () => {
 describe('the scope tables', () => {
   it('classify every command and every button', () => {
     expect(Object.keys(COMMAND_SCOPES).sort()).toEqual(COMMANDS.map((c) => c.name).sort());
-    expect(Object.keys(BUTTON_SCOPES).sort()).toEqual(['alert-setting', 'balance-all', 'cancel-order', 'confirm-cancel', 'confirm-order', 'dismiss-cancel', 'dismiss-order', 'top-ranking']);
+    expect(Object.keys(BUTTON_SCOPES).sort()).toEqual([
+      'alert-setting',
+      'balance-all',
+      'cancel-order',
+      'confirm-cancel',
+      'confirm-order',
+      'dismiss-cancel',
+      'dismiss-order',
+      'refresh-balance',
+      'refresh-orders',
+      'refresh-price',
+      'refresh-status',
+      'refresh-stops',
+      'top-ranking',
+    ]);
   });
 });

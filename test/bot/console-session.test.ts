@@ -69,33 +69,26 @@ describe('console session', () => {
   });
 
   // Issue 16 item 10: after a dismissed card, "1" cancelled an order from an old /orders list.
-  it('presses by message and button number, a bare number only when one message has buttons, and never a used keyboard', async () => {
+  it('presses by message and button number, a bare number on the last keyboard shown only, and never a used keyboard', async () => {
     const term = terminal();
     const session = createConsoleSession({ input: term.input, output: term.output, userId: TRADER.id, color: false });
     app = await startApp({ console: session, workers: false });
     const ended = session.start();
-    const typed = async (line: string, until: RegExp) => {
-      const from = term.printed().length;
-      term.input.write(`${line}\n`);
-      return eventually(() => {
-        const seen = term.printed().slice(from);
-        return until.test(seen) ? seen : undefined;
-      }, `${until} after ${line}`);
-    };
+    const typed = typer(term);
     const cardNumber = (seen: string) => Number(/bot \(message (\d+)\):\n\s+.*Confirm order/.exec(seen)![1]);
 
     const first = cardNumber(await typed('/buy BTCUSDT 100USDT', /Cancel\n/));
     const second = cardNumber(await typed('/sell BTCUSDT 0.001', /Cancel\n/));
-    expect(await typed('1', /\n$/)).toContain(`Messages ${first} and ${second} have buttons: type the message number too, e.g. ${second}.1.`);
     expect(await typed(`${first}.3`, /\n$/)).toContain(`Message ${first} has no button ${first}.3: its buttons are ${first}.1 to ${first}.2.`);
     expect(await typed('99.1', /\n$/)).toContain('There is no message 99.');
 
-    // Cancel on the first card, by its number: that card loses its buttons, the other keeps them.
+    // A bare number is the last keyboard shown: the second card, not the first.
+    expect(await typed('2', /updated\):/)).toMatch(new RegExp(`bot \\(message ${second} updated\\):\\n[\\s\\S]*Cancelled`));
+    // That keyboard is used now: a bare number does not fall through to the first card.
+    expect(await typed('1', /\n$/)).toContain(`Message ${second}'s buttons are gone. To press a button of message ${first}, type ${first}.1.`);
+    // The first card by its number: it loses its buttons too.
     expect(await typed(`${first}.2`, /updated\):/)).toMatch(new RegExp(`bot \\(message ${first} updated\\):\\n[\\s\\S]*Cancelled`));
     expect(await typed(`${first}.1`, /\n$/)).toContain(`Message ${first} has no buttons.`);
-    // Now exactly one message has buttons: a bare number is that message's button.
-    expect(await typed('2', /updated\):/)).toMatch(new RegExp(`bot \\(message ${second} updated\\):\\n[\\s\\S]*Cancelled`));
-    expect(await typed('1', /\n$/)).toContain('There are no buttons to press.');
     term.input.end();
     await ended;
     expect(app.orderPosts()).toHaveLength(0);
@@ -106,14 +99,7 @@ describe('console session', () => {
     const session = createConsoleSession({ input: term.input, output: term.output, userId: TRADER.id, color: false });
     app = await startApp({ console: session });
     const ended = session.start();
-    const typed = async (line: string, until: RegExp) => {
-      const from = term.printed().length;
-      term.input.write(`${line}\n`);
-      return eventually(() => {
-        const seen = term.printed().slice(from);
-        return until.test(seen) ? seen : undefined;
-      }, `${until} after ${line}`);
-    };
+    const typed = typer(term);
     const numberOf = (seen: string) => Number(/bot \(message (\d+)\):/.exec(seen)![1]);
 
     await typed('/buy BTCUSDT 0.001 60000', /Cancel\n/);
@@ -140,7 +126,7 @@ describe('console session', () => {
     term.input.end();
     await ended;
     const out = term.printed();
-    expect(out).toContain('you: 1\nThere are no buttons to press.');
+    expect(out).toContain(`you: 1\nMessage ${expired[1]}'s buttons are gone.`);
     expect(out).toContain(`you: ${expired[1]}.1\nMessage ${expired[1]} has no buttons.`);
     expect(app.orderPosts()).toHaveLength(0);
   });
@@ -190,3 +176,15 @@ describe('console session', () => {
     expect(renderHtml(html, { color: true })).toContain('\x1b[1mBTC\x1b[22m');
   });
 });
+
+/** Types a line and waits until what it printed matches `until`; returns what it printed. */
+function typer(term: ReturnType<typeof terminal>) {
+  return async (line: string, until: RegExp): Promise<string> => {
+    const from = term.printed().length;
+    term.input.write(`${line}\n`);
+    return eventually(() => {
+      const seen = term.printed().slice(from);
+      return until.test(seen) ? seen : undefined;
+    }, `${until} after ${line}`);
+  };
+}

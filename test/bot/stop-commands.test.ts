@@ -148,6 +148,21 @@ describe('/stop and /stops', () => {
     expect(rejected()).toEqual([]);
   });
 
+  it('/stops has a Refresh button that reads the stops again and edits the list in place', async () => {
+    await h.send('/stops');
+    const list = last();
+    const refresh = buttonsOf(list.reply_markup).find((b) => b.text === '🔄 Refresh');
+    expect(refresh).toBeDefined();
+    await new Promise((r) => setTimeout(r, 1_100));
+    const before = list.text;
+    await h.press(list.message_id, refresh!.callback_data);
+    const edited = h.telegram!.message(TRADER_USER.id, list.message_id)!;
+    expect(edited.text).not.toBe(before);
+    expect(edited.text).toMatch(/<i>Updated \d\d:\d\d:\d\d UTC<\/i>$/);
+    expect(last().message_id).toBe(list.message_id);
+    expect(rejected()).toEqual([]);
+  });
+
   it('a sell that finds the coins locked names the stop that holds them and how to free it', async () => {
     const { placed } = await confirmCard(`/stop BTCUSDT ${at(price, '0.9')} all`);
     const orderId = Number(/Placed: order <code>(\d+)<\/code>/.exec(placed.text ?? '')?.[1]);

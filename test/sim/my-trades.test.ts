@@ -10,22 +10,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { wsSign } from '../../src/binance/signing.js';
 import { simRequest, startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { connectClient } from './ws-test-client.js';
+import type { TradeRecord } from '../../src/sim/trade-history.js';
 
-interface Trade {
-  symbol: string;
-  id: number;
-  orderId: number;
-  orderListId: number;
-  price: string;
-  qty: string;
-  quoteQty: string;
-  commission: string;
-  commissionAsset: string;
-  time: number;
-  isBuyer: boolean;
-  isMaker: boolean;
-  isBestMatch: boolean;
-}
+type Trade = TradeRecord;
 
 describe('trade history', () => {
   let sim: TestSimulator;

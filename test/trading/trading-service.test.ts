@@ -160,7 +160,7 @@ describe('trading service: confirmation', () => {
     const { returnvalue } = await h!.settled(card.intentId);
     const orderId = (returnvalue as { orderId: number }).orderId;
     const text = await service.cancelOrder({ symbol: 'BTCUSDT', orderId }, TRADER);
-    expect(text).toContain(`✖️ Cancelled order <code>${orderId}</code>: BUY 0.00100 BTCUSDT at 60,000.00.`);
+    expect(text).toContain(`✖️ Cancelled order <code>${orderId}</code>: BUY 0.00100 BTC on BTCUSDT at 60,000.00 USDT.`);
     expect(sim.control.orders('BTCUSDT')[0]!.status).toBe('CANCELED');
     expect((await h!.records.get(`bco-${card.intentId}`))!.status).toBe('CANCELED');
     const again = await refusal(service.cancelOrder({ symbol: 'BTCUSDT', orderId }, TRADER));

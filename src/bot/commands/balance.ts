@@ -5,13 +5,15 @@
  * Values use the last prices of every symbol in one request (GET /api/v3/ticker/price without
  * a symbol, weight 4: rest-api.md) rather than one request per asset.
  */
-import { Composer, type Context } from 'grammy';
-import { add, div, gt, isPositive, lt, mul } from '../../decimal.js';
-import { escapeHtml, formatAmount, formatQuantity } from '../../format.js';
+import { Composer, type Context, type InlineKeyboard } from 'grammy';
+import { add, div, gt, isPositive, lt, mul, sub } from '../../decimal.js';
+import { escapeHtml, formatAmount, formatPercent, formatQuantity } from '../../format.js';
 import type { Balance, TickerPrice } from '../../binance/types.js';
+import type { TickerCache } from '../../market/ticker-cache.js';
 import type { BotDeps } from '../bot-deps.js';
 import type { CallbackHandler } from '../callback-router.js';
-import { showAllBalancesKeyboard } from '../keyboards.js';
+import { showAllBalancesKeyboard, withRefresh } from '../keyboards.js';
+import { updatedLine } from '../reply.js';
 import { editPressedMessage, replyHtml } from '../reply.js';
 
 export const VALUE_ASSET = 'USDT';
@@ -81,19 +83,61 @@ async function loadBalances(deps: BotDeps): Promise<ValuedBalance[]> {
   return valueBalances(account.balances, tickers);
 }
 
-export function balanceCommand(deps: BotDeps): Composer<Context> {
+/**
+ * The total's change over 24 h at today's holdings: each asset valued at the 24h tickers' open
+ * prices against their last prices (the shared 30 s snapshot /top uses: no request of its own
+ * most of the time). Deposits and trades within the day are not separated out; the line says so.
+ */
+async function dayChange(tickers: TickerCache, valued: readonly ValuedBalance[]): Promise<string | undefined> {
+  const snapshot = await tickers.get().catch(() => undefined);
+  if (!snapshot) return undefined;
+  const open = new Map(snapshot.tickers.map((t) => [t.symbol, t.openPrice]));
+  const last = new Map(snapshot.tickers.map((t) => [t.symbol, t.lastPrice]));
+  let before = '0';
+  let now = '0';
+  for (const b of valued) {
+    const then = valueInUsdt(b.asset, b.total, open);
+    const current = valueInUsdt(b.asset, b.total, last);
+    if (then === undefined || current === undefined) continue;
+    before = add(before, then);
+    now = add(now, current);
+  }
+  if (!isPositive(before)) return undefined;
+  const change = sub(now, before);
+  const percent = div(mul(change, '100'), before, 4, 'half-up');
+  const sign = change.startsWith('-') ? '−' : '+';
+  return `24h: <b>${formatPercent(percent)}</b> (${sign}${formatAmount(change.replace(/^-/, ''), 2)} ${VALUE_ASSET}) at today's holdings`;
+}
+
+async function balanceView(deps: BotDeps, tickers: TickerCache, dustUsdt: string | undefined): Promise<{ html: string; keyboard: InlineKeyboard }> {
+  const valued = await loadBalances(deps);
+  const { html, folded } = renderBalances(valued, dustUsdt);
+  const change = valued.length > 0 ? await dayChange(tickers, valued) : undefined;
+  const keyboard = folded > 0 ? showAllBalancesKeyboard() : undefined;
+  return { html: [html, ...(change ? [change] : []), updatedLine(deps)].join('\n'), keyboard: withRefresh({ kind: 'refresh-balance' }, keyboard) };
+}
+
+export function balanceCommand(deps: BotDeps, tickers: TickerCache): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command('balance', async (ctx) => {
-    const { html, folded } = renderBalances(await loadBalances(deps), deps.settings.balanceDustUsdt);
-    await replyHtml(ctx, html, folded > 0 ? showAllBalancesKeyboard() : undefined);
+    const { html, keyboard } = await balanceView(deps, tickers, deps.settings.balanceDustUsdt);
+    await replyHtml(ctx, html, keyboard);
   });
   return composer;
 }
 
 /** "Show all": the same message, every asset listed, the button gone. */
-export function showAllBalancesButton(deps: BotDeps): CallbackHandler<'balance-all'> {
+export function showAllBalancesButton(deps: BotDeps, tickers: TickerCache): CallbackHandler<'balance-all'> {
   return async (ctx) => {
-    const { html } = renderBalances(await loadBalances(deps), undefined);
-    return { after: () => editPressedMessage(ctx, html) };
+    const { html } = await balanceView(deps, tickers, undefined);
+    return { after: () => editPressedMessage(ctx, html, withRefresh({ kind: 'refresh-balance' })) };
+  };
+}
+
+/** 🔄 Refresh: read again, edit in place (the dust folded again). */
+export function refreshBalanceButton(deps: BotDeps, tickers: TickerCache): CallbackHandler<'refresh-balance'> {
+  return async (ctx) => {
+    const { html, keyboard } = await balanceView(deps, tickers, deps.settings.balanceDustUsdt);
+    return { answer: 'Updated.', after: () => editPressedMessage(ctx, html, keyboard) };
   };
 }

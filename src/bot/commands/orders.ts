@@ -13,8 +13,8 @@ import type { BotDeps } from '../bot-deps.js';
 import type { CallbackHandler } from '../callback-router.js';
 import { expectTokens, tokenize } from '../command-args.js';
 import { commandSpec } from '../command-table.js';
-import { openOrdersKeyboard } from '../keyboards.js';
-import { isNotModified, replyHtml } from '../reply.js';
+import { openOrdersKeyboard, withRefresh } from '../keyboards.js';
+import { editPressedMessage, isNotModified, replyHtml, updatedLine } from '../reply.js';
 import { requesterOf } from '../requester.js';
 import { resolveSymbol, type SymbolCatalog } from '../symbol-arg.js';
 
@@ -53,12 +53,33 @@ export function ordersCommand(deps: BotDeps): Composer<Context> {
     const tokens = tokenize(ctx.match);
     expectTokens(SPEC, tokens, 0, 1);
     const symbol = tokens[0] === undefined ? undefined : (await resolveSymbol(deps.exchangeInfo, SPEC, tokens[0])).symbol;
-    const orders = [...(await (deps.viewCache ?? deps.exchange).openOrders(symbol))].sort(newestFirst);
-    const html = await renderOrders(orders, deps.exchangeInfo, symbol);
-    const buttons = orders.slice(0, MAX_CANCEL_BUTTONS).map((o) => ({ symbol: o.symbol, orderId: o.orderId, label: `#${o.orderId} ${o.symbol}` }));
-    await replyHtml(ctx, html, buttons.length > 0 ? openOrdersKeyboard(buttons, ctx.from!.id) : undefined);
+    const { html, keyboard } = await ordersView(deps, symbol, ctx.from!.id);
+    await replyHtml(ctx, html, keyboard);
   });
   return composer;
+}
+
+/** The list with a Cancel button per order (the newest) and a Refresh row; `head` goes above it (what was just done). */
+async function ordersView(deps: BotDeps, symbol: string | undefined, ownerId: number, head?: string): Promise<{ html: string; keyboard: InlineKeyboard }> {
+  const orders = [...(await (deps.viewCache ?? deps.exchange).openOrders(symbol))].sort(newestFirst);
+  const list = await renderOrders(orders, deps.exchangeInfo, symbol);
+  const buttons = orders.slice(0, MAX_CANCEL_BUTTONS).map((o) => ({ symbol: o.symbol, orderId: o.orderId, label: `#${o.orderId} ${o.symbol}` }));
+  const keyboard = withRefresh({ kind: 'refresh-orders', symbol }, buttons.length > 0 ? openOrdersKeyboard(buttons, ownerId) : undefined);
+  return { html: [...(head ? [head, ''] : []), list, updatedLine(deps)].join('\n'), keyboard };
+}
+
+/** Which /orders list a pressed message is: "Open orders on SYMBOL", or all symbols. */
+function scopeOfList(ctx: Context): string | undefined {
+  const text = ctx.callbackQuery?.message?.text ?? '';
+  return /Open orders on ([\p{Lu}\p{Lo}\p{Nd}]+)/u.exec(text)?.[1] ?? /No open orders on ([\p{Lu}\p{Lo}\p{Nd}]+)\./u.exec(text)?.[1];
+}
+
+/** 🔄 Refresh under /orders: the same scope read again, edited in place. */
+export function refreshOrdersButton(deps: BotDeps): CallbackHandler<'refresh-orders'> {
+  return async (ctx, action) => {
+    const { html, keyboard } = await ordersView(deps, action.symbol, ctx.from!.id);
+    return { answer: 'Updated.', after: () => editPressedMessage(ctx, html, keyboard) };
+  };
 }
 
 /** The keyboard of the pressed message without the row of the pressed button. */
@@ -83,11 +104,20 @@ export function cancelOrderButton(deps: BotDeps): CallbackHandler<'cancel-order'
     const text = await deps.trading.cancelOrder({ symbol, orderId: action.orderId }, requesterOf(ctx));
     return {
       answer: `Order #${action.orderId} cancelled.`,
+      // The list is edited in place: what was cancelled on top, the orders still open below with
+      // their buttons. One message per change: the stream's cancel alert is not pushed as well.
       after: async () => {
-        await ctx.editMessageReplyMarkup({ reply_markup: withoutPressedButton(ctx) }).catch((e: unknown) => {
-          if (!isNotModified(e)) throw e;
-        });
-        await replyHtml(ctx, text);
+        try {
+          const { html, keyboard } = await ordersView(deps, scopeOfList(ctx), action.ownerId, text);
+          await editPressedMessage(ctx, html, keyboard);
+        } catch (error) {
+          // The list could not be read again: at least drop the pressed button and say what happened.
+          await ctx.editMessageReplyMarkup({ reply_markup: withoutPressedButton(ctx) }).catch((e: unknown) => {
+            if (!isNotModified(e)) throw e;
+          });
+          await replyHtml(ctx, text);
+          throw error;
+        }
       },
     };
   };

@@ -2,7 +2,8 @@
  * /price SYMBOL: last price, 24h change and range, and the average price (DESIGN.md §2), at the
  * symbol's tick precision. Issue 7 extends this view.
  */
-import { Composer, type Context } from 'grammy';
+import { Composer, type Context, type InlineKeyboard } from 'grammy';
+import { AppError } from '../../errors.js';
 import { tickDecimals } from '../../binance/filters.js';
 import type { AvgPrice, SymbolInfo, Ticker24h } from '../../binance/types.js';
 import { abs } from '../../decimal.js';
@@ -11,7 +12,9 @@ import { renderTradingRules } from '../../market/price-summary.js';
 import type { BotDeps } from '../bot-deps.js';
 import { expectTokens, tokenize } from '../command-args.js';
 import { commandSpec } from '../command-table.js';
-import { replyHtml } from '../reply.js';
+import { editPressedMessage, replyHtml } from '../reply.js';
+import type { CallbackHandler } from '../callback-router.js';
+import { withRefresh } from '../keyboards.js';
 import { resolveSymbol } from '../symbol-arg.js';
 
 const SPEC = commandSpec('price');
@@ -38,8 +41,22 @@ export function priceCommand(deps: BotDeps): Composer<Context> {
     const tokens = tokenize(ctx.match);
     expectTokens(SPEC, tokens, 1, 1);
     const info = await resolveSymbol(deps.exchangeInfo, SPEC, tokens[0]!);
-    const [ticker, average] = await Promise.all([deps.exchange.ticker24h(info.symbol), deps.exchange.avgPrice(info.symbol)]);
-    await replyHtml(ctx, renderPrice(info, ticker, average));
+    await replyHtml(ctx, ...(await priceView(deps, info)));
   });
   return composer;
+}
+
+async function priceView(deps: BotDeps, info: SymbolInfo): Promise<[string, InlineKeyboard]> {
+  const [ticker, average] = await Promise.all([deps.exchange.ticker24h(info.symbol), deps.exchange.avgPrice(info.symbol)]);
+  return [renderPrice(info, ticker, average), withRefresh({ kind: 'refresh-price', symbol: info.symbol })];
+}
+
+/** 🔄 Refresh under /price: the same symbol read again, edited in place. */
+export function refreshPriceButton(deps: BotDeps): CallbackHandler<'refresh-price'> {
+  return async (ctx, action) => {
+    const info = await deps.exchangeInfo.symbol(action.symbol);
+    if (!info) throw new AppError('EXCHANGE_UNKNOWN_SYMBOL', action.symbol, { userMessage: `The exchange no longer lists ${action.symbol}.` });
+    const [html, keyboard] = await priceView(deps, info);
+    return { answer: 'Updated.', after: () => editPressedMessage(ctx, html, keyboard) };
+  };
 }

@@ -3,7 +3,7 @@
  * next candidate — read from the stop state alone (no exchange request), so it answers at once
  * however many stops there are. A long list is split into several messages (reply.ts).
  */
-import { Composer, type Context } from 'grammy';
+import { Composer, type Context, type InlineKeyboard } from 'grammy';
 import type { SymbolInfo } from '../../binance/types.js';
 import { formatUtc } from '../../format.js';
 import { fractalPhrase, stopDisplay, stopTitle } from '../../trading/stop-alert-text.js';
@@ -11,7 +11,9 @@ import type { ManagedStop, StopHoldNote } from '../../trading/stop-types.js';
 import type { BotDeps } from '../bot-deps.js';
 import { expectTokens, tokenize } from '../command-args.js';
 import { commandSpec } from '../command-table.js';
-import { replyHtml } from '../reply.js';
+import { editPressedMessage, replyHtml, updatedLine } from '../reply.js';
+import type { CallbackHandler } from '../callback-router.js';
+import { withRefresh } from '../keyboards.js';
 
 const SPEC = commandSpec('stops');
 
@@ -47,23 +49,33 @@ export function renderStopLines(stop: ManagedStop, info: SymbolInfo | undefined)
   return lines;
 }
 
+async function stopsView(deps: BotDeps): Promise<{ html: string; keyboard?: InlineKeyboard }> {
+  if (!deps.stopDesk) return { html: 'Managed stops are not available in this deployment.' };
+  const stops = await deps.stopDesk.listStops();
+  const refresh = withRefresh({ kind: 'refresh-stops' });
+  if (stops.length === 0) {
+    return { html: `No managed stops. Set one with <code>/stop SYMBOL fractal</code> or <code>/stop SYMBOL PRICE</code>.\n${updatedLine(deps)}`, keyboard: refresh };
+  }
+  const infos = new Map<string, SymbolInfo | undefined>();
+  for (const symbol of new Set(stops.map((s) => s.symbol))) infos.set(symbol, await deps.exchangeInfo.symbol(symbol).catch(() => undefined));
+  const blocks = stops.map((s) => renderStopLines(s, infos.get(s.symbol)).join('\n'));
+  return { html: [`<b>Managed stops</b> (${stops.length})`, ...blocks, updatedLine(deps)].join('\n'), keyboard: refresh };
+}
+
 export function stopsCommand(deps: BotDeps): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command('stops', async (ctx) => {
     expectTokens(SPEC, tokenize(ctx.match), 0, 0);
-    if (!deps.stopDesk) {
-      await replyHtml(ctx, 'Managed stops are not available in this deployment.');
-      return;
-    }
-    const stops = await deps.stopDesk.listStops();
-    if (stops.length === 0) {
-      await replyHtml(ctx, 'No managed stops. Set one with <code>/stop SYMBOL fractal</code> or <code>/stop SYMBOL PRICE</code>.');
-      return;
-    }
-    const infos = new Map<string, SymbolInfo | undefined>();
-    for (const symbol of new Set(stops.map((s) => s.symbol))) infos.set(symbol, await deps.exchangeInfo.symbol(symbol).catch(() => undefined));
-    const blocks = stops.map((s) => renderStopLines(s, infos.get(s.symbol)).join('\n'));
-    await replyHtml(ctx, [`<b>Managed stops</b> (${stops.length})`, ...blocks].join('\n'));
+    const { html, keyboard } = await stopsView(deps);
+    await replyHtml(ctx, html, keyboard);
   });
   return composer;
+}
+
+/** 🔄 Refresh under /stops: moves and candidates read again, edited in place. */
+export function refreshStopsButton(deps: BotDeps): CallbackHandler<'refresh-stops'> {
+  return async (ctx) => {
+    const { html, keyboard } = await stopsView(deps);
+    return { answer: 'Updated.', after: () => editPressedMessage(ctx, html, keyboard) };
+  };
 }
