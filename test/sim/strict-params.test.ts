@@ -4,7 +4,9 @@
  * "Cancel order", "Unfilled Order Count"; errors.md). Over HTTP against the real simulator.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { wsSign } from '../../src/binance/signing.js';
 import { simRequest, startTestSimulator, type TestSimulator } from '../support/simulator.js';
+import { connectClient } from './ws-test-client.js';
 
 const limit = (over: Record<string, string> = {}) => ({
   symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.01', price: '60000', ...over,
@@ -139,5 +141,40 @@ describe('X-MBX-ORDER-COUNT-*', () => {
     expect(count(second)).toEqual(['2', '2']);
     const usage = await simRequest<Array<{ interval: string; count: number }>>(sim, 'GET', '/api/v3/rateLimit/order');
     expect(usage.body.map((l) => [l.interval, l.count])).toEqual([['SECOND', 2], ['DAY', 2]]);
+  });
+});
+
+describe('over the WebSocket API', () => {
+  let sim: TestSimulator;
+  beforeAll(async () => {
+    sim = await startTestSimulator({ balances: { USDT: '10000', BTC: '1' } });
+  });
+  afterAll(() => sim.close());
+
+  test('order.place with an unread parameter: -1104, nothing placed; order.cancel checks cancelRestrictions', async () => {
+    const client = await connectClient(sim.wsApiUrl);
+    let seq = 0;
+    const call = async (method: string, params: Record<string, string | number>) => {
+      const id = `r${++seq}`;
+      const all = { ...params, apiKey: sim.apiKey, timestamp: Date.now() };
+      client.send({ id, method, params: { ...all, signature: wsSign(all, sim.signer) } });
+      for (;;) {
+        const frame = await client.next();
+        if (frame.id === id) return frame as { status: number; error?: { code: number; msg: string }; result?: { orderId: number } };
+      }
+    };
+    const refused = await call('order.place', { ...limit(), foo: 'bar' });
+    expect(refused.status).toBe(400);
+    expect(refused.error?.code).toBe(-1104);
+    expect(refused.error?.msg).toMatch(/^Not all sent parameters were read; read '\d+' parameter\(s\) but was sent '\d+'\.$/);
+    expect(sim.control.orders()).toEqual([]);
+
+    const placed = await call('order.place', limit());
+    expect(placed.status).toBe(200);
+    const bad = await call('order.cancel', { symbol: 'BTCUSDT', orderId: placed.result!.orderId, cancelRestrictions: 'NOPE' });
+    expect(bad.error).toEqual({ code: -1145, msg: 'Invalid cancelRestrictions' });
+    const restricted = await call('order.cancel', { symbol: 'BTCUSDT', orderId: placed.result!.orderId, cancelRestrictions: 'ONLY_PARTIALLY_FILLED' });
+    expect(restricted.error).toEqual({ code: -2011, msg: 'Order was not canceled due to cancel restrictions.' });
+    client.ws.close();
   });
 });
