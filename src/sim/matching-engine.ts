@@ -1,18 +1,22 @@
 /**
- * The paper exchange's matching engine: one account trading against the feed's price.
+ * The paper exchange's matching engine: one account trading against the rest of the market.
  *
- * Pricing model (a single last-trade price per symbol, no order book):
- * - MARKET fills at the current price, moved against the taker by `slippageBps` and rounded to
- *   the tick. `quoteOrderQty` sizes the quantity down to the lot step.
- * - A LIMIT that is marketable when placed fills at once at the current price (the limit or
- *   better); otherwise it rests, and fills at its limit when a tick trades at or through it.
+ * Pricing model (docs/PAPER-EXCHANGE.md):
+ * - The rest of the market is a modelled book around the feed's price (book-model.ts, wired as
+ *   `liquidity`); without one, a flat unlimited book at the price moved by `slippageBps`.
+ * - A taker (MARKET, a marketable LIMIT, a triggered stop) walks that book merged with the
+ *   account's own resting orders, best price first (take-liquidity.ts): one fill per level at the
+ *   level's price (`m: false`), self-trade prevention when it reaches an own order. A MARKET
+ *   order's unfilled rest expires; a LIMIT's rest rests (GTC) or expires (IOC/FOK).
+ * - A resting LIMIT fills at its limit as a maker (`m: true`) when a tick trades at or through it.
  * - STOP_LOSS(_LIMIT) and TAKE_PROFIT(_LIMIT) trigger when a tick crosses the stop (SELL stop:
- *   price <= stop; BUY stop: price >= stop; take-profits the other way). A market stop then fills
- *   at the stop (or at the tick price when the price gapped past it); a stop-limit becomes a limit
- *   at `price` and fills at that limit once the price path reaches it. Ticks are sparse (a replay
- *   walks only open/high/low/close), so "the path crossed the limit" is what a fill means here.
- * - `depth`: base quantity the market offers per symbol per tick; larger orders fill in parts
- *   over several ticks (a MARKET order's unfilled rest expires, as on Binance when the book runs dry).
+ *   price <= stop; BUY stop: price >= stop; take-profits the other way). The triggered order then
+ *   takes the book around the stop (or around the tick when it was already past the stop): a
+ *   market stop as a MARKET order, a stop-limit as a new LIMIT at `price`. Ticks are sparse (a
+ *   replay walks only open/high/low/close), so the book the stop meets is the one where the
+ *   path crossed it.
+ * - `depth`: base quantity the market offers per symbol per tick (tests); larger orders fill in
+ *   parts over several ticks.
  *
  * Every state change emits `executionReport` and then `outboundAccountPosition` for the assets
  * that moved (user-data-stream.md).
