@@ -13,7 +13,7 @@ import type { CandleClose } from './types.js';
 import { candleTicker } from './candle-ticker.js';
 import { canSubdivide, subdivide } from './kline-subdivide.js';
 import { PRICE_DECIMALS, sumKeepingDecimals } from './kline-decimals.js';
-import { DAY, KLINE_INTERVALS, canAggregate, candleCloseTime, candleOpenTime } from '../binance/kline-intervals.js';
+import { DAY, KLINE_INTERVALS, canAggregate, candleCloseTime, candleOpenTime, intervalMs } from '../binance/kline-intervals.js';
 
 export interface KlinesQuery {
   limit: number;
@@ -40,7 +40,8 @@ export interface CandleBook {
   applyPrice(symbol: string, interval: KlineInterval, price: string, openTime: number): void;
   /**
    * Closes a stored series' candle: `row` (or the forming candle) becomes history. Returns the
-   * closes to announce: this interval's, then every aggregated interval that ends with it.
+   * closes to announce: the finer candles derived from it (kline-subdivide.ts), this interval's,
+   * then every aggregated interval that ends with it.
    */
   close(symbol: string, interval: KlineInterval, row?: KlineRow): CandleClose[];
   /** Puts a closed candle into a stored series (replacing the one with its open time), leaving the forming candle alone. */
@@ -138,7 +139,16 @@ export function createCandleBook(options: CandleBookOptions = {}): CandleBook {
   }
 
   function closesEndingWith(symbol: string, interval: KlineInterval, row: KlineRow): CandleClose[] {
-    const closes: CandleClose[] = [{ symbol, interval, kline: row }];
+    // Derived finer candles (kline-subdivide.ts) close with the stored one that holds them, in
+    // time order, finer first: a kline stream of 15m on a 1h replay sees its closes (late, but
+    // final and the same candles GET /api/v3/klines serves). 1s is left out: 3600 an hour.
+    const derived: CandleClose[] = [];
+    for (const fine of KLINE_INTERVALS) {
+      if (fine === '1s' || sourceOf(symbol, fine) !== undefined || coarserSourceOf(symbol, fine) !== interval) continue;
+      for (const kline of subdivide(row, fine)) derived.push({ symbol, interval: fine, kline });
+    }
+    derived.sort((a, b) => a.kline[6] - b.kline[6] || intervalMs(a.interval) - intervalMs(b.interval));
+    const closes: CandleClose[] = [...derived, { symbol, interval, kline: row }];
     const s = series(symbol, interval);
     if (!s) return closes;
     const closedOnly: RowView = view({ rows: s.rows, forming: undefined });

@@ -71,13 +71,25 @@ describe('candle book', () => {
     // The quarter-hour ending at 2020-05-21 00:00 UTC (a Thursday) ends every interval up to 1d.
     const k = fifteen.findIndex((r) => r[6] + 1 === Date.UTC(2020, 4, 21));
     const book = bookWith('15m', fifteen.slice(0, k));
-    const closes = book.close('BTCUSDT', '15m', fifteen[k]);
+    const all = book.close('BTCUSDT', '15m', fifteen[k]);
+    // First the finer candles derived from the quarter (kline-subdivide.ts), in time order, finer first.
+    const derived = all.filter((c) => ['1m', '3m', '5m'].includes(c.interval));
+    const minutes = (i: string) => Number(i.slice(0, -1));
+    for (let i = 1; i < derived.length; i++) {
+      const [a, b] = [derived[i - 1]!, derived[i]!];
+      expect(a.kline[6] < b.kline[6] || (a.kline[6] === b.kline[6] && minutes(a.interval) < minutes(b.interval))).toBe(true);
+    }
+    expect(derived.filter((c) => c.interval === '3m')).toHaveLength(5);
+    expect(derived.filter((c) => c.interval === '1m')).toHaveLength(15);
+    expect(derived.filter((c) => c.interval === '5m')).toHaveLength(3);
+    expect(all.slice(0, derived.length)).toEqual(derived);
+    const closes = all.slice(derived.length);
     expect(closes.map((c) => c.interval)).toEqual(['15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d']);
     expect(closes[0]!.kline).toEqual(fifteen[k]);
     const fourHours = fifteen.slice(k - 15, k + 1);
     expect(closes.find((c) => c.interval === '4h')!.kline.slice(0, 5)).toEqual([Date.UTC(2020, 4, 20, 20), fourHours[0]![1], fourHours.map((r) => r[2]).reduce((a, b) => (Number(a) > Number(b) ? a : b)), fourHours.map((r) => r[3]).reduce((a, b) => (Number(a) < Number(b) ? a : b)), fifteen[k]![4]]);
     // A close in the middle of the hour announces only itself.
-    expect(book.close('BTCUSDT', '15m', fifteen[k + 1]).map((c) => c.interval)).toEqual(['15m']);
+    expect(book.close('BTCUSDT', '15m', fifteen[k + 1]).map((c) => c.interval).filter((i) => !['1m', '3m', '5m'].includes(i))).toEqual(['15m']);
   });
 
   it('upsertClosed replaces a polled candle by the exchange one and keeps the forming candle', () => {

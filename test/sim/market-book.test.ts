@@ -141,7 +141,7 @@ describe('a triggered STOP_LOSS_LIMIT takes the book', () => {
 });
 
 describe('market streams on a re-stamped replay', () => {
-  test('<symbol>@kline_1m (derived from the hours) is dated now, not in 2025', async () => {
+  test('<symbol>@kline_1m (derived from the hours) is dated now, not in 2025; derived intervals close', async () => {
     const logger = createLogger({ level: 'silent' });
     const feed = createReplayFeed({
       series: { BTCUSDT: fixtureRows('objects1h') }, speed: 1, logger, startIndex: 100, restampTo: Date.now(), autoAdvance: false,
@@ -156,6 +156,17 @@ describe('market streams on a re-stamped replay', () => {
       expect(k.T - k.t).toBe(59_999);
       expect(Math.abs(k.t - Date.now())).toBeLessThan(2 * 3_600_000);
       client.ws.close();
+
+      // A derived interval also closes: its candles are announced (k.x true) when the hour that holds them closes.
+      const quarter = await connectClient(`${sim.streamUrl}/ws/btcusdt@kline_15m`);
+      feed.step();
+      const closed: Array<{ t: number; x: boolean }> = [];
+      while (closed.length < 4) {
+        const q = (await quarter.next()).k as { t: number; x: boolean };
+        if (q.x) closed.push(q);
+      }
+      expect(closed.map((q) => q.t - closed[0]!.t)).toEqual([0, 900_000, 1_800_000, 2_700_000]);
+      quarter.ws.close();
     } finally {
       await sim.close();
     }
