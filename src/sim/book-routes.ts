@@ -8,7 +8,7 @@ import type { SymbolInfo } from '../binance/types.js';
 import { MAX_LEVELS, marketBook } from './book-model.js';
 import { mandatory } from './order-validation.js';
 import type { Route, RouteDeps } from './rest-routes.js';
-import { integerParam, symbolParam, symbolsParam } from './route-params.js';
+import { integerParam, statusChecked, symbolParam, symbolStatusParam, symbolsParam } from './route-params.js';
 import { rollingTicker, windowSizeMs } from './rolling-ticker.js';
 import { SimError } from './sim-error.js';
 
@@ -42,7 +42,7 @@ export function bookRoutes(deps: RouteDeps): Route[] {
 
   return [
     {
-      method: 'GET', path: '/api/v3/depth', security: 'NONE', params: ['symbol', 'limit'],
+      method: 'GET', path: '/api/v3/depth', security: 'NONE', params: ['symbol', 'limit', 'symbolStatus'],
       weight: (p) => {
         try {
           return depthWeight(depthLimit(p));
@@ -51,12 +51,12 @@ export function bookRoutes(deps: RouteDeps): Route[] {
         }
       },
       handle: ({ params }) => {
-        const info = symbolParam(params, catalog);
+        const info = statusChecked(symbolParam(params, catalog), symbolStatusParam(params));
         return { body: depth(info, depthLimit(params)) };
       },
     },
     {
-      method: 'GET', path: '/api/v3/ticker', security: 'NONE', params: ['symbol', 'symbols', 'windowSize', 'type'],
+      method: 'GET', path: '/api/v3/ticker', security: 'NONE', params: ['symbol', 'symbols', 'windowSize', 'type', 'symbolStatus'],
       // 4 per symbol, capped at 200 from 51 symbols on.
       weight: (p) => (p.symbols === undefined ? 4 : Math.min(200, 4 * Math.max(1, p.symbols.split(',').length))),
       handle: ({ params }) => {
@@ -67,13 +67,14 @@ export function bookRoutes(deps: RouteDeps): Route[] {
         if (type !== 'FULL' && type !== 'MINI') throw new SimError(400, -1139, 'Invalid ticker type.');
         const window = windowSizeMs(params.windowSize ?? '1d');
         const one = (info: SymbolInfo) => rollingTicker(feed, info, window, type);
+        const status = symbolStatusParam(params);
         if (params.symbols !== undefined) {
           const list = symbolsParam(params, catalog)!;
           if (list.length > 100) throw new SimError(400, -1101, "Too many values sent for parameter 'symbols', max allowed is 100.");
-          return { body: list.map(one) };
+          return { body: list.filter((info) => status === undefined || status(info)).map(one) };
         }
         mandatory(params, 'symbol');
-        return { body: one(symbolParam(params, catalog)) };
+        return { body: one(statusChecked(symbolParam(params, catalog), status)) };
       },
     },
   ];

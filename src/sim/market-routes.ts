@@ -10,7 +10,7 @@ import { add, div, formatFixed, isPositive } from '../decimal.js';
 import type { KlineInterval, SymbolInfo, Ticker24h } from '../binance/types.js';
 import { mandatory } from './order-validation.js';
 import type { Route, RouteDeps } from './rest-routes.js';
-import { limitParam, symbolParam, symbolsParam } from './route-params.js';
+import { limitParam, statusChecked, symbolParam, symbolStatusParam, symbolsParam } from './route-params.js';
 import { marketBook } from './book-model.js';
 import { bookRoutes } from './book-routes.js';
 import { SimError, simErrors } from './sim-error.js';
@@ -143,7 +143,7 @@ export function marketRoutes(deps: RouteDeps): Route[] {
     { method: 'GET', path: '/api/v3/klines', security: 'NONE', params: KLINE_PARAMS, weight: () => 2, handle: klines },
     { method: 'GET', path: '/api/v3/uiKlines', security: 'NONE', params: KLINE_PARAMS, weight: () => 2, handle: klines },
     {
-      method: 'GET', path: '/api/v3/ticker/24hr', security: 'NONE', params: ['symbol', 'symbols', 'type'],
+      method: 'GET', path: '/api/v3/ticker/24hr', security: 'NONE', params: ['symbol', 'symbols', 'type', 'symbolStatus'],
       weight: (p) => {
         if (p.symbol !== undefined) return 2;
         if (p.symbols === undefined) return 80;
@@ -156,29 +156,32 @@ export function marketRoutes(deps: RouteDeps): Route[] {
         if (params.type !== undefined && params.type !== 'MINI' && params.type !== 'FULL') {
           throw new SimError(400, -1139, 'Invalid ticker type.');
         }
-        if (params.symbol !== undefined) return { body: shape(ticker(feed, symbolParam(params, catalog))) };
-        const list = symbolsParam(params, catalog) ?? listed();
+        const status = symbolStatusParam(params);
+        if (params.symbol !== undefined) return { body: shape(ticker(feed, statusChecked(symbolParam(params, catalog), status))) };
+        const list = (symbolsParam(params, catalog) ?? listed()).filter((info) => status === undefined || status(info));
         return { body: list.map((info) => shape(ticker(feed, info))) };
       },
     },
     {
-      method: 'GET', path: '/api/v3/ticker/price', security: 'NONE', params: ['symbol', 'symbols'],
+      method: 'GET', path: '/api/v3/ticker/price', security: 'NONE', params: ['symbol', 'symbols', 'symbolStatus'],
       weight: (p) => (p.symbol !== undefined ? 2 : 4),
       handle: ({ params }) => {
         bothSymbolParams(params);
-        if (params.symbol !== undefined) return { body: priceOf(symbolParam(params, catalog)) };
-        return { body: (symbolsParam(params, catalog) ?? listed()).map(priceOf) };
+        const status = symbolStatusParam(params);
+        if (params.symbol !== undefined) return { body: priceOf(statusChecked(symbolParam(params, catalog), status)) };
+        return { body: (symbolsParam(params, catalog) ?? listed()).filter((info) => status === undefined || status(info)).map(priceOf) };
       },
     },
     {
-      method: 'GET', path: '/api/v3/ticker/bookTicker', security: 'NONE', params: ['symbol', 'symbols'],
+      method: 'GET', path: '/api/v3/ticker/bookTicker', security: 'NONE', params: ['symbol', 'symbols', 'symbolStatus'],
       weight: (p) => (p.symbol !== undefined ? 2 : 4),
       handle: ({ params }) => {
         // The modelled book's touch, the same one /depth and the matching engine use.
         const book = (info: SymbolInfo) => ({ symbol: info.symbol, ...bookTop(feed, info) });
         bothSymbolParams(params);
-        if (params.symbol !== undefined) return { body: book(symbolParam(params, catalog)) };
-        return { body: (symbolsParam(params, catalog) ?? listed()).map(book) };
+        const status = symbolStatusParam(params);
+        if (params.symbol !== undefined) return { body: book(statusChecked(symbolParam(params, catalog), status)) };
+        return { body: (symbolsParam(params, catalog) ?? listed()).filter((info) => status === undefined || status(info)).map(book) };
       },
     },
     ...bookRoutes(deps),

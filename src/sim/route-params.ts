@@ -89,3 +89,22 @@ export function checkAllRead(params: Params, accepted: readonly string[], signed
     throw new SimError(400, -1104, `Not all sent parameters were read; read '${read}' parameter(s) but was sent '${sent.length}'.`);
   }
 }
+
+/**
+ * `symbolStatus` on market data (rest-api.md: depth, tickers): TRADING, HALT or BREAK, else
+ * -1122. One symbol whose status differs: -1220; a list keeps the symbols that match.
+ */
+export function symbolStatusParam(params: Params): ((info: SymbolInfo) => boolean) | undefined {
+  const status = params.symbolStatus;
+  if (status === undefined) return undefined;
+  if (!['TRADING', 'HALT', 'BREAK'].includes(status)) throw new SimError(400, -1122, 'Invalid symbolStatus.');
+  return (info) => info.status === status;
+}
+
+/** The one symbol a request names, checked against `symbolStatus` (-1220 when it does not match). */
+export function statusChecked(info: SymbolInfo, matches: ((info: SymbolInfo) => boolean) | undefined): SymbolInfo {
+  if (matches !== undefined && !matches(info)) {
+    throw new SimError(400, -1220, "The symbol's status does not match the requested symbolStatus.");
+  }
+  return info;
+}

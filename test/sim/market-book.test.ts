@@ -94,6 +94,19 @@ describe('a replayed market', () => {
     expect(big.fills.reduce((n, f) => add(n, f.qty), '0')).toBe('5');
   });
 
+  test('symbolStatus on depth and tickers: -1220 for one symbol that does not match, a list filtered, -1122 for junk', async () => {
+    expect((await simRequest<Depth>(sim, 'GET', '/api/v3/depth', { symbol: 'BTCUSDT', limit: 5, symbolStatus: 'TRADING' })).body.bids).toHaveLength(5);
+    for (const path of ['/api/v3/depth', '/api/v3/ticker/24hr', '/api/v3/ticker/price', '/api/v3/ticker/bookTicker', '/api/v3/ticker']) {
+      const res = await simRequest(sim, 'GET', path, { symbol: 'BTCUSDT', symbolStatus: 'HALT' });
+      expect({ path, status: res.status, body: res.body }).toEqual({
+        path, status: 400, body: { code: -1220, msg: "The symbol's status does not match the requested symbolStatus." },
+      });
+    }
+    expect((await simRequest(sim, 'GET', '/api/v3/ticker/price', { symbolStatus: 'BREAK' })).body).toEqual([]);
+    expect((await simRequest<unknown[]>(sim, 'GET', '/api/v3/ticker/24hr', { symbolStatus: 'TRADING' })).body).toHaveLength(1);
+    expect((await simRequest(sim, 'GET', '/api/v3/ticker/bookTicker', { symbolStatus: 'OPEN' })).body).toEqual({ code: -1122, msg: 'Invalid symbolStatus.' });
+  });
+
   test('GET /api/v3/ticker: the rolling window, FULL and MINI, windowSize checked', async () => {
     const now = Date.now();
     const mini = (await simRequest<Record<string, unknown>>(sim, 'GET', '/api/v3/ticker', { symbol: 'BTCUSDT', windowSize: '1h', type: 'MINI' })).body;
