@@ -124,6 +124,8 @@ export interface SymbolInfo {
   filters: SymbolFilter[];
   permissions: string[];
   defaultSelfTradePreventionMode?: string;
+  /** STP modes an order may ask for (faqs/stp_faq.md); absent in older captures. */
+  allowedSelfTradePreventionModes?: string[];
 }
 
 export interface ExchangeInfo {

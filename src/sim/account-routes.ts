@@ -20,7 +20,7 @@ export function accountRoutes(deps: RouteDeps): Route[] {
 
   return [
     {
-      method: 'GET', path: '/api/v3/account', security: 'SIGNED', weight: () => 20,
+      method: 'GET', path: '/api/v3/account', security: 'SIGNED', params: ['omitZeroBalances'], weight: () => 20,
       handle: ({ params, now }) => {
         const omitZero = booleanParam(params, 'omitZeroBalances');
         const balances: Balance[] = accounts
@@ -50,7 +50,7 @@ export function accountRoutes(deps: RouteDeps): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/v3/openOrders', security: 'SIGNED',
+      method: 'GET', path: '/api/v3/openOrders', security: 'SIGNED', params: ['symbol'],
       weight: (p) => (p.symbol === undefined ? 80 : 6),
       handle: ({ params }) => {
         if (params.symbol === undefined) return { body: book.allOpen().map(render) };
@@ -59,7 +59,7 @@ export function accountRoutes(deps: RouteDeps): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/v3/allOrders', security: 'SIGNED', weight: () => 20,
+      method: 'GET', path: '/api/v3/allOrders', security: 'SIGNED', params: ['symbol', 'orderId', 'startTime', 'endTime', 'limit'], weight: () => 20,
       handle: ({ params }) => {
         const info = symbolParam(params, catalog);
         const fromId = integerParam(params, 'orderId');
@@ -79,7 +79,7 @@ export function accountRoutes(deps: RouteDeps): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/v3/rateLimit/order', security: 'SIGNED', weight: () => 40,
+      method: 'GET', path: '/api/v3/rateLimit/order', security: 'SIGNED', params: [], weight: () => 40,
       handle: ({ now }) => {
         const counts = deps.limiter.orderCounts(now);
         return {

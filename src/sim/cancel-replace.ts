@@ -10,6 +10,7 @@ import type { MatchingEngine, OrderRefParams } from './matching-engine.js';
 import { precisionOf, renderCanceledOrder, renderNewOrder } from './order-format.js';
 import { clientOrderIdParam, mandatory, type NewOrderRequest } from './order-validation.js';
 import type { Params, RouteResult } from './rest-routes.js';
+import { cancelRestrictionsParam } from './route-params.js';
 import { SimError, simErrors } from './sim-error.js';
 
 type Mode = 'STOP_ON_FAILURE' | 'ALLOW_FAILURE';
@@ -37,6 +38,11 @@ export function cancelReplace(input: CancelReplaceInput): RouteResult {
   }
   const ref = input.cancelRef();
   const cancelClientId = clientOrderIdParam(params, 'cancelNewClientOrderId');
+  const restrictions = cancelRestrictionsParam(params);
+  const rateMode = params.orderRateLimitExceededMode;
+  if (rateMode !== undefined && rateMode !== 'DO_NOTHING' && rateMode !== 'CANCEL_ONLY') {
+    throw simErrors.mandatoryMissing('orderRateLimitExceededMode');
+  }
   // Filters and parameters of the new order first: a failure here leaves everything as it was.
   const request = input.validate();
   const p = precisionOf(info);
@@ -44,7 +50,7 @@ export function cancelReplace(input: CancelReplaceInput): RouteResult {
   let cancelResult: StepResult;
   let cancelResponse: StepResponse;
   try {
-    const done = engine.cancel(info.symbol, ref, cancelClientId);
+    const done = engine.cancel(info.symbol, ref, cancelClientId, restrictions);
     cancelResult = 'SUCCESS';
     cancelResponse = renderCanceledOrder(done.order, done.cancelClientOrderId, done.transactTime, p);
   } catch (error) {
@@ -58,7 +64,7 @@ export function cancelReplace(input: CancelReplaceInput): RouteResult {
     try {
       const placed = engine.place(request);
       newOrderResult = 'SUCCESS';
-      newOrderResponse = renderNewOrder(placed.order, placed.fills, request.responseType, placed.transactTime, p);
+      newOrderResponse = renderNewOrder(placed.order, placed.fills, request.responseType, placed.transactTime, p, placed.preventedMatches);
     } catch (error) {
       newOrderResult = 'FAILURE';
       newOrderResponse = failure(error);

@@ -4,18 +4,23 @@
  * stored interval that divides it (1h → 2h, 4h, 1d, 1w, 1M), so a feed that stores 1h answers
  * GET /api/v3/klines for 4h exactly like Binance. Aggregated volumes keep the decimals of their
  * inputs, so a 4h candle built from Binance's 1h candles is byte-identical to Binance's 4h one.
+ * Intervals finer than any stored one are derived by cutting the finest stored candle that holds
+ * a whole number of them (kline-subdivide.ts), so every interval from 1s up is answered.
  */
 import type { KlineInterval, KlineRow, Ticker24h } from '../binance/types.js';
 import * as d from '../decimal.js';
 import type { CandleClose } from './types.js';
 import { candleTicker } from './candle-ticker.js';
+import { canSubdivide, subdivide } from './kline-subdivide.js';
 import { PRICE_DECIMALS, sumKeepingDecimals } from './kline-decimals.js';
-import { DAY, KLINE_INTERVALS, canAggregate, candleCloseTime, candleOpenTime } from '../binance/kline-intervals.js';
+import { DAY, KLINE_INTERVALS, canAggregate, candleCloseTime, candleOpenTime, intervalMs } from '../binance/kline-intervals.js';
 
 export interface KlinesQuery {
   limit: number;
   startTime?: number;
   endTime?: number;
+  /** Feed time: how far into the forming candle finer, derived candles go (kline-subdivide.ts). */
+  now?: number;
 }
 
 export interface CandleBook {
@@ -35,7 +40,8 @@ export interface CandleBook {
   applyPrice(symbol: string, interval: KlineInterval, price: string, openTime: number): void;
   /**
    * Closes a stored series' candle: `row` (or the forming candle) becomes history. Returns the
-   * closes to announce: this interval's, then every aggregated interval that ends with it.
+   * closes to announce: the finer candles derived from it (kline-subdivide.ts), this interval's,
+   * then every aggregated interval that ends with it.
    */
   close(symbol: string, interval: KlineInterval, row?: KlineRow): CandleClose[];
   /** Puts a closed candle into a stored series (replacing the one with its open time), leaving the forming candle alone. */
@@ -101,9 +107,21 @@ export function createCandleBook(options: CandleBookOptions = {}): CandleBook {
     return { length: rows.length + (forming ? 1 : 0), at: (i) => (i < rows.length ? rows[i]! : forming!) };
   }
 
+  /** The finest stored interval `interval` can be cut out of (a whole number of `interval` per candle). */
+  function coarserSourceOf(symbol: string, interval: KlineInterval): KlineInterval | undefined {
+    return storedIntervals(symbol).find((s) => canSubdivide(s, interval));
+  }
+
   function klines(symbol: string, interval: KlineInterval, query: KlinesQuery): KlineRow[] {
+    if (query.limit <= 0) return [];
     const source = sourceOf(symbol, interval);
-    if (!source || query.limit <= 0) return [];
+    if (!source) {
+      // Finer than anything stored: derived sub-candles (kline-subdivide.ts).
+      const coarse = coarserSourceOf(symbol, interval);
+      if (!coarse) return [];
+      const s = series(symbol, coarse)!;
+      return subdivideRange(view(s), s.forming !== undefined, interval, query);
+    }
     const rows = view(series(symbol, source)!);
     if (source === interval) return select(rows, query);
     return aggregateRange(rows, interval, query);
@@ -121,7 +139,16 @@ export function createCandleBook(options: CandleBookOptions = {}): CandleBook {
   }
 
   function closesEndingWith(symbol: string, interval: KlineInterval, row: KlineRow): CandleClose[] {
-    const closes: CandleClose[] = [{ symbol, interval, kline: row }];
+    // Derived finer candles (kline-subdivide.ts) close with the stored one that holds them, in
+    // time order, finer first: a kline stream of 15m on a 1h replay sees its closes (late, but
+    // final and the same candles GET /api/v3/klines serves). 1s is left out: 3600 an hour.
+    const derived: CandleClose[] = [];
+    for (const fine of KLINE_INTERVALS) {
+      if (fine === '1s' || sourceOf(symbol, fine) !== undefined || coarserSourceOf(symbol, fine) !== interval) continue;
+      for (const kline of subdivide(row, fine)) derived.push({ symbol, interval: fine, kline });
+    }
+    derived.sort((a, b) => a.kline[6] - b.kline[6] || intervalMs(a.interval) - intervalMs(b.interval));
+    const closes: CandleClose[] = [...derived, { symbol, interval, kline: row }];
     const s = series(symbol, interval);
     if (!s) return closes;
     const closedOnly: RowView = view({ rows: s.rows, forming: undefined });
@@ -192,6 +219,32 @@ export function createCandleBook(options: CandleBookOptions = {}): CandleBook {
       return candleTicker(symbol, window, prev, end, lastPrice);
     },
   };
+}
+
+/** Derived `fine` candles selected as `select` would, cutting only the stored candles needed. */
+function subdivideRange(rows: RowView, hasForming: boolean, fine: KlineInterval, query: KlinesQuery): KlineRow[] {
+  const cut = (i: number): KlineRow[] =>
+    subdivide(rows.at(i), fine, hasForming && i === rows.length - 1 ? (query.now ?? rows.at(i)[6]) : undefined);
+  const out: KlineRow[] = [];
+  if (query.startTime !== undefined) {
+    for (let i = Math.max(0, lowerBound(rows, query.startTime) - 1); i < rows.length; i++) {
+      for (const row of cut(i)) {
+        if (row[0] < query.startTime) continue;
+        if (query.endTime !== undefined && row[0] > query.endTime) return out;
+        out.push(row);
+        if (out.length === query.limit) return out;
+      }
+    }
+    return out;
+  }
+  const chunks: KlineRow[][] = [];
+  let n = 0;
+  for (let i = (query.endTime === undefined ? rows.length : lowerBound(rows, query.endTime + 1)) - 1; i >= 0 && n < query.limit; i--) {
+    const part = cut(i).filter((r) => query.endTime === undefined || r[0] <= query.endTime);
+    chunks.unshift(part);
+    n += part.length;
+  }
+  return chunks.flat().slice(-query.limit);
 }
 
 /** Index of the first row whose open time is >= time. */

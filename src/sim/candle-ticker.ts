@@ -1,8 +1,8 @@
 /**
  * GET /api/v3/ticker/24hr computed from candles (a rolling window the size of the candles that
  * cover it). Candles carry a trade count but no trade ids, so firstId/lastId are synthetic
- * (-1/-1 when nothing traded, as Binance sends for a dead symbol); with no order book, bid and
- * ask are both the last price.
+ * (-1/-1 when nothing traded, as Binance sends for a dead symbol). Bid and ask are the last
+ * price here; the route replaces them with the modelled book's touch (book-model.ts).
  */
 import type { KlineRow, Ticker24h } from '../binance/types.js';
 import * as d from '../decimal.js';
@@ -33,7 +33,7 @@ export function candleTicker(symbol: string, window: KlineRow[], prev: KlineRow 
     prevClosePrice: fx(prev?.[4] ?? openPrice),
     lastPrice: last,
     lastQty: '0.00000000',
-    // No order book in the simulator: the spread is zero at the last price.
+    // Candles know no book: the last price here; GET /api/v3/ticker/24hr puts the modelled book's touch on top (market-routes.ts).
     bidPrice: last,
     bidQty: '0.00000000',
     askPrice: last,

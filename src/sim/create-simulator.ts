@@ -19,6 +19,8 @@ import { createRequestAuth, type ApiCredential } from './request-auth.js';
 import { createRoutes } from './rest-routes.js';
 import { createStateStore, type PaperState, type StateStore } from './state-store.js';
 import { bundledExchangeInfo, createSymbolCatalog } from './symbol-catalog.js';
+import { marketBook } from './book-model.js';
+import { checkAllRead } from './route-params.js';
 import type { MarketFeed, RestDispatcher, UserEventSource, WsApiAuthenticator, WsEndpoint } from './types.js';
 import { SimError } from './sim-error.js';
 
@@ -128,6 +130,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     accounts,
     book,
     price: (s) => feed.price(s),
+    liquidity: (s, center) => marketBook(feed, catalog.get(s), center),
     clock,
     options,
     onChange: () => {
@@ -170,9 +173,12 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       const route = routeTable.get(`${method} ${path}`);
       if (route === undefined) throw new SimError(400, -1020, 'This operation is not supported.');
       const weight = route.weight(params);
-      // An order over the WebSocket API counts toward the same ORDERS limits as over REST.
-      if (route.placesOrder) limiter.admitOrder(clock());
+      // The same checks as over REST (http-server.ts): unread parameters, then the ORDERS limits,
+      // counting only what the handler accepted.
+      if (route.params !== undefined) checkAllRead(params, route.params, route.security === 'SIGNED');
+      if (route.placesOrder) limiter.checkOrderLimit(clock());
       const result = route.handle({ params, now: clock() });
+      if (route.placesOrder) limiter.countOrders(result.ordersCounted ?? 1, clock());
       const status = result.status ?? 200;
       // Successful order and cancel calls cost no weight over either API (CHANGELOG 2026-04-02).
       return { status, body: result.body, weight: route.freeOnSuccess && status === 200 ? 0 : weight };

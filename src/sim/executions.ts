@@ -6,7 +6,7 @@
  * this decides *what it does*.
  */
 import { randomBytes } from 'node:crypto';
-import { add, ceilToStep, div, eq, floorToStep, formatFixed, isPositive, isZero, lt, min, mul, sub } from '../decimal.js';
+import { add, ceilToStep, div, floorToStep, formatFixed, isPositive, isZero, lt, min, mul, sub } from '../decimal.js';
 import type { SymbolInfo } from '../binance/types.js';
 import type { Accounts } from './accounts.js';
 import type { OrderBook, SimFill, SimOrder } from './order-book.js';
@@ -52,11 +52,22 @@ export interface Executions extends UserEventSource {
   resetDepth(symbol: string): void;
   fill(order: SimOrder, info: SymbolInfo, qty: string, price: string, maker: boolean, now: number): SimFill;
   expire(order: SimOrder, reason: string, now: number): void;
+  /** Self-trade prevention expired the order's remaining quantity (EXPIRED_IN_MATCH, execution type TRADE_PREVENTION). */
+  /**
+   * Self-trade prevention took `qty` (default: all that was left) off the order (execution type
+   * TRADE_PREVENTION); with nothing left it expires, status EXPIRED_IN_MATCH. Returns the quantity.
+   */
+  expireInMatch(order: SimOrder, match: { preventedMatchId: number; counterOrderId: number; price: string; qty?: string }, now: number): string;
   cancel(order: SimOrder, cancelClientOrderId: string, now: number): void;
   /** The market price moved against a taker by the slippage, on the tick. */
   takerPrice(side: 'BUY' | 'SELL', market: string, info: SymbolInfo): string;
   /** Fills a market execution (a MARKET order, or a triggered market stop); the unfilled rest expires. */
   executeMarket(order: SimOrder, info: SymbolInfo, market: string, now: number): SimFill[];
+}
+
+/** What the order can still trade: original less executed less what STP prevented (stp_faq.md "prevented quantity"). */
+export function availableQty(order: SimOrder): string {
+  return sub(sub(order.origQty, order.executedQty), order.preventedQuantity ?? '0');
 }
 
 export function newClientOrderId(): string {
@@ -112,7 +123,7 @@ export function createExecutions(deps: ExecutionDeps): Executions {
     if (depth !== undefined) budget.set(symbol, sub(available(symbol)!, qty));
   };
   const fillable = (order: SimOrder): string => {
-    const rest = sub(order.origQty, order.executedQty);
+    const rest = availableQty(order);
     const left = available(order.symbol);
     return left === undefined ? rest : min(rest, left);
   };
@@ -122,7 +133,8 @@ export function createExecutions(deps: ExecutionDeps): Executions {
     consume(order.symbol, qty);
     order.executedQty = add(order.executedQty, qty);
     order.cummulativeQuoteQty = add(order.cummulativeQuoteQty, mul(qty, price));
-    order.status = eq(order.executedQty, order.origQty) ? 'FILLED' : 'PARTIALLY_FILLED';
+    // A quantity STP prevented (DECREMENT) is no longer available: the order is done when the rest is.
+    order.status = isZero(availableQty(order)) ? 'FILLED' : 'PARTIALLY_FILLED';
     order.updateTime = now;
     if (order.status === 'FILLED') finish(order);
     report(order, { executionType: 'TRADE', fill: f }, now);
@@ -139,6 +151,19 @@ export function createExecutions(deps: ExecutionDeps): Executions {
     order.updateTime = now;
     finish(order);
     report(order, { executionType: 'EXPIRED' }, now);
+  };
+
+  const expireInMatch = (order: SimOrder, match: { preventedMatchId: number; counterOrderId: number; price: string; qty?: string }, now: number): string => {
+    const prevented = match.qty ?? availableQty(order);
+    order.preventedMatchId = match.preventedMatchId;
+    order.preventedQuantity = add(order.preventedQuantity ?? '0', prevented);
+    order.updateTime = now;
+    if (isZero(availableQty(order))) {
+      order.status = 'EXPIRED_IN_MATCH';
+      finish(order);
+    }
+    report(order, { executionType: 'TRADE_PREVENTION', prevention: { counterOrderId: match.counterOrderId, price: match.price, qty: prevented } }, now);
+    return prevented;
   };
 
   const takerPrice = (side: 'BUY' | 'SELL', market: string, info: SymbolInfo): string => {
@@ -179,6 +204,7 @@ export function createExecutions(deps: ExecutionDeps): Executions {
     resetDepth: (symbol) => void budget.delete(symbol),
     fill,
     expire,
+    expireInMatch,
     cancel,
     takerPrice,
     executeMarket,

@@ -4,8 +4,9 @@
  * - `replay`: the real candles bundled in assets/replay (see its README.md);
  * - `replay:BTCUSDT=<file>[,ETHUSDT=<file>…]`: JSON files of raw kline rows exactly as
  *   GET /api/v3/klines returns them, replayed PAPER_SPEED times faster than real time.
- * A replay built here loops at the end of its data (a paper exchange runs for days); see
- * replay-feed.ts for how timestamps continue.
+ * A replay built here is re-stamped so its first replayed candle is the one open now (history
+ * just before the present), and loops at the end of its data (a paper exchange runs for days);
+ * see replay-feed.ts for how timestamps continue.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -39,8 +40,22 @@ export interface FeedFromConfigOptions {
 
 export const DEFAULT_LIVE_SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'SOLUSDT', 'XRPUSDT'];
 
-/** The bundled data (assets/replay/README.md gives its provenance). */
-export const BUNDLED_REPLAY: Readonly<Record<string, string>> = { BTCUSDT: 'BTCUSDT-1h.json' };
+/** The bundled data (assets/replay/README.md gives its provenance): six majors over one common window. */
+export const BUNDLED_REPLAY: Readonly<Record<string, string>> = {
+  BTCUSDT: 'BTCUSDT-1h.json',
+  ETHUSDT: 'ETHUSDT-1h.json',
+  BNBUSDT: 'BNBUSDT-1h.json',
+  SOLUSDT: 'SOLUSDT-1h.json',
+  XRPUSDT: 'XRPUSDT-1h.json',
+  ADAUSDT: 'ADAUSDT-1h.json',
+};
+
+/**
+ * Where the bundled replay starts (candles before it are history): 2025-10-04 10:00 UTC, after six
+ * days of history, where three of the six symbols are up over 24 h and three down, so /top
+ * gainers and /top losers both have something to show from the first minute.
+ */
+export const BUNDLED_START_INDEX = 148;
 
 const KLINE_FIELDS = ['openTime', 'open', 'high', 'low', 'close', 'volume', 'closeTime', 'quoteVolume', 'trades', 'takerBuyBaseVolume', 'takerBuyQuoteVolume', 'ignore'];
 
@@ -61,7 +76,10 @@ export function createFeedFromConfig(paper: PaperMarketConfig, logger: Logger, o
   const series = Object.fromEntries(Object.entries(files).map(([symbol, path]) => [symbol, readKlineFile(path, symbol)]));
   logger.child({ module: 'feed-from-config' }).info({ files: Object.values(files), speed: paper.speed }, bundled ? 'replaying the bundled market data' : 'replaying market data files');
   try {
-    return createReplayFeed({ series, speed: paper.speed, atEnd: 'loop', ...options.replay, logger });
+    // Re-stamped to the present: the first replayed candle is the one open now (replay-feed.ts).
+    const restampTo = (options.replay?.clock ?? Date.now)();
+    const startIndex = bundled ? { startIndex: BUNDLED_START_INDEX } : {};
+    return createReplayFeed({ series, speed: paper.speed, atEnd: 'loop', restampTo, ...startIndex, ...options.replay, logger });
   } catch (err) {
     throw new AppError('CONFIG_INVALID', `PAPER_MARKET cannot be replayed: ${(err as Error).message}`);
   }

@@ -2,7 +2,8 @@
  * The simulator's HTTP front: node:http, Binance's request handling order and response headers.
  *
  * Per request: request log → injected faults (before) → request weight (429/418) → route →
- * parameters (query and form body, query wins) → SIGNED auth → order count → handler →
+ * parameters (query and form body, query wins) → SIGNED auth → unread parameters (-1104) →
+ * order limit → handler → order count (accepted orders only) →
  * injected faults (after) → response with `X-MBX-USED-WEIGHT-1M` (and
  * `X-MBX-ORDER-COUNT-10S`/`-1D` on order requests). WebSocket upgrades go to the endpoint whose
  * path matches.
@@ -15,6 +16,7 @@ import type { RateLimiter } from './rate-limits.js';
 import { RetryAfterError } from './rate-limits.js';
 import type { RequestAuth } from './request-auth.js';
 import type { Params, Route } from './rest-routes.js';
+import { checkAllRead } from './route-params.js';
 import { SimError, simErrors } from './sim-error.js';
 import type { WsEndpoint } from './types.js';
 
@@ -91,8 +93,11 @@ export function createHttpServer(deps: HttpServerDeps): SimHttpServer {
         const key = req.headers['x-mbx-apikey'];
         deps.auth.verifyRest({ apiKeyHeader: Array.isArray(key) ? key[0] : key, rawQuery, rawBody, params });
       }
-      if (route.placesOrder) deps.limiter.admitOrder(now);
+      if (route.params !== undefined) checkAllRead(params, route.params, route.security === 'SIGNED');
+      // Over the ORDERS limit nothing runs; under it, only what the handler accepted is counted.
+      if (route.placesOrder) deps.limiter.checkOrderLimit(now);
       const result = route.handle({ params, now: deps.clock() });
+      if (route.placesOrder) deps.limiter.countOrders(result.ordersCounted ?? 1, now);
       answer = { status: result.status ?? 200, body: result.body, headers };
       if (route.freeOnSuccess && answer.status === 200) deps.limiter.refund(ip, weight, now);
     } catch (error) {

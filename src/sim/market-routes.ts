@@ -10,13 +10,21 @@ import { add, div, formatFixed, isPositive } from '../decimal.js';
 import type { KlineInterval, SymbolInfo, Ticker24h } from '../binance/types.js';
 import { mandatory } from './order-validation.js';
 import type { Route, RouteDeps } from './rest-routes.js';
-import { limitParam, symbolParam, symbolsParam } from './route-params.js';
+import { limitParam, statusChecked, symbolParam, symbolStatusParam, symbolsParam } from './route-params.js';
+import { marketBook } from './book-model.js';
+import { bookRoutes } from './book-routes.js';
 import { SimError, simErrors } from './sim-error.js';
 import type { MarketFeed } from './types.js';
 
 const INTERVALS: ReadonlySet<string> = new Set<KlineInterval>([
   '1s', '1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M',
 ]);
+
+/**
+ * What klines reads. `timeZone` is left out on purpose: the paper exchange serves UTC candles only,
+ * and a request that relies on another zone should fail here (-1104) rather than be answered wrong.
+ */
+const KLINE_PARAMS = ['symbol', 'interval', 'startTime', 'endTime', 'limit'];
 
 /** avgPriceMins of the symbol's price filters (5 on every current symbol). */
 function avgPriceMins(info: SymbolInfo): number {
@@ -52,10 +60,10 @@ export function averagePrice(feed: MarketFeed, info: SymbolInfo): { mins: number
   return { mins, price: formatFixed(price, info.quoteAssetPrecision), closeTime: now };
 }
 
-/** The 24h ticker, or one built from the last price when the feed has no statistics yet. */
+/** The 24h ticker (bid and ask from the modelled book), or one built from the last price when the feed has no statistics yet. */
 function ticker(feed: MarketFeed, info: SymbolInfo): Ticker24h {
   const t = feed.ticker24h(info.symbol);
-  if (t !== undefined) return t;
+  if (t !== undefined) return { ...t, ...bookTop(feed, info) };
   const last = formatFixed(feed.price(info.symbol) ?? '0', info.quoteAssetPrecision);
   const zero = formatFixed('0', info.quoteAssetPrecision);
   const now = feed.now();
@@ -65,6 +73,16 @@ function ticker(feed: MarketFeed, info: SymbolInfo): Ticker24h {
     highPrice: last, lowPrice: last, volume: zero, quoteVolume: zero, openTime: now - 86_400_000, closeTime: now,
     firstId: -1, lastId: -1, count: 0,
   };
+}
+
+/** Best bid and ask of the modelled book (book-model.ts), Binance's padding. */
+function bookTop(feed: MarketFeed, info: SymbolInfo): Pick<Ticker24h, 'bidPrice' | 'bidQty' | 'askPrice' | 'askQty'> {
+  const book = marketBook(feed, info);
+  const px = (v: string | undefined) => formatFixed(v ?? feed.price(info.symbol) ?? '0', info.quoteAssetPrecision);
+  const qty = (v: string | undefined) => formatFixed(v ?? '0', info.baseAssetPrecision);
+  const bid = book?.bestBid();
+  const ask = book?.bestAsk();
+  return { bidPrice: px(bid?.price), bidQty: qty(bid?.qty), askPrice: px(ask?.price), askQty: qty(ask?.qty) };
 }
 
 function mini(t: Ticker24h): Record<string, unknown> {
@@ -101,13 +119,14 @@ export function marketRoutes(deps: RouteDeps): Route[] {
   const listed = () => catalog.symbols().filter((s) => feed.price(s.symbol) !== undefined);
 
   return [
-    { method: 'GET', path: '/api/v3/ping', security: 'NONE', weight: () => 1, handle: () => ({ body: {} }) },
+    { method: 'GET', path: '/api/v3/ping', security: 'NONE', params: [], weight: () => 1, handle: () => ({ body: {} }) },
     {
-      method: 'GET', path: '/api/v3/time', security: 'NONE', weight: () => 1,
+      method: 'GET', path: '/api/v3/time', security: 'NONE', params: [], weight: () => 1,
       handle: ({ now }) => ({ body: { serverTime: now } }),
     },
     {
       method: 'GET', path: '/api/v3/exchangeInfo', security: 'NONE', weight: () => 20,
+      params: ['symbol', 'symbols', 'symbolStatus', 'permissions', 'showPermissionSets'],
       handle: ({ params, now }) => {
         bothSymbolParams(params);
         if (params.symbol !== undefined) return { body: catalog.exchangeInfo(now, [symbolParam(params, catalog).symbol]) };
@@ -121,10 +140,10 @@ export function marketRoutes(deps: RouteDeps): Route[] {
         return { body: catalog.exchangeInfo(now, list?.map((s) => s.symbol)) };
       },
     },
-    { method: 'GET', path: '/api/v3/klines', security: 'NONE', weight: () => 2, handle: klines },
-    { method: 'GET', path: '/api/v3/uiKlines', security: 'NONE', weight: () => 2, handle: klines },
+    { method: 'GET', path: '/api/v3/klines', security: 'NONE', params: KLINE_PARAMS, weight: () => 2, handle: klines },
+    { method: 'GET', path: '/api/v3/uiKlines', security: 'NONE', params: KLINE_PARAMS, weight: () => 2, handle: klines },
     {
-      method: 'GET', path: '/api/v3/ticker/24hr', security: 'NONE',
+      method: 'GET', path: '/api/v3/ticker/24hr', security: 'NONE', params: ['symbol', 'symbols', 'type', 'symbolStatus'],
       weight: (p) => {
         if (p.symbol !== undefined) return 2;
         if (p.symbols === undefined) return 80;
@@ -137,37 +156,37 @@ export function marketRoutes(deps: RouteDeps): Route[] {
         if (params.type !== undefined && params.type !== 'MINI' && params.type !== 'FULL') {
           throw new SimError(400, -1139, 'Invalid ticker type.');
         }
-        if (params.symbol !== undefined) return { body: shape(ticker(feed, symbolParam(params, catalog))) };
-        const list = symbolsParam(params, catalog) ?? listed();
+        const status = symbolStatusParam(params);
+        if (params.symbol !== undefined) return { body: shape(ticker(feed, statusChecked(symbolParam(params, catalog), status))) };
+        const list = (symbolsParam(params, catalog) ?? listed()).filter((info) => status === undefined || status(info));
         return { body: list.map((info) => shape(ticker(feed, info))) };
       },
     },
     {
-      method: 'GET', path: '/api/v3/ticker/price', security: 'NONE',
+      method: 'GET', path: '/api/v3/ticker/price', security: 'NONE', params: ['symbol', 'symbols', 'symbolStatus'],
       weight: (p) => (p.symbol !== undefined ? 2 : 4),
       handle: ({ params }) => {
         bothSymbolParams(params);
-        if (params.symbol !== undefined) return { body: priceOf(symbolParam(params, catalog)) };
-        return { body: (symbolsParam(params, catalog) ?? listed()).map(priceOf) };
+        const status = symbolStatusParam(params);
+        if (params.symbol !== undefined) return { body: priceOf(statusChecked(symbolParam(params, catalog), status)) };
+        return { body: (symbolsParam(params, catalog) ?? listed()).filter((info) => status === undefined || status(info)).map(priceOf) };
       },
     },
     {
-      method: 'GET', path: '/api/v3/ticker/bookTicker', security: 'NONE',
+      method: 'GET', path: '/api/v3/ticker/bookTicker', security: 'NONE', params: ['symbol', 'symbols', 'symbolStatus'],
       weight: (p) => (p.symbol !== undefined ? 2 : 4),
       handle: ({ params }) => {
-        // No order book: best bid and ask both sit at the last price.
-        const book = (info: SymbolInfo) => {
-          const { symbol, price } = priceOf(info);
-          const qty = formatFixed('0', info.baseAssetPrecision);
-          return { symbol, bidPrice: price, bidQty: qty, askPrice: price, askQty: qty };
-        };
+        // The modelled book's touch, the same one /depth and the matching engine use.
+        const book = (info: SymbolInfo) => ({ symbol: info.symbol, ...bookTop(feed, info) });
         bothSymbolParams(params);
-        if (params.symbol !== undefined) return { body: book(symbolParam(params, catalog)) };
-        return { body: (symbolsParam(params, catalog) ?? listed()).map(book) };
+        const status = symbolStatusParam(params);
+        if (params.symbol !== undefined) return { body: book(statusChecked(symbolParam(params, catalog), status)) };
+        return { body: (symbolsParam(params, catalog) ?? listed()).filter((info) => status === undefined || status(info)).map(book) };
       },
     },
+    ...bookRoutes(deps),
     {
-      method: 'GET', path: '/api/v3/avgPrice', security: 'NONE', weight: () => 2,
+      method: 'GET', path: '/api/v3/avgPrice', security: 'NONE', params: ['symbol'], weight: () => 2,
       handle: ({ params }) => {
         const info = symbolParam(params, catalog);
         const avg = averagePrice(feed, info);
@@ -175,7 +194,7 @@ export function marketRoutes(deps: RouteDeps): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/v3/referencePrice', security: 'NONE', weight: () => 2,
+      method: 'GET', path: '/api/v3/referencePrice', security: 'NONE', params: ['symbol'], weight: () => 2,
       handle: ({ params }) => {
         symbolParam(params, catalog);
         throw new SimError(400, -2043, "This symbol doesn't have a reference price.");

@@ -1,23 +1,27 @@
 /**
- * The paper exchange's matching engine: one account trading against the feed's price.
+ * The paper exchange's matching engine: one account trading against the rest of the market.
  *
- * Pricing model (a single last-trade price per symbol, no order book):
- * - MARKET fills at the current price, moved against the taker by `slippageBps` and rounded to
- *   the tick. `quoteOrderQty` sizes the quantity down to the lot step.
- * - A LIMIT that is marketable when placed fills at once at the current price (the limit or
- *   better); otherwise it rests, and fills at its limit when a tick trades at or through it.
+ * Pricing model (docs/PAPER-EXCHANGE.md):
+ * - The rest of the market is a modelled book around the feed's price (book-model.ts, wired as
+ *   `liquidity`); without one, a flat unlimited book at the price moved by `slippageBps`.
+ * - A taker (MARKET, a marketable LIMIT, a triggered stop) walks that book merged with the
+ *   account's own resting orders, best price first (take-liquidity.ts): one fill per level at the
+ *   level's price (`m: false`), self-trade prevention when it reaches an own order. A MARKET
+ *   order's unfilled rest expires; a LIMIT's rest rests (GTC) or expires (IOC/FOK).
+ * - A resting LIMIT fills at its limit as a maker (`m: true`) when a tick trades at or through it.
  * - STOP_LOSS(_LIMIT) and TAKE_PROFIT(_LIMIT) trigger when a tick crosses the stop (SELL stop:
- *   price <= stop; BUY stop: price >= stop; take-profits the other way). A market stop then fills
- *   at the stop (or at the tick price when the price gapped past it); a stop-limit becomes a limit
- *   at `price` and fills at that limit once the price path reaches it. Ticks are sparse (a replay
- *   walks only open/high/low/close), so "the path crossed the limit" is what a fill means here.
- * - `depth`: base quantity the market offers per symbol per tick; larger orders fill in parts
- *   over several ticks (a MARKET order's unfilled rest expires, as on Binance when the book runs dry).
+ *   price <= stop; BUY stop: price >= stop; take-profits the other way). The triggered order then
+ *   takes the book around the stop (or around the tick when it was already past the stop): a
+ *   market stop as a MARKET order, a stop-limit as a new LIMIT at `price`. Ticks are sparse (a
+ *   replay walks only open/high/low/close), so the book the stop meets is the one where the
+ *   path crossed it.
+ * - `depth`: base quantity the market offers per symbol per tick (tests); larger orders fill in
+ *   parts over several ticks.
  *
  * Every state change emits `executionReport` and then `outboundAccountPosition` for the assets
  * that moved (user-data-stream.md).
  */
-import { ceilToStep, div, floorToStep, gt, gte, isPositive, lt, lte, mul } from '../decimal.js';
+import { add, gte, isPositive, lt, lte, min, mul, sub } from '../decimal.js';
 import type { SymbolInfo } from '../binance/types.js';
 import type { Accounts } from './accounts.js';
 import { createExecutions, newClientOrderId, type EngineOptions, type IdCounters } from './executions.js';
@@ -25,10 +29,14 @@ import type { OrderBook, SimFill, SimOrder } from './order-book.js';
 import { isOpen } from './order-book.js';
 import { isStopType } from './order-format.js';
 import type { NewOrderRequest } from './order-validation.js';
+import type { CancelRestrictions } from './route-params.js';
 import { toScaled } from './price-scale.js';
 import { lockPriceOf } from './settlement.js';
 import { ORDER_REJECT_MESSAGES, SimError, simErrors } from './sim-error.js';
-import { lotStep } from './symbol-rules.js';
+import { filterOf, lotStep } from './symbol-rules.js';
+import { flatBook, type MarketBook } from './book-model.js';
+import type { PreventedMatch } from './order-format.js';
+import { expiresTaker, planTake, type TakePlan } from './take-liquidity.js';
 import type { PriceTick, UserEventSource } from './types.js';
 
 export { newClientOrderId, type EngineOptions, type IdCounters } from './executions.js';
@@ -37,6 +45,13 @@ export interface PlacedOrder {
   order: SimOrder;
   fills: SimFill[];
   transactTime: number;
+  /** Matches self-trade prevention stopped while the order was placed (stp_faq.md). */
+  preventedMatches?: PreventedMatch[];
+}
+
+interface Taken {
+  fills: SimFill[];
+  prevented: PreventedMatch[];
 }
 
 export interface CanceledOrder {
@@ -68,7 +83,8 @@ export interface MatchingEngine extends UserEventSource {
   place(request: NewOrderRequest, extras?: PlaceExtras): PlacedOrder;
   /** Expires an open order with an expiry reason (order lists: OCO_TRIGGER, REJECTED, …). */
   expire(order: SimOrder, reason: string): void;
-  cancel(symbol: string, ref: OrderRefParams, cancelClientOrderId?: string): CanceledOrder;
+  /** `restrictions`: cancel only an order in that status (-2011 "... due to cancel restrictions." otherwise). */
+  cancel(symbol: string, ref: OrderRefParams, cancelClientOrderId?: string, restrictions?: CancelRestrictions): CanceledOrder;
   cancelAll(symbol: string): CanceledOrder[];
   find(symbol: string, ref: OrderRefParams): SimOrder;
   /** Applies a feed tick: triggers stops, fills resting limits. */
@@ -87,6 +103,11 @@ export interface EngineDeps {
   options?: EngineOptions;
   /** Called after every change of balances or orders (persistence). */
   onChange?: () => void;
+  /**
+   * The rest of the market's book around a price (book-model.ts). Absent: a flat, unlimited
+   * book at the price moved against the taker by `slippageBps` (the engine's unit tests).
+   */
+  liquidity?: (symbol: string, center: string) => MarketBook | undefined;
   /** Order lists: called before a resting order fills or a stop triggers on a tick. */
   beforeExecution?: (order: SimOrder, kind: 'trigger' | 'fill', now: number) => void;
 }
@@ -94,7 +115,7 @@ export interface EngineDeps {
 export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
   const { accounts, book, clock } = deps;
   const executions = createExecutions(deps);
-  const { ids, report, flushAccount, fillable, fill, expire, takerPrice, executeMarket } = executions;
+  const { ids, report, flushAccount, fillable, fill, expire, expireInMatch, takerPrice } = executions;
   /** The last price seen per symbol: where the price came from when the next tick arrives. */
   const lastPrice = new Map<string, string>();
 
@@ -107,8 +128,10 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
   const fallsThrough = (order: Pick<SimOrder, 'side' | 'type'>): boolean =>
     (order.side === 'SELL') === (order.type === 'STOP_LOSS' || order.type === 'STOP_LOSS_LIMIT');
 
-  const marketable = (order: SimOrder, market: string): boolean =>
-    order.side === 'BUY' ? lte(market, order.price) : gte(market, order.price);
+  /** The modelled book around `center` (book-model.ts), or a flat one at the price moved by `slippageBps`. */
+  const bookAt = (info: SymbolInfo, center: string): MarketBook =>
+    deps.liquidity?.(info.symbol, center) ?? flatBook(takerPrice('SELL', center, info), takerPrice('BUY', center, info));
+  let preventedMatchIds = 0;
 
   const wouldTrigger = (order: Pick<SimOrder, 'side' | 'type' | 'stopPrice'>, price: string): boolean =>
     fallsThrough(order) ? lte(price, order.stopPrice) : gte(price, order.stopPrice);
@@ -148,18 +171,12 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
       throw simErrors.orderRejected(ORDER_REJECT_MESSAGES.wouldTrigger);
     }
     const limitPrice = request.price ?? '0';
-    if (request.type === 'LIMIT_MAKER' && !pending && (request.side === 'BUY' ? lte(market, limitPrice) : gte(market, limitPrice))) {
+    const liquidity = bookAt(info, market);
+    if (request.type === 'LIMIT_MAKER' && !pending && crossesBook(request.side, limitPrice, liquidity)) {
       throw simErrors.orderRejected(ORDER_REJECT_MESSAGES.wouldMatchImmediately);
     }
-
-    let origQty = request.quantity;
-    if (origQty === undefined) {
-      // quoteOrderQty: the quantity whose notional is closest to the amount without breaking the lot step.
-      const step = lotStep(info, true);
-      const raw = div(request.quoteOrderQty!, takerPrice(request.side, market, info), 16);
-      origQty = request.side === 'BUY' ? floorToStep(raw, step) : ceilToStep(raw, step);
-      if (!isPositive(origQty)) throw simErrors.filterFailure('LOT_SIZE');
-    }
+    // A quote-sized MARKET order gets its quantity from the walk below.
+    const origQty = request.quantity ?? marketMaxQty(info);
 
     const order: SimOrder = {
       symbol: request.symbol,
@@ -188,10 +205,18 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
     if (extras.orderListId !== undefined) order.orderListId = extras.orderListId;
 
     // Balance first, so a rejected order leaves no trace (and consumes no id).
+    let marketPlan: TakePlan | undefined;
     if (pending) {
       // A pending leg locks nothing until it goes on the book.
     } else if (request.type === 'MARKET') {
-      const need = request.side === 'BUY' ? (request.quoteOrderQty ?? mul(origQty, takerPrice('BUY', market, info))) : origQty;
+      const quote = request.quoteOrderQty;
+      marketPlan = plan(order, info, liquidity, { afford: false, ...(quote !== undefined && { quote }) });
+      if (request.quantity === undefined) {
+        // quoteOrderQty: the quantity the walk could trade for the amount, in whole lots.
+        if (!isPositive(marketPlan.qty)) throw simErrors.filterFailure('LOT_SIZE');
+        order.origQty = marketPlan.qty;
+      }
+      const need = request.side === 'BUY' ? (quote ?? marketPlan.quote) : order.origQty;
       if (!accounts.hasFree(order.lockedAsset, need)) throw simErrors.orderRejected(ORDER_REJECT_MESSAGES.insufficientBalance);
     } else {
       const lock = extras.lock ?? (request.side === 'BUY' ? mul(origQty, lockPriceOf(order)) : origQty);
@@ -206,23 +231,90 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
       return { order, fills: [], transactTime: now };
     }
 
-    const fills: SimFill[] = [];
-    if (request.type === 'MARKET') {
-      fills.push(...executeMarket(order, info, market, now));
-    } else if (!stop && marketable(order, market)) {
-      if (order.timeInForce === 'FOK' && lt(fillable(order), order.origQty)) {
-        expire(order, 'UNFILLED_FOK_ORDER_EXPIRED', now);
-      } else {
-        const qty = fillable(order);
-        const price = minForSide(order.side, takerPrice(order.side, market, info), order.price);
-        if (isPositive(qty)) fills.push(fill(order, info, qty, price, false, now));
-      }
-    }
-    if (isOpen(order) && order.timeInForce !== 'GTC' && !stop) {
-      expire(order, order.timeInForce === 'FOK' ? 'UNFILLED_FOK_ORDER_EXPIRED' : 'UNFILLED_IOC_QUANTITY_EXPIRED', now);
+    let taken: Taken = { fills: [], prevented: [] };
+    if (marketPlan !== undefined) {
+      taken = execute(order, info, marketPlan, now);
+      if (isOpen(order)) expire(order, 'INSUFFICIENT_LIQUIDITY', now);
+    } else if (!stop) {
+      taken = takeAsLimit(order, info, liquidity, now);
     }
     flushAccount(now);
-    return { order, fills, transactTime: now };
+    return { order, fills: taken.fills, transactTime: now, preventedMatches: taken.prevented };
+  };
+
+  /**
+   * The taker's walk: quantity capped by what can fill this tick, and (`afford`, default true) a
+   * market BUY by what the account can pay (a triggered market stop; a new MARKET order is
+   * refused for balance instead).
+   */
+  const plan = (order: SimOrder, info: SymbolInfo, liquidity: MarketBook, over: { limit?: string; quote?: string; afford?: boolean } = {}): TakePlan => {
+    let quote = over.quote;
+    if (over.afford !== false && over.limit === undefined && order.side === 'BUY') {
+      const spendable = add(accounts.get(info.quoteAsset).free, order.lockedAsset === info.quoteAsset ? order.locked : '0');
+      quote = quote === undefined ? spendable : min(quote, spendable);
+    }
+    const own = book.open(order.symbol).filter((o) => o !== order && o.isWorking && o.side !== order.side);
+    return planTake({
+      taker: order,
+      book: liquidity,
+      own,
+      qty: fillable(order),
+      step: lotStep(info, over.limit === undefined),
+      ...(over.limit !== undefined && { limit: over.limit }),
+      ...(quote !== undefined && { quote }),
+    });
+  };
+
+  /** Carries out a plan: taker fills at each level, self-trades, STP expiries (faqs/stp_faq.md). */
+  const execute = (order: SimOrder, info: SymbolInfo, p: TakePlan, now: number): Taken => {
+    const fills: SimFill[] = [];
+    const prevented: PreventedMatch[] = [];
+    for (const step of p.steps) {
+      if (step.kind === 'book') {
+        fills.push(fill(order, info, step.qty, step.price, false, now));
+      } else if (step.kind === 'self-trade') {
+        // The maker fills as a resting order does on a tick: its order list hears of it first.
+        deps.beforeExecution?.(step.maker, 'fill', now);
+        if (!isOpen(step.maker)) continue;
+        fill(step.maker, info, step.qty, step.price, true, now);
+        fills.push(fill(order, info, step.qty, step.price, false, now));
+      } else if (step.kind === 'decrement') {
+        const id = preventedMatchIds++;
+        const both = { preventedMatchId: id, price: step.price, qty: step.qty };
+        expireInMatch(step.maker, { ...both, counterOrderId: order.orderId }, now);
+        expireInMatch(order, { ...both, counterOrderId: step.maker.orderId }, now);
+        prevented.push({ preventedMatchId: id, makerOrderId: step.maker.orderId, price: step.price, takerPreventedQuantity: step.qty, makerPreventedQuantity: step.qty });
+      } else {
+        const match = { preventedMatchId: preventedMatchIds++, makerOrderId: step.maker.orderId, price: step.price };
+        const entry: PreventedMatch = { ...match };
+        if (step.kind !== 'expire-taker') {
+          entry.makerPreventedQuantity = expireInMatch(step.maker, { ...match, counterOrderId: order.orderId }, now);
+        }
+        if (step.kind !== 'expire-maker') {
+          entry.takerPreventedQuantity = expireInMatch(order, { ...match, counterOrderId: step.maker.orderId }, now);
+        }
+        prevented.push(entry);
+      }
+    }
+    return { fills, prevented };
+  };
+
+  /**
+   * A limit order (new, or a stop-limit just triggered) takes what the book offers up to its
+   * limit as a taker; IOC/FOK then expire, GTC rests at its limit as a maker.
+   */
+  const takeAsLimit = (order: SimOrder, info: SymbolInfo, liquidity: MarketBook, now: number): Taken => {
+    const p = plan(order, info, liquidity, { limit: order.price });
+    let taken: Taken = { fills: [], prevented: [] };
+    if (order.timeInForce === 'FOK' && lt(p.qty, sub(order.origQty, order.executedQty)) && !expiresTaker(p)) {
+      expire(order, 'UNFILLED_FOK_ORDER_EXPIRED', now);
+    } else if (p.steps.length > 0) {
+      taken = execute(order, info, p, now);
+    }
+    if (isOpen(order) && order.timeInForce !== 'GTC') {
+      expire(order, order.timeInForce === 'FOK' ? 'UNFILLED_FOK_ORDER_EXPIRED' : 'UNFILLED_IOC_QUANTITY_EXPIRED', now);
+    }
+    return taken;
   };
 
   const find = (symbol: string, ref: OrderRefParams): SimOrder => {
@@ -244,7 +336,7 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
     return { order, cancelClientOrderId, transactTime: now };
   };
 
-  const cancel = (symbol: string, ref: OrderRefParams, cancelClientOrderId?: string): CanceledOrder => {
+  const cancel = (symbol: string, ref: OrderRefParams, cancelClientOrderId?: string, restrictions?: CancelRestrictions): CanceledOrder => {
     infoOf(symbol);
     let order: SimOrder;
     try {
@@ -254,6 +346,9 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
       throw error;
     }
     if (!isOpen(order)) throw simErrors.cancelRejected();
+    if (restrictions !== undefined && order.status !== (restrictions === 'ONLY_NEW' ? 'NEW' : 'PARTIALLY_FILLED')) {
+      throw simErrors.cancelRejected('Order was not canceled due to cancel restrictions.');
+    }
     const now = clock();
     const result = cancelOne(order, cancelClientOrderId ?? newClientOrderId(), now);
     flushAccount(now);
@@ -292,18 +387,18 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
         order.isWorking = true;
         order.workingTime = now;
         order.updateTime = now;
-        // Crossed from the untriggered side: the market passed through the stop itself.
+        // Crossed from the untriggered side: the market passed through the stop itself, so the
+        // book it meets is the one around the stop (ticks are sparse: a replay jumps open → low).
         const triggerPrice = previous !== undefined && !wouldTrigger(order, previous) ? order.stopPrice : p;
+        const liquidity = bookAt(info, triggerPrice);
         if (order.type === 'STOP_LOSS' || order.type === 'TAKE_PROFIT') {
-          executeMarket(order, info, triggerPrice, now);
+          execute(order, info, plan(order, info, liquidity), now);
+          if (isOpen(order)) expire(order, 'INSUFFICIENT_LIQUIDITY', now);
           continue;
         }
-        const allOrNothing = order.timeInForce === 'FOK' && lt(fillable(order), order.origQty);
-        if (!allOrNothing && (marketable(order, triggerPrice) || marketable(order, p))) fillResting(order, info, now);
-        // A triggered IOC/FOK stop-limit gets its one chance at the trigger, like a new IOC/FOK limit.
-        if (isOpen(order) && order.timeInForce !== 'GTC') {
-          expire(order, order.timeInForce === 'FOK' ? 'UNFILLED_FOK_ORDER_EXPIRED' : 'UNFILLED_IOC_QUANTITY_EXPIRED', now);
-        }
+        // A triggered stop-limit is a new limit order: it takes the book up to its limit (taker
+        // fee, m false), and only the rest waits at its limit as a maker. IOC/FOK get this one chance.
+        takeAsLimit(order, info, liquidity, now);
         continue;
       }
       if (order.isWorking && marketableAt(order, scaled)) {
@@ -340,8 +435,16 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
   };
 }
 
-/** A BUY never pays above its limit, a SELL never receives below it. */
-function minForSide(side: 'BUY' | 'SELL', price: string, limit: string): string {
-  if (side === 'BUY') return gt(price, limit) ? limit : price;
-  return lt(price, limit) ? limit : price;
+/** A limit that would trade at once against the book (LIMIT_MAKER's rejection). */
+function crossesBook(side: 'BUY' | 'SELL', limit: string, liquidity: MarketBook): boolean {
+  const touch = side === 'BUY' ? liquidity.bestAsk() : liquidity.bestBid();
+  if (touch === undefined) return false;
+  return side === 'BUY' ? gte(limit, touch.price) : lte(limit, touch.price);
+}
+
+/** The cap of a quote-sized MARKET order's walk: MARKET_LOT_SIZE.maxQty when set, else LOT_SIZE.maxQty. */
+function marketMaxQty(info: SymbolInfo): string {
+  const market = filterOf(info, 'MARKET_LOT_SIZE')?.maxQty;
+  if (market !== undefined && isPositive(market)) return market;
+  return filterOf(info, 'LOT_SIZE')?.maxQty ?? '9000000000';
 }

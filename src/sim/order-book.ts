@@ -44,6 +44,9 @@ export interface SimOrder {
   /** Stop and take-profit orders: true once the stop price was crossed. */
   triggered: boolean;
   expiryReason?: string;
+  /** Set when self-trade prevention expired the order (status EXPIRED_IN_MATCH). */
+  preventedMatchId?: number;
+  preventedQuantity?: string;
   /** The order list this order is a leg of (order-lists.ts); absent for a lone order (-1 on the wire). */
   orderListId?: number;
 }

@@ -57,7 +57,14 @@ function body(order: SimOrder, p: Precision): Omit<Order, 'symbol' | 'orderId' |
 }
 
 /** POST /api/v3/order (and the new leg of cancelReplace). */
-export function renderNewOrder(order: SimOrder, fills: SimFill[], type: ResponseType, transactTime: number, p: Precision): Order {
+export function renderNewOrder(
+  order: SimOrder,
+  fills: SimFill[],
+  type: ResponseType,
+  transactTime: number,
+  p: Precision,
+  prevented?: readonly PreventedMatch[],
+): Order {
   const ack = {
     symbol: order.symbol,
     orderId: order.orderId,
@@ -74,6 +81,19 @@ export function renderNewOrder(order: SimOrder, fills: SimFill[], type: Response
   };
   if (order.expiryReason !== undefined) (result as Order & { expiryReason?: string }).expiryReason = order.expiryReason;
   if (type === 'FULL') result.fills = fills.map((f) => renderFill(f, p));
+  if (prevented !== undefined && prevented.length > 0) {
+    // stp_faq.md scenarios B-D: the taker's answer lists each prevented match, then its own prevented quantity.
+    Object.assign(result, {
+      preventedMatches: prevented.map((m) => ({
+        preventedMatchId: m.preventedMatchId,
+        makerOrderId: m.makerOrderId,
+        price: px(m.price, p),
+        ...(m.takerPreventedQuantity !== undefined && { takerPreventedQuantity: qty(m.takerPreventedQuantity, p) }),
+        ...(m.makerPreventedQuantity !== undefined && { makerPreventedQuantity: qty(m.makerPreventedQuantity, p) }),
+      })),
+    });
+  }
+  Object.assign(result, preventionFields(order, p));
   return result;
 }
 
@@ -103,7 +123,22 @@ export function renderQueriedOrder(order: SimOrder, p: Precision): Order {
     selfTradePreventionMode: order.selfTradePreventionMode,
   };
   if (order.expiryReason !== undefined) (out as Order & { expiryReason?: string }).expiryReason = order.expiryReason;
-  return out;
+  return Object.assign(out, preventionFields(order, p));
+}
+
+/** A match self-trade prevention stopped (stp_faq.md "What is a Prevented Match?"). */
+export interface PreventedMatch {
+  preventedMatchId: number;
+  makerOrderId: number;
+  price: string;
+  takerPreventedQuantity?: string;
+  makerPreventedQuantity?: string;
+}
+
+/** `preventedMatchId` and `preventedQuantity` of an order STP expired (absent otherwise). */
+function preventionFields(order: SimOrder, p: Precision): Record<string, unknown> {
+  if (order.preventedMatchId === undefined) return {};
+  return { preventedMatchId: order.preventedMatchId, preventedQuantity: qty(order.preventedQuantity ?? '0', p) };
 }
 
 /** DELETE /api/v3/order: `clientOrderId` is the cancel request's own id, `origClientOrderId` the order's. */
@@ -128,6 +163,8 @@ export interface ReportChange {
   fill?: SimFill;
   /** CANCELED: the cancel request's id goes to `c`, the order's to `C`. */
   cancelClientOrderId?: string;
+  /** TRADE_PREVENTION: the match that was prevented (user-data-stream.md "Conditional Fields"). */
+  prevention?: { counterOrderId: number; price: string; qty: string };
 }
 
 export function renderExecutionReport(order: SimOrder, change: ReportChange, p: Precision): ExecutionReportEvent {
@@ -171,5 +208,19 @@ export function renderExecutionReport(order: SimOrder, change: ReportChange, p: 
   };
   if (order.workingTime !== -1) event.W = order.workingTime;
   if (order.expiryReason !== undefined && change.executionType === 'EXPIRED') event.eR = order.expiryReason;
+  const prevention = change.prevention;
+  if (prevention !== undefined && order.preventedMatchId !== undefined) {
+    // l, L and Y stay 0; pl, pL and pY say what would have traded (CHANGELOG 2023-12-04). u -1: no trade group.
+    Object.assign(event, {
+      v: order.preventedMatchId,
+      A: qty(order.preventedQuantity ?? '0', p),
+      B: qty(prevention.qty, p),
+      u: -1,
+      U: prevention.counterOrderId,
+      pl: qty(prevention.qty, p),
+      pL: px(prevention.price, p),
+      pY: px(mul(prevention.qty, prevention.price), p),
+    });
+  }
   return event;
 }

@@ -126,22 +126,23 @@ export function orderListRoutes(deps: RouteDeps): Route[] {
     return { ...(orderListId !== undefined && { orderListId }), ...(listClientOrderId !== undefined && { listClientOrderId }) };
   };
 
+  // ordersCounted: an OCO or OTO adds 2 to the unfilled order count, an OTOCO 3 (rest-api.md "Unfilled Order Count").
   return [
     {
       method: 'POST', path: '/api/v3/orderList/oco', security: 'SIGNED', weight: () => 1, placesOrder: true, freeOnSuccess: true,
-      handle: ({ params }) => ({ body: oco(params, symbolParam(params, catalog)) }),
+      handle: ({ params }) => ({ body: oco(params, symbolParam(params, catalog)), ordersCounted: 2 }),
     },
     {
       method: 'POST', path: '/api/v3/order/oco', security: 'SIGNED', weight: () => 1, placesOrder: true, freeOnSuccess: true,
-      handle: ({ params }) => ({ body: legacyOco(params, symbolParam(params, catalog)) }),
+      handle: ({ params }) => ({ body: legacyOco(params, symbolParam(params, catalog)), ordersCounted: 2 }),
     },
     {
       method: 'POST', path: '/api/v3/orderList/oto', security: 'SIGNED', weight: () => 1, placesOrder: true, freeOnSuccess: true,
-      handle: ({ params }) => ({ body: oto(params, symbolParam(params, catalog), false) }),
+      handle: ({ params }) => ({ body: oto(params, symbolParam(params, catalog), false), ordersCounted: 2 }),
     },
     {
       method: 'POST', path: '/api/v3/orderList/otoco', security: 'SIGNED', weight: () => 1, placesOrder: true, freeOnSuccess: true,
-      handle: ({ params }) => ({ body: oto(params, symbolParam(params, catalog), true) }),
+      handle: ({ params }) => ({ body: oto(params, symbolParam(params, catalog), true), ordersCounted: 3 }),
     },
     {
       method: 'DELETE', path: '/api/v3/orderList', security: 'SIGNED', weight: () => 1, freeOnSuccess: true,

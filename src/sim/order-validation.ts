@@ -148,6 +148,11 @@ export function checkSymbolRules(request: NewOrderRequest, info: SymbolInfo, ctx
   if (request.icebergQty !== undefined && !info.icebergAllowed) {
     throw simErrors.orderRejected('Iceberg orders are not supported for this symbol.');
   }
+  const stp = request.selfTradePreventionMode;
+  // faqs/stp_faq.md "How do I know which symbol uses STP?": a mode the symbol does not list is refused.
+  if (stp !== undefined && !(info.allowedSelfTradePreventionModes ?? [info.defaultSelfTradePreventionMode ?? 'NONE']).includes(stp)) {
+    throw new SimError(400, -1013, 'This symbol does not allow the specified self-trade prevention mode.');
+  }
   if (ctx.referencePrice === undefined) throw simErrors.orderRejected(ORDER_REJECT_MESSAGES.marketClosed);
   const draft = {
     side: request.side,

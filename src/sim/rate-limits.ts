@@ -36,6 +36,10 @@ export interface RateLimiter {
   usedWeight(ip: string, now: number): number;
   /** Counts one new order; throws RetryAfterError (429 -1015) over the limit. */
   admitOrder(now: number): void;
+  /** Throws RetryAfterError (429 -1015) when one more order would go over a limit; counts nothing. */
+  checkOrderLimit(now: number): void;
+  /** Counts orders the exchange accepted (rejected ones do not count on Binance). */
+  countOrders(n: number, now: number): void;
   orderCounts(now: number): { tenSeconds: number; day: number };
   reset(): void;
 }
@@ -94,6 +98,25 @@ export function createRateLimiter(options: RateLimitOptions = {}): RateLimiter {
     return c.window === window ? c : { window, count: 0 };
   };
 
+  function checkOrderLimit(now: number): void {
+    tenSeconds = roll(tenSeconds, TEN_SECONDS, now);
+    day = roll(day, DAY, now);
+    if (tenSeconds.count >= tenSecondLimit) {
+      throw new RetryAfterError(429, -1015, `Too many new orders; current limit is ${tenSecondLimit} orders per 10 SECOND.`,
+        seconds(tenSeconds.window + TEN_SECONDS - now));
+    }
+    if (day.count >= dayLimit) {
+      throw new RetryAfterError(429, -1015, `Too many new orders; current limit is ${dayLimit} orders per 1 DAY.`,
+        seconds(day.window + DAY - now));
+    }
+  }
+  function countOrders(n: number, now: number): void {
+    tenSeconds = roll(tenSeconds, TEN_SECONDS, now);
+    day = roll(day, DAY, now);
+    tenSeconds.count += n;
+    day.count += n;
+  }
+
   return {
     admit(ip, weight, now) {
       const s = stateOf(ip, now);
@@ -121,19 +144,11 @@ export function createRateLimiter(options: RateLimitOptions = {}): RateLimiter {
     },
     usedWeight: (ip, now) => stateOf(ip, now).used,
     admitOrder(now) {
-      tenSeconds = roll(tenSeconds, TEN_SECONDS, now);
-      day = roll(day, DAY, now);
-      if (tenSeconds.count >= tenSecondLimit) {
-        throw new RetryAfterError(429, -1015, `Too many new orders; current limit is ${tenSecondLimit} orders per 10 SECOND.`,
-          seconds(tenSeconds.window + TEN_SECONDS - now));
-      }
-      if (day.count >= dayLimit) {
-        throw new RetryAfterError(429, -1015, `Too many new orders; current limit is ${dayLimit} orders per 1 DAY.`,
-          seconds(day.window + DAY - now));
-      }
-      tenSeconds.count += 1;
-      day.count += 1;
+      checkOrderLimit(now);
+      countOrders(1, now);
     },
+    checkOrderLimit,
+    countOrders,
     orderCounts(now) {
       tenSeconds = roll(tenSeconds, TEN_SECONDS, now);
       day = roll(day, DAY, now);

@@ -15,13 +15,18 @@
  * `atEnd: 'loop'` starts again from `startIndex` with every timestamp shifted by the replayed
  * span rounded up to whole UTC days, so time keeps increasing and daily candles stay aligned
  * (the price jumps from the last close to the first replayed open).
+ *
+ * Re-stamping (`restampTo`): the recorded dates are moved so the first replayed candle is the
+ * one open now. Feed time then starts at the present and runs `speed` times faster than the
+ * wall clock; at speed 1 it stays equal to GET /api/v3/time, at higher speeds it runs ahead of it
+ * (docs/PAPER-EXCHANGE.md).
  */
 import type { Logger } from 'pino';
 import type { KlineInterval, KlineRow } from '../binance/types.js';
 import * as d from '../decimal.js';
 import { createCandleBook } from './candle-book.js';
 import { createListeners } from './feed-listeners.js';
-import { DAY, intervalMs, intervalOfRows } from '../binance/kline-intervals.js';
+import { DAY, candleOpenTime, intervalMs, intervalOfRows } from '../binance/kline-intervals.js';
 import type { CandleClose, PriceTick, ReplayFeed } from './types.js';
 
 export interface ReplayFeedOptions {
@@ -36,6 +41,14 @@ export interface ReplayFeedOptions {
   atEnd?: 'stop' | 'loop';
   /** Wall clock, for tests. Default Date.now. */
   clock?: () => number;
+  /**
+   * Re-stamp the data so the candle at `startIndex` is the one open at this time (epoch ms;
+   * usually the wall clock at construction): history ends just before the present, so
+   * `klines?startTime=now-1h` answers and tickers are dated now, and the feed's clock starts at
+   * this time. Every timestamp moves by the same whole number of candles. Default: the recorded
+   * dates (tests that assert them).
+   */
+  restampTo?: number;
   /**
    * Whether `start()` sets the replay running on the clock. Default true; false keeps it still
    * until `step()` (a test that starts a whole simulator around the feed and steps it by hand).
@@ -67,6 +80,8 @@ export function createReplayFeed(options: ReplayFeedOptions): ReplayFeed {
   }
   const length = intervalMs(interval);
   const loopShift = Math.ceil((timeline[timeline.length - 1]! + length - timeline[startIndex]!) / DAY) * DAY;
+  // Open times are multiples of the interval, so this shift keeps every candle on its boundary.
+  const restamp = options.restampTo === undefined ? 0 : candleOpenTime(interval, options.restampTo) - timeline[startIndex]!;
 
   const onError = (err: unknown) => log.error({ err }, 'feed listener failed');
   const ticks = createListeners<PriceTick>(onError);
@@ -76,18 +91,18 @@ export function createReplayFeed(options: ReplayFeedOptions): ReplayFeed {
   const cursor = new Map<string, number>();
 
   let pos = startIndex;
-  let offset = 0;
+  let offset = restamp;
   let pending: WalkPoint[] = [];
   let ended = false;
   let running = false;
-  let anchorFeed = timeline[startIndex]!;
+  let anchorFeed = options.restampTo ?? timeline[startIndex]!;
   let anchorWall = 0;
   let timer: NodeJS.Timeout | undefined;
 
   for (const symbol of symbols) {
     const rows = options.series[symbol]!;
     const first = rows.findIndex((r) => r[0] >= timeline[startIndex]!);
-    const history = first < 0 ? rows : rows.slice(0, first);
+    const history = (first < 0 ? rows : rows.slice(0, first)).map((row) => shifted(row, restamp));
     book.load(symbol, interval, history);
     cursor.set(symbol, first < 0 ? rows.length : first);
     const last = history[history.length - 1];
@@ -169,7 +184,7 @@ export function createReplayFeed(options: ReplayFeedOptions): ReplayFeed {
     kind: 'replay',
     symbols: () => [...symbols],
     price: (symbol) => prices.get(symbol),
-    klines: (symbol, i, query) => book.klines(symbol, i, query),
+    klines: (symbol, i, query) => book.klines(symbol, i, { ...query, now: now() }),
     ticker24h: (symbol) => (prices.has(symbol) ? book.ticker24h(symbol, now(), prices.get(symbol)) : undefined),
     onTick: (listener) => ticks.add(listener),
     onCandleClose: (listener) => closes.add(listener),

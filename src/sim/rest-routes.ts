@@ -29,6 +29,13 @@ export interface RouteContext {
 export interface RouteResult {
   status?: number;
   body: unknown;
+  /**
+   * New orders this request added to the ORDERS counts (X-MBX-ORDER-COUNT-*). Default for a
+   * `placesOrder` route: 1 when the handler returned, 0 when it threw (Binance counts accepted
+   * orders only; a cancel-replace that got past its filters counts even when its new order was
+   * not attempted, rest-api.md "Cancel an Existing Order and Send a New Order").
+   */
+  ordersCounted?: number;
 }
 
 export interface Route {
@@ -36,6 +43,11 @@ export interface Route {
   path: string;
   security: 'NONE' | 'SIGNED';
   weight(params: Params): number;
+  /**
+   * The parameters this endpoint reads (signed endpoints also read recvWindow, timestamp and
+   * signature). When set, a request that sends any other answers -1104 before anything runs.
+   */
+  params?: readonly string[];
   /** Counts toward the ORDERS limits and answers with X-MBX-ORDER-COUNT-* headers. */
   placesOrder?: boolean;
   /** Since 2026-04-02 a successful order or cancel costs no weight (BINANCE.md "Limits"). */

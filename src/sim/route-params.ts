@@ -61,3 +61,50 @@ export function booleanParam(params: Params, name: string): boolean {
   if (raw === 'false') return false;
   throw new SimError(400, -1130, `Data sent for parameter '${name}' is not valid.`);
 }
+
+export type CancelRestrictions = 'ONLY_NEW' | 'ONLY_PARTIALLY_FILLED';
+
+/** `cancelRestrictions` (rest-api.md "Regarding cancelRestrictions"): anything else is -1145. */
+export function cancelRestrictionsParam(params: Params): CancelRestrictions | undefined {
+  const raw = params.cancelRestrictions;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'ONLY_NEW' && raw !== 'ONLY_PARTIALLY_FILLED') throw new SimError(400, -1145, 'Invalid cancelRestrictions');
+  return raw;
+}
+
+/** What every SIGNED endpoint reads besides its own parameters (rest-api.md "SIGNED Endpoint security"). */
+export const SIGNED_PARAMS: readonly string[] = ['recvWindow', 'timestamp', 'signature'];
+
+/**
+ * -1104 (errors.md): Binance reads the parameters an endpoint knows and refuses a request that
+ * sent others, so a misspelt optional parameter (`timeinforce`, `newClientOrderID`) fails instead
+ * of being ignored. Both counts are over distinct parameter names as sent, the signature ones
+ * included (they are read).
+ */
+export function checkAllRead(params: Params, accepted: readonly string[], signed: boolean): void {
+  const known = new Set(signed ? [...accepted, ...SIGNED_PARAMS] : accepted);
+  const sent = Object.keys(params);
+  const read = sent.filter((name) => known.has(name)).length;
+  if (read < sent.length) {
+    throw new SimError(400, -1104, `Not all sent parameters were read; read '${read}' parameter(s) but was sent '${sent.length}'.`);
+  }
+}
+
+/**
+ * `symbolStatus` on market data (rest-api.md: depth, tickers): TRADING, HALT or BREAK, else
+ * -1122. One symbol whose status differs: -1220; a list keeps the symbols that match.
+ */
+export function symbolStatusParam(params: Params): ((info: SymbolInfo) => boolean) | undefined {
+  const status = params.symbolStatus;
+  if (status === undefined) return undefined;
+  if (!['TRADING', 'HALT', 'BREAK'].includes(status)) throw new SimError(400, -1122, 'Invalid symbolStatus.');
+  return (info) => info.status === status;
+}
+
+/** The one symbol a request names, checked against `symbolStatus` (-1220 when it does not match). */
+export function statusChecked(info: SymbolInfo, matches: ((info: SymbolInfo) => boolean) | undefined): SymbolInfo {
+  if (matches !== undefined && !matches(info)) {
+    throw new SimError(400, -1220, "The symbol's status does not match the requested symbolStatus.");
+  }
+  return info;
+}

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { KlineRow } from '../../src/binance/types.js';
 import { createCandleBook } from '../../src/sim/candle-book.js';
+import { sumKeepingDecimals } from '../../src/sim/kline-decimals.js';
+import { gt, lt } from '../../src/decimal.js';
 import { KLINE_FIXTURES, fixture } from '../support/fixtures.js';
 
 const daily = fixture<KlineRow[]>(KLINE_FIXTURES.raw1d);
@@ -49,8 +51,19 @@ describe('candle book', () => {
     expect(quarter).toHaveLength(4);
     expect(third[5]).toMatch(/^\d+\.\d{8}$/);
     expect(Number(third[5])).toBeCloseTo(quarter.reduce((n, r) => n + Number(r[5]), 0), 8);
-    // Nothing finer than what is stored, and no 3d (its alignment is not documented).
-    expect(book.klines('BTCUSDT', '5m', { limit: 10 })).toEqual([]);
+    // Finer than stored: derived, three 5m per quarter, adding up exactly to the stored candle.
+    const fives = book.klines('BTCUSDT', '5m', { limit: 3, startTime: quarter[0]![0] });
+    expect(fives.map((r) => r[0])).toEqual([0, 1, 2].map((k) => quarter[0]![0] + k * 300_000));
+    expect(fives[0]![1]).toBe(quarter[0]![1]);
+    expect(fives[2]![4]).toBe(quarter[0]![4]);
+    expect(sumKeepingDecimals(fives.map((r) => r[5]))).toBe(quarter[0]![5]);
+    expect(fives.reduce((n, r) => n + r[8], 0)).toBe(quarter[0]![8]);
+    expect(fives.map((r) => r[2]).reduce((a, b) => (gt(a, b) ? a : b))).toBe(quarter[0]![2]);
+    expect(fives.map((r) => r[3]).reduce((a, b) => (lt(a, b) ? a : b))).toBe(quarter[0]![3]);
+    // Prices stay on the stored decimals (BTCUSDT's 0.01 grid).
+    expect(fives.every((r) => r.slice(1, 5).every((p) => /\.\d{2}0{6}$/.test(p as string)))).toBe(true);
+    expect(book.klines('BTCUSDT', '1m', { limit: 10 })).toHaveLength(10);
+    // No 3d (its alignment is not documented).
     expect(bookWith('1d', daily).klines('BTCUSDT', '3d', { limit: 10 })).toEqual([]);
   });
 
@@ -58,13 +71,25 @@ describe('candle book', () => {
     // The quarter-hour ending at 2020-05-21 00:00 UTC (a Thursday) ends every interval up to 1d.
     const k = fifteen.findIndex((r) => r[6] + 1 === Date.UTC(2020, 4, 21));
     const book = bookWith('15m', fifteen.slice(0, k));
-    const closes = book.close('BTCUSDT', '15m', fifteen[k]);
+    const all = book.close('BTCUSDT', '15m', fifteen[k]);
+    // First the finer candles derived from the quarter (kline-subdivide.ts), in time order, finer first.
+    const derived = all.filter((c) => ['1m', '3m', '5m'].includes(c.interval));
+    const minutes = (i: string) => Number(i.slice(0, -1));
+    for (let i = 1; i < derived.length; i++) {
+      const [a, b] = [derived[i - 1]!, derived[i]!];
+      expect(a.kline[6] < b.kline[6] || (a.kline[6] === b.kline[6] && minutes(a.interval) < minutes(b.interval))).toBe(true);
+    }
+    expect(derived.filter((c) => c.interval === '3m')).toHaveLength(5);
+    expect(derived.filter((c) => c.interval === '1m')).toHaveLength(15);
+    expect(derived.filter((c) => c.interval === '5m')).toHaveLength(3);
+    expect(all.slice(0, derived.length)).toEqual(derived);
+    const closes = all.slice(derived.length);
     expect(closes.map((c) => c.interval)).toEqual(['15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d']);
     expect(closes[0]!.kline).toEqual(fifteen[k]);
     const fourHours = fifteen.slice(k - 15, k + 1);
     expect(closes.find((c) => c.interval === '4h')!.kline.slice(0, 5)).toEqual([Date.UTC(2020, 4, 20, 20), fourHours[0]![1], fourHours.map((r) => r[2]).reduce((a, b) => (Number(a) > Number(b) ? a : b)), fourHours.map((r) => r[3]).reduce((a, b) => (Number(a) < Number(b) ? a : b)), fifteen[k]![4]]);
     // A close in the middle of the hour announces only itself.
-    expect(book.close('BTCUSDT', '15m', fifteen[k + 1]).map((c) => c.interval)).toEqual(['15m']);
+    expect(book.close('BTCUSDT', '15m', fifteen[k + 1]).map((c) => c.interval).filter((i) => !['1m', '3m', '5m'].includes(i))).toEqual(['15m']);
   });
 
   it('upsertClosed replaces a polled candle by the exchange one and keeps the forming candle', () => {

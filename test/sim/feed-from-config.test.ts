@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KlineRow } from '../../src/binance/types.js';
-import { createFeedFromConfig, parsePaperMarket } from '../../src/sim/feed-from-config.js';
+import { BUNDLED_START_INDEX, createFeedFromConfig, parsePaperMarket } from '../../src/sim/feed-from-config.js';
 import type { ReplayFeed } from '../../src/sim/types.js';
 import { KLINE_FIXTURES, fixture, fixturePath } from '../support/fixtures.js';
 
@@ -39,29 +39,40 @@ describe('PAPER_MARKET parsing', () => {
 });
 
 describe('createFeedFromConfig', () => {
-  it('replay: the bundled data is the real 1h capture as raw kline rows', () => {
+  it('replay: the bundled data is the real 1h capture as raw kline rows, six symbols, re-stamped to the present', () => {
+    const now = Date.now();
     const feed = createFeedFromConfig({ market: 'replay', speed: 60 }, logger) as ReplayFeed;
     expect(feed.kind).toBe('replay');
-    expect(feed.symbols()).toEqual(['BTCUSDT']);
+    expect(feed.symbols()).toEqual(['BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'SOLUSDT', 'XRPUSDT', 'ADAUSDT']);
     const objects = fixture<Array<{ openTime: number; open: string; high: string; low: string; close: string; volume: string; closeTime: number; quoteAssetVolume: string; numberOfTrades: number; takerBuyBaseAssetVolume: string }>>(KLINE_FIXTURES.objects1h);
     const history = feed.klines('BTCUSDT', '1h', { limit: 1000 });
-    expect(history).toHaveLength(100);
+    expect(history).toHaveLength(BUNDLED_START_INDEX);
+    // The newest history candle closed just before the hour that is open now; every time moved by whole hours.
+    const hour = 3_600_000;
+    expect(history.at(-1)![6]).toBe(now - (now % hour) - 1);
+    const shift = history[0]![0] - objects[0]!.openTime;
+    expect(shift % hour).toBe(0);
     history.forEach((row, i) => {
       const o = objects[i]!;
       // Field 10 (taker-buy quote volume) is missing from the capture: "0" (assets/replay/README.md).
-      expect(row).toEqual([o.openTime, o.open, o.high, o.low, o.close, o.volume, o.closeTime, o.quoteAssetVolume, o.numberOfTrades, o.takerBuyBaseAssetVolume, '0', '0']);
+      expect(row).toEqual([o.openTime + shift, o.open, o.high, o.low, o.close, o.volume, o.closeTime + shift, o.quoteAssetVolume, o.numberOfTrades, o.takerBuyBaseAssetVolume, '0', '0']);
     });
+    expect(feed.klines('ETHUSDT', '1h', { limit: 1000 }).map((r) => r[0])).toEqual(history.map((r) => r[0]));
     expect(feed.step()).toBe(true);
   });
 
   it('replay:SYMBOL=<file> replays raw kline files, relative paths from cwd', () => {
     write('btc-5m.json', fiveMinute.slice(0, 300));
     const feed = createFeedFromConfig({ market: 'replay:BTCUSDT=btc-5m.json', speed: 1 }, logger, { cwd: dir }) as ReplayFeed;
-    expect(feed.klines('BTCUSDT', '5m', { limit: 1000 })).toEqual(fiveMinute.slice(0, 100));
+    // Re-stamped to the present by whole candles; the values are the file's.
+    const served = feed.klines('BTCUSDT', '5m', { limit: 1000 });
+    const shift = served[0]![0] - fiveMinute[0]![0];
+    expect(shift % 300_000).toBe(0);
+    expect(served).toEqual(fiveMinute.slice(0, 100).map((r) => [r[0] + shift, ...r.slice(1, 6), r[6] + shift, ...r.slice(7)]));
     expect(feed.price('BTCUSDT')).toBe(fiveMinute[99]![4].replace(/\.?0+$/, ''));
     // The raw capture itself, unchanged, also replays.
     const direct = createFeedFromConfig({ market: `replay:BTCUSDT=${fixturePath(KLINE_FIXTURES.raw15m)}`, speed: 1 }, logger);
-    expect(direct.klines('BTCUSDT', '15m', { limit: 1 })[0]).toEqual(fixture<KlineRow[]>(KLINE_FIXTURES.raw15m)[99]);
+    expect(direct.klines('BTCUSDT', '15m', { limit: 1 })[0]!.slice(1, 6)).toEqual(fixture<KlineRow[]>(KLINE_FIXTURES.raw15m)[99]!.slice(1, 6));
   });
 
   it('names the missing file', () => {

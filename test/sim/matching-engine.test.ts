@@ -165,7 +165,7 @@ describe('partial fills with a per-tick depth', () => {
 });
 
 describe('stops', () => {
-  test('a SELL STOP_LOSS_LIMIT triggers when the price crosses its stop and fills at its limit', () => {
+  test('a triggered SELL STOP_LOSS_LIMIT becomes a limit that takes the book where the price crossed its stop (taker, not at its limit)', () => {
     const { accounts, place, tick, reports } = setup({ BTC: '1' });
     const { order } = place({ side: 'SELL', type: 'STOP_LOSS_LIMIT', timeInForce: 'GTC', quantity: '0.1', price: '64900', stopPrice: '65000' });
     expect(order).toMatchObject({ status: 'NEW', isWorking: false, workingTime: -1 });
@@ -173,9 +173,10 @@ describe('stops', () => {
     tick('65000.01');
     expect(order.status).toBe('NEW');
     tick('64000');
-    expect(order).toMatchObject({ status: 'FILLED', cummulativeQuoteQty: '6490' });
-    expect(accounts.get('USDT').free).toBe('6483.51');
-    expect(reports().at(-1)).toMatchObject({ x: 'TRADE', o: 'STOP_LOSS_LIMIT', P: '65000.00000000', L: '64900.00000000' });
+    // The path passed through 65000 on its way to 64000: the bid there is what the order meets.
+    expect(order).toMatchObject({ status: 'FILLED', cummulativeQuoteQty: '6500' });
+    expect(accounts.get('USDT').free).toBe('6493.5');
+    expect(reports().at(-1)).toMatchObject({ x: 'TRADE', o: 'STOP_LOSS_LIMIT', P: '65000.00000000', L: '65000.00000000', m: false });
   });
 
   test('a stop-limit whose limit is above its stop waits, after triggering, for the price to come back', () => {
@@ -211,8 +212,9 @@ describe('stops', () => {
     const { order } = place({ side: 'BUY', type: 'STOP_LOSS_LIMIT', timeInForce: 'GTC', quantity: '0.1', price: '71100', stopPrice: '71000' });
     expect(accounts.get('USDT').locked).toBe('7110');
     tick('71050');
-    expect(order).toMatchObject({ status: 'FILLED', cummulativeQuoteQty: '7110' });
-    expect(accounts.get('USDT')).toEqual({ free: '2890', locked: '0' });
+    // Taker at the ask where the price crossed the stop, not at its 71100 limit; the rest of the lock is refunded.
+    expect(order).toMatchObject({ status: 'FILLED', cummulativeQuoteQty: '7100' });
+    expect(accounts.get('USDT')).toEqual({ free: '2900', locked: '0' });
   });
 });
 

@@ -48,8 +48,9 @@ describe('trade history', () => {
     expect(all.status).toBe(200);
     expect(all.body).toEqual([
       {
-        symbol: 'BTCUSDT', id: reports[0]!.t, orderId: buy.body.orderId, orderListId: -1, price: '69000.00000000', qty: '0.01000000',
-        quoteQty: '690.00000000', commission: '0.00001000', commissionAsset: 'BTC', time: reports[0]!.T, isBuyer: true, isMaker: false, isBestMatch: true,
+        // The MARKET BUY pays the ask: one tick over the last price on the modelled book (book-model.ts).
+        symbol: 'BTCUSDT', id: reports[0]!.t, orderId: buy.body.orderId, orderListId: -1, price: '69000.01000000', qty: '0.01000000',
+        quoteQty: '690.00010000', commission: '0.00001000', commissionAsset: 'BTC', time: reports[0]!.T, isBuyer: true, isMaker: false, isBestMatch: true,
       },
       {
         symbol: 'BTCUSDT', id: reports[1]!.t, orderId: sell.body.orderId, orderListId: -1, price: '70000.00000000', qty: '0.02000000',
@@ -79,7 +80,7 @@ describe('trade history', () => {
 
     const publicTrades = await simRequest<Array<Record<string, unknown>>>(sim, 'GET', '/api/v3/trades', { symbol: 'BTCUSDT' }, { signed: false });
     expect(publicTrades.body).toEqual([
-      { id: first!.id, price: '69000.00000000', qty: '0.01000000', quoteQty: '690.00000000', time: first!.time, isBuyerMaker: false, isBestMatch: true },
+      { id: first!.id, price: '69000.01000000', qty: '0.01000000', quoteQty: '690.00010000', time: first!.time, isBuyerMaker: false, isBestMatch: true },
       { id: second!.id, price: '70000.00000000', qty: '0.02000000', quoteQty: '1400.00000000', time: second!.time, isBuyerMaker: false, isBestMatch: true },
     ]);
   });

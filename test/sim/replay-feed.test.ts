@@ -96,7 +96,11 @@ describe('replay feed', () => {
     expect(feed.klines('BTCUSDT', '1h', { limit: 2, startTime: hourly[10]![0] + 1 }).map((r) => r[0])).toEqual([hourly[11]![0], hourly[12]![0]]);
     expect(feed.klines('BTCUSDT', '1h', { limit: 500, endTime: hourly[10]![0] })).toEqual(hourly.slice(0, 11));
     expect(feed.klines('BTCUSDT', '1h', { limit: 500, startTime: hourly[3]![0], endTime: hourly[5]![0] })).toEqual(hourly.slice(3, 6));
-    expect(feed.klines('BTCUSDT', '1m', { limit: 10 })).toEqual([]);
+    // 1m is derived from the hours; the forming hour is cut only up to the feed's now.
+    const minutes = feed.klines('BTCUSDT', '1m', { limit: 10 });
+    expect(minutes).toHaveLength(10);
+    expect(minutes.at(-1)![0]).toBe(feed.now() - (feed.now() % 60_000));
+    expect(minutes.at(-1)![0]).toBeGreaterThanOrEqual(hourly[101]![0]);
     void feed.close();
   });
 

@@ -1,10 +1,11 @@
 /**
  * A STOP_LOSS_LIMIT sell on real recorded candles (fixtures/klines, BTCUSDT 1h, 2025-09..11):
  * it rests through every candle whose low stays above its stop and fills at its limit in the
- * first candle whose low reaches the stop.
+ * first candle whose low reaches the stop, where it becomes a limit order that takes the modelled
+ * book's bid around the stop (a taker fill near the stop, never below its limit).
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { floorToStep, formatFixed, lte, mul, sub } from '../../src/decimal.js';
+import { div, floorToStep, gte, lte, mul, sub } from '../../src/decimal.js';
 import { createLogger } from '../../src/logger.js';
 import { createReplayFeed } from '../../src/sim/replay-feed.js';
 import type { ReplayFeed } from '../../src/sim/types.js';
@@ -18,7 +19,7 @@ describe('a stop-limit on a replay', () => {
   let sim: TestSimulator<ReplayFeed> | undefined;
   afterEach(() => sim?.close());
 
-  test('rests until the first candle whose low crosses the stop, then fills at its limit', async () => {
+  test('rests until the first candle whose low crosses the stop, then sells at the bid near the stop as a taker', async () => {
     const logger = createLogger({ level: 'silent' });
     // Real time (speed 1): the next recorded point is 20 minutes away, so only the test's steps move the replay.
     const feed = createReplayFeed({ series: { BTCUSDT: hourly }, speed: 1, logger, startIndex: START });
@@ -50,12 +51,12 @@ describe('a stop-limit on a replay', () => {
     expect(sim.control.balances().BTC).toEqual({ free: '0.99', locked: '0.01' });
 
     expect(feed.step()).toBe(true); // the crossing candle
-    expect(await status()).toMatchObject({
-      status: 'FILLED',
-      executedQty: '0.01000000',
-      cummulativeQuoteQty: formatFixed(mul(limit, '0.01'), 8),
-    });
-    const fill = mul(limit, '0.01');
+    const filled = await status();
+    expect(filled).toMatchObject({ status: 'FILLED', executedQty: '0.01000000' });
+    const price = div(filled.cummulativeQuoteQty, '0.01', 8);
+    // At or below the stop (the bid under it), above the limit, within 0.05 % of the stop.
+    expect(lte(price, stop) && gte(price, limit) && gte(price, mul(stop, '0.9995'))).toBe(true);
+    const fill = mul(price, '0.01');
     expect(sim.control.balances().USDT!.free).toBe(sub(fill, mul(fill, '0.001')));
     expect(sim.control.balances().BTC).toEqual({ free: '0.99', locked: '0' });
   });

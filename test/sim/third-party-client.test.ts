@@ -41,7 +41,8 @@ describe('the binance npm SDK against the simulator', () => {
     const order = await client.submitNewOrder({ symbol: 'BTCUSDT', side: 'BUY', type: 'MARKET', quantity: 0.01 });
     expect(order).toMatchObject({ symbol: 'BTCUSDT', status: 'FILLED', executedQty: '0.01000000', type: 'MARKET' });
     expect('fills' in order && order.fills).toEqual([
-      { price: '69010.01000000', qty: '0.01000000', commission: '0.00001000', commissionAsset: 'BTC', tradeId: expect.any(Number) },
+      // The ask: one tick above the last price (the modelled book's spread on a feed without candles).
+      { price: '69010.02000000', qty: '0.01000000', commission: '0.00001000', commissionAsset: 'BTC', tradeId: expect.any(Number) },
     ]);
   });
 
@@ -73,7 +74,8 @@ describe('the binance npm SDK against the simulator', () => {
 
     sim.feed.setPrice('BTCUSDT', '64000');
     const filled = await client.getOrder({ symbol: 'BTCUSDT', origClientOrderId: placed.clientOrderId });
-    expect(filled).toMatchObject({ status: 'FILLED', executedQty: '0.10000000', cummulativeQuoteQty: '6490.00000000' });
+    // Triggered, it takes the bid where the price crossed 65000 (taker), not its 64900 limit.
+    expect(filled).toMatchObject({ status: 'FILLED', executedQty: '0.10000000', cummulativeQuoteQty: '6500.00000000' });
   });
 
   test('surfaces Binance errors the way the SDK expects them', async () => {
@@ -98,7 +100,8 @@ describe('the binance npm SDK: trade history, order lists and its WebSocket API 
     const order = await client.submitNewOrder({ symbol: 'BTCUSDT', side: 'BUY', type: 'MARKET', quantity: 0.01 });
     const trades = await client.getAccountTradeList({ symbol: 'BTCUSDT' });
     expect(trades.at(-1)).toMatchObject({
-      symbol: 'BTCUSDT', orderId: order.orderId, orderListId: -1, price: '69000.00000000', qty: '0.01000000', isBuyer: true, isMaker: false,
+      // The ask, one tick over the last price on the modelled book.
+      symbol: 'BTCUSDT', orderId: order.orderId, orderListId: -1, price: '69000.01000000', qty: '0.01000000', isBuyer: true, isMaker: false,
     });
   });
 
@@ -185,17 +188,18 @@ describe('ccxt with its default options against the simulator', () => {
     expect(balance.USDT?.free).toBe(10000);
 
     const market = await exchange.createOrder('BTC/USDT', 'market', 'buy', 0.01);
-    expect(market).toMatchObject({ status: 'closed', filled: 0.01, average: 69000 });
+    // A market BUY pays the ask: one tick over the last price on the modelled book.
+    expect(market).toMatchObject({ status: 'closed', filled: 0.01, average: 69000.01 });
     const limit = await exchange.createOrder('BTC/USDT', 'limit', 'buy', 0.01, 60000);
     expect(limit).toMatchObject({ status: 'open', price: 60000 });
     const canceled = await exchange.cancelOrder(String(limit.id), 'BTC/USDT');
     expect(canceled.status).toBe('canceled');
 
     const mine = await exchange.fetchMyTrades('BTC/USDT');
-    expect(mine.map((t) => [t.order, t.side, t.price, t.amount, t.takerOrMaker])).toEqual([[market.id, 'buy', 69000, 0.01, 'taker']]);
+    expect(mine.map((t) => [t.order, t.side, t.price, t.amount, t.takerOrMaker])).toEqual([[market.id, 'buy', 69000.01, 0.01, 'taker']]);
     expect(mine[0]?.fee).toMatchObject({ currency: 'BTC', cost: 0.00001 });
     const trades = await exchange.fetchTrades('BTC/USDT');
-    expect(trades.map((t) => [t.price, t.amount])).toEqual([[69000, 0.01]]);
+    expect(trades.map((t) => [t.price, t.amount])).toEqual([[69000.01, 0.01]]);
     const fee = await exchange.fetchTradingFee('BTC/USDT');
     expect(fee).toMatchObject({ symbol: 'BTC/USDT', maker: 0.001, taker: 0.001 });
   });

@@ -43,8 +43,9 @@ describe('card delivery', () => {
       return m?.text?.includes('Filled') ? m : undefined;
     }, 'the card to show the fill');
     expect(message.text).toContain('✅ Filled:');
-    // quoteOrderQty buys what 100 USDT buys on the step grid: 0.00153 BTC for 99.45 USDT.
-    expect(message.text).toContain('✅ Filled: <b>0.00153 BTC</b> at avg <b>65,000.00 USDT</b> = 99.45 USDT');
+    // quoteOrderQty buys what 100 USDT buys on the step grid at the ask (one tick over the last
+    // price on the paper exchange's modelled book): 0.00153 BTC for 99.45 USDT.
+    expect(message.text).toContain('✅ Filled: <b>0.00153 BTC</b> at avg <b>65,000.01 USDT</b> = 99.45 USDT');
     expect(message.reply_markup).toBeUndefined();
     expect(fake.messages(TRADER.chatId)).toHaveLength(1);
     expect(h.sim.control.orders('BTCUSDT')).toHaveLength(1);

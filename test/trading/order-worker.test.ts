@@ -45,7 +45,8 @@ describe('order worker: the happy path', () => {
 
     const edit = (await h.cardAlerts(card.intentId)).at(-1)!;
     expect(edit).toMatchObject({ chatId: TRADER.chatId, editMessageId: 777, category: 'order', revision: 4 });
-    expect(edit.text).toContain('✅ Filled: <b>0.00123 BTC</b> at avg <b>65,000.00 USDT</b>');
+    // A market BUY pays the ask: one tick over the last price on the paper exchange's modelled book.
+    expect(edit.text).toContain('✅ Filled: <b>0.00123 BTC</b> at avg <b>65,000.01 USDT</b>');
     expect(edit.text).toContain(`Order <code>${order!.orderId}</code>`);
 
     const record = await h.records.get(`bco-${card.intentId}`);
