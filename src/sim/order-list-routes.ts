@@ -145,7 +145,7 @@ export function orderListRoutes(deps: RouteDeps): Route[] {
       handle: ({ params }) => ({ body: oto(params, symbolParam(params, catalog), true), ordersCounted: 3 }),
     },
     {
-      method: 'DELETE', path: '/api/v3/orderList', security: 'SIGNED', weight: () => 1, freeOnSuccess: true,
+      method: 'DELETE', path: '/api/v3/orderList', security: 'SIGNED', params: ['symbol', 'orderListId', 'listClientOrderId', 'newClientOrderId'], weight: () => 1, freeOnSuccess: true,
       handle: ({ params }) => {
         const info = symbolParam(params, catalog);
         const ref = listRef(params, 'listClientOrderId');
@@ -162,15 +162,15 @@ export function orderListRoutes(deps: RouteDeps): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/v3/orderList', security: 'SIGNED', weight: () => 4,
+      method: 'GET', path: '/api/v3/orderList', security: 'SIGNED', params: ['orderListId', 'origClientOrderId'], weight: () => 4,
       handle: ({ params }) => ({ body: renderList(lists.find(listRef(params, 'origClientOrderId')), book) }),
     },
     {
-      method: 'GET', path: '/api/v3/openOrderList', security: 'SIGNED', weight: () => 6,
+      method: 'GET', path: '/api/v3/openOrderList', security: 'SIGNED', params: [], weight: () => 6,
       handle: () => ({ body: lists.open().map((l) => renderList(l, book)) }),
     },
     {
-      method: 'GET', path: '/api/v3/allOrderList', security: 'SIGNED', weight: () => 20,
+      method: 'GET', path: '/api/v3/allOrderList', security: 'SIGNED', params: ['fromId', 'startTime', 'endTime', 'limit'], weight: () => 20,
       handle: ({ params }) => {
         const fromId = integerParam(params, 'fromId');
         const startTime = integerParam(params, 'startTime');

@@ -21,7 +21,7 @@ export function tradeRoutes(deps: RouteDeps): Route[] {
 
   return [
     {
-      method: 'GET', path: '/api/v3/myTrades', security: 'SIGNED',
+      method: 'GET', path: '/api/v3/myTrades', security: 'SIGNED', params: ['symbol', 'orderId', 'startTime', 'endTime', 'fromId', 'limit'],
       weight: (p) => (p.orderId === undefined ? 20 : 5),
       handle: ({ params }) => {
         const info = symbolParam(params, catalog);
@@ -49,7 +49,7 @@ export function tradeRoutes(deps: RouteDeps): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/v3/trades', security: 'NONE', weight: () => 25,
+      method: 'GET', path: '/api/v3/trades', security: 'NONE', params: ['symbol', 'limit'], weight: () => 25,
       handle: ({ params }) => {
         const info = symbolParam(params, catalog);
         const limit = limitParam(params, 500, 1000);
@@ -68,7 +68,7 @@ export function tradeRoutes(deps: RouteDeps): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/v3/aggTrades', security: 'NONE', weight: () => 4,
+      method: 'GET', path: '/api/v3/aggTrades', security: 'NONE', params: ['symbol', 'fromId', 'startTime', 'endTime', 'limit'], weight: () => 4,
       handle: ({ params }) => {
         const info = symbolParam(params, catalog);
         const fromId = integerParam(params, 'fromId');
@@ -92,7 +92,7 @@ export function tradeRoutes(deps: RouteDeps): Route[] {
       },
     },
     {
-      method: 'GET', path: '/api/v3/account/commission', security: 'SIGNED', weight: () => 20,
+      method: 'GET', path: '/api/v3/account/commission', security: 'SIGNED', params: ['symbol'], weight: () => 20,
       handle: ({ params }) => {
         const info = symbolParam(params, catalog);
         const rate = formatFixed(deps.commissionRate, 8);

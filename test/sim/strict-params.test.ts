@@ -46,6 +46,18 @@ describe('strict parameters', () => {
     expect(time.status).toBe(200);
   });
 
+  test('trade history, commission and order-list reads are strict as well', async () => {
+    const trades = await simRequest(sim, 'GET', '/api/v3/myTrades', { symbol: 'BTCUSDT', formId: '1' });
+    expect(trades.body).toEqual({ code: -1104, msg: "Not all sent parameters were read; read '3' parameter(s) but was sent '4'." });
+    const commission = await simRequest(sim, 'GET', '/api/v3/account/commission', { symbol: 'BTCUSDT', foo: 'bar' });
+    expect((commission.body as { code: number }).code).toBe(-1104);
+    const lists = await simRequest(sim, 'GET', '/api/v3/allOrderList', { limit: '10', symbol: 'BTCUSDT' });
+    expect((lists.body as { code: number }).code).toBe(-1104);
+    const publicTrades = await simRequest(sim, 'GET', '/api/v3/trades', { symbol: 'BTCUSDT', limit: '5', fromId: '1' });
+    expect((publicTrades.body as { code: number }).code).toBe(-1104);
+    expect((await simRequest(sim, 'GET', '/api/v3/myTrades', { symbol: 'BTCUSDT', fromId: '0' })).status).toBe(200);
+  });
+
   test('cancel and account endpoints are strict as well', async () => {
     const placed = await simRequest<{ orderId: number }>(sim, 'POST', '/api/v3/order', limit());
     const cancel = await simRequest(sim, 'DELETE', '/api/v3/order', { symbol: 'BTCUSDT', orderId: placed.body.orderId, side: 'BUY' });
