@@ -16,7 +16,7 @@
  */
 import { decimalsOf, div, gt, isDecimal, isPositive, lt, max, min, mul, normalize, sub } from '../decimal.js';
 import { AppError, isAppError, isExchangeError } from '../errors.js';
-import { formatAmount, formatQuantity } from '../format.js';
+import { formatAmount, formatAssetAmount, formatQuantity } from '../format.js';
 import { checkOrder, quoteOrderQuantityAt, stepDecimals, tickDecimals, violationsToError, type OrderDraft } from '../binance/filters.js';
 import { suggestSymbols } from '../binance/symbols.js';
 import type { Account, ExchangeClient, ExchangeInfo, NewOrderParams, SymbolInfo } from '../binance/types.js';
@@ -304,7 +304,8 @@ async function withLockedFunds(deps: PricingDeps, request: OrderRequest, market:
 
 async function lockedNote(deps: PricingDeps, info: SymbolInfo, side: OrderRequest['side'], asset: string, locked: string): Promise<string> {
   const holding = (await deps.exchange.openOrders(info.symbol)).filter((o) => o.side === side).sort((a, b) => b.orderId - a.orderId);
-  const amount = `${formatQuantity(locked)} ${asset}`;
+  // Quantities at the step, as on cards (0.00080 BTC); a quote amount as money.
+  const amount = asset === info.baseAsset ? `${formatAmount(locked, stepDecimals(info, 'LIMIT'), 'down')} ${asset}` : formatAssetAmount(locked, asset);
   if (holding.length === 0) return `${amount} is locked in open orders on other pairs: see /orders.`;
   const stopIds = new Set(deps.stopOrderIds ? await deps.stopOrderIds(info.symbol).catch(() => [] as number[]) : []);
   const label = (type: string) => (type === 'STOP_LOSS_LIMIT' || type === 'STOP_LOSS' ? 'stop' : type === 'TAKE_PROFIT_LIMIT' || type === 'TAKE_PROFIT' ? 'take-profit' : 'limit');

@@ -129,7 +129,7 @@ describe('order cards', () => {
     const resting = await app.exchange.newOrder({ symbol: 'BTCUSDT', side: 'SELL', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.01', price: '90000', newOrderRespType: 'FULL' });
     try {
       await app.send('/sell BTCUSDT all');
-      expect(app.lastMessage().text).toBe(`There is no free BTC to sell. 0.01 BTC is locked in limit order ${resting.orderId} on BTCUSDT: /cancel ${resting.orderId} frees it.`);
+      expect(app.lastMessage().text).toBe(`There is no free BTC to sell. 0.01000 BTC is locked in limit order ${resting.orderId} on BTCUSDT: /cancel ${resting.orderId} frees it.`);
       expect(app.orderPosts()).toHaveLength(1); // the resting order itself
     } finally {
       await app.exchange.cancelOrder({ symbol: 'BTCUSDT', orderId: resting.orderId });

@@ -169,9 +169,9 @@ describe('/stop and /stops', () => {
     await eventually(async () => ((await h.store.all()).some((s) => s.orderId === orderId && s.status === 'active') ? true : undefined), 'the stop active');
 
     await h.send('/sell BTCUSDT all');
-    expect(last().text).toBe(`There is no free BTC to sell. 1 BTC is locked in managed stop order ${orderId} on BTCUSDT: /stop BTCUSDT off frees it.`);
+    expect(last().text).toBe(`There is no free BTC to sell. 1.00000 BTC is locked in managed stop order ${orderId} on BTCUSDT: /stop BTCUSDT off frees it.`);
     await h.send('/sell BTCUSDT 0.5');
-    expect(last().text).toMatch(new RegExp(`^Not enough free BTC: this order needs about 0\\.5 BTC and 0 BTC is free\\. 1 BTC is locked in managed stop order ${orderId} on BTCUSDT: /stop BTCUSDT off frees it\\.$`));
+    expect(last().text).toMatch(new RegExp(`^Not enough free BTC: this order needs about 0\\.5 BTC and 0 BTC is free\\. 1.00000 BTC is locked in managed stop order ${orderId} on BTCUSDT: /stop BTCUSDT off frees it\\.$`));
     expect(buttonsOf(last().reply_markup)).toEqual([]);
     await h.send('/stop BTCUSDT off');
     expect(rejected()).toEqual([]);
