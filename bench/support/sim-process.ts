@@ -25,7 +25,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import { ServerResponse, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import type { KlineInterval, KlineRow } from '../../src/binance/types.js';
 import { createLogger } from '../../src/logger.js';
-import { createProgrammaticFeed } from '../../src/sim/programmatic-feed.js';
+import { createProgrammaticFeed } from '../../src/sim/feeds/programmatic-feed.js';
 import { fixtureRows } from '../../test/support/klines.js';
 import { startTestSimulator } from '../../test/support/simulator.js';
 import { cpuMs, epochMs } from '../lib/stats.js';

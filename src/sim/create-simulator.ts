@@ -6,21 +6,21 @@
  */
 import type { Logger } from 'pino';
 import type { ExchangeInfo, Order, RateLimit } from '../binance/types.js';
-import { createAccounts, type AssetBalance } from './accounts.js';
+import { createAccounts, type AssetBalance } from './engine/accounts.js';
 import { createFaultPlan, type FaultControl } from './faults.js';
-import { createHttpServer, type RequestLogEntry } from './http-server.js';
-import { createMatchingEngine, type EngineOptions } from './matching-engine.js';
-import { createOrderBook, isOpen } from './order-book.js';
-import { createOrderLists } from './order-lists.js';
-import { createTradeHistory } from './trade-history.js';
-import { precisionOf, renderQueriedOrder } from './order-format.js';
-import { createRateLimiter, type RateLimitOptions } from './rate-limits.js';
-import { createRequestAuth, type ApiCredential } from './request-auth.js';
-import { createRoutes } from './rest-routes.js';
+import { createHttpServer, type RequestLogEntry } from './http/http-server.js';
+import { createMatchingEngine, type EngineOptions } from './engine/matching-engine.js';
+import { createOrderBook, isOpen } from './engine/order-book.js';
+import { createOrderLists } from './engine/order-lists.js';
+import { createTradeHistory } from './engine/trade-history.js';
+import { precisionOf, renderQueriedOrder } from './engine/order-format.js';
+import { createRateLimiter, type RateLimitOptions } from './http/rate-limits.js';
+import { createRequestAuth, type ApiCredential } from './http/request-auth.js';
+import { createRoutes } from './http/rest-routes.js';
 import { createStateStore, type PaperState, type StateStore } from './state-store.js';
-import { bundledExchangeInfo, createSymbolCatalog } from './symbol-catalog.js';
-import { marketBook } from './book-model.js';
-import { checkAllRead } from './route-params.js';
+import { bundledExchangeInfo, createSymbolCatalog } from './engine/symbol-catalog.js';
+import { marketBook } from './engine/book-model.js';
+import { checkAllRead } from './http/route-params.js';
 import type { MarketFeed, RestDispatcher, UserEventSource, WsApiAuthenticator, WsEndpoint } from './types.js';
 import { SimError } from './sim-error.js';
 

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createSimulator, type SimulatorControl, type SimulatorOptions, type WebSocketContext } from './create-simulator.js';
-import { createFeedFromConfig } from './feed-from-config.js';
-import { createMarketStreamServer } from './market-stream-server.js';
+import { createFeedFromConfig } from './feeds/feed-from-config.js';
+import { createMarketStreamServer } from './ws/market-stream-server.js';
 import type { MarketFeed, WsEndpoint } from './types.js';
-import { createWsApiServer } from './ws-api-server.js';
+import { createWsApiServer } from './ws/ws-api-server.js';
 
 export interface PaperExchange {
   restUrl: string;

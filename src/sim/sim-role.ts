@@ -12,9 +12,9 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from '../config.js';
 import { createSimulator } from './create-simulator.js';
-import { createFeedFromConfig } from './feed-from-config.js';
+import { createFeedFromConfig } from './feeds/feed-from-config.js';
 import { loadOrCreatePaperCredentials, standardWebSockets } from './paper-exchange.js';
-import type { ApiCredential } from './request-auth.js';
+import type { ApiCredential } from './http/request-auth.js';
 import type { MarketFeed } from './types.js';
 
 export interface SimRole {

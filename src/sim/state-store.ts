@@ -10,11 +10,11 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { AssetBalance } from './accounts.js';
-import type { IdCounters } from './matching-engine.js';
-import type { SimOrder } from './order-book.js';
-import type { OrderListsState } from './order-lists.js';
-import type { TradeRecord } from './trade-history.js';
+import type { AssetBalance } from './engine/accounts.js';
+import type { IdCounters } from './engine/matching-engine.js';
+import type { SimOrder } from './engine/order-book.js';
+import type { OrderListsState } from './engine/order-lists.js';
+import type { TradeRecord } from './engine/trade-history.js';
 
 export interface PaperState {
   version: 1;

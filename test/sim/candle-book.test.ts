@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KlineRow } from '../../src/binance/types.js';
-import { createCandleBook } from '../../src/sim/candle-book.js';
-import { sumKeepingDecimals } from '../../src/sim/kline-decimals.js';
+import { createCandleBook } from '../../src/sim/feeds/candle-book.js';
+import { sumKeepingDecimals } from '../../src/sim/feeds/kline-decimals.js';
 import { gt, lt } from '../../src/decimal.js';
 import { KLINE_FIXTURES, fixture } from '../support/fixtures.js';
 

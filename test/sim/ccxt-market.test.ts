@@ -6,7 +6,7 @@
 import ccxt from 'ccxt';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { createReplayFeed } from '../../src/sim/replay-feed.js';
+import { createReplayFeed } from '../../src/sim/feeds/replay-feed.js';
 import type { ReplayFeed } from '../../src/sim/types.js';
 import { fixtureRows } from '../support/klines.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';

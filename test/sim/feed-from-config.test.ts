@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KlineRow } from '../../src/binance/types.js';
-import { BUNDLED_START_INDEX, createFeedFromConfig, parsePaperMarket } from '../../src/sim/feed-from-config.js';
+import { BUNDLED_START_INDEX, createFeedFromConfig, parsePaperMarket } from '../../src/sim/feeds/feed-from-config.js';
 import type { ReplayFeed } from '../../src/sim/types.js';
 import { KLINE_FIXTURES, fixture, fixturePath } from '../support/fixtures.js';
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KlineRow, Ticker24h } from '../../src/binance/types.js';
-import { createLiveFeed, type LiveFeed, type LiveFeedOptions } from '../../src/sim/live-feed.js';
+import { createLiveFeed, type LiveFeed, type LiveFeedOptions } from '../../src/sim/feeds/live-feed.js';
 import type { CandleClose, PriceTick } from '../../src/sim/types.js';
 import { KLINE_FIXTURES, TICKER_FIXTURE, fixture } from '../support/fixtures.js';
 

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { add, div, gt, lt } from '../../src/decimal.js';
 import { createLogger } from '../../src/logger.js';
-import { createReplayFeed } from '../../src/sim/replay-feed.js';
+import { createReplayFeed } from '../../src/sim/feeds/replay-feed.js';
 import type { ReplayFeed } from '../../src/sim/types.js';
 import { fixtureRows } from '../support/klines.js';
 import { simRequest, startTestSimulator, type TestSimulator } from '../support/simulator.js';

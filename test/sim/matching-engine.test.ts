@@ -4,11 +4,11 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { SymbolInfo } from '../../src/binance/types.js';
-import { createAccounts } from '../../src/sim/accounts.js';
-import { createMatchingEngine, type EngineOptions } from '../../src/sim/matching-engine.js';
-import { createOrderBook } from '../../src/sim/order-book.js';
-import type { NewOrderRequest } from '../../src/sim/order-validation.js';
-import { bundledExchangeInfo } from '../../src/sim/symbol-catalog.js';
+import { createAccounts } from '../../src/sim/engine/accounts.js';
+import { createMatchingEngine, type EngineOptions } from '../../src/sim/engine/matching-engine.js';
+import { createOrderBook } from '../../src/sim/engine/order-book.js';
+import type { NewOrderRequest } from '../../src/sim/engine/order-validation.js';
+import { bundledExchangeInfo } from '../../src/sim/engine/symbol-catalog.js';
 import type { AccountPositionEvent, ExecutionReportEvent, UserDataEvent } from '../../src/sim/types.js';
 
 const BTCUSDT = bundledExchangeInfo().symbols.find((s) => s.symbol === 'BTCUSDT')!;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { wsSign } from '../../src/binance/signing.js';
 import { simRequest, startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { connectClient } from './ws-test-client.js';
-import type { TradeRecord } from '../../src/sim/trade-history.js';
+import type { TradeRecord } from '../../src/sim/engine/trade-history.js';
 
 type Trade = TradeRecord;
 

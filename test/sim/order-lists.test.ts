@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { eq, gt, lte, sub } from '../../src/decimal.js';
 import { wsSign } from '../../src/binance/signing.js';
 import { parseUserDataFrame } from '../../src/binance/user-data-events.js';
-import { bundledExchangeInfo } from '../../src/sim/symbol-catalog.js';
+import { bundledExchangeInfo } from '../../src/sim/engine/symbol-catalog.js';
 import { simRequest, startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { connectClient, type TestClient } from './ws-test-client.js';
 

@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config.js';
 import { createSigner } from '../../src/binance/signing.js';
 import { createLogger } from '../../src/logger.js';
 import { startPaperExchange } from '../../src/sim/paper-exchange.js';
-import { createProgrammaticFeed } from '../../src/sim/programmatic-feed.js';
+import { createProgrammaticFeed } from '../../src/sim/feeds/programmatic-feed.js';
 import { runSimRole } from '../../src/sim/sim-role.js';
 import { fixturePath } from '../support/fixtures.js';
 import { randomApiKey, simRequest } from '../support/simulator.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KlineRow } from '../../src/binance/types.js';
-import { createProgrammaticFeed } from '../../src/sim/programmatic-feed.js';
+import { createProgrammaticFeed } from '../../src/sim/feeds/programmatic-feed.js';
 import type { CandleClose, PriceTick } from '../../src/sim/types.js';
 import { KLINE_FIXTURES, fixture } from '../support/fixtures.js';
 

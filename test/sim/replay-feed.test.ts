@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { KlineRow } from '../../src/binance/types.js';
-import { createReplayFeed } from '../../src/sim/replay-feed.js';
+import { createReplayFeed } from '../../src/sim/feeds/replay-feed.js';
 import type { CandleClose, PriceTick } from '../../src/sim/types.js';
 import { fixtureRows } from '../support/klines.js';
 

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { div, floorToStep, gte, lte, mul, sub } from '../../src/decimal.js';
 import { createLogger } from '../../src/logger.js';
-import { createReplayFeed } from '../../src/sim/replay-feed.js';
+import { createReplayFeed } from '../../src/sim/feeds/replay-feed.js';
 import type { ReplayFeed } from '../../src/sim/types.js';
 import { fixtureRows } from '../support/klines.js';
 import { simRequest, startTestSimulator, type TestSimulator } from '../support/simulator.js';

@@ -7,8 +7,8 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { percentEncode } from '../../src/binance/signing.js';
-import { parseParams } from '../../src/sim/http-server.js';
-import { createRequestAuth, type ApiCredential } from '../../src/sim/request-auth.js';
+import { parseParams } from '../../src/sim/http/http-server.js';
+import { createRequestAuth, type ApiCredential } from '../../src/sim/http/request-auth.js';
 import { fixture, fixturePath } from '../support/fixtures.js';
 
 interface Vector {

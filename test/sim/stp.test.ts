@@ -11,8 +11,8 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { KlineRow } from '../../src/binance/types.js';
 import { createLogger } from '../../src/logger.js';
-import { createProgrammaticFeed } from '../../src/sim/programmatic-feed.js';
-import { bundledExchangeInfo } from '../../src/sim/symbol-catalog.js';
+import { createProgrammaticFeed } from '../../src/sim/feeds/programmatic-feed.js';
+import { bundledExchangeInfo } from '../../src/sim/engine/symbol-catalog.js';
 import { simRequest, startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { subscribeUserStream } from './user-stream-helper.js';
 

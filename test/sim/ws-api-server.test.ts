@@ -4,9 +4,9 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { createSigner, wsSign, type Signer } from '../../src/binance/signing.js';
-import { createRequestAuth } from '../../src/sim/request-auth.js';
+import { createRequestAuth } from '../../src/sim/http/request-auth.js';
 import type { UserDataEvent, UserEventSource } from '../../src/sim/types.js';
-import { createWsApiServer, type WsApiServer, type WsApiServerOptions } from '../../src/sim/ws-api-server.js';
+import { createWsApiServer, type WsApiServer, type WsApiServerOptions } from '../../src/sim/ws/ws-api-server.js';
 import { fixture, fixturePath } from '../support/fixtures.js';
 import { connectClient, serveEndpoints, type TestClient } from './ws-test-client.js';
 

@@ -15,12 +15,12 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import type { ExchangeInfo } from '../../src/binance/types.js';
 import { createSigner, encodeParams, signQuery, type Signer } from '../../src/binance/signing.js';
 import { createSimulator, type SimulatorControl, type SimulatorOptions } from '../../src/sim/create-simulator.js';
-import { createMarketStreamServer } from '../../src/sim/market-stream-server.js';
-import { createProgrammaticFeed } from '../../src/sim/programmatic-feed.js';
-import type { ApiCredential } from '../../src/sim/request-auth.js';
+import { createMarketStreamServer } from '../../src/sim/ws/market-stream-server.js';
+import { createProgrammaticFeed } from '../../src/sim/feeds/programmatic-feed.js';
+import type { ApiCredential } from '../../src/sim/http/request-auth.js';
 import type { MarketFeed, ProgrammaticFeed } from '../../src/sim/types.js';
-import { createWsApiServer } from '../../src/sim/ws-api-server.js';
-import type { WsConnectionOptions } from '../../src/sim/ws-connections.js';
+import { createWsApiServer } from '../../src/sim/ws/ws-api-server.js';
+import type { WsConnectionOptions } from '../../src/sim/ws/ws-connections.js';
 
 export type { SimulatorControl } from '../../src/sim/create-simulator.js';
 

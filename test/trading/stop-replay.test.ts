@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { floorToStep, gt, lte, normalize } from '../../src/decimal.js';
 import { formatUtc } from '../../src/format.js';
 import { createLogger } from '../../src/logger.js';
-import { createReplayFeed } from '../../src/sim/replay-feed.js';
+import { createReplayFeed } from '../../src/sim/feeds/replay-feed.js';
 import type { ReplayFeed } from '../../src/sim/types.js';
 import type { ManagedStop } from '../../src/trading/stop-types.js';
 import { startStopHarness, type StopHarness } from './stop-harness.js';

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Ticker24h } from '../../src/binance/types.js';
 import { floorToStep, mul, normalize } from '../../src/decimal.js';
-import { bundledExchangeInfo } from '../../src/sim/symbol-catalog.js';
+import { bundledExchangeInfo } from '../../src/sim/engine/symbol-catalog.js';
 import type { ProgrammaticFeed } from '../../src/sim/types.js';
 import type { StopInterval } from '../../src/trading/stop-intervals.js';
 import { fixture, TICKER_FIXTURE } from '../support/fixtures.js';

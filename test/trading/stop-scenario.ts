@@ -5,7 +5,7 @@
  */
 import type { ExchangeInfo, KlineRow, SymbolFilter } from '../../src/binance/types.js';
 import { floorToStep, lt, mul, normalize } from '../../src/decimal.js';
-import { bundledExchangeInfo } from '../../src/sim/symbol-catalog.js';
+import { bundledExchangeInfo } from '../../src/sim/engine/symbol-catalog.js';
 import type { ProgrammaticFeed } from '../../src/sim/types.js';
 import { fixtureRows } from '../support/klines.js';
 
