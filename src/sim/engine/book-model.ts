@@ -17,7 +17,7 @@
  *
  * Integers (ticks, lots) are bigint: nothing here is a float.
  */
-import { div, floorToStep, isPositive, mul, normalize, sub } from '../../decimal.js';
+import { div, floorToStep, gte, isPositive, lte, mul, normalize, sub } from '../../decimal.js';
 import type { KlineInterval, KlineRow, SymbolInfo } from '../../binance/types.js';
 import { filterOf, lotStep, tickSize } from './symbol-rules.js';
 
@@ -134,4 +134,11 @@ export function marketBook(
   const last = center ?? feed.price(info.symbol);
   if (last === undefined) return undefined;
   return modelBook(info, last, referenceCandle(feed, info.symbol));
+}
+
+/** A limit that would trade at once against the book (LIMIT_MAKER's rejection). */
+export function crossesBook(side: 'BUY' | 'SELL', limit: string, liquidity: MarketBook): boolean {
+  const touch = side === 'BUY' ? liquidity.bestAsk() : liquidity.bestBid();
+  if (touch === undefined) return false;
+  return side === 'BUY' ? gte(limit, touch.price) : lte(limit, touch.price);
 }

@@ -5,13 +5,12 @@
  * - The rest of the market is a modelled book around the feed's price (book-model.ts, wired as
  *   `liquidity`); without one, a flat unlimited book at the price moved by `slippageBps`.
  * - A taker (MARKET, a marketable LIMIT, a triggered stop) walks that book merged with the
- *   account's own resting orders, best price first (take-liquidity.ts): one fill per level at the
+ *   account's own resting orders, best price first (take-liquidity.ts, taker.ts): one fill per level at the
  *   level's price (`m: false`), self-trade prevention when it reaches an own order. A MARKET
  *   order's unfilled rest expires; a LIMIT's rest rests (GTC) or expires (IOC/FOK).
  * - A resting LIMIT fills at its limit as a maker (`m: true`) when a tick trades at or through it.
- * - STOP_LOSS(_LIMIT) and TAKE_PROFIT(_LIMIT) trigger when a tick crosses the stop (SELL stop:
- *   price <= stop; BUY stop: price >= stop; take-profits the other way). The triggered order then
- *   takes the book around the stop (or around the tick when it was already past the stop): a
+ * - STOP_LOSS(_LIMIT) and TAKE_PROFIT(_LIMIT) trigger when a tick crosses the stop
+ *   (stop-triggers.ts). The triggered order then takes the book around the stop (or around the tick when it was already past the stop): a
  *   market stop as a MARKET order, a stop-limit as a new LIMIT at `price`. Ticks are sparse (a
  *   replay walks only open/high/low/close), so the book the stop meets is the one where the
  *   path crossed it.
@@ -21,21 +20,23 @@
  * Every state change emits `executionReport` and then `outboundAccountPosition` for the assets
  * that moved (user-data-stream.md).
  */
-import { add, gte, isPositive, lt, lte, min, mul, sub } from '../../decimal.js';
+import { isPositive, mul } from '../../decimal.js';
 import type { SymbolInfo } from '../../binance/types.js';
 import type { Accounts } from './accounts.js';
+import { crossesBook, flatBook, type MarketBook } from './book-model.js';
+import { createCancels } from './cancels.js';
 import { createExecutions, newClientOrderId, type EngineOptions, type IdCounters } from './executions.js';
 import type { OrderBook, SimFill, SimOrder } from './order-book.js';
 import { isOpen } from './order-book.js';
-import { isStopType } from './order-format.js';
+import { isStopType, type PreventedMatch } from './order-format.js';
 import type { NewOrderRequest } from './order-validation.js';
 import { toScaled } from './price-scale.js';
 import { lockPriceOf } from './settlement.js';
-import { ORDER_REJECT_MESSAGES, SimError, simErrors } from '../sim-error.js';
-import { filterOf, lotStep } from './symbol-rules.js';
-import { flatBook, type MarketBook } from './book-model.js';
-import type { PreventedMatch } from './order-format.js';
-import { expiresTaker, planTake, type TakePlan } from './take-liquidity.js';
+import { createTickChecks, wouldTrigger } from './stop-triggers.js';
+import { marketMaxQty } from './symbol-rules.js';
+import { createTaker, type Taken } from './taker.js';
+import type { TakePlan } from './take-liquidity.js';
+import { ORDER_REJECT_MESSAGES, simErrors } from '../sim-error.js';
 import type { PriceTick, UserEventSource } from '../types.js';
 
 export { newClientOrderId, type EngineOptions, type IdCounters } from './executions.js';
@@ -46,11 +47,6 @@ export interface PlacedOrder {
   transactTime: number;
   /** Matches self-trade prevention stopped while the order was placed (stp_faq.md). */
   preventedMatches?: PreventedMatch[];
-}
-
-interface Taken {
-  fills: SimFill[];
-  prevented: PreventedMatch[];
 }
 
 export interface CanceledOrder {
@@ -117,7 +113,9 @@ export interface EngineDeps {
 export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
   const { accounts, book, clock } = deps;
   const executions = createExecutions(deps);
-  const { ids, report, flushAccount, fillable, fill, expire, expireInMatch, takerPrice } = executions;
+  const { ids, report, flushAccount, fillable, fill, expire, takerPrice } = executions;
+  const { plan, execute, takeAsLimit } = createTaker({ accounts, book, executions, beforeExecution: deps.beforeExecution });
+  const { triggersAt, marketableAt } = createTickChecks();
   /** The last price seen per symbol: where the price came from when the next tick arrives. */
   const lastPrice = new Map<string, string>();
 
@@ -126,32 +124,9 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
     if (info === undefined) throw simErrors.invalidSymbol();
     return info;
   };
-  /** A stop-loss SELL and a take-profit BUY trigger on the way down; the other two on the way up. */
-  const fallsThrough = (order: Pick<SimOrder, 'side' | 'type'>): boolean =>
-    (order.side === 'SELL') === (order.type === 'STOP_LOSS' || order.type === 'STOP_LOSS_LIMIT');
-
   /** The modelled book around `center` (book-model.ts), or a flat one at the price moved by `slippageBps`. */
   const bookAt = (info: SymbolInfo, center: string): MarketBook =>
     deps.liquidity?.(info.symbol, center) ?? flatBook(takerPrice('SELL', center, info), takerPrice('BUY', center, info));
-  let preventedMatchIds = 0;
-
-  const wouldTrigger = (order: Pick<SimOrder, 'side' | 'type' | 'stopPrice'>, price: string): boolean =>
-    fallsThrough(order) ? lte(price, order.stopPrice) : gte(price, order.stopPrice);
-
-  // The per-tick versions compare scaled integers, parsed once per order and once per tick.
-  const levels = new WeakMap<SimOrder, { stop: bigint; limit: bigint }>();
-  const levelsOf = (order: SimOrder) => {
-    let l = levels.get(order);
-    if (l === undefined) {
-      l = { stop: toScaled(order.stopPrice), limit: toScaled(order.price) };
-      levels.set(order, l);
-    }
-    return l;
-  };
-  const triggersAt = (order: SimOrder, price: bigint): boolean =>
-    fallsThrough(order) ? price <= levelsOf(order).stop : price >= levelsOf(order).stop;
-  const marketableAt = (order: SimOrder, price: bigint): boolean =>
-    order.side === 'BUY' ? price <= levelsOf(order).limit : price >= levelsOf(order).limit;
 
   const place = (request: NewOrderRequest, extras: PlaceExtras = {}): PlacedOrder => {
     const pending = extras.pending === true;
@@ -244,129 +219,7 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
     return { order, fills: taken.fills, transactTime: now, preventedMatches: taken.prevented };
   };
 
-  /**
-   * The taker's walk: quantity capped by what can fill this tick, and (`afford`, default true) a
-   * market BUY by what the account can pay (a triggered market stop; a new MARKET order is
-   * refused for balance instead).
-   */
-  const plan = (order: SimOrder, info: SymbolInfo, liquidity: MarketBook, over: { limit?: string; quote?: string; afford?: boolean } = {}): TakePlan => {
-    let quote = over.quote;
-    if (over.afford !== false && over.limit === undefined && order.side === 'BUY') {
-      const spendable = add(accounts.get(info.quoteAsset).free, order.lockedAsset === info.quoteAsset ? order.locked : '0');
-      quote = quote === undefined ? spendable : min(quote, spendable);
-    }
-    const own = book.open(order.symbol).filter((o) => o !== order && o.isWorking && o.side !== order.side);
-    return planTake({
-      taker: order,
-      book: liquidity,
-      own,
-      qty: fillable(order),
-      step: lotStep(info, over.limit === undefined),
-      ...(over.limit !== undefined && { limit: over.limit }),
-      ...(quote !== undefined && { quote }),
-    });
-  };
-
-  /** Carries out a plan: taker fills at each level, self-trades, STP expiries (faqs/stp_faq.md). */
-  const execute = (order: SimOrder, info: SymbolInfo, p: TakePlan, now: number): Taken => {
-    const fills: SimFill[] = [];
-    const prevented: PreventedMatch[] = [];
-    for (const step of p.steps) {
-      if (step.kind === 'book') {
-        fills.push(fill(order, info, step.qty, step.price, false, now));
-      } else if (step.kind === 'self-trade') {
-        // The maker fills as a resting order does on a tick: its order list hears of it first.
-        deps.beforeExecution?.(step.maker, 'fill', now);
-        if (!isOpen(step.maker)) continue;
-        fill(step.maker, info, step.qty, step.price, true, now);
-        fills.push(fill(order, info, step.qty, step.price, false, now));
-      } else if (step.kind === 'decrement') {
-        const id = preventedMatchIds++;
-        const both = { preventedMatchId: id, price: step.price, qty: step.qty };
-        expireInMatch(step.maker, { ...both, counterOrderId: order.orderId }, now);
-        expireInMatch(order, { ...both, counterOrderId: step.maker.orderId }, now);
-        prevented.push({ preventedMatchId: id, makerOrderId: step.maker.orderId, price: step.price, takerPreventedQuantity: step.qty, makerPreventedQuantity: step.qty });
-      } else {
-        const match = { preventedMatchId: preventedMatchIds++, makerOrderId: step.maker.orderId, price: step.price };
-        const entry: PreventedMatch = { ...match };
-        if (step.kind !== 'expire-taker') {
-          entry.makerPreventedQuantity = expireInMatch(step.maker, { ...match, counterOrderId: order.orderId }, now);
-        }
-        if (step.kind !== 'expire-maker') {
-          entry.takerPreventedQuantity = expireInMatch(order, { ...match, counterOrderId: step.maker.orderId }, now);
-        }
-        prevented.push(entry);
-      }
-    }
-    return { fills, prevented };
-  };
-
-  /**
-   * A limit order (new, or a stop-limit just triggered) takes what the book offers up to its
-   * limit as a taker; IOC/FOK then expire, GTC rests at its limit as a maker.
-   */
-  const takeAsLimit = (order: SimOrder, info: SymbolInfo, liquidity: MarketBook, now: number): Taken => {
-    const p = plan(order, info, liquidity, { limit: order.price });
-    let taken: Taken = { fills: [], prevented: [] };
-    if (order.timeInForce === 'FOK' && lt(p.qty, sub(order.origQty, order.executedQty)) && !expiresTaker(p)) {
-      expire(order, 'UNFILLED_FOK_ORDER_EXPIRED', now);
-    } else if (p.steps.length > 0) {
-      taken = execute(order, info, p, now);
-    }
-    if (isOpen(order) && order.timeInForce !== 'GTC') {
-      expire(order, order.timeInForce === 'FOK' ? 'UNFILLED_FOK_ORDER_EXPIRED' : 'UNFILLED_IOC_QUANTITY_EXPIRED', now);
-    }
-    return taken;
-  };
-
-  const find = (symbol: string, ref: OrderRefParams): SimOrder => {
-    const byId = ref.orderId !== undefined ? book.byId(ref.orderId) : undefined;
-    if (ref.orderId !== undefined) {
-      if (byId === undefined || byId.symbol !== symbol) throw simErrors.noSuchOrder();
-      if (ref.origClientOrderId !== undefined && byId.clientOrderId !== ref.origClientOrderId) {
-        throw new SimError(400, -2039, 'Client order ID is not correct for this order ID.');
-      }
-      return byId;
-    }
-    const byClient = book.byClientId(symbol, ref.origClientOrderId!);
-    if (byClient === undefined) throw simErrors.noSuchOrder();
-    return byClient;
-  };
-
-  const cancelOne = (order: SimOrder, cancelClientOrderId: string, now: number): CanceledOrder => {
-    executions.cancel(order, cancelClientOrderId, now);
-    return { order, cancelClientOrderId, transactTime: now };
-  };
-
-  const cancel = (symbol: string, ref: OrderRefParams, cancelClientOrderId?: string, restrictions?: CancelRestrictions): CanceledOrder => {
-    infoOf(symbol);
-    let order: SimOrder;
-    try {
-      order = find(symbol, ref);
-    } catch (error) {
-      if (error instanceof SimError && error.code === -2013) throw simErrors.cancelRejected();
-      throw error;
-    }
-    if (!isOpen(order)) throw simErrors.cancelRejected();
-    if (restrictions !== undefined && order.status !== (restrictions === 'ONLY_NEW' ? 'NEW' : 'PARTIALLY_FILLED')) {
-      throw simErrors.cancelRejected('Order was not canceled due to cancel restrictions.');
-    }
-    const now = clock();
-    const result = cancelOne(order, cancelClientOrderId ?? newClientOrderId(), now);
-    flushAccount(now);
-    return result;
-  };
-
-  const cancelAll = (symbol: string): CanceledOrder[] => {
-    infoOf(symbol);
-    const open = book.open(symbol);
-    // Binance answers -2011 "Unknown order sent." when there is nothing to cancel.
-    if (open.length === 0) throw simErrors.cancelRejected();
-    const now = clock();
-    const out = open.map((order) => cancelOne(order, newClientOrderId(), now));
-    flushAccount(now);
-    return out;
-  };
+  const { find, cancel, cancelAll } = createCancels({ book, clock, infoOf, executions });
 
   const onTick = (tick: PriceTick): void => {
     const previous = lastPrice.get(tick.symbol);
@@ -435,18 +288,4 @@ export function createMatchingEngine(deps: EngineDeps): MatchingEngine {
       ids.executionId = Math.max(ids.executionId, counters.executionId);
     },
   };
-}
-
-/** A limit that would trade at once against the book (LIMIT_MAKER's rejection). */
-function crossesBook(side: 'BUY' | 'SELL', limit: string, liquidity: MarketBook): boolean {
-  const touch = side === 'BUY' ? liquidity.bestAsk() : liquidity.bestBid();
-  if (touch === undefined) return false;
-  return side === 'BUY' ? gte(limit, touch.price) : lte(limit, touch.price);
-}
-
-/** The cap of a quote-sized MARKET order's walk: MARKET_LOT_SIZE.maxQty when set, else LOT_SIZE.maxQty. */
-function marketMaxQty(info: SymbolInfo): string {
-  const market = filterOf(info, 'MARKET_LOT_SIZE')?.maxQty;
-  if (market !== undefined && isPositive(market)) return market;
-  return filterOf(info, 'LOT_SIZE')?.maxQty ?? '9000000000';
 }

@@ -25,3 +25,10 @@ export function lotStep(info: SymbolInfo, market = false): string {
   const marketStep = filterOf(info, 'MARKET_LOT_SIZE')?.stepSize;
   return marketStep !== undefined && isPositive(marketStep) ? marketStep : lot;
 }
+
+/** The cap of a quote-sized MARKET order's walk: MARKET_LOT_SIZE.maxQty when set, else LOT_SIZE.maxQty. */
+export function marketMaxQty(info: SymbolInfo): string {
+  const market = filterOf(info, 'MARKET_LOT_SIZE')?.maxQty;
+  if (market !== undefined && isPositive(market)) return market;
+  return filterOf(info, 'LOT_SIZE')?.maxQty ?? '9000000000';
+}
