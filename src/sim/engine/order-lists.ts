@@ -3,27 +3,18 @@
  * OCO (two legs, one cancels the other), OTO (a working order whose fill places a pending one)
  * and OTOCO (an OTO whose pending part is an OCO pair).
  *
- * The legs are ordinary engine orders carrying `orderListId`; this module decides what happens
- * to the others when one moves:
- * - OCO: the legs share one lock (the first leg holds it, the second locks nothing). When a stop
- *   leg triggers, the other is expired (eR OCO_TRIGGER) before the stop executes; when the limit
- *   leg is hit it takes the lock and fills first, then the other is expired (CHANGELOG, the OCO
- *   "Execution Order"). The list is ALL_DONE from then on.
- * - OTO/OTOCO: pending legs are PENDING_NEW records, inert and locking nothing, until the working
- *   order is FILLED; then they go on the book with the same ids. A pending leg the engine refuses
- *   then (funds, LIMIT_MAKER that would take) expires with eR REJECTED (user-data-stream.md).
- * - Cancelling any leg (DELETE /api/v3/order) cancels the whole list; a working order that
- *   expires expires the pending legs (OTO_PHASE_ONE_EXPIRED).
+ * The legs are ordinary engine orders carrying `orderListId`. This module places, finds, cancels
+ * and persists the lists and announces them (`listStatus`); what happens to the other legs when
+ * one moves is order-list-rules.ts.
  *
  * `sync()` runs after every engine change (the engine's onChange), so the rules hold whatever
  * moved the orders: a tick, a REST cancel, a fill at placement.
  */
-import { add, isPositive } from '../../decimal.js';
 import type { MatchingEngine } from './matching-engine.js';
 import { newClientOrderId } from './matching-engine.js';
 import type { OrderBook, SimFill, SimOrder } from './order-book.js';
 import { isOpen } from './order-book.js';
-import { isStopType } from './order-format.js';
+import { createListRules } from './order-list-rules.js';
 import type { NewOrderRequest } from './order-validation.js';
 import { SimError, simErrors } from '../sim-error.js';
 import type { ListStatusEvent, UserDataEvent, UserEventSource } from '../types.js';
@@ -151,94 +142,16 @@ export function createOrderLists(deps: OrderListsDeps): OrderLists {
     }
   };
 
-  const done = (list: SimOrderList, now: number): void => {
-    list.listStatusType = 'ALL_DONE';
-    list.listOrderStatus = 'ALL_DONE';
-    list.pending = [];
-    emit(list, now);
-  };
-
-  const legs = (list: SimOrderList): SimOrder[] => list.orderIds.map((id) => book.byId(id)).filter((o): o is SimOrder => o !== undefined);
-  const started = (o: SimOrder): boolean => !isOpen(o) || isPositive(o.executedQty) || (isStopType(o.type) && o.triggered);
-
-  /** Shared-lock OCO: the leg about to execute takes its sibling's lock (same asset, no balance moves). */
-  const takeLock = (order: SimOrder, sibling: SimOrder): void => {
-    if (!isPositive(sibling.locked) || sibling.lockedAsset !== order.lockedAsset) return;
-    order.locked = add(order.locked, sibling.locked);
-    sibling.locked = '0';
-  };
-
-  const siblingOf = (order: SimOrder): SimOrder | undefined => {
-    if (order.orderListId === undefined) return undefined;
-    const list = lists.get(order.orderListId);
-    if (list === undefined || list.listOrderStatus !== 'EXECUTING' || list.pair === undefined) return undefined;
-    const [a, b] = list.pair;
-    if (order.orderId !== a && order.orderId !== b) return undefined;
-    const other = book.byId(order.orderId === a ? b : a);
-    return other !== undefined && isOpen(other) && other.status !== 'PENDING_NEW' ? other : undefined;
-  };
-
-  /** OCO rules on a pair: once one leg started, the other expires and the list is done. */
-  const settlePair = (list: SimOrderList, pair: SimOrder[], now: number): void => {
-    const first = pair.find(started);
-    if (first === undefined) return;
-    for (const other of pair) {
-      if (other === first || !isOpen(other)) continue;
-      takeLock(first, other);
-      deps.engine().expire(other, 'OCO_TRIGGER');
+  const placing = <T>(run: () => T): T => {
+    busy = true;
+    try {
+      return run();
+    } finally {
+      busy = false;
     }
-    done(list, now);
   };
-
-  const activate = (list: SimOrderList, now: number): void => {
-    const engine = deps.engine();
-    const pendingLegs = list.pending;
-    list.pending = [];
-    const isPair = pendingLegs.length === 2;
-    let holder: SimOrder | undefined;
-    for (const leg of pendingLegs) {
-      const record = book.byId(leg.orderId);
-      if (record === undefined || record.status !== 'PENDING_NEW') continue;
-      try {
-        const extras = { orderId: leg.orderId, orderListId: list.orderListId, ...(isPair && holder !== undefined && { lock: '0' }) };
-        const placed = engine.place(leg.request, extras);
-        holder ??= placed.order;
-      } catch (error) {
-        if (!(error instanceof SimError)) throw error;
-        engine.expire(record, 'REJECTED');
-      }
-    }
-    emit(list, now);
-    // A stop placed past its price (the entry filled on a gap) triggers at once, at the current price.
-    const price = deps.price(list.symbol);
-    const stops = pendingLegs.some((leg) => isStopType(leg.request.type));
-    if (stops && price !== undefined) engine.onTick({ symbol: list.symbol, price, time: now });
-  };
-
-  const syncList = (list: SimOrderList, now: number): void => {
-    const all = legs(list);
-    const engine = deps.engine();
-    if (all.some((o) => o.status === 'CANCELED')) {
-      for (const o of all) if (isOpen(o)) engine.cancel(o.symbol, { orderId: o.orderId });
-      done(list, now);
-      return;
-    }
-    if (list.kind === 'OCO') {
-      settlePair(list, all, now);
-      return;
-    }
-    const working = all[0]!;
-    if (isOpen(working)) return;
-    if (working.status !== 'FILLED') {
-      for (const o of all.slice(1)) if (isOpen(o)) engine.expire(o, 'OTO_PHASE_ONE_EXPIRED');
-      done(list, now);
-      return;
-    }
-    if (list.pending.length > 0) activate(list, now);
-    const after = legs(list).slice(1);
-    if (list.kind === 'OTOCO') settlePair(list, after, now);
-    else if (after.every((o) => !isOpen(o))) done(list, now);
-  };
+  const rules = createListRules({ engine: deps.engine, book, price: deps.price, list: (id) => lists.get(id), emit, quietly: placing });
+  const { done, legs } = rules;
 
   const sync = (): void => {
     if (busy) return;
@@ -251,7 +164,7 @@ export function createOrderLists(deps: OrderListsDeps): OrderLists {
       do {
         again = false;
         for (const list of lists.values()) {
-          if (list.listOrderStatus === 'EXECUTING') syncList(list, clock());
+          if (list.listOrderStatus === 'EXECUTING') rules.apply(list, clock());
         }
       } while (again);
     } finally {
@@ -278,15 +191,6 @@ export function createOrderLists(deps: OrderListsDeps): OrderLists {
   const commit = (list: SimOrderList): void => {
     lists.set(list.orderListId, list);
     nextOrderListId += 1;
-  };
-
-  const placing = <T>(run: () => T): T => {
-    busy = true;
-    try {
-      return run();
-    } finally {
-      busy = false;
-    }
   };
 
   const find = (ref: ListRef): SimOrderList => {
@@ -365,15 +269,7 @@ export function createOrderLists(deps: OrderListsDeps): OrderLists {
     open: () => [...lists.values()].filter((l) => l.listOrderStatus === 'EXECUTING'),
     all: () => [...lists.values()],
     sync,
-    beforeExecution(order, kind, now) {
-      const sibling = siblingOf(order);
-      if (sibling === undefined) return;
-      takeLock(order, sibling);
-      // A stop that triggers cancels the other leg before it executes; a limit leg fills first (sync expires the other).
-      if (kind !== 'trigger') return;
-      placing(() => deps.engine().expire(sibling, 'OCO_TRIGGER'));
-      done(lists.get(order.orderListId!)!, now);
-    },
+    beforeExecution: (order, kind, now) => rules.beforeExecution(order, kind, now),
     hasOpenClientId: (id) => [...lists.values()].some((l) => l.listOrderStatus === 'EXECUTING' && l.listClientOrderId === id),
     snapshot() {
       // Every open list and the most recent finished ones, as the orders themselves are kept.
