@@ -1,5 +1,5 @@
 /**
- * Brings assets/exchange-info.json (the 2024-09 capture, src/sim/symbol-catalog.ts) up to what
+ * Brings assets/exchange-info.json (the 2024-09 capture, src/sim/engine/symbol-catalog.ts) up to what
  * Binance serves in 2026, per binance-spot-api-docs CHANGELOG.md, keeping every captured filter
  * value. Idempotent: running it twice changes nothing.
  *
