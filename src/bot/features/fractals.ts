@@ -17,18 +17,28 @@ import { closedCandleCount, findFractals, klinesJudgedAt, type Fractal, type Fra
 import type { ActiveStop, BotDeps } from '../bot-deps.js';
 import { accountDataHidden } from '../chat-scope.js';
 import { expectTokens, tokenize } from '../command-args.js';
-import { commandSpec } from '../command-table.js';
 import { replyHtml } from '../reply.js';
 import { resolveSymbol } from '../symbol-arg.js';
+import { DEFAULT_INTERVAL, defineFeature, type CommandSpec } from './feature.js';
 import { parseInterval } from './ta.js';
 
-const SPEC = commandSpec('fractals');
+const SPEC: CommandSpec = {
+  name: 'fractals',
+  description: 'Candlestick chart with fractals and your stop',
+  usage: '/fractals SYMBOL [INTERVAL]',
+  example: '/fractals BTCUSDT 4h',
+  details: [
+    `A chart of the last 100 closed candles of INTERVAL (default ${DEFAULT_INTERVAL}; 1m to 1M).`,
+    'Bullish fractals (a low below the two candles on each side) are marked under the bar, bearish ones over it.',
+    'The active stop and the entry price are drawn as lines; the caption lists the latest fractals.',
+  ],
+};
 
 /** Candles drawn. */
 export const FRACTALS_CHART_CANDLES = 100;
 /** Rows requested: the drawn candles, two left neighbours for the first of them, the forming one. */
 export const FRACTALS_KLINES_LIMIT = FRACTALS_CHART_CANDLES + 3;
-export const FRACTALS_DEFAULT_INTERVAL: KlineInterval = '4h';
+export const FRACTALS_DEFAULT_INTERVAL: KlineInterval = DEFAULT_INTERVAL;
 
 /** Telegram's limit for a photo caption (core.telegram.org/bots/api#sendphoto). */
 const CAPTION_LIMIT = 1024;
@@ -129,3 +139,5 @@ function visibleFractals(fractals: Fractals, firstDrawnOpenTime: number): Fracta
   const visible = (f: Fractal) => f.openTime >= firstDrawnOpenTime;
   return { bullish: fractals.bullish.filter(visible), bearish: fractals.bearish.filter(visible) };
 }
+
+export const fractalsFeature = defineFeature({ name: 'fractals', commands: [SPEC], composer: ({ deps }) => fractalsCommand(deps) });

@@ -16,13 +16,22 @@ import { klinesJudgedAt, latestBullishFractal, type Fractal } from '../../market
 import { summarizeIndicators, TA_CANDLES, TA_PERIODS, type IndicatorSummary } from '../../market/indicators.js';
 import type { BotDeps } from '../bot-deps.js';
 import { argumentError, expectTokens, quoteInput, tokenize } from '../command-args.js';
-import { commandSpec, type CommandSpec } from '../command-table.js';
 import { replyHtml } from '../reply.js';
 import { resolveSymbol } from '../symbol-arg.js';
+import { DEFAULT_INTERVAL, defineFeature, type CommandSpec } from './feature.js';
 
-const SPEC = commandSpec('ta');
+const SPEC: CommandSpec = {
+  name: 'ta',
+  description: 'Indicator summary: RSI, MACD, EMA, ATR',
+  usage: '/ta SYMBOL [INTERVAL]',
+  example: '/ta BTCUSDT 1d',
+  details: [
+    `On closed candles of INTERVAL (default ${DEFAULT_INTERVAL}; 1m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 3d, 1w, 1M):`,
+    'RSI(14), MACD(12,26,9) and its latest cross, EMA(20)/EMA(50) trend, ATR(14) with a stop at the last close − 2×ATR, and the latest bullish fractal.',
+  ],
+};
 
-export const TA_DEFAULT_INTERVAL: KlineInterval = '4h';
+export const TA_DEFAULT_INTERVAL: KlineInterval = DEFAULT_INTERVAL;
 
 /** Intervals /ta accepts: Binance's, without 1s (rest-api.md "Kline/Candlestick data"). */
 const TA_INTERVALS: readonly KlineInterval[] = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M'];
@@ -137,3 +146,5 @@ export function taCommand(deps: BotDeps): Composer<Context> {
   });
   return composer;
 }
+
+export const taFeature = defineFeature({ name: 'ta', commands: [SPEC], composer: ({ deps }) => taCommand(deps) });
