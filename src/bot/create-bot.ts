@@ -27,6 +27,7 @@ import { createChatScopeGuard } from './chat-scope.js';
 import { createErrorHandler } from './error-handler.js';
 import type { FeatureEnv } from './features/feature.js';
 import { buttonHandlers, featureRegistry } from './features/index.js';
+import { htmlParseMode } from './html-mode.js';
 import { createTickerCache } from '../market/ticker-cache.js';
 
 export type { BotDeps } from './bot-deps.js';
@@ -45,6 +46,8 @@ export function createBot(deps: BotDeps): Bot<Context> {
     },
   });
   if (deps.autoRetry !== false) bot.api.config.use(autoRetry({ ...DEFAULT_AUTO_RETRY, ...deps.autoRetry }));
+  // Every text and caption in HTML, unless a call says otherwise.
+  bot.api.config.use(htmlParseMode);
 
   const confirmations = createCancelConfirmations({ redis: deps.redis, prefix: deps.keyPrefix, ttlSeconds: deps.settings.confirmTtlS, now: deps.now });
   // One all-symbols ticker for every /top and its buttons (weight 80: at most one request per 30 s).

@@ -129,7 +129,7 @@ export function fractalsCommand(deps: BotDeps): Composer<Context> {
       stopHidden,
     });
     await action;
-    await ctx.replyWithPhoto(new InputFile(png, `${info.symbol}-${interval}-fractals.png`), { caption, parse_mode: 'HTML' });
+    await ctx.replyWithPhoto(new InputFile(png, `${info.symbol}-${interval}-fractals.png`), { caption });
   });
   return composer;
 }
