@@ -38,7 +38,6 @@ const SPEC: CommandSpec = {
 export const FRACTALS_CHART_CANDLES = 100;
 /** Rows requested: the drawn candles, two left neighbours for the first of them, the forming one. */
 export const FRACTALS_KLINES_LIMIT = FRACTALS_CHART_CANDLES + 3;
-export const FRACTALS_DEFAULT_INTERVAL: KlineInterval = DEFAULT_INTERVAL;
 
 /** Telegram's limit for a photo caption (core.telegram.org/bots/api#sendphoto). */
 const CAPTION_LIMIT = 1024;
@@ -82,7 +81,7 @@ export function fractalsCommand(deps: BotDeps): Composer<Context> {
   composer.command('fractals', async (ctx) => {
     const tokens = tokenize(ctx.match);
     expectTokens(SPEC, tokens, 1, 2);
-    const interval = tokens[1] === undefined ? (deps.settings.stopDefaultInterval ?? FRACTALS_DEFAULT_INTERVAL) : parseInterval(SPEC, tokens[1]);
+    const interval = tokens[1] === undefined ? (deps.settings.stopDefaultInterval ?? DEFAULT_INTERVAL) : parseInterval(SPEC, tokens[1]);
     const info = await resolveSymbol(deps.exchangeInfo, SPEC, tokens[0]!);
 
     // Best effort: a failed chat action must not cost the trader the chart.

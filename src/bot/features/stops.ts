@@ -52,8 +52,6 @@ const STOPS_SPEC: CommandSpec = {
   details: ['Every managed stop: symbol, kind, quantity, current stop, last move and the next candidate fractal.'],
 };
 
-export const STOP_DEFAULT_INTERVAL: StopInterval = DEFAULT_INTERVAL;
-
 /** `r:x` refreshes /stops in place. */
 export type StopsButton = { kind: 'refresh-stops' };
 
@@ -109,7 +107,7 @@ export async function parseStopCommand(catalog: SymbolCatalog, match: string, de
       amount = stopAmount(token, info);
     }
   }
-  const fallback = defaultInterval !== undefined && isStopInterval(defaultInterval) ? defaultInterval : STOP_DEFAULT_INTERVAL;
+  const fallback = defaultInterval !== undefined && isStopInterval(defaultInterval) ? defaultInterval : DEFAULT_INTERVAL;
   return { kind: 'fractal', symbol: info.symbol, interval: interval ?? fallback, ...(amount ? { amount } : {}) };
 }
 

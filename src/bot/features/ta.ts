@@ -31,8 +31,6 @@ const SPEC: CommandSpec = {
   ],
 };
 
-export const TA_DEFAULT_INTERVAL: KlineInterval = DEFAULT_INTERVAL;
-
 /** Intervals /ta accepts: Binance's, without 1s (rest-api.md "Kline/Candlestick data"). */
 const TA_INTERVALS: readonly KlineInterval[] = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M'];
 
@@ -136,7 +134,7 @@ export function taCommand(deps: BotDeps): Composer<Context> {
   composer.command('ta', async (ctx) => {
     const tokens = tokenize(ctx.match);
     expectTokens(SPEC, tokens, 1, 2);
-    const interval = tokens[1] === undefined ? TA_DEFAULT_INTERVAL : parseInterval(SPEC, tokens[1]);
+    const interval = tokens[1] === undefined ? DEFAULT_INTERVAL : parseInterval(SPEC, tokens[1]);
     const info = await resolveSymbol(deps.exchangeInfo, SPEC, tokens[0]!);
     // One more than we use: the last row is usually the candle still forming.
     const klines = await deps.exchange.klines(info.symbol, interval, { limit: TA_CANDLES + 1 });
