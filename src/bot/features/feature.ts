@@ -4,8 +4,9 @@
  * handlers of both. The registry (features/index.ts) lists the features; create-bot.ts,
  * command-table.ts and callback-data.ts read it.
  *
- * A feature module must not import the registry, command-table.ts or create-bot.ts at run time:
- * the registry imports every feature, and a cycle would meet a feature not yet evaluated.
+ * A feature module must not import command-table.ts or create-bot.ts, nor read the registry while
+ * it is evaluated: the registry imports every feature, and a cycle would meet a feature not yet
+ * evaluated. /help and the fallback get the command table through FeatureEnv instead.
  */
 import type { Composer, Context } from 'grammy';
 import type { KlineInterval } from '../../binance/types.js';

@@ -1,7 +1,7 @@
 /**
- * /buy and /sell, and the order card's buttons (DESIGN.md §2): parse → the trading service prices and filter-checks the order
- * and stores the intent → the card with [Confirm] [Cancel] → the card's message id goes back to
- * the intent so the worker can edit it in place. Nothing is sent to the exchange here; an order
+ * /buy and /sell, and the order card's buttons (DESIGN.md §2): parse → the trading service
+ * prices and filter-checks the order and stores the intent → the card with [Confirm] [Cancel] →
+ * the card's message id goes back to the intent so the worker can edit it in place. Nothing is sent to the exchange here; an order
  * that cannot pass the filters, the balance or MAX_ORDER_QUOTE gets the reason instead of a card.
  */
 import { Composer, InlineKeyboard, type Context } from 'grammy';
