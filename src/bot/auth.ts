@@ -81,7 +81,7 @@ export function createAllowList(options: AllowListOptions): MiddlewareFn<Context
       if (!ctx.message || userId === undefined) return;
       if (!isAddressedToBot(ctx) && !isBareGroupCommand(ctx)) return;
       if (!shouldRefuse(`${ctx.chat?.id}:${userId}`)) return;
-      await ctx.reply(escapeHtml(REFUSAL), { parse_mode: 'HTML' });
+      await ctx.reply(escapeHtml(REFUSAL));
     } catch (error) {
       // Nothing more is owed to a stranger: a failed refusal is logged, never retried or explained.
       log.warn({ userId, chatId: ctx.chat?.id, err: error instanceof Error ? { message: error.message } : String(error) }, 'could not send the refusal');

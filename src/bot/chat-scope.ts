@@ -93,7 +93,7 @@ export function createChatScopeGuard(options: ChatScopeOptions): Composer<Contex
   guard.filter(Context.has.command(ACCOUNT_COMMANDS), async (ctx, next) => {
     if (!accountDataHidden(ctx, options.groups)) return next();
     log.info({ chatId: ctx.chat?.id, userId: ctx.from?.id, updateId: ctx.update.update_id }, 'account command in a shared chat: refused');
-    await ctx.reply(escapeHtml(PRIVATE_CHAT_ONLY), { parse_mode: 'HTML' });
+    await ctx.reply(escapeHtml(PRIVATE_CHAT_ONLY));
   });
 
   guard.on('callback_query:data', async (ctx, next) => {

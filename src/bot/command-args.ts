@@ -12,7 +12,7 @@
 import { gt, isPositive, normalize } from '../decimal.js';
 import { AppError } from '../errors.js';
 import type { AmountSpec } from '../trading/types.js';
-import type { CommandSpec } from './command-table.js';
+import type { CommandSpec } from './features/feature.js';
 
 /** Longest piece of user input quoted back in a message. */
 const QUOTE_LIMIT = 24;

@@ -12,39 +12,23 @@
  *   4. an error boundary: a failure is logged and the trader told in a plain sentence;
  *   5. the chat scope (chat-scope.ts): with TELEGRAM_GROUPS=off, commands and buttons that show or
  *      move the account are refused outside private chats;
- *   6. button presses (one router: decoded, answered exactly once);
- *   7. the commands, one Composer per command;
- *   8. the fallback for unknown commands and text.
+ *   6. button presses (one router: decoded by the owning feature's schema, answered exactly once);
+ *   7. the features (features/index.ts), one Composer per feature file with its commands;
+ *   8. the fallback for unknown commands and text (features/unknown.ts, the registry's last).
  */
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, type Context } from 'grammy';
 import { createAllowList } from './auth.js';
-import { alertSettingButton, alertsCommand } from './commands/alerts.js';
 import type { BotDeps } from './bot-deps.js';
 import { createCallbackRouter } from './callback-router.js';
 import { createCancelConfirmations } from './cancel-confirmations.js';
 import { createChatScopeGuard } from './chat-scope.js';
-import { balanceCommand, refreshBalanceButton, showAllBalancesButton } from './commands/balance.js';
-import { buyCommand } from './commands/buy.js';
-import { cancelCommand, confirmCancelButton, dismissCancelButton } from './commands/cancel.js';
-import { fractalsCommand } from './commands/fractals.js';
-import { helpCommand } from './commands/help.js';
-import { cancelOrderButton, ordersCommand, refreshOrdersButton } from './commands/orders.js';
-import { pauseCommand } from './commands/pause.js';
-import { priceCommand, refreshPriceButton } from './commands/price.js';
-import { resumeCommand } from './commands/resume.js';
-import { sellCommand } from './commands/sell.js';
-import { startCommand } from './commands/start.js';
-import { refreshStatusButton, statusCommand } from './commands/status.js';
-import { stopCommand } from './commands/stop.js';
-import { refreshStopsButton, stopsCommand } from './commands/stops.js';
-import { taCommand } from './commands/ta.js';
-import { topCommand, topRankingButton } from './commands/top.js';
-import { createTickerCache } from '../market/ticker-cache.js';
-import { unknownCommand } from './commands/unknown.js';
 import { createErrorHandler } from './error-handler.js';
-import { confirmOrderButton, dismissOrderButton } from './order-command.js';
+import type { FeatureEnv } from './features/feature.js';
+import { buttonHandlers, featureRegistry } from './features/index.js';
+import { htmlParseMode } from './html-mode.js';
+import { createTickerCache } from '../market/ticker-cache.js';
 
 export type { BotDeps } from './bot-deps.js';
 
@@ -62,6 +46,8 @@ export function createBot(deps: BotDeps): Bot<Context> {
     },
   });
   if (deps.autoRetry !== false) bot.api.config.use(autoRetry({ ...DEFAULT_AUTO_RETRY, ...deps.autoRetry }));
+  // Every text and caption in HTML, unless a call says otherwise.
+  bot.api.config.use(htmlParseMode);
 
   const confirmations = createCancelConfirmations({ redis: deps.redis, prefix: deps.keyPrefix, ttlSeconds: deps.settings.confirmTtlS, now: deps.now });
   // One all-symbols ticker for every /top and its buttons (weight 80: at most one request per 30 s).
@@ -76,46 +62,11 @@ export function createBot(deps: BotDeps): Bot<Context> {
   // webhook, console): bot.catch alone only serves bot.start and the runner.
   const guarded = bot.errorBoundary(onError);
   guarded.use(createChatScopeGuard({ groups: deps.settings.telegramGroups === true, logger: deps.logger }));
-  guarded.use(
-    createCallbackRouter(
-      {
-        'confirm-order': confirmOrderButton(deps),
-        'dismiss-order': dismissOrderButton(deps),
-        'cancel-order': cancelOrderButton(deps),
-        'confirm-cancel': confirmCancelButton(deps, confirmations),
-        'dismiss-cancel': dismissCancelButton(confirmations),
-        'balance-all': showAllBalancesButton(deps, tickers),
-        'top-ranking': topRankingButton(deps, tickers),
-        'alert-setting': alertSettingButton(deps),
-        'refresh-balance': refreshBalanceButton(deps, tickers),
-        'refresh-orders': refreshOrdersButton(deps),
-        'refresh-price': refreshPriceButton(deps),
-        'refresh-status': refreshStatusButton(deps),
-        'refresh-stops': refreshStopsButton(deps),
-      },
-      deps.logger,
-    ),
-  );
-  guarded.use(
-    startCommand(deps),
-    helpCommand(deps),
-    balanceCommand(deps, tickers),
-    ordersCommand(deps),
-    priceCommand(deps),
-    buyCommand(deps),
-    sellCommand(deps),
-    stopCommand(deps),
-    stopsCommand(deps),
-    cancelCommand(deps, confirmations),
-    pauseCommand(deps),
-    resumeCommand(deps),
-    statusCommand(deps),
-    alertsCommand(deps),
-    topCommand(deps, tickers),
-    taCommand(deps),
-    fractalsCommand(deps),
-  );
-  guarded.use(unknownCommand());
+  const registry = featureRegistry();
+  const env: FeatureEnv = { deps, tickers, confirmations, commands: registry.commands };
+  guarded.use(createCallbackRouter(buttonHandlers(env, registry), deps.logger));
+  // The features' commands in registry order; the unknown-command fallback is the last feature.
+  guarded.use(...registry.features.map((feature) => feature.composer(env)));
   bot.catch(onError);
   return bot;
 }

@@ -41,7 +41,7 @@ export function createErrorHandler(logger: Logger): (error: BotError<Context>) =
     }
     if (ctx.callbackQuery || !ctx.chat) return;
     try {
-      await ctx.reply(escapeHtml(appError.userMessage), { parse_mode: 'HTML' });
+      await ctx.reply(escapeHtml(appError.userMessage));
     } catch (replyError) {
       log.warn({ ...where, err: replyError instanceof Error ? { message: replyError.message } : replyError }, 'could not tell the user about an error');
     }

@@ -1,5 +1,5 @@
 /**
- * Sending and editing HTML (DESIGN.md §2): every reply in HTML parse mode, split past 4096
+ * Sending and editing HTML (DESIGN.md §2): every reply in HTML parse mode (html-mode.ts), split past 4096
  * characters on line boundaries (buttons go with the last part), link previews off, and edits
  * that tolerate Telegram's "message is not modified" (a double tap edits to the same text).
  */
@@ -7,7 +7,7 @@ import { GrammyError, type Context, type InlineKeyboard } from 'grammy';
 import type { Message } from 'grammy/types';
 import { formatUtc, splitMessage, TELEGRAM_TEXT_LIMIT } from '../format.js';
 
-const HTML = { parse_mode: 'HTML', link_preview_options: { is_disabled: true } } as const;
+const HTML = { link_preview_options: { is_disabled: true } } as const;
 
 /** Replies in HTML; a long text is sent as several messages. Returns the last one (the one with the buttons). */
 export async function replyHtml(ctx: Context, html: string, keyboard?: InlineKeyboard): Promise<Message.TextMessage> {

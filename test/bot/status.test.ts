@@ -4,7 +4,7 @@
  * as durations, and in a replayed market a line that says which times are the replay's.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { REPLAY_LINE } from '../../src/bot/commands/status.js';
+import { REPLAY_LINE } from '../../src/bot/features/status.js';
 import { createBot, type BotDeps } from '../../src/bot/create-bot.js';
 import { startApp, TRADER, type AppHarness } from '../support/app-harness.js';
 import { messageUpdate, validateTelegramHtml } from '../support/fake-bot-api.js';

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeCallback, encodeCallback } from '../../src/bot/callback-data.js';
-import { parseTopArgs } from '../../src/bot/commands/top.js';
+import { parseTopArgs } from '../../src/bot/features/top.js';
 import { callbackUpdate, messageUpdate, validateTelegramHtml } from '../support/fake-bot-api.js';
 import { startMarketBot, TICKER_ROUTE, type MarketBot } from './market-bot-harness.js';
 

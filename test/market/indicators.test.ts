@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseExchangeInfo } from '../../src/binance/exchange-info.js';
 import type { Kline, SymbolInfo } from '../../src/binance/types.js';
-import { buildTaView, renderTa } from '../../src/bot/commands/ta.js';
+import { buildTaView, renderTa } from '../../src/bot/features/ta.js';
 import { atrStopPrice, closedKlines, lastCross, summarizeIndicators, TA_CANDLES } from '../../src/market/indicators.js';
 import { EXCHANGE_INFO_FIXTURES, fixture } from '../support/fixtures.js';
 import { fixtureCandles } from '../support/klines.js';

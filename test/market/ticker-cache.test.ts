@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createExchangeInfoCache } from '../../src/binance/exchange-info-cache.js';
 import { createRestClient, type RestClient } from '../../src/binance/rest-client.js';
 import type { Ticker24h } from '../../src/binance/types.js';
-import { renderTop, type TopRequest } from '../../src/bot/commands/top.js';
+import { renderTop, type TopRequest } from '../../src/bot/features/top.js';
 import { ExchangeError, isAppError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { createTickerCache } from '../../src/market/ticker-cache.js';

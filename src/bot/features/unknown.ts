@@ -8,12 +8,12 @@ import { Composer, type Context } from 'grammy';
 import { escapeHtml } from '../../format.js';
 import { isAddressedToBot, isBareGroupCommand } from '../auth.js';
 import { quoteInput } from '../command-args.js';
-import { findCommand } from '../command-table.js';
 import { replyHtml } from '../reply.js';
+import { defineFeature, findCommandIn, type CommandSpec } from './feature.js';
 
 export const UNKNOWN_COMMAND = 'Unknown command. See /help.';
 
-export function unknownCommand(): Composer<Context> {
+export function unknownCommand(commands: readonly CommandSpec[]): Composer<Context> {
   const composer = new Composer<Context>();
   composer.on('message', async (ctx) => {
     if (!isAddressedToBot(ctx) && !isBareGroupCommand(ctx)) return;
@@ -26,13 +26,13 @@ export function unknownCommand(): Composer<Context> {
     // "Unknown command" would be wrong, so say whom it was addressed to.
     if (word !== undefined && target !== undefined && target.toLowerCase() !== ctx.me.username.toLowerCase()) {
       if (ctx.chat.type !== 'private') return;
-      const known = findCommand(word);
+      const known = findCommandIn(commands, word);
       const instead = known ? ` Send /${known.name} without the @ part.` : ' See /help.';
       await replyHtml(ctx, `That command is addressed to @${escapeHtml(quoteInput(target))}; this bot is @${escapeHtml(ctx.me.username)}.${instead}`);
       return;
     }
     if (word !== undefined) {
-      const known = findCommand(word);
+      const known = findCommandIn(commands, word);
       // Telegram matches commands case-sensitively; /BUY reaches here.
       if (known && known.name !== word) {
         await replyHtml(ctx, `Commands are lower case: try /${known.name}.`);
@@ -46,3 +46,6 @@ export function unknownCommand(): Composer<Context> {
   });
   return composer;
 }
+
+/** Installed after every other feature's commands (create-bot.ts). */
+export const unknownFeature = defineFeature({ name: 'unknown', commands: [], composer: ({ commands }) => unknownCommand(commands) });

@@ -12,13 +12,73 @@ import { escapeHtml, formatAmount, formatUtc } from '../../format.js';
 import type { BotDeps } from '../bot-deps.js';
 import type { CallbackHandler } from '../callback-router.js';
 import { expectTokens, tokenize } from '../command-args.js';
-import { commandSpec } from '../command-table.js';
-import { openOrdersKeyboard, withRefresh } from '../keyboards.js';
+import { withRefresh } from '../keyboards.js';
 import { editPressedMessage, isNotModified, replyHtml, updatedLine } from '../reply.js';
 import { requesterOf } from '../requester.js';
 import { resolveSymbol, type SymbolCatalog } from '../symbol-arg.js';
+import { assertUint, byteLength, CALLBACK_DATA_MAX_BYTES, defineButtons, defineFeature, safeInteger, SYMBOL_RE, type CommandSpec } from './feature.js';
 
-const SPEC = commandSpec('orders');
+const SPEC: CommandSpec = {
+  name: 'orders',
+  description: 'Open orders, each with a Cancel button',
+  usage: '/orders [SYMBOL]',
+  example: '/orders BTCUSDT',
+  details: ['Open orders, newest first. Each has a Cancel button that cancels it at once.'],
+};
+
+/**
+ * `k:<symbol>:<orderId>:<ownerId>` cancels one order (symbol empty when too long: the order is
+ * then looked up by id); `r:o:<symbol>` refreshes the list (symbol empty: all symbols).
+ */
+export type OpenOrdersButton =
+  | { kind: 'cancel-order'; symbol: string | undefined; orderId: number; ownerId: number }
+  | { kind: 'refresh-orders'; symbol: string | undefined };
+
+export const openOrdersButtons = defineButtons<OpenOrdersButton>({
+  prefixes: ['k', 'r:o'],
+  kinds: ['cancel-order', 'refresh-orders'],
+  encode(action) {
+    if (action.kind === 'refresh-orders') {
+      const data = `r:o:${action.symbol !== undefined && SYMBOL_RE.test(action.symbol) ? action.symbol : ''}`;
+      return byteLength(data) > CALLBACK_DATA_MAX_BYTES ? 'r:o:' : data;
+    }
+    assertUint(action.orderId, 'orderId');
+    assertUint(action.ownerId, 'ownerId');
+    const symbol = action.symbol !== undefined && SYMBOL_RE.test(action.symbol) ? action.symbol : '';
+    const data = `k:${symbol}:${action.orderId}:${action.ownerId}`;
+    // A long non-Latin symbol can take 60 bytes on its own; the order id alone still identifies it.
+    return byteLength(data) > CALLBACK_DATA_MAX_BYTES ? `k::${action.orderId}:${action.ownerId}` : data;
+  },
+  decode(prefix, fields) {
+    if (prefix === 'r:o') {
+      const [symbol] = fields;
+      if (fields.length !== 1 || (symbol !== '' && !SYMBOL_RE.test(symbol ?? '-'))) return undefined;
+      return { kind: 'refresh-orders', symbol: symbol === '' ? undefined : symbol };
+    }
+    if (fields.length !== 3) return undefined;
+    const [symbol = '', orderText, ownerText] = fields;
+    const orderId = safeInteger(orderText);
+    const ownerId = safeInteger(ownerText);
+    if (orderId === undefined || ownerId === undefined) return undefined;
+    if (symbol !== '' && !SYMBOL_RE.test(symbol)) return undefined;
+    return { kind: 'cancel-order', symbol: symbol === '' ? undefined : symbol, orderId, ownerId };
+  },
+});
+
+export interface CancelButtonOrder {
+  symbol: string;
+  orderId: number;
+  label: string;
+}
+
+/** One `Cancel …` button per order, one per row (a phone shows long rows badly). */
+export function openOrdersKeyboard(orders: readonly CancelButtonOrder[], ownerId: number): InlineKeyboard {
+  const keyboard = new InlineKeyboard();
+  for (const order of orders) {
+    keyboard.text(`✖️ Cancel ${order.label}`, openOrdersButtons.encode({ kind: 'cancel-order', symbol: order.symbol, orderId: order.orderId, ownerId })).row();
+  }
+  return keyboard;
+}
 /** A phone shows a long column of buttons badly; older orders are cancelled with /cancel ORDER_ID. */
 export const MAX_CANCEL_BUTTONS = 20;
 
@@ -64,7 +124,7 @@ async function ordersView(deps: BotDeps, symbol: string | undefined, ownerId: nu
   const orders = [...(await (deps.viewCache ?? deps.exchange).openOrders(symbol))].sort(newestFirst);
   const list = await renderOrders(orders, deps.exchangeInfo, symbol);
   const buttons = orders.slice(0, MAX_CANCEL_BUTTONS).map((o) => ({ symbol: o.symbol, orderId: o.orderId, label: `#${o.orderId} ${o.symbol}` }));
-  const keyboard = withRefresh({ kind: 'refresh-orders', symbol }, buttons.length > 0 ? openOrdersKeyboard(buttons, ownerId) : undefined);
+  const keyboard = withRefresh(openOrdersButtons.encode({ kind: 'refresh-orders', symbol }), buttons.length > 0 ? openOrdersKeyboard(buttons, ownerId) : undefined);
   return { html: [...(head ? [head, ''] : []), list, updatedLine(deps)].join('\n'), keyboard };
 }
 
@@ -123,3 +183,11 @@ export function cancelOrderButton(deps: BotDeps): CallbackHandler<'cancel-order'
   };
 }
 
+
+export const openOrdersFeature = defineFeature<OpenOrdersButton>({
+  name: 'open-orders',
+  commands: [SPEC],
+  composer: ({ deps }) => ordersCommand(deps),
+  buttons: openOrdersButtons,
+  handlers: ({ deps }) => ({ 'cancel-order': cancelOrderButton(deps), 'refresh-orders': refreshOrdersButton(deps) }),
+});

@@ -11,13 +11,36 @@ import { escapeHtml, formatAmount, formatCompact, formatPercent, formatQuantity,
 import { renderTradingRules } from '../../market/price-summary.js';
 import type { BotDeps } from '../bot-deps.js';
 import { expectTokens, tokenize } from '../command-args.js';
-import { commandSpec } from '../command-table.js';
 import { editPressedMessage, replyHtml } from '../reply.js';
 import type { CallbackHandler } from '../callback-router.js';
 import { withRefresh } from '../keyboards.js';
 import { resolveSymbol } from '../symbol-arg.js';
+import { defineButtons, defineFeature, SYMBOL_RE, type CommandSpec } from './feature.js';
 
-const SPEC = commandSpec('price');
+const SPEC: CommandSpec = {
+  name: 'price',
+  description: 'Last price, 24h change and range',
+  usage: '/price SYMBOL',
+  example: '/price BTCUSDT',
+  details: [
+    'Last price, 24-hour change, high and low, and the average price.',
+    'Also the trading rules an order must meet: price tick, quantity step and minimum order value.',
+    'BTCUSDT, btcusdt, BTC/USDT and BTC-USDT all work.',
+  ],
+};
+
+/** `r:p:<symbol>` refreshes /price SYMBOL in place. */
+export type PriceButton = { kind: 'refresh-price'; symbol: string };
+
+export const priceButtons = defineButtons<PriceButton>({
+  prefixes: ['r:p'],
+  kinds: ['refresh-price'],
+  encode(action) {
+    if (!SYMBOL_RE.test(action.symbol)) throw new RangeError('symbol must be upper-case letters and digits');
+    return `r:p:${action.symbol}`;
+  },
+  decode: (_prefix, fields) => (fields.length === 1 && SYMBOL_RE.test(fields[0]!) ? { kind: 'refresh-price', symbol: fields[0]! } : undefined),
+});
 
 export function renderPrice(info: SymbolInfo, ticker: Ticker24h, average: AvgPrice): string {
   const decimals = tickDecimals(info);
@@ -48,7 +71,7 @@ export function priceCommand(deps: BotDeps): Composer<Context> {
 
 async function priceView(deps: BotDeps, info: SymbolInfo): Promise<[string, InlineKeyboard]> {
   const [ticker, average] = await Promise.all([deps.exchange.ticker24h(info.symbol), deps.exchange.avgPrice(info.symbol)]);
-  return [renderPrice(info, ticker, average), withRefresh({ kind: 'refresh-price', symbol: info.symbol })];
+  return [renderPrice(info, ticker, average), withRefresh(priceButtons.encode({ kind: 'refresh-price', symbol: info.symbol }))];
 }
 
 /** 🔄 Refresh under /price: the same symbol read again, edited in place. */
@@ -60,3 +83,11 @@ export function refreshPriceButton(deps: BotDeps): CallbackHandler<'refresh-pric
     return { answer: 'Updated.', after: () => editPressedMessage(ctx, html, keyboard) };
   };
 }
+
+export const priceFeature = defineFeature<PriceButton>({
+  name: 'price',
+  commands: [SPEC],
+  composer: ({ deps }) => priceCommand(deps),
+  buttons: priceButtons,
+  handlers: ({ deps }) => ({ 'refresh-price': refreshPriceButton(deps) }),
+});

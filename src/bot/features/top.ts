@@ -28,13 +28,49 @@ import {
 } from '../../market/ranking.js';
 import type { TickerCache } from '../../market/ticker-cache.js';
 import type { BotDeps } from '../bot-deps.js';
-import { encodeCallback } from '../callback-data.js';
 import type { CallbackHandler } from '../callback-router.js';
 import { argumentError, expectTokens, quoteInput, tokenize } from '../command-args.js';
-import { commandSpec } from '../command-table.js';
 import { editPressedMessage, replyHtml } from '../reply.js';
+import { defineButtons, defineFeature, safeInteger, SYMBOL_RE, type CommandSpec } from './feature.js';
 
-const SPEC = commandSpec('top');
+const SPEC: CommandSpec = {
+  name: 'top',
+  description: '24h top gainers, losers or volume',
+  usage: '/top [gainers|losers|volume] [N] [QUOTE]',
+  example: '/top losers 20 USDT',
+  details: [
+    'The 24-hour ranking of pairs quoted in QUOTE (default: 10 gainers in USDT, N up to 50).',
+    'Left out: symbols not trading, pairs without trades, leveraged tokens (UP/DOWN/BULL/BEAR) and pairs with little volume.',
+    'Buttons under the list switch between gainers, losers and volume.',
+  ],
+};
+
+/** `t:<g|l|v>:<N>:<quote>`: the same /top list (N pairs quoted in `quote`) ranked another way; the message is edited. */
+export type TopButton = { kind: 'top-ranking'; by: RankingKind; limit: number; quote: string };
+
+const TOP_LETTERS = { gainers: 'g', losers: 'l', volume: 'v' } as const;
+const TOP_BY_LETTER = new Map<string, RankingKind>([
+  ['g', 'gainers'],
+  ['l', 'losers'],
+  ['v', 'volume'],
+]);
+
+export const topButtons = defineButtons<TopButton>({
+  prefixes: ['t'],
+  kinds: ['top-ranking'],
+  encode(action) {
+    if (!Number.isInteger(action.limit) || action.limit < 1 || action.limit > TOP_MAX_LIMIT) throw new RangeError(`limit must be 1..${TOP_MAX_LIMIT}`);
+    if (!SYMBOL_RE.test(action.quote)) throw new RangeError('quote must be upper-case letters and digits');
+    return `t:${TOP_LETTERS[action.by]}:${action.limit}:${action.quote}`;
+  },
+  decode(_prefix, fields) {
+    const [letter = '', limitText, quote = ''] = fields;
+    const by = TOP_BY_LETTER.get(letter);
+    const limit = safeInteger(limitText);
+    if (fields.length !== 3 || by === undefined || limit === undefined || limit < 1 || limit > TOP_MAX_LIMIT || !SYMBOL_RE.test(quote)) return undefined;
+    return { kind: 'top-ranking', by, limit, quote };
+  },
+});
 
 export const DEFAULT_TOP_MIN_QUOTE_VOLUME = '100000';
 
@@ -110,7 +146,7 @@ export function topKeyboard(request: TopRequest): InlineKeyboard {
   const keyboard = new InlineKeyboard();
   for (const by of RANKING_KINDS) {
     const label = by === request.by ? `• ${BUTTON_LABELS[by]}` : BUTTON_LABELS[by];
-    keyboard.text(label, encodeCallback({ kind: 'top-ranking', by, limit: request.limit, quote: request.quote }));
+    keyboard.text(label, topButtons.encode({ kind: 'top-ranking', by, limit: request.limit, quote: request.quote }));
   }
   return keyboard;
 }
@@ -197,3 +233,11 @@ export function topRankingButton(deps: BotDeps, tickers: TickerCache): CallbackH
     return { after: () => editPressedMessage(ctx, html, topKeyboard(request)) };
   };
 }
+
+export const topFeature = defineFeature<TopButton>({
+  name: 'top',
+  commands: [SPEC],
+  composer: ({ deps, tickers }) => topCommand(deps, tickers),
+  buttons: topButtons,
+  handlers: ({ deps, tickers }) => ({ 'top-ranking': topRankingButton(deps, tickers) }),
+});

@@ -3,7 +3,7 @@
  * and wait for a Confirm (cancel-confirmations.ts), bound to the user who asked, for
  * CONFIRM_TTL_S. Every cancel goes through the trading service, so each is audited.
  */
-import { Composer, type Context } from 'grammy';
+import { Composer, InlineKeyboard, type Context } from 'grammy';
 import type { Order } from '../../binance/types.js';
 import { userMessageOf } from '../../errors.js';
 import { escapeHtml } from '../../format.js';
@@ -11,14 +11,43 @@ import type { BotDeps } from '../bot-deps.js';
 import type { CallbackHandler } from '../callback-router.js';
 import type { CancelConfirmations } from '../cancel-confirmations.js';
 import { argumentError, expectTokens, parseOrderId, quoteInput, tokenize } from '../command-args.js';
-import { commandSpec } from '../command-table.js';
-import { cancelManyKeyboard } from '../keyboards.js';
 import { editPressedMessage, replyHtml } from '../reply.js';
 import { requesterOf } from '../requester.js';
 import { resolveSymbol } from '../symbol-arg.js';
-import { newestFirst, orderLine } from './orders.js';
+import { assertId, defineButtons, defineFeature, ID_RE, type CommandSpec } from './feature.js';
+import { newestFirst, orderLine } from './open-orders.js';
 
-const SPEC = commandSpec('cancel');
+const SPEC: CommandSpec = {
+  name: 'cancel',
+  description: 'Cancel an order, a symbol’s orders, or all',
+  usage: '/cancel ORDER_ID|SYMBOL|all',
+  example: '/cancel BTCUSDT',
+  details: ['One order is cancelled at once. Several orders are listed first and need a Confirm.'],
+};
+
+/** `m:<cancelId>` confirms a multi-order /cancel, `n:<cancelId>` keeps the orders. */
+export type CancelButton = { kind: 'confirm-cancel'; cancelId: string } | { kind: 'dismiss-cancel'; cancelId: string };
+
+export const cancelButtons = defineButtons<CancelButton>({
+  prefixes: ['m', 'n'],
+  kinds: ['confirm-cancel', 'dismiss-cancel'],
+  encode(action) {
+    assertId(action.cancelId, 'cancelId');
+    return `${action.kind === 'confirm-cancel' ? 'm' : 'n'}:${action.cancelId}`;
+  },
+  decode(prefix, fields) {
+    const [id] = fields;
+    if (fields.length !== 1 || id === undefined || !ID_RE.test(id)) return undefined;
+    return prefix === 'm' ? { kind: 'confirm-cancel', cancelId: id } : { kind: 'dismiss-cancel', cancelId: id };
+  },
+});
+
+/** `[Cancel N orders] [Keep them]` under a multi-order /cancel. */
+export function cancelManyKeyboard(cancelId: string, count: number): InlineKeyboard {
+  return new InlineKeyboard()
+    .text(`✅ Cancel ${count} orders`, cancelButtons.encode({ kind: 'confirm-cancel', cancelId }))
+    .text('✖️ Keep them', cancelButtons.encode({ kind: 'dismiss-cancel', cancelId }));
+}
 
 export function cancelCommand(deps: BotDeps, confirmations: CancelConfirmations): Composer<Context> {
   const composer = new Composer<Context>();
@@ -124,3 +153,11 @@ export function dismissCancelButton(confirmations: CancelConfirmations): Callbac
     return { answer: 'Kept: nothing was cancelled.', after: () => editPressedMessage(ctx, 'Cancel request dismissed: the orders stay open.') };
   };
 }
+
+export const cancelFeature = defineFeature<CancelButton>({
+  name: 'cancel',
+  commands: [SPEC],
+  composer: ({ deps, confirmations }) => cancelCommand(deps, confirmations),
+  buttons: cancelButtons,
+  handlers: ({ deps, confirmations }) => ({ 'confirm-cancel': confirmCancelButton(deps, confirmations), 'dismiss-cancel': dismissCancelButton(confirmations) }),
+});

@@ -5,16 +5,44 @@
  * Values use the last prices of every symbol in one request (GET /api/v3/ticker/price without
  * a symbol, weight 4: rest-api.md) rather than one request per asset.
  */
-import { Composer, type Context, type InlineKeyboard } from 'grammy';
+import { Composer, InlineKeyboard, type Context } from 'grammy';
 import { add, div, gt, isPositive, lt, mul, sub } from '../../decimal.js';
 import { escapeHtml, formatAmount, formatPercent, formatQuantity } from '../../format.js';
 import type { Balance, TickerPrice } from '../../binance/types.js';
 import type { TickerCache } from '../../market/ticker-cache.js';
 import type { BotDeps } from '../bot-deps.js';
 import type { CallbackHandler } from '../callback-router.js';
-import { showAllBalancesKeyboard, withRefresh } from '../keyboards.js';
+import { withRefresh } from '../keyboards.js';
 import { updatedLine } from '../reply.js';
 import { editPressedMessage, replyHtml } from '../reply.js';
+import { defineButtons, defineFeature, type CommandSpec } from './feature.js';
+
+const SPEC: CommandSpec = {
+  name: 'balance',
+  description: 'Balances with their value in USDT',
+  usage: '/balance',
+  example: '/balance',
+  details: ['Non-zero assets: free, locked and value in USDT, with the total.', 'Small balances are folded into one line; a button shows them all.'],
+};
+
+/** `b:all` shows all balances, dust included; `r:b` refreshes /balance in place. */
+export type BalanceButton = { kind: 'balance-all' } | { kind: 'refresh-balance' };
+
+export const balanceButtons = defineButtons<BalanceButton>({
+  prefixes: ['b', 'r:b'],
+  kinds: ['balance-all', 'refresh-balance'],
+  encode: (action) => (action.kind === 'balance-all' ? 'b:all' : 'r:b'),
+  decode(prefix, fields) {
+    if (prefix === 'b') return fields.length === 1 && fields[0] === 'all' ? { kind: 'balance-all' } : undefined;
+    return fields.length === 0 ? { kind: 'refresh-balance' } : undefined;
+  },
+});
+
+export function showAllBalancesKeyboard(): InlineKeyboard {
+  return new InlineKeyboard().text('Show all', balanceButtons.encode({ kind: 'balance-all' }));
+}
+
+const refreshData = (): string => balanceButtons.encode({ kind: 'refresh-balance' });
 
 export const VALUE_ASSET = 'USDT';
 
@@ -114,7 +142,7 @@ async function balanceView(deps: BotDeps, tickers: TickerCache, dustUsdt: string
   const { html, folded } = renderBalances(valued, dustUsdt);
   const change = valued.length > 0 ? await dayChange(tickers, valued) : undefined;
   const keyboard = folded > 0 ? showAllBalancesKeyboard() : undefined;
-  return { html: [html, ...(change ? [change] : []), updatedLine(deps)].join('\n'), keyboard: withRefresh({ kind: 'refresh-balance' }, keyboard) };
+  return { html: [html, ...(change ? [change] : []), updatedLine(deps)].join('\n'), keyboard: withRefresh(refreshData(), keyboard) };
 }
 
 export function balanceCommand(deps: BotDeps, tickers: TickerCache): Composer<Context> {
@@ -130,7 +158,7 @@ export function balanceCommand(deps: BotDeps, tickers: TickerCache): Composer<Co
 export function showAllBalancesButton(deps: BotDeps, tickers: TickerCache): CallbackHandler<'balance-all'> {
   return async (ctx) => {
     const { html } = await balanceView(deps, tickers, undefined);
-    return { after: () => editPressedMessage(ctx, html, withRefresh({ kind: 'refresh-balance' })) };
+    return { after: () => editPressedMessage(ctx, html, withRefresh(refreshData())) };
   };
 }
 
@@ -141,3 +169,11 @@ export function refreshBalanceButton(deps: BotDeps, tickers: TickerCache): Callb
     return { answer: 'Updated.', after: () => editPressedMessage(ctx, html, keyboard) };
   };
 }
+
+export const balanceFeature = defineFeature<BalanceButton>({
+  name: 'balance',
+  commands: [SPEC],
+  composer: ({ deps, tickers }) => balanceCommand(deps, tickers),
+  buttons: balanceButtons,
+  handlers: ({ deps, tickers }) => ({ 'balance-all': showAllBalancesButton(deps, tickers), 'refresh-balance': refreshBalanceButton(deps, tickers) }),
+});

@@ -16,13 +16,20 @@ import { klinesJudgedAt, latestBullishFractal, type Fractal } from '../../market
 import { summarizeIndicators, TA_CANDLES, TA_PERIODS, type IndicatorSummary } from '../../market/indicators.js';
 import type { BotDeps } from '../bot-deps.js';
 import { argumentError, expectTokens, quoteInput, tokenize } from '../command-args.js';
-import { commandSpec, type CommandSpec } from '../command-table.js';
 import { replyHtml } from '../reply.js';
 import { resolveSymbol } from '../symbol-arg.js';
+import { DEFAULT_INTERVAL, defineFeature, type CommandSpec } from './feature.js';
 
-const SPEC = commandSpec('ta');
-
-export const TA_DEFAULT_INTERVAL: KlineInterval = '4h';
+const SPEC: CommandSpec = {
+  name: 'ta',
+  description: 'Indicator summary: RSI, MACD, EMA, ATR',
+  usage: '/ta SYMBOL [INTERVAL]',
+  example: '/ta BTCUSDT 1d',
+  details: [
+    `On closed candles of INTERVAL (default ${DEFAULT_INTERVAL}; 1m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 3d, 1w, 1M):`,
+    'RSI(14), MACD(12,26,9) and its latest cross, EMA(20)/EMA(50) trend, ATR(14) with a stop at the last close − 2×ATR, and the latest bullish fractal.',
+  ],
+};
 
 /** Intervals /ta accepts: Binance's, without 1s (rest-api.md "Kline/Candlestick data"). */
 const TA_INTERVALS: readonly KlineInterval[] = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M'];
@@ -127,7 +134,7 @@ export function taCommand(deps: BotDeps): Composer<Context> {
   composer.command('ta', async (ctx) => {
     const tokens = tokenize(ctx.match);
     expectTokens(SPEC, tokens, 1, 2);
-    const interval = tokens[1] === undefined ? TA_DEFAULT_INTERVAL : parseInterval(SPEC, tokens[1]);
+    const interval = tokens[1] === undefined ? DEFAULT_INTERVAL : parseInterval(SPEC, tokens[1]);
     const info = await resolveSymbol(deps.exchangeInfo, SPEC, tokens[0]!);
     // One more than we use: the last row is usually the candle still forming.
     const klines = await deps.exchange.klines(info.symbol, interval, { limit: TA_CANDLES + 1 });
@@ -137,3 +144,5 @@ export function taCommand(deps: BotDeps): Composer<Context> {
   });
   return composer;
 }
+
+export const taFeature = defineFeature({ name: 'ta', commands: [SPEC], composer: ({ deps }) => taCommand(deps) });

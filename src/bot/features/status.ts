@@ -17,6 +17,27 @@ import { modeLine } from '../mode-badge.js';
 import { editPressedMessage, replyHtml, updatedLine } from '../reply.js';
 import type { CallbackHandler } from '../callback-router.js';
 import { withRefresh } from '../keyboards.js';
+import { defineButtons, defineFeature, type CommandSpec } from './feature.js';
+
+const SPEC: CommandSpec = {
+  name: 'status',
+  description: 'Exchange, queues and service health',
+  usage: '/status',
+  example: '/status',
+  details: ['Mode, exchange reachability and clock offset, request weight used, user stream, queue depths, last stop evaluation.'],
+};
+
+/** `r:s` refreshes /status in place. */
+export type StatusButton = { kind: 'refresh-status' };
+
+export const statusButtons = defineButtons<StatusButton>({
+  prefixes: ['r:s'],
+  kinds: ['refresh-status'],
+  encode: () => 'r:s',
+  decode: (_prefix, fields) => (fields.length === 0 ? { kind: 'refresh-status' } : undefined),
+});
+
+const refreshData = (): string => statusButtons.encode({ kind: 'refresh-status' });
 
 const failed = (error: unknown) => `unavailable (${escapeHtml(userMessageOf(error))})`;
 
@@ -44,7 +65,7 @@ const signedMs = (ms: number) => `${ms > 0 ? '+' : ms < 0 ? '−' : ''}${formatA
 export function statusCommand(deps: BotDeps): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command('status', async (ctx) => {
-    await replyHtml(ctx, await statusText(deps), withRefresh({ kind: 'refresh-status' }));
+    await replyHtml(ctx, await statusText(deps), withRefresh(refreshData()));
   });
   return composer;
 }
@@ -53,7 +74,7 @@ export function statusCommand(deps: BotDeps): Composer<Context> {
 export function refreshStatusButton(deps: BotDeps): CallbackHandler<'refresh-status'> {
   return async (ctx) => {
     const html = await statusText(deps);
-    return { answer: 'Updated.', after: () => editPressedMessage(ctx, html, withRefresh({ kind: 'refresh-status' })) };
+    return { answer: 'Updated.', after: () => editPressedMessage(ctx, html, withRefresh(refreshData())) };
   };
 }
 
@@ -109,3 +130,11 @@ async function statusText(deps: BotDeps): Promise<string> {
   lines.push(updatedLine(deps));
   return lines.join('\n');
 }
+
+export const statusFeature = defineFeature<StatusButton>({
+  name: 'status',
+  commands: [SPEC],
+  composer: ({ deps }) => statusCommand(deps),
+  buttons: statusButtons,
+  handlers: ({ deps }) => ({ 'refresh-status': refreshStatusButton(deps) }),
+});

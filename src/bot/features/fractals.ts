@@ -17,18 +17,27 @@ import { closedCandleCount, findFractals, klinesJudgedAt, type Fractal, type Fra
 import type { ActiveStop, BotDeps } from '../bot-deps.js';
 import { accountDataHidden } from '../chat-scope.js';
 import { expectTokens, tokenize } from '../command-args.js';
-import { commandSpec } from '../command-table.js';
 import { replyHtml } from '../reply.js';
 import { resolveSymbol } from '../symbol-arg.js';
+import { DEFAULT_INTERVAL, defineFeature, type CommandSpec } from './feature.js';
 import { parseInterval } from './ta.js';
 
-const SPEC = commandSpec('fractals');
+const SPEC: CommandSpec = {
+  name: 'fractals',
+  description: 'Candlestick chart with fractals and your stop',
+  usage: '/fractals SYMBOL [INTERVAL]',
+  example: '/fractals BTCUSDT 4h',
+  details: [
+    `A chart of the last 100 closed candles of INTERVAL (default ${DEFAULT_INTERVAL}; 1m to 1M).`,
+    'Bullish fractals (a low below the two candles on each side) are marked under the bar, bearish ones over it.',
+    'The active stop and the entry price are drawn as lines; the caption lists the latest fractals.',
+  ],
+};
 
 /** Candles drawn. */
 export const FRACTALS_CHART_CANDLES = 100;
 /** Rows requested: the drawn candles, two left neighbours for the first of them, the forming one. */
 export const FRACTALS_KLINES_LIMIT = FRACTALS_CHART_CANDLES + 3;
-export const FRACTALS_DEFAULT_INTERVAL: KlineInterval = '4h';
 
 /** Telegram's limit for a photo caption (core.telegram.org/bots/api#sendphoto). */
 const CAPTION_LIMIT = 1024;
@@ -72,7 +81,7 @@ export function fractalsCommand(deps: BotDeps): Composer<Context> {
   composer.command('fractals', async (ctx) => {
     const tokens = tokenize(ctx.match);
     expectTokens(SPEC, tokens, 1, 2);
-    const interval = tokens[1] === undefined ? (deps.settings.stopDefaultInterval ?? FRACTALS_DEFAULT_INTERVAL) : parseInterval(SPEC, tokens[1]);
+    const interval = tokens[1] === undefined ? (deps.settings.stopDefaultInterval ?? DEFAULT_INTERVAL) : parseInterval(SPEC, tokens[1]);
     const info = await resolveSymbol(deps.exchangeInfo, SPEC, tokens[0]!);
 
     // Best effort: a failed chat action must not cost the trader the chart.
@@ -119,7 +128,7 @@ export function fractalsCommand(deps: BotDeps): Composer<Context> {
       stopHidden,
     });
     await action;
-    await ctx.replyWithPhoto(new InputFile(png, `${info.symbol}-${interval}-fractals.png`), { caption, parse_mode: 'HTML' });
+    await ctx.replyWithPhoto(new InputFile(png, `${info.symbol}-${interval}-fractals.png`), { caption });
   });
   return composer;
 }
@@ -129,3 +138,5 @@ function visibleFractals(fractals: Fractals, firstDrawnOpenTime: number): Fracta
   const visible = (f: Fractal) => f.openTime >= firstDrawnOpenTime;
   return { bullish: fractals.bullish.filter(visible), bearish: fractals.bearish.filter(visible) };
 }
+
+export const fractalsFeature = defineFeature({ name: 'fractals', commands: [SPEC], composer: ({ deps }) => fractalsCommand(deps) });

@@ -1,0 +1,121 @@
+/**
+ * The registry: every feature of the bot, in /help order (the command menu and /help list their
+ * commands in this order). create-bot.ts installs their composers in this order, then the
+ * unknown-command fallback; callback-data.ts decodes a press by its prefix through their button
+ * schemas; command-table.ts is their commands.
+ *
+ * | feature file     | commands            | buttons (callback data)                          |
+ * |------------------|---------------------|--------------------------------------------------|
+ * | help.ts          | /start, /help       |                                                  |
+ * | balance.ts       | /balance            | `b:all` show all, `r:b` refresh                  |
+ * | open-orders.ts   | /orders             | `k:<symbol>:<orderId>:<ownerId>` cancel one, `r:o:<symbol>` refresh |
+ * | price.ts         | /price              | `r:p:<symbol>` refresh                           |
+ * | top.ts           | /top                | `t:<g\|l\|v>:<N>:<quote>` switch the ranking      |
+ * | ta.ts            | /ta                 |                                                  |
+ * | fractals.ts      | /fractals           |                                                  |
+ * | orders.ts        | /buy, /sell         | `oc:<intentId>` Confirm, `od:<intentId>` Cancel on a card (also /stop's) |
+ * | stops.ts         | /stop, /stops       | `r:x` refresh /stops                             |
+ * | cancel.ts        | /cancel             | `m:<cancelId>` confirm, `n:<cancelId>` keep them  |
+ * | pause.ts         | /pause, /resume     |                                                  |
+ * | status.ts        | /status             | `r:s` refresh                                    |
+ * | alerts.ts        | /alerts             | `a:<f\|s\|e\|y>:<o\|q\|x>:<ownerId>` one setting   |
+ * | unknown.ts       | (anything else)     |                                                  |
+ *
+ * The registry is built on first use, not at import: a feature may import a module that imports
+ * this one (fractals.ts → chat-scope.ts → callback-data.ts), and must not meet itself unfinished.
+ */
+import type { Composer, Context } from 'grammy';
+import type { CallbackHandlers } from '../callback-router.js';
+import { alertsFeature, type AlertsButton } from './alerts.js';
+import { balanceFeature, type BalanceButton } from './balance.js';
+import { cancelFeature, type CancelButton } from './cancel.js';
+import type { ButtonSchema, CommandSpec, FeatureEnv } from './feature.js';
+import { fractalsFeature } from './fractals.js';
+import { helpFeature } from './help.js';
+import { openOrdersFeature, type OpenOrdersButton } from './open-orders.js';
+import { ordersFeature, type OrderCardButton } from './orders.js';
+import { pauseFeature } from './pause.js';
+import { priceFeature, type PriceButton } from './price.js';
+import { statusFeature, type StatusButton } from './status.js';
+import { stopsFeature, type StopsButton } from './stops.js';
+import { taFeature } from './ta.js';
+import { topFeature, type TopButton } from './top.js';
+import { unknownFeature } from './unknown.js';
+
+/** Every button the bot makes, decoded: the union of the features' own schemas. */
+export type CallbackAction = OrderCardButton | CancelButton | OpenOrdersButton | BalanceButton | TopButton | AlertsButton | PriceButton | StatusButton | StopsButton;
+
+/** A feature as the registry sees it, whatever its own button type. */
+export interface RegisteredFeature {
+  name: string;
+  commands: readonly CommandSpec[];
+  composer(env: FeatureEnv): Composer<Context>;
+  buttons?: ButtonSchema<CallbackAction>;
+  handlers?(env: FeatureEnv): Partial<CallbackHandlers>;
+}
+
+export interface FeatureRegistry {
+  /** In installation order; the unknown-command fallback last. */
+  features: readonly RegisteredFeature[];
+  commands: readonly CommandSpec[];
+  /** `k`, `r:o`, … → the schema that reads it. */
+  byPrefix: ReadonlyMap<string, ButtonSchema<CallbackAction>>;
+  byKind: ReadonlyMap<CallbackAction['kind'], ButtonSchema<CallbackAction>>;
+}
+
+let registry: FeatureRegistry | undefined;
+
+export function featureRegistry(): FeatureRegistry {
+  registry ??= buildRegistry([
+    helpFeature,
+    balanceFeature,
+    openOrdersFeature,
+    priceFeature,
+    topFeature,
+    taFeature,
+    fractalsFeature,
+    ordersFeature,
+    stopsFeature,
+    cancelFeature,
+    pauseFeature,
+    statusFeature,
+    alertsFeature,
+    unknownFeature,
+  ]);
+  return registry;
+}
+
+/** Refuses two features claiming one command, prefix or button kind. */
+export function buildRegistry(features: readonly RegisteredFeature[]): FeatureRegistry {
+  const commands = features.flatMap((f) => f.commands);
+  const byPrefix = new Map<string, ButtonSchema<CallbackAction>>();
+  const byKind = new Map<CallbackAction['kind'], ButtonSchema<CallbackAction>>();
+  const names = new Set<string>();
+  for (const command of commands) {
+    if (names.has(command.name)) throw new Error(`command /${command.name} is registered twice`);
+    names.add(command.name);
+  }
+  for (const feature of features) {
+    const schema = feature.buttons;
+    if (!schema) continue;
+    for (const prefix of schema.prefixes) {
+      if (byPrefix.has(prefix)) throw new Error(`callback prefix "${prefix}" is registered twice (${feature.name})`);
+      byPrefix.set(prefix, schema);
+    }
+    for (const kind of schema.kinds) {
+      if (byKind.has(kind)) throw new Error(`button kind "${kind}" is registered twice (${feature.name})`);
+      byKind.set(kind, schema);
+    }
+  }
+  return { features, commands, byPrefix, byKind };
+}
+
+/** Every feature's button handlers, one per kind; throws when a kind has none. */
+export function buttonHandlers(env: FeatureEnv, registered: FeatureRegistry = featureRegistry()): CallbackHandlers {
+  const handlers: Partial<CallbackHandlers> = {};
+  for (const feature of registered.features) Object.assign(handlers, feature.handlers?.(env));
+  for (const kind of registered.byKind.keys()) {
+    if (!handlers[kind]) throw new Error(`no handler for the "${kind}" button`);
+  }
+  return handlers as CallbackHandlers;
+}

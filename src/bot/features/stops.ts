@@ -1,0 +1,203 @@
+/**
+ * /stop and /stops, and the Refresh under /stops.
+ *
+ * /stop SYMBOL PRICE [AMOUNT] | /stop SYMBOL fractal [INTERVAL] [AMOUNT] | /stop SYMBOL off
+ * (DESIGN.md §2, §5).
+ *
+ * A fixed or fractal stop gets a confirmation card from the stop desk (src/trading/stop-desk.ts)
+ * with the usual [Confirm] [Cancel] buttons: Confirm arms the managed stop and queues its order
+ * like any card. `off` acts at once and says what it cancelled. After `fractal`, INTERVAL and
+ * AMOUNT may come in either order: an interval (`4h`) can never be read as an amount.
+ *
+ * /stops (DESIGN.md §2): every managed stop — symbol, kind, quantity, current stop, last move,
+ * next candidate — read from the stop state alone (no exchange request), so it answers at once
+ * however many stops there are. A long list is split into several messages (reply.ts).
+ */
+import { Composer, type Context, type InlineKeyboard } from 'grammy';
+import type { SymbolInfo } from '../../binance/types.js';
+import { formatUtc } from '../../format.js';
+import { fractalPhrase, stopDisplay, stopTitle } from '../../trading/stop-alert-text.js';
+import { isStopInterval, STOP_INTERVALS, type StopInterval } from '../../trading/stop-intervals.js';
+import type { ManagedStop, StopHoldNote, StopRequest } from '../../trading/stop-types.js';
+import type { AmountSpec } from '../../trading/types.js';
+import type { BotDeps } from '../bot-deps.js';
+import type { CallbackHandler } from '../callback-router.js';
+import { argumentError, expectTokens, parseAmount, parsePrice, quoteInput, resolveAmountAsset, tokenize } from '../command-args.js';
+import { withRefresh } from '../keyboards.js';
+import { editPressedMessage, replyHtml, updatedLine } from '../reply.js';
+import { requesterOf } from '../requester.js';
+import { resolveSymbol, type SymbolCatalog } from '../symbol-arg.js';
+import { DEFAULT_INTERVAL, defineButtons, defineFeature, type CommandSpec } from './feature.js';
+import { orderCardKeyboard } from './orders.js';
+
+const STOP_SPEC: CommandSpec = {
+  name: 'stop',
+  description: 'Stop-loss: fixed, fractal trailing, or off',
+  usage: '/stop SYMBOL PRICE|fractal|off [INTERVAL] [AMOUNT]',
+  example: '/stop BTCUSDT fractal 4h',
+  details: [
+    '/stop SYMBOL PRICE [AMOUNT]: a fixed stop-loss, a stop-limit sell at PRICE with its limit a little below (STOP_LIMIT_OFFSET_PCT).',
+    `/stop SYMBOL fractal [INTERVAL] [AMOUNT]: a trailing stop that follows the bullish fractals of INTERVAL (default ${DEFAULT_INTERVAL}) upward, never down, and only above your entry price.`,
+    'AMOUNT is a quantity (0.5), all, or a share of the free balance (50%); without it, all of the free balance.',
+    '/stop SYMBOL off: cancels the managed stops on SYMBOL and stops looking after them.',
+    'You get a card with Confirm / Cancel first; off acts at once.',
+  ],
+};
+
+const STOPS_SPEC: CommandSpec = {
+  name: 'stops',
+  description: 'Managed stops: kind, stop, last move, next candidate',
+  usage: '/stops',
+  example: '/stops',
+  details: ['Every managed stop: symbol, kind, quantity, current stop, last move and the next candidate fractal.'],
+};
+
+/** `r:x` refreshes /stops in place. */
+export type StopsButton = { kind: 'refresh-stops' };
+
+export const stopsButtons = defineButtons<StopsButton>({
+  prefixes: ['r:x'],
+  kinds: ['refresh-stops'],
+  encode: () => 'r:x',
+  decode: (_prefix, fields) => (fields.length === 0 ? { kind: 'refresh-stops' } : undefined),
+});
+
+/** `4h`, `15m`, `1d`, `1w`, `1M`: the shape of a Binance interval. */
+const INTERVAL_SHAPE = /^\d+[smhdwM]$/;
+
+export type ParsedStopCommand = StopRequest | { kind: 'off'; symbol: string };
+
+function stopAmount(token: string, info: SymbolInfo): AmountSpec {
+  const amount = resolveAmountAsset(STOP_SPEC, parseAmount(STOP_SPEC, token, { allowShareOfBalance: true }), info);
+  if (amount.kind === 'quote') {
+    throw argumentError(STOP_SPEC, `A stop protects a quantity of ${info.baseAsset}: give AMOUNT as 0.5, 0.5${info.baseAsset}, all or 50%, not "${quoteInput(token)}".`);
+  }
+  return amount;
+}
+
+function stopInterval(token: string): StopInterval {
+  const candidate = token === '1M' ? token : token.toLowerCase();
+  if (isStopInterval(candidate)) return candidate;
+  throw argumentError(STOP_SPEC, `"${quoteInput(token)}" is not an interval a stop can follow. Use one of ${STOP_INTERVALS.join(', ')}.`);
+}
+
+export async function parseStopCommand(catalog: SymbolCatalog, match: string, defaultInterval: string | undefined): Promise<ParsedStopCommand> {
+  const tokens = tokenize(match);
+  expectTokens(STOP_SPEC, tokens, 2, 4);
+  const [symbolToken, what, ...rest] = tokens as [string, string, ...string[]];
+  const mode = what.toLowerCase();
+  // Shape first, so a bad price is refused without a look-up.
+  const price = mode === 'off' || mode === 'fractal' ? undefined : parsePrice(STOP_SPEC, what);
+  if (mode === 'off' && rest.length > 0) throw argumentError(STOP_SPEC, `Too many arguments: "${quoteInput(rest.join(' '))}" is not expected after off.`);
+  if (price !== undefined && rest.length > 1) throw argumentError(STOP_SPEC, `Too many arguments: "${quoteInput(rest.slice(1).join(' '))}" is not expected.`);
+  const info = await resolveSymbol(catalog, STOP_SPEC, symbolToken);
+  if (mode === 'off') return { kind: 'off', symbol: info.symbol };
+  if (price !== undefined) {
+    const amount = rest[0] === undefined ? undefined : stopAmount(rest[0], info);
+    return { kind: 'fixed', symbol: info.symbol, stopPrice: price, ...(amount ? { amount } : {}) };
+  }
+  let interval: StopInterval | undefined;
+  let amount: AmountSpec | undefined;
+  for (const token of rest) {
+    if (INTERVAL_SHAPE.test(token)) {
+      if (interval !== undefined) throw argumentError(STOP_SPEC, 'Give one INTERVAL at most.');
+      interval = stopInterval(token);
+    } else {
+      if (amount !== undefined) throw argumentError(STOP_SPEC, 'Give one AMOUNT at most.');
+      amount = stopAmount(token, info);
+    }
+  }
+  const fallback = defaultInterval !== undefined && isStopInterval(defaultInterval) ? defaultInterval : DEFAULT_INTERVAL;
+  return { kind: 'fractal', symbol: info.symbol, interval: interval ?? fallback, ...(amount ? { amount } : {}) };
+}
+
+export function stopCommand(deps: BotDeps): Composer<Context> {
+  const composer = new Composer<Context>();
+  composer.command('stop', async (ctx) => {
+    const parsed = await parseStopCommand(deps.exchangeInfo, ctx.match, deps.settings.stopDefaultInterval);
+    const desk = deps.stopDesk;
+    if (!desk) {
+      await replyHtml(ctx, 'Managed stops are not available in this deployment.');
+      return;
+    }
+    if (parsed.kind === 'off') {
+      await replyHtml(ctx, await desk.removeStops(parsed.symbol, requesterOf(ctx)));
+      return;
+    }
+    const card = await desk.prepareStop(parsed, requesterOf(ctx));
+    const message = await replyHtml(ctx, card.text, orderCardKeyboard(card));
+    await deps.trading.attachCard(card.intentId, message.message_id);
+  });
+  return composer;
+}
+
+const NOTE_WORDS: Record<StopHoldNote, string> = {
+  'no-fractal': 'no confirmed fractal below the price yet',
+  'no-fractal-since-arming': 'no new fractal since arming',
+  'not-above-entry': 'not above the entry',
+  'not-above-stop': 'not above the stop',
+  'not-below-price': 'the price is not above it',
+  'move-too-small': 'the rise is under STOP_MIN_MOVE_PCT',
+  paused: 'waits for /resume',
+  refused: 'refused by the exchange rules',
+};
+
+export function renderStopLines(stop: ManagedStop, info: SymbolInfo | undefined): string[] {
+  const d = stopDisplay(info);
+  const lines = [`${stopTitle(stop)} · ${d.qty(stop.quantity)}${d.base}`];
+  if (stop.stopPrice !== undefined) {
+    const state = stop.status === 'placing' ? 'being placed' : stop.status === 'removing' ? 'being removed' : `order <code>${stop.orderId ?? ''}</code>`;
+    lines.push(`  Stop <b>${d.price(stop.stopPrice)}</b> (limit ${d.price(stop.limitPrice ?? '0')}) · ${state}`);
+  } else {
+    lines.push('  No stop on the exchange yet: waits for a confirmed fractal below the price.');
+  }
+  const move = stop.lastMove;
+  const entry = stop.entryPrice !== undefined ? `Entry ${d.price(stop.entryPrice)}` : undefined;
+  const moved = move ? `last move ${move.from !== undefined ? `${d.price(move.from)} → ` : ''}${d.price(move.to)} at the ${formatUtc(move.closeTime + 1)} close` : stop.kind === 'fractal' ? 'no move yet' : undefined;
+  const facts = [entry, moved].filter((x): x is string => x !== undefined);
+  if (facts.length > 0) lines.push(`  ${facts.join(' · ')}`);
+  if (stop.kind === 'fractal') {
+    const c = stop.candidate;
+    lines.push(c ? `  Next candidate: ${d.price(c.stopPrice)}, ${fractalPhrase(c.fractal, d)} (${NOTE_WORDS[c.note]})` : '  Next candidate: none yet');
+  }
+  return lines;
+}
+
+async function stopsView(deps: BotDeps): Promise<{ html: string; keyboard?: InlineKeyboard }> {
+  if (!deps.stopDesk) return { html: 'Managed stops are not available in this deployment.' };
+  const stops = await deps.stopDesk.listStops();
+  const refresh = withRefresh(stopsButtons.encode({ kind: 'refresh-stops' }));
+  if (stops.length === 0) {
+    return { html: `No managed stops. Set one with <code>/stop SYMBOL fractal</code> or <code>/stop SYMBOL PRICE</code>.\n${updatedLine(deps)}`, keyboard: refresh };
+  }
+  const infos = new Map<string, SymbolInfo | undefined>();
+  for (const symbol of new Set(stops.map((s) => s.symbol))) infos.set(symbol, await deps.exchangeInfo.symbol(symbol).catch(() => undefined));
+  const blocks = stops.map((s) => renderStopLines(s, infos.get(s.symbol)).join('\n'));
+  return { html: [`<b>Managed stops</b> (${stops.length})`, ...blocks, updatedLine(deps)].join('\n'), keyboard: refresh };
+}
+
+export function stopsCommand(deps: BotDeps): Composer<Context> {
+  const composer = new Composer<Context>();
+  composer.command('stops', async (ctx) => {
+    expectTokens(STOPS_SPEC, tokenize(ctx.match), 0, 0);
+    const { html, keyboard } = await stopsView(deps);
+    await replyHtml(ctx, html, keyboard);
+  });
+  return composer;
+}
+
+/** 🔄 Refresh under /stops: moves and candidates read again, edited in place. */
+export function refreshStopsButton(deps: BotDeps): CallbackHandler<'refresh-stops'> {
+  return async (ctx) => {
+    const { html, keyboard } = await stopsView(deps);
+    return { answer: 'Updated.', after: () => editPressedMessage(ctx, html, keyboard) };
+  };
+}
+
+export const stopsFeature = defineFeature<StopsButton>({
+  name: 'stops',
+  commands: [STOP_SPEC, STOPS_SPEC],
+  composer: ({ deps }) => new Composer<Context>(stopCommand(deps), stopsCommand(deps)),
+  buttons: stopsButtons,
+  handlers: ({ deps }) => ({ 'refresh-stops': refreshStopsButton(deps) }),
+});
