@@ -161,7 +161,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         if (!job) return undefined;
         const state = await job.getState();
         if (state !== 'completed' && state !== 'failed') return undefined;
-        return { state, returnvalue: job.returnvalue, failedReason: job.failedReason };
+        // Read again: the job fetched above may predate its completion (returnvalue still null).
+        const done = (await ordersQueue.queue.getJob(intentId)) ?? job;
+        return { state, returnvalue: done.returnvalue, failedReason: done.failedReason };
       }, `order job ${intentId} to settle`, 20_000);
     },
     async cardAlerts(intentId) {
