@@ -18,10 +18,10 @@ import type { Signer } from '../binance/signing.js';
 import type { UserDataEvent } from '../binance/user-data-events.js';
 import { createUserStreamClient, type UserStreamClient, type UserStreamClientDeps, type UserStreamSnapshot } from '../binance/user-stream-client.js';
 import type { IntentStore } from '../trading/intent-store.js';
-import type { OrderRecords } from '../trading/order-records.js';
+import type { OrderRecords } from '../trading/orders/order-records.js';
 import type { AlertSink } from '../trading/types.js';
 import { createExecutionAlerts, type ExecutionAlerts } from './execution-alerts.js';
-import { createOrderReconciler, type OrderReconciler, type OrderReconcilerDeps } from './order-reconciler.js';
+import { createOrderReconciler, type OrderReconciler, type OrderReconcilerDeps } from './stream-gap-recovery.js';
 import { createStreamLease, defaultHolderId, type StreamLease } from './stream-lease.js';
 
 export interface UserStreamServiceDeps {

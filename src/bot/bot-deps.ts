@@ -9,7 +9,7 @@ import type { ExchangeClient, KlineInterval } from '../binance/types.js';
 import type { OrderCap, TradingMode } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { TickerCache } from '../market/ticker-cache.js';
-import type { StopDesk } from '../trading/stop-types.js';
+import type { StopDesk } from '../trading/stops/stop-types.js';
 import type { AlertSink, TradingService } from '../trading/types.js';
 import type { RequestBudget } from './request-budget.js';
 import type { SymbolCatalog } from './symbol-arg.js';

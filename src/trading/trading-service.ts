@@ -19,12 +19,12 @@ import type { OrderCap, TradingMode } from '../config.js';
 import { createAuditLog, type AuditLog } from './audit-log.js';
 import { cardCallbackData } from './card-callback.js';
 import { createIntentStore, type IntentStore } from './intent-store.js';
-import { renderCard } from './order-card.js';
-import { priceOrder, type PricingDeps, type SymbolLookup } from './order-pricing.js';
-import type { OrderRecords } from './order-records.js';
-import { isOrderNotFound } from './order-reconcile.js';
-import { createOrdersQueue, type OrdersQueue } from './orders-queue.js';
-import type { StopArming } from './stop-types.js';
+import { renderCard } from './orders/order-card.js';
+import { priceOrder, type PricingDeps, type SymbolLookup } from './orders/order-pricing.js';
+import type { OrderRecords } from './orders/order-records.js';
+import { isOrderNotFound } from './orders/order-lookup.js';
+import { createOrdersQueue, type OrdersQueue } from './orders/orders-queue.js';
+import type { StopArming } from './stops/stop-types.js';
 import type { AlertSink, OrderIntent, QueueDepths, Requester, TradingService } from './types.js';
 
 export interface TradingServiceOptions {

@@ -7,7 +7,7 @@
  */
 import type { TradingMode } from '../config.js';
 import type { OrderType, Side, TimeInForce } from '../binance/types.js';
-import type { StopIntent } from './stop-types.js';
+import type { StopIntent } from './stops/stop-types.js';
 
 /** How much to buy or sell, as the trader said it. */
 export type AmountSpec =

@@ -9,8 +9,8 @@
  */
 import { Composer, type Context } from 'grammy';
 import type { SymbolInfo } from '../../binance/types.js';
-import { isStopInterval, STOP_INTERVALS, type StopInterval } from '../../trading/stop-intervals.js';
-import type { StopRequest } from '../../trading/stop-types.js';
+import { isStopInterval, STOP_INTERVALS, type StopInterval } from '../../trading/stops/stop-intervals.js';
+import type { StopRequest } from '../../trading/stops/stop-types.js';
 import type { AmountSpec } from '../../trading/types.js';
 import type { BotDeps } from '../bot-deps.js';
 import { argumentError, expectTokens, parseAmount, parsePrice, quoteInput, resolveAmountAsset, tokenize } from '../command-args.js';

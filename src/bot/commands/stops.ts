@@ -6,8 +6,8 @@
 import { Composer, type Context, type InlineKeyboard } from 'grammy';
 import type { SymbolInfo } from '../../binance/types.js';
 import { formatUtc } from '../../format.js';
-import { fractalPhrase, stopDisplay, stopTitle } from '../../trading/stop-alert-text.js';
-import type { ManagedStop, StopHoldNote } from '../../trading/stop-types.js';
+import { fractalPhrase, stopDisplay, stopTitle } from '../../trading/stops/stop-alert-text.js';
+import type { ManagedStop, StopHoldNote } from '../../trading/stops/stop-types.js';
 import type { BotDeps } from '../bot-deps.js';
 import { expectTokens, tokenize } from '../command-args.js';
 import { commandSpec } from '../command-table.js';

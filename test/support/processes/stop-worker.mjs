@@ -30,7 +30,7 @@ import { connectExchange } from '../../../dist/app/exchange-connection.js';
 import { createTradingStack } from '../../../dist/app/trading-stack.js';
 import { loadConfig } from '../../../dist/config.js';
 import { createLogger } from '../../../dist/logger.js';
-import { createStopStore } from '../../../dist/trading/stop-store.js';
+import { createStopStore } from '../../../dist/trading/stops/stop-store.js';
 
 const config = loadConfig('worker', process.env);
 const prefix = process.env.CHAOS_PREFIX;

@@ -8,7 +8,7 @@
  * Several stops may share a symbol (a ladder of fixed stops over parts of a position); each has
  * its own id, which is the id of the intent that created it.
  */
-import type { AmountSpec, OrderIntent, PreparedCard, Requester } from './types.js';
+import type { AmountSpec, OrderIntent, PreparedCard, Requester } from '../types.js';
 import type { StopInterval } from './stop-intervals.js';
 
 export type StopKind = 'fixed' | 'fractal';

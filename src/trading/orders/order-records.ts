@@ -14,8 +14,8 @@
  * sending beside the worker that took the job over.
  */
 import type { Redis } from 'ioredis';
-import { AppError } from '../errors.js';
-import type { Order, OrderStatus, OrderType, Side } from '../binance/types.js';
+import { AppError } from '../../errors.js';
+import type { Order, OrderStatus, OrderType, Side } from '../../binance/types.js';
 
 export interface OrderRecord {
   clientOrderId: string;

@@ -16,16 +16,16 @@
  * that is cheaper. `sweep` repeats the checks between starts for the stops that need them, and
  * for every stop a reconciliation could not check (its lease still held by a worker that died).
  */
-import type { Logger } from '../logger.js';
-import type { ExchangeClient, Order } from '../binance/types.js';
-import type { OrderRecords } from './order-records.js';
-import { isOrderNotFound } from './order-reconcile.js';
+import type { Logger } from '../../logger.js';
+import type { ExchangeClient, Order } from '../../binance/types.js';
+import type { OrderRecords } from '../orders/order-records.js';
+import { isOrderNotFound } from '../orders/order-lookup.js';
 import { notArmedText } from './stop-alert-text.js';
 import type { StopMover } from './stop-mover.js';
 import { resolvePlacing } from './stop-placing.js';
 import type { StopStore } from './stop-store.js';
 import type { ManagedStop } from './stop-types.js';
-import type { AlertSink } from './types.js';
+import type { AlertSink } from '../types.js';
 
 export interface StopReconcilerDeps {
   exchange: ExchangeClient;

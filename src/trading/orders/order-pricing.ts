@@ -14,15 +14,15 @@
  * The reference price for PERCENT_PRICE and MARKET notionals is referencePrice, else avgPrice,
  * else the last price (BINANCE.md "Filters").
  */
-import { decimalsOf, div, gt, isDecimal, isPositive, lt, max, min, mul, normalize, sub } from '../decimal.js';
-import { AppError, isAppError, isExchangeError } from '../errors.js';
-import { formatAmount, formatAssetAmount, formatQuantity } from '../format.js';
-import { checkOrder, quoteOrderQuantityAt, stepDecimals, tickDecimals, violationsToError, type OrderDraft } from '../binance/filters.js';
-import { suggestSymbols } from '../binance/symbols.js';
-import type { Account, ExchangeClient, ExchangeInfo, NewOrderParams, SymbolInfo } from '../binance/types.js';
-import type { TradingMode } from '../config.js';
+import { decimalsOf, div, gt, isDecimal, isPositive, lt, max, min, mul, normalize, sub } from '../../decimal.js';
+import { AppError, isAppError, isExchangeError } from '../../errors.js';
+import { formatAmount, formatAssetAmount, formatQuantity } from '../../format.js';
+import { checkOrder, quoteOrderQuantityAt, stepDecimals, tickDecimals, violationsToError, type OrderDraft } from '../../binance/filters.js';
+import { suggestSymbols } from '../../binance/symbols.js';
+import type { Account, ExchangeClient, ExchangeInfo, NewOrderParams, SymbolInfo } from '../../binance/types.js';
+import type { TradingMode } from '../../config.js';
 import { enforceOrderCap, type OrderCap } from './order-value.js';
-import type { OrderPreview, OrderRequest } from './types.js';
+import type { OrderPreview, OrderRequest } from '../types.js';
 
 /** Where symbol rules come from (the exchangeInfo cache). */
 export interface SymbolLookup {

@@ -19,9 +19,9 @@
  * client can still be busy with it (its time-out, then one clock resync and a re-signed resend
  * after -1021: `inFlightBoundMs`).
  */
-import { isExchangeError } from '../errors.js';
-import type { ExchangeClient, Order } from '../binance/types.js';
-import { AppError } from '../errors.js';
+import { isExchangeError } from '../../errors.js';
+import type { ExchangeClient, Order } from '../../binance/types.js';
+import { AppError } from '../../errors.js';
 
 export interface ReconcileOptions {
   /** recvWindow the REST client signs with, ms. Default 5000. */

@@ -17,7 +17,7 @@
  */
 import WebSocket from 'ws';
 import type { Logger } from '../logger.js';
-import type { KlineInterval } from '../binance/types.js';
+import type { KlineInterval } from './types.js';
 
 export interface KlineClose {
   symbol: string;

@@ -24,20 +24,20 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { AppError, isAppError, isExchangeError, userMessageOf } from '../errors.js';
-import { formatDuration, formatUtc } from '../format.js';
-import type { Logger } from '../logger.js';
-import { logQueueErrors } from '../queue-errors.js';
-import type { ExchangeClient, NewOrderParams, Order } from '../binance/types.js';
-import type { OrderCap, TradingMode } from '../config.js';
-import type { AuditLog } from './audit-log.js';
-import type { IntentStore } from './intent-store.js';
+import { AppError, isAppError, isExchangeError, userMessageOf } from '../../errors.js';
+import { formatDuration, formatUtc } from '../../format.js';
+import type { Logger } from '../../logger.js';
+import { logQueueErrors } from '../../queue-errors.js';
+import type { ExchangeClient, NewOrderParams, Order } from '../../binance/types.js';
+import type { OrderCap, TradingMode } from '../../config.js';
+import type { AuditLog } from '../audit-log.js';
+import type { IntentStore } from '../intent-store.js';
 import { renderCard, cardStateOfOrder, type CardState } from './order-card.js';
 import { revalidateOrder, type SymbolLookup } from './order-pricing.js';
 import { isSendFenceLost, recordOf, type OrderRecords, type SendFence } from './order-records.js';
-import { createReconciler, OutcomeUnknownError, type ReconcileOptions } from './order-reconcile.js';
+import { createReconciler, OutcomeUnknownError, type ReconcileOptions } from './order-lookup.js';
 import { ORDERS_QUEUE, type OrderJobData, type OrderJobResult } from './orders-queue.js';
-import type { AlertSink, OrderIntent } from './types.js';
+import type { AlertSink, OrderIntent } from '../types.js';
 
 export interface OrderWorkerOptions {
   /** A `worker` connection (maxRetriesPerRequest: null) for BullMQ. */

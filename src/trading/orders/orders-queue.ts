@@ -9,9 +9,9 @@
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../logger.js';
-import { logQueueErrors } from '../queue-errors.js';
-import type { OrderIntent, QueueDepths } from './types.js';
+import type { Logger } from '../../logger.js';
+import { logQueueErrors } from '../../queue-errors.js';
+import type { OrderIntent, QueueDepths } from '../types.js';
 
 export const ORDERS_QUEUE = 'orders';
 export const PLACE_ORDER_JOB = 'place-order';

@@ -22,7 +22,7 @@
 import { isExchangeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ExchangeClient, Order } from '../binance/types.js';
-import type { OrderRecords } from '../trading/order-records.js';
+import type { OrderRecords } from '../trading/orders/order-records.js';
 import { gt } from '../decimal.js';
 import type { AlertLedger } from './alert-ledger.js';
 import type { ExecutionAlerts } from './execution-alerts.js';

@@ -15,19 +15,19 @@
  * - Entry: the average price of the position when the order records know the buys, else the
  *   last price.
  */
-import { add, decimalsOf, div, floorToStep, isDecimal, isPositive, lt, min, mul, normalize, sub } from '../decimal.js';
-import { AppError } from '../errors.js';
-import { formatAmount } from '../format.js';
-import { checkOrder, priceFilterOf, stepDecimals, tickDecimals, violationsToError } from '../binance/filters.js';
-import type { Account, ExchangeClient, Kline, SymbolInfo } from '../binance/types.js';
-import type { TradingMode } from '../config.js';
-import { initialStop } from '../market/stop-rule.js';
-import { freeOf, type SymbolLookup } from './order-pricing.js';
-import type { OrderRecord } from './order-records.js';
-import { enforceOrderCap, type OrderCap } from './order-value.js';
+import { add, decimalsOf, div, floorToStep, isDecimal, isPositive, lt, min, mul, normalize, sub } from '../../decimal.js';
+import { AppError } from '../../errors.js';
+import { formatAmount } from '../../format.js';
+import { checkOrder, priceFilterOf, stepDecimals, tickDecimals, violationsToError } from '../../binance/filters.js';
+import type { Account, ExchangeClient, Kline, SymbolInfo } from '../../binance/types.js';
+import type { TradingMode } from '../../config.js';
+import { initialStop } from '../../market/stop-rule.js';
+import { freeOf, type SymbolLookup } from '../orders/order-pricing.js';
+import type { OrderRecord } from '../orders/order-records.js';
+import { enforceOrderCap, type OrderCap } from '../orders/order-value.js';
 import { referencePriceOf, stopLimitPrice } from './stop-prices.js';
 import type { FractalRef, StopIntent, StopRequest } from './stop-types.js';
-import type { AmountSpec, OrderPreview } from './types.js';
+import type { AmountSpec, OrderPreview } from '../types.js';
 
 export interface StopPricingDeps {
   exchange: ExchangeClient;

@@ -3,9 +3,9 @@
  * "Filters"): its limit, `STOP_LIMIT_OFFSET_PCT` below the stop, and the reference price the
  * PERCENT_PRICE(_BY_SIDE) filters measure it against.
  */
-import { decimalsOf, div, floorToStep, isPositive, mul, normalize, sub } from '../decimal.js';
-import { isExchangeError } from '../errors.js';
-import type { ExchangeClient } from '../binance/types.js';
+import { decimalsOf, div, floorToStep, isPositive, mul, normalize, sub } from '../../decimal.js';
+import { isExchangeError } from '../../errors.js';
+import type { ExchangeClient } from '../../binance/types.js';
 
 /** The limit price of a stop: `offsetPct` below the stop price, rounded down to the tick (priceRounding of a SELL stop-limit). */
 export function stopLimitPrice(stopPrice: string, offsetPct: string, tickSize: string): string {

@@ -5,16 +5,16 @@
  * src/alerts), marking a replaced order with `replacedBy`, adopting an order as the stop's
  * current one, and saving the stop over its newest version.
  */
-import { normalize } from '../decimal.js';
-import { isExchangeError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import type { ExchangeClient, NewOrderParams, Order } from '../binance/types.js';
-import type { AuditLog } from './audit-log.js';
-import { recordOf, type OrderRecords } from './order-records.js';
-import type { Reconciler } from './order-reconcile.js';
+import { normalize } from '../../decimal.js';
+import { isExchangeError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { ExchangeClient, NewOrderParams, Order } from '../../binance/types.js';
+import type { AuditLog } from '../audit-log.js';
+import { recordOf, type OrderRecords } from '../orders/order-records.js';
+import type { Reconciler } from '../orders/order-lookup.js';
 import type { StopStore } from './stop-store.js';
 import { stopOrderClientId, type FractalRef, type ManagedStop } from './stop-types.js';
-import type { AlertSink } from './types.js';
+import type { AlertSink } from '../types.js';
 
 export interface StopOrdersDeps {
   exchange: ExchangeClient;

@@ -24,21 +24,21 @@
  *   finishes the move (`settle`, `vanished`) knows its fractal and tells it again under the same
  *   key, which the alerts queue delivers once.
  */
-import { isPositive, normalize } from '../decimal.js';
-import { isAppError, isExchangeError, userMessageOf } from '../errors.js';
-import type { Logger } from '../logger.js';
-import { checkOrder, priceFilterOf } from '../binance/filters.js';
-import type { CancelReplaceResult, ExchangeClient, Order, SymbolInfo } from '../binance/types.js';
-import type { AuditLog } from './audit-log.js';
-import type { SymbolLookup } from './order-pricing.js';
-import type { OrderRecords } from './order-records.js';
-import { createReconciler, isOrderNotFound, type ReconcileOptions } from './order-reconcile.js';
+import { isPositive, normalize } from '../../decimal.js';
+import { isAppError, isExchangeError, userMessageOf } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { checkOrder, priceFilterOf } from '../../binance/filters.js';
+import type { CancelReplaceResult, ExchangeClient, Order, SymbolInfo } from '../../binance/types.js';
+import type { AuditLog } from '../audit-log.js';
+import type { SymbolLookup } from '../orders/order-pricing.js';
+import type { OrderRecords } from '../orders/order-records.js';
+import { createReconciler, isOrderNotFound, type ReconcileOptions } from '../orders/order-lookup.js';
 import { cancelledOutsideText, movedText, refusedText, replacedText, unprotectedText } from './stop-alert-text.js';
 import { createStopOrders } from './stop-orders.js';
 import { referencePriceOf, stopLimitPrice } from './stop-prices.js';
 import type { StopStore } from './stop-store.js';
 import { stopOrderClientId, type FractalRef, type ManagedStop } from './stop-types.js';
-import type { AlertSink } from './types.js';
+import type { AlertSink } from '../types.js';
 
 export interface StopMoverDeps {
   exchange: ExchangeClient;

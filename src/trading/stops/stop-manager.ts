@@ -16,21 +16,21 @@
  */
 import type { Redis } from 'ioredis';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { Logger } from '../logger.js';
-import type { ExchangeClient } from '../binance/types.js';
-import { createKlineStreamClient, type KlineStreamClient, type KlineStreamState } from '../market/kline-stream-client.js';
-import type { AuditLog } from './audit-log.js';
-import type { SymbolLookup } from './order-pricing.js';
-import type { OrderRecords } from './order-records.js';
-import type { ReconcileOptions } from './order-reconcile.js';
+import type { Logger } from '../../logger.js';
+import type { ExchangeClient } from '../../binance/types.js';
+import { createKlineStreamClient, type KlineStreamClient, type KlineStreamState } from '../../binance/kline-stream-client.js';
+import type { AuditLog } from '../audit-log.js';
+import type { SymbolLookup } from '../orders/order-pricing.js';
+import type { OrderRecords } from '../orders/order-records.js';
+import type { ReconcileOptions } from '../orders/order-lookup.js';
 import { createStopEvaluator } from './stop-evaluator.js';
 import { isStopInterval, type StopInterval } from './stop-intervals.js';
 import { createStopMover } from './stop-mover.js';
-import { createStopReconciler, type StopReconciler, type StopReconcileReport } from './stop-reconciler.js';
+import { createStopReconciler, type StopReconciler, type StopReconcileReport } from './stop-sweep.js';
 import { createStopScheduler, type StopScheduler } from './stop-scheduler.js';
 import { createStopStore, type StopPair, type StopStore } from './stop-store.js';
 import type { EvaluationRound, PairEvaluation, StopEvaluationNote } from './stop-types.js';
-import type { AlertSink } from './types.js';
+import type { AlertSink } from '../types.js';
 
 export interface StopManagerDeps {
   /** A `producer` connection (stop state, records, alerts). */
