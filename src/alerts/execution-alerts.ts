@@ -1,6 +1,6 @@
 /**
  * Order updates → order records → alerts (DESIGN.md §6), for live `executionReport`s and for
- * the orders reconciliation finds changed after a gap (order-reconciler.ts). Both go through
+ * the orders reconciliation finds changed after a gap (stream-gap-recovery.ts). Both go through
  * `applyOrderUpdate`, so both obey the same exactly-once rules (alert-ledger.ts):
  *
  * - a fill alert reports the executed quantity not yet reported for the order (its cumulative

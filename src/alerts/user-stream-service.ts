@@ -21,7 +21,7 @@ import type { IntentStore } from '../trading/intent-store.js';
 import type { OrderRecords } from '../trading/orders/order-records.js';
 import type { AlertSink } from '../trading/types.js';
 import { createExecutionAlerts, type ExecutionAlerts } from './execution-alerts.js';
-import { createOrderReconciler, type OrderReconciler, type OrderReconcilerDeps } from './stream-gap-recovery.js';
+import { createStreamGapRecovery, type StreamGapRecovery, type StreamGapRecoveryDeps } from './stream-gap-recovery.js';
 import { createStreamLease, defaultHolderId, type StreamLease } from './stream-lease.js';
 
 export interface UserStreamServiceDeps {
@@ -41,7 +41,7 @@ export interface UserStreamServiceDeps {
   alerts: AlertSink;
   allowedUsers: readonly number[];
   symbols?: { symbol(name: string): Promise<SymbolInfo | undefined> };
-  extraSymbols?: OrderReconcilerDeps['extraSymbols'];
+  extraSymbols?: StreamGapRecoveryDeps['extraSymbols'];
   logger: Logger;
   registry?: Registry;
   /** Lease timing; the takeover bound is ttlMs + pollMs (stream-lease.ts). */
@@ -104,7 +104,7 @@ export function createUserStreamService(deps: UserStreamServiceDeps): UserStream
     now,
   });
   const ledger = execution.ledger;
-  const reconciler: OrderReconciler = createOrderReconciler({
+  const reconciler: StreamGapRecovery = createStreamGapRecovery({
     exchange: deps.exchange,
     alerts: execution,
     ledger,

@@ -40,7 +40,7 @@ export function buildOrderWorker(c: ComponentContext, overrides: Partial<OrderWo
     ...(c.config.limits.orderCap ? { orderCap: c.config.limits.orderCap } : {}),
     queuedOrderMaxAgeMs: c.config.limits.queuedOrderMaxAgeMs,
     // The worker may only declare an order "not placed" after the REST client can no longer be
-    // sending it: its time-out, then one clock resync and re-signed resend (order-reconcile.ts).
+    // sending it: its time-out, then one clock resync and re-signed resend (order-lookup.ts).
     reconcile: { recvWindowMs: c.config.binance.recvWindowMs, inFlightBoundMs: 2 * c.config.binance.timeoutMs },
     ...overrides,
   });

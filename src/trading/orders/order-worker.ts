@@ -12,7 +12,7 @@
  *
  * Failures: a rejection (filters, balance, unknown symbol, signature, permissions) is final
  * (UnrecoverableError) and the card says why; an unknown outcome is reconciled, never resent
- * blindly (order-reconcile.ts); 429/418 hold the whole queue for Retry-After with BullMQ manual
+ * blindly (order-lookup.ts); 429/418 hold the whole queue for Retry-After with BullMQ manual
  * rate limiting, so no job starts and no request leaves before it passes; anything transient is
  * retried with exponential backoff, and when the attempts run out the card says so.
  *
@@ -35,7 +35,7 @@ import type { IntentStore } from '../intent-store.js';
 import { renderCard, cardStateOfOrder, type CardState } from './order-card.js';
 import { revalidateOrder, type SymbolLookup } from './order-pricing.js';
 import { isSendFenceLost, recordOf, type OrderRecords, type SendFence } from './order-records.js';
-import { createReconciler, OutcomeUnknownError, type ReconcileOptions } from './order-lookup.js';
+import { createOrderLookup, OutcomeUnknownError, type OrderLookupOptions } from './order-lookup.js';
 import { ORDERS_QUEUE, type OrderJobData, type OrderJobResult } from './orders-queue.js';
 import type { AlertSink, OrderIntent } from '../types.js';
 
@@ -61,9 +61,9 @@ export interface OrderWorkerOptions {
   queuedOrderMaxAgeMs?: number;
   /**
    * How unknown outcomes are settled: pass the REST client's recvWindowMs, and inFlightBoundMs =
-   * 2 × its timeoutMs (order-reconcile.ts).
+   * 2 × its timeoutMs (order-lookup.ts).
    */
-  reconcile?: ReconcileOptions;
+  reconcile?: OrderLookupOptions;
   /** Jobs in flight. Default 4. */
   concurrency?: number;
   /** Jobs started per window. Needed for manual rate limiting to hold every worker. Default 50/s. */
@@ -94,7 +94,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
   const now = options.now ?? Date.now;
   const logger = options.logger.child({ module: 'order-worker' });
   const pricing = { exchange, symbols: options.symbols, mode: options.mode, ...(options.orderCap ? { orderCap: options.orderCap } : {}) };
-  const reconciler = createReconciler(exchange, options.reconcile);
+  const lookup = createOrderLookup(exchange, options.reconcile);
   const queuedOrderMaxAgeMs = options.queuedOrderMaxAgeMs ?? 300_000;
   const registers = options.registry ? [options.registry] : [];
   const jobs = new Counter({ name: 'binance_chatops_order_jobs_total', help: 'Order jobs processed, by outcome', labelNames: ['outcome'] as const, registers });
@@ -142,23 +142,23 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     // Checked last, after the slow re-validation reads, so a lock lost during them stops the send.
     // From here to the request's timestamp the REST client may wait (gate, clock sync, a -1021
     // re-sign): the sign-by deadline below bounds that wait by what a taker-over waits out
-    // (order-reconcile.ts; docs/ARCHITECTURE.md "Exactly once").
+    // (order-lookup.ts; docs/ARCHITECTURE.md "Exactly once").
     const markedAt = now();
     await records.markSendAttempted(intent.clientOrderId, markedAt, fence);
     try {
       // Signed by the bound a taker-over waits out after this mark, or not sent at all: a worker
       // held up between the fence and the wire (gate, clock resync, a -1021 re-sign) cannot send
       // after another worker has declared the order absent and placed it.
-      return await exchange.newOrder({ ...params, newClientOrderId: intent.clientOrderId, newOrderRespType: 'FULL' }, { signBy: reconciler.signedByFromMark(markedAt) });
+      return await exchange.newOrder({ ...params, newClientOrderId: intent.clientOrderId, newOrderRespType: 'FULL' }, { signBy: lookup.signedByFromMark(markedAt) });
     } catch (error) {
       const ref = { symbol: intent.preview.symbol, clientOrderId: intent.clientOrderId };
       if (isExchangeError(error) && (error.kind === 'unknown-outcome' || error.code === 'EXCHANGE_DUPLICATE_ORDER')) {
         // Maybe placed (or an open order already has our id): find out before anything else.
         logger.warn({ intentId: intent.id, clientOrderId: intent.clientOrderId, code: error.code }, 'order outcome unknown; reconciling');
         // newOrder has returned, so any resend it made is signed by now.
-        const found = await reconciler.find(ref, now());
+        const found = await lookup.find(ref, now());
         if (found) return found;
-        // Past the horizon and still absent: that request can no longer execute (order-reconcile.ts).
+        // Past the horizon and still absent: that request can no longer execute (order-lookup.ts).
         await records.clearSendAttempted(intent.clientOrderId, fence);
         throw new OutcomeUnknownError(ref, error, true);
       }
@@ -219,7 +219,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
       // 1. Reconcile first: a retried or stalled job may already have placed the order.
       const markedAt = await records.sendAttemptedAt(intent.clientOrderId);
       const ref = { symbol: intent.preview.symbol, clientOrderId: intent.clientOrderId };
-      const existing = await reconciler.find(ref, markedAt === undefined ? undefined : reconciler.signedByFromMark(markedAt));
+      const existing = await lookup.find(ref, markedAt === undefined ? undefined : lookup.signedByFromMark(markedAt));
       order = existing ?? (await place(intent, job.data.confirmedAt, markedAt === undefined ? early : revalidateOrder(pricing, intent.preview), fence));
       await report(job, await owner, order, existing !== undefined);
       jobs.inc({ outcome: existing ? 'adopted' : 'placed' });

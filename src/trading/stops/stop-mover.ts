@@ -14,7 +14,7 @@
  * - Every order of a stop has a deterministic client order id, `bst-<stop>-<n>`, and a "send
  *   attempted" mark (order-records.ts) while its request is out. A retried job, or a worker that
  *   restarts after a crash, first looks those ids up (`settle`) and adopts what it finds instead
- *   of sending again — the same rule as the order worker (order-reconcile.ts).
+ *   of sending again — the same rule as the order worker (order-lookup.ts).
  * - Before a cancelReplace the old order's record gets `replacedBy`: its cancel is a move, not
  *   news for the fill alerts; and a later "unknown order" on that id then means our own earlier
  *   cancel, not a cancel outside the bot.
@@ -32,7 +32,7 @@ import type { CancelReplaceResult, ExchangeClient, Order, SymbolInfo } from '../
 import type { AuditLog } from '../audit-log.js';
 import type { SymbolLookup } from '../orders/order-pricing.js';
 import type { OrderRecords } from '../orders/order-records.js';
-import { createReconciler, isOrderNotFound, type ReconcileOptions } from '../orders/order-lookup.js';
+import { createOrderLookup, isOrderNotFound, type OrderLookupOptions } from '../orders/order-lookup.js';
 import { cancelledOutsideText, movedText, refusedText, replacedText, unprotectedText } from './stop-alert-text.js';
 import { createStopOrders } from './stop-orders.js';
 import { referencePriceOf, stopLimitPrice } from './stop-prices.js';
@@ -50,8 +50,8 @@ export interface StopMoverDeps {
   logger: Logger;
   /** STOP_LIMIT_OFFSET_PCT: the limit price sits this far below the stop price. */
   limitOffsetPct: string;
-  /** How a lost answer is settled (order-reconcile.ts); pass the REST client's recvWindow and 2 × its time-out. */
-  reconcile?: ReconcileOptions;
+  /** How a lost answer is settled (order-lookup.ts); pass the REST client's recvWindow and 2 × its time-out. */
+  reconcile?: OrderLookupOptions;
   now?: () => number;
 }
 
@@ -98,8 +98,8 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
   const { exchange, store, records } = deps;
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ module: 'stop-mover' });
-  const reconciler = createReconciler(exchange, deps.reconcile);
-  const { alert, audit, update, recordNew, markOld, adoption, adopt, place, orderParams } = createStopOrders({ ...deps, reconciler, log });
+  const lookup = createOrderLookup(exchange, deps.reconcile);
+  const { alert, audit, update, recordNew, markOld, adoption, adopt, place, orderParams } = createStopOrders({ ...deps, lookup, log });
 
   /**
    * The position has no stop: a 429 or a connection that never carried the request is waited out
@@ -234,7 +234,7 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
         const id = stopOrderClientId(stop.id, n);
         const markedAt = await records.sendAttemptedAt(id);
         if (markedAt === undefined) continue;
-        const found = await reconciler.find({ symbol: stop.symbol, clientOrderId: id }, reconciler.signedByFromMark(markedAt));
+        const found = await lookup.find({ symbol: stop.symbol, clientOrderId: id }, lookup.signedByFromMark(markedAt));
         if (found && OPEN.has(found.status)) {
           log.warn({ stopId: stop.id, clientOrderId: id, orderId: found.orderId }, 'adopting a stop order whose answer was lost');
           if (current.orderId !== undefined && current.orderId !== found.orderId) await markOld(current, { status: 'CANCELED' });
@@ -332,7 +332,7 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
           throw error;
         }
         // Lost answer: the new id tells whether the move happened; the old order whether the cancel did.
-        const found = await reconciler.find({ symbol: stop.symbol, clientOrderId: newId }, now());
+        const found = await lookup.find({ symbol: stop.symbol, clientOrderId: newId }, now());
         if (found) return finishMove(stop, found, n, target, info);
         await records.clearSendAttempted(newId);
         const old = await exchange.getOrder({ symbol: stop.symbol, orderId: oldOrderId }).catch(() => undefined);
