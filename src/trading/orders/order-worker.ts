@@ -35,6 +35,7 @@ import type { IntentStore } from '../intent-store.js';
 import { renderCard, cardStateOfOrder, type CardState } from './order-card.js';
 import { revalidateOrder, type SymbolLookup } from './order-pricing.js';
 import { isSendFenceLost, recordOf, type OrderRecords, type SendFence } from './order-records.js';
+import { CARD_REVISION } from './card-revisions.js';
 import { createOrderLookup, OutcomeUnknownError, type OrderLookupOptions } from './order-lookup.js';
 import { ORDERS_QUEUE, type OrderJobData, type OrderJobResult } from './orders-queue.js';
 import type { AlertSink, OrderIntent } from '../types.js';
@@ -79,8 +80,6 @@ export interface OrderWorker {
   close(): Promise<void>;
 }
 
-/** Card edit ranks: a later state never loses to an earlier one (AlertJob.revision). */
-const REVISION = { placed: 2, partial: 3, final: 4 } as const;
 
 /**
  * Final: ExchangeErrors of kind `rejected` and our own validation errors. Except a refused
@@ -198,7 +197,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
       detail: `${order.side} ${order.type} executed ${order.executedQty} of ${order.origQty}`,
     });
     const state = cardStateOfOrder(order);
-    const revision = order.status === 'NEW' ? REVISION.placed : order.status === 'PARTIALLY_FILLED' ? REVISION.partial : REVISION.final;
+    const revision = order.status === 'NEW' ? CARD_REVISION.placed : order.status === 'PARTIALLY_FILLED' ? CARD_REVISION.partial : CARD_REVISION.final;
     await showCard(intent, state, revision, `${order.status.toLowerCase()}-${order.executedQty}`);
     if (!adopted) latency.observe(Math.max(0, at - job.data.confirmedAt) / 1000);
   }
@@ -289,7 +288,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     jobs.inc({ outcome: final ? 'rejected' : 'failed' });
     logger.error({ ...base, err: error, final, uncertain }, 'order not placed');
     await audit.record({ event: 'failure', ...base, symbol: intent.preview.symbol, outcome: final ? 'rejected' : uncertain ? 'unknown' : 'failed', detail: isAppError(error) ? error.code : 'INTERNAL' });
-    await showCard(intent, { kind: 'failed', reason, uncertain }, REVISION.final, 'failed').catch((e: unknown) =>
+    await showCard(intent, { kind: 'failed', reason, uncertain }, CARD_REVISION.final, 'failed').catch((e: unknown) =>
       logger.error({ ...base, err: e }, 'could not queue the failure card'),
     );
     return final ? new UnrecoverableError(reason) : error instanceof Error ? error : new Error(String(error));
@@ -314,7 +313,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     void (async () => {
       const owner = await cardOwner(intent);
       await audit.record({ event: 'failure', userId: intent.userId, intentId: intent.id, clientOrderId: intent.clientOrderId, symbol: intent.preview.symbol, outcome: 'unknown', detail: 'STALLED' });
-      await showCard(owner, { kind: 'failed', reason: 'The order worker stopped repeatedly while handling this order.', uncertain: true }, REVISION.final, 'failed');
+      await showCard(owner, { kind: 'failed', reason: 'The order worker stopped repeatedly while handling this order.', uncertain: true }, CARD_REVISION.final, 'failed');
     })().catch((e: unknown) => logger.error({ err: e, intentId: intent.id }, 'could not report the stalled order'));
   });
 
