@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { floorToStep, normalize } from '../../src/decimal.js';
 import { isAppError } from '../../src/errors.js';
-import { stopLimitPrice } from '../../src/trading/stops/stop-prices.js';
+import { stopLimitPrice } from '../../src/trading/stops/stop-pricing.js';
 import { stopOrderClientId } from '../../src/trading/stops/stop-types.js';
 import { at, candle, formFractalAbove, loadHistory, newestFractalBelow } from './stop-scenario.js';
 import { startStopHarness, TRADER, type StopHarness } from './stop-harness.js';

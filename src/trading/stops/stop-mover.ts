@@ -35,7 +35,7 @@ import type { OrderRecords } from '../orders/order-records.js';
 import { createOrderLookup, isOrderNotFound, type OrderLookupOptions } from '../orders/order-lookup.js';
 import { cancelledOutsideText, movedText, refusedText, replacedText, unprotectedText } from './stop-alert-text.js';
 import { createStopOrders } from './stop-orders.js';
-import { referencePriceOf, stopLimitPrice } from './stop-prices.js';
+import { referencePriceOf, stopLimitPrice } from './stop-pricing.js';
 import type { StopStore } from './stop-store.js';
 import { stopOrderClientId, type FractalRef, type ManagedStop } from './stop-types.js';
 import type { AlertSink } from '../types.js';
