@@ -7,9 +7,15 @@
  */
 import { GrammyError, type Api } from 'grammy';
 import type { Redis } from 'ioredis';
+import type { Order } from '../../binance/types.js';
 
 /** Card edit ranks, higher is later: queued (the bot, after Confirm), placed, partly filled, final. */
 export const CARD_REVISION = { queued: 1, placed: 2, partial: 3, final: 4 } as const;
+
+/** The rank of the card that shows an order in this status. */
+export function cardRevisionOf(order: Pick<Order, 'status'>): number {
+  return order.status === 'NEW' ? CARD_REVISION.placed : order.status === 'PARTIALLY_FILLED' ? CARD_REVISION.partial : CARD_REVISION.final;
+}
 
 // KEYS[1] revision key, KEYS[2] (optional) the claimed edit. ARGV: revision, ttl ms, edit JSON.
 // 0 when a later revision was already applied.

@@ -24,20 +24,22 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { AppError, isAppError, isExchangeError, userMessageOf } from '../../errors.js';
-import { formatDuration, formatUtc } from '../../format.js';
+import type { AppError } from '../../errors.js';
+import { isAppError, isExchangeError, userMessageOf } from '../../errors.js';
+import { formatUtc } from '../../format.js';
 import type { Logger } from '../../logger.js';
 import { logQueueErrors } from '../../queue-errors.js';
 import type { ExchangeClient, NewOrderParams, Order } from '../../binance/types.js';
 import type { OrderCap, TradingMode } from '../../config.js';
 import type { AuditLog } from '../audit-log.js';
 import type { IntentStore } from '../intent-store.js';
-import { renderCard, cardStateOfOrder, type CardState } from './order-card.js';
+import { cardStateOfOrder } from './order-card.js';
+import { createCardEdits } from './order-card-edits.js';
 import { revalidateOrder, type SymbolLookup } from './order-pricing.js';
 import { isSendFenceLost, recordOf, type OrderRecords, type SendFence } from './order-records.js';
-import { CARD_REVISION } from './card-revisions.js';
+import { CARD_REVISION, cardRevisionOf } from './card-revisions.js';
 import { createOrderLookup, OutcomeUnknownError, type OrderLookupOptions } from './order-lookup.js';
-import { ORDERS_QUEUE, type OrderJobData, type OrderJobResult } from './orders-queue.js';
+import { ORDERS_QUEUE, refuseIfQueuedTooLong, type OrderJobData, type OrderJobResult } from './orders-queue.js';
 import type { AlertSink, OrderIntent } from '../types.js';
 
 export interface OrderWorkerOptions {
@@ -80,7 +82,6 @@ export interface OrderWorker {
   close(): Promise<void>;
 }
 
-
 /**
  * Final: ExchangeErrors of kind `rejected` and our own validation errors. Except a refused
  * timestamp (nothing executed; the client has resynced) and a Redis outage: worth another attempt.
@@ -88,7 +89,8 @@ export interface OrderWorker {
 const RETRYABLE_REJECTIONS = new Set(['EXCHANGE_CLOCK_SKEW', 'REDIS_UNAVAILABLE']);
 
 export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
-  const { exchange, alerts, intents, records, audit } = options;
+  const { exchange, alerts, records, audit } = options;
+  const { cardOwner, showCard } = createCardEdits(options);
   const prefix = options.prefix ?? 'chatops';
   const now = options.now ?? Date.now;
   const logger = options.logger.child({ module: 'order-worker' });
@@ -107,23 +109,6 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
   const limiterQueue = new Queue(ORDERS_QUEUE, { connection: options.redis, prefix });
   logQueueErrors(limiterQueue, logger, { queue: ORDERS_QUEUE, handle: 'limiter' });
 
-  async function cardOwner(intent: OrderIntent): Promise<OrderIntent> {
-    // attachCard may have landed after the job was enqueued; the store has the latest.
-    const stored = await intents.get(intent.id).catch(() => undefined);
-    return stored?.intent.cardMessageId !== undefined ? { ...intent, cardMessageId: stored.intent.cardMessageId } : intent;
-  }
-
-  async function showCard(intent: OrderIntent, state: CardState, revision: number, tag: string): Promise<void> {
-    await alerts.enqueue({
-      key: `card-${intent.id}-${tag}`,
-      chatId: intent.chatId,
-      userId: intent.userId,
-      text: renderCard(intent, state),
-      category: state.kind === 'failed' ? 'error' : 'order',
-      ...(intent.cardMessageId !== undefined ? { editMessageId: intent.cardMessageId, revision } : {}),
-    });
-  }
-
   /** The job's BullMQ lock, holding the token of the worker that runs it now. */
   const fenceOf = (job: Job<OrderJobData>, token: string | undefined): SendFence => ({
     key: `${limiterQueue.toKey(job.id ?? '')}:lock`,
@@ -137,7 +122,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
 
   async function place(intent: OrderIntent, confirmedAt: number, validated: Promise<NewOrderParams>, fence: SendFence): Promise<Order> {
     const params = await validated;
-    refuseIfStale(intent, confirmedAt);
+    refuseIfQueuedTooLong(intent, confirmedAt, now(), queuedOrderMaxAgeMs);
     // Checked last, after the slow re-validation reads, so a lock lost during them stops the send.
     // From here to the request's timestamp the REST client may wait (gate, clock sync, a -1021
     // re-sign): the sign-by deadline below bounds that wait by what a taker-over waits out
@@ -167,20 +152,6 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     }
   }
 
-  /**
-   * QUEUED_ORDER_MAX_AGE_S: a market order confirmed before /pause or an outage must not go out at
-   * whatever price the market has reached when the queue moves again. Checked last before the
-   * send mark, so an order that may already be on the exchange is still reconciled and adopted.
-   */
-  function refuseIfStale(intent: OrderIntent, confirmedAt: number): void {
-    const waitedMs = now() - confirmedAt;
-    if (waitedMs <= queuedOrderMaxAgeMs) return;
-    throw new AppError('ORDER_QUEUED_TOO_LONG', `confirmed ${waitedMs} ms ago, limit ${queuedOrderMaxAgeMs} ms`, {
-      userMessage: `Expired in the queue: confirmed at ${formatUtc(confirmedAt)} and still waiting ${formatDuration(waitedMs)} later (automation paused, or the exchange or the worker unavailable), past the ${formatDuration(queuedOrderMaxAgeMs)} allowed (QUEUED_ORDER_MAX_AGE_S). Nothing was sent; the market may have moved, so send the command again if you still want it.`,
-      details: { intentId: intent.id, confirmedAt, waitedMs, maxAgeMs: queuedOrderMaxAgeMs },
-    });
-  }
-
   async function report(job: Job<OrderJobData>, intent: OrderIntent, order: Order, adopted: boolean): Promise<void> {
     const at = now();
     // A /stop card's order is a managed stop's: its record names the stop and the entry (fill alerts).
@@ -196,9 +167,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
       outcome: order.status.toLowerCase(),
       detail: `${order.side} ${order.type} executed ${order.executedQty} of ${order.origQty}`,
     });
-    const state = cardStateOfOrder(order);
-    const revision = order.status === 'NEW' ? CARD_REVISION.placed : order.status === 'PARTIALLY_FILLED' ? CARD_REVISION.partial : CARD_REVISION.final;
-    await showCard(intent, state, revision, `${order.status.toLowerCase()}-${order.executedQty}`);
+    await showCard(intent, cardStateOfOrder(order), cardRevisionOf(order), `${order.status.toLowerCase()}-${order.executedQty}`);
     if (!adopted) latency.observe(Math.max(0, at - job.data.confirmedAt) / 1000);
   }
 
