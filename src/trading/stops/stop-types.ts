@@ -189,3 +189,24 @@ export interface EvaluationRound {
 export function stopOrderClientId(stopId: string, n: number): string {
   return `bst-${stopId}-${n}`;
 }
+
+/** Where the stop mover (stop-mover.ts) moves a stop, and what came of it. */
+export interface MoveTarget {
+  stopPrice: string;
+  fractal: FractalRef;
+  /** Close time of the candle whose close decided the move. */
+  closeTime: number;
+}
+
+export type MoveOutcome =
+  | { kind: 'moved'; stop: ManagedStop }
+  /** Nothing changed on the exchange: the filters or the exchange refused the new stop. */
+  | { kind: 'refused'; stop: ManagedStop; reason: string }
+  /** 409: the old stop was cancelled, the new one refused, the old one placed again. */
+  | { kind: 're-placed'; stop: ManagedStop; reason: string }
+  /** 409 and the re-place was refused too: no stop on the exchange now. */
+  | { kind: 'unprotected'; stop: ManagedStop; reason: string }
+  /** The stop's order is no longer open (filled, or cancelled outside the bot): the stop is forgotten. */
+  | { kind: 'gone'; stop: ManagedStop; status: string }
+  /** The exchange did not answer and could not be asked in time: the next close tries again. */
+  | { kind: 'unknown'; stop: ManagedStop };
