@@ -21,7 +21,8 @@
  */
 import { isExchangeError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ExchangeClient, Order } from '../binance/types.js';
+import type { Order } from '../binance/types.js';
+import type { ExchangeClient } from '../binance/exchange-client.js';
 import type { OrderRecords } from '../trading/orders/order-records.js';
 import { gt } from '../decimal.js';
 import type { AlertLedger } from './alert-ledger.js';

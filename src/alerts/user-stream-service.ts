@@ -13,7 +13,8 @@
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
-import type { ExchangeClient, SymbolInfo } from '../binance/types.js';
+import type { SymbolInfo } from '../binance/types.js';
+import type { ExchangeClient } from '../binance/exchange-client.js';
 import type { Signer } from '../binance/signing.js';
 import type { UserDataEvent } from '../binance/user-data-events.js';
 import { createUserStreamClient, type UserStreamClient, type UserStreamClientDeps, type UserStreamSnapshot } from '../binance/user-stream-client.js';

@@ -19,7 +19,7 @@ import { createRestMetrics, type RestMetrics } from './rest-metrics.js';
 import { ResponseShapeError, parseServerTime } from './response-parsers.js';
 import { createServerClock } from './server-clock.js';
 import { signQuery, type Signer } from './signing.js';
-import type { ExchangeUsage } from './types.js';
+import type { ExchangeUsage } from './exchange-client.js';
 
 export interface RestClientDeps {
   /** e.g. https://api.binance.com, https://testnet.binance.vision, or the simulator's URL. */

@@ -5,7 +5,8 @@
 import type { AutoRetryOptions } from '@grammyjs/auto-retry';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Redis } from 'ioredis';
-import type { ExchangeClient, KlineInterval } from '../binance/types.js';
+import type { KlineInterval } from '../binance/types.js';
+import type { ExchangeClient } from '../binance/exchange-client.js';
 import type { OrderCap, TradingMode } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { TickerCache } from '../market/ticker-cache.js';

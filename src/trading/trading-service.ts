@@ -11,7 +11,8 @@
 import type { Redis } from 'ioredis';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ExchangeClient, Order } from '../binance/types.js';
+import type { Order } from '../binance/types.js';
+import type { ExchangeClient } from '../binance/exchange-client.js';
 import type { OrderCap, TradingMode } from '../config.js';
 import { createAuditLog, type AuditLog } from './audit-log.js';
 import { cardCallbackData } from './card-callback.js';

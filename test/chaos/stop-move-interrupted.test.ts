@@ -28,7 +28,8 @@
  */
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ExchangeClient, KlineRow } from '../../src/binance/types.js';
+import type { KlineRow } from '../../src/binance/types.js';
+import type { ExchangeClient } from '../../src/binance/exchange-client.js';
 import { floorToStep, normalize } from '../../src/decimal.js';
 import { ExchangeError } from '../../src/errors.js';
 import { formatAmount, formatUtc } from '../../src/format.js';

@@ -7,7 +7,8 @@ import { isPositive } from '../../decimal.js';
 import { AppError, isExchangeError } from '../../errors.js';
 import { escapeHtml, formatAmount } from '../../format.js';
 import { stepDecimals, tickDecimals } from '../../binance/filters.js';
-import type { ExchangeClient, Order } from '../../binance/types.js';
+import type { Order } from '../../binance/types.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
 import { isOrderNotFound } from './order-lookup.js';
 
 /** A cancel whose answer was lost: the order's own status says whether it went through. */

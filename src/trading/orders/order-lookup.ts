@@ -20,7 +20,8 @@
  * after -1021: `inFlightBoundMs`).
  */
 import { isExchangeError } from '../../errors.js';
-import type { ExchangeClient, Order } from '../../binance/types.js';
+import type { Order } from '../../binance/types.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
 import { AppError } from '../../errors.js';
 
 export interface OrderLookupOptions {

@@ -17,7 +17,8 @@
 import { div, gt, isPositive, max, mul, normalize } from '../../decimal.js';
 import { AppError } from '../../errors.js';
 import { formatAmount, formatQuantity } from '../../format.js';
-import type { ExchangeClient, Side, SymbolInfo } from '../../binance/types.js';
+import type { Side, SymbolInfo } from '../../binance/types.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
 import type { OrderCap } from '../../config.js';
 
 export type { OrderCap };

@@ -17,7 +17,7 @@
 import type { Redis } from 'ioredis';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../../logger.js';
-import type { ExchangeClient } from '../../binance/types.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
 import { createKlineStreamClient, type KlineStreamClient, type KlineStreamState } from '../../binance/kline-stream-client.js';
 import type { AuditLog } from '../audit-log.js';
 import type { SymbolLookup } from '../orders/order-pricing.js';

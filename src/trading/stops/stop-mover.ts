@@ -13,8 +13,8 @@
  *   unprotected) is placed with `POST /api/v3/order`.
  * - Every order of a stop has a deterministic client order id, `bst-<stop>-<n>`, and a "send
  *   attempted" mark (order-records.ts) while its request is out. A retried job, or a worker that
- *   restarts after a crash, first looks those ids up (`settle`, stop-settle.ts) and adopts what it finds instead
- *   of sending again — the same rule as the order worker (order-lookup.ts).
+ *   restarts after a crash, first looks those ids up (`settle`, stop-settle.ts) and adopts what
+ *   it finds instead of sending again — the same rule as the order worker (order-lookup.ts).
  * - Before a cancelReplace the old order's record gets `replacedBy`: its cancel is a move, not
  *   news for the fill alerts; and a later "unknown order" on that id then means our own earlier
  *   cancel, not a cancel outside the bot.
@@ -28,7 +28,8 @@ import { isPositive, normalize } from '../../decimal.js';
 import { isAppError, isExchangeError, userMessageOf } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { checkOrder, priceFilterOf } from '../../binance/filters.js';
-import type { CancelReplaceResult, ExchangeClient, Order, SymbolInfo } from '../../binance/types.js';
+import type { CancelReplaceResult, Order, SymbolInfo } from '../../binance/types.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
 import type { AuditLog } from '../audit-log.js';
 import type { SymbolLookup } from '../orders/order-pricing.js';
 import type { OrderRecords } from '../orders/order-records.js';

@@ -8,7 +8,8 @@
 import { normalize } from '../../decimal.js';
 import { isExchangeError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import type { ExchangeClient, NewOrderParams, Order } from '../../binance/types.js';
+import type { NewOrderParams, Order } from '../../binance/types.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
 import type { AuditLog } from '../audit-log.js';
 import { recordOf, type OrderRecords } from '../orders/order-records.js';
 import type { OrderLookup } from '../orders/order-lookup.js';

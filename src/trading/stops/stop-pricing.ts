@@ -21,7 +21,8 @@ import { add, decimalsOf, div, floorToStep, isDecimal, isPositive, lt, min, mul,
 import { AppError, isExchangeError } from '../../errors.js';
 import { formatAmount } from '../../format.js';
 import { checkOrder, priceFilterOf, stepDecimals, tickDecimals, violationsToError } from '../../binance/filters.js';
-import type { ExchangeClient, Kline, SymbolInfo } from '../../binance/types.js';
+import type { Kline, SymbolInfo } from '../../binance/types.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
 import type { TradingMode } from '../../config.js';
 import { initialStop } from '../../market/stop-rule.js';
 import { feeRateOf, freeOf } from '../orders/balances.js';

@@ -7,7 +7,7 @@
  */
 import { normalize } from '../../decimal.js';
 import type { Logger } from '../../logger.js';
-import type { ExchangeClient } from '../../binance/types.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
 import type { SymbolLookup } from '../orders/order-pricing.js';
 import type { OrderRecords } from '../orders/order-records.js';
 import type { OrderLookup } from '../orders/order-lookup.js';

@@ -17,7 +17,8 @@
  * for every stop a reconciliation could not check (its lease still held by a worker that died).
  */
 import type { Logger } from '../../logger.js';
-import type { ExchangeClient, Order } from '../../binance/types.js';
+import type { Order } from '../../binance/types.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
 import type { OrderRecords } from '../orders/order-records.js';
 import { isOrderNotFound } from '../orders/order-lookup.js';
 import { notArmedText } from './stop-alert-text.js';
