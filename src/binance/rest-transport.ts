@@ -1,9 +1,10 @@
 /**
  * One signed or public REST exchange with Binance, done right: through the shared gate and the
- * minute's weight budget (weight-budget.ts), signed over exactly the bytes sent, on a kept-alive connection, with a hard deadline, classified
- * (rest-errors.ts), counted (rest-metrics.ts) and logged without secrets. Reads are retried on
- * transient failures with a bound and jittered backoff; writes never are, except the single
- * re-signed retry after -1021 (the timestamp was refused, so nothing executed).
+ * minute's weight budget (weight-budget.ts), signed over exactly the bytes sent, on a kept-alive
+ * connection, with a hard deadline, classified (rest-errors.ts), counted (rest-metrics.ts) and
+ * logged without secrets. Reads are retried on transient failures with a bound and jittered
+ * backoff; writes never are, except the single re-signed retry after -1021 (the timestamp was
+ * refused, so nothing executed).
  */
 import { EventEmitter } from 'node:events';
 import type { ClientRequest } from 'node:http';
