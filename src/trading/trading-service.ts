@@ -45,7 +45,7 @@ export interface TradingServiceOptions {
   alertsQueue?: AlertSink & { depths(): Promise<QueueDepths> };
   /** Updated when an order is cancelled here. */
   records?: OrderRecords;
-  /** Arms the managed stop of a confirmed /stop card (src/trading/stop-desk.ts); required for stop cards. */
+  /** Arms the managed stop of a confirmed /stop card (src/trading/stops/stop-desk.ts); required for stop cards. */
   stops?: StopArming;
   /** Built from `redis` and `prefix` when absent. */
   intents?: IntentStore;

@@ -14,7 +14,7 @@
  * A stop that holds (most of them, at most closes) is decided on the state read with the pair and
  * noted with a compare-and-set, all in one round trip; a stop that moves, or whose first order is
  * still in the pipeline, is decided again from its stored state holding its lease, after any lost
- * answer of an earlier move is settled (stop-mover.ts `settle`).
+ * answer of an earlier move is settled (stop-settle.ts).
  */
 import { isPositive, normalize } from '../../decimal.js';
 import { AppError } from '../../errors.js';

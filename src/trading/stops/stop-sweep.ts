@@ -4,7 +4,7 @@
  * cancelled outside: find out which and alert)").
  *
  * For every stop, holding its lease:
- * - an answer lost in a crash is settled first (stop-mover.ts `settle`: the stop's next client
+ * - an answer lost in a crash is settled first (stop-settle.ts: the stop's next client
  *   order ids are looked up and adopted);
  * - a stop whose first order was in the pipeline is matched with its record or its job;
  * - a stop left "removing" by an interrupted /stop off is finished;

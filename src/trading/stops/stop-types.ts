@@ -105,7 +105,7 @@ export interface ManagedStop {
   lastEvaluatedClose?: number;
   /**
    * The move whose request is (or was last) on its way, saved before it leaves: a worker that
-   * adopts its order after a crash (stop-mover.ts `settle`) learns from it which fractal the stop
+   * adopts its order after a crash (stop-settle.ts) learns from it which fractal the stop
    * now sits on and where the move was going. Only trusted for the client order id it names.
    */
   moving?: PendingMove;
