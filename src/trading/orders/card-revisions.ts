@@ -49,10 +49,10 @@ export async function claimCardRevision(redis: Redis, prefix: string, chatId: nu
 
 /**
  * The claim is taken before an edit's request leaves, so an older edit can still be overtaken on
- * its way — it waited out a 429 in-line, or Telegram answered slowly — and land after a newer one
- * So once an edit of `revision` has landed, the newest
- * claimed edit of the card is applied again if it is later: whichever request lands last, the card
- * ends on its newest state. The newer edit's own job does the same after its request lands.
+ * its way — it waited out a 429 in-line, or Telegram answered slowly — and land after a newer one.
+ * So once an edit of `revision` has landed, the newest claimed edit of the card is applied again
+ * if it is later: whichever request lands last, the card ends on its newest state. The newer
+ * edit's own job does the same after its request lands.
  */
 export async function reassertNewestCardEdit(redis: Redis, prefix: string, api: Pick<Api, 'editMessageText'>, chatId: number, messageId: number, revision: number): Promise<void> {
   let applied = revision;
