@@ -218,7 +218,7 @@ export interface Config {
   warnings: string[];
 }
 
-/** The per-order cap (src/trading/order-value.ts): `variable` names the setting it came from. */
+/** The per-order cap (src/trading/orders/order-value.ts): `variable` names the setting it came from. */
 export interface OrderCap {
   asset: string;
   max: string;

@@ -10,7 +10,7 @@
  * client order id, re-validate against fresh prices and balances, send mark, sign and place a
  * MARKET order, record and audit it, queue the card edit. No bot, no alerts worker.
  */
-import type { OrderWorker } from '../../src/trading/order-worker.js';
+import type { OrderWorker } from '../../src/trading/orders/order-worker.js';
 import { benchUsers, startBenchApp, type BenchApp } from '../support/bench-app.js';
 import { startSimChild } from '../support/sim-child.js';
 import { cpuMs, epochMs, round3 } from '../lib/stats.js';

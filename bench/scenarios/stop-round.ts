@@ -1,5 +1,5 @@
 /**
- * Scenario 3: one evaluation round of the stop manager (src/trading/stop-manager.ts) — 1,000
+ * Scenario 3: one evaluation round of the stop manager (src/trading/stops/stop-manager.ts) — 1,000
  * fractal stops over 200 (symbol, interval) pairs (50 symbols × 15m, 1h, 4h, 1d; five stops each).
  * The exchange counts the klines requests (issue 5: exactly one per pair, so 200).
  *
@@ -34,7 +34,7 @@ interface Pair {
   interval: string;
 }
 
-/** What this scenario uses of the stop manager (src/trading/stop-manager.ts). */
+/** What this scenario uses of the stop manager (src/trading/stops/stop-manager.ts). */
 interface StopManagerLike {
   readonly store: { create(stop: Record<string, unknown>): Promise<unknown> };
   readonly scheduler: {

@@ -21,7 +21,7 @@ import { createBot } from '../../src/bot/create-bot.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { startRedisServer, type RedisServerHandle } from '../../src/redis-server.js';
-import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '../../src/trading/order-worker.js';
+import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '../../src/trading/orders/order-worker.js';
 import { callbackUpdate, FAKE_BOT_USER, messageUpdate, type UpdateUser } from '../../test/support/fake-bot-api.js';
 import type { SimChild } from './sim-child.js';
 import { startTelegramChild, type TelegramChild } from './telegram-child.js';

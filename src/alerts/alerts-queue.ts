@@ -12,7 +12,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { logQueueErrors } from '../queue-errors.js';
-import { depthsOf } from '../trading/orders-queue.js';
+import { depthsOf } from '../trading/orders/orders-queue.js';
 import type { AlertJob, AlertSink, QueueDepths } from '../trading/types.js';
 
 export const ALERTS_QUEUE = 'alerts';

@@ -29,6 +29,7 @@ import { Counter, type Registry } from 'prom-client';
 import { escapeHtml, splitMessage, TELEGRAM_TEXT_LIMIT } from '../format.js';
 import type { Logger } from '../logger.js';
 import { logQueueErrors } from '../queue-errors.js';
+import { claimCardRevision, isNotModified, isUneditable, reassertNewestCardEdit } from '../trading/orders/card-revisions.js';
 import type { AlertJob } from '../trading/types.js';
 import { ALERTS_QUEUE } from './alerts-queue.js';
 import { isChatInactive, markChatInactive } from './chat-status.js';
@@ -111,64 +112,6 @@ export interface AlertsWorkerOptions {
 export interface AlertsWorker {
   readonly worker: Worker<AlertJob, AlertOutcome>;
   close(): Promise<void>;
-}
-
-// KEYS[1] revision key, KEYS[2] (optional) the claimed edit. ARGV: revision, ttl ms, edit JSON.
-// 0 when a later revision was already applied.
-const CLAIM_REVISION = `
-local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
-if current > tonumber(ARGV[1]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-if KEYS[2] and ARGV[3] then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2]) end
-return 1
-`;
-
-/** What a claimed card edit shows, kept with its revision so a later landing can put it back. */
-interface ClaimedEdit {
-  revision: number;
-  text: string;
-  markup?: { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> };
-}
-
-const REVISION_TTL_MS = 7 * 24 * 3600_000;
-
-/**
- * Claims `revision` for a card edit made outside the alerts queue (the bot's "queued" edit after
- * Confirm, revision 1): false when the card already shows a later state, so it is not rolled back.
- */
-export async function claimCardRevision(redis: Redis, prefix: string, chatId: number, messageId: number, revision: number, edit?: Omit<ClaimedEdit, 'revision'>): Promise<boolean> {
-  const revisionKey = `${prefix}:card-rev:${chatId}:${messageId}`;
-  if (!edit) return (await redis.eval(CLAIM_REVISION, 1, revisionKey, String(revision), String(REVISION_TTL_MS))) === 1;
-  const claimed = JSON.stringify({ revision, ...edit } satisfies ClaimedEdit);
-  return (await redis.eval(CLAIM_REVISION, 2, revisionKey, `${prefix}:card-edit:${chatId}:${messageId}`, String(revision), String(REVISION_TTL_MS), claimed)) === 1;
-}
-
-/**
- * The claim is taken before an edit's request leaves, so an older edit can still be overtaken on
- * its way — it waited out a 429 in-line, or Telegram answered slowly — and land after a newer one
- * (found by the Telegram-faults chaos suite). So once an edit of `revision` has landed, the newest
- * claimed edit of the card is applied again if it is later: whichever request lands last, the card
- * ends on its newest state. The newer edit's own job does the same after its request lands.
- */
-export async function reassertNewestCardEdit(redis: Redis, prefix: string, api: Pick<Api, 'editMessageText'>, chatId: number, messageId: number, revision: number): Promise<void> {
-  let applied = revision;
-  for (let round = 0; round < 3; round++) {
-    const [current, json] = await redis.mget(`${prefix}:card-rev:${chatId}:${messageId}`, `${prefix}:card-edit:${chatId}:${messageId}`);
-    if (current == null || json == null || Number(current) <= applied) return;
-    const newest = JSON.parse(json) as ClaimedEdit;
-    if (newest.revision <= applied) return;
-    try {
-      await api.editMessageText(chatId, messageId, newest.text, {
-        parse_mode: 'HTML',
-        link_preview_options: { is_disabled: true },
-        ...(newest.markup ? { reply_markup: newest.markup } : {}),
-      });
-    } catch (error) {
-      if (isUneditable(error)) return;
-      if (!isNotModified(error)) throw error;
-    }
-    applied = newest.revision;
-  }
 }
 
 export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
@@ -338,16 +281,4 @@ export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
       await limiterQueue.close();
     },
   };
-}
-
-function isNotModified(error: unknown): boolean {
-  return error instanceof GrammyError && error.error_code === 400 && /message is not modified/i.test(error.description);
-}
-
-function isUneditable(error: unknown): boolean {
-  return (
-    error instanceof GrammyError &&
-    error.error_code === 400 &&
-    /message to edit not found|message can't be edited|MESSAGE_ID_INVALID/i.test(error.description)
-  );
 }

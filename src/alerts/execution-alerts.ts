@@ -1,6 +1,6 @@
 /**
  * Order updates → order records → alerts (DESIGN.md §6), for live `executionReport`s and for
- * the orders reconciliation finds changed after a gap (order-reconciler.ts). Both go through
+ * the orders reconciliation finds changed after a gap (stream-gap-recovery.ts). Both go through
  * `applyOrderUpdate`, so both obey the same exactly-once rules (alert-ledger.ts):
  *
  * - a fill alert reports the executed quantity not yet reported for the order (its cumulative
@@ -25,7 +25,7 @@ import type { Logger } from '../logger.js';
 import type { OrderStatus, SymbolInfo } from '../binance/types.js';
 import type { AccountPosition, ExecutionReport } from '../binance/user-data-events.js';
 import { clientOrderIdOf, type IntentStore } from '../trading/intent-store.js';
-import type { OrderRecord, OrderRecords } from '../trading/order-records.js';
+import type { OrderRecord, OrderRecords } from '../trading/orders/order-records.js';
 import type { AlertJob, AlertSink } from '../trading/types.js';
 import { createAlertLedger, type AlertLedger, type OrderMark } from './alert-ledger.js';
 import { endAlertText, fillAlertText, type EndKind, type OrderFacts } from './order-alert-text.js';

@@ -13,15 +13,16 @@
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
-import type { ExchangeClient, SymbolInfo } from '../binance/types.js';
+import type { SymbolInfo } from '../binance/types.js';
+import type { ExchangeClient } from '../binance/exchange-client.js';
 import type { Signer } from '../binance/signing.js';
 import type { UserDataEvent } from '../binance/user-data-events.js';
 import { createUserStreamClient, type UserStreamClient, type UserStreamClientDeps, type UserStreamSnapshot } from '../binance/user-stream-client.js';
 import type { IntentStore } from '../trading/intent-store.js';
-import type { OrderRecords } from '../trading/order-records.js';
+import type { OrderRecords } from '../trading/orders/order-records.js';
 import type { AlertSink } from '../trading/types.js';
 import { createExecutionAlerts, type ExecutionAlerts } from './execution-alerts.js';
-import { createOrderReconciler, type OrderReconciler, type OrderReconcilerDeps } from './order-reconciler.js';
+import { createStreamGapRecovery, type StreamGapRecovery, type StreamGapRecoveryDeps } from './stream-gap-recovery.js';
 import { createStreamLease, defaultHolderId, type StreamLease } from './stream-lease.js';
 
 export interface UserStreamServiceDeps {
@@ -41,7 +42,7 @@ export interface UserStreamServiceDeps {
   alerts: AlertSink;
   allowedUsers: readonly number[];
   symbols?: { symbol(name: string): Promise<SymbolInfo | undefined> };
-  extraSymbols?: OrderReconcilerDeps['extraSymbols'];
+  extraSymbols?: StreamGapRecoveryDeps['extraSymbols'];
   logger: Logger;
   registry?: Registry;
   /** Lease timing; the takeover bound is ttlMs + pollMs (stream-lease.ts). */
@@ -104,7 +105,7 @@ export function createUserStreamService(deps: UserStreamServiceDeps): UserStream
     now,
   });
   const ledger = execution.ledger;
-  const reconciler: OrderReconciler = createOrderReconciler({
+  const reconciler: StreamGapRecovery = createStreamGapRecovery({
     exchange: deps.exchange,
     alerts: execution,
     ledger,

@@ -7,10 +7,10 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createAlertsWorker, type AlertsWorker, type AlertsWorkerOptions } from '../alerts/alerts-worker.js';
-import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '../trading/order-worker.js';
+import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '../trading/orders/order-worker.js';
 import type { BotDeps } from '../bot/bot-deps.js';
 import { createTickerCache } from '../market/ticker-cache.js';
-import { createStopManager, type StopManager, type StopManagerDeps } from '../trading/stop-manager.js';
+import { createStopManager, type StopManager, type StopManagerDeps } from '../trading/stops/stop-manager.js';
 import { createUserStreamService, readUserStreamStatus, type UserStreamService } from '../alerts/user-stream-service.js';
 import type { ExchangeConnection } from './exchange-connection.js';
 import type { TradingStack } from './trading-stack.js';
@@ -40,7 +40,7 @@ export function buildOrderWorker(c: ComponentContext, overrides: Partial<OrderWo
     ...(c.config.limits.orderCap ? { orderCap: c.config.limits.orderCap } : {}),
     queuedOrderMaxAgeMs: c.config.limits.queuedOrderMaxAgeMs,
     // The worker may only declare an order "not placed" after the REST client can no longer be
-    // sending it: its time-out, then one clock resync and re-signed resend (order-reconcile.ts).
+    // sending it: its time-out, then one clock resync and re-signed resend (order-lookup.ts).
     reconcile: { recvWindowMs: c.config.binance.recvWindowMs, inFlightBoundMs: 2 * c.config.binance.timeoutMs },
     ...overrides,
   });

@@ -14,7 +14,7 @@ import type { Logger } from '../logger.js';
 import { createRestClient, type RestClient } from '../binance/rest-client.js';
 import { createSigner, loadSignerFromConfig, type Signer } from '../binance/signing.js';
 import { createExchangeInfoCache, type ExchangeInfoCache } from '../binance/exchange-info-cache.js';
-import type { ExchangeClient } from '../binance/types.js';
+import type { ExchangeClient } from '../binance/exchange-client.js';
 import { createRequestBudget, meteredExchange, weightLimitOf, type RequestBudget } from '../bot/request-budget.js';
 import { createViewCache, type ViewReads } from '../bot/view-cache.js';
 import { loadOrCreatePaperCredentials, startPaperExchange, type PaperExchange } from '../sim/paper-exchange.js';

@@ -10,11 +10,11 @@ import type { Logger } from '../logger.js';
 import { createRedisConnection } from '../redis.js';
 import { createAlertsQueue, type AlertsQueue } from '../alerts/alerts-queue.js';
 import { createAuditLog, type AuditLog } from '../trading/audit-log.js';
-import { createOrderRecords, type OrderRecords } from '../trading/order-records.js';
-import { createOrdersQueue, type OrdersQueue } from '../trading/orders-queue.js';
+import { createOrderRecords, type OrderRecords } from '../trading/orders/order-records.js';
+import { createOrdersQueue, type OrdersQueue } from '../trading/orders/orders-queue.js';
 import { createTradingService, type TradingServiceHandle } from '../trading/trading-service.js';
-import { createStopDesk } from '../trading/stop-desk.js';
-import type { StopArming, StopDesk } from '../trading/stop-types.js';
+import { createStopDesk } from '../trading/stops/stop-desk.js';
+import type { StopArming, StopDesk } from '../trading/stops/stop-types.js';
 import type { ExchangeConnection } from './exchange-connection.js';
 
 /** Every Redis key and BullMQ queue of the product lives under this prefix. */

@@ -29,7 +29,8 @@ import {
 } from './response-parsers.js';
 import { requestWeight, type RequestPriority } from './request-weights.js';
 import { createRestTransport, type HttpMethod, type RestClientDeps, type RestTransport } from './rest-transport.js';
-import type { CancelReplaceParams, ExchangeClient, NewOrderParams, OrderRef } from './types.js';
+import type { CancelReplaceParams, NewOrderParams, OrderRef } from './types.js';
+import type { ExchangeClient } from './exchange-client.js';
 
 export type { RestClientDeps, RestClientEvents } from './rest-transport.js';
 

@@ -1,9 +1,10 @@
 /**
- * One signed or public REST exchange with Binance, done right: through the shared gate, signed
- * over exactly the bytes sent, on a kept-alive connection, with a hard deadline, classified
- * (rest-errors.ts), counted (rest-metrics.ts) and logged without secrets. Reads are retried on
- * transient failures with a bound and jittered backoff; writes never are, except the single
- * re-signed retry after -1021 (the timestamp was refused, so nothing executed).
+ * One signed or public REST exchange with Binance, done right: through the shared gate and the
+ * minute's weight budget (weight-budget.ts), signed over exactly the bytes sent, on a kept-alive
+ * connection, with a hard deadline, classified (rest-errors.ts), counted (rest-metrics.ts) and
+ * logged without secrets. Reads are retried on transient failures with a bound and jittered
+ * backoff; writes never are, except the single re-signed retry after -1021 (the timestamp was
+ * refused, so nothing executed).
  */
 import { EventEmitter } from 'node:events';
 import type { ClientRequest } from 'node:http';
@@ -13,13 +14,14 @@ import { AppError, ExchangeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createKeepAliveAgent, mayHaveBeenSent } from './rest-agent.js';
 import { createRequestGate, type RequestGate } from './request-gate.js';
-import { VIEW_WEIGHT_SHARE, type RequestPriority } from './request-weights.js';
+import type { RequestPriority } from './request-weights.js';
 import { errorFromNetwork, errorFromResponse, isWrite, parseRetryAfter } from './rest-errors.js';
 import { createRestMetrics, type RestMetrics } from './rest-metrics.js';
+import { createWeightBudget } from './weight-budget.js';
 import { ResponseShapeError, parseServerTime } from './response-parsers.js';
 import { createServerClock } from './server-clock.js';
 import { signQuery, type Signer } from './signing.js';
-import type { ExchangeUsage } from './types.js';
+import type { ExchangeUsage } from './exchange-client.js';
 
 export interface RestClientDeps {
   /** e.g. https://api.binance.com, https://testnet.binance.vision, or the simulator's URL. */
@@ -90,19 +92,6 @@ export interface RestTransport {
   close(): Promise<void>;
 }
 
-/** Without Retry-After (rest-api.md: the order-count 429 has none) we hold for the shortest ORDERS window. */
-const DEFAULT_RATE_LIMIT_HOLD_MS = 10_000;
-/** A 418 ban lasts 2 minutes to 3 days (rest-api.md "IP Limits"). */
-const DEFAULT_BAN_HOLD_MS = 120_000;
-/** Share of the weight limit at which requests stop until the minute ends (the rest is for requests in flight). */
-const WEIGHT_HIGH_WATER = 0.9;
-
-const headerInt = (value: unknown): number | undefined => {
-  if (typeof value !== 'string') return undefined;
-  const n = Number.parseInt(value, 10);
-  return Number.isNaN(n) ? undefined : n;
-};
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createRestTransport(deps: RestClientDeps): RestTransport {
@@ -110,21 +99,14 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
   const timeoutMs = deps.timeoutMs ?? 10_000;
   const recvWindowPart = `recvWindow=${deps.recvWindowMs ?? 5_000}&timestamp=`;
   const maxGateWaitMs = deps.maxGateWaitMs ?? 10_000;
-  const weightHighWater = Math.floor((deps.weightLimitPerMinute ?? 6_000) * WEIGHT_HIGH_WATER);
-  const viewCeiling = Math.floor((deps.weightLimitPerMinute ?? 6_000) * VIEW_WEIGHT_SHARE);
   const readRetries = deps.readRetries ?? 2;
   const retryBaseDelayMs = deps.retryBaseDelayMs ?? 250;
   const gate = deps.gate ?? createRequestGate({ now });
   const metrics: RestMetrics = createRestMetrics(deps.registry);
   const log = deps.logger.child({ module: 'binance-rest' });
   const events = new EventEmitter<RestClientEvents>();
-  const usage = { usedWeight1m: 0, orderCount10s: 0, orderCount1d: 0 };
   const signedHeaders: Record<string, string> = deps.apiKey !== undefined ? { 'X-MBX-APIKEY': deps.apiKey } : {};
   let closed = false;
-  /** Server minute (epoch ms / 60 000) that usage.usedWeight1m was counted in: it says nothing about the next one. */
-  let usageMinute = -1;
-  /** Weight of the requests sent and not answered yet: counted by the exchange before we read it back. */
-  let weightInFlight = 0;
 
   const agent = createKeepAliveAgent(deps.baseUrl);
   const client = axios.create({
@@ -152,71 +134,7 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
       events.emit('clock-resync', { offsetMs });
     },
   });
-
-  function readUsage(headers: AxiosResponse['headers']): number | undefined {
-    const weight = headerInt(headers['x-mbx-used-weight-1m']);
-    if (weight !== undefined) {
-      metrics.usedWeight1m.set((usage.usedWeight1m = weight));
-      usageMinute = Math.floor(clock.timestamp() / 60_000);
-    }
-    if (weight !== undefined && weight >= weightHighWater) holdUntilNextMinute(weight);
-    const count10s = headerInt(headers['x-mbx-order-count-10s']);
-    if (count10s !== undefined) metrics.orderCount10s.set((usage.orderCount10s = count10s));
-    const count1d = headerInt(headers['x-mbx-order-count-1d']);
-    if (count1d !== undefined) metrics.orderCount1d.set((usage.orderCount1d = count1d));
-    return weight;
-  }
-
-  /**
-   * The used weight is per IP and per minute of server time, and a request sent after a 429 earns
-   * a 418 ban — including one that was already on its way when the 429 was answered. So stop at a
-   * high-water mark, leaving the rest of the minute's weight to the requests in flight, rather than
-   * at the limit (found by the exchange-faults chaos suite: concurrent traders and reconcile
-   * look-ups ran into the limit, and an in-flight look-up earned a 2-minute ban).
-   */
-  function holdUntilNextMinute(weight: number): void {
-    const untilMs = now() + (60_000 - (clock.timestamp() % 60_000)) + 100;
-    if (untilMs <= gate.blockedUntil()) return;
-    gate.hold(untilMs, 'rate-limited');
-    log.warn({ usedWeight: weight, holdMs: untilMs - now() }, 'request weight near the per-minute limit; holding requests until the minute ends');
-  }
-
-  /**
-   * A chat command's read may bring the minute's weight to the view ceiling, never past it: the
-   * rest of the minute is the reserve that orders, cancels, stop moves and the user stream need
-   * (DESIGN.md §8). Refused before sending, with the time until the minute window resets.
-   */
-  function refuseViewOverCeiling(req: RestRequest<unknown>, weight: number): ExchangeError | undefined {
-    if (req.priority !== 'view' || isWrite(req.method)) return undefined;
-    const serverNow = clock.timestamp();
-    const used = Math.floor(serverNow / 60_000) === usageMinute ? usage.usedWeight1m : 0;
-    if (used + weightInFlight + weight <= viewCeiling) return undefined;
-    const retryAfterMs = 60_000 - (serverNow % 60_000) + 100;
-    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-    return new ExchangeError('EXCHANGE_BUSY', {
-      kind: 'rate-limited',
-      method: req.method,
-      path: req.path,
-      retryAfterMs,
-      userMessage: `The exchange's request budget for this minute is kept for orders and stops: try again in ${seconds} s.`,
-    });
-  }
-
-  function onRateLimit(status: number, retryAfterMs: number | undefined, binanceCode: number | undefined): number {
-    if (status === 418) {
-      const holdMs = retryAfterMs ?? DEFAULT_BAN_HOLD_MS;
-      gate.hold(now() + holdMs, 'banned');
-      log.warn({ status, retryAfterMs: holdMs }, 'exchange banned this IP; holding every request');
-      events.emit('banned', { retryAfterMs: holdMs });
-      return holdMs;
-    }
-    const holdMs = retryAfterMs ?? DEFAULT_RATE_LIMIT_HOLD_MS;
-    // The order-count 429 (-1015) is per account, not per IP: reads may go on.
-    if (retryAfterMs !== undefined || binanceCode !== -1015) gate.hold(now() + holdMs, 'rate-limited');
-    log.warn({ status, binanceCode, retryAfterMs: holdMs }, 'exchange rate limit hit; holding requests');
-    events.emit('rate-limited', { retryAfterMs: holdMs, status });
-    return holdMs;
-  }
+  const budget = createWeightBudget({ gate, clock, metrics, log, events, now, ...(deps.weightLimitPerMinute !== undefined ? { weightLimitPerMinute: deps.weightLimitPerMinute } : {}) });
 
   function fail(error: ExchangeError, endpoint: string, startedAt: number, status: number | undefined, weight?: number): never {
     const ms = Math.round(performance.now() - startedAt);
@@ -231,10 +149,10 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
     const { method, path } = req;
     await gate.pass({ method, path, maxWaitMs: maxGateWaitMs });
     const requestWeight = req.weight ?? 1;
-    const refused = refuseViewOverCeiling(req, requestWeight);
+    const refused = budget.refuseViewOverCeiling(req, requestWeight);
     if (refused) {
       metrics.errors.inc({ kind: refused.kind });
-      log.debug({ method, path, weight: requestWeight, usedWeight: usage.usedWeight1m, weightInFlight }, 'view request refused: the rest of the minute is the trading reserve');
+      log.debug({ method, path, weight: requestWeight, usedWeight: budget.usage().usedWeight1m, weightInFlight: budget.inFlight() }, 'view request refused: the rest of the minute is the trading reserve');
       throw refused;
     }
     let url: string;
@@ -259,7 +177,7 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
       deadline.abort();
     }, timeoutMs);
     let response: AxiosResponse<string>;
-    weightInFlight += requestWeight;
+    budget.sending(requestWeight);
     try {
       response = await client.request<string>({ method, url, headers: req.signed ? signedHeaders : undefined, signal: deadline.signal });
     } catch (error) {
@@ -280,12 +198,12 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
       );
     } finally {
       clearTimeout(timer);
-      weightInFlight -= requestWeight;
+      budget.answered(requestWeight);
       if (isWrite(method)) events.emit('write', { method, path });
     }
 
     const { status } = response;
-    const weight = readUsage(response.headers);
+    const weight = budget.readUsage(response.headers);
     let json: unknown;
     let jsonOk = true;
     try {
@@ -323,7 +241,7 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
 
     let retryAfterMs = parseRetryAfter(response.headers['retry-after'], now());
     const binanceCode = jsonOk ? (json as { code?: unknown } | null)?.code : undefined;
-    if (status === 429 || status === 418) retryAfterMs = onRateLimit(status, retryAfterMs, typeof binanceCode === 'number' ? binanceCode : undefined);
+    if (status === 429 || status === 418) retryAfterMs = budget.onRateLimit(status, retryAfterMs, typeof binanceCode === 'number' ? binanceCode : undefined);
     return fail(errorFromResponse({ method, path, status, body: jsonOk ? json : undefined, retryAfterMs }), endpoint, startedAt, status, weight);
   }
 
@@ -365,7 +283,7 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
     syncClock: async () => {
       await clock.sync();
     },
-    usage: () => ({ ...usage, blockedUntil: gate.blockedUntil(), clockOffsetMs: clock.offsetMs() }),
+    usage: () => ({ ...budget.usage(), blockedUntil: gate.blockedUntil(), clockOffsetMs: clock.offsetMs() }),
     events,
     close: async () => {
       closed = true;

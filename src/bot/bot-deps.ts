@@ -5,11 +5,12 @@
 import type { AutoRetryOptions } from '@grammyjs/auto-retry';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Redis } from 'ioredis';
-import type { ExchangeClient, KlineInterval } from '../binance/types.js';
+import type { KlineInterval } from '../binance/types.js';
+import type { ExchangeClient } from '../binance/exchange-client.js';
 import type { OrderCap, TradingMode } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { TickerCache } from '../market/ticker-cache.js';
-import type { StopDesk } from '../trading/stop-types.js';
+import type { StopDesk } from '../trading/stops/stop-types.js';
 import type { AlertSink, TradingService } from '../trading/types.js';
 import type { RequestBudget } from './request-budget.js';
 import type { SymbolCatalog } from './symbol-arg.js';
@@ -92,7 +93,7 @@ export interface BotDeps {
   status?: BotStatusProviders;
   /** Active managed stops, for the /fractals chart; without it the chart shows no stop. */
   stops?: ActiveStopLookup;
-  /** /stop and /stops (src/trading/stop-desk.ts; it is also an ActiveStopLookup for `stops`). */
+  /** /stop and /stops (src/trading/stops/stop-desk.ts; it is also an ActiveStopLookup for `stops`). */
   stopDesk?: StopDesk;
   /** @grammyjs/auto-retry options for 429 and 5xx from Telegram; `false` to disable (tests of raw failures). */
   autoRetry?: Partial<AutoRetryOptions> | false;

@@ -25,7 +25,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Middleware } from 'grammy';
 import { AppError, isExchangeError } from '../errors.js';
 import { requestWeight as weightOf, VIEW_WEIGHT_SHARE } from '../binance/request-weights.js';
-import type { ExchangeClient, RateLimit } from '../binance/types.js';
+import type { RateLimit } from '../binance/types.js';
+import type { ExchangeClient } from '../binance/exchange-client.js';
 
 export interface RequestBudgetOptions {
   /** REQUEST_WEIGHT per minute; read on every charge, so a later exchangeInfo load is honoured. */

@@ -7,7 +7,8 @@
  * Only for what is shown. A decision — which orders /cancel cancels, what a card may spend — reads
  * the exchange afresh: a list up to 2 s old could miss an order placed a moment ago.
  */
-import type { Account, ExchangeClient, Order } from '../binance/types.js';
+import type { Account, Order } from '../binance/types.js';
+import type { ExchangeClient } from '../binance/exchange-client.js';
 
 export type ViewReads = Pick<ExchangeClient, 'account' | 'openOrders'>;
 

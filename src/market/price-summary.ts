@@ -1,7 +1,7 @@
 /**
- * The trading rules /price shows beside the price (issue 7): what an order on the symbol must
- * respect before the trader types it (filters.md): the price tick (PRICE_FILTER), the quantity
- * step and minimum (LOT_SIZE), and the minimum order value (NOTIONAL, or MIN_NOTIONAL on older
+ * The trading rules /price shows beside the price: what an order on the symbol must respect
+ * before the trader types it (filters.md): the price tick (PRICE_FILTER), the quantity step and
+ * minimum (LOT_SIZE), and the minimum order value (NOTIONAL, or MIN_NOTIONAL on older
  * listings; for MARKET orders only when the filter applies to them). A symbol that is not
  * TRADING says so first: no order passes then.
  *

@@ -18,7 +18,8 @@
 import { Counter, type Registry } from 'prom-client';
 import { isExchangeError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ExchangeClient, Ticker24h } from '../binance/types.js';
+import type { Ticker24h } from '../binance/types.js';
+import type { ExchangeClient } from '../binance/exchange-client.js';
 
 export interface TickerCacheDeps {
   exchange: Pick<ExchangeClient, 'ticker24hAll'>;

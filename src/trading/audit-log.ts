@@ -20,7 +20,7 @@ export type AuditEvent =
   | 'cancel'
   | 'pause'
   | 'resume'
-  /** A managed stop armed, moved, re-placed, removed or found cancelled (src/trading/stop-*.ts). */
+  /** A managed stop armed, moved, re-placed, removed or found cancelled (src/trading/stops/). */
   | 'stop';
 
 export interface AuditEntry {

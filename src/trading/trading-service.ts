@@ -9,22 +9,20 @@
  * store lets that later tap enqueue (still under the same job id).
  */
 import type { Redis } from 'ioredis';
-import { isPositive } from '../decimal.js';
-import { AppError, isAppError, isExchangeError } from '../errors.js';
-import { escapeHtml, formatAmount } from '../format.js';
+import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { stepDecimals, tickDecimals } from '../binance/filters.js';
-import type { ExchangeClient, Order } from '../binance/types.js';
+import type { Order } from '../binance/types.js';
+import type { ExchangeClient } from '../binance/exchange-client.js';
 import type { OrderCap, TradingMode } from '../config.js';
 import { createAuditLog, type AuditLog } from './audit-log.js';
 import { cardCallbackData } from './card-callback.js';
 import { createIntentStore, type IntentStore } from './intent-store.js';
-import { renderCard } from './order-card.js';
-import { priceOrder, type PricingDeps, type SymbolLookup } from './order-pricing.js';
-import type { OrderRecords } from './order-records.js';
-import { isOrderNotFound } from './order-reconcile.js';
-import { createOrdersQueue, type OrdersQueue } from './orders-queue.js';
-import type { StopArming } from './stop-types.js';
+import { renderCard } from './orders/order-card.js';
+import { priceOrder, type PricingDeps, type SymbolLookup } from './orders/order-pricing.js';
+import type { OrderRecords } from './orders/order-records.js';
+import { cancelError, cancelledText, settleUnknownCancel } from './orders/order-cancel.js';
+import { createOrdersQueue, type OrdersQueue } from './orders/orders-queue.js';
+import type { StopArming } from './stops/stop-types.js';
 import type { AlertSink, OrderIntent, QueueDepths, Requester, TradingService } from './types.js';
 
 export interface TradingServiceOptions {
@@ -47,7 +45,7 @@ export interface TradingServiceOptions {
   alertsQueue?: AlertSink & { depths(): Promise<QueueDepths> };
   /** Updated when an order is cancelled here. */
   records?: OrderRecords;
-  /** Arms the managed stop of a confirmed /stop card (src/trading/stop-desk.ts); required for stop cards. */
+  /** Arms the managed stop of a confirmed /stop card (src/trading/stops/stop-desk.ts); required for stop cards. */
   stops?: StopArming;
   /** Built from `redis` and `prefix` when absent. */
   intents?: IntentStore;
@@ -90,10 +88,9 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
 
   /**
    * "Already confirmed", yet the job may never have been added: the tap that flipped the intent
-   * died, or lost its Redis reply, before queue.add (found by the Redis-restart chaos suite). A
-   * trader who taps again at once must not be told "already confirmed" about an order that will
-   * never leave, so the job is added now; its id (the intent id) makes this a no-op when the
-   * first add did land or is racing this one. Plain order cards only: a /stop card arms its stop first.
+   * died, or lost its Redis reply, before queue.add. A trader who taps again at once must not be
+   * told "already confirmed" about an order that will never leave, so the job is added now; its id
+   * (the intent id) makes this a no-op when the first add did land or is racing this one. Plain order cards only: a /stop card arms its stop first.
    */
   async function requeueLost(intentId: string, userId: number): Promise<void> {
     const stored = await intents.get(intentId).catch(() => undefined);
@@ -284,42 +281,4 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
       if (ownQueue) await ordersQueue.close();
     },
   };
-}
-
-/** A cancel whose answer was lost: the order's own status says whether it went through. */
-async function settleUnknownCancel(exchange: ExchangeClient, ref: { symbol: string; orderId: number }, error: unknown): Promise<Order | undefined> {
-  if (!isExchangeError(error) || error.kind !== 'unknown-outcome') return undefined;
-  try {
-    const order = await exchange.getOrder(ref);
-    return order.status === 'CANCELED' ? order : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function cancelError(ref: { symbol: string; orderId: number }, error: unknown): unknown {
-  if (isOrderNotFound(error) || (isExchangeError(error) && error.binanceCode === -2011)) {
-    return new AppError('EXCHANGE_ORDER_NOT_FOUND', `cancel ${ref.symbol} ${ref.orderId}`, {
-      cause: error,
-      userMessage: `There is no open order ${ref.orderId} on ${ref.symbol}: it may have filled or been cancelled already.`,
-    });
-  }
-  if (isExchangeError(error) && error.kind === 'unknown-outcome') {
-    return new AppError('EXCHANGE_UNKNOWN_OUTCOME', `cancel ${ref.symbol} ${ref.orderId}`, {
-      cause: error,
-      userMessage: `The exchange did not confirm the cancel of order ${ref.orderId}. Check /orders before trying again.`,
-    });
-  }
-  return error;
-}
-
-function cancelledText(order: Order, info: Parameters<typeof tickDecimals>[0] | undefined): string {
-  const base = info ? ` ${escapeHtml(info.baseAsset)}` : '';
-  const quote = info ? ` ${escapeHtml(info.quoteAsset)}` : '';
-  const qty = (v: string) => (info ? formatAmount(v, stepDecimals(info, order.type), 'down') : v);
-  const price = info && order.type !== 'MARKET' ? ` at ${formatAmount(order.price, tickDecimals(info))}${quote}` : '';
-  const lines = [`✖️ Cancelled order <code>${order.orderId}</code>: ${order.side} ${qty(order.origQty)}${base} on ${escapeHtml(order.symbol)}${price}.`];
-  // Only news when something did fill: "filled 0" reads like a problem.
-  if (isPositive(order.executedQty)) lines.push(`Filled before the cancel: ${qty(order.executedQty)}${base} of ${qty(order.origQty)}${base}.`);
-  return lines.join('\n');
 }

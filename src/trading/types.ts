@@ -7,7 +7,7 @@
  */
 import type { TradingMode } from '../config.js';
 import type { OrderType, Side, TimeInForce } from '../binance/types.js';
-import type { StopIntent } from './stop-types.js';
+import type { StopIntent } from './stops/stop-types.js';
 
 /** How much to buy or sell, as the trader said it. */
 export type AmountSpec =
@@ -83,7 +83,7 @@ export interface OrderIntent {
   preview: OrderPreview;
   /** The card's Telegram message, once the bot has sent it, so the worker can edit it. */
   cardMessageId?: number;
-  /** A /stop card: what Confirm arms as a managed stop besides the order (src/trading/stop-types.ts). */
+  /** A /stop card: what Confirm arms as a managed stop besides the order (src/trading/stops/stop-types.ts). */
   stop?: StopIntent;
 }
 
@@ -160,7 +160,7 @@ export interface AlertJob {
   text: string;
   /** Inline keyboard rows: [text, callback data]. Omit to remove buttons on edit. */
   buttons?: Array<Array<{ text: string; data: string }>>;
-  /** Which user preference governs it (issue 6: fills, stop moves, order errors, system). */
+  /** Which user preference governs it (fills, stop moves, order errors, system). */
   category: 'order' | 'fill' | 'stop' | 'error' | 'system';
   /** For per-user alert settings. */
   userId?: number;

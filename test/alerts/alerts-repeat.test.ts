@@ -9,7 +9,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { alertParts, claimCardRevision, createAlertsApi, createAlertsWorker, readAlertProgress, REPEAT_NOTICE, type AlertsWorker } from '../../src/alerts/alerts-worker.js';
+import { claimCardRevision } from '../../src/trading/orders/card-revisions.js';
+import { alertParts, createAlertsApi, createAlertsWorker, readAlertProgress, REPEAT_NOTICE, type AlertsWorker } from '../../src/alerts/alerts-worker.js';
 import { alertJobId, createAlertsQueue, type AlertsQueue } from '../../src/alerts/alerts-queue.js';
 import { TELEGRAM_TEXT_LIMIT } from '../../src/format.js';
 import { createLogger } from '../../src/logger.js';

@@ -12,7 +12,7 @@ import { parseUserDataFrame, type AccountPosition, type ExecutionReport } from '
 import type { Order } from '../../src/binance/types.js';
 import { createExecutionAlerts, updateFromOrder, type ExecutionAlerts } from '../../src/alerts/execution-alerts.js';
 import { readCachedBalances } from '../../src/alerts/alert-ledger.js';
-import { createOrderRecords, type OrderRecord, type OrderRecords } from '../../src/trading/order-records.js';
+import { createOrderRecords, type OrderRecord, type OrderRecords } from '../../src/trading/orders/order-records.js';
 import type { AlertJob, AlertSink } from '../../src/trading/types.js';
 import { validateTelegramHtml } from '../support/fake-bot-api.js';
 import { fixture } from '../support/fixtures.js';

@@ -13,7 +13,7 @@ import { createRestClient, type RestClient } from '../../src/binance/rest-client
 import type { Order } from '../../src/binance/types.js';
 import { createLogger } from '../../src/logger.js';
 import { createRedisConnection } from '../../src/redis.js';
-import { createOrderRecords, type OrderRecords } from '../../src/trading/order-records.js';
+import { createOrderRecords, type OrderRecords } from '../../src/trading/orders/order-records.js';
 import type { AlertJob } from '../../src/trading/types.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { simRequest, startTestSimulator, type TestSimulator } from '../support/simulator.js';

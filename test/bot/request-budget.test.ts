@@ -4,7 +4,8 @@
  * simulator and Redis: test/chaos/weight-budget.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import type { Account, ExchangeClient, Order } from '../../src/binance/types.js';
+import type { Account, Order } from '../../src/binance/types.js';
+import type { ExchangeClient } from '../../src/binance/exchange-client.js';
 import { ExchangeError, isAppError } from '../../src/errors.js';
 import { createRequestBudget, meteredExchange, weightLimitOf } from '../../src/bot/request-budget.js';
 import { createViewCache } from '../../src/bot/view-cache.js';

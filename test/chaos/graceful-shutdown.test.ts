@@ -8,7 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { freePort } from '../../src/redis-server.js';
-import { createOrdersQueue, type OrdersQueue } from '../../src/trading/orders-queue.js';
+import { createOrdersQueue, type OrdersQueue } from '../../src/trading/orders/orders-queue.js';
 import { callbackUpdate, messageUpdate, startFakeBotApi, type FakeBotApi, type UpdateUser } from '../support/fake-bot-api.js';
 import { startRedisServer, type RedisServerHandle } from '../support/redis.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';

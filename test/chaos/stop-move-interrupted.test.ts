@@ -28,16 +28,17 @@
  */
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ExchangeClient, KlineRow } from '../../src/binance/types.js';
+import type { KlineRow } from '../../src/binance/types.js';
+import type { ExchangeClient } from '../../src/binance/exchange-client.js';
 import { floorToStep, normalize } from '../../src/decimal.js';
 import { ExchangeError } from '../../src/errors.js';
 import { formatAmount, formatUtc } from '../../src/format.js';
 import { createLogger } from '../../src/logger.js';
 import { createRedisConnection } from '../../src/redis.js';
 import type { ProgrammaticFeed } from '../../src/sim/types.js';
-import { createStopManager, type StopManager } from '../../src/trading/stop-manager.js';
-import type { StopStore } from '../../src/trading/stop-store.js';
-import { stopOrderClientId, type ManagedStop } from '../../src/trading/stop-types.js';
+import { createStopManager, type StopManager } from '../../src/trading/stops/stop-manager.js';
+import type { StopStore } from '../../src/trading/stops/stop-store.js';
+import { stopOrderClientId, type ManagedStop } from '../../src/trading/stops/stop-types.js';
 import { simRequest } from '../support/simulator.js';
 import { testRedisUrl } from '../support/redis.js';
 import { eventually } from '../trading/eventually.js';

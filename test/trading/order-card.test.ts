@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Order } from '../../src/binance/types.js';
-import { cardStateOfOrder, renderCard, type CardState } from '../../src/trading/order-card.js';
+import { cardStateOfOrder, renderCard, type CardState } from '../../src/trading/orders/order-card.js';
 import type { OrderIntent } from '../../src/trading/types.js';
 import { validateTelegramHtml } from '../support/fake-bot-api.js';
 

@@ -6,7 +6,7 @@
  */
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createOrderRecords, isSendFenceLost } from '../../src/trading/order-records.js';
+import { createOrderRecords, isSendFenceLost } from '../../src/trading/orders/order-records.js';
 import { uniquePrefix } from '../support/redis.js';
 import { eventually } from './eventually.js';
 import { startHarness, TRADER, type Harness } from './pipeline-harness.js';

@@ -13,9 +13,9 @@ import { createRestClient, type RestClient } from '../../src/binance/rest-client
 import { createLogger } from '../../src/logger.js';
 import { createRedisConnection } from '../../src/redis.js';
 import { createAuditLog, type AuditLog } from '../../src/trading/audit-log.js';
-import { createOrderRecords, type OrderRecords } from '../../src/trading/order-records.js';
-import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '../../src/trading/order-worker.js';
-import { createOrdersQueue, type OrdersQueue } from '../../src/trading/orders-queue.js';
+import { createOrderRecords, type OrderRecords } from '../../src/trading/orders/order-records.js';
+import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '../../src/trading/orders/order-worker.js';
+import { createOrdersQueue, type OrdersQueue } from '../../src/trading/orders/orders-queue.js';
 import { createTradingService, type TradingServiceHandle, type TradingServiceOptions } from '../../src/trading/trading-service.js';
 import type { AlertJob, Requester } from '../../src/trading/types.js';
 import { startTestSimulator, type TestSimulator, type TestSimulatorOptions } from '../support/simulator.js';

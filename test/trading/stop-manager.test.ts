@@ -7,8 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { floorToStep, normalize } from '../../src/decimal.js';
 import { isAppError } from '../../src/errors.js';
-import { stopLimitPrice } from '../../src/trading/stop-prices.js';
-import { stopOrderClientId } from '../../src/trading/stop-types.js';
+import { stopLimitPrice } from '../../src/trading/stops/stop-pricing.js';
+import { stopOrderClientId } from '../../src/trading/stops/stop-types.js';
 import { at, candle, formFractalAbove, loadHistory, newestFractalBelow } from './stop-scenario.js';
 import { startStopHarness, TRADER, type StopHarness } from './stop-harness.js';
 import type { ProgrammaticFeed } from '../../src/sim/types.js';

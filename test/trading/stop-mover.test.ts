@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { KlineRow } from '../../src/binance/types.js';
 import { floorToStep, mul, normalize } from '../../src/decimal.js';
 import type { ProgrammaticFeed } from '../../src/sim/types.js';
-import { stopOrderClientId, type ManagedStop } from '../../src/trading/stop-types.js';
+import { stopOrderClientId, type ManagedStop } from '../../src/trading/stops/stop-types.js';
 import { eventually } from './eventually.js';
 import { startStopHarness, type StopHarness } from './stop-harness.js';
 import { at, exchangeInfoWith, formFractalAbove, hourlyRows, loadHistory } from './stop-scenario.js';

@@ -12,7 +12,7 @@ import { formatUtc } from '../../src/format.js';
 import { createLogger } from '../../src/logger.js';
 import { createReplayFeed } from '../../src/sim/feeds/replay-feed.js';
 import type { ReplayFeed } from '../../src/sim/types.js';
-import type { ManagedStop } from '../../src/trading/stop-types.js';
+import type { ManagedStop } from '../../src/trading/stops/stop-types.js';
 import { startStopHarness, type StopHarness } from './stop-harness.js';
 import { hourlyRows, isBullishFractal } from './stop-scenario.js';
 

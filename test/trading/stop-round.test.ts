@@ -11,7 +11,7 @@ import type { Ticker24h } from '../../src/binance/types.js';
 import { floorToStep, mul, normalize } from '../../src/decimal.js';
 import { bundledExchangeInfo } from '../../src/sim/engine/symbol-catalog.js';
 import type { ProgrammaticFeed } from '../../src/sim/types.js';
-import type { StopInterval } from '../../src/trading/stop-intervals.js';
+import type { StopInterval } from '../../src/trading/stops/stop-intervals.js';
 import { fixture, TICKER_FIXTURE } from '../support/fixtures.js';
 import { startStopHarness, TRADER, type StopHarness } from './stop-harness.js';
 import { capturedRows } from './stop-scenario.js';

@@ -5,7 +5,7 @@
  * that cannot pass the filters, the balance or MAX_ORDER_QUOTE gets the reason instead of a card.
  */
 import { Composer, InlineKeyboard, type Context } from 'grammy';
-import { claimCardRevision, reassertNewestCardEdit } from '../../alerts/alerts-worker.js';
+import { CARD_REVISION, claimCardRevision, reassertNewestCardEdit } from '../../trading/orders/card-revisions.js';
 import type { Side } from '../../binance/types.js';
 import { cardCallbackData, parseCardCallback } from '../../trading/card-callback.js';
 import type { OrderRequest, PreparedCard } from '../../trading/types.js';
@@ -107,12 +107,6 @@ function orderCommand(deps: BotDeps, side: Side): Composer<Context> {
   return composer;
 }
 
-/**
- * The card's "queued" state ranks below every state the order worker shows (placed 2, partly
- * filled 3, final 4: AlertJob.revision), so a worker that is faster than this edit is not rolled back.
- */
-export const QUEUED_CARD_REVISION = 1;
-
 /** Confirm on a card: at most one job per intent, whatever the taps or replays (the trading service decides). */
 export function confirmOrderButton(deps: BotDeps): CallbackHandler<'confirm-order'> {
   return async (ctx, action) => {
@@ -123,10 +117,10 @@ export function confirmOrderButton(deps: BotDeps): CallbackHandler<'confirm-orde
         (outcome.status === 'queued-paused' ? 'Confirmed. Automation is paused: the order leaves when you /resume.' : 'Confirmed: the order is on its way.'),
       after: async () => {
         const card = ctx.callbackQuery?.message;
-        if (card && !(await claimCardRevision(deps.redis, deps.keyPrefix, card.chat.id, card.message_id, QUEUED_CARD_REVISION))) return;
+        if (card && !(await claimCardRevision(deps.redis, deps.keyPrefix, card.chat.id, card.message_id, CARD_REVISION.queued))) return;
         await editPressedMessage(ctx, outcome.text);
         // The worker may have edited the card to a later state while this edit was on its way.
-        if (card) await reassertNewestCardEdit(deps.redis, deps.keyPrefix, ctx.api, card.chat.id, card.message_id, QUEUED_CARD_REVISION);
+        if (card) await reassertNewestCardEdit(deps.redis, deps.keyPrefix, ctx.api, card.chat.id, card.message_id, CARD_REVISION.queued);
       },
     };
   };

@@ -4,7 +4,7 @@
  * /stop SYMBOL PRICE [AMOUNT] | /stop SYMBOL fractal [INTERVAL] [AMOUNT] | /stop SYMBOL off
  * (DESIGN.md §2, §5).
  *
- * A fixed or fractal stop gets a confirmation card from the stop desk (src/trading/stop-desk.ts)
+ * A fixed or fractal stop gets a confirmation card from the stop desk (src/trading/stops/stop-desk.ts)
  * with the usual [Confirm] [Cancel] buttons: Confirm arms the managed stop and queues its order
  * like any card. `off` acts at once and says what it cancelled. After `fractal`, INTERVAL and
  * AMOUNT may come in either order: an interval (`4h`) can never be read as an amount.
@@ -16,9 +16,9 @@
 import { Composer, type Context, type InlineKeyboard } from 'grammy';
 import type { SymbolInfo } from '../../binance/types.js';
 import { formatUtc } from '../../format.js';
-import { fractalPhrase, stopDisplay, stopTitle } from '../../trading/stop-alert-text.js';
-import { isStopInterval, STOP_INTERVALS, type StopInterval } from '../../trading/stop-intervals.js';
-import type { ManagedStop, StopHoldNote, StopRequest } from '../../trading/stop-types.js';
+import { fractalPhrase, stopDisplay, stopTitle } from '../../trading/stops/stop-alert-text.js';
+import { isStopInterval, STOP_INTERVALS, type StopInterval } from '../../trading/stops/stop-intervals.js';
+import type { ManagedStop, StopHoldNote, StopRequest } from '../../trading/stops/stop-types.js';
 import type { AmountSpec } from '../../trading/types.js';
 import type { BotDeps } from '../bot-deps.js';
 import type { CallbackHandler } from '../callback-router.js';

@@ -16,9 +16,9 @@ import { createRestClient, type RestClient } from '../../../src/binance/rest-cli
 import { createBot } from '../../../src/bot/create-bot.js';
 import { createRedisConnection } from '../../../src/redis.js';
 import { createAuditLog } from '../../../src/trading/audit-log.js';
-import { createOrderRecords, type OrderRecords } from '../../../src/trading/order-records.js';
-import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '../../../src/trading/order-worker.js';
-import { createOrdersQueue, type OrdersQueue } from '../../../src/trading/orders-queue.js';
+import { createOrderRecords, type OrderRecords } from '../../../src/trading/orders/order-records.js';
+import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '../../../src/trading/orders/order-worker.js';
+import { createOrdersQueue, type OrdersQueue } from '../../../src/trading/orders/orders-queue.js';
 import { createTradingService, type TradingServiceHandle } from '../../../src/trading/trading-service.js';
 import type { Order } from '../../../src/binance/types.js';
 import { callbackUpdate, FAKE_BOT_USER, messageUpdate, startFakeBotApi, type FakeBotApi, type StoredMessage, type UpdateUser } from '../../support/fake-bot-api.js';

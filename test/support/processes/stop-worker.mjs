@@ -30,7 +30,7 @@ import { connectExchange } from '../../../dist/app/exchange-connection.js';
 import { createTradingStack } from '../../../dist/app/trading-stack.js';
 import { loadConfig } from '../../../dist/config.js';
 import { createLogger } from '../../../dist/logger.js';
-import { createStopStore } from '../../../dist/trading/stop-store.js';
+import { createStopStore } from '../../../dist/trading/stops/stop-store.js';
 
 const config = loadConfig('worker', process.env);
 const prefix = process.env.CHAOS_PREFIX;
@@ -117,7 +117,7 @@ const manager = buildStopManager(
   {
     exchange: client,
     store: watchedStore,
-    // The REST client's horizon (order-reconcile.ts) with the test's short time-outs.
+    // The REST client's horizon (order-lookup.ts) with the test's short time-outs.
     reconcile: { recvWindowMs: config.binance.recvWindowMs, inFlightBoundMs: 2 * config.binance.timeoutMs, engineMarginMs: 300, firstDelayMs: 50, maxDelayMs: 250 },
     lockDurationMs: knob('CHAOS_LOCK_MS', 30_000),
     stalledIntervalMs: knob('CHAOS_STALLED_MS', 30_000),

@@ -19,7 +19,7 @@ import { createRestClient } from '../../../dist/binance/rest-client.js';
 import { createSigner } from '../../../dist/binance/signing.js';
 import { createLogger } from '../../../dist/logger.js';
 import { createRedisConnection } from '../../../dist/redis.js';
-import { createOrderRecords } from '../../../dist/trading/order-records.js';
+import { createOrderRecords } from '../../../dist/trading/orders/order-records.js';
 
 const env = process.env;
 const prefix = env.STREAM_PREFIX;

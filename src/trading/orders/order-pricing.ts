@@ -2,10 +2,7 @@
  * Pricing an order for its confirmation card (DESIGN.md §2, §4 step 1) and checking it again in
  * the worker (§4 step 3.2), with exact decimals throughout (src/decimal.ts).
  *
- * - The card: the trader's amount becomes what will be sent — a base quantity as given; a quote
- *   amount as `quoteOrderQty` for a MARKET order when the symbol allows it
- *   (`quoteOrderQtyMarketAllowed`), else quote ÷ price (the limit price, or the last price for
- *   MARKET) floored to the step; `all`/`N%` of the free balance. Then the filter engine in
+ * - The card: the trader's amount becomes what will be sent (order-draft.ts), then the filter engine in
  *   `adjust` mode puts it on the grid (quantities floor, prices round the safe way), and the
  *   balance and MAX_ORDER_VALUE (order-value.ts) decide whether there is a card at all.
  * - The worker: the confirmed values are checked in `strict` mode against fresh filters, so a
@@ -14,15 +11,19 @@
  * The reference price for PERCENT_PRICE and MARKET notionals is referencePrice, else avgPrice,
  * else the last price (BINANCE.md "Filters").
  */
-import { decimalsOf, div, gt, isDecimal, isPositive, lt, max, min, mul, normalize, sub } from '../decimal.js';
-import { AppError, isAppError, isExchangeError } from '../errors.js';
-import { formatAmount, formatAssetAmount, formatQuantity } from '../format.js';
-import { checkOrder, quoteOrderQuantityAt, stepDecimals, tickDecimals, violationsToError, type OrderDraft } from '../binance/filters.js';
-import { suggestSymbols } from '../binance/symbols.js';
-import type { Account, ExchangeClient, ExchangeInfo, NewOrderParams, SymbolInfo } from '../binance/types.js';
-import type { TradingMode } from '../config.js';
+import { gt, isPositive, lt, max, min, mul, normalize, sub } from '../../decimal.js';
+import { AppError, isExchangeError } from '../../errors.js';
+import { formatAmount, formatQuantity } from '../../format.js';
+import { checkOrder, quoteOrderQuantityAt, stepDecimals, tickDecimals, violationsToError, type OrderDraft } from '../../binance/filters.js';
+import { suggestSymbols } from '../../binance/symbols.js';
+import type { ExchangeInfo, NewOrderParams, SymbolInfo } from '../../binance/types.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
+import type { TradingMode } from '../../config.js';
+import type { OrderPreview, OrderRequest } from '../types.js';
+import { feeRateOf, freeOf } from './balances.js';
+import { withLockedFunds } from './locked-funds.js';
+import { draftOf, sentence, type Market } from './order-draft.js';
 import { enforceOrderCap, type OrderCap } from './order-value.js';
-import type { OrderPreview, OrderRequest } from './types.js';
 
 /** Where symbol rules come from (the exchangeInfo cache). */
 export interface SymbolLookup {
@@ -44,13 +45,6 @@ export interface PricingDeps {
   defaultFeeRate?: string;
   /** Order ids of the managed stops on a symbol: a sell that finds its coins locked says which stop holds them. */
   stopOrderIds?: (symbol: string) => Promise<number[]>;
-}
-
-interface Market {
-  info: SymbolInfo;
-  lastPrice: string;
-  referencePrice: string;
-  account: Account;
 }
 
 export async function priceOrder(deps: PricingDeps, request: OrderRequest): Promise<OrderPreview> {
@@ -176,70 +170,6 @@ async function unknownSymbol(deps: PricingDeps, symbol: string): Promise<AppErro
   });
 }
 
-/** The order the trader described, before the grid: plus notes on how an amount became a quantity. */
-function draftOf(request: OrderRequest, market: Market): { order: OrderDraft; notes: string[]; askedQuote?: string } {
-  const { info, lastPrice, account } = market;
-  const type = request.price !== undefined ? 'LIMIT' : 'MARKET';
-  if (request.price !== undefined) positive(request.price, 'The price');
-  const order: OrderDraft = { side: request.side, type, ...(request.price !== undefined ? { price: normalize(request.price) } : {}) };
-  if (type === 'LIMIT') order.timeInForce = 'GTC';
-  const notes: string[] = [];
-  // The quote amount the trader named (a BUY sized in the quote): the card says when rounding spends noticeably less.
-  let askedQuote: string | undefined;
-  const priceForSizing = request.price !== undefined ? normalize(request.price) : lastPrice;
-  const quantityDecimals = Math.max(stepDecimals(info, type), decimalsOf(lastPrice)) + 2;
-
-  const fromQuote = (quote: string, label: string) => {
-    askedQuote = quote;
-    if (type === 'MARKET' && info.quoteOrderQtyMarketAllowed === true) {
-      order.quoteOrderQty = quote;
-      return;
-    }
-    // Floored here and again to the step by the filter engine: never more than the amount.
-    order.quantity = div(quote, priceForSizing, quantityDecimals, 'floor');
-    notes.push(
-      `${label} ÷ ${type === 'MARKET' ? 'last price' : 'limit price'} ${formatAmount(priceForSizing, tickDecimals(info))} ≈ ${formatQuantity(order.quantity)} ${info.baseAsset}.`,
-    );
-  };
-
-  const amount = request.amount;
-  switch (amount.kind) {
-    case 'base':
-      order.quantity = positive(amount.quantity, 'The quantity');
-      break;
-    case 'quote': {
-      const asset = (amount.asset ?? info.quoteAsset).toUpperCase();
-      const quote = positive(amount.quoteQty, 'The amount');
-      if (asset === info.baseAsset) order.quantity = quote;
-      else if (asset === info.quoteAsset) fromQuote(quote, `${formatQuantity(quote)} ${info.quoteAsset}`);
-      else {
-        throw new AppError('ORDER_INVALID_INPUT', `amount in ${asset} for ${info.symbol}`, {
-          userMessage: `${info.symbol} trades ${info.baseAsset} against ${info.quoteAsset}: give the amount in ${info.quoteAsset} or ${info.baseAsset}, not ${asset}.`,
-        });
-      }
-      break;
-    }
-    case 'all':
-    case 'percent': {
-      const share = amount.kind === 'all' ? '100' : positive(amount.percent, 'The percentage');
-      if (gt(share, '100')) throw new AppError('ORDER_INVALID_INPUT', `percent ${share}`, { userMessage: 'The percentage must be between 0 and 100.' });
-      const spendAsset = request.side === 'SELL' ? info.baseAsset : info.quoteAsset;
-      const free = freeOf(account, spendAsset);
-      if (!isPositive(free)) {
-        throw new AppError('ORDER_INSUFFICIENT_BALANCE', `no free ${spendAsset}`, { userMessage: `There is no free ${spendAsset} to ${request.side === 'SELL' ? 'sell' : 'spend'}.` });
-      }
-      const part = div(mul(free, share), '100', decimalsOf(free) + 2, 'floor');
-      const label = `${amount.kind === 'all' ? 'All' : `${normalize(share)}% of`} the free ${formatQuantity(free)} ${spendAsset}`;
-      if (request.side === 'SELL') {
-        order.quantity = part;
-        notes.push(`${label}.`);
-      } else fromQuote(part, label);
-      break;
-    }
-  }
-  return { order, notes, ...(askedQuote !== undefined ? { askedQuote } : {}) };
-}
-
 /** Estimated value, fee and what stays free; throws for insufficient balance. */
 function assessCosts(deps: PricingDeps, p: OrderPreview, market: Market): Pick<OrderPreview, 'estimatedNotional' | 'estimatedFee' | 'remainingFree' | 'estimatedQuantity'> {
   const { info, account } = market;
@@ -284,47 +214,6 @@ function roundingNote(p: OrderPreview, asked: string | undefined): string[] {
   ];
 }
 
-/**
- * A refusal for lack of free balance, or a share of the free balance too small to trade, hides
- * its cause when the rest is locked in open orders: the sentence then says how much is locked,
- * in which orders, and what frees it. Costs one openOrders request, on the refusal path only.
- */
-async function withLockedFunds(deps: PricingDeps, request: OrderRequest, market: Market, error: unknown): Promise<unknown> {
-  if (!isAppError(error)) return error;
-  const sized = request.amount.kind === 'all' || request.amount.kind === 'percent';
-  const relevant = error.code === 'ORDER_INSUFFICIENT_BALANCE' || (sized && /^ORDER_FILTER_(LOT_SIZE|MARKET_LOT_SIZE|NOTIONAL)$/.test(error.code));
-  if (!relevant) return error;
-  const { info, account } = market;
-  const asset = request.side === 'SELL' ? info.baseAsset : info.quoteAsset;
-  const locked = lockedOf(account, asset);
-  if (!isPositive(locked)) return error;
-  const note = await lockedNote(deps, info, request.side, asset, locked).catch(() => `${formatQuantity(locked)} ${asset} is locked in open orders: see /orders.`);
-  return new AppError(error.code, error.message, { userMessage: `${error.userMessage} ${note}`, details: { ...error.details, locked } });
-}
-
-async function lockedNote(deps: PricingDeps, info: SymbolInfo, side: OrderRequest['side'], asset: string, locked: string): Promise<string> {
-  const holding = (await deps.exchange.openOrders(info.symbol)).filter((o) => o.side === side).sort((a, b) => b.orderId - a.orderId);
-  // Quantities at the step, as on cards (0.00080 BTC); a quote amount as money.
-  const amount = asset === info.baseAsset ? `${formatAmount(locked, stepDecimals(info, 'LIMIT'), 'down')} ${asset}` : formatAssetAmount(locked, asset);
-  if (holding.length === 0) return `${amount} is locked in open orders on other pairs: see /orders.`;
-  const stopIds = new Set(deps.stopOrderIds ? await deps.stopOrderIds(info.symbol).catch(() => [] as number[]) : []);
-  const label = (type: string) => (type === 'STOP_LOSS_LIMIT' || type === 'STOP_LOSS' ? 'stop' : type === 'TAKE_PROFIT_LIMIT' || type === 'TAKE_PROFIT' ? 'take-profit' : 'limit');
-  const named = holding.slice(0, 3).map((o) => `${stopIds.has(o.orderId) ? 'managed stop' : label(o.type)} order ${o.orderId}`);
-  const more = holding.length > 3 ? ` and ${holding.length - 3} more` : '';
-  const managed = holding.some((o) => stopIds.has(o.orderId));
-  const fix = managed
-    ? `/stop ${info.symbol} off frees it`
-    : holding.length === 1
-      ? `/cancel ${holding[0]!.orderId} frees it`
-      : `/cancel ${info.symbol} frees it`;
-  return `${amount} is locked in ${named.join(', ')}${more} on ${info.symbol}: ${fix}.`;
-}
-
-function lockedOf(account: Account, asset: string): string {
-  const balance = account.balances.find((b) => b.asset === asset);
-  return balance ? normalize(balance.locked) : '0';
-}
-
 /** MAX_ORDER_VALUE, when set (order-value.ts). */
 async function checkCap(deps: PricingDeps, p: OrderPreview): Promise<void> {
   if (!deps.orderCap) return;
@@ -350,25 +239,3 @@ function marketableNote(p: OrderPreview): Partial<OrderPreview> {
   if (!crosses) return {};
   return { fillsAtOnce: true };
 }
-
-/** The taker rate (the worst case for a LIMIT that crosses), from the account when it says. */
-function feeRateOf(account: Account, fallback: string): string {
-  const taker = account.commissionRates?.taker;
-  if (taker !== undefined && isDecimal(taker)) return normalize(taker);
-  return fallback;
-}
-
-export function freeOf(account: Account, asset: string): string {
-  const balance = account.balances.find((b) => b.asset === asset);
-  return balance ? normalize(balance.free) : '0';
-}
-
-function positive(value: string, what: string): string {
-  if (!isDecimal(value) || !isPositive(value)) {
-    throw new AppError('ORDER_INVALID_INPUT', `${what} "${value}" is not a positive number`, { userMessage: `${what} must be a positive number.` });
-  }
-  return normalize(value);
-}
-
-const sentence = (note: string) => `${note.charAt(0).toUpperCase()}${note.slice(1)}${note.endsWith('.') ? '' : '.'}`;
-

@@ -13,8 +13,8 @@
  *   unprotected) is placed with `POST /api/v3/order`.
  * - Every order of a stop has a deterministic client order id, `bst-<stop>-<n>`, and a "send
  *   attempted" mark (order-records.ts) while its request is out. A retried job, or a worker that
- *   restarts after a crash, first looks those ids up (`settle`) and adopts what it finds instead
- *   of sending again — the same rule as the order worker (order-reconcile.ts).
+ *   restarts after a crash, first looks those ids up (`settle`, stop-settle.ts) and adopts what
+ *   it finds instead of sending again — the same rule as the order worker (order-lookup.ts).
  * - Before a cancelReplace the old order's record gets `replacedBy`: its cancel is a move, not
  *   news for the fill alerts; and a later "unknown order" on that id then means our own earlier
  *   cancel, not a cancel outside the bot.
@@ -24,21 +24,23 @@
  *   finishes the move (`settle`, `vanished`) knows its fractal and tells it again under the same
  *   key, which the alerts queue delivers once.
  */
-import { isPositive, normalize } from '../decimal.js';
-import { isAppError, isExchangeError, userMessageOf } from '../errors.js';
-import type { Logger } from '../logger.js';
-import { checkOrder, priceFilterOf } from '../binance/filters.js';
-import type { CancelReplaceResult, ExchangeClient, Order, SymbolInfo } from '../binance/types.js';
-import type { AuditLog } from './audit-log.js';
-import type { SymbolLookup } from './order-pricing.js';
-import type { OrderRecords } from './order-records.js';
-import { createReconciler, isOrderNotFound, type ReconcileOptions } from './order-reconcile.js';
+import { isPositive, normalize } from '../../decimal.js';
+import { isAppError, isExchangeError, userMessageOf } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { checkOrder, priceFilterOf } from '../../binance/filters.js';
+import type { CancelReplaceResult, Order, SymbolInfo } from '../../binance/types.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
+import type { AuditLog } from '../audit-log.js';
+import type { SymbolLookup } from '../orders/order-pricing.js';
+import type { OrderRecords } from '../orders/order-records.js';
+import { createOrderLookup, isOrderNotFound, type OrderLookupOptions } from '../orders/order-lookup.js';
 import { cancelledOutsideText, movedText, refusedText, replacedText, unprotectedText } from './stop-alert-text.js';
 import { createStopOrders } from './stop-orders.js';
-import { referencePriceOf, stopLimitPrice } from './stop-prices.js';
+import { createStopSettle, OPEN } from './stop-settle.js';
+import { referencePriceOf, stopLimitPrice } from './stop-pricing.js';
 import type { StopStore } from './stop-store.js';
-import { stopOrderClientId, type FractalRef, type ManagedStop } from './stop-types.js';
-import type { AlertSink } from './types.js';
+import { stopOrderClientId, type ManagedStop, type MoveOutcome, type MoveTarget } from './stop-types.js';
+import type { AlertSink } from '../types.js';
 
 export interface StopMoverDeps {
   exchange: ExchangeClient;
@@ -50,30 +52,10 @@ export interface StopMoverDeps {
   logger: Logger;
   /** STOP_LIMIT_OFFSET_PCT: the limit price sits this far below the stop price. */
   limitOffsetPct: string;
-  /** How a lost answer is settled (order-reconcile.ts); pass the REST client's recvWindow and 2 × its time-out. */
-  reconcile?: ReconcileOptions;
+  /** How a lost answer is settled (order-lookup.ts); pass the REST client's recvWindow and 2 × its time-out. */
+  reconcile?: OrderLookupOptions;
   now?: () => number;
 }
-
-export interface MoveTarget {
-  stopPrice: string;
-  fractal: FractalRef;
-  /** Close time of the candle whose close decided the move. */
-  closeTime: number;
-}
-
-export type MoveOutcome =
-  | { kind: 'moved'; stop: ManagedStop }
-  /** Nothing changed on the exchange: the filters or the exchange refused the new stop. */
-  | { kind: 'refused'; stop: ManagedStop; reason: string }
-  /** 409: the old stop was cancelled, the new one refused, the old one placed again. */
-  | { kind: 're-placed'; stop: ManagedStop; reason: string }
-  /** 409 and the re-place was refused too: no stop on the exchange now. */
-  | { kind: 'unprotected'; stop: ManagedStop; reason: string }
-  /** The stop's order is no longer open (filled, or cancelled outside the bot): the stop is forgotten. */
-  | { kind: 'gone'; stop: ManagedStop; status: string }
-  /** The exchange did not answer and could not be asked in time: the next close tries again. */
-  | { kind: 'unknown'; stop: ManagedStop };
 
 export interface StopMover {
   moveTo(stop: ManagedStop, target: MoveTarget, market: { price: string }): Promise<MoveOutcome>;
@@ -89,7 +71,7 @@ export interface StopMover {
 }
 
 const isOrder = (value: unknown): value is Order => typeof value === 'object' && value !== null && 'orderId' in value;
-const OPEN = new Set(['NEW', 'PARTIALLY_FILLED', 'PENDING_NEW']);
+
 /** Re-placing a stop that is off the book: attempts, and the longest wait between them. */
 const URGENT_ATTEMPTS = 4;
 const URGENT_MAX_WAIT_MS = 15_000;
@@ -98,8 +80,10 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
   const { exchange, store, records } = deps;
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ module: 'stop-mover' });
-  const reconciler = createReconciler(exchange, deps.reconcile);
-  const { alert, audit, update, recordNew, markOld, adoption, adopt, place, orderParams } = createStopOrders({ ...deps, reconciler, log });
+  const lookup = createOrderLookup(exchange, deps.reconcile);
+  const orders = createStopOrders({ ...deps, lookup, log });
+  const { alert, audit, update, recordNew, markOld, adoption, place, orderParams } = orders;
+  const settle = createStopSettle({ exchange, records, symbols: deps.symbols, lookup, orders, log });
 
   /**
    * The position has no stop: a 429 or a connection that never carried the request is waited out
@@ -192,25 +176,6 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
     return { kind: 'moved', stop: after };
   }
 
-  /**
-   * An order of an earlier attempt was adopted (its answer was lost in a crash or a time-out):
-   * the trader hears what it did, under the key the attempt itself would have used.
-   */
-  async function tellAdopted(before: ManagedStop, after: ManagedStop, n: number): Promise<void> {
-    if (before.orderId === after.orderId) return;
-    const info = await deps.symbols.symbol(before.symbol).catch(() => undefined);
-    if (before.stopPrice === undefined || normalize(before.stopPrice) !== after.stopPrice) {
-      await audit(after, before.orderId === undefined ? 'placed' : 'moved', `${before.stopPrice ?? 'none'} -> ${after.stopPrice}`, after.orderId);
-      if (after.lastMove) await alert(after, `moved-${before.id}-${n}`, movedText(before, after, info));
-      else log.warn({ stopId: before.id, orderId: after.orderId }, 'adopted a moved stop whose fractal is unknown; not told');
-      return;
-    }
-    // Same price, another order: the old stop placed again after a refused move (409).
-    const target = { stopPrice: before.moving?.stopPrice ?? before.candidate?.stopPrice ?? after.stopPrice! };
-    await audit(after, 're-placed', 'adopted after a restart', after.orderId);
-    await alert(after, `replaced-${before.id}-${n}`, replacedText(after, target, 'the bot restarted before it could tell why', info));
-  }
-
   return {
     retire,
 
@@ -228,33 +193,7 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
       return retire(stop, status);
     },
 
-    async settle(stop) {
-      let current = stop;
-      for (const n of [stop.orders + 2, stop.orders + 1]) {
-        const id = stopOrderClientId(stop.id, n);
-        const markedAt = await records.sendAttemptedAt(id);
-        if (markedAt === undefined) continue;
-        const found = await reconciler.find({ symbol: stop.symbol, clientOrderId: id }, reconciler.signedByFromMark(markedAt));
-        if (found && OPEN.has(found.status)) {
-          log.warn({ stopId: stop.id, clientOrderId: id, orderId: found.orderId }, 'adopting a stop order whose answer was lost');
-          if (current.orderId !== undefined && current.orderId !== found.orderId) await markOld(current, { status: 'CANCELED' });
-          const before = current;
-          current = await adopt(current, found, n, undefined);
-          await tellAdopted(before, current, n);
-          break;
-        }
-        if (!found && current.clientOrderId && current.orderId !== undefined && (await records.get(current.clientOrderId))?.replacedBy === id) {
-          // The move placed nothing. With the old order still open it never happened at all, so a
-          // later cancel of that order is the trader's (tell, let go), not our move's (place it
-          // again). With the old order cancelled it may have been our 409: the claim stays, and the
-          // stop is placed again (vanished), the protective reading.
-          const old = await exchange.getOrder({ symbol: stop.symbol, orderId: current.orderId }).catch(() => undefined);
-          if (old && OPEN.has(old.status)) await markOld(current, { replacedBy: undefined });
-        }
-        await records.clearSendAttempted(id);
-      }
-      return current;
-    },
+    settle,
 
     async moveTo(stop, target, market) {
       const info = await deps.symbols.symbol(stop.symbol);
@@ -332,7 +271,7 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
           throw error;
         }
         // Lost answer: the new id tells whether the move happened; the old order whether the cancel did.
-        const found = await reconciler.find({ symbol: stop.symbol, clientOrderId: newId }, now());
+        const found = await lookup.find({ symbol: stop.symbol, clientOrderId: newId }, now());
         if (found) return finishMove(stop, found, n, target, info);
         await records.clearSendAttempted(newId);
         const old = await exchange.getOrder({ symbol: stop.symbol, orderId: oldOrderId }).catch(() => undefined);

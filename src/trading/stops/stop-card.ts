@@ -3,9 +3,9 @@
  * makes it a managed stop — the entry price, the interval followed and the first candidate stop —
  * or, for a fractal stop with no fractal below the price yet, a card that arms without an order.
  */
-import { escapeHtml, formatAmount, formatUtc } from '../format.js';
-import { renderCard } from './order-card.js';
-import type { OrderIntent } from './types.js';
+import { escapeHtml, formatAmount, formatUtc } from '../../format.js';
+import { renderCard } from '../orders/order-card.js';
+import type { OrderIntent } from '../types.js';
 
 const BADGE = { paper: '🧪 <b>PAPER</b>', testnet: '🧪 <b>TESTNET</b>', live: '🔴 <b>LIVE</b>' } as const;
 

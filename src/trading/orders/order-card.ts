@@ -6,11 +6,11 @@
  * the symbol's precision with thousands separators; times in UTC. The card always names what
  * will be or was sent, so a trader reading an old card on the phone knows what happened.
  */
-import { add, div, isPositive, isZero, lt, mul } from '../decimal.js';
-import { escapeHtml, formatAmount, formatAssetAmount, formatQuantity, formatUtc } from '../format.js';
-import type { Order, OrderFill } from '../binance/types.js';
-import type { TradingMode } from '../config.js';
-import type { OrderIntent, OrderPreview } from './types.js';
+import { add, div, isPositive, isZero, lt, mul } from '../../decimal.js';
+import { escapeHtml, formatAmount, formatAssetAmount, formatQuantity, formatUtc } from '../../format.js';
+import type { Order, OrderFill } from '../../binance/types.js';
+import type { TradingMode } from '../../config.js';
+import type { OrderIntent, OrderPreview } from '../types.js';
 
 export type CardState =
   | { kind: 'pending' }

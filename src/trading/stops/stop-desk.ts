@@ -15,24 +15,25 @@
  */
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { compare, isPositive, normalize } from '../decimal.js';
-import { AppError, isAppError, isExchangeError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import type { ExchangeClient, Order, SymbolInfo } from '../binance/types.js';
-import type { OrderCap, TradingMode } from '../config.js';
-import { createAuditLog, type AuditLog } from './audit-log.js';
-import { cardCallbackData } from './card-callback.js';
-import { createIntentStore, type IntentStore } from './intent-store.js';
-import type { SymbolLookup } from './order-pricing.js';
-import type { OrderRecords } from './order-records.js';
-import { isOrderNotFound } from './order-reconcile.js';
+import { compare, isPositive, normalize } from '../../decimal.js';
+import { AppError, isAppError, isExchangeError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { Order, SymbolInfo } from '../../binance/types.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
+import type { OrderCap, TradingMode } from '../../config.js';
+import { createAuditLog, type AuditLog } from '../audit-log.js';
+import { cardCallbackData } from '../card-callback.js';
+import { createIntentStore, type IntentStore } from '../intent-store.js';
+import type { SymbolLookup } from '../orders/order-pricing.js';
+import type { OrderRecords } from '../orders/order-records.js';
+import { isOrderNotFound } from '../orders/order-lookup.js';
 import { armedText, removedText, stopDisplay, stopTitle } from './stop-alert-text.js';
 import { renderStopCard, waitingCard } from './stop-card.js';
 import { resolvePlacing, type PlacingDeps } from './stop-placing.js';
 import { priceStop, type StopPricingDeps } from './stop-pricing.js';
 import { createStopStore, type StopStore } from './stop-store.js';
 import type { ArmOutcome, ManagedStop, StopArming, StopDesk } from './stop-types.js';
-import type { AlertSink, OrderIntent, Requester } from './types.js';
+import type { AlertSink, OrderIntent, Requester } from '../types.js';
 
 export interface StopDeskOptions {
   /** A `producer` connection. */

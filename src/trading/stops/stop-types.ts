@@ -8,7 +8,7 @@
  * Several stops may share a symbol (a ladder of fixed stops over parts of a position); each has
  * its own id, which is the id of the intent that created it.
  */
-import type { AmountSpec, OrderIntent, PreparedCard, Requester } from './types.js';
+import type { AmountSpec, OrderIntent, PreparedCard, Requester } from '../types.js';
 import type { StopInterval } from './stop-intervals.js';
 
 export type StopKind = 'fixed' | 'fractal';
@@ -105,7 +105,7 @@ export interface ManagedStop {
   lastEvaluatedClose?: number;
   /**
    * The move whose request is (or was last) on its way, saved before it leaves: a worker that
-   * adopts its order after a crash (stop-mover.ts `settle`) learns from it which fractal the stop
+   * adopts its order after a crash (stop-settle.ts) learns from it which fractal the stop
    * now sits on and where the move was going. Only trusted for the client order id it names.
    */
   moving?: PendingMove;
@@ -189,3 +189,24 @@ export interface EvaluationRound {
 export function stopOrderClientId(stopId: string, n: number): string {
   return `bst-${stopId}-${n}`;
 }
+
+/** Where the stop mover (stop-mover.ts) moves a stop, and what came of it. */
+export interface MoveTarget {
+  stopPrice: string;
+  fractal: FractalRef;
+  /** Close time of the candle whose close decided the move. */
+  closeTime: number;
+}
+
+export type MoveOutcome =
+  | { kind: 'moved'; stop: ManagedStop }
+  /** Nothing changed on the exchange: the filters or the exchange refused the new stop. */
+  | { kind: 'refused'; stop: ManagedStop; reason: string }
+  /** 409: the old stop was cancelled, the new one refused, the old one placed again. */
+  | { kind: 're-placed'; stop: ManagedStop; reason: string }
+  /** 409 and the re-place was refused too: no stop on the exchange now. */
+  | { kind: 'unprotected'; stop: ManagedStop; reason: string }
+  /** The stop's order is no longer open (filled, or cancelled outside the bot): the stop is forgotten. */
+  | { kind: 'gone'; stop: ManagedStop; status: string }
+  /** The exchange did not answer and could not be asked in time: the next close tries again. */
+  | { kind: 'unknown'; stop: ManagedStop };

@@ -13,11 +13,11 @@
  * - The connection is pinged; one that does not answer is dropped. Binance ends connections
  *   after 24 h, so it is renewed before that; any drop reconnects with backoff.
  *
- * The simulator serves the same streams (src/sim/market-stream-server.ts), at replay speed.
+ * The simulator serves the same streams (src/sim/ws/market-stream-server.ts), at replay speed.
  */
 import WebSocket from 'ws';
 import type { Logger } from '../logger.js';
-import type { KlineInterval } from '../binance/types.js';
+import type { KlineInterval } from './types.js';
 
 export interface KlineClose {
   symbol: string;

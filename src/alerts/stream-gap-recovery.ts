@@ -21,14 +21,15 @@
  */
 import { isExchangeError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ExchangeClient, Order } from '../binance/types.js';
-import type { OrderRecords } from '../trading/order-records.js';
+import type { Order } from '../binance/types.js';
+import type { ExchangeClient } from '../binance/exchange-client.js';
+import type { OrderRecords } from '../trading/orders/order-records.js';
 import { gt } from '../decimal.js';
 import type { AlertLedger } from './alert-ledger.js';
 import type { ExecutionAlerts } from './execution-alerts.js';
 import { updateFromOrder } from './order-update.js';
 
-export interface OrderReconcilerDeps {
+export interface StreamGapRecoveryDeps {
   exchange: Pick<ExchangeClient, 'openOrders' | 'allOrders' | 'getOrder'>;
   alerts: ExecutionAlerts;
   ledger: AlertLedger;
@@ -45,7 +46,7 @@ export interface OrderReconcilerDeps {
   now?: () => number;
 }
 
-export interface ReconcileReport {
+export interface GapRecoveryReport {
   firstRun: boolean;
   /** Start of the window, epoch ms. */
   since: number;
@@ -55,9 +56,9 @@ export interface ReconcileReport {
   vanished: number;
 }
 
-export interface OrderReconciler {
+export interface StreamGapRecovery {
   /** Reconciles every order that may have changed since the stream was last heard. */
-  reconcile(): Promise<ReconcileReport>;
+  reconcile(): Promise<GapRecoveryReport>;
 }
 
 const PAGE = 1000;
@@ -70,9 +71,9 @@ function later(a: Order, b: Order): Order {
   return (b.updateTime ?? 0) >= (a.updateTime ?? 0) ? b : a;
 }
 
-export function createOrderReconciler(deps: OrderReconcilerDeps): OrderReconciler {
+export function createStreamGapRecovery(deps: StreamGapRecoveryDeps): StreamGapRecovery {
   const now = deps.now ?? Date.now;
-  const log = deps.logger.child({ module: 'order-reconciler' });
+  const log = deps.logger.child({ module: 'stream-gap-recovery' });
   const overlapMs = deps.overlapMs ?? 60_000;
   const maxPages = deps.maxPages ?? 5;
 

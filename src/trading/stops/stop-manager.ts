@@ -16,21 +16,21 @@
  */
 import type { Redis } from 'ioredis';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { Logger } from '../logger.js';
-import type { ExchangeClient } from '../binance/types.js';
-import { createKlineStreamClient, type KlineStreamClient, type KlineStreamState } from '../market/kline-stream-client.js';
-import type { AuditLog } from './audit-log.js';
-import type { SymbolLookup } from './order-pricing.js';
-import type { OrderRecords } from './order-records.js';
-import type { ReconcileOptions } from './order-reconcile.js';
+import type { Logger } from '../../logger.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
+import { createKlineStreamClient, type KlineStreamClient, type KlineStreamState } from '../../binance/kline-stream-client.js';
+import type { AuditLog } from '../audit-log.js';
+import type { SymbolLookup } from '../orders/order-pricing.js';
+import type { OrderRecords } from '../orders/order-records.js';
+import type { OrderLookupOptions } from '../orders/order-lookup.js';
 import { createStopEvaluator } from './stop-evaluator.js';
 import { isStopInterval, type StopInterval } from './stop-intervals.js';
 import { createStopMover } from './stop-mover.js';
-import { createStopReconciler, type StopReconciler, type StopReconcileReport } from './stop-reconciler.js';
+import { createStopSweep, type StopSweep, type StopSweepReport } from './stop-sweep.js';
 import { createStopScheduler, type StopScheduler } from './stop-scheduler.js';
 import { createStopStore, type StopPair, type StopStore } from './stop-store.js';
 import type { EvaluationRound, PairEvaluation, StopEvaluationNote } from './stop-types.js';
-import type { AlertSink } from './types.js';
+import type { AlertSink } from '../types.js';
 
 export interface StopManagerDeps {
   /** A `producer` connection (stop state, records, alerts). */
@@ -71,8 +71,8 @@ export interface StopManagerDeps {
   roundConcurrency?: number;
   /** How often the pairs in use are re-read (stops armed or removed by other processes). Default 15 s. */
   syncEveryMs?: number;
-  /** Settling lost answers (order-reconcile.ts): the REST client's recvWindow and 2 × its time-out. */
-  reconcile?: ReconcileOptions;
+  /** Settling lost answers (order-lookup.ts): the REST client's recvWindow and 2 × its time-out. */
+  reconcile?: OrderLookupOptions;
   registry?: Registry;
   store?: StopStore;
   now?: () => number;
@@ -88,7 +88,7 @@ export interface StopManagerStatus {
 export interface StopManager {
   readonly store: StopStore;
   readonly scheduler: StopScheduler;
-  readonly reconciler: StopReconciler;
+  readonly reconciler: StopSweep;
   /** Reconciles, then follows the pairs in use. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -98,7 +98,7 @@ export interface StopManager {
   evaluateAll(): Promise<EvaluationRound>;
   /** Re-reads the pairs in use and follows them (stream subscriptions, schedulers). */
   syncPairs(): Promise<StopPair[]>;
-  reconcile(): Promise<StopReconcileReport>;
+  reconcile(): Promise<StopSweepReport>;
   status(): StopManagerStatus;
   /** For /status (BotStatusProviders.lastStopEvaluation). */
   lastStopEvaluation(): Promise<StopEvaluationNote | undefined>;
@@ -147,7 +147,7 @@ export function createStopManager(deps: StopManagerDeps): StopManager {
     jobState,
     now,
   });
-  const reconciler = createStopReconciler({ exchange: deps.exchange, store, mover, records: deps.records, alerts: deps.alerts, logger: deps.logger, jobState, now });
+  const reconciler = createStopSweep({ exchange: deps.exchange, store, mover, records: deps.records, alerts: deps.alerts, logger: deps.logger, jobState, now });
 
   async function evaluate(pair: StopPair, closeTime?: number): Promise<PairEvaluation> {
     const end = duration.startTimer();

@@ -7,8 +7,8 @@
  * Binance does not document, so a stop cannot be scheduled on them and they are not offered; 1s
  * candles close faster than a stop could be moved.
  */
-import type { KlineInterval } from '../binance/types.js';
-import { candleOpenTime } from '../binance/kline-intervals.js';
+import type { KlineInterval } from '../../binance/types.js';
+import { candleOpenTime } from '../../binance/kline-intervals.js';
 
 /** Intervals a fractal stop may follow, shortest first. */
 export const STOP_INTERVALS = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '1w', '1M'] as const satisfies readonly KlineInterval[];

@@ -14,24 +14,25 @@
  * A stop that holds (most of them, at most closes) is decided on the state read with the pair and
  * noted with a compare-and-set, all in one round trip; a stop that moves, or whose first order is
  * still in the pipeline, is decided again from its stored state holding its lease, after any lost
- * answer of an earlier move is settled (stop-mover.ts `settle`).
+ * answer of an earlier move is settled (stop-settle.ts).
  */
-import { isPositive, normalize } from '../decimal.js';
-import { AppError } from '../errors.js';
-import { formatUtc } from '../format.js';
-import type { Logger } from '../logger.js';
-import { priceFilterOf } from '../binance/filters.js';
-import type { ExchangeClient, Kline } from '../binance/types.js';
-import type { Fractal } from '../market/fractals.js';
-import { evaluateTrailingStop, type StopDecision } from '../market/stop-rule.js';
-import type { SymbolLookup } from './order-pricing.js';
-import type { OrderRecords } from './order-records.js';
+import { isPositive, normalize } from '../../decimal.js';
+import { AppError } from '../../errors.js';
+import { formatUtc } from '../../format.js';
+import type { Logger } from '../../logger.js';
+import { priceFilterOf } from '../../binance/filters.js';
+import type { Kline } from '../../binance/types.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
+import type { Fractal } from '../../market/fractals.js';
+import { evaluateTrailingStop, type StopDecision } from '../../market/stop-rule.js';
+import type { SymbolLookup } from '../orders/order-pricing.js';
+import type { OrderRecords } from '../orders/order-records.js';
 import { heldText, notArmedText } from './stop-alert-text.js';
 import type { StopMover } from './stop-mover.js';
 import { resolvePlacing } from './stop-placing.js';
 import type { StopPair, StopStore } from './stop-store.js';
 import type { FractalRef, ManagedStop, PairEvaluation, StopHoldNote } from './stop-types.js';
-import type { AlertSink } from './types.js';
+import type { AlertSink } from '../types.js';
 
 /**
  * Candles per klines request. A trailing move only looks at the newest fractal formed after

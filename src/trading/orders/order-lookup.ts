@@ -19,11 +19,12 @@
  * client can still be busy with it (its time-out, then one clock resync and a re-signed resend
  * after -1021: `inFlightBoundMs`).
  */
-import { isExchangeError } from '../errors.js';
-import type { ExchangeClient, Order } from '../binance/types.js';
-import { AppError } from '../errors.js';
+import { isExchangeError } from '../../errors.js';
+import type { Order } from '../../binance/types.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
+import { AppError } from '../../errors.js';
 
-export interface ReconcileOptions {
+export interface OrderLookupOptions {
   /** recvWindow the REST client signs with, ms. Default 5000. */
   recvWindowMs?: number;
   /** Added to the horizon for delays inside the matching engine. Default 5000 ms. */
@@ -71,7 +72,7 @@ export class OutcomeUnknownError extends AppError {
 export const isOrderNotFound = (error: unknown): boolean =>
   isExchangeError(error) && (error.binanceCode === -2013 || error.code === 'EXCHANGE_ORDER_NOT_FOUND');
 
-export interface Reconciler {
+export interface OrderLookup {
   /**
    * The order with this client order id, or undefined when it certainly is not on the exchange.
    * `signedBy`: epoch ms by which the last request for it was signed; undefined when no request
@@ -83,11 +84,11 @@ export interface Reconciler {
   signedByFromMark(markedAt: number): number;
 }
 
-export function createReconciler(
+export function createOrderLookup(
   exchange: ExchangeClient,
-  options: ReconcileOptions = {},
+  options: OrderLookupOptions = {},
   clock: { now: () => number; sleep: (ms: number) => Promise<void> } = { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
-): Reconciler {
+): OrderLookup {
   const recvWindowMs = options.recvWindowMs ?? 5_000;
   const engineMarginMs = options.engineMarginMs ?? 5_000;
   const firstDelayMs = options.firstDelayMs ?? 200;

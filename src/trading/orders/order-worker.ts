@@ -12,7 +12,7 @@
  *
  * Failures: a rejection (filters, balance, unknown symbol, signature, permissions) is final
  * (UnrecoverableError) and the card says why; an unknown outcome is reconciled, never resent
- * blindly (order-reconcile.ts); 429/418 hold the whole queue for Retry-After with BullMQ manual
+ * blindly (order-lookup.ts); 429/418 hold the whole queue for Retry-After with BullMQ manual
  * rate limiting, so no job starts and no request leaves before it passes; anything transient is
  * retried with exponential backoff, and when the attempts run out the card says so.
  *
@@ -24,20 +24,24 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { AppError, isAppError, isExchangeError, userMessageOf } from '../errors.js';
-import { formatDuration, formatUtc } from '../format.js';
-import type { Logger } from '../logger.js';
-import { logQueueErrors } from '../queue-errors.js';
-import type { ExchangeClient, NewOrderParams, Order } from '../binance/types.js';
-import type { OrderCap, TradingMode } from '../config.js';
-import type { AuditLog } from './audit-log.js';
-import type { IntentStore } from './intent-store.js';
-import { renderCard, cardStateOfOrder, type CardState } from './order-card.js';
+import type { AppError } from '../../errors.js';
+import { isAppError, isExchangeError, userMessageOf } from '../../errors.js';
+import { formatUtc } from '../../format.js';
+import type { Logger } from '../../logger.js';
+import { logQueueErrors } from '../../queue-errors.js';
+import type { NewOrderParams, Order } from '../../binance/types.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
+import type { OrderCap, TradingMode } from '../../config.js';
+import type { AuditLog } from '../audit-log.js';
+import type { IntentStore } from '../intent-store.js';
+import { cardStateOfOrder } from './order-card.js';
+import { createCardEdits } from './order-card-edits.js';
 import { revalidateOrder, type SymbolLookup } from './order-pricing.js';
 import { isSendFenceLost, recordOf, type OrderRecords, type SendFence } from './order-records.js';
-import { createReconciler, OutcomeUnknownError, type ReconcileOptions } from './order-reconcile.js';
-import { ORDERS_QUEUE, type OrderJobData, type OrderJobResult } from './orders-queue.js';
-import type { AlertSink, OrderIntent } from './types.js';
+import { CARD_REVISION, cardRevisionOf } from './card-revisions.js';
+import { createOrderLookup, OutcomeUnknownError, type OrderLookupOptions } from './order-lookup.js';
+import { ORDERS_QUEUE, refuseIfQueuedTooLong, type OrderJobData, type OrderJobResult } from './orders-queue.js';
+import type { AlertSink, OrderIntent } from '../types.js';
 
 export interface OrderWorkerOptions {
   /** A `worker` connection (maxRetriesPerRequest: null) for BullMQ. */
@@ -61,9 +65,9 @@ export interface OrderWorkerOptions {
   queuedOrderMaxAgeMs?: number;
   /**
    * How unknown outcomes are settled: pass the REST client's recvWindowMs, and inFlightBoundMs =
-   * 2 × its timeoutMs (order-reconcile.ts).
+   * 2 × its timeoutMs (order-lookup.ts).
    */
-  reconcile?: ReconcileOptions;
+  reconcile?: OrderLookupOptions;
   /** Jobs in flight. Default 4. */
   concurrency?: number;
   /** Jobs started per window. Needed for manual rate limiting to hold every worker. Default 50/s. */
@@ -79,9 +83,6 @@ export interface OrderWorker {
   close(): Promise<void>;
 }
 
-/** Card edit ranks: a later state never loses to an earlier one (AlertJob.revision). */
-const REVISION = { placed: 2, partial: 3, final: 4 } as const;
-
 /**
  * Final: ExchangeErrors of kind `rejected` and our own validation errors. Except a refused
  * timestamp (nothing executed; the client has resynced) and a Redis outage: worth another attempt.
@@ -89,12 +90,13 @@ const REVISION = { placed: 2, partial: 3, final: 4 } as const;
 const RETRYABLE_REJECTIONS = new Set(['EXCHANGE_CLOCK_SKEW', 'REDIS_UNAVAILABLE']);
 
 export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
-  const { exchange, alerts, intents, records, audit } = options;
+  const { exchange, alerts, records, audit } = options;
+  const { cardOwner, showCard } = createCardEdits(options);
   const prefix = options.prefix ?? 'chatops';
   const now = options.now ?? Date.now;
   const logger = options.logger.child({ module: 'order-worker' });
   const pricing = { exchange, symbols: options.symbols, mode: options.mode, ...(options.orderCap ? { orderCap: options.orderCap } : {}) };
-  const reconciler = createReconciler(exchange, options.reconcile);
+  const lookup = createOrderLookup(exchange, options.reconcile);
   const queuedOrderMaxAgeMs = options.queuedOrderMaxAgeMs ?? 300_000;
   const registers = options.registry ? [options.registry] : [];
   const jobs = new Counter({ name: 'binance_chatops_order_jobs_total', help: 'Order jobs processed, by outcome', labelNames: ['outcome'] as const, registers });
@@ -107,23 +109,6 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
   // Manual rate limiting (docs.bullmq.io "Manual rate-limit") holds the queue, not one worker.
   const limiterQueue = new Queue(ORDERS_QUEUE, { connection: options.redis, prefix });
   logQueueErrors(limiterQueue, logger, { queue: ORDERS_QUEUE, handle: 'limiter' });
-
-  async function cardOwner(intent: OrderIntent): Promise<OrderIntent> {
-    // attachCard may have landed after the job was enqueued; the store has the latest.
-    const stored = await intents.get(intent.id).catch(() => undefined);
-    return stored?.intent.cardMessageId !== undefined ? { ...intent, cardMessageId: stored.intent.cardMessageId } : intent;
-  }
-
-  async function showCard(intent: OrderIntent, state: CardState, revision: number, tag: string): Promise<void> {
-    await alerts.enqueue({
-      key: `card-${intent.id}-${tag}`,
-      chatId: intent.chatId,
-      userId: intent.userId,
-      text: renderCard(intent, state),
-      category: state.kind === 'failed' ? 'error' : 'order',
-      ...(intent.cardMessageId !== undefined ? { editMessageId: intent.cardMessageId, revision } : {}),
-    });
-  }
 
   /** The job's BullMQ lock, holding the token of the worker that runs it now. */
   const fenceOf = (job: Job<OrderJobData>, token: string | undefined): SendFence => ({
@@ -138,27 +123,27 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
 
   async function place(intent: OrderIntent, confirmedAt: number, validated: Promise<NewOrderParams>, fence: SendFence): Promise<Order> {
     const params = await validated;
-    refuseIfStale(intent, confirmedAt);
+    refuseIfQueuedTooLong(intent, confirmedAt, now(), queuedOrderMaxAgeMs);
     // Checked last, after the slow re-validation reads, so a lock lost during them stops the send.
     // From here to the request's timestamp the REST client may wait (gate, clock sync, a -1021
     // re-sign): the sign-by deadline below bounds that wait by what a taker-over waits out
-    // (order-reconcile.ts; docs/ARCHITECTURE.md "Exactly once").
+    // (order-lookup.ts; docs/ARCHITECTURE.md "Exactly once").
     const markedAt = now();
     await records.markSendAttempted(intent.clientOrderId, markedAt, fence);
     try {
       // Signed by the bound a taker-over waits out after this mark, or not sent at all: a worker
       // held up between the fence and the wire (gate, clock resync, a -1021 re-sign) cannot send
       // after another worker has declared the order absent and placed it.
-      return await exchange.newOrder({ ...params, newClientOrderId: intent.clientOrderId, newOrderRespType: 'FULL' }, { signBy: reconciler.signedByFromMark(markedAt) });
+      return await exchange.newOrder({ ...params, newClientOrderId: intent.clientOrderId, newOrderRespType: 'FULL' }, { signBy: lookup.signedByFromMark(markedAt) });
     } catch (error) {
       const ref = { symbol: intent.preview.symbol, clientOrderId: intent.clientOrderId };
       if (isExchangeError(error) && (error.kind === 'unknown-outcome' || error.code === 'EXCHANGE_DUPLICATE_ORDER')) {
         // Maybe placed (or an open order already has our id): find out before anything else.
         logger.warn({ intentId: intent.id, clientOrderId: intent.clientOrderId, code: error.code }, 'order outcome unknown; reconciling');
         // newOrder has returned, so any resend it made is signed by now.
-        const found = await reconciler.find(ref, now());
+        const found = await lookup.find(ref, now());
         if (found) return found;
-        // Past the horizon and still absent: that request can no longer execute (order-reconcile.ts).
+        // Past the horizon and still absent: that request can no longer execute (order-lookup.ts).
         await records.clearSendAttempted(intent.clientOrderId, fence);
         throw new OutcomeUnknownError(ref, error, true);
       }
@@ -166,20 +151,6 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
       if (isExchangeError(error)) await records.clearSendAttempted(intent.clientOrderId, fence);
       throw error;
     }
-  }
-
-  /**
-   * QUEUED_ORDER_MAX_AGE_S: a market order confirmed before /pause or an outage must not go out at
-   * whatever price the market has reached when the queue moves again. Checked last before the
-   * send mark, so an order that may already be on the exchange is still reconciled and adopted.
-   */
-  function refuseIfStale(intent: OrderIntent, confirmedAt: number): void {
-    const waitedMs = now() - confirmedAt;
-    if (waitedMs <= queuedOrderMaxAgeMs) return;
-    throw new AppError('ORDER_QUEUED_TOO_LONG', `confirmed ${waitedMs} ms ago, limit ${queuedOrderMaxAgeMs} ms`, {
-      userMessage: `Expired in the queue: confirmed at ${formatUtc(confirmedAt)} and still waiting ${formatDuration(waitedMs)} later (automation paused, or the exchange or the worker unavailable), past the ${formatDuration(queuedOrderMaxAgeMs)} allowed (QUEUED_ORDER_MAX_AGE_S). Nothing was sent; the market may have moved, so send the command again if you still want it.`,
-      details: { intentId: intent.id, confirmedAt, waitedMs, maxAgeMs: queuedOrderMaxAgeMs },
-    });
   }
 
   async function report(job: Job<OrderJobData>, intent: OrderIntent, order: Order, adopted: boolean): Promise<void> {
@@ -197,9 +168,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
       outcome: order.status.toLowerCase(),
       detail: `${order.side} ${order.type} executed ${order.executedQty} of ${order.origQty}`,
     });
-    const state = cardStateOfOrder(order);
-    const revision = order.status === 'NEW' ? REVISION.placed : order.status === 'PARTIALLY_FILLED' ? REVISION.partial : REVISION.final;
-    await showCard(intent, state, revision, `${order.status.toLowerCase()}-${order.executedQty}`);
+    await showCard(intent, cardStateOfOrder(order), cardRevisionOf(order), `${order.status.toLowerCase()}-${order.executedQty}`);
     if (!adopted) latency.observe(Math.max(0, at - job.data.confirmedAt) / 1000);
   }
 
@@ -219,7 +188,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
       // 1. Reconcile first: a retried or stalled job may already have placed the order.
       const markedAt = await records.sendAttemptedAt(intent.clientOrderId);
       const ref = { symbol: intent.preview.symbol, clientOrderId: intent.clientOrderId };
-      const existing = await reconciler.find(ref, markedAt === undefined ? undefined : reconciler.signedByFromMark(markedAt));
+      const existing = await lookup.find(ref, markedAt === undefined ? undefined : lookup.signedByFromMark(markedAt));
       order = existing ?? (await place(intent, job.data.confirmedAt, markedAt === undefined ? early : revalidateOrder(pricing, intent.preview), fence));
       await report(job, await owner, order, existing !== undefined);
       jobs.inc({ outcome: existing ? 'adopted' : 'placed' });
@@ -289,7 +258,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     jobs.inc({ outcome: final ? 'rejected' : 'failed' });
     logger.error({ ...base, err: error, final, uncertain }, 'order not placed');
     await audit.record({ event: 'failure', ...base, symbol: intent.preview.symbol, outcome: final ? 'rejected' : uncertain ? 'unknown' : 'failed', detail: isAppError(error) ? error.code : 'INTERNAL' });
-    await showCard(intent, { kind: 'failed', reason, uncertain }, REVISION.final, 'failed').catch((e: unknown) =>
+    await showCard(intent, { kind: 'failed', reason, uncertain }, CARD_REVISION.final, 'failed').catch((e: unknown) =>
       logger.error({ ...base, err: e }, 'could not queue the failure card'),
     );
     return final ? new UnrecoverableError(reason) : error instanceof Error ? error : new Error(String(error));
@@ -314,7 +283,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     void (async () => {
       const owner = await cardOwner(intent);
       await audit.record({ event: 'failure', userId: intent.userId, intentId: intent.id, clientOrderId: intent.clientOrderId, symbol: intent.preview.symbol, outcome: 'unknown', detail: 'STALLED' });
-      await showCard(owner, { kind: 'failed', reason: 'The order worker stopped repeatedly while handling this order.', uncertain: true }, REVISION.final, 'failed');
+      await showCard(owner, { kind: 'failed', reason: 'The order worker stopped repeatedly while handling this order.', uncertain: true }, CARD_REVISION.final, 'failed');
     })().catch((e: unknown) => logger.error({ err: e, intentId: intent.id }, 'could not report the stalled order'));
   });
 

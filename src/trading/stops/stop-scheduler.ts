@@ -14,8 +14,8 @@
  */
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../logger.js';
-import { logQueueErrors } from '../queue-errors.js';
+import type { Logger } from '../../logger.js';
+import { logQueueErrors } from '../../queue-errors.js';
 import { closeCronPattern, lastClosedCloseTime, type StopInterval } from './stop-intervals.js';
 import type { StopPair } from './stop-store.js';
 import type { PairEvaluation } from './stop-types.js';

@@ -4,7 +4,7 @@
  * cancelled outside: find out which and alert)").
  *
  * For every stop, holding its lease:
- * - an answer lost in a crash is settled first (stop-mover.ts `settle`: the stop's next client
+ * - an answer lost in a crash is settled first (stop-settle.ts: the stop's next client
  *   order ids are looked up and adopted);
  * - a stop whose first order was in the pipeline is matched with its record or its job;
  * - a stop left "removing" by an interrupted /stop off is finished;
@@ -16,18 +16,19 @@
  * that is cheaper. `sweep` repeats the checks between starts for the stops that need them, and
  * for every stop a reconciliation could not check (its lease still held by a worker that died).
  */
-import type { Logger } from '../logger.js';
-import type { ExchangeClient, Order } from '../binance/types.js';
-import type { OrderRecords } from './order-records.js';
-import { isOrderNotFound } from './order-reconcile.js';
+import type { Logger } from '../../logger.js';
+import type { Order } from '../../binance/types.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
+import type { OrderRecords } from '../orders/order-records.js';
+import { isOrderNotFound } from '../orders/order-lookup.js';
 import { notArmedText } from './stop-alert-text.js';
 import type { StopMover } from './stop-mover.js';
 import { resolvePlacing } from './stop-placing.js';
 import type { StopStore } from './stop-store.js';
 import type { ManagedStop } from './stop-types.js';
-import type { AlertSink } from './types.js';
+import type { AlertSink } from '../types.js';
 
-export interface StopReconcilerDeps {
+export interface StopSweepDeps {
   exchange: ExchangeClient;
   store: StopStore;
   mover: StopMover;
@@ -38,7 +39,7 @@ export interface StopReconcilerDeps {
   now?: () => number;
 }
 
-export interface StopReconcileReport {
+export interface StopSweepReport {
   stops: number;
   /** Stops whose order rests as expected. */
   intact: number;
@@ -54,9 +55,9 @@ export interface StopReconcileReport {
 const ALL_SYMBOLS_AFTER = 13;
 const OPEN = new Set(['NEW', 'PARTIALLY_FILLED', 'PENDING_NEW']);
 
-export function createStopReconciler(deps: StopReconcilerDeps) {
+export function createStopSweep(deps: StopSweepDeps) {
   const { exchange, store, mover } = deps;
-  const log = deps.logger.child({ module: 'stop-reconciler' });
+  const log = deps.logger.child({ module: 'stop-sweep' });
   /**
    * Stops a reconciliation could not check. After a crash that is, above all, the stop the dead
    * worker was moving: its lease outlives the restart (30 s, longer than the wait for it), so the
@@ -122,9 +123,9 @@ export function createStopReconciler(deps: StopReconcilerDeps) {
      * (kept current by the user data stream, src/alerts) says the order ended, are checked like
      * at start. Reads Redis only, unless a record says an order ended.
      */
-    async sweep(): Promise<StopReconcileReport> {
+    async sweep(): Promise<StopSweepReport> {
       const stops = await store.all();
-      const report: StopReconcileReport = { stops: stops.length, intact: 0, repaired: 0, retired: 0, failed: 0 };
+      const report: StopSweepReport = { stops: stops.length, intact: 0, repaired: 0, retired: 0, failed: 0 };
       const ids = new Set(stops.map((s) => s.id));
       for (const id of unchecked) if (!ids.has(id)) unchecked.delete(id);
       for (const stop of stops) {
@@ -150,9 +151,9 @@ export function createStopReconciler(deps: StopReconcilerDeps) {
       return report;
     },
 
-    async reconcile(): Promise<StopReconcileReport> {
+    async reconcile(): Promise<StopSweepReport> {
       const stops = await store.all();
-      const report: StopReconcileReport = { stops: stops.length, intact: 0, repaired: 0, retired: 0, failed: 0 };
+      const report: StopSweepReport = { stops: stops.length, intact: 0, repaired: 0, retired: 0, failed: 0 };
       if (stops.length === 0) return report;
       const open = await openOrders(stops);
       for (const stop of stops) {
@@ -171,4 +172,4 @@ export function createStopReconciler(deps: StopReconcilerDeps) {
   };
 }
 
-export type StopReconciler = ReturnType<typeof createStopReconciler>;
+export type StopSweep = ReturnType<typeof createStopSweep>;

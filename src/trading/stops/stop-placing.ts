@@ -3,7 +3,7 @@
  * places it under the intent's client order id and records it (order-records.ts); this reads the
  * record, or the job when there is none yet, and says where the stop stands.
  */
-import type { OrderRecord } from './order-records.js';
+import type { OrderRecord } from '../orders/order-records.js';
 import type { StopStore } from './stop-store.js';
 import type { ManagedStop } from './stop-types.js';
 

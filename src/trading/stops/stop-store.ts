@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { AppError } from '../errors.js';
+import { AppError } from '../../errors.js';
 import type { StopInterval } from './stop-intervals.js';
 import type { ManagedStop, StopEvaluationNote } from './stop-types.js';
 

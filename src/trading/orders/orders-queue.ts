@@ -9,9 +9,11 @@
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../logger.js';
-import { logQueueErrors } from '../queue-errors.js';
-import type { OrderIntent, QueueDepths } from './types.js';
+import { AppError } from '../../errors.js';
+import { formatDuration, formatUtc } from '../../format.js';
+import type { Logger } from '../../logger.js';
+import { logQueueErrors } from '../../queue-errors.js';
+import type { OrderIntent, QueueDepths } from '../types.js';
 
 export const ORDERS_QUEUE = 'orders';
 export const PLACE_ORDER_JOB = 'place-order';
@@ -101,4 +103,18 @@ export async function depthsOf(queue: Queue): Promise<QueueDepths> {
     completed: counts.completed ?? 0,
     paused,
   };
+}
+
+/**
+ * QUEUED_ORDER_MAX_AGE_S: a market order confirmed before /pause or an outage must not go out at
+ * whatever price the market has reached when the queue moves again. The worker checks it last
+ * before the send mark, so an order that may already be on the exchange is still looked up and adopted.
+ */
+export function refuseIfQueuedTooLong(intent: OrderIntent, confirmedAt: number, at: number, maxAgeMs: number): void {
+  const waitedMs = at - confirmedAt;
+  if (waitedMs <= maxAgeMs) return;
+  throw new AppError('ORDER_QUEUED_TOO_LONG', `confirmed ${waitedMs} ms ago, limit ${maxAgeMs} ms`, {
+    userMessage: `Expired in the queue: confirmed at ${formatUtc(confirmedAt)} and still waiting ${formatDuration(waitedMs)} later (automation paused, or the exchange or the worker unavailable), past the ${formatDuration(maxAgeMs)} allowed (QUEUED_ORDER_MAX_AGE_S). Nothing was sent; the market may have moved, so send the command again if you still want it.`,
+    details: { intentId: intent.id, confirmedAt, waitedMs, maxAgeMs },
+  });
 }

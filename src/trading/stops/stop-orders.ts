@@ -5,16 +5,17 @@
  * src/alerts), marking a replaced order with `replacedBy`, adopting an order as the stop's
  * current one, and saving the stop over its newest version.
  */
-import { normalize } from '../decimal.js';
-import { isExchangeError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import type { ExchangeClient, NewOrderParams, Order } from '../binance/types.js';
-import type { AuditLog } from './audit-log.js';
-import { recordOf, type OrderRecords } from './order-records.js';
-import type { Reconciler } from './order-reconcile.js';
+import { normalize } from '../../decimal.js';
+import { isExchangeError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { NewOrderParams, Order } from '../../binance/types.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
+import type { AuditLog } from '../audit-log.js';
+import { recordOf, type OrderRecords } from '../orders/order-records.js';
+import type { OrderLookup } from '../orders/order-lookup.js';
 import type { StopStore } from './stop-store.js';
 import { stopOrderClientId, type FractalRef, type ManagedStop } from './stop-types.js';
-import type { AlertSink } from './types.js';
+import type { AlertSink } from '../types.js';
 
 export interface StopOrdersDeps {
   exchange: ExchangeClient;
@@ -22,7 +23,7 @@ export interface StopOrdersDeps {
   records: OrderRecords;
   alerts: AlertSink;
   audit?: AuditLog;
-  reconciler: Reconciler;
+  lookup: OrderLookup;
   log: Logger;
   now?: () => number;
 }
@@ -36,7 +37,7 @@ export interface AdoptTarget {
 export type StopOrderParams = Omit<NewOrderParams, 'newClientOrderId'>;
 
 export function createStopOrders(deps: StopOrdersDeps) {
-  const { exchange, store, records, alerts, reconciler, log } = deps;
+  const { exchange, store, records, alerts, lookup, log } = deps;
   const now = deps.now ?? Date.now;
 
   const alert = (stop: ManagedStop, key: string, text: string) =>
@@ -113,7 +114,7 @@ export function createStopOrders(deps: StopOrdersDeps) {
       return await exchange.newOrder({ ...params, newClientOrderId: id, newOrderRespType: 'FULL' });
     } catch (error) {
       if (isExchangeError(error) && (error.kind === 'unknown-outcome' || error.code === 'EXCHANGE_DUPLICATE_ORDER')) {
-        const found = await reconciler.find({ symbol: stop.symbol, clientOrderId: id }, now());
+        const found = await lookup.find({ symbol: stop.symbol, clientOrderId: id }, now());
         if (found) return found;
       }
       if (isExchangeError(error) && error.kind !== 'unknown-outcome') await records.clearSendAttempted(id);

@@ -11,23 +11,27 @@
  *   for a fractal, and arming counts from the end of it: only fractals whose candle opens after
  *   the card was shown can move the stop. The first stop is the newest confirmed bullish fractal
  *   below the last price (stop-rule.ts `initialStop`); with none, the stop will wait.
- * - Limit price: `STOP_LIMIT_OFFSET_PCT` below the stop, rounded down to the tick.
+ * - Limit price: `STOP_LIMIT_OFFSET_PCT` below the stop, rounded down to the tick, checked against the
+ *   reference price PERCENT_PRICE(_BY_SIDE) measures it by (BINANCE.md "Filters"); the stop mover
+ *   prices every move with the same two functions (`stopLimitPrice`, `referencePriceOf`).
  * - Entry: the average price of the position when the order records know the buys, else the
  *   last price.
  */
-import { add, decimalsOf, div, floorToStep, isDecimal, isPositive, lt, min, mul, normalize, sub } from '../decimal.js';
-import { AppError } from '../errors.js';
-import { formatAmount } from '../format.js';
-import { checkOrder, priceFilterOf, stepDecimals, tickDecimals, violationsToError } from '../binance/filters.js';
-import type { Account, ExchangeClient, Kline, SymbolInfo } from '../binance/types.js';
-import type { TradingMode } from '../config.js';
-import { initialStop } from '../market/stop-rule.js';
-import { freeOf, type SymbolLookup } from './order-pricing.js';
-import type { OrderRecord } from './order-records.js';
-import { enforceOrderCap, type OrderCap } from './order-value.js';
-import { referencePriceOf, stopLimitPrice } from './stop-prices.js';
+import { add, decimalsOf, div, floorToStep, isDecimal, isPositive, lt, min, mul, normalize, sub } from '../../decimal.js';
+import { AppError, isExchangeError } from '../../errors.js';
+import { formatAmount } from '../../format.js';
+import { checkOrder, priceFilterOf, stepDecimals, tickDecimals, violationsToError } from '../../binance/filters.js';
+import type { Kline, SymbolInfo } from '../../binance/types.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
+import type { TradingMode } from '../../config.js';
+import { initialStop } from '../../market/stop-rule.js';
+import { feeRateOf, freeOf } from '../orders/balances.js';
+import { sentence } from '../orders/order-draft.js';
+import type { SymbolLookup } from '../orders/order-pricing.js';
+import type { OrderRecord } from '../orders/order-records.js';
+import { enforceOrderCap, type OrderCap } from '../orders/order-value.js';
 import type { FractalRef, StopIntent, StopRequest } from './stop-types.js';
-import type { AmountSpec, OrderPreview } from './types.js';
+import type { AmountSpec, OrderPreview } from '../types.js';
 
 export interface StopPricingDeps {
   exchange: ExchangeClient;
@@ -192,9 +196,25 @@ async function entryOf(deps: StopPricingDeps, symbol: string, quantity: string, 
   return { price: normalize(div(quote, qty, Math.max(decimalsOf(lastPrice), 2) + 4, 'half-up')), source: 'position' };
 }
 
-function feeRateOf(account: Account, fallback: string): string {
-  const taker = account.commissionRates?.taker;
-  return taker !== undefined && isDecimal(taker) ? normalize(taker) : fallback;
+/** The limit price of a stop: `offsetPct` below the stop price, rounded down to the tick (priceRounding of a SELL stop-limit). */
+export function stopLimitPrice(stopPrice: string, offsetPct: string, tickSize: string): string {
+  const raw = div(mul(stopPrice, sub('100', offsetPct)), '100', decimalsOf(tickSize) + 4, 'floor');
+  return normalize(floorToStep(raw, tickSize));
 }
 
-const sentence = (note: string) => `${note.charAt(0).toUpperCase()}${note.slice(1)}${note.endsWith('.') ? '' : '.'}`;
+/** PERCENT_PRICE(_BY_SIDE)'s reference: referencePrice, else avgPrice, else the last price (BINANCE.md "Filters"). */
+export async function referencePriceOf(exchange: ExchangeClient, symbol: string, fallback: string): Promise<string> {
+  try {
+    const reference = await exchange.referencePrice(symbol);
+    if (reference?.referencePrice && isPositive(reference.referencePrice)) return normalize(reference.referencePrice);
+  } catch (error) {
+    if (!isExchangeError(error) || error.kind !== 'rejected') throw error;
+  }
+  try {
+    const average = await exchange.avgPrice(symbol);
+    if (isPositive(average.price)) return normalize(average.price);
+  } catch (error) {
+    if (!isExchangeError(error) || error.kind !== 'rejected') throw error;
+  }
+  return fallback;
+}

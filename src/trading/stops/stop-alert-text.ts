@@ -6,9 +6,9 @@
  * HTML for Telegram: symbols, names and exchange messages escaped; prices at the symbol's tick,
  * quantities at its step, times in UTC. Each text is a few lines, far below 4096 characters.
  */
-import { escapeHtml, formatAmount, formatQuantity, formatUtc } from '../format.js';
-import { stepDecimals, tickDecimals } from '../binance/filters.js';
-import type { SymbolInfo } from '../binance/types.js';
+import { escapeHtml, formatAmount, formatQuantity, formatUtc } from '../../format.js';
+import { stepDecimals, tickDecimals } from '../../binance/filters.js';
+import type { SymbolInfo } from '../../binance/types.js';
 import type { FractalRef, ManagedStop, StopHoldNote } from './stop-types.js';
 
 export interface StopDisplay {

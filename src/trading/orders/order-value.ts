@@ -14,11 +14,12 @@
  *   limit below the market fills at once at the market, so valuing it at its limit would let a
  *   limit at a fifth of the price (PERCENT_PRICE_BY_SIDE allows that) pass five times the cap.
  */
-import { div, gt, isPositive, max, mul, normalize } from '../decimal.js';
-import { AppError } from '../errors.js';
-import { formatAmount, formatQuantity } from '../format.js';
-import type { ExchangeClient, Side, SymbolInfo } from '../binance/types.js';
-import type { OrderCap } from '../config.js';
+import { div, gt, isPositive, max, mul, normalize } from '../../decimal.js';
+import { AppError } from '../../errors.js';
+import { formatAmount, formatQuantity } from '../../format.js';
+import type { Side, SymbolInfo } from '../../binance/types.js';
+import type { ExchangeClient } from '../../binance/exchange-client.js';
+import type { OrderCap } from '../../config.js';
 
 export type { OrderCap };
 

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { createKlineStreamClient, type KlineClose, type KlineStreamClient } from '../../src/market/kline-stream-client.js';
+import { createKlineStreamClient, type KlineClose, type KlineStreamClient } from '../../src/binance/kline-stream-client.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { eventually } from '../trading/eventually.js';
 

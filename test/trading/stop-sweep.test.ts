@@ -7,8 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { normalize } from '../../src/decimal.js';
 import type { ProgrammaticFeed } from '../../src/sim/types.js';
-import { stopLimitPrice } from '../../src/trading/stop-prices.js';
-import { stopOrderClientId } from '../../src/trading/stop-types.js';
+import { stopLimitPrice } from '../../src/trading/stops/stop-pricing.js';
+import { stopOrderClientId } from '../../src/trading/stops/stop-types.js';
 import { simRequest } from '../support/simulator.js';
 import { startStopHarness, type StopHarness } from './stop-harness.js';
 import { at, loadHistory } from './stop-scenario.js';

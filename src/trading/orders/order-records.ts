@@ -1,21 +1,21 @@
 /**
  * What the bot knows about orders it placed (DESIGN.md §4 step 5): one JSON record per client
- * order id, so `/orders`, the user data stream (issue 6) and alerts can tell whose order a fill
- * belongs to and which card to update. Kept 30 days; `recent()` reads a time-ordered index.
+ * order id, so `/orders`, the user data stream and alerts can tell whose order a fill belongs to
+ * and which card to update. Kept 30 days; `recent()` reads a time-ordered index.
  *
  * Also the "send attempted" mark of §4 steps 3–4: set just before an order request leaves and
  * cleared when the exchange certainly did not execute it. A job that finds the mark set cannot
  * trust a first "order does not exist" (the look-up reads memory, then the database: rest-api.md
  * "Data Sources"), so it keeps looking until the request could no longer execute.
  *
- * A mark can be fenced (issue 13): taken only while a lock still holds the taker's token, in
- * the same Redis step, and cleared only by the taker. A worker that lost its job's lock while
+ * A mark can be fenced: taken only while a lock still holds the taker's token, in the same Redis
+ * step, and cleared only by the taker. A worker that lost its job's lock while
  * alive (a failover, a partition, a long pause) is then refused before it sends, instead of
  * sending beside the worker that took the job over.
  */
 import type { Redis } from 'ioredis';
-import { AppError } from '../errors.js';
-import type { Order, OrderStatus, OrderType, Side } from '../binance/types.js';
+import { AppError } from '../../errors.js';
+import type { Order, OrderStatus, OrderType, Side } from '../../binance/types.js';
 
 export interface OrderRecord {
   clientOrderId: string;
@@ -35,7 +35,7 @@ export interface OrderRecord {
   /** Epoch ms the order was placed or adopted by the worker. */
   placedAt: number;
   updatedAt: number;
-  /** A managed stop's order (src/trading/stop-types.ts): the stop's id. */
+  /** A managed stop's order (src/trading/stops/stop-types.ts): the stop's id. */
   stopId?: string;
   /** A managed stop's entry price: a fill is reported as a result against it. */
   entryPrice?: string;
