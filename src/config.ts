@@ -4,10 +4,8 @@
  * in the environment wins over `.env`.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { parseEnv } from 'node:util';
-import { z } from 'zod';
-import { isDecimal } from './decimal.js';
+import { envSchema, type ParsedEnv } from './config-env.js';
 import { AppError } from './errors.js';
 
 export const ROLES = ['bot', 'worker', 'all', 'sim', 'console'] as const;
@@ -26,44 +24,6 @@ const DEFAULT_URLS: Record<Exclude<TradingMode, 'paper'>, { rest: string; wsApi:
     stream: 'wss://stream.testnet.binance.vision',
   },
 };
-
-const decimalString = (what: string) =>
-  z
-    .string()
-    .trim()
-    .refine((v) => isDecimal(v), { message: `must be a plain non-negative decimal number (${what})` });
-
-const optionalString = z
-  .string()
-  .trim()
-  .transform((v) => (v === '' ? undefined : v))
-  .optional();
-
-const url = (protocols: string[]) =>
-  z
-    .string()
-    .trim()
-    .refine(
-      (v) => {
-        try {
-          return protocols.includes(new URL(v).protocol);
-        } catch {
-          return false;
-        }
-      },
-      { message: `must be a ${protocols.join(' or ')} URL` },
-    )
-    .transform((v) => v.replace(/\/+$/, ''));
-
-const port = z.coerce.number().int().min(0).max(65535);
-
-/** A listen address: an IP (0.0.0.0, ::, 127.0.0.1) or a host name the resolver knows (localhost). */
-const listenHost = z
-  .string()
-  .trim()
-  .refine((v) => isIP(v) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(v), {
-    message: 'must be an IP address or a host name, e.g. 0.0.0.0, 127.0.0.1 or ::',
-  });
 
 /**
  * Binance's production domains. Paper and testnet refuse all of them, the read-only public-data
@@ -94,83 +54,6 @@ export function liveBinanceHost(url: string): string | undefined {
 
 const BINANCE_URL_VARIABLES = ['BINANCE_BASE_URL', 'BINANCE_WS_API_URL', 'BINANCE_STREAM_URL'] as const;
 
-const schema = z.object({
-  TELEGRAM_BOT_TOKEN: optionalString.refine((v) => v === undefined || /^\d+:[A-Za-z0-9_-]{20,}$/.test(v), {
-    message: 'must look like 123456:ABC-DEF… (the token BotFather gave you)',
-  }),
-  TELEGRAM_ALLOWED_USERS: z
-    .string()
-    .trim()
-    .default('')
-    .refine((v) => v === '' || v.split(',').every((id) => /^\d{1,15}$/.test(id.trim())), {
-      message: 'must be comma-separated numeric Telegram user ids, e.g. 123456789,987654321',
-    })
-    .transform((v) => (v === '' ? [] : v.split(',').map((id) => Number(id.trim())))),
-  TELEGRAM_API_ROOT: url(['https:', 'http:']).default('https://api.telegram.org'),
-  TELEGRAM_WEBHOOK_URL: optionalString.pipe(url(['https:', 'http:']).optional()),
-  TELEGRAM_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v), {
-    message: 'must be 1-256 characters of A-Z, a-z, 0-9, _ and -',
-  }),
-  TRADING_MODE: z.enum(['paper', 'testnet', 'live']).default('paper'),
-  BINANCE_API_KEY: optionalString,
-  BINANCE_API_SECRET: optionalString,
-  BINANCE_PRIVATE_KEY_PATH: optionalString,
-  BINANCE_PRIVATE_KEY_PASSPHRASE: optionalString,
-  BINANCE_BASE_URL: optionalString.pipe(url(['https:', 'http:']).optional()),
-  BINANCE_WS_API_URL: optionalString.pipe(url(['wss:', 'ws:']).optional()),
-  BINANCE_STREAM_URL: optionalString.pipe(url(['wss:', 'ws:']).optional()),
-  BINANCE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
-  BINANCE_RECV_WINDOW_MS: z.coerce.number().int().min(1).max(60_000).default(5_000),
-  REDIS_URL: optionalString.pipe(url(['redis:', 'rediss:']).optional()),
-  REDIS_DATA_DIR: z.string().trim().default('./data/redis'),
-  PAPER_BALANCES: z
-    .string()
-    .trim()
-    .default('USDT=10000')
-    .refine((v) => v.split(',').every((kv) => /^[A-Z0-9]{1,20}=\d+(\.\d+)?$/.test(kv.trim())), {
-      message: 'must look like USDT=10000,BTC=0.5',
-    })
-    .transform((v) =>
-      Object.fromEntries(
-        v.split(',').map((kv) => {
-          const [asset, amount] = kv.trim().split('=') as [string, string];
-          return [asset, amount];
-        }),
-      ),
-    ),
-  PAPER_MARKET: z
-    .string()
-    .trim()
-    .default('live')
-    .refine((v) => v === 'live' || v === 'replay' || /^replay:[A-Z0-9]+=[^,]+(,[A-Z0-9]+=[^,]+)*$/.test(v), {
-      message: 'must be live, replay, or replay:BTCUSDT=<file>[,ETHUSDT=<file>…]',
-    }),
-  PAPER_SPEED: z.coerce.number().positive().max(1_000_000).default(60),
-  PAPER_DATA_DIR: z.string().trim().default('./data/paper'),
-  SIM_PORT: port.default(8090),
-  VALUATION_ASSET: z
-    .string()
-    .trim()
-    .default('USDT')
-    .refine((v) => /^[A-Z0-9]{2,20}$/.test(v), { message: 'must be an asset code in capitals, e.g. USDT, USDC or BTC' }),
-  MAX_ORDER_VALUE: optionalString.pipe(decimalString('MAX_ORDER_VALUE').optional()),
-  MAX_ORDER_QUOTE: optionalString.pipe(decimalString('MAX_ORDER_QUOTE').optional()),
-  QUEUED_ORDER_MAX_AGE_S: z.coerce.number().int().min(5).max(7 * 86_400).default(300),
-  STOP_LIMIT_OFFSET_PCT: decimalString('percent').default('0.5'),
-  STOP_MIN_MOVE_PCT: decimalString('percent').default('0'),
-  STOP_DEFAULT_INTERVAL: z.enum(['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w']).default('4h'),
-  CONFIRM_TTL_S: z.coerce.number().int().min(5).max(3600).default(60),
-  BALANCE_DUST_USDT: decimalString('USDT value').default('1'),
-  TOP_MIN_QUOTE_VOLUME: decimalString('quote volume').default('100000'),
-  PORT: port.default(8080),
-  // Exposure (issue 13): who sees money in a group, and which interfaces the servers listen on.
-  TELEGRAM_GROUPS: z.string().trim().toLowerCase().default('off').pipe(z.enum(['off', 'on'])),
-  HOST: listenHost.default('0.0.0.0'),
-  SIM_HOST: listenHost.default('127.0.0.1'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
-
-type Parsed = z.infer<typeof schema>;
 
 export interface Config {
   role: Role;
@@ -206,14 +89,14 @@ export interface Config {
     /** QUEUED_ORDER_MAX_AGE_S in ms: a confirmed order older than this when a worker takes it is not sent. */
     queuedOrderMaxAgeMs: number;
   };
-  stops: { limitOffsetPct: string; minMovePct: string; defaultInterval: Parsed['STOP_DEFAULT_INTERVAL'] };
+  stops: { limitOffsetPct: string; minMovePct: string; defaultInterval: ParsedEnv['STOP_DEFAULT_INTERVAL'] };
   confirmTtlS: number;
   balanceDustUsdt: string;
   topMinQuoteVolume: string;
   port: number;
   /** Listen address of the health/metrics server (and the webhook on it). */
   host: string;
-  logLevel: Parsed['LOG_LEVEL'];
+  logLevel: ParsedEnv['LOG_LEVEL'];
   /** Deprecated settings still honoured: logged once at start. */
   warnings: string[];
 }
@@ -243,7 +126,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, dotenvPath = '.env
 }
 
 export function loadConfig(role: Role, env: Record<string, string | undefined>): Config {
-  const result = schema.safeParse(env);
+  const result = envSchema.safeParse(env);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const variable = String(issue.path[0] ?? 'environment');

@@ -13,6 +13,9 @@ import type { Logger } from './logger.js';
 import { REDIS_INSTALL_HINT, hasRedisServer, startRedisServer } from './redis-server.js';
 import { AppError } from './errors.js';
 
+/** The prefix of every Redis key and BullMQ queue this product writes, unless a test isolates its own. */
+export const KEY_PREFIX = 'chatops';
+
 export type RedisUse = 'producer' | 'worker';
 
 /** Reconnect delay: 100 ms doubling to a 5 s cap (never a tight loop against a dead server). */

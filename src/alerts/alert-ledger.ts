@@ -18,6 +18,7 @@
 import type { Redis } from 'ioredis';
 import { normalize } from '../decimal.js';
 import type { AlertJob } from '../trading/types.js';
+import { KEY_PREFIX } from '../redis.js';
 
 // KEYS: mark, outbox, execution key. ARGV: ttl, has-exec, expected filled, expected has-final,
 // new filled, new quote, new final, outbox field, outbox json, now.
@@ -130,14 +131,14 @@ export function balancesKey(prefix: string): string {
 }
 
 /** Balances as the last outboundAccountPosition left them (asset → free/locked). */
-export async function readCachedBalances(redis: Redis, prefix = 'chatops'): Promise<Record<string, CachedBalance>> {
+export async function readCachedBalances(redis: Redis, prefix = KEY_PREFIX): Promise<Record<string, CachedBalance>> {
   const raw = await redis.hgetall(balancesKey(prefix));
   return Object.fromEntries(Object.entries(raw).map(([asset, json]) => [asset, JSON.parse(json) as CachedBalance]));
 }
 
 export function createAlertLedger(options: AlertLedgerOptions): AlertLedger {
   const { redis } = options;
-  const prefix = options.prefix ?? 'chatops';
+  const prefix = options.prefix ?? KEY_PREFIX;
   const ttlMs = options.ttlMs ?? 30 * 24 * 3_600_000;
   const now = options.now ?? Date.now;
   const markKey = (symbol: string, orderId: number) => `${prefix}:ua:mark:${symbol}:${orderId}`;

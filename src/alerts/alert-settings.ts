@@ -7,6 +7,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { AlertJob } from '../trading/types.js';
+import { KEY_PREFIX } from '../redis.js';
 
 export const ALERT_KINDS = ['fills', 'stops', 'errors', 'system'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -54,7 +55,7 @@ export const isAlertMode = (v: string): v is AlertMode => (ALERT_MODES as readon
 
 export function createAlertSettings(options: { redis: Redis; prefix?: string }): AlertSettings {
   const { redis } = options;
-  const prefix = options.prefix ?? 'chatops';
+  const prefix = options.prefix ?? KEY_PREFIX;
   const key = (userId: number) => `${prefix}:alert-settings:${userId}`;
 
   async function get(userId: number): Promise<AlertPreferences> {

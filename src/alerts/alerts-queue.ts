@@ -14,6 +14,7 @@ import type { Logger } from '../logger.js';
 import { logQueueErrors } from '../queue-errors.js';
 import { depthsOf } from '../trading/orders/orders-queue.js';
 import type { AlertJob, AlertSink, QueueDepths } from '../trading/types.js';
+import { KEY_PREFIX } from '../redis.js';
 
 export const ALERTS_QUEUE = 'alerts';
 
@@ -58,7 +59,7 @@ export function createAlertsQueue(options: AlertsQueueOptions): AlertsQueue {
     removeOnComplete: { age: Math.ceil((options.keepCompletedMs ?? 48 * 3600_000) / 1000) },
     removeOnFail: { age: Math.ceil((options.keepFailedMs ?? 7 * 24 * 3600_000) / 1000) },
   };
-  const queue = new Queue<AlertJob>(ALERTS_QUEUE, { connection: options.connection, prefix: options.prefix ?? 'chatops' });
+  const queue = new Queue<AlertJob>(ALERTS_QUEUE, { connection: options.connection, prefix: options.prefix ?? KEY_PREFIX });
   if (options.logger) logQueueErrors(queue, options.logger, { queue: ALERTS_QUEUE });
 
   return {

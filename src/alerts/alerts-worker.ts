@@ -34,6 +34,7 @@ import type { AlertJob } from '../trading/types.js';
 import { ALERTS_QUEUE } from './alerts-queue.js';
 import { isChatInactive, markChatInactive } from './chat-status.js';
 import { createAlertSettings, type AlertSettingsResolver } from './alert-settings.js';
+import { KEY_PREFIX } from '../redis.js';
 
 /** First line of a part sent again after an attempt that may already have delivered it. */
 export const REPEAT_NOTICE = '↻ Sent again — the first attempt may have arrived.';
@@ -116,7 +117,7 @@ export interface AlertsWorker {
 
 export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
   const { redis, api } = options;
-  const prefix = options.prefix ?? 'chatops';
+  const prefix = options.prefix ?? KEY_PREFIX;
   const settings = options.settings ?? createAlertSettings({ redis, prefix });
   const logger = options.logger.child({ module: 'alerts-worker' });
   const delivered = new Counter({

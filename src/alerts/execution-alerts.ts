@@ -30,6 +30,7 @@ import type { AlertJob, AlertSink } from '../trading/types.js';
 import { createAlertLedger, type AlertLedger, type OrderMark } from './alert-ledger.js';
 import { endAlertText, fillAlertText, type EndKind, type OrderFacts } from './order-alert-text.js';
 import { updateFromReport, type OrderUpdate } from './order-update.js';
+import { KEY_PREFIX } from '../redis.js';
 
 export { updateFromOrder, updateFromReport, type OrderUpdate } from './order-update.js';
 
@@ -92,7 +93,7 @@ interface Owner {
 }
 
 export function createExecutionAlerts(deps: ExecutionAlertsDeps): ExecutionAlerts {
-  const prefix = deps.prefix ?? 'chatops';
+  const prefix = deps.prefix ?? KEY_PREFIX;
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ module: 'execution-alerts' });
   const ledger = deps.ledger ?? createAlertLedger({ redis: deps.redis, prefix, now });

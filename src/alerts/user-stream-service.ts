@@ -24,6 +24,7 @@ import type { AlertSink } from '../trading/types.js';
 import { createExecutionAlerts, type ExecutionAlerts } from './execution-alerts.js';
 import { createStreamGapRecovery, type StreamGapRecovery, type StreamGapRecoveryDeps } from './stream-gap-recovery.js';
 import { createStreamLease, defaultHolderId, type StreamLease } from './stream-lease.js';
+import { KEY_PREFIX } from '../redis.js';
 
 export interface UserStreamServiceDeps {
   /** A `producer` connection. */
@@ -82,13 +83,13 @@ export interface PublishedStreamStatus {
 const statusKey = (prefix: string) => `${prefix}:user-stream:status`;
 
 /** The stream's state as the listening worker last published it; `not-running` when none does. */
-export async function readUserStreamStatus(redis: Redis, prefix = 'chatops'): Promise<PublishedStreamStatus> {
+export async function readUserStreamStatus(redis: Redis, prefix = KEY_PREFIX): Promise<PublishedStreamStatus> {
   const json = await redis.get(statusKey(prefix));
   return json ? (JSON.parse(json) as PublishedStreamStatus) : { state: 'not-running' };
 }
 
 export function createUserStreamService(deps: UserStreamServiceDeps): UserStreamService {
-  const prefix = deps.prefix ?? 'chatops';
+  const prefix = deps.prefix ?? KEY_PREFIX;
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ module: 'user-stream-service' });
   const heartbeatMs = deps.heartbeatMs ?? 5_000;

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { createRedisConnection } from '../redis.js';
+import { createRedisConnection, KEY_PREFIX } from '../redis.js';
 import { createAlertsQueue, type AlertsQueue } from '../alerts/alerts-queue.js';
 import { createAuditLog, type AuditLog } from '../trading/audit-log.js';
 import { createOrderRecords, type OrderRecords } from '../trading/orders/order-records.js';
@@ -18,7 +18,6 @@ import type { StopArming, StopDesk } from '../trading/stops/stop-types.js';
 import type { ExchangeConnection } from './exchange-connection.js';
 
 /** Every Redis key and BullMQ queue of the product lives under this prefix. */
-export const KEY_PREFIX = 'chatops';
 
 export interface TradingStack {
   prefix: string;

@@ -9,6 +9,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { KEY_PREFIX } from '../redis.js';
 
 export type AuditEvent =
   | 'intent'
@@ -65,7 +66,7 @@ const THIRTY_DAYS_MS = 30 * 24 * 3600_000;
 export function createAuditLog(options: AuditLogOptions): AuditLog {
   const { redis } = options;
   const logger = options.logger.child({ module: 'audit-log' });
-  const key = `${options.prefix ?? 'chatops'}:audit`;
+  const key = `${options.prefix ?? KEY_PREFIX}:audit`;
   const retentionMs = options.retentionMs ?? THIRTY_DAYS_MS;
   const now = options.now ?? Date.now;
 

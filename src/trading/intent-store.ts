@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.js';
 import type { IntentState, OrderIntent, OrderPreview } from './types.js';
+import { KEY_PREFIX } from '../redis.js';
 
 export const INTENT_ID_RE = /^[A-Za-z0-9_-]{16}$/;
 
@@ -120,7 +121,7 @@ const DEFAULT_RETENTION_MS = 48 * 3600_000;
 
 export function createIntentStore(options: IntentStoreOptions): IntentStore {
   const { redis, ttlS } = options;
-  const prefix = options.prefix ?? 'chatops';
+  const prefix = options.prefix ?? KEY_PREFIX;
   const retentionMs = Math.max(options.decidedRetentionMs ?? DEFAULT_RETENTION_MS, ttlS * 1000);
   const reenqueueAfterMs = options.reenqueueAfterMs ?? 3_000;
   const now = options.now ?? Date.now;

@@ -24,6 +24,7 @@ import { cancelError, cancelledText, settleUnknownCancel } from './orders/order-
 import { createOrdersQueue, type OrdersQueue } from './orders/orders-queue.js';
 import type { StopArming } from './stops/stop-types.js';
 import type { AlertSink, OrderIntent, QueueDepths, Requester, TradingService } from './types.js';
+import { KEY_PREFIX } from '../redis.js';
 
 export interface TradingServiceOptions {
   /** A `producer` connection (src/redis.ts). */
@@ -69,7 +70,7 @@ const NO_DEPTHS: QueueDepths = { waiting: 0, active: 0, delayed: 0, failed: 0, c
 
 export function createTradingService(options: TradingServiceOptions): TradingServiceHandle {
   const { exchange, redis } = options;
-  const prefix = options.prefix ?? 'chatops';
+  const prefix = options.prefix ?? KEY_PREFIX;
   const now = options.now ?? Date.now;
   const logger = options.logger.child({ module: 'trading-service' });
   const intents = options.intents ?? createIntentStore({ redis, prefix, ttlS: options.confirmTtlS, now });

@@ -16,6 +16,7 @@
 import type { Redis } from 'ioredis';
 import { AppError } from '../../errors.js';
 import type { Order, OrderStatus, OrderType, Side } from '../../binance/types.js';
+import { KEY_PREFIX } from '../../redis.js';
 
 export interface OrderRecord {
   clientOrderId: string;
@@ -161,7 +162,7 @@ const markAtOf = (value: string): number => Number(value.split(' ', 1)[0]);
 
 export function createOrderRecords(options: OrderRecordsOptions): OrderRecords {
   const { redis } = options;
-  const prefix = options.prefix ?? 'chatops';
+  const prefix = options.prefix ?? KEY_PREFIX;
   const retentionMs = options.retentionMs ?? 30 * 24 * 3600_000;
   const markTtlMs = options.sendMarkTtlMs ?? 7 * 24 * 3600_000;
   const now = options.now ?? Date.now;

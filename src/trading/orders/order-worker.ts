@@ -42,6 +42,7 @@ import { CARD_REVISION, cardRevisionOf } from './card-revisions.js';
 import { createOrderLookup, OutcomeUnknownError, type OrderLookupOptions } from './order-lookup.js';
 import { ORDERS_QUEUE, refuseIfQueuedTooLong, type OrderJobData, type OrderJobResult } from './orders-queue.js';
 import type { AlertSink, OrderIntent } from '../types.js';
+import { KEY_PREFIX } from '../../redis.js';
 
 export interface OrderWorkerOptions {
   /** A `worker` connection (maxRetriesPerRequest: null) for BullMQ. */
@@ -92,7 +93,7 @@ const RETRYABLE_REJECTIONS = new Set(['EXCHANGE_CLOCK_SKEW', 'REDIS_UNAVAILABLE'
 export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
   const { exchange, alerts, records, audit } = options;
   const { cardOwner, showCard } = createCardEdits(options);
-  const prefix = options.prefix ?? 'chatops';
+  const prefix = options.prefix ?? KEY_PREFIX;
   const now = options.now ?? Date.now;
   const logger = options.logger.child({ module: 'order-worker' });
   const pricing = { exchange, symbols: options.symbols, mode: options.mode, ...(options.orderCap ? { orderCap: options.orderCap } : {}) };

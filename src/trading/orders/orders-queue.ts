@@ -14,6 +14,7 @@ import { formatDuration, formatUtc } from '../../format.js';
 import type { Logger } from '../../logger.js';
 import { logQueueErrors } from '../../queue-errors.js';
 import type { OrderIntent, QueueDepths } from '../types.js';
+import { KEY_PREFIX } from '../../redis.js';
 
 export const ORDERS_QUEUE = 'orders';
 export const PLACE_ORDER_JOB = 'place-order';
@@ -70,7 +71,7 @@ export function createOrdersQueue(options: OrdersQueueOptions): OrdersQueue {
   };
   const queue = new Queue<OrderJobData, OrderJobResult>(ORDERS_QUEUE, {
     connection: options.connection,
-    prefix: options.prefix ?? 'chatops',
+    prefix: options.prefix ?? KEY_PREFIX,
   });
   if (options.logger) logQueueErrors(queue, options.logger, { queue: ORDERS_QUEUE });
 

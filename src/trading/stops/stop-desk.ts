@@ -34,6 +34,7 @@ import { priceStop, type StopPricingDeps } from './stop-pricing.js';
 import { createStopStore, type StopStore } from './stop-store.js';
 import type { ArmOutcome, ManagedStop, StopArming, StopDesk } from './stop-types.js';
 import type { AlertSink, OrderIntent, Requester } from '../types.js';
+import { KEY_PREFIX } from '../../redis.js';
 
 export interface StopDeskOptions {
   /** A `producer` connection. */
@@ -72,7 +73,7 @@ const WITHDRAWABLE = new Set(['waiting', 'delayed', 'paused', 'prioritized', 'wa
 
 export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming {
   const { redis, exchange, records, alerts } = options;
-  const prefix = options.prefix ?? 'chatops';
+  const prefix = options.prefix ?? KEY_PREFIX;
   const now = options.now ?? Date.now;
   const log = options.logger.child({ module: 'stop-desk' });
   const intents = options.intents ?? createIntentStore({ redis, prefix, ttlS: options.confirmTtlS, now });

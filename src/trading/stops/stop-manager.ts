@@ -31,6 +31,7 @@ import { createStopScheduler, type StopScheduler } from './stop-scheduler.js';
 import { createStopStore, type StopPair, type StopStore } from './stop-store.js';
 import type { EvaluationRound, PairEvaluation, StopEvaluationNote } from './stop-types.js';
 import type { AlertSink } from '../types.js';
+import { KEY_PREFIX } from '../../redis.js';
 
 export interface StopManagerDeps {
   /** A `producer` connection (stop state, records, alerts). */
@@ -105,7 +106,7 @@ export interface StopManager {
 }
 
 export function createStopManager(deps: StopManagerDeps): StopManager {
-  const prefix = deps.prefix ?? 'chatops';
+  const prefix = deps.prefix ?? KEY_PREFIX;
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ module: 'stop-manager' });
   const store = deps.store ?? createStopStore({ redis: deps.redis, prefix });

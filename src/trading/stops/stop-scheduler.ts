@@ -20,6 +20,7 @@ import { closeCronPattern, lastClosedCloseTime, type StopInterval } from './stop
 import type { StopPair } from './stop-store.js';
 import type { PairEvaluation } from './stop-types.js';
 import { CloseNotPublishedError } from './stop-evaluator.js';
+import { KEY_PREFIX } from '../../redis.js';
 
 export const STOPS_QUEUE = 'stops';
 
@@ -67,7 +68,7 @@ const schedulerId = (pair: StopPair) => `stop-close-${pair.symbol}-${pair.interv
 export const closeJobId = (pair: StopPair, closeTime: number) => `close-${pair.symbol}-${pair.interval}-${closeTime}`;
 
 export function createStopScheduler(options: StopSchedulerOptions): StopScheduler {
-  const prefix = options.prefix ?? 'chatops';
+  const prefix = options.prefix ?? KEY_PREFIX;
   const log = options.logger.child({ module: 'stop-scheduler' });
   const delaySeconds = options.delaySeconds ?? 3;
   const keepCompleted = { age: Math.ceil((options.keepCompletedMs ?? 3_600_000) / 1000) };

@@ -14,6 +14,7 @@ import type { Redis } from 'ioredis';
 import { AppError } from '../../errors.js';
 import type { StopInterval } from './stop-intervals.js';
 import type { ManagedStop, StopEvaluationNote } from './stop-types.js';
+import { KEY_PREFIX } from '../../redis.js';
 
 export interface StopPair {
   symbol: string;
@@ -95,7 +96,7 @@ const PAIR_SEPARATOR = '|';
 
 export function createStopStore(options: StopStoreOptions): StopStore {
   const { redis } = options;
-  const prefix = options.prefix ?? 'chatops';
+  const prefix = options.prefix ?? KEY_PREFIX;
   const lockTtlMs = options.lockTtlMs ?? 30_000;
   const stopKey = (id: string) => `${prefix}:stop:${id}`;
   const allKey = `${prefix}:stops`;
