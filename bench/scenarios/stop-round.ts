@@ -48,7 +48,7 @@ interface StopManagerLike {
 type CreateStopManager = (deps: Record<string, unknown>) => StopManagerLike;
 
 async function loadStopManager(root: string): Promise<CreateStopManager | undefined> {
-  const file = resolve(root, 'dist/trading/stop-manager.js');
+  const file = resolve(root, 'dist/trading/stops/stop-manager.js');
   if (!existsSync(file)) return undefined;
   const module = (await import(pathToFileURL(file).href)) as { createStopManager?: CreateStopManager };
   return module.createStopManager;
@@ -78,7 +78,7 @@ export async function stopRound(ctx: ScenarioContext): Promise<ScenarioResult> {
       id: 'stop-round',
       title,
       rows: [
-        { what: 'round duration', unit: 'ms', status: 'not built yet', note: 'needs dist/trading/stop-manager.js (createStopManager)' },
+        { what: 'round duration', unit: 'ms', status: 'not built yet', note: 'needs dist/trading/stops/stop-manager.js (createStopManager)' },
         { what: 'klines requests in one round', unit: 'requests', status: 'not built yet' },
       ],
     };
