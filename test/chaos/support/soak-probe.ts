@@ -1,5 +1,5 @@
 /**
- * What the soak (scripts/soak.ts) samples from a running `all` process: its memory from
+ * What the soak (test/soak/soak.ts) samples from a running `all` process: its memory from
  * /metrics, the Redis keyspace by kind (with how each kind is retained), and the queue depths.
  */
 import type { Redis } from 'ioredis';
