@@ -19,7 +19,7 @@ export const ERROR_CODES = {
   EXCHANGE_REJECTED: 'The exchange refused the request.',
   EXCHANGE_RATE_LIMITED: 'The exchange asked us to slow down. The request will go out when the limit resets.',
   EXCHANGE_IP_BANNED: 'The exchange has temporarily banned this server for sending too many requests.',
-  EXCHANGE_SIGN_DEADLINE: 'The order was held up on its way out and was not sent; it will be tried again.',
+  EXCHANGE_SIGN_DEADLINE: 'The order was held up on its way out and was not sent.',
   EXCHANGE_BUSY: "The exchange's request budget for this minute is kept for orders and stops. Try again in a minute.",
   EXCHANGE_UNKNOWN_OUTCOME: 'The exchange did not confirm the result in time. Checking whether the order went through.',
   EXCHANGE_UNAVAILABLE: 'The exchange cannot be reached right now. Try again in a minute.',

@@ -154,6 +154,23 @@ describe('order worker: crashes and changed rules', () => {
     expect(edit.text).toContain('0.1');
   });
 
+  it('sends nothing once the sign-by deadline after its send mark has passed, clears the mark and retries', async () => {
+    h = await startHarness({ attempts: 2 });
+    const card = await h.service.prepareOrder({ symbol: 'BTCUSDT', side: 'BUY', amount: { kind: 'base', quantity: '0.001' } }, TRADER);
+    // An in-flight bound of 0 makes every request late by the time it is signed: what a worker held up
+    // in the gate or a clock resync past the bound a taker-over waits out would meet.
+    h.startWorker({ reconcile: { recvWindowMs: 1_000, inFlightBoundMs: 0, engineMarginMs: 300, firstDelayMs: 50, maxDelayMs: 200 } });
+    await h.service.confirm(card.intentId, TRADER.userId);
+    const settled = await h.settled(card.intentId);
+    expect(settled.state).toBe('failed');
+    expect(settled.failedReason).toContain('held up on its way out and was not sent');
+    expect(h.orderPosts()).toHaveLength(0);
+    expect(await h.records.sendAttemptedAt(`bco-${card.intentId}`)).toBeUndefined();
+    const final = (await h.cardAlerts(card.intentId)).at(-1)!;
+    expect(final.text).toContain('❌ Not placed');
+    expect(final.text).toContain('Gave up after 2 attempts');
+  });
+
   it('enforces MAX_ORDER_VALUE again in the worker', async () => {
     h = await startHarness();
     const card = await h.service.prepareOrder({ symbol: 'BTCUSDT', side: 'BUY', amount: { kind: 'quote', quoteQty: '150' } }, TRADER);

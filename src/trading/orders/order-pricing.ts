@@ -96,15 +96,7 @@ async function priceInMarket(deps: PricingDeps, request: OrderRequest, market: M
  */
 export async function revalidateOrder(deps: PricingDeps, preview: OrderPreview): Promise<NewOrderParams> {
   const market = await loadMarket(deps, preview.symbol);
-  const draft: OrderDraft = {
-    side: preview.side,
-    type: preview.type,
-    ...(preview.timeInForce ? { timeInForce: preview.timeInForce } : {}),
-    ...(preview.quantity !== undefined ? { quantity: preview.quantity } : {}),
-    ...(preview.quoteOrderQty !== undefined ? { quoteOrderQty: preview.quoteOrderQty } : {}),
-    ...(preview.price !== undefined ? { price: preview.price } : {}),
-    ...(preview.stopPrice !== undefined ? { stopPrice: preview.stopPrice } : {}),
-  };
+  const draft = confirmedOrder(preview);
   const verdict = checkOrder(market.info, draft, { referencePrice: market.referencePrice }, 'strict');
   if (!verdict.ok) {
     const error = violationsToError(verdict.violations);
@@ -117,15 +109,19 @@ export async function revalidateOrder(deps: PricingDeps, preview: OrderPreview):
   assessCosts(deps, fresh, market);
   // Valued again at send time: the price, or the quote asset's own price, may have moved since the card.
   await checkCap(deps, fresh);
+  return { symbol: preview.symbol, ...draft };
+}
+
+/** What the card confirmed, exactly as it will be sent (without symbol and client order id). */
+function confirmedOrder(p: OrderPreview): OrderDraft {
   return {
-    symbol: preview.symbol,
-    side: preview.side,
-    type: preview.type,
-    ...(preview.timeInForce ? { timeInForce: preview.timeInForce } : {}),
-    ...(preview.quantity !== undefined ? { quantity: preview.quantity } : {}),
-    ...(preview.quoteOrderQty !== undefined ? { quoteOrderQty: preview.quoteOrderQty } : {}),
-    ...(preview.price !== undefined ? { price: preview.price } : {}),
-    ...(preview.stopPrice !== undefined ? { stopPrice: preview.stopPrice } : {}),
+    side: p.side,
+    type: p.type,
+    ...(p.timeInForce ? { timeInForce: p.timeInForce } : {}),
+    ...(p.quantity !== undefined ? { quantity: p.quantity } : {}),
+    ...(p.quoteOrderQty !== undefined ? { quoteOrderQty: p.quoteOrderQty } : {}),
+    ...(p.price !== undefined ? { price: p.price } : {}),
+    ...(p.stopPrice !== undefined ? { stopPrice: p.stopPrice } : {}),
   };
 }
 
@@ -217,16 +213,8 @@ function roundingNote(p: OrderPreview, asked: string | undefined): string[] {
 /** MAX_ORDER_VALUE, when set (order-value.ts). */
 async function checkCap(deps: PricingDeps, p: OrderPreview): Promise<void> {
   if (!deps.orderCap) return;
-  await enforceOrderCap(deps, deps.orderCap, {
-    symbol: p.symbol,
-    quoteAsset: p.quoteAsset,
-    side: p.side,
-    lastPrice: p.lastPrice,
-    ...(p.quantity !== undefined ? { quantity: p.quantity } : {}),
-    ...(p.quoteOrderQty !== undefined ? { quoteOrderQty: p.quoteOrderQty } : {}),
-    ...(p.price !== undefined ? { price: p.price } : {}),
-    ...(p.stopPrice !== undefined ? { stopPrice: p.stopPrice } : {}),
-  });
+  // A preview carries every field the valuation reads.
+  await enforceOrderCap(deps, deps.orderCap, p);
 }
 
 /**
