@@ -157,9 +157,9 @@ describe('order worker: crashes and changed rules', () => {
   it('sends nothing once the sign-by deadline after its send mark has passed, clears the mark and retries', async () => {
     h = await startHarness({ attempts: 2 });
     const card = await h.service.prepareOrder({ symbol: 'BTCUSDT', side: 'BUY', amount: { kind: 'base', quantity: '0.001' } }, TRADER);
-    // An in-flight bound of 0 makes every request late by the time it is signed: what a worker held up
-    // in the gate or a clock resync past the bound a taker-over waits out would meet.
-    h.startWorker({ reconcile: { recvWindowMs: 1_000, inFlightBoundMs: 0, engineMarginMs: 300, firstDelayMs: 50, maxDelayMs: 200 } });
+    // A deadline already past at the mark (a negative in-flight bound) makes every request late when
+    // it is signed: what a worker held up in the gate or a clock resync past the bound meets.
+    h.startWorker({ reconcile: { recvWindowMs: 1_000, inFlightBoundMs: -60_000, engineMarginMs: 300, firstDelayMs: 50, maxDelayMs: 200 } });
     await h.service.confirm(card.intentId, TRADER.userId);
     const settled = await h.settled(card.intentId);
     expect(settled.state).toBe('failed');
