@@ -1,27 +1,28 @@
 /**
  * The product wired in this process exactly as `node dist/main.js all` wires it (src/app/roles.ts):
  * configuration parsed by loadConfig, the exchange connection and trading stack of the
- * production code, the order and alerts workers with the production defaults, and the real
- * grammY bot — against an external paper exchange (sim-child.ts), a throwaway redis-server and
+ * production code, the order and alerts workers and the account's user data stream built by the
+ * same functions roles.ts calls (src/app/components.ts), and the real grammY bot with botDepsOf — against an external paper exchange (sim-child.ts), a throwaway redis-server and
  * the fake Telegram Bot API. Logs go at `info` (the production default) to /dev/null, so their
  * cost is paid as in production.
  *
  * What differs from roles.ts, and why: updates are handed to `bot.handleUpdate` (the runner is
  * the Telegram transport; the memory scenario drives the real process through getUpdates), and
- * the order worker's concurrency can be set per scenario.
+ * the order worker's concurrency can be set per scenario; no stop manager runs.
  */
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { Bot, Context } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
-import { createAlertsApi, createAlertsWorker, type AlertsWorker } from '../../src/alerts/alerts-worker.js';
+import { createAlertsApi, type AlertsWorker } from '../../src/alerts/alerts-worker.js';
+import { botDepsOf, buildAlertsWorker, buildOrderWorker, buildUserStreamService, type ComponentContext } from '../../src/app/components.js';
 import { connectExchange, type ExchangeConnection } from '../../src/app/exchange-connection.js';
 import { createTradingStack, type TradingStack } from '../../src/app/trading-stack.js';
 import { createBot } from '../../src/bot/create-bot.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { startRedisServer, type RedisServerHandle } from '../../src/redis-server.js';
-import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '../../src/trading/orders/order-worker.js';
+import type { OrderWorker, OrderWorkerOptions } from '../../src/trading/orders/order-worker.js';
 import { callbackUpdate, FAKE_BOT_USER, messageUpdate, type UpdateUser } from '../../test/support/fake-bot-api.js';
 import type { SimChild } from './sim-child.js';
 import { startTelegramChild, type TelegramChild } from './telegram-child.js';
@@ -84,6 +85,7 @@ export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp>
     TELEGRAM_ALLOWED_USERS: options.users.map((u) => u.id).join(','),
     TRADING_MODE: 'paper',
     BINANCE_BASE_URL: options.sim.restUrl,
+    BINANCE_WS_API_URL: `${options.sim.restUrl.replace(/^http/, 'ws')}/ws-api/v3`,
     BINANCE_API_KEY: options.sim.apiKey,
     BINANCE_API_SECRET: options.sim.apiSecret,
     REDIS_URL: redis.url,
@@ -94,24 +96,14 @@ export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp>
   const exchange = await connectExchange('all', config, logger, registry);
   const stack = createTradingStack({ config, redisUrl: redis.url, exchange, logger, registry });
 
+  const components: ComponentContext = { config, exchange, stack, logger, registry };
+
   const workers: OrderWorker[] = [];
   // As roles.ts startWorkers.
   const startOrderWorker = (overrides: Partial<OrderWorkerOptions> = {}): OrderWorker => {
-    const worker = createOrderWorker({
-      connection: stack.workerConnection,
-      redis: stack.producer,
-      prefix: stack.prefix,
-      exchange: exchange.client,
-      symbols: exchange.exchangeInfo,
-      alerts: stack.alertsQueue,
-      intents: stack.service.intents,
-      records: stack.records,
-      audit: stack.audit,
-      logger,
+    const worker = buildOrderWorker(components, {
       // A second worker's metrics would clash with the first one's names in one registry.
       registry: workers.length === 0 ? registry : new Registry(),
-      mode: config.mode,
-      reconcile: { recvWindowMs: config.binance.recvWindowMs, inFlightBoundMs: 2 * config.binance.timeoutMs },
       ...(options.workerConcurrency !== undefined ? { concurrency: options.workerConcurrency } : {}),
       ...(options.workerLimiter !== undefined ? { limiter: options.workerLimiter } : {}),
       ...overrides,
@@ -122,24 +114,20 @@ export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp>
   const orderWorker = options.orderWorker !== false ? startOrderWorker() : undefined;
   let alertsWorker: AlertsWorker | undefined;
   if (options.alerts !== false) {
-    const api = createAlertsApi({ token: config.telegram.token!, apiRoot: config.telegram.apiRoot });
-    alertsWorker = createAlertsWorker({ connection: stack.workerConnection, redis: stack.producer, api, logger, prefix: stack.prefix, registry });
+    alertsWorker = buildAlertsWorker(components, createAlertsApi({ token: config.telegram.token!, apiRoot: config.telegram.apiRoot }));
   }
+  // The account's user data stream keeps the balances pricing reads (trading/account-cache.ts).
+  const userStream = buildUserStreamService(components, config.telegram.allowedUsers);
+  userStream?.start();
+  if (userStream) await waitUntilAccountCached(stack);
 
   // As roles.ts startTelegramBot, with the bot's identity given (no getMe round trip).
   const bot = createBot({
+    ...botDepsOf(components),
     token: config.telegram.token!,
     apiRoot: config.telegram.apiRoot,
     botInfo: FAKE_BOT_USER as UserFromGetMe,
     allowedUsers: config.telegram.allowedUsers,
-    mode: config.mode,
-    trading: stack.service,
-    exchange: exchange.client,
-    exchangeInfo: exchange.exchangeInfo,
-    redis: stack.producer,
-    keyPrefix: stack.prefix,
-    logger,
-    settings: { balanceDustUsdt: config.balanceDustUsdt, confirmTtlS: config.confirmTtlS, topMinQuoteVolume: config.topMinQuoteVolume },
   });
   await bot.init();
 
@@ -174,10 +162,20 @@ export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp>
     async close() {
       for (const worker of workers) await worker.close().catch(() => undefined);
       await alertsWorker?.close().catch(() => undefined);
+      await userStream?.close().catch(() => undefined);
       await stack.close();
       await exchange.close();
       await telegram.close();
       await redis.stop();
     },
   };
+}
+
+/** The stream's first snapshot is in: from here a card's pricing reads no account over REST. */
+async function waitUntilAccountCached(stack: TradingStack): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!(await stack.accountCache.read())) {
+    if (Date.now() > deadline) throw new Error('the user data stream never cached the account');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

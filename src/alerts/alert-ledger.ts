@@ -36,17 +36,6 @@ if ARGV[9] ~= '' then redis.call('HSET', KEYS[2], ARGV[8], ARGV[9]) end
 return 'claimed'
 `;
 
-// KEYS[1] balances hash. ARGV: asset, json, update time. Newer updates only.
-const PUT_BALANCE = `
-local old = redis.call('HGET', KEYS[1], ARGV[1])
-if old then
-  local ok, decoded = pcall(cjson.decode, old)
-  if ok and tonumber(decoded['u']) and tonumber(decoded['u']) > tonumber(ARGV[3]) then return 0 end
-end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return 1
-`;
-
 /** Binance decimals have at most 20 integer and 20 fraction digits (BINANCE.md "Filters"). */
 export function fixedWidth(value: string): string {
   const [int = '0', frac = ''] = normalize(value).split('.');
@@ -93,13 +82,6 @@ export interface OpenOrderRef {
   clientOrderId: string;
 }
 
-export interface CachedBalance {
-  free: string;
-  locked: string;
-  /** Binance's "time of last account update" (`u`), epoch ms. */
-  u: number;
-}
-
 export interface AlertLedger {
   readMark(symbol: string, orderId: number): Promise<OrderMark>;
   claim(request: ClaimRequest): Promise<ClaimResult>;
@@ -115,7 +97,6 @@ export interface AlertLedger {
   /** The last moment the stream was known to be delivering (epoch ms), for reconciliation windows. */
   heardAt(): Promise<number | undefined>;
   setHeardAt(at: number): Promise<void>;
-  putBalance(asset: string, balance: CachedBalance): Promise<void>;
 }
 
 export interface AlertLedgerOptions {
@@ -124,16 +105,6 @@ export interface AlertLedgerOptions {
   /** How long marks and execution ids are kept. Default 30 days (the order records' retention). */
   ttlMs?: number;
   now?: () => number;
-}
-
-export function balancesKey(prefix: string): string {
-  return `${prefix}:balances`;
-}
-
-/** Balances as the last outboundAccountPosition left them (asset → free/locked). */
-export async function readCachedBalances(redis: Redis, prefix = KEY_PREFIX): Promise<Record<string, CachedBalance>> {
-  const raw = await redis.hgetall(balancesKey(prefix));
-  return Object.fromEntries(Object.entries(raw).map(([asset, json]) => [asset, JSON.parse(json) as CachedBalance]));
 }
 
 export function createAlertLedger(options: AlertLedgerOptions): AlertLedger {
@@ -208,9 +179,6 @@ export function createAlertLedger(options: AlertLedgerOptions): AlertLedger {
     },
     async setHeardAt(at) {
       await redis.set(heardKey, String(at));
-    },
-    async putBalance(asset, balance) {
-      await redis.eval(PUT_BALANCE, 1, balancesKey(prefix), asset, JSON.stringify(balance), String(balance.u));
     },
   };
 }

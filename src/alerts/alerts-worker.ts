@@ -94,6 +94,8 @@ export interface AlertsWorkerOptions {
   connection: Redis;
   /** A `producer` connection for chat status and card revisions. */
   redis: Redis;
+  /** The fail-fast connection queues add jobs through; default `redis` (app/trading-stack.ts says why apart). */
+  queueConnection?: Redis;
   api: Api<RawApi>;
   logger: Logger;
   /** BullMQ and key prefix. Default `chatops`. */
@@ -132,7 +134,7 @@ export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
     registers: options.registry ? [options.registry] : [],
   });
   // Manual rate limiting needs a queue handle on the same connection (docs.bullmq.io "Manual rate-limit").
-  const limiterQueue = new Queue(ALERTS_QUEUE, { connection: options.redis, prefix });
+  const limiterQueue = new Queue(ALERTS_QUEUE, { connection: options.queueConnection ?? options.redis, prefix });
   logQueueErrors(limiterQueue, logger, { queue: ALERTS_QUEUE, handle: 'limiter' });
 
   const keyboard = (alert: AlertJob) =>

@@ -23,7 +23,7 @@ import type { Redis } from 'ioredis';
 import { div, gt, isPositive, normalize, sub } from '../decimal.js';
 import type { Logger } from '../logger.js';
 import type { OrderStatus, SymbolInfo } from '../binance/types.js';
-import type { AccountPosition, ExecutionReport } from '../binance/user-data-events.js';
+import type { ExecutionReport } from '../binance/user-data-events.js';
 import { clientOrderIdOf, type IntentStore } from '../trading/intent-store.js';
 import type { OrderRecord, OrderRecords } from '../trading/orders/order-records.js';
 import type { AlertJob, AlertSink } from '../trading/types.js';
@@ -70,7 +70,6 @@ export interface ExecutionAlertsDeps {
 export interface ExecutionAlerts {
   readonly ledger: AlertLedger;
   onExecutionReport(report: ExecutionReport): Promise<void>;
-  onAccountPosition(event: AccountPosition): Promise<void>;
   /** One order's current state: record, claim and enqueue whatever is not yet reported. */
   applyOrderUpdate(update: OrderUpdate, options: ApplyOptions): Promise<void>;
   /** Enqueues claimed alerts a crash left in the outbox. */
@@ -263,9 +262,6 @@ export function createExecutionAlerts(deps: ExecutionAlertsDeps): ExecutionAlert
     applyOrderUpdate,
     async onExecutionReport(report) {
       await applyOrderUpdate(updateFromReport(report), { mode: 'live' });
-    },
-    async onAccountPosition(event) {
-      for (const b of event.B) await ledger.putBalance(b.a, { free: b.f, locked: b.l, u: event.u });
     },
     async flushOutbox() {
       const pending = await ledger.pendingOutbox();

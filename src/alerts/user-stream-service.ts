@@ -8,7 +8,10 @@
  * from a completed reconciliation until the next disconnect or a failed event, so a gap is always
  * inside the next window.
  *
- * The stream's state is published in Redis for `/status` in the bot process (`readUserStreamStatus`).
+ * The stream's state is published in Redis for `/status` in the bot process (`readUserStreamStatus`),
+ * and while it is caught up the account's balances are kept in Redis for every process's pricing
+ * (trading/account-cache.ts): a REST snapshot at each completed reconciliation, then every
+ * `outboundAccountPosition`; the cache is marked stale the moment "caught up" ends.
  */
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
@@ -25,6 +28,7 @@ import { createExecutionAlerts, type ExecutionAlerts } from './execution-alerts.
 import { createStreamGapRecovery, type StreamGapRecovery, type StreamGapRecoveryDeps } from './stream-gap-recovery.js';
 import { createStreamLease, defaultHolderId, type StreamLease } from './stream-lease.js';
 import { KEY_PREFIX } from '../redis.js';
+import { createAccountCacheWriter } from '../trading/account-cache.js';
 
 export interface UserStreamServiceDeps {
   /** A `producer` connection. */
@@ -106,6 +110,7 @@ export function createUserStreamService(deps: UserStreamServiceDeps): UserStream
     now,
   });
   const ledger = execution.ledger;
+  const accountCache = createAccountCacheWriter({ redis: deps.redis, prefix, freshForMs: heartbeatMs * 3 });
   const reconciler: StreamGapRecovery = createStreamGapRecovery({
     exchange: deps.exchange,
     alerts: execution,
@@ -147,12 +152,12 @@ export function createUserStreamService(deps: UserStreamServiceDeps): UserStream
   function onEvent(event: UserDataEvent): void {
     void serial(async () => {
       if (event.e === 'executionReport') await execution.onExecutionReport(event);
-      else if (event.e === 'outboundAccountPosition') await execution.onAccountPosition(event);
+      else if (event.e === 'outboundAccountPosition') await accountCache.apply(event);
       else log.debug({ eventType: event.e }, 'user data event needs no action');
     }).catch((error: unknown) => {
       // Whatever this event would have said, REST still knows: stop advancing "last heard" and reconcile.
       log.error({ err: error, eventType: event.e }, 'handling a user data event failed; reconciling');
-      caughtUp = false;
+      fallBehind();
       scheduleReconcile();
     });
   }
@@ -162,6 +167,9 @@ export function createUserStreamService(deps: UserStreamServiceDeps): UserStream
     await execution.flushOutbox();
     const stampedAt = now();
     await reconciler.reconcile();
+    // After the reconciliation, so the snapshot includes every fill it reported; events queued
+    // behind it carry their own update time and only overwrite what is older.
+    await accountCache.replace(await deps.exchange.account());
     await ledger.setHeardAt(stampedAt);
     caughtUp = true;
     retryMs = deps.reconcileRetryMs ?? 2_000;
@@ -184,10 +192,19 @@ export function createUserStreamService(deps: UserStreamServiceDeps): UserStream
     }, delay);
   }
 
+  /** Until the next completed reconciliation nothing published from the stream can be trusted. */
+  function fallBehind(): void {
+    caughtUp = false;
+    void accountCache.markStale().catch((error: unknown) => log.warn({ err: error }, 'marking the account cache stale failed; it expires on its own'));
+  }
+
   function beat(): void {
     const at = now();
     void serial(async () => {
-      if (caughtUp && client?.snapshot().state === 'subscribed') await ledger.setHeardAt(at);
+      if (caughtUp && client?.snapshot().state === 'subscribed') {
+        await ledger.setHeardAt(at);
+        await accountCache.keepFresh();
+      }
     }).catch(() => undefined);
     void publish(client?.snapshot());
   }
@@ -196,7 +213,8 @@ export function createUserStreamService(deps: UserStreamServiceDeps): UserStream
     await serial(async () => {
       await execution.flushOutbox();
     }).catch((error: unknown) => log.warn({ err: error }, 'flushing the alert outbox failed; reconciliation will retry'));
-    caughtUp = false;
+    // A new holder trusts nothing its predecessor published until its own snapshot is in.
+    fallBehind();
     client = createUserStreamClient({
       wsApiUrl: deps.wsApiUrl,
       apiKey: deps.apiKey,
@@ -210,7 +228,7 @@ export function createUserStreamService(deps: UserStreamServiceDeps): UserStream
       onEvent,
       onConnected: () => runReconcile(),
       onStateChange: (snapshot) => {
-        if (snapshot.state !== 'subscribed') caughtUp = false;
+        if (snapshot.state !== 'subscribed') fallBehind();
         void publish(snapshot);
       },
     });
@@ -224,7 +242,7 @@ export function createUserStreamService(deps: UserStreamServiceDeps): UserStream
     clearInterval(heartbeat);
     clearTimeout(retryTimer);
     retryTimer = undefined;
-    caughtUp = false;
+    fallBehind();
     const stopping = client;
     client = undefined;
     await stopping?.close();

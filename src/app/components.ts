@@ -27,8 +27,9 @@ export function buildOrderWorker(c: ComponentContext, overrides: Partial<OrderWo
   return createOrderWorker({
     connection: c.stack.workerConnection,
     redis: c.stack.producer,
+    queueConnection: c.stack.queueConnection,
     prefix: c.stack.prefix,
-    exchange: c.exchange.client,
+    exchange: c.stack.pricingClient(c.exchange.client),
     symbols: c.exchange.exchangeInfo,
     alerts: c.stack.alertsQueue,
     intents: c.stack.service.intents,
@@ -47,7 +48,7 @@ export function buildOrderWorker(c: ComponentContext, overrides: Partial<OrderWo
 }
 
 export function buildAlertsWorker(c: ComponentContext, api: Api, overrides: Partial<AlertsWorkerOptions> = {}): AlertsWorker {
-  return createAlertsWorker({ connection: c.stack.workerConnection, redis: c.stack.producer, api, logger: c.logger, prefix: c.stack.prefix, registry: c.registry, ...overrides });
+  return createAlertsWorker({ connection: c.stack.workerConnection, redis: c.stack.producer, queueConnection: c.stack.queueConnection, api, logger: c.logger, prefix: c.stack.prefix, registry: c.registry, ...overrides });
 }
 
 /**
@@ -86,8 +87,9 @@ export function buildStopManager(c: ComponentContext, overrides: Partial<StopMan
   const manager = createStopManager({
     redis: c.stack.producer,
     connection: c.stack.workerConnection,
+    queueConnection: c.stack.queueConnection,
     prefix: c.stack.prefix,
-    exchange: c.exchange.client,
+    exchange: c.stack.pricingClient(c.exchange.client),
     symbols: c.exchange.exchangeInfo,
     records: c.stack.records,
     alerts: c.stack.alertsQueue,

@@ -16,6 +16,9 @@ import { createTradingService, type TradingServiceHandle } from '../trading/trad
 import { createStopDesk } from '../trading/stops/stop-desk.js';
 import type { StopArming, StopDesk } from '../trading/stops/stop-types.js';
 import type { ExchangeConnection } from './exchange-connection.js';
+import type { ExchangeClient } from '../binance/exchange-client.js';
+import { sharingMarketReads } from '../binance/shared-reads.js';
+import { createAccountCache, readingAccountFrom, type AccountCache } from '../trading/account-cache.js';
 
 /** Every Redis key and BullMQ queue of the product lives under this prefix. */
 
@@ -25,6 +28,19 @@ export interface TradingStack {
   producer: Redis;
   /** Blocking connection for BullMQ workers (src/redis.ts "worker"). */
   workerConnection: Redis;
+  /**
+   * The queues' own fail-fast connection. BullMQ defines its ~50 Lua commands on the connection it
+   * is given, and ioredis copies every defined command into each MULTI/pipeline built on that
+   * connection: kept apart, our own transactions on `producer` stay cheap.
+   */
+  queueConnection: Redis;
+  /** Balances as the user data stream keeps them, for pricing (trading/account-cache.ts). */
+  accountCache: AccountCache;
+  /**
+   * What pricing reads through: the account from the cache while it is fresh, and the market reads
+   * of one symbol shared for 250 ms (binance/shared-reads.ts). Orders are sent by the same client.
+   */
+  pricingClient<T extends ExchangeClient>(client: T): T;
   ordersQueue: OrdersQueue;
   alertsQueue: AlertsQueue;
   records: OrderRecords;
@@ -48,8 +64,13 @@ export function createTradingStack(deps: {
   const prefix = deps.prefix ?? KEY_PREFIX;
   const producer = createRedisConnection(deps.redisUrl, 'producer', deps.logger, 'chatops-producer');
   const workerConnection = createRedisConnection(deps.redisUrl, 'worker', deps.logger, 'chatops-worker');
-  const ordersQueue = createOrdersQueue({ connection: producer, prefix, logger: deps.logger });
-  const alertsQueue = createAlertsQueue({ connection: producer, prefix, logger: deps.logger });
+  const queueConnection = createRedisConnection(deps.redisUrl, 'producer', deps.logger, 'chatops-queues');
+  const ordersQueue = createOrdersQueue({ connection: queueConnection, prefix, logger: deps.logger });
+  const alertsQueue = createAlertsQueue({ connection: queueConnection, prefix, logger: deps.logger });
+  const accountCache = createAccountCache({ redis: producer, prefix });
+  const pricingClient = <T extends ExchangeClient>(client: T): T => sharingMarketReads(readingAccountFrom(client, accountCache));
+  const trading = pricingClient(deps.exchange.client);
+  const cardReads = pricingClient(deps.exchange.views);
   const records = createOrderRecords({ redis: producer, prefix });
   const audit = createAuditLog({ redis: producer, prefix, logger: deps.logger });
   const pairListeners: Array<() => void> = [];
@@ -57,8 +78,8 @@ export function createTradingStack(deps: {
     redis: producer,
     prefix,
     mode: deps.config.mode,
-    exchange: deps.exchange.client,
-    cardReads: deps.exchange.views,
+    exchange: trading,
+    cardReads,
     symbols: deps.exchange.exchangeInfo,
     records,
     alerts: alertsQueue,
@@ -76,8 +97,8 @@ export function createTradingStack(deps: {
     redis: producer,
     prefix,
     mode: deps.config.mode,
-    exchange: deps.exchange.client,
-    cardReads: deps.exchange.views,
+    exchange: trading,
+    cardReads,
     symbols: deps.exchange.exchangeInfo,
     logger: deps.logger,
     confirmTtlS: deps.config.confirmTtlS,
@@ -92,6 +113,9 @@ export function createTradingStack(deps: {
     prefix,
     producer,
     workerConnection,
+    queueConnection,
+    accountCache,
+    pricingClient,
     ordersQueue,
     alertsQueue,
     records,
@@ -105,6 +129,7 @@ export function createTradingStack(deps: {
       await alertsQueue.close();
       producer.disconnect();
       workerConnection.disconnect();
+      queueConnection.disconnect();
     },
   };
 }

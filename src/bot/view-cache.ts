@@ -4,11 +4,13 @@
  * /orders in a burst cost one request (weight 80), not 68. The trader whose read misses pays it
  * (request-budget.ts); the others read for free.
  *
- * Only for what is shown. A decision — which orders /cancel cancels, what a card may spend — reads
- * the exchange afresh: a list up to 2 s old could miss an order placed a moment ago.
+ * Only for what is shown. A decision reads afresh: which orders /cancel cancels comes from the
+ * exchange (a list up to 2 s old could miss an order placed a moment ago), what a card may spend
+ * from the balances the user data stream keeps current (trading/account-cache.ts) or the exchange.
  */
 import type { Account, Order } from '../binance/types.js';
 import type { ExchangeClient } from '../binance/exchange-client.js';
+import { createSharedReads } from '../binance/shared-reads.js';
 
 export type ViewReads = Pick<ExchangeClient, 'account' | 'openOrders'>;
 
@@ -28,32 +30,12 @@ export interface ViewCacheOptions {
 export const VIEW_CACHE_TTL_MS = 2_000;
 
 export function createViewCache(options: ViewCacheOptions): ViewReads {
-  const ttlMs = options.ttlMs ?? VIEW_CACHE_TTL_MS;
-  const now = options.now ?? Date.now;
-  const entries = new Map<string, { value: Promise<unknown>; until: number }>();
-  // Clearing the map also drops a read in flight: it may have been answered before the write.
-  options.forgetOn?.(() => entries.clear());
-
-  function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
-    const held = entries.get(key);
-    if (held && now() < held.until) return held.value as Promise<T>;
-    // load() throws when the asking trader is refused (request-budget.ts): no entry is left for others.
-    const entry = { value: load() as Promise<unknown>, until: Number.POSITIVE_INFINITY };
-    entries.set(key, entry);
-    entry.value.then(
-      () => {
-        if (entries.get(key) === entry) entry.until = now() + ttlMs;
-      },
-      // A failure is not remembered: the next caller asks again (and pays for it).
-      () => {
-        if (entries.get(key) === entry) entries.delete(key);
-      },
-    );
-    return entry.value as Promise<T>;
-  }
-
+  // load() throws when the asking trader is refused (request-budget.ts): a failure leaves no entry for others.
+  const reads = createSharedReads({ ttlMs: options.ttlMs ?? VIEW_CACHE_TTL_MS, ...(options.now ? { now: options.now } : {}) });
+  // Forgetting also drops a read in flight: it may have been answered before the write.
+  options.forgetOn?.(() => reads.forget());
   return {
-    account: () => cached<Account>('account', () => options.exchange.account()),
-    openOrders: (symbol) => cached<Order[]>(`openOrders:${symbol ?? '*'}`, () => options.exchange.openOrders(symbol)),
+    account: () => reads.share<Account>('account', () => options.exchange.account()),
+    openOrders: (symbol) => reads.share<Order[]>(`openOrders:${symbol ?? '*'}`, () => options.exchange.openOrders(symbol)),
   };
 }

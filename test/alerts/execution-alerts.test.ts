@@ -8,10 +8,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger.js';
 import { createRedisConnection } from '../../src/redis.js';
-import { parseUserDataFrame, type AccountPosition, type ExecutionReport } from '../../src/binance/user-data-events.js';
+import { parseUserDataFrame, type ExecutionReport } from '../../src/binance/user-data-events.js';
 import type { Order } from '../../src/binance/types.js';
 import { createExecutionAlerts, updateFromOrder, type ExecutionAlerts } from '../../src/alerts/execution-alerts.js';
-import { readCachedBalances } from '../../src/alerts/alert-ledger.js';
 import { createOrderRecords, type OrderRecord, type OrderRecords } from '../../src/trading/orders/order-records.js';
 import type { AlertJob, AlertSink } from '../../src/trading/types.js';
 import { validateTelegramHtml } from '../support/fake-bot-api.js';
@@ -308,13 +307,4 @@ describe('execution alerts: crash safety and balances', () => {
     expect(await alerts.flushOutbox()).toBe(0);
   });
 
-  it('caches balances from outboundAccountPosition and never lets an older update win', async () => {
-    const position = realFrames('A').find((p) => p.kind === 'event' && p.event.e === 'outboundAccountPosition') as { event: AccountPosition };
-    await alerts.onAccountPosition(position.event);
-    const older = { ...position.event, u: position.event.u - 1000, B: [{ a: 'USDT', f: '1.00000000', l: '0.00000000' }] };
-    await alerts.onAccountPosition(older);
-    const balances = await readCachedBalances(redis, prefix);
-    expect(balances.USDT).toEqual({ free: '9780.00000000', locked: '90.00000000', u: position.event.u });
-    expect(balances.BTC?.free).toBe('1.01000000');
-  });
 });

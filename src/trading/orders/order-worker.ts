@@ -49,6 +49,8 @@ export interface OrderWorkerOptions {
   connection: Redis;
   /** A `producer` connection for our own keys. */
   redis: Redis;
+  /** The fail-fast connection queues add jobs through; default `redis` (app/trading-stack.ts says why apart). */
+  queueConnection?: Redis;
   /** BullMQ and key prefix. Default `chatops`. */
   prefix?: string;
   exchange: ExchangeClient;
@@ -108,7 +110,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     registers,
   });
   // Manual rate limiting (docs.bullmq.io "Manual rate-limit") holds the queue, not one worker.
-  const limiterQueue = new Queue(ORDERS_QUEUE, { connection: options.redis, prefix });
+  const limiterQueue = new Queue(ORDERS_QUEUE, { connection: options.queueConnection ?? options.redis, prefix });
   logQueueErrors(limiterQueue, logger, { queue: ORDERS_QUEUE, handle: 'limiter' });
 
   /** The job's BullMQ lock, holding the token of the worker that runs it now. */

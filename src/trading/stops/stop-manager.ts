@@ -36,6 +36,8 @@ import { KEY_PREFIX } from '../../redis.js';
 export interface StopManagerDeps {
   /** A `producer` connection (stop state, records, alerts). */
   redis: Redis;
+  /** The fail-fast connection queues add jobs through; default `redis` (app/trading-stack.ts says why apart). */
+  queueConnection?: Redis;
   /** A `worker` connection (maxRetriesPerRequest: null) for the `stops` BullMQ worker. */
   connection: Redis;
   /** Key and BullMQ prefix, shared with the trading service and the bot. Default `chatops`. */
@@ -171,6 +173,7 @@ export function createStopManager(deps: StopManagerDeps): StopManager {
   const scheduler = createStopScheduler({
     connection: deps.connection,
     redis: deps.redis,
+    ...(deps.queueConnection ? { queueConnection: deps.queueConnection } : {}),
     prefix,
     logger: deps.logger,
     evaluate: (pair, closeTime) => evaluate(pair, closeTime),

@@ -33,6 +33,8 @@ export interface StopSchedulerOptions {
   connection: Redis;
   /** A `producer` connection for adding jobs. */
   redis: Redis;
+  /** The fail-fast connection queues add jobs through; default `redis` (app/trading-stack.ts says why apart). */
+  queueConnection?: Redis;
   /** BullMQ prefix. Default `chatops`. */
   prefix?: string;
   logger: Logger;
@@ -72,7 +74,7 @@ export function createStopScheduler(options: StopSchedulerOptions): StopSchedule
   const log = options.logger.child({ module: 'stop-scheduler' });
   const delaySeconds = options.delaySeconds ?? 3;
   const keepCompleted = { age: Math.ceil((options.keepCompletedMs ?? 3_600_000) / 1000) };
-  const queue = new Queue<StopJobData>(STOPS_QUEUE, { connection: options.redis, prefix });
+  const queue = new Queue<StopJobData>(STOPS_QUEUE, { connection: options.queueConnection ?? options.redis, prefix });
   logQueueErrors(queue, log, { queue: STOPS_QUEUE });
 
   async function enqueueClose(pair: StopPair, closeTime: number): Promise<void> {
