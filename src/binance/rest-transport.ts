@@ -12,6 +12,7 @@ import axios, { type AxiosResponse } from 'axios';
 import type { Registry } from 'prom-client';
 import { AppError, ExchangeError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { createNodeHttpAdapter } from './rest-adapter.js';
 import { createKeepAliveAgent, mayHaveBeenSent } from './rest-agent.js';
 import { createRequestGate, type RequestGate } from './request-gate.js';
 import type { RequestPriority } from './request-weights.js';
@@ -111,17 +112,13 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
   const agent = createKeepAliveAgent(deps.baseUrl);
   const client = axios.create({
     baseURL: deps.baseUrl.replace(/\/+$/, ''),
-    httpAgent: agent,
-    httpsAgent: agent,
-    // We classify every status ourselves, parse the JSON ourselves (a bad body is an error, not
-    // a string), and follow no redirect (maxRedirects 0 also skips the follow-redirects wrapper).
+    adapter: createNodeHttpAdapter({ baseUrl: deps.baseUrl, agent }),
+    // We classify every status ourselves and parse the JSON ourselves (a bad body is an error,
+    // not a string); the adapter follows no redirect and consults no proxy (rest-adapter.ts).
     validateStatus: () => true,
     responseType: 'text',
     transformResponse: [(data: unknown) => data],
-    maxRedirects: 0,
     timeout: 0,
-    // Environment proxies are not for signed exchange traffic; skipping the look-up also saves CPU.
-    proxy: false,
   });
 
   const clock = createServerClock({

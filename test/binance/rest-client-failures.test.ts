@@ -108,6 +108,15 @@ describe('server failures', () => {
     const read = await failureOf(h.client.tickerPrice('BTCUSDT'));
     expect([read.code, read.kind]).toEqual(['EXCHANGE_UNAVAILABLE', 'transient']);
   });
+  it('an answer cut mid-body: unknown-outcome for an order (it executed), transient for a read', async () => {
+    h.stub.route('POST /api/v3/order', { body: DOC_ORDER_FULL, cutMidBody: true });
+    const write = await failureOf(h.client.newOrder(market));
+    expect([write.code, write.kind]).toEqual(['EXCHANGE_UNKNOWN_OUTCOME', 'unknown-outcome']);
+    expect(h.stub.requestsTo('POST /api/v3/order')).toHaveLength(1);
+    h.stub.route('GET /api/v3/ticker/price', { body: { symbol: 'BTCUSDT', price: '68000.01' }, cutMidBody: true, encoding: 'gzip' });
+    const read = await failureOf(h.client.tickerPrice('BTCUSDT'));
+    expect([read.code, read.kind]).toEqual(['EXCHANGE_UNAVAILABLE', 'transient']);
+  });
 });
 
 describe('time-outs and refused connections', () => {

@@ -112,6 +112,15 @@ describe('market data (real captured payloads)', () => {
     expect(h.stub.requests.every((r) => r.headers['x-mbx-apikey'] === undefined && !r.rawQuery.includes('signature'))).toBe(true);
   });
 
+  it('asks for compressed answers and reads them as Binance sends them (gzip, deflate, brotli)', async () => {
+    const tickers = fixture<unknown[]>(TICKER_FIXTURE);
+    for (const encoding of ['gzip', 'deflate', 'br'] as const) {
+      h.stub.route('GET /api/v3/ticker/24hr', { body: tickers, encoding });
+      expect(await h.client.ticker24hAll()).toHaveLength(2519);
+    }
+    expect(h.stub.requestsTo('GET /api/v3/ticker/24hr')[0]!.headers['accept-encoding']).toMatch(/gzip/);
+  });
+
   it('reads ping, time, one ticker, price and average price', async () => {
     const one = fixture<Array<{ symbol: string }>>(TICKER_FIXTURE).find((t) => t.symbol === 'BTCUSDT');
     h.stub.route('GET /api/v3/ticker/24hr', { body: one });

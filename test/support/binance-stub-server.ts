@@ -8,6 +8,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 
 export interface StubRequest {
   method: string;
@@ -33,6 +34,10 @@ export interface StubReply {
   delayMs?: number;
   /** Drop the connection without answering (a socket hang-up after the request arrived). */
   hangUp?: boolean;
+  /** Compress the body as Binance does when the request accepts it. */
+  encoding?: 'gzip' | 'deflate' | 'br';
+  /** Send the headers and half the body, then drop the connection. */
+  cutMidBody?: boolean;
 }
 
 export type StubHandler = (request: StubRequest) => StubReply | Promise<StubReply>;
@@ -125,12 +130,19 @@ export async function startBinanceStub(options: StubOptions): Promise<BinanceStu
       res.socket?.destroy();
       return;
     }
-    const payload = reply.raw ?? JSON.stringify(reply.body ?? {});
+    const text = reply.raw ?? JSON.stringify(reply.body ?? {});
+    const payload = reply.encoding === 'gzip' ? gzipSync(text) : reply.encoding === 'deflate' ? deflateSync(text) : reply.encoding === 'br' ? brotliCompressSync(text) : Buffer.from(text);
     res.writeHead(reply.status ?? 200, {
       'content-type': reply.raw !== undefined ? 'text/html' : 'application/json;charset=UTF-8',
+      ...(reply.encoding ? { 'content-encoding': reply.encoding } : {}),
+      ...(reply.cutMidBody ? { 'content-length': String(payload.length) } : {}),
       ...reply.headers,
     });
     repliedAt.set(index, Date.now());
+    if (reply.cutMidBody) {
+      res.write(payload.subarray(0, Math.floor(payload.length / 2)), () => res.socket?.destroy());
+      return;
+    }
     res.end(payload);
   }
 
