@@ -10,8 +10,8 @@
  *
  * The stream's state is published in Redis for `/status` in the bot process (`readUserStreamStatus`),
  * and while it is caught up the account's balances are kept in Redis for every process's pricing
- * (trading/account-cache.ts): a REST snapshot at each completed reconciliation, then every
- * `outboundAccountPosition`; the cache is marked stale the moment "caught up" ends.
+ * (trading/account-cache.ts): a REST snapshot at each completed reconciliation, and every
+ * `outboundAccountPosition` as it arrives; the cache is marked stale the moment "caught up" ends.
  */
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
@@ -150,11 +150,16 @@ export function createUserStreamService(deps: UserStreamServiceDeps): UserStream
   }
 
   function onEvent(event: UserDataEvent): void {
-    void serial(async () => {
-      if (event.e === 'executionReport') await execution.onExecutionReport(event);
-      else if (event.e === 'outboundAccountPosition') await accountCache.apply(event);
-      else log.debug({ eventType: event.e }, 'user data event needs no action');
-    }).catch((error: unknown) => {
+    // Balances go to the cache at once rather than on the chain, where an execution report may
+    // wait for its order's record: the cache's writes commute (account-cache.ts).
+    const handled =
+      event.e === 'outboundAccountPosition'
+        ? accountCache.apply(event)
+        : serial(async () => {
+            if (event.e === 'executionReport') await execution.onExecutionReport(event);
+            else log.debug({ eventType: event.e }, 'user data event needs no action');
+          });
+    handled.catch((error: unknown) => {
       // Whatever this event would have said, REST still knows: stop advancing "last heard" and reconcile.
       log.error({ err: error, eventType: event.e }, 'handling a user data event failed; reconciling');
       fallBehind();
@@ -201,11 +206,9 @@ export function createUserStreamService(deps: UserStreamServiceDeps): UserStream
   function beat(): void {
     const at = now();
     void serial(async () => {
-      if (caughtUp && client?.snapshot().state === 'subscribed') {
-        await ledger.setHeardAt(at);
-        await accountCache.keepFresh();
-      }
+      if (caughtUp && client?.snapshot().state === 'subscribed') await ledger.setHeardAt(at);
     }).catch(() => undefined);
+    if (caughtUp && client?.snapshot().state === 'subscribed') void accountCache.keepFresh().catch(() => undefined);
     void publish(client?.snapshot());
   }
 

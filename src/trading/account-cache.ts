@@ -3,9 +3,10 @@
  * confirmed order does not pay `GET /api/v3/account` (weight 20, two of them per /buy + Confirm).
  *
  * Only the worker that holds the user data stream writes (user-stream-service.ts): a full REST
- * snapshot after every (re)connect, then each `outboundAccountPosition` ("sent any time an account
- * balance has changed", user-data-stream.md) per asset, newer `u` only, so an event queued behind
- * the snapshot cannot undo it. Readers (bot and workers, any process) use the cache only while the
+ * snapshot after every (re)connect, and each `outboundAccountPosition` ("sent any time an account
+ * balance has changed", user-data-stream.md) as it arrives. Both write per asset and only over
+ * an older update time (`u`, the snapshot's `updateTime`), so they commute: a snapshot read before
+ * an event but written after it cannot undo the event. Readers (bot and workers, any process) use the cache only while the
  * `fresh` key exists: the writer sets it once its snapshot is in and renews it on every heartbeat
  * while the stream is caught up, deletes it when the stream drops, and it expires on its own when
  * the writer dies. Otherwise they ask the exchange, exactly as before the cache.
@@ -26,7 +27,7 @@ export interface AccountCache {
 }
 
 export interface AccountCacheWriter {
-  /** A REST snapshot taken after the stream subscribed: replaces every balance and marks the cache fresh. */
+  /** A REST snapshot taken after the stream subscribed: every balance (but what the stream told of later), and the cache is fresh. */
   replace(account: Account): Promise<void>;
   /** One `outboundAccountPosition`: the assets it names, each only if newer than what is stored. */
   apply(update: { u: number; B: ReadonlyArray<{ a: string; f: string; l: string }> }): Promise<void>;
@@ -62,6 +63,26 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 `;
 
+// KEYS[1] balances hash. ARGV[1] the snapshot's update time, then asset, json pairs. Per asset as
+// PUT_BALANCE; an asset absent from the snapshot is dropped unless the stream told of it later.
+const REPLACE_BALANCES = `
+local u = tonumber(ARGV[1])
+local incoming = {}
+for i = 2, #ARGV, 2 do incoming[ARGV[i]] = ARGV[i + 1] end
+local held = redis.call('HGETALL', KEYS[1])
+for i = 1, #held, 2 do
+  local ok, decoded = pcall(cjson.decode, held[i + 1])
+  local heldU = (ok and tonumber(decoded['u'])) or -1
+  if incoming[held[i]] then
+    if heldU > u then incoming[held[i]] = nil end
+  elseif heldU <= u then
+    redis.call('HDEL', KEYS[1], held[i])
+  end
+end
+for asset, json in pairs(incoming) do redis.call('HSET', KEYS[1], asset, json) end
+return 1
+`;
+
 export function createAccountCache(deps: { redis: Redis; prefix?: string }): AccountCache {
   const k = keys(deps.prefix ?? KEY_PREFIX);
   return {
@@ -86,10 +107,13 @@ export function createAccountCacheWriter(deps: { redis: Redis; prefix?: string; 
   return {
     async replace(account) {
       const { balances, ...meta } = account;
-      const tx = deps.redis.multi().del(k.balances);
       const fields = balances.flatMap((b) => [b.asset, JSON.stringify({ free: b.free, locked: b.locked, u: account.updateTime } satisfies StoredBalance)]);
-      if (fields.length > 0) tx.hset(k.balances, ...fields);
-      await tx.set(k.meta, JSON.stringify(meta)).set(k.fresh, '1', 'PX', deps.freshForMs).exec();
+      await deps.redis
+        .multi()
+        .eval(REPLACE_BALANCES, 1, k.balances, String(account.updateTime), ...fields)
+        .set(k.meta, JSON.stringify(meta))
+        .set(k.fresh, '1', 'PX', deps.freshForMs)
+        .exec();
     },
     async apply(update) {
       for (const b of update.B) await put(b.a, { free: b.f, locked: b.l, u: update.u });

@@ -87,6 +87,17 @@ describe('account cache', () => {
     expect(freeOf(read, 'BNB')).toBe('0.1');
     // The stream's event carries only what moved: the rest of the snapshot stays.
     expect(freeOf(read, 'BTC')).toBe(freeOf(account, 'BTC'));
+
+    // A snapshot read before those events but written after them cannot undo them, and drops only
+    // the assets it is newer than.
+    await writer.replace({ ...account, updateTime: 2_500, balances: account.balances.filter((b) => b.asset !== 'BNB') });
+    const after = await cache.read();
+    expect(freeOf(after, 'USDT')).toBe('5.00000000');
+    expect(freeOf(after, 'BNB')).toBe('0.1');
+    await writer.replace({ ...account, updateTime: 4_000, balances: account.balances.filter((b) => b.asset !== 'BNB') });
+    const latest = await cache.read();
+    expect(freeOf(latest, 'USDT')).toBe(freeOf(account, 'USDT'));
+    expect(freeOf(latest, 'BNB')).toBeUndefined();
   });
 
   it('a pricing client reads the cache while it is fresh and pays the exchange otherwise', async () => {
