@@ -164,8 +164,8 @@ export function renderEquitySvg(input: EquityChartInput): string {
       },
       series: [
         { name: 'Net value', type: 'line', data: line, showSymbol: false, lineStyle: { color: LINE_COLOR, width: 1.5 }, silent: true },
-        { name: BUYS, type: 'scatter', data: marks('BUY'), symbol: 'triangle', symbolSize: 10, symbolOffset: [0, 8], itemStyle: { color: CHART_COLORS.up }, silent: true },
-        { name: SELLS, type: 'scatter', data: marks('SELL'), symbol: 'triangle', symbolRotate: 180, symbolSize: 10, symbolOffset: [0, -8], itemStyle: { color: CHART_COLORS.down }, silent: true },
+        { name: BUYS, type: 'scatter', data: marks('BUY'), symbol: 'triangle', symbolSize: 10, symbolOffset: [0, 8], itemStyle: { color: CHART_COLORS.up, opacity: 1 }, silent: true },
+        { name: SELLS, type: 'scatter', data: marks('SELL'), symbol: 'triangle', symbolRotate: 180, symbolSize: 10, symbolOffset: [0, -8], itemStyle: { color: CHART_COLORS.down, opacity: 1 }, silent: true },
       ],
     });
     return chart.renderToSVGString();

@@ -299,6 +299,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
         data,
         ...(o.chatId !== undefined ? { chatId: o.chatId } : {}),
         ...(shown?.text !== undefined ? { messageText: shown.text } : {}),
+        ...(shown?.photo ? { photoCaption: shown.caption ?? '' } : {}),
         ...(shown?.reply_markup ? { replyMarkup: shown.reply_markup } : {}),
       });
       await bot.handleUpdate(update as never);

@@ -425,7 +425,16 @@ export function messageUpdate(options: { from: UpdateUser; chatId?: number; chat
 }
 
 /** A callback_query update for an inline button on one of the bot's messages. */
-export function callbackUpdate(options: { from: UpdateUser; chatId?: number; messageId: number; data: string; messageText?: string; replyMarkup?: unknown }): Record<string, unknown> {
+export function callbackUpdate(options: {
+  from: UpdateUser;
+  chatId?: number;
+  messageId: number;
+  data: string;
+  messageText?: string;
+  replyMarkup?: unknown;
+  /** The pressed message is a photo (a chart) with this caption: it then has no text. */
+  photoCaption?: string;
+}): Record<string, unknown> {
   const chatId = options.chatId ?? options.from.id;
   return {
     update_id: updateCounter++,
@@ -437,7 +446,9 @@ export function callbackUpdate(options: { from: UpdateUser; chatId?: number; mes
         from: FAKE_BOT_USER,
         chat: chatId < 0 ? { id: chatId, title: 'Trading desk', type: 'supergroup' } : { id: chatId, first_name: 'Trader', type: 'private' },
         date: Math.floor(Date.now() / 1000),
-        text: options.messageText ?? '',
+        ...(options.photoCaption !== undefined
+          ? { photo: [{ file_id: `photo-${options.messageId}`, file_unique_id: `u${options.messageId}`, width: 1000, height: 560 }], caption: options.photoCaption }
+          : { text: options.messageText ?? '' }),
         // Telegram includes the message's current keyboard with the press.
         ...(options.replyMarkup ? { reply_markup: options.replyMarkup } : {}),
       },

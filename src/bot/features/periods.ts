@@ -155,8 +155,8 @@ async function periodsView(deps: BotDeps, portfolio: PortfolioDeps, command: Per
   ];
   const notes: string[] = [];
   if (closes.some((c) => c.period.end > now)) notes.push(`* still running: its close is the newest sample.`);
-  if (realized.some((r) => r?.unknownBasis)) notes.push('† some sells had no known entry: their P&L is left out.');
-  if (!ledger) notes.push('Realized P&L and trades: the fills ledger is not connected.');
+  if (realized.some((r) => r?.unknownBasis)) notes.push('† some sells had no known entry: their P&amp;L is left out.');
+  if (!ledger) notes.push('Realized P&amp;L and trades: the fills ledger is not connected.');
   if (samples.length === 0 && !before) notes.push(`No net value samples yet: the worker records one every ${portfolio.sampleMinutes} min.`);
   if (pages > 1) notes.push(`Page ${page + 1} of ${pages} (newest first).`);
   lines.push(...notes, updatedLine(deps));
