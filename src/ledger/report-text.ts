@@ -92,10 +92,10 @@ export async function buildDailyReport(sources: ReportSources, userId: number, n
     return lines;
   });
   const realized = part(async () => {
-    if (!sources.ledger) return ['Realized P&L: not available (the fills ledger is not connected).'];
+    if (!sources.ledger) return ['Realized P&amp;L: not available (the fills ledger is not connected).'];
     const r = await sources.ledger.realized(from, nowMs);
     const note = r.unknownBasis ? ' · some sells had no known entry and are left out' : '';
-    return [`Realized P&L (24h): <b>${signedMoney(r.realized, asset)}</b> · ${r.trades} trade${r.trades === 1 ? '' : 's'}${note}`];
+    return [`Realized P&amp;L (24h): <b>${signedMoney(r.realized, asset)}</b> · ${r.trades} trade${r.trades === 1 ? '' : 's'}${note}`];
   });
   const positions = part(async () => {
     if (!sources.ledger) return [];
