@@ -33,6 +33,8 @@ export interface EquityChartInput {
   /** Pixels. Default 1000 × 560. */
   width?: number;
   height?: number;
+  /** Time buckets the line is reduced to (two points each at most). Default: one per pixel column of the plot. */
+  buckets?: number;
 }
 
 const FONT_FAMILY = CHART_FONT_FAMILY;
@@ -112,7 +114,7 @@ export function renderEquitySvg(input: EquityChartInput): string {
   const width = input.width ?? 1000;
   const height = input.height ?? 560;
   const points: ChartPoint[] = input.samples.map((s) => [s.time, toApproxNumber(s.value)]);
-  const line = downsampleMinMax(points, Math.max(50, width - 100));
+  const line = downsampleMinMax(points, input.buckets ?? Math.max(50, width - 100));
   const first = points[0]?.[0] ?? 0;
   const last = points[points.length - 1]?.[0] ?? 0;
   const marks = (side: LedgerFill['side']) =>

@@ -94,7 +94,7 @@ describe('one sample per slot', () => {
     const slot = slotOf(Date.now(), 15 * 60_000);
     const outcomes = await Promise.all([a.sampleSlot(slot), b.sampleSlot(slot), a.sampleSlot(slot), b.sampleSlot(slot)]);
     expect(outcomes.filter((o) => o === 'recorded')).toHaveLength(1);
-    const members = await redis.zrange(equitySamplesKey(prefix), 0, -1, 'WITHSCORES');
+    const members = await redis.zrange(equitySamplesKey(prefix), '0', '-1', 'WITHSCORES');
     expect(members).toHaveLength(2);
     expect(members[1]).toBe(String(slot));
     expect(['49500', '49501']).toContain(members[0]!.split(':')[1]);
@@ -109,10 +109,13 @@ describe('one sample per slot', () => {
     const store = createEquityStore({ redis, prefix });
     await eventually(async () => ((await store.count()) > 0 ? true : undefined), 'the first sample');
     // Let every job either worker was given finish: the scheduler's first run and both start-up jobs.
-    await eventually(async () => ((await a.queue.getJobCounts('active', 'wait')).active + (await a.queue.getJobCounts('wait')).wait === 0 ? true : undefined), 'the queue to drain');
+    await eventually(async () => {
+      const counts = await a.queue.getJobCounts('active', 'wait');
+      return (counts.active ?? 0) + (counts.wait ?? 0) === 0 ? true : undefined;
+    }, 'the queue to drain');
     const schedulers = await a.queue.getJobSchedulers(0, -1);
     expect(schedulers.map((s) => s.key)).toEqual([EQUITY_SCHEDULER_ID]);
-    const members = await redis.zrange(equitySamplesKey(prefix), 0, -1, 'WITHSCORES');
+    const members = await redis.zrange(equitySamplesKey(prefix), '0', '-1', 'WITHSCORES');
     const scores = members.filter((_, i) => i % 2 === 1);
     // One member per slot (a minute, so a boundary crossed during the test may add a second slot, never a second member).
     expect(new Set(scores).size).toBe(scores.length);
