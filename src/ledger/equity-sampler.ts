@@ -134,6 +134,9 @@ export function createEquitySampler(options: EquitySamplerOptions): EquitySample
           },
         );
   worker?.on('error', (error) => log.error({ err: error }, 'equity worker error'));
+  worker?.on('failed', (job, error) => {
+    if (job && !(error instanceof UnrecoverableError) && job.attemptsMade >= (job.opts.attempts ?? 1)) log.warn({ jobId: job.id, err: error }, 'net value sample gave up after its attempts');
+  });
 
   return {
     queue,

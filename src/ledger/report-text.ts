@@ -6,7 +6,7 @@
  *
  * Each part is gathered on its own: one that fails says so on its line and the rest still shows.
  */
-import { add, div, isPositive, isZero, lt, mul, sub } from '../decimal.js';
+import { div, isPositive, isZero, mul, sub } from '../decimal.js';
 import { userMessageOf } from '../errors.js';
 import { escapeHtml, formatAmount, formatPercent, formatQuantity, formatUtc } from '../format.js';
 import type { EquityStore } from './equity-store.js';
@@ -119,7 +119,3 @@ export async function buildDailyReport(sources: ReportSources, userId: number, n
   const lines = [`<b>Daily report · ${formatUtc(nowMs)}</b>`, '', ...(await netValue), ...(await realized), ...(await positions), ...(await stops), ...(await alerts)];
   return lines.join('\n');
 }
-
-/** Sum of decimal strings (exported for the period views). */
-export const sumOf = (values: readonly string[]): string => values.reduce((total, v) => add(total, v), '0');
-export const isNegative = (value: string): boolean => lt(value, '0');

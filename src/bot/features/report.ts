@@ -2,7 +2,8 @@
  * /report HH:MM|off (DESIGN.md §2): a daily summary pushed at that UTC time to the chat the time
  * was set in — net value and its 24h change, realized P&L, positions, stops — once a day, also
  * across restarts (src/ledger/report-schedule.ts, report-worker.ts). /report alone shows the
- * current setting. Each user of a desk has their own time.
+ * current setting. Each user of a desk has their own time. The summary is a `system` alert, so
+ * `/alerts` can make it arrive silently (or not at all) like the other system messages.
  */
 import { Composer, type Context } from 'grammy';
 import { escapeHtml, formatDuration, formatUtc } from '../../format.js';
