@@ -10,7 +10,7 @@
  * grows past 400 days (38,400 members at 15 minutes) and no sweep is needed.
  */
 import type { Redis } from 'ioredis';
-import { isDecimal } from '../decimal.js';
+import { isDecimal, normalize } from '../decimal.js';
 import type { EquityReader, EquitySample } from './ledger-types.js';
 
 export const EQUITY_RETENTION_MS = 400 * 86_400_000;
@@ -43,12 +43,18 @@ export interface EquityStoreOptions {
 
 export const equitySamplesKey = (prefix: string): string => `${prefix}:equity:samples`;
 
+/**
+ * What `record` writes (a non-negative decimal, checked with isDecimal there); a plain pattern
+ * here, since a 400-day read parses 38,400 members.
+ */
+const VALUE_RE = /^(0|[1-9]\d{0,29})(\.\d{1,30})?$/;
+
 /** `1733472000000:10234.5` → the sample; malformed members are skipped, not thrown on. */
 function parseMember(member: string): EquitySample | undefined {
   const colon = member.indexOf(':');
   const time = Number(member.slice(0, colon));
   const value = member.slice(colon + 1);
-  return colon > 0 && Number.isSafeInteger(time) && isDecimal(value) ? { time, value } : undefined;
+  return colon > 0 && Number.isSafeInteger(time) && VALUE_RE.test(value) ? { time, value } : undefined;
 }
 
 function parseMembers(members: readonly string[]): EquitySample[] {
@@ -72,7 +78,7 @@ export function createEquityStore(options: EquityStoreOptions): EquityStore {
   return {
     async record(sample) {
       if (!isDecimal(sample.value)) throw new RangeError(`equity sample value must be a non-negative decimal, got ${sample.value}`);
-      const written = await recordSample(key, String(sample.time), `${sample.time}:${sample.value}`, String(sample.time - retentionMs));
+      const written = await recordSample(key, String(sample.time), `${sample.time}:${normalize(sample.value)}`, String(sample.time - retentionMs));
       return written === 1;
     },
     async has(slot) {
