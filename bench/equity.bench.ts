@@ -5,6 +5,7 @@
  *
  * Measured per chart, after `warmup` renders:
  * - `total`: renderEquityChart, what the bot awaits (min/max downsampling, echarts SVG, resvg PNG);
+ * - `cpu`: the CPU time this process spent per chart (every thread): barely moved by other load;
  * - `downsample`: the bucketing of the 38,400 points alone;
  * - `undownsampled`: the same chart with every point handed to echarts (a few runs), the cost the
  *   downsampling avoids.
@@ -54,8 +55,14 @@ const firstRenderMs = await timed(() => renderEquityChart(input));
 for (let i = 1; i < warmup; i++) await renderEquityChart(input);
 
 const total: number[] = [];
+const cpu: number[] = [];
 let pngBytes = 0;
-for (let i = 0; i < runs; i++) total.push(await timed(async () => (pngBytes = (await renderEquityChart(input)).length)));
+for (let i = 0; i < runs; i++) {
+  const before = process.cpuUsage();
+  total.push(await timed(async () => (pngBytes = (await renderEquityChart(input)).length)));
+  const used = process.cpuUsage(before);
+  cpu.push((used.user + used.system) / 1000);
+}
 
 const points: ChartPoint[] = samples.map((s) => [s.time, Number(s.value)]);
 const downsample: number[] = [];
@@ -71,6 +78,7 @@ const result = {
   chart: { width: 1000, height: 560, samples: POINTS, fills: fills.length, pointsDrawn: drawn, pngBytes },
   firstRenderMs: Math.round(firstRenderMs * 100) / 100,
   total: stats(total),
+  cpu: stats(cpu),
   downsample: stats(downsample),
   undownsampled: stats(undownsampled),
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadAverage1mBefore: loadBefore, loadAverage1mAfter: loadavg()[0]! },
