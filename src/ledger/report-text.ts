@@ -81,14 +81,28 @@ export async function buildDailyReport(sources: ReportSources, userId: number, n
   const net = sources.netValue.read();
   // The value line and the positions share one read of the account and the prices.
   const netValue = part(async () => {
-    const current = await net;
+    // The exchange may refuse the read (the minute's weight kept for trading): the newest sample
+    // stands in, with its time, rather than a report without its first line.
+    let value: string;
+    let note: string | undefined;
+    let unpriced: readonly string[] = [];
+    try {
+      const current = await net;
+      value = current.value;
+      unpriced = current.unpriced;
+    } catch (error) {
+      const latest = await sources.equity.latest(nowMs);
+      if (!latest) throw error;
+      value = latest.value;
+      note = `as sampled ${formatUtc(latest.time)}; the exchange could not be read just now`;
+    }
     const dayAgo = await sources.equity.latest(from);
-    const lines = [`Net value: <b>${money(current.value, asset)}</b>`];
+    const lines = [`Net value: <b>${money(value, asset)}</b>${note ? ` (${note})` : ''}`];
     if (dayAgo && isPositive(dayAgo.value)) {
-      const change = sub(current.value, dayAgo.value);
+      const change = sub(value, dayAgo.value);
       lines.push(`24h: ${signedMoney(change, asset)} (${formatPercent(div(mul(change, '100'), dayAgo.value, 2, 'half-up'))}) since ${formatUtc(dayAgo.time)}`);
     } else lines.push('24h: no sample from a day ago yet.');
-    if (current.unpriced.length > 0) lines.push(`Not counted (no ${escapeHtml(asset)} price): ${current.unpriced.map(escapeHtml).join(', ')}`);
+    if (unpriced.length > 0) lines.push(`Not counted (no ${escapeHtml(asset)} price): ${unpriced.map(escapeHtml).join(', ')}`);
     return lines;
   });
   const realized = part(async () => {

@@ -11,6 +11,7 @@ import { Registry } from 'prom-client';
 import { createAlertsQueue, type AlertsQueue } from '../../src/alerts/alerts-queue.js';
 import { createAlertsApi, createAlertsWorker, type AlertsWorker } from '../../src/alerts/alerts-worker.js';
 import { createRestClient, type RestClient } from '../../src/binance/rest-client.js';
+import { AppError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { createRedisConnection } from '../../src/redis.js';
 import { createEquityStore } from '../../src/ledger/equity-store.js';
@@ -211,5 +212,26 @@ describe('/report', () => {
     await sleep(2_000);
     expect(reportsSent()).toHaveLength(0);
     expect(await desk.schedule.queue.getJob(reportJobId(TRADER.id, reportDate(desk.now() + DAY)))).toBeUndefined();
+  });
+
+  it('when the exchange refuses the read, the newest sample stands in for the net value, with its time', async () => {
+    const prefix = uniquePrefix('rep');
+    const equity = createEquityStore({ redis, prefix });
+    const now = Date.UTC(2026, 11, 6, 8, 0);
+    await equity.record({ time: now - DAY, value: '1000' });
+    await equity.record({ time: now - 15 * 60_000, value: '1010' });
+    const busy = async () => {
+      throw new AppError('EXCHANGE_BUSY');
+    };
+    const text = await buildDailyReport({ valuationAsset: 'USDT', netValue: { read: busy }, equity }, TRADER.id, now);
+    expect(text).toBe(
+      [
+        '<b>Daily report · 2026-12-06 08:00 UTC</b>',
+        '',
+        'Net value: <b>1,010.00 USDT</b> (as sampled 2026-12-06 07:45 UTC; the exchange could not be read just now)',
+        '24h: +10.00 USDT (+1.00%) since 2026-12-05 08:00 UTC',
+        'Realized P&amp;L: not available (the fills ledger is not connected).',
+      ].join('\n'),
+    );
   });
 });
