@@ -75,6 +75,39 @@ async function chart(ctx: ScenarioContext): Promise<ScenarioResult> {
   };
 }
 
+interface EquityOutput {
+  chart: { width: number; height: number; samples: number; fills: number; pointsDrawn: number; pngBytes: number };
+  firstRenderMs: number;
+  total: Timing;
+  cpu: Timing;
+  downsample: Timing;
+  undownsampled: Timing;
+}
+
+async function equity(ctx: ScenarioContext): Promise<ScenarioResult> {
+  const title = '5b. /equity chart over 400 days of 15-minute samples';
+  if (!benchScriptExists('equity.bench.js')) return { id: 'equity', title, rows: [notBuilt('one chart', 'equity.bench.js')] };
+  ctx.log('market: /equity chart');
+  const out = await runJsonScript<EquityOutput>([...useDistArgs(), benchScript('equity.bench.js'), ctx.quick ? '5' : '20', '1'], { cwd: ctx.root });
+  const c = out.chart;
+  return {
+    id: 'equity',
+    title,
+    rows: [
+      {
+        what: `one PNG chart, ${c.samples.toLocaleString('en-US')} samples drawn as ${c.pointsDrawn.toLocaleString('en-US')} points, ${c.fills.toLocaleString('en-US')} trades marked`,
+        unit: 'ms',
+        median: out.total.medianMs,
+        p99: out.total.p99Ms,
+        n: out.total.runs,
+        target: { on: 'p99', op: '<', value: 250, text: 'p99 < 250 ms' },
+        note: `CPU ${out.cpu.medianMs} ms per chart; min/max downsampling ${out.downsample.medianMs} ms; every point drawn instead ${out.undownsampled.medianMs} ms (medians)`,
+      },
+    ],
+    details: out,
+  };
+}
+
 export async function marketViews(ctx: ScenarioContext): Promise<ScenarioResult[]> {
-  return [await ranking(ctx), await chart(ctx)];
+  return [await ranking(ctx), await chart(ctx), await equity(ctx)];
 }

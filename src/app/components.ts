@@ -12,6 +12,11 @@ import type { BotDeps } from '../bot/bot-deps.js';
 import { createTickerCache } from '../market/ticker-cache.js';
 import { createStopManager, type StopManager, type StopManagerDeps } from '../trading/stops/stop-manager.js';
 import { createUserStreamService, readUserStreamStatus, type UserStreamService } from '../alerts/user-stream-service.js';
+import { createEquitySampler, type EquitySampler } from '../ledger/equity-sampler.js';
+import { createNetValueReader } from '../ledger/equity-valuation.js';
+import type { LedgerReader } from '../ledger/ledger-types.js';
+import { buildDailyReport } from '../ledger/report-text.js';
+import { createReportWorker, type ReportWorker } from '../ledger/report-worker.js';
 import type { ExchangeConnection } from './exchange-connection.js';
 import type { TradingStack } from './trading-stack.js';
 
@@ -21,6 +26,11 @@ export interface ComponentContext {
   stack: TradingStack;
   logger: Logger;
   registry: Registry;
+  /**
+   * The fills ledger (src/ledger/ledger-types.ts LedgerReader): trades on /equity, realized P&L
+   * in /daily and the report. Absent, those views say the ledger is not connected.
+   */
+  ledger?: LedgerReader;
 }
 
 export function buildOrderWorker(c: ComponentContext, overrides: Partial<OrderWorkerOptions> = {}): OrderWorker {
@@ -107,6 +117,44 @@ export function buildStopManager(c: ComponentContext, overrides: Partial<StopMan
   return manager;
 }
 
+/**
+ * The net value sampler (DESIGN.md §10): one sample per EQUITY_SAMPLE_MIN slot, read at view
+ * priority so it gives way to orders and stops when the minute's weight runs short.
+ */
+export function buildEquitySampler(c: ComponentContext): EquitySampler {
+  return createEquitySampler({
+    connection: c.stack.workerConnection,
+    redis: c.stack.producer,
+    prefix: c.stack.prefix,
+    store: c.stack.equity,
+    netValue: createNetValueReader({ exchange: c.exchange.client.withPriority('view'), valuationAsset: c.config.limits.valuationAsset }),
+    sampleMinutes: c.config.equitySampleMin,
+    logger: c.logger,
+    registry: c.registry,
+  });
+}
+
+/** `/report` summaries, sent through the alerts queue once a day per user. */
+export function buildReportWorker(c: ComponentContext): ReportWorker {
+  const sources = {
+    valuationAsset: c.config.limits.valuationAsset,
+    netValue: createNetValueReader({ exchange: c.exchange.client.withPriority('view'), valuationAsset: c.config.limits.valuationAsset }),
+    equity: c.stack.equity,
+    ...(c.ledger ? { ledger: c.ledger } : {}),
+    stops: () => c.stack.stops.listStops(),
+  };
+  return createReportWorker({
+    connection: c.stack.workerConnection,
+    redis: c.stack.producer,
+    prefix: c.stack.prefix,
+    schedule: c.stack.reports,
+    alerts: c.stack.alertsQueue,
+    build: (userId, nowMs) => buildDailyReport(sources, userId, nowMs),
+    logger: c.logger,
+    registry: c.registry,
+  });
+}
+
 /** Everything createBot needs but the Telegram identity (token, apiRoot, botInfo, allow-list). */
 export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowedUsers'> {
   const { config } = c;
@@ -133,6 +181,13 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
     tickers: createTickerCache({ exchange: c.exchange.views, logger: c.logger, registry: c.registry }),
     stopDesk: c.stack.stops,
     stops: c.stack.stops,
+    portfolio: {
+      valuationAsset: config.limits.valuationAsset,
+      sampleMinutes: config.equitySampleMin,
+      equity: c.stack.equity,
+      ...(c.ledger ? { ledger: c.ledger } : {}),
+      reports: c.stack.reports,
+    },
     status: {
       userStream: () => readUserStreamStatus(c.stack.producer, c.stack.prefix),
       lastStopEvaluation: () => c.stack.stops.lastStopEvaluation(),

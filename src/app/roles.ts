@@ -21,7 +21,7 @@ import { createWebhookRoute, registerWebhook, webhookPathOf, type Route } from '
 import { createConsoleSession } from '../bot/console-session.js';
 import { connectExchange, type ExchangeConnection } from './exchange-connection.js';
 import { createTradingStack, type TradingStack } from './trading-stack.js';
-import { botDepsOf, buildAlertsWorker, buildOrderWorker, buildStopManager, buildUserStreamService } from './components.js';
+import { botDepsOf, buildAlertsWorker, buildEquitySampler, buildOrderWorker, buildReportWorker, buildStopManager, buildUserStreamService } from './components.js';
 
 export interface RoleContext {
   config: Config;
@@ -84,6 +84,12 @@ function startWorkers(ctx: RoleContext, exchange: ExchangeConnection, stack: Tra
     userStream.start();
     ctx.lifecycle.onClose('user-stream', () => userStream.close());
   }
+  const equitySampler = buildEquitySampler(components);
+  void equitySampler.start().catch((error: unknown) => ctx.logger.error({ err: error }, 'net value sampler failed to start'));
+  ctx.lifecycle.onClose('equity-sampler', () => equitySampler.close(), 15_000);
+  const reportWorker = buildReportWorker(components);
+  void reportWorker.start().catch((error: unknown) => ctx.logger.error({ err: error }, 'daily reports failed to start'));
+  ctx.lifecycle.onClose('report-worker', () => reportWorker.close(), 15_000);
 }
 
 async function startTelegramBot(ctx: RoleContext, exchange: ExchangeConnection, stack: TradingStack): Promise<Route | undefined> {

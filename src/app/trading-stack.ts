@@ -15,6 +15,8 @@ import { createOrdersQueue, type OrdersQueue } from '../trading/orders/orders-qu
 import { createTradingService, type TradingServiceHandle } from '../trading/trading-service.js';
 import { createStopDesk } from '../trading/stops/stop-desk.js';
 import type { StopArming, StopDesk } from '../trading/stops/stop-types.js';
+import { createEquityStore, type EquityStore } from '../ledger/equity-store.js';
+import { createReportSchedule, type ReportSchedule } from '../ledger/report-schedule.js';
 import type { ExchangeConnection } from './exchange-connection.js';
 import type { ExchangeClient } from '../binance/exchange-client.js';
 import { sharingMarketReads } from '../binance/shared-reads.js';
@@ -48,6 +50,10 @@ export interface TradingStack {
   service: TradingServiceHandle;
   /** Stop cards, arming, /stop off, /stops (the bot side of stops). */
   stops: StopDesk & StopArming;
+  /** The net value history (DESIGN.md §10): the worker's sampler writes it, the views read it. */
+  equity: EquityStore;
+  /** `/report` times and their delayed jobs: the bot sets them, the worker sends them. */
+  reports: ReportSchedule;
   /** An in-process stop manager registers here to hear at once about armed or removed stops. */
   onStopPairsChanged(listener: () => void): void;
   close(): Promise<void>;
@@ -73,6 +79,8 @@ export function createTradingStack(deps: {
   const cardReads = pricingClient(deps.exchange.views);
   const records = createOrderRecords({ redis: producer, prefix });
   const audit = createAuditLog({ redis: producer, prefix, logger: deps.logger });
+  const equity = createEquityStore({ redis: producer, prefix });
+  const reports = createReportSchedule({ redis: producer, prefix, logger: deps.logger });
   const pairListeners: Array<() => void> = [];
   const stops = createStopDesk({
     redis: producer,
@@ -122,11 +130,14 @@ export function createTradingStack(deps: {
     audit,
     service,
     stops,
+    equity,
+    reports,
     onStopPairsChanged: (listener) => void pairListeners.push(listener),
     async close() {
       await service.close();
       await ordersQueue.close();
       await alertsQueue.close();
+      await reports.close();
       producer.disconnect();
       workerConnection.disconnect();
       queueConnection.disconnect();

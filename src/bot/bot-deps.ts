@@ -9,6 +9,9 @@ import type { KlineInterval } from '../binance/types.js';
 import type { ExchangeClient } from '../binance/exchange-client.js';
 import type { OrderCap, TradingMode } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { EquityStore } from '../ledger/equity-store.js';
+import type { LedgerReader } from '../ledger/ledger-types.js';
+import type { ReportSchedule } from '../ledger/report-schedule.js';
 import type { TickerCache } from '../market/ticker-cache.js';
 import type { StopDesk } from '../trading/stops/stop-types.js';
 import type { AlertSink, TradingService } from '../trading/types.js';
@@ -65,6 +68,18 @@ export interface BotSettings {
   marketReplay?: boolean;
 }
 
+/** What /equity, /daily, /weekly, /monthly and /report read and write (src/ledger, DESIGN.md §10). */
+export interface PortfolioDeps {
+  /** VALUATION_ASSET. */
+  valuationAsset: string;
+  /** EQUITY_SAMPLE_MIN. */
+  sampleMinutes: number;
+  equity: EquityStore;
+  /** The fills ledger: trades marked on /equity, realized P&L in the period tables. Views say so when absent. */
+  ledger?: LedgerReader;
+  reports: ReportSchedule;
+}
+
 export interface BotDeps {
   token: string;
   /** TELEGRAM_API_ROOT; Telegram's when absent. */
@@ -107,4 +122,6 @@ export interface BotDeps {
   requestBudget?: RequestBudget;
   /** Account and open orders for /balance and /orders, reused for 2 s (view-cache.ts); `exchange` when absent. */
   viewCache?: ViewReads;
+  /** Net value history and daily reports; the commands answer that they are unavailable without it. */
+  portfolio?: PortfolioDeps;
 }

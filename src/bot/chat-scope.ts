@@ -9,6 +9,7 @@
  * has to be classified here (test/bot/chat-scope.test.ts checks the tables are complete).
  *
  * - account (private only): /balance, /orders, /buy, /sell, /stop, /stops, /cancel, and also
+ *   /equity, /daily, /weekly, /monthly and /report (net value and P&L), and also
  *   /pause and /resume: they hold or release the account's orders and stops, which is acting on
  *   the account. Every button of a card, a cancel or the balance list, including cards left in a
  *   group from when groups were on: their Confirm must not reach the exchange either.
@@ -45,6 +46,11 @@ export const COMMAND_SCOPES: Readonly<Record<string, ChatScope>> = {
   cancel: 'account',
   pause: 'account',
   resume: 'account',
+  equity: 'account',
+  daily: 'account',
+  weekly: 'account',
+  monthly: 'account',
+  report: 'account',
 };
 
 export const BUTTON_SCOPES: Readonly<Record<CallbackAction['kind'], ChatScope>> = {
@@ -61,6 +67,9 @@ export const BUTTON_SCOPES: Readonly<Record<CallbackAction['kind'], ChatScope>> 
   'refresh-price': 'market',
   'refresh-status': 'market',
   'alert-setting': 'market',
+  'refresh-equity': 'account',
+  'period-page': 'account',
+  'refresh-periods': 'account',
 };
 
 export const PRIVATE_CHAT_ONLY = ERROR_CODES.BOT_PRIVATE_CHAT_ONLY;

@@ -163,11 +163,18 @@ export function createConsoleTransformer(options: ConsoleTransformerOptions): Co
       }
       case 'editMessageText':
       case 'editMessageCaption':
+      case 'editMessageMedia':
       case 'editMessageReplyMarkup': {
         const m = find(Number(p.chat_id), Number(p.message_id));
         if (!m) return fail('message to edit not found');
         if (method === 'editMessageText') m.text = String(p.text ?? '');
         if (method === 'editMessageCaption') m.text = String(p.caption ?? '');
+        if (method === 'editMessageMedia') {
+          // A chart redrawn in place (/equity's Refresh): saved as a new file, like a new photo.
+          const media = (p.media ?? {}) as { media?: unknown; caption?: unknown };
+          m.photo = await savePhoto(media.media);
+          m.text = String(media.caption ?? '');
+        }
         m.buttons = buttonsOf(p.reply_markup);
         // A new keyboard is a new question: its buttons can be pressed again.
         m.pressed = false;

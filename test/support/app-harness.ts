@@ -26,6 +26,9 @@ import type { ConsoleSession } from '../../src/bot/console-session.js';
 import { createBot } from '../../src/bot/create-bot.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createRedisConnection } from '../../src/redis.js';
+import { createEquityStore, type EquityStore } from '../../src/ledger/equity-store.js';
+import type { LedgerReader } from '../../src/ledger/ledger-types.js';
+import { createReportSchedule, type ReportSchedule } from '../../src/ledger/report-schedule.js';
 import { createAuditLog } from '../../src/trading/audit-log.js';
 import { createOrderRecords } from '../../src/trading/orders/order-records.js';
 import { createOrderWorker, type OrderWorker } from '../../src/trading/orders/order-worker.js';
@@ -64,6 +67,8 @@ export interface AppHarnessOptions {
   console?: ConsoleSession;
   now?: () => number;
   logger?: Logger;
+  /** Net value history and reports for /equity, /daily, /weekly, /monthly, /report (as components.ts botDepsOf wires them). */
+  portfolio?: { ledger?: LedgerReader; sampleMinutes?: number; valuationAsset?: string };
 }
 
 export interface AppHarness {
@@ -82,6 +87,9 @@ export interface AppHarness {
   userStream: UserStreamService | undefined;
   redis: Redis;
   prefix: string;
+  /** Present with `portfolio`. */
+  equity: EquityStore | undefined;
+  reports: ReportSchedule | undefined;
   /** Feeds one update through the bot, as the runner would. */
   deliver(update: Record<string, unknown>): Promise<void>;
   /** A text message from TRADER (by default) in their private chat; returns the update. */
@@ -196,6 +204,8 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     alertsWorker = createAlertsWorker({ connection: workerConnection, redis, api: alertsApi, logger, prefix, lockDurationMs: 2_000, stalledIntervalMs: 500 });
   }
 
+  const equity = options.portfolio ? createEquityStore({ redis, prefix }) : undefined;
+  const reports = options.portfolio ? createReportSchedule({ redis, prefix, logger, ...(options.now ? { now: options.now } : {}) }) : undefined;
   const deps: BotDeps = {
     token: telegram?.token ?? FAKE_BOT_TOKEN,
     ...(telegram ? { apiRoot: telegram.apiRoot } : {}),
@@ -218,6 +228,17 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
       ...(options.telegramGroups !== undefined ? { telegramGroups: options.telegramGroups } : {}),
     },
     ...(options.now ? { now: options.now } : {}),
+    ...(options.portfolio && equity && reports
+      ? {
+          portfolio: {
+            valuationAsset: options.portfolio.valuationAsset ?? 'USDT',
+            sampleMinutes: options.portfolio.sampleMinutes ?? 15,
+            equity,
+            ...(options.portfolio.ledger ? { ledger: options.portfolio.ledger } : {}),
+            reports,
+          },
+        }
+      : {}),
   };
   const bot = createBot(deps);
   options.console?.attach(bot);
@@ -261,6 +282,8 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     userStream,
     redis,
     prefix,
+    equity,
+    reports,
     deliver: (update) => bot.handleUpdate(update as never),
     async send(text, o = {}) {
       const update = messageUpdate({ from: o.from ?? TRADER, text, ...(o.chatId !== undefined ? { chatId: o.chatId } : {}), ...(o.chatType ? { chatType: o.chatType } : {}) });
@@ -276,6 +299,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
         data,
         ...(o.chatId !== undefined ? { chatId: o.chatId } : {}),
         ...(shown?.text !== undefined ? { messageText: shown.text } : {}),
+        ...(shown?.photo ? { photoCaption: shown.caption ?? '' } : {}),
         ...(shown?.reply_markup ? { replyMarkup: shown.reply_markup } : {}),
       });
       await bot.handleUpdate(update as never);
@@ -303,6 +327,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
       await trading.close();
       await ordersQueue.close();
       await alertsQueue.close();
+      await reports?.close();
       exchangeInfo.close();
       await exchange.close();
       await sim.close();

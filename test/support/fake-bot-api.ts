@@ -212,6 +212,41 @@ export async function startFakeBotApi(options: { token?: string } = {}): Promise
       stored.edits++;
       return ok(telegramMessage(stored));
     },
+    editMessageCaption: (p) => {
+      const stored = chatMessages(Number(p.chat_id)).find((m) => m.message_id === Number(p.message_id));
+      if (!stored) return badRequest('message to edit not found');
+      if (!stored.photo) return badRequest('there is no caption in the message to edit');
+      const problem = checkText(p.caption, p.parse_mode, 'caption');
+      if (problem) return problem;
+      if (String(p.caption).length > 1024) return badRequest('message caption is too long');
+      if (stored.caption === p.caption && JSON.stringify(stored.reply_markup ?? null) === JSON.stringify(p.reply_markup ?? null)) {
+        return badRequest('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+      }
+      stored.caption = String(p.caption);
+      stored.reply_markup = p.reply_markup;
+      stored.edits++;
+      return ok(telegramMessage(stored));
+    },
+    // A new photo in place (grammY sends it multipart: `media` names its file part as attach://<name>).
+    editMessageMedia: (p) => {
+      const stored = chatMessages(Number(p.chat_id)).find((m) => m.message_id === Number(p.message_id));
+      if (!stored) return badRequest('message to edit not found');
+      const media = p.media as { type?: string; media?: string; caption?: string; parse_mode?: string } | undefined;
+      if (media?.type !== 'photo' || typeof media.media !== 'string') return badRequest('media type is invalid');
+      const attached = /^attach:\/\/(.+)$/.exec(media.media)?.[1];
+      if (attached === undefined || !(p[attached] as { file?: boolean } | undefined)?.file) return badRequest('wrong file identifier/HTTP URL specified');
+      if (media.caption !== undefined) {
+        const problem = checkText(media.caption, media.parse_mode, 'caption');
+        if (problem) return problem;
+        if (media.caption.length > 1024) return badRequest('message caption is too long');
+      }
+      stored.photo = true;
+      stored.text = undefined;
+      stored.caption = media.caption;
+      stored.reply_markup = p.reply_markup;
+      stored.edits++;
+      return ok(telegramMessage(stored));
+    },
     editMessageReplyMarkup: (p) => {
       const stored = chatMessages(Number(p.chat_id)).find((m) => m.message_id === Number(p.message_id));
       if (!stored) return badRequest('message to edit not found');
@@ -390,7 +425,16 @@ export function messageUpdate(options: { from: UpdateUser; chatId?: number; chat
 }
 
 /** A callback_query update for an inline button on one of the bot's messages. */
-export function callbackUpdate(options: { from: UpdateUser; chatId?: number; messageId: number; data: string; messageText?: string; replyMarkup?: unknown }): Record<string, unknown> {
+export function callbackUpdate(options: {
+  from: UpdateUser;
+  chatId?: number;
+  messageId: number;
+  data: string;
+  messageText?: string;
+  replyMarkup?: unknown;
+  /** The pressed message is a photo (a chart) with this caption: it then has no text. */
+  photoCaption?: string;
+}): Record<string, unknown> {
   const chatId = options.chatId ?? options.from.id;
   return {
     update_id: updateCounter++,
@@ -402,7 +446,9 @@ export function callbackUpdate(options: { from: UpdateUser; chatId?: number; mes
         from: FAKE_BOT_USER,
         chat: chatId < 0 ? { id: chatId, title: 'Trading desk', type: 'supergroup' } : { id: chatId, first_name: 'Trader', type: 'private' },
         date: Math.floor(Date.now() / 1000),
-        text: options.messageText ?? '',
+        ...(options.photoCaption !== undefined
+          ? { photo: [{ file_id: `photo-${options.messageId}`, file_unique_id: `u${options.messageId}`, width: 1000, height: 560 }], caption: options.photoCaption }
+          : { text: options.messageText ?? '' }),
         // Telegram includes the message's current keyboard with the press.
         ...(options.replyMarkup ? { reply_markup: options.replyMarkup } : {}),
       },

@@ -19,6 +19,9 @@
  * | pause.ts         | /pause, /resume     |                                                  |
  * | status.ts        | /status             | `r:s` refresh                                    |
  * | alerts.ts        | /alerts             | `a:<f\|s\|e\|y>:<o\|q\|x>:<ownerId>` one setting   |
+ * | equity.ts        | /equity             | `r:q:<range>` redraw the chart                    |
+ * | periods.ts       | /daily, /weekly, /monthly | `pd:<d\|w\|m>:<N>:<page>` page, `r:pd:…` refresh |
+ * | report.ts        | /report             |                                                  |
  * | unknown.ts       | (anything else)     |                                                  |
  *
  * The registry is built on first use, not at import: a feature may import a module that imports
@@ -29,13 +32,16 @@ import type { CallbackHandlers } from '../callback-router.js';
 import { alertsFeature, type AlertsButton } from './alerts.js';
 import { balanceFeature, type BalanceButton } from './balance.js';
 import { cancelFeature, type CancelButton } from './cancel.js';
+import { equityFeature, type EquityButton } from './equity.js';
 import type { ButtonSchema, CommandSpec, FeatureEnv } from './feature.js';
 import { fractalsFeature } from './fractals.js';
 import { helpFeature } from './help.js';
 import { openOrdersFeature, type OpenOrdersButton } from './open-orders.js';
 import { ordersFeature, type OrderCardButton } from './orders.js';
 import { pauseFeature } from './pause.js';
+import { periodsFeature, type PeriodsButton } from './periods.js';
 import { priceFeature, type PriceButton } from './price.js';
+import { reportFeature } from './report.js';
 import { statusFeature, type StatusButton } from './status.js';
 import { stopsFeature, type StopsButton } from './stops.js';
 import { taFeature } from './ta.js';
@@ -43,7 +49,18 @@ import { topFeature, type TopButton } from './top.js';
 import { unknownFeature } from './unknown.js';
 
 /** Every button the bot makes, decoded: the union of the features' own schemas. */
-export type CallbackAction = OrderCardButton | CancelButton | OpenOrdersButton | BalanceButton | TopButton | AlertsButton | PriceButton | StatusButton | StopsButton;
+export type CallbackAction =
+  | OrderCardButton
+  | CancelButton
+  | OpenOrdersButton
+  | BalanceButton
+  | TopButton
+  | AlertsButton
+  | PriceButton
+  | StatusButton
+  | StopsButton
+  | EquityButton
+  | PeriodsButton;
 
 /** A feature as the registry sees it, whatever its own button type. */
 export interface RegisteredFeature {
@@ -80,6 +97,9 @@ export function featureRegistry(): FeatureRegistry {
     pauseFeature,
     statusFeature,
     alertsFeature,
+    equityFeature,
+    periodsFeature,
+    reportFeature,
     unknownFeature,
   ]);
   return registry;
