@@ -94,6 +94,8 @@ export interface Config {
   balanceDustUsdt: string;
   topMinQuoteVolume: string;
   port: number;
+  /** The Mini App: its public HTTPS URL (WEBAPP_URL; unset: /app says so) and how old a sign-in may be. */
+  webApp: { url: string | undefined; authMaxAgeS: number };
   /** Listen address of the health/metrics server (and the webhook on it). */
   host: string;
   logLevel: ParsedEnv['LOG_LEVEL'];
@@ -221,6 +223,7 @@ export function loadConfig(role: Role, env: Record<string, string | undefined>):
     balanceDustUsdt: e.BALANCE_DUST_USDT,
     topMinQuoteVolume: e.TOP_MIN_QUOTE_VOLUME,
     port: e.PORT,
+    webApp: { url: e.WEBAPP_URL, authMaxAgeS: e.WEBAPP_AUTH_MAX_AGE_S },
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     warnings,

@@ -19,6 +19,7 @@
  * | pause.ts         | /pause, /resume     |                                                  |
  * | status.ts        | /status             | `r:s` refresh                                    |
  * | alerts.ts        | /alerts             | `a:<f\|s\|e\|y>:<o\|q\|x>:<ownerId>` one setting   |
+ * | app.ts           | /app                | (a `web_app` button: no callback data)           |
  * | unknown.ts       | (anything else)     |                                                  |
  *
  * The registry is built on first use, not at import: a feature may import a module that imports
@@ -27,6 +28,7 @@
 import type { Composer, Context } from 'grammy';
 import type { CallbackHandlers } from '../callback-router.js';
 import { alertsFeature, type AlertsButton } from './alerts.js';
+import { appFeature } from './app.js';
 import { balanceFeature, type BalanceButton } from './balance.js';
 import { cancelFeature, type CancelButton } from './cancel.js';
 import type { ButtonSchema, CommandSpec, FeatureEnv } from './feature.js';
@@ -80,6 +82,7 @@ export function featureRegistry(): FeatureRegistry {
     pauseFeature,
     statusFeature,
     alertsFeature,
+    appFeature,
     unknownFeature,
   ]);
   return registry;
