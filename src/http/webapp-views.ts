@@ -220,8 +220,11 @@ const STOP_HISTORY_ENTRIES = 2_000;
 
 /**
  * A stop's path from the audit trail (armed, placed, moved: "<from> -> <to>") and the stop store
- * (the current stop and its last move). The trail's times are wall-clock; a point outside the
- * drawn candles (a replayed market runs on the replay's dates) is pinned to the nearest edge.
+ * (the current stop and its last move). The trail's times are wall-clock, the candles' are the
+ * exchange's, and in a replayed market the two differ (PAPER_SPEED): the store knows both for
+ * the arming (createdAt, armedAt) and the last move (at, closeTime), so trail times are mapped
+ * through those anchors onto the candles' clock. A point still outside the drawn candles is
+ * pinned to the nearest edge.
  */
 function stopPath(stop: ManagedStop, trail: readonly AuditRecord[], range: { from: number; to: number }): Array<{ time: number; price: number }> {
   const points: Array<{ at: number; price: string }> = [];
@@ -233,7 +236,12 @@ function stopPath(stop: ManagedStop, trail: readonly AuditRecord[], range: { fro
     if (price !== undefined) points.push({ at: r.at, price });
   }
   if (stop.stopPrice !== undefined && points.at(-1)?.price !== stop.stopPrice) points.push({ at: stop.lastMove?.at ?? stop.createdAt, price: stop.stopPrice });
-  const pinned = points.map((p) => ({ time: Math.min(Math.max(seconds(p.at), range.from), range.to), price: toApproxNumber(p.price) }));
+
+  const first = { wall: stop.createdAt, market: stop.armedAt };
+  const last = stop.lastMove && stop.lastMove.at > stop.createdAt ? { wall: stop.lastMove.at, market: stop.lastMove.closeTime } : undefined;
+  const toMarket = (wall: number) =>
+    last ? first.market + ((wall - first.wall) * (last.market - first.market)) / (last.wall - first.wall) : first.market + (wall - first.wall);
+  const pinned = points.map((p) => ({ time: Math.min(Math.max(seconds(toMarket(p.at)), range.from), range.to), price: toApproxNumber(p.price) }));
   // One point per time (lightweight-charts wants strictly increasing times): the latest wins.
   const byTime = new Map<number, number>();
   for (const p of pinned) byTime.set(p.time, p.price);
