@@ -221,7 +221,7 @@ async function showChart(symbol) {
         : { time: f.time, position: 'aboveBar', shape: 'arrowDown', color: down, size: 0.6 },
     ),
   );
-  const stopColor = css.getPropertyValue('--danger').trim() || '#d14e4e';
+  const stopColor = css.getPropertyValue('--stop').trim() || '#e39a0f';
   for (const stop of view.stops) {
     if (stop.path.length > 0) {
       const last = view.candles.at(-1)?.time;
