@@ -57,6 +57,8 @@ export interface PortfolioRow {
   value?: string;
   valueText: string;
   totalText: string;
+  /** Present when some of it is locked in open orders. */
+  lockedText?: string;
   /** From the ledger, for the quantity whose entry it knows. */
   averageEntry?: string;
   averageEntryText?: string;
@@ -103,6 +105,7 @@ export async function portfolioView(deps: ViewDeps): Promise<Portfolio> {
         locked: b.locked,
         total: b.total,
         totalText: formatQuantity(b.total),
+        ...(isPositive(b.locked) ? { lockedText: formatQuantity(b.locked) } : {}),
         valueText: value === undefined ? '—' : money(value),
         ...(value !== undefined ? { value } : {}),
       };

@@ -142,7 +142,7 @@ async function loadPortfolio() {
       return el(
         'tr',
         { 'data-asset': r.asset },
-        el('td', { class: 'asset' }, r.asset, r.locked !== '0' && !/^0(\.0+)?$/.test(r.locked) ? el('span', { class: 'sub' }, `locked ${r.locked}`) : null),
+        el('td', { class: 'asset' }, r.asset, r.lockedText ? el('span', { class: 'sub' }, `locked ${r.lockedText}`) : null),
         el('td', { class: 'num' }, r.totalText),
         el('td', { class: 'num' }, r.valueText),
         el('td', { class: `num pnl ${pnlClass}` }, r.unrealizedText ?? (r.unknownEntry ? 'entry unknown' : ''), r.averageEntryText ? el('span', { class: 'sub' }, `avg ${r.averageEntryText}`) : null),
