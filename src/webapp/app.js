@@ -338,7 +338,7 @@ async function decide(action) {
   try {
     const outcome = await api(`intents/${encodeURIComponent(pendingIntent)}/${action}`, {});
     $('card-text').textContent = outcome.text;
-    if (outcome.answer) toast(outcome.answer);
+    if (action === 'confirm') toast(outcome.answer ?? 'Confirmed: the order is on its way. Its news arrives in the chat.');
   } catch (error) {
     fail(error);
   }

@@ -12,6 +12,8 @@ import { TRADER_USER, PARTNER_USER } from '../trading/stop-harness.js';
 import { formFractalAbove, loadHistory } from '../trading/stop-scenario.js';
 import { createMemoryEquity, equityWalk } from '../support/memory-equity.js';
 import { startWebApp, WEBAPP_BOT_TOKEN, type WebAppHarness } from '../support/webapp-harness.js';
+import { portfolioView } from '../../src/http/webapp-views.js';
+import type { LedgerReader } from '../../src/ledger/ledger-types.js';
 
 const STRANGER = { id: 6666, first_name: 'Eve', username: 'eve' };
 
@@ -92,6 +94,20 @@ describe('Mini App server', () => {
     expect(btc.totalText).toBe('1');
     expect(btc.valueText).toBe(Number(price).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }));
     expect(portfolio.pnl).toBe(false);
+  });
+
+  it('with a LedgerReader, adds average entry and unrealized P&L for the quantity whose entry is known', async () => {
+    // Half of the BTC bought at 100,000 (fees in the cost): the other half's entry is unknown.
+    const ledger: Pick<LedgerReader, 'positions'> = { positions: async () => [{ asset: 'BTC', knownQuantity: '0.5', averageEntry: '100000', costBasis: '50000' }] };
+    const view = await portfolioView({ exchange: w.stops.exchange, symbols: w.stops.cache, audit: w.stops.service.audit, valuationAsset: 'USDT', ledger });
+    const btc = view.rows.find((r) => r.asset === 'BTC')!;
+    const expected = normalize(String(Number(price) * 0.5 - 50_000));
+    expect(Number(btc.unrealized)).toBeCloseTo(Number(expected), 6);
+    expect(btc.averageEntryText).toBe('100,000.00');
+    expect(btc.unknownEntry).toBe(true);
+    expect(btc.unrealizedText!.startsWith(Number(expected) > 0 ? '+' : '-')).toBe(true);
+    expect(view.rows.find((r) => r.asset === 'USDT')!.unrealized).toBeUndefined();
+    expect(view.pnl).toBe(true);
   });
 
   it('a buy from the app is an intent confirmed through the trading service: one order whatever the taps', async () => {

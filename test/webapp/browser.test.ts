@@ -76,6 +76,7 @@ describe.skipIf(!present && !process.env.CI)('Mini App in Chromium', () => {
   let w: WebAppHarness;
   let browser: Browser;
   let buyOrderId: number;
+  let price: string;
   const problems: string[] = [];
 
   const appUrl = (initData: string, theme: keyof typeof THEMES = 'light', view?: string) =>
@@ -96,7 +97,7 @@ describe.skipIf(!present && !process.env.CI)('Mini App in Chromium', () => {
   beforeAll(async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     w = await startWebApp({ equity: createMemoryEquity(equityWalk({ endMs: Date.now(), days: 30, stepMin: 60, start: 118_000 })) });
-    const { price } = loadHistory(w.stops.sim.feed, 200);
+    ({ price } = loadHistory(w.stops.sim.feed, 200));
 
     // A resting limit buy, confirmed as the chat confirms it.
     const card = await w.stops.service.prepareOrder(
@@ -155,6 +156,27 @@ describe.skipIf(!present && !process.env.CI)('Mini App in Chromium', () => {
     expect(w.stops.sim.control.orders('BTCUSDT').find((o) => o.orderId === buyOrderId)?.status).toBe('CANCELED');
     expect(cancels()).toBe(before + 1);
     await expect.poll(() => page.locator('#toast').textContent()).toMatch(/cancel/i);
+    await page.context().close();
+  });
+
+  it('a buy from the page: the priced card, then Confirm through the trading service, placing one order', async () => {
+    const page = await open(w.initDataFor(TRADER_USER));
+    const posts = () => w.stops.requests('POST', '/api/v3/order');
+    const before = posts();
+    const limit = normalize(String(Math.floor(Number(price) * 0.8)));
+    await page.locator('select[name="side"]').selectOption('BUY');
+    await page.locator('input[name="symbol"]').fill('btcusdt');
+    await page.locator('input[name="amount"]').fill('0.002');
+    await page.locator('input[name="price"]').fill(limit);
+    await page.locator('#trade button[type="submit"]').click();
+    await page.locator('#card:not([hidden])').waitFor();
+    expect(await page.locator('#card-text').textContent()).toContain('Confirm order: BUY BTCUSDT');
+    expect(posts()).toBe(before);
+    await page.locator('#card-confirm').dblclick();
+    await expect.poll(() => page.locator('#card-text').textContent()).toMatch(/Confirmed by @alice: sending to the exchange/);
+    await eventually(() => (w.stops.sim.control.orders('BTCUSDT').some((o) => o.side === 'BUY' && o.status === 'NEW' && normalize(o.price) === limit) ? true : undefined), 'the limit buy to rest');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(posts()).toBe(before + 1);
     await page.context().close();
   });
 
