@@ -208,6 +208,13 @@ describe('Mini App server', () => {
     const { stops } = (await (await w.get('/app/api/orders', me)).json()) as { stops: Array<{ id: string; kind: string }> };
     expect(stops).toEqual([expect.objectContaining({ id: stop.id, kind: 'fractal', interval: '1h' })]);
     expect((await w.get('/app/api/chart?symbol=../../etc&interval=1h', me)).status).toBe(400);
+
+    // Remove: as /stop BTCUSDT off, its order cancelled and the stop forgotten.
+    const removed = await w.post('/app/api/stops/remove', { symbol: 'BTCUSDT' }, me);
+    expect(removed.status).toBe(200);
+    expect(((await removed.json()) as { text: string }).text).toMatch(/removed/i);
+    expect(await w.stops.store.get(stop.id)).toBeUndefined();
+    expect(w.stops.sim.control.orders('BTCUSDT').find((o) => o.orderId === moved.orderId)?.status).toBe('CANCELED');
   }, 60_000);
 
   it('serves the net value, notification settings and the activity', async () => {

@@ -180,6 +180,20 @@ describe.skipIf(!present && !process.env.CI)('Mini App in Chromium', () => {
     await page.context().close();
   });
 
+  it('live: an order placed from the chat appears on the open page without a reload (Server-Sent Events)', async () => {
+    const page = await open(w.initDataFor(TRADER_USER), 'light', 'orders');
+    await page.locator('#orders li').first().waitFor();
+    await expect.poll(() => page.locator('#live.on').count(), { timeout: 10_000 }).toBe(1);
+    const card = await w.stops.service.prepareOrder(
+      { symbol: 'BTCUSDT', side: 'BUY', amount: { kind: 'base', quantity: '0.003' }, price: normalize(String(Math.floor(Number(price) * 0.7))) },
+      TRADER,
+    );
+    await w.stops.service.confirm(card.intentId, TRADER.userId);
+    const placed = await eventually(() => w.stops.sim.control.orders('BTCUSDT').find((o) => o.side === 'BUY' && o.status === 'NEW' && o.origQty.startsWith('0.003'))?.orderId, 'the chat order to rest');
+    await page.locator(`li[data-order-id="${placed}"]`).waitFor({ timeout: 10_000 });
+    await page.context().close();
+  });
+
   it('the net value chart, in Telegram\'s dark theme', async () => {
     const page = await open(w.initDataFor(TRADER_USER), 'dark', 'equity');
     await page.locator('#equity-chart[data-drawn="true"]').waitFor();
