@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-bench/**', 'node_modules/**', 'data/**', 'coverage/**'] },
@@ -13,4 +14,6 @@ export default tseslint.config(
     },
   },
   { files: ['test/**', 'bench/**', 'src/bot/console-*.ts', 'src/main.ts'], rules: { 'no-console': 'off' } },
+  // The Mini App's page runs in the browser (Telegram's web view), not in Node.
+  { files: ['src/webapp/**/*.js'], languageOptions: { globals: globals.browser, sourceType: 'module' } },
 );

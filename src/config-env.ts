@@ -119,6 +119,9 @@ export const envSchema = z.object({
   TELEGRAM_GROUPS: z.string().trim().toLowerCase().default('off').pipe(z.enum(['off', 'on'])),
   HOST: listenHost.default('0.0.0.0'),
   SIM_HOST: listenHost.default('127.0.0.1'),
+  // The Mini App (DESIGN.md §12): Telegram opens only HTTPS pages.
+  WEBAPP_URL: optionalString.pipe(url(['https:']).optional()),
+  WEBAPP_AUTH_MAX_AGE_S: z.coerce.number().int().min(60).max(7 * 86_400).default(3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -96,6 +96,8 @@ export interface Config {
   /** EQUITY_SAMPLE_MIN: how often the worker records the account's net value, minutes. */
   equitySampleMin: number;
   port: number;
+  /** The Mini App: its public HTTPS URL (WEBAPP_URL; unset: /app says so) and how old a sign-in may be. */
+  webApp: { url: string | undefined; authMaxAgeS: number };
   /** Listen address of the health/metrics server (and the webhook on it). */
   host: string;
   logLevel: ParsedEnv['LOG_LEVEL'];
@@ -224,6 +226,7 @@ export function loadConfig(role: Role, env: Record<string, string | undefined>):
     topMinQuoteVolume: e.TOP_MIN_QUOTE_VOLUME,
     equitySampleMin: e.EQUITY_SAMPLE_MIN,
     port: e.PORT,
+    webApp: { url: e.WEBAPP_URL, authMaxAgeS: e.WEBAPP_AUTH_MAX_AGE_S },
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     warnings,

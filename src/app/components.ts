@@ -18,6 +18,11 @@ import type { LedgerReader } from '../ledger/ledger-types.js';
 import { buildDailyReport } from '../ledger/report-text.js';
 import { createReportWorker, type ReportWorker } from '../ledger/report-worker.js';
 import type { ExchangeConnection } from './exchange-connection.js';
+import type { FastifyPluginAsync } from 'fastify';
+import { createAlertSettings } from '../alerts/alert-settings.js';
+import { createRedisConnection } from '../redis.js';
+import { createLiveFeed } from '../http/webapp-live.js';
+import { createWebAppPlugin, type WebAppDeps } from '../http/webapp-routes.js';
 import type { TradingStack } from './trading-stack.js';
 
 export interface ComponentContext {
@@ -176,6 +181,7 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       stopDefaultInterval: config.stops.defaultInterval,
       telegramGroups: config.telegram.groups,
       marketReplay: config.mode === 'paper' && config.paper.market.startsWith('replay'),
+      ...(config.webApp.url ? { webAppUrl: config.webApp.url } : {}),
       ...(config.limits.orderCap ? { orderCap: config.limits.orderCap } : {}),
     },
     tickers: createTickerCache({ exchange: c.exchange.views, logger: c.logger, registry: c.registry }),
@@ -193,4 +199,34 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       lastStopEvaluation: () => c.stack.stops.lastStopEvaluation(),
     },
   };
+}
+
+/**
+ * The Mini App's server side (DESIGN.md §12) for the `bot` role's HTTP server: its plugin, and the
+ * live feed's own blocking Redis connection to close at shutdown. The ledger and the net value
+ * history are optional: without them the page shows values without P&L, and no equity chart.
+ */
+export function buildWebApp(c: ComponentContext, redisUrl: string, overrides: Partial<WebAppDeps> = {}): { plugin: FastifyPluginAsync; close(): Promise<void> } {
+  const live = createLiveFeed({ redis: createRedisConnection(redisUrl, 'worker', c.logger, 'chatops-webapp-live'), prefix: c.stack.prefix, logger: c.logger });
+  const plugin = createWebAppPlugin({
+    botToken: c.config.telegram.token!,
+    allowedUsers: c.config.telegram.allowedUsers,
+    authMaxAgeS: c.config.webApp.authMaxAgeS,
+    mode: c.config.mode,
+    valuationAsset: c.config.limits.valuationAsset,
+    trading: c.stack.service,
+    exchange: c.exchange.views,
+    exchangeInfo: c.exchange.exchangeInfo,
+    symbols: c.exchange.exchangeInfo,
+    audit: c.stack.audit,
+    stops: c.stack.stops,
+    alertSettings: createAlertSettings({ redis: c.stack.producer, prefix: c.stack.prefix }),
+    requestBudget: c.exchange.budget,
+    live,
+    logger: c.logger,
+    equity: c.stack.equity,
+    ...(c.ledger ? { ledger: c.ledger } : {}),
+    ...overrides,
+  });
+  return { plugin, close: () => live.close() };
 }

@@ -21,7 +21,9 @@ import { createWebhookRoute, registerWebhook, webhookPathOf, type Route } from '
 import { createConsoleSession } from '../bot/console-session.js';
 import { connectExchange, type ExchangeConnection } from './exchange-connection.js';
 import { createTradingStack, type TradingStack } from './trading-stack.js';
-import { botDepsOf, buildAlertsWorker, buildEquitySampler, buildOrderWorker, buildReportWorker, buildStopManager, buildUserStreamService } from './components.js';
+import { botDepsOf, buildAlertsWorker, buildEquitySampler, buildOrderWorker, buildReportWorker, buildStopManager, buildUserStreamService, buildWebApp } from './components.js';
+import { setWebAppMenuButton } from '../bot/features/app.js';
+import type { FastifyPluginAsync } from 'fastify';
 
 export interface RoleContext {
   config: Config;
@@ -39,6 +41,7 @@ export async function startRole(role: Role, ctx: RoleContext): Promise<void> {
   const { config, logger, lifecycle, registry } = ctx;
   const checks: HealthCheck[] = [];
   const routes: Route[] = [];
+  const plugins: FastifyPluginAsync[] = [];
 
   if (role === 'sim') {
     const sim = await runSimRole(config, logger);
@@ -62,10 +65,13 @@ export async function startRole(role: Role, ctx: RoleContext): Promise<void> {
     if (role === 'bot' || role === 'all') {
       const route = await startTelegramBot(ctx, exchange, stack);
       if (route) routes.push(route);
+      const webApp = buildWebApp({ config, exchange, stack, logger, registry }, redis.url);
+      lifecycle.onClose('webapp', () => webApp.close());
+      plugins.push(webApp.plugin);
     }
   }
 
-  const http = await startHealthServer({ port: config.port, host: config.host, registry, checks, routes, logger });
+  const http = await startHealthServer({ port: config.port, host: config.host, registry, checks, routes, plugins, logger });
   lifecycle.onClose('http', () => http.close());
   logger.info({ role, mode: config.mode, host: http.host, port: http.port }, 'started');
 }
@@ -103,6 +109,9 @@ async function startTelegramBot(ctx: RoleContext, exchange: ExchangeConnection, 
   if (config.telegram.allowedUsers.length === 0) logger.warn('TELEGRAM_ALLOWED_USERS is empty: the bot will refuse everyone');
   await bot.init();
   await syncCommands(bot).catch((error: unknown) => logger.warn({ err: error }, 'setMyCommands failed; the command menu may be stale'));
+  if (config.webApp.url) {
+    await setWebAppMenuButton(bot.api, config.webApp.url).catch((error: unknown) => logger.warn({ err: error }, 'setChatMenuButton failed; the menu button does not open the Mini App'));
+  }
 
   if (config.telegram.webhookUrl) {
     const route = createWebhookRoute(bot, { path: webhookPathOf(config.telegram.webhookUrl), secretToken: config.telegram.webhookSecret!, logger });

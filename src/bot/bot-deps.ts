@@ -66,6 +66,8 @@ export interface BotSettings {
   telegramGroups?: boolean;
   /** PAPER_MARKET=replay…: candles carry the replay's dates, not today's; /status says which clock is which. */
   marketReplay?: boolean;
+  /** WEBAPP_URL: the Mini App /app opens (DESIGN.md §12); unset: /app says how to enable it. */
+  webAppUrl?: string;
 }
 
 /** What /equity, /daily, /weekly, /monthly and /report read and write (src/ledger, DESIGN.md §10). */

@@ -37,6 +37,8 @@ export const COMMAND_SCOPES: Readonly<Record<string, ChatScope>> = {
   fractals: 'market',
   alerts: 'market',
   status: 'market',
+  // The button only opens the page, which signs in by itself; /app answers a group on its own.
+  app: 'market',
   balance: 'account',
   orders: 'account',
   buy: 'account',

@@ -159,6 +159,12 @@ export async function startFakeBotApi(options: { token?: string } = {}): Promise
     deleteMyCommands: () => ok(true),
     getMyCommands: () => ok([]),
     deleteWebhook: () => ok(true),
+    // Telegram refuses a web_app menu button without text or with a URL that is not HTTPS.
+    setChatMenuButton: (p) => {
+      const button = p.menu_button as { type?: string; text?: string; web_app?: { url?: string } } | undefined;
+      if (button?.type === 'web_app' && (!button.text || !button.web_app?.url?.startsWith('https://'))) return badRequest('BUTTON_URL_INVALID');
+      return ok(true);
+    },
     setWebhook: () => ok(true),
     close: () => ok(true),
     answerCallbackQuery: (p) => {

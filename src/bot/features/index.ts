@@ -22,6 +22,7 @@
  * | equity.ts        | /equity             | `r:q:<range>` redraw the chart                    |
  * | periods.ts       | /daily, /weekly, /monthly | `pd:<d\|w\|m>:<N>:<page>` page, `r:pd:…` refresh |
  * | report.ts        | /report             |                                                  |
+ * | app.ts           | /app                | (a `web_app` button: no callback data)           |
  * | unknown.ts       | (anything else)     |                                                  |
  *
  * The registry is built on first use, not at import: a feature may import a module that imports
@@ -30,6 +31,7 @@
 import type { Composer, Context } from 'grammy';
 import type { CallbackHandlers } from '../callback-router.js';
 import { alertsFeature, type AlertsButton } from './alerts.js';
+import { appFeature } from './app.js';
 import { balanceFeature, type BalanceButton } from './balance.js';
 import { cancelFeature, type CancelButton } from './cancel.js';
 import { equityFeature, type EquityButton } from './equity.js';
@@ -100,6 +102,7 @@ export function featureRegistry(): FeatureRegistry {
     equityFeature,
     periodsFeature,
     reportFeature,
+    appFeature,
     unknownFeature,
   ]);
   return registry;
