@@ -14,6 +14,8 @@ import { createStopManager, type StopManager, type StopManagerDeps } from '../tr
 import { createUserStreamService, readUserStreamStatus, type UserStreamService } from '../alerts/user-stream-service.js';
 import type { ExchangeConnection } from './exchange-connection.js';
 import type { TradingStack } from './trading-stack.js';
+import { createBacktestWorker, type BacktestWorker } from '../strategies/backtest-worker.js';
+import { createSignalEvaluator } from '../strategies/signal-evaluator.js';
 
 export interface ComponentContext {
   config: Config;
@@ -47,7 +49,17 @@ export function buildOrderWorker(c: ComponentContext, overrides: Partial<OrderWo
 }
 
 export function buildAlertsWorker(c: ComponentContext, api: Api, overrides: Partial<AlertsWorkerOptions> = {}): AlertsWorker {
-  return createAlertsWorker({ connection: c.stack.workerConnection, redis: c.stack.producer, api, logger: c.logger, prefix: c.stack.prefix, registry: c.registry, ...overrides });
+  return createAlertsWorker({
+    connection: c.stack.workerConnection,
+    redis: c.stack.producer,
+    api,
+    logger: c.logger,
+    prefix: c.stack.prefix,
+    registry: c.registry,
+    // A /signal card is pushed by the worker: its message is tied to its intent once sent.
+    attachCard: (intentId, messageId) => c.stack.service.attachCard(intentId, messageId),
+    ...overrides,
+  });
 }
 
 /**
@@ -99,10 +111,43 @@ export function buildStopManager(c: ComponentContext, overrides: Partial<StopMan
     ...(c.exchange.streamUrl ? { streamUrl: c.exchange.streamUrl } : {}),
     schedule: !replayed,
     reconcile: { recvWindowMs: c.config.binance.recvWindowMs, inFlightBoundMs: 2 * c.config.binance.timeoutMs },
+    // /signal rides on the same closes and klines requests (DESIGN.md §11).
+    closeListener: createSignalEvaluator({
+      store: c.stack.signals,
+      symbols: c.exchange.exchangeInfo,
+      trading: c.stack.service,
+      exchange: c.exchange.client,
+      records: c.stack.records,
+      alerts: c.stack.alertsQueue,
+      logger: c.logger,
+    }),
     ...overrides,
   });
   c.stack.onStopPairsChanged(() => void manager.syncPairs());
   return manager;
+}
+
+/** This process's start: part of a replayed market's history cache key. */
+const PROCESS_STARTED_AT = Date.now();
+
+/**
+ * /backtest jobs: history through the `view` priority client (a backtest never spends the
+ * reserve kept for orders and stops), the answer through the worker's Api. The history cache is
+ * keyed by the exchange: the REST URL, and for a replayed paper market also its start, since a
+ * replay is re-stamped at every start (kline-history.ts).
+ */
+export function buildBacktestWorker(c: ComponentContext, api: Api): BacktestWorker {
+  const replayed = c.config.mode === 'paper' && c.config.paper.market.startsWith('replay');
+  return createBacktestWorker({
+    connection: c.stack.workerConnection,
+    redis: c.stack.producer,
+    prefix: c.stack.prefix,
+    exchange: c.exchange.client.withPriority('view'),
+    symbols: c.exchange.exchangeInfo,
+    api,
+    logger: c.logger,
+    marketKey: `${new URL(c.exchange.restUrl).host}${replayed ? `-replay-${PROCESS_STARTED_AT}` : ''}`,
+  });
 }
 
 /** Everything createBot needs but the Telegram identity (token, apiRoot, botInfo, allow-list). */
@@ -126,11 +171,14 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       stopDefaultInterval: config.stops.defaultInterval,
       telegramGroups: config.telegram.groups,
       marketReplay: config.mode === 'paper' && config.paper.market.startsWith('replay'),
+      signalDefaultSize: config.signalDefaultSize,
       ...(config.limits.orderCap ? { orderCap: config.limits.orderCap } : {}),
     },
     tickers: createTickerCache({ exchange: c.exchange.views, logger: c.logger, registry: c.registry }),
     stopDesk: c.stack.stops,
     stops: c.stack.stops,
+    backtests: c.stack.backtests,
+    signals: c.stack.signalDesk,
     status: {
       userStream: () => readUserStreamStatus(c.stack.producer, c.stack.prefix),
       lastStopEvaluation: () => c.stack.stops.lastStopEvaluation(),

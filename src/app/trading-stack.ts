@@ -16,6 +16,9 @@ import { createTradingService, type TradingServiceHandle } from '../trading/trad
 import { createStopDesk } from '../trading/stops/stop-desk.js';
 import type { StopArming, StopDesk } from '../trading/stops/stop-types.js';
 import type { ExchangeConnection } from './exchange-connection.js';
+import { createBacktestsQueue, type BacktestsQueue } from '../strategies/backtests-queue.js';
+import { createSignalDesk, type SignalDesk } from '../strategies/signal-desk.js';
+import { createSignalStore, type SignalStore } from '../strategies/signal-store.js';
 
 /** Every Redis key and BullMQ queue of the product lives under this prefix. */
 
@@ -32,7 +35,12 @@ export interface TradingStack {
   service: TradingServiceHandle;
   /** Stop cards, arming, /stop off, /stops (the bot side of stops). */
   stops: StopDesk & StopArming;
-  /** An in-process stop manager registers here to hear at once about armed or removed stops. */
+  /** /backtest jobs for the worker role (src/strategies). */
+  backtests: BacktestsQueue;
+  /** /signal: the signals (read by the worker's evaluator) and the bot's desk over them. */
+  signals: SignalStore;
+  signalDesk: SignalDesk;
+  /** An in-process stop manager registers here to hear at once about armed or removed stops (and signals: their closes ride on it). */
   onStopPairsChanged(listener: () => void): void;
   close(): Promise<void>;
 }
@@ -88,6 +96,9 @@ export function createTradingStack(deps: {
     ordersQueue,
     stops,
   });
+  const backtests = createBacktestsQueue({ connection: producer, prefix, logger: deps.logger });
+  const signals = createSignalStore({ redis: producer, prefix });
+  const signalDesk = createSignalDesk({ store: signals, onPairsChanged: () => pairListeners.forEach((listener) => listener()) });
   return {
     prefix,
     producer,
@@ -98,9 +109,13 @@ export function createTradingStack(deps: {
     audit,
     service,
     stops,
+    backtests,
+    signals,
+    signalDesk,
     onStopPairsChanged: (listener) => void pairListeners.push(listener),
     async close() {
       await service.close();
+      await backtests.close();
       await ordersQueue.close();
       await alertsQueue.close();
       producer.disconnect();

@@ -45,6 +45,8 @@ export const COMMAND_SCOPES: Readonly<Record<string, ChatScope>> = {
   cancel: 'account',
   pause: 'account',
   resume: 'account',
+  backtest: 'market',
+  signal: 'account',
 };
 
 export const BUTTON_SCOPES: Readonly<Record<CallbackAction['kind'], ChatScope>> = {
@@ -61,6 +63,7 @@ export const BUTTON_SCOPES: Readonly<Record<CallbackAction['kind'], ChatScope>> 
   'refresh-price': 'market',
   'refresh-status': 'market',
   'alert-setting': 'market',
+  'refresh-signals': 'account',
 };
 
 export const PRIVATE_CHAT_ONLY = ERROR_CODES.BOT_PRIVATE_CHAT_ONLY;

@@ -19,6 +19,8 @@
  * | pause.ts         | /pause, /resume     |                                                  |
  * | status.ts        | /status             | `r:s` refresh                                    |
  * | alerts.ts        | /alerts             | `a:<f\|s\|e\|y>:<o\|q\|x>:<ownerId>` one setting   |
+ * | backtest.ts      | /backtest           |                                                  |
+ * | signal.ts        | /signal             | `r:sg` refresh /signal list                      |
  * | unknown.ts       | (anything else)     |                                                  |
  *
  * The registry is built on first use, not at import: a feature may import a module that imports
@@ -27,6 +29,8 @@
 import type { Composer, Context } from 'grammy';
 import type { CallbackHandlers } from '../callback-router.js';
 import { alertsFeature, type AlertsButton } from './alerts.js';
+import { backtestFeature } from './backtest.js';
+import { signalFeature, type SignalButton } from './signal.js';
 import { balanceFeature, type BalanceButton } from './balance.js';
 import { cancelFeature, type CancelButton } from './cancel.js';
 import type { ButtonSchema, CommandSpec, FeatureEnv } from './feature.js';
@@ -43,7 +47,7 @@ import { topFeature, type TopButton } from './top.js';
 import { unknownFeature } from './unknown.js';
 
 /** Every button the bot makes, decoded: the union of the features' own schemas. */
-export type CallbackAction = OrderCardButton | CancelButton | OpenOrdersButton | BalanceButton | TopButton | AlertsButton | PriceButton | StatusButton | StopsButton;
+export type CallbackAction = OrderCardButton | CancelButton | OpenOrdersButton | BalanceButton | TopButton | AlertsButton | PriceButton | StatusButton | StopsButton | SignalButton;
 
 /** A feature as the registry sees it, whatever its own button type. */
 export interface RegisteredFeature {
@@ -80,6 +84,8 @@ export function featureRegistry(): FeatureRegistry {
     pauseFeature,
     statusFeature,
     alertsFeature,
+    backtestFeature,
+    signalFeature,
     unknownFeature,
   ]);
   return registry;
