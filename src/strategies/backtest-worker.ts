@@ -7,9 +7,9 @@
  * Edits go straight through the worker's grammY Api, not the alerts queue: they are best
  * effort, and one that fails is simply skipped (the next one, or the result, says more).
  *
- * The newest closed candle is read from the exchange (the last klines row is the forming one,
- * so the one before its open is the last close), never from the local clock: a replayed paper
- * market runs ahead of it.
+ * The newest closed candle is read from the exchange (the last klines row is normally the forming
+ * one, so the one before its open is the last close), not derived from the local clock: a
+ * replayed paper market runs ahead of it. A row whose close has already passed is closed.
  */
 import { InputFile, type Api, type RawApi } from 'grammy';
 import { Worker, type Job } from 'bullmq';
@@ -38,8 +38,8 @@ export interface BacktestWorkerOptions {
   /** A `producer` connection for the history cache. */
   redis: Redis;
   prefix?: string;
-  /** The `view` priority client (kline-history.ts). */
-  exchange: Pick<ExchangeClient, 'klines'>;
+  /** The `view` priority client (kline-history.ts); its clock offset dates the newest close. */
+  exchange: Pick<ExchangeClient, 'klines' | 'usage'>;
   symbols: SymbolLookup;
   api: Api<RawApi>;
   logger: Logger;
@@ -85,9 +85,11 @@ export function createBacktestWorker(options: BacktestWorkerOptions): BacktestWo
       const info = await options.symbols.symbol(data.symbol);
       const tickSize = info ? priceFilterOf(info)?.tickSize : undefined;
       if (!info || !tickSize) throw new AppError('EXCHANGE_UNKNOWN_SYMBOL', `unknown symbol ${data.symbol}`, { userMessage: `The exchange does not list ${data.symbol}.` });
-      const [forming] = await options.exchange.klines(data.symbol, data.interval, { limit: 1 });
-      if (!forming) throw new AppError('EXCHANGE_BAD_RESPONSE', 'no klines', { userMessage: `The exchange has no ${data.interval} candles for ${data.symbol}.` });
-      const lastCloseTime = forming.openTime - 1;
+      const [newest] = await options.exchange.klines(data.symbol, data.interval, { limit: 1 });
+      if (!newest) throw new AppError('EXCHANGE_BAD_RESPONSE', 'no klines', { userMessage: `The exchange has no ${data.interval} candles for ${data.symbol}.` });
+      // Binance's last row is the forming candle; one whose close has passed on the exchange's clock
+      // is closed (a replay that has not started yet serves no forming candle).
+      const lastCloseTime = newest.closeTime < now() - options.exchange.usage().clockOffsetMs ? newest.closeTime : newest.openTime - 1;
       const span = Math.ceil((data.days * DAY) / intervalMs(data.interval));
       await edit(progressText(spec, 'Loading candles…'), true);
       const loaded = await history.load({
