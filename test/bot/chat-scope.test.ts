@@ -178,6 +178,7 @@ describe('the scope tables', () => {
       'refresh-balance',
       'refresh-orders',
       'refresh-price',
+      'refresh-signals',
       'refresh-status',
       'refresh-stops',
       'top-ranking',
