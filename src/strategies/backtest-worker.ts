@@ -27,6 +27,7 @@ import { renderBacktestChart } from './backtest-chart.js';
 import { failedText, progressText, resultText, type BacktestSpec } from './backtest-report.js';
 import { BACKTESTS_QUEUE, type BacktestJobData } from './backtests-queue.js';
 import { createKlineHistory } from './kline-history.js';
+import { createProgressCard } from './progress-card.js';
 import { strategyOf } from './strategies.js';
 
 /** MACD(12,26,9) gives its first cross after 34 closes: less warm-up than that is not a backtest. */
@@ -68,18 +69,15 @@ export function createBacktestWorker(options: BacktestWorkerOptions): BacktestWo
   async function run(job: Job<BacktestJobData>): Promise<BacktestSummary | undefined> {
     const data = job.data;
     const spec: BacktestSpec = { symbol: data.symbol, strategy: data.strategy, interval: data.interval, days: data.days };
-    let lastEdit = 0;
-    let shown = '';
-    const edit = async (text: string, force = false) => {
-      if (text === shown || (!force && now() - lastEdit < every)) return;
-      lastEdit = now();
-      shown = text;
-      try {
-        await options.api.editMessageText(data.chatId, data.messageId, text, { parse_mode: 'HTML' });
-      } catch (error) {
+    const card = createProgressCard({
+      everyMs: every,
+      now,
+      edit: (text) => options.api.editMessageText(data.chatId, data.messageId, text, { parse_mode: 'HTML' }).then(() => undefined),
+      onError: (error) => {
         if (!isNotModified(error)) log.warn({ err: error, jobId: job.id }, 'backtest card edit failed');
-      }
-    };
+      },
+    });
+    const edit = (text: string, force = false) => card.show(text, force);
 
     try {
       const info = await options.symbols.symbol(data.symbol);

@@ -1,0 +1,27 @@
+/**
+ * A card that shows work in progress (the /backtest card): edits at most every `everyMs`
+ * (Telegram allows about one edit a second per chat, and a trader reads no faster), never the
+ * same text twice (Telegram refuses it), and always the forced ones: the first state and the end.
+ * An edit that fails is logged and skipped; the next one says more.
+ */
+export interface ProgressCard {
+  /** Shows `text` unless an edit went out less than `everyMs` ago (`force` shows it anyway). */
+  show(text: string, force?: boolean): Promise<void>;
+}
+
+export function createProgressCard(options: { everyMs: number; now: () => number; edit: (text: string) => Promise<void>; onError: (error: unknown) => void }): ProgressCard {
+  let lastAt = Number.NEGATIVE_INFINITY;
+  let shown = '';
+  return {
+    async show(text, force = false) {
+      if (text === shown || (!force && options.now() - lastAt < options.everyMs)) return;
+      lastAt = options.now();
+      shown = text;
+      try {
+        await options.edit(text);
+      } catch (error) {
+        options.onError(error);
+      }
+    },
+  };
+}
