@@ -71,9 +71,6 @@ export interface BacktestInput {
   /** The symbol's PRICE_FILTER tick (stops are rounded down to it). */
   tickSize: string;
   feeRate?: string;
-  /** Called every `progressEvery` candles with the share done (0..1). */
-  onProgress?: (done: number) => void;
-  progressEvery?: number;
 }
 
 const pct = (part: string, whole: string) => round(div(mul(part, '100'), whole, 6, 'half-up'), 4);
@@ -98,7 +95,6 @@ export function runBacktest(input: BacktestInput): BacktestResult {
   let trough = START_CASH;
   let maxDrawdown = '0';
   let inMarket = 0;
-  const every = input.progressEvery ?? 500;
 
   const close = (time: number | undefined, price: string, by: BacktestTrade['exitBy'], reason: string) => {
     const proceeds = round(mul(mul(quantity, price), keep), MONEY_DECIMALS, 'floor');
@@ -148,7 +144,6 @@ export function runBacktest(input: BacktestInput): BacktestResult {
       const drawdown = pct(sub(peak, value), peak);
       if (gt(drawdown, maxDrawdown)) maxDrawdown = drawdown;
     }
-    if (input.onProgress && (i - spanStart) % every === every - 1) input.onProgress((i - spanStart + 1) / (last - spanStart + 1));
   }
 
   const lastCandle = candles[last]!;

@@ -3,6 +3,21 @@ import { describe, expect, it } from 'vitest';
 import { createProgressCard } from '../../src/strategies/progress-card.js';
 
 describe('progress card', () => {
+  it('sends edits one after another: a slow progress edit cannot land after the final one', async () => {
+    const landed: string[] = [];
+    let clock = 0;
+    const card = createProgressCard({
+      everyMs: 2_000,
+      now: () => clock,
+      edit: (text) => new Promise((resolve) => setTimeout(() => resolve(void landed.push(text)), text === 'slow' ? 50 : 1)),
+      onError: () => undefined,
+    });
+    void card.show('slow', true);
+    clock = 100;
+    await card.show('final', true);
+    expect(landed).toEqual(['slow', 'final']);
+  });
+
   it('edits at most every 2 s, always for a forced state, never twice with the same text, and survives a failed edit', async () => {
     let clock = 0;
     const edits: Array<[number, string]> = [];
