@@ -6,7 +6,8 @@
  *
  * The buy card arrives at exactly the close where MACD(12,26,9) crosses above its signal, once
  * (a close evaluated again proposes nothing); confirmed, it fills; the sell card arrives at the
- * next cross below, for what the buy bought.
+ * next cross below, for what the buy bought. A fractal signal's buy card arrives at the close
+ * where the backtest's own strategy enters, with its protective stop written on it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertJobId } from '../../src/alerts/alerts-queue.js';
@@ -15,6 +16,9 @@ import { createLogger } from '../../src/logger.js';
 import { createReplayFeed } from '../../src/sim/feeds/replay-feed.js';
 import type { ReplayFeed } from '../../src/sim/types.js';
 import { macdCrosses } from '../../src/strategies/macd-crosses.js';
+import { STRATEGIES } from '../../src/strategies/strategies.js';
+import { formatAmount } from '../../src/format.js';
+import { klineFromRow } from '../support/klines.js';
 import { parseCardCallback } from '../../src/trading/card-callback.js';
 import { clientOrderIdOf } from '../../src/trading/intent-store.js';
 import type { StoredMessage } from '../support/fake-bot-api.js';
@@ -36,7 +40,9 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 const confirmData = (m: StoredMessage) => (m.reply_markup as { inline_keyboard: Array<Array<{ callback_data: string }>> }).inline_keyboard[0]![0]!.callback_data;
-const signalCards = () => h.messages().filter((m) => /Signal #\d+ · macd/.test(m.text ?? ''));
+let cardPattern = /Signal #\d+ · macd/;
+const signalCards = () => h.messages().filter((m) => cardPattern.test(m.text ?? ''));
+let stepped = START;
 
 /** Steps the replay one candle at a time until a new signal message arrives; returns it with the candle index. */
 async function stepUntilCard(from: number, limit: number): Promise<{ index: number; card: StoredMessage; klinesPerClose: number[] }> {
@@ -52,6 +58,7 @@ async function stepUntilCard(from: number, limit: number): Promise<{ index: numb
       const pending = await h.alertsQueue.queue.getJobCounts('waiting', 'active');
       return (pending.waiting ?? 0) + (pending.active ?? 0) === 0 ? signalCards() : undefined;
     }, 'the alerts queue to drain');
+    stepped = i + 1;
     if (cards.length > before) return { index: i, card: cards[cards.length - 1]!, klinesPerClose };
   }
   throw new Error('no signal card');
@@ -102,6 +109,28 @@ describe('/signal on a replay of real candles', () => {
     await h.send('/signal off 1');
     expect(h.messages().at(-1)!.text).toMatch(/Switched off: #1 BTCUSDT macd 1h/);
     expect(await h.signals!.all()).toEqual([]);
+  });
+
+  it('a fractal signal’s buy card carries the strategy’s protective stop', async () => {
+    cardPattern = /Signal #\d+ · fractal/;
+    await h.send('/signal BTCUSDT fractal 1h 50USDT');
+    expect(h.messages().at(-1)!.text).toMatch(/Signal <b>#2<\/b> started/);
+    await h.streamReady();
+    const from = stepped;
+    // The strategy over the same candles, as the backtest runs it: the first entry after the signal starts.
+    const candles = rows.map(klineFromRow);
+    const series = STRATEGIES.fractal.prepare(candles, { tickSize: '0.01' });
+    const expected = candles.findIndex((_, i) => i >= from && series.decide(i, undefined).kind === 'enter');
+    const decision = series.decide(expected, undefined) as { kind: 'enter'; stop?: string };
+    expect(decision.stop).toBeDefined();
+
+    const entry = await stepUntilCard(from, expected + 1);
+    expect(entry.index).toBe(expected);
+    expect(entry.card.text).toMatch(/Buy: close above the bearish fractal at/);
+    expect(entry.card.text).toContain(`Strategy stop: trailing fractal stop on 1h, first at ${formatAmount(decision.stop!, 2)}`);
+    expect(entry.card.text).toContain('After the fill, arm it with /stop BTCUSDT fractal 1h.');
+    await h.send('/signal off all');
+    expect(h.messages().at(-1)!.text).toMatch(/Switched off: #2 BTCUSDT fractal 1h/);
   });
 
   it('answers bad arguments with the usage line', async () => {
