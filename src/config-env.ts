@@ -110,6 +110,12 @@ export const envSchema = z.object({
   STOP_MIN_MOVE_PCT: decimalString('percent').default('0'),
   STOP_DEFAULT_INTERVAL: z.enum(['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w']).default('4h'),
   CONFIRM_TTL_S: z.coerce.number().int().min(5).max(3600).default(60),
+  // Strategies (issue 20): what a /signal card buys when no SIZE is given: a quote amount or a base quantity.
+  SIGNAL_DEFAULT_SIZE: z
+    .string()
+    .trim()
+    .default('100USDT')
+    .refine((v) => /^(\$?\d+(\.\d+)?|\d+(\.\d+)?[A-Z][A-Z0-9]{1,19})$/.test(v), { message: 'must be an amount like 100USDT, $100 or 0.01' }),
   BALANCE_DUST_USDT: decimalString('USDT value').default('1'),
   TOP_MIN_QUOTE_VOLUME: decimalString('quote volume').default('100000'),
   // Net value history (DESIGN.md §10): one sample per slot of this many minutes, aligned to the epoch.

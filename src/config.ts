@@ -91,6 +91,8 @@ export interface Config {
   };
   stops: { limitOffsetPct: string; minMovePct: string; defaultInterval: ParsedEnv['STOP_DEFAULT_INTERVAL'] };
   confirmTtlS: number;
+  /** SIGNAL_DEFAULT_SIZE: what a /signal card buys when no SIZE is given (as typed: 100USDT, $100, 0.01). */
+  signalDefaultSize: string;
   balanceDustUsdt: string;
   topMinQuoteVolume: string;
   /** EQUITY_SAMPLE_MIN: how often the worker records the account's net value, minutes. */
@@ -222,6 +224,7 @@ export function loadConfig(role: Role, env: Record<string, string | undefined>):
       defaultInterval: e.STOP_DEFAULT_INTERVAL,
     },
     confirmTtlS: e.CONFIRM_TTL_S,
+    signalDefaultSize: e.SIGNAL_DEFAULT_SIZE,
     balanceDustUsdt: e.BALANCE_DUST_USDT,
     topMinQuoteVolume: e.TOP_MIN_QUOTE_VOLUME,
     equitySampleMin: e.EQUITY_SAMPLE_MIN,

@@ -110,6 +110,8 @@ export interface AlertsWorkerOptions {
   stalledIntervalMs?: number;
   /** Per-user /alerts settings (on, silent, off) for new messages. Default: read from Redis under `prefix`. */
   settings?: AlertSettingsResolver;
+  /** Ties a pushed card (`AlertJob.cardIntentId`) to its message: TradingService.attachCard. */
+  attachCard?: (intentId: string, messageId: number) => Promise<void>;
 }
 
 export interface AlertsWorker {
@@ -141,12 +143,14 @@ export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
     alert.buttons ? { inline_keyboard: alert.buttons.map((row) => row.map((b) => ({ text: b.text, callback_data: b.data }))) } : undefined;
 
   /** Sends parts `from`…; `repeat` is the part an earlier attempt may have delivered (sent under the notice). */
-  async function sendParts(alert: AlertJob, parts: string[], job: Job<AlertJob>, from: number, repeat: number | undefined, silent = false): Promise<void> {
+  /** Returns the id of the last message sent (the one with the buttons). */
+  async function sendParts(alert: AlertJob, parts: string[], job: Job<AlertJob>, from: number, repeat: number | undefined, silent = false): Promise<number | undefined> {
     const options = {
       parse_mode: 'HTML' as const,
       link_preview_options: { is_disabled: true },
       ...(silent ? { disable_notification: true } : {}),
     };
+    let lastId: number | undefined;
     for (let i = from; i < parts.length; i++) {
       const markup = i === parts.length - 1 ? keyboard(alert) : undefined;
       // Only a single part within the notice's length of 4096 characters needs two messages here.
@@ -154,7 +158,7 @@ export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
       await job.updateProgress(i + 0.5);
       try {
         for (const [m, text] of messages.entries()) {
-          await api.sendMessage(alert.chatId, text, { ...options, ...(markup && m === messages.length - 1 ? { reply_markup: markup } : {}) });
+          lastId = (await api.sendMessage(alert.chatId, text, { ...options, ...(markup && m === messages.length - 1 ? { reply_markup: markup } : {}) })).message_id;
         }
       } catch (error) {
         // Telegram answered with a refusal (429, 4xx): nothing was delivered, so a retry owes no notice.
@@ -168,6 +172,7 @@ export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
         logger.warn({ key: alert.key, chatId: alert.chatId, part: i, parts: parts.length }, 'alert part sent again with the repeat notice: an earlier attempt may have delivered it');
       }
     }
+    return lastId;
   }
 
   async function deliver(job: Job<AlertJob>): Promise<AlertOutcome> {
@@ -184,7 +189,11 @@ export function createAlertsWorker(options: AlertsWorkerOptions): AlertsWorker {
       // A private chat's id is its user's id: alerts without a userId follow that user's settings.
       const mode = await settings.resolve(alert.userId ?? alert.chatId, alert.category);
       if (mode === 'off') return 'skipped-off';
-      await sendParts(alert, parts, job, done, repeat, mode === 'silent');
+      const sentId = await sendParts(alert, parts, job, done, repeat, mode === 'silent');
+      if (alert.cardIntentId !== undefined && sentId !== undefined && options.attachCard) {
+        // The card is out either way; without the tie it only misses its expiry and status edits.
+        await options.attachCard(alert.cardIntentId, sentId).catch((error: unknown) => logger.warn({ err: error, key: alert.key }, 'could not tie a pushed card to its intent'));
+      }
       return 'sent';
     }
     const claimedMarkup = parts.length === 1 ? keyboard(alert) : undefined;

@@ -24,6 +24,8 @@ import { createRedisConnection } from '../redis.js';
 import { createLiveFeed } from '../http/webapp-live.js';
 import { createWebAppPlugin, type WebAppDeps } from '../http/webapp-routes.js';
 import type { TradingStack } from './trading-stack.js';
+import { createBacktestWorker, type BacktestWorker } from '../strategies/backtest-worker.js';
+import { createSignalEvaluator } from '../strategies/signal-evaluator.js';
 
 export interface ComponentContext {
   config: Config;
@@ -63,7 +65,17 @@ export function buildOrderWorker(c: ComponentContext, overrides: Partial<OrderWo
 }
 
 export function buildAlertsWorker(c: ComponentContext, api: Api, overrides: Partial<AlertsWorkerOptions> = {}): AlertsWorker {
-  return createAlertsWorker({ connection: c.stack.workerConnection, redis: c.stack.producer, queueConnection: c.stack.queueConnection, api, logger: c.logger, prefix: c.stack.prefix, registry: c.registry, ...overrides });
+  return createAlertsWorker({
+    connection: c.stack.workerConnection,
+    redis: c.stack.producer,
+    api,
+    logger: c.logger,
+    prefix: c.stack.prefix,
+    registry: c.registry,
+    // A /signal card is pushed by the worker: its message is tied to its intent once sent.
+    attachCard: (intentId, messageId) => c.stack.service.attachCard(intentId, messageId),
+    ...overrides,
+  });
 }
 
 /**
@@ -116,6 +128,16 @@ export function buildStopManager(c: ComponentContext, overrides: Partial<StopMan
     ...(c.exchange.streamUrl ? { streamUrl: c.exchange.streamUrl } : {}),
     schedule: !replayed,
     reconcile: { recvWindowMs: c.config.binance.recvWindowMs, inFlightBoundMs: 2 * c.config.binance.timeoutMs },
+    // /signal rides on the same closes and klines requests (DESIGN.md §11).
+    closeListener: createSignalEvaluator({
+      store: c.stack.signals,
+      symbols: c.exchange.exchangeInfo,
+      trading: c.stack.service,
+      exchange: c.exchange.client,
+      records: c.stack.records,
+      alerts: c.stack.alertsQueue,
+      logger: c.logger,
+    }),
     ...overrides,
   });
   c.stack.onStopPairsChanged(() => void manager.syncPairs());
@@ -160,6 +182,29 @@ export function buildReportWorker(c: ComponentContext): ReportWorker {
   });
 }
 
+/** This process's start: part of a replayed market's history cache key. */
+const PROCESS_STARTED_AT = Date.now();
+
+/**
+ * /backtest jobs: history through the `view` priority client (a backtest never spends the
+ * reserve kept for orders and stops), the answer through the worker's Api. The history cache is
+ * keyed by the exchange: the REST URL, and for a replayed paper market also its start, since a
+ * replay is re-stamped at every start (kline-history.ts).
+ */
+export function buildBacktestWorker(c: ComponentContext, api: Api): BacktestWorker {
+  const replayed = c.config.mode === 'paper' && c.config.paper.market.startsWith('replay');
+  return createBacktestWorker({
+    connection: c.stack.workerConnection,
+    redis: c.stack.producer,
+    prefix: c.stack.prefix,
+    exchange: c.exchange.client.withPriority('view'),
+    symbols: c.exchange.exchangeInfo,
+    api,
+    logger: c.logger,
+    marketKey: `${new URL(c.exchange.restUrl).host}${replayed ? `-replay-${PROCESS_STARTED_AT}` : ''}`,
+  });
+}
+
 /** Everything createBot needs but the Telegram identity (token, apiRoot, botInfo, allow-list). */
 export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowedUsers'> {
   const { config } = c;
@@ -182,6 +227,7 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       telegramGroups: config.telegram.groups,
       marketReplay: config.mode === 'paper' && config.paper.market.startsWith('replay'),
       ...(config.webApp.url ? { webAppUrl: config.webApp.url } : {}),
+      signalDefaultSize: config.signalDefaultSize,
       ...(config.limits.orderCap ? { orderCap: config.limits.orderCap } : {}),
     },
     tickers: createTickerCache({ exchange: c.exchange.views, logger: c.logger, registry: c.registry }),
@@ -194,6 +240,8 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       ...(c.ledger ? { ledger: c.ledger } : {}),
       reports: c.stack.reports,
     },
+    backtests: c.stack.backtests,
+    signals: c.stack.signalDesk,
     status: {
       userStream: () => readUserStreamStatus(c.stack.producer, c.stack.prefix),
       lastStopEvaluation: () => c.stack.stops.lastStopEvaluation(),

@@ -21,7 +21,7 @@ import { createWebhookRoute, registerWebhook, webhookPathOf, type Route } from '
 import { createConsoleSession } from '../bot/console-session.js';
 import { connectExchange, type ExchangeConnection } from './exchange-connection.js';
 import { createTradingStack, type TradingStack } from './trading-stack.js';
-import { botDepsOf, buildAlertsWorker, buildEquitySampler, buildOrderWorker, buildReportWorker, buildStopManager, buildUserStreamService, buildWebApp } from './components.js';
+import { botDepsOf, buildAlertsWorker, buildBacktestWorker, buildEquitySampler, buildOrderWorker, buildReportWorker, buildStopManager, buildUserStreamService, buildWebApp } from './components.js';
 import { setWebAppMenuButton } from '../bot/features/app.js';
 import type { FastifyPluginAsync } from 'fastify';
 
@@ -85,6 +85,8 @@ function startWorkers(ctx: RoleContext, exchange: ExchangeConnection, stack: Tra
   const stopManager = buildStopManager(components);
   void Promise.resolve(stopManager.start()).catch((error: unknown) => ctx.logger.error({ err: error }, 'stop manager failed to start'));
   ctx.lifecycle.onClose('stop-manager', () => stopManager.close(), 15_000);
+  const backtestWorker = buildBacktestWorker(components, api);
+  ctx.lifecycle.onClose('backtest-worker', () => backtestWorker.close(), 15_000);
   const userStream = buildUserStreamService(components, allowedUsers);
   if (userStream) {
     userStream.start();

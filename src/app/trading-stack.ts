@@ -21,6 +21,9 @@ import type { ExchangeConnection } from './exchange-connection.js';
 import type { ExchangeClient } from '../binance/exchange-client.js';
 import { sharingMarketReads } from '../binance/shared-reads.js';
 import { createAccountCache, readingAccountFrom, type AccountCache } from '../trading/account-cache.js';
+import { createBacktestsQueue, type BacktestsQueue } from '../strategies/backtests-queue.js';
+import { createSignalDesk, type SignalDesk } from '../strategies/signal-desk.js';
+import { createSignalStore, type SignalStore } from '../strategies/signal-store.js';
 
 /** Every Redis key and BullMQ queue of the product lives under this prefix. */
 
@@ -55,6 +58,12 @@ export interface TradingStack {
   /** `/report` times and their delayed jobs: the bot sets them, the worker sends them. */
   reports: ReportSchedule;
   /** An in-process stop manager registers here to hear at once about armed or removed stops. */
+  /** /backtest jobs for the worker role (src/strategies). */
+  backtests: BacktestsQueue;
+  /** /signal: the signals (read by the worker's evaluator) and the bot's desk over them. */
+  signals: SignalStore;
+  signalDesk: SignalDesk;
+  /** An in-process stop manager registers here to hear at once about armed or removed stops (and signals: their closes ride on it). */
   onStopPairsChanged(listener: () => void): void;
   close(): Promise<void>;
 }
@@ -117,6 +126,9 @@ export function createTradingStack(deps: {
     ordersQueue,
     stops,
   });
+  const backtests = createBacktestsQueue({ connection: producer, prefix, logger: deps.logger });
+  const signals = createSignalStore({ redis: producer, prefix });
+  const signalDesk = createSignalDesk({ store: signals, onPairsChanged: () => pairListeners.forEach((listener) => listener()) });
   return {
     prefix,
     producer,
@@ -132,9 +144,13 @@ export function createTradingStack(deps: {
     stops,
     equity,
     reports,
+    backtests,
+    signals,
+    signalDesk,
     onStopPairsChanged: (listener) => void pairListeners.push(listener),
     async close() {
       await service.close();
+      await backtests.close();
       await ordersQueue.close();
       await alertsQueue.close();
       await reports.close();

@@ -14,6 +14,8 @@ import type { LedgerReader } from '../ledger/ledger-types.js';
 import type { ReportSchedule } from '../ledger/report-schedule.js';
 import type { TickerCache } from '../market/ticker-cache.js';
 import type { StopDesk } from '../trading/stops/stop-types.js';
+import type { BacktestsQueue } from '../strategies/backtests-queue.js';
+import type { SignalDesk } from '../strategies/signal-desk.js';
 import type { AlertSink, TradingService } from '../trading/types.js';
 import type { RequestBudget } from './request-budget.js';
 import type { SymbolCatalog } from './symbol-arg.js';
@@ -66,6 +68,8 @@ export interface BotSettings {
   telegramGroups?: boolean;
   /** PAPER_MARKET=replay…: candles carry the replay's dates, not today's; /status says which clock is which. */
   marketReplay?: boolean;
+  /** SIGNAL_DEFAULT_SIZE: what a /signal card buys when no SIZE is given. Default "100USDT". */
+  signalDefaultSize?: string;
   /** WEBAPP_URL: the Mini App /app opens (DESIGN.md §12); unset: /app says how to enable it. */
   webAppUrl?: string;
 }
@@ -112,6 +116,10 @@ export interface BotDeps {
   stops?: ActiveStopLookup;
   /** /stop and /stops (src/trading/stops/stop-desk.ts; it is also an ActiveStopLookup for `stops`). */
   stopDesk?: StopDesk;
+  /** /backtest: the `backtests` queue the worker role runs (src/strategies). */
+  backtests?: Pick<BacktestsQueue, 'enqueue' | 'waiting'>;
+  /** /signal (src/strategies/signal-desk.ts). */
+  signals?: SignalDesk;
   /** @grammyjs/auto-retry options for 429 and 5xx from Telegram; `false` to disable (tests of raw failures). */
   autoRetry?: Partial<AutoRetryOptions> | false;
   now?: () => number;

@@ -8,12 +8,13 @@
  * One table per entry point, keyed by command and by button kind, so a new command or button
  * has to be classified here (test/bot/chat-scope.test.ts checks the tables are complete).
  *
- * - account (private only): /balance, /orders, /buy, /sell, /stop, /stops, /cancel, and also
- *   /equity, /daily, /weekly, /monthly and /report (net value and P&L), and also
+ * - account (private only): /balance, /orders, /buy, /sell, /stop, /stops, /cancel, /signal (its
+ *   cards move money), and also /equity, /daily, /weekly, /monthly and /report (net value and P&L), and also
  *   /pause and /resume: they hold or release the account's orders and stops, which is acting on
  *   the account. Every button of a card, a cancel or the balance list, including cards left in a
  *   group from when groups were on: their Confirm must not reach the exchange either.
- * - market (any chat): /start, /help, /price, /top, /ta, /fractals, /alerts, /status. /status
+ * - market (any chat): /start, /help, /price, /top, /ta, /fractals, /alerts, /status, /backtest
+ *   (history and a strategy: no account data). /status
  *   shows the mode, request weight, queue depths and the stream's health: no amounts, no
  *   positions. /alerts shows a user's own on/off choices. /fractals is a market chart, but it
  *   also draws the trader's stop and entry price: in a shared chat it is drawn without them
@@ -53,6 +54,8 @@ export const COMMAND_SCOPES: Readonly<Record<string, ChatScope>> = {
   weekly: 'account',
   monthly: 'account',
   report: 'account',
+  backtest: 'market',
+  signal: 'account',
 };
 
 export const BUTTON_SCOPES: Readonly<Record<CallbackAction['kind'], ChatScope>> = {
@@ -72,6 +75,7 @@ export const BUTTON_SCOPES: Readonly<Record<CallbackAction['kind'], ChatScope>> 
   'refresh-equity': 'account',
   'period-page': 'account',
   'refresh-periods': 'account',
+  'refresh-signals': 'account',
 };
 
 export const PRIVATE_CHAT_ONLY = ERROR_CODES.BOT_PRIVATE_CHAT_ONLY;

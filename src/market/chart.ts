@@ -79,9 +79,10 @@ function rasterOptions(): ResvgRenderOptions {
 
 /**
  * Registering echarts' parts and its text measurer are global side effects, so they happen on
- * first use, not on import. The measurer reads the font file once.
+ * first use, not on import. The measurer reads the font file once. Other charts (the backtest's)
+ * call this too, then register the extra series types they draw.
  */
-function registerEcharts(): void {
+export function registerEcharts(): void {
   if (registered) return;
   echarts.use([CandlestickChart, ScatterChart, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, SVGRenderer]);
   const measure = createTextMeasurer(chartFontFile());

@@ -172,6 +172,11 @@ export interface AlertJob {
   revision?: number;
   /** A Redis key: when it exists at delivery time the alert is obsolete and dropped (a card's expiry edit). */
   unlessKeyExists?: string;
+  /**
+   * A confirmation card pushed by the worker side (a /signal's card): once sent, its message id
+   * is attached to this intent (TradingService.attachCard), as the bot does for a card it replies with.
+   */
+  cardIntentId?: string;
 }
 
 export interface AlertSink {

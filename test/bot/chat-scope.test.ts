@@ -181,6 +181,7 @@ describe('the scope tables', () => {
       'refresh-orders',
       'refresh-periods',
       'refresh-price',
+      'refresh-signals',
       'refresh-status',
       'refresh-stops',
       'top-ranking',

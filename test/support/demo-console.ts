@@ -26,13 +26,13 @@ export interface DemoConsole {
   close(): void;
 }
 
-/** Starts the console and waits for its first line. */
-export async function startDemoConsole(name: string): Promise<DemoConsole> {
+/** Starts the console and waits for its first line. `env` adds variables (PAPER_SPEED, say). */
+export async function startDemoConsole(name: string, env: Record<string, string> = {}): Promise<DemoConsole> {
   if (!existsSync(main)) spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
   const cwd = mkdtempSync(join(tmpdir(), `chatops-${name}-`));
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [main, 'console'], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: cwd, TRADING_MODE: 'paper', PAPER_MARKET: 'replay', LOG_LEVEL: 'info' },
+    env: { PATH: process.env.PATH ?? '', HOME: cwd, TRADING_MODE: 'paper', PAPER_MARKET: 'replay', LOG_LEVEL: 'info', ...env },
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

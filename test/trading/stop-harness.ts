@@ -34,6 +34,11 @@ import { callbackUpdate, FAKE_BOT_USER, messageUpdate, startFakeBotApi, type Fak
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { startTestSimulator, type TestSimulator, type TestSimulatorOptions } from '../support/simulator.js';
 import { eventually } from './eventually.js';
+import { createBacktestsQueue, type BacktestsQueue } from '../../src/strategies/backtests-queue.js';
+import { createBacktestWorker, type BacktestWorker } from '../../src/strategies/backtest-worker.js';
+import { createSignalDesk } from '../../src/strategies/signal-desk.js';
+import { createSignalEvaluator } from '../../src/strategies/signal-evaluator.js';
+import { createSignalStore, type SignalStore } from '../../src/strategies/signal-store.js';
 
 export const TRADER: Requester = { userId: 1001, chatId: 1001, displayName: 'alice' };
 export const TRADER_USER: UpdateUser = { id: 1001, first_name: 'Alice', username: 'alice' };
@@ -52,6 +57,8 @@ export interface StopHarnessOptions<F extends MarketFeed | undefined> {
   limitOffsetPct?: string;
   /** MAX_ORDER_VALUE for the stop cards, the order worker and the bot. */
   orderCap?: OrderCap;
+  /** /backtest and /signal wired as the worker role wires them (needs `bot` for the backtest worker). Default false. */
+  strategies?: boolean;
 }
 
 export interface StopHarness<F extends MarketFeed> {
@@ -68,6 +75,9 @@ export interface StopHarness<F extends MarketFeed> {
   service: TradingServiceHandle;
   manager: StopManager;
   telegram?: FakeBotApi;
+  /** With `strategies: true`. */
+  signals?: SignalStore;
+  backtests?: BacktestsQueue;
   /** Confirms a /stop card as the trader would, and waits until its first order rests (or its stop waits). */
   arm(request: Parameters<StopDesk['prepareStop']>[0]): Promise<ManagedStop>;
   /** Stop alerts queued so far, oldest first. */
@@ -139,6 +149,7 @@ export async function startStopHarness<F extends MarketFeed = never>(options: St
     lockDurationMs: 2_000,
     stalledIntervalMs: 500,
   });
+  const signals = options.strategies ? createSignalStore({ redis: producer, prefix }) : undefined;
   const manager = createStopManager({
     redis: producer,
     connection: workerConnection,
@@ -156,6 +167,9 @@ export async function startStopHarness<F extends MarketFeed = never>(options: St
     reconcile,
     store,
     syncEveryMs: 500,
+    ...(signals
+      ? { closeListener: createSignalEvaluator({ store: signals, symbols: cache, trading: service, exchange, records, alerts: alertsQueue, logger }) }
+      : {}),
     ...options.manager,
   });
   late.manager = manager;
@@ -164,9 +178,25 @@ export async function startStopHarness<F extends MarketFeed = never>(options: St
   let telegram: FakeBotApi | undefined;
   let alertsWorker: AlertsWorker | undefined;
   let bot: ReturnType<typeof createBot> | undefined;
+  let backtests: BacktestsQueue | undefined;
+  let backtestWorker: BacktestWorker | undefined;
   if (options.bot) {
     telegram = await startFakeBotApi();
-    alertsWorker = createAlertsWorker({ connection: workerConnection, redis: producer, api: createAlertsApi({ token: telegram.token, apiRoot: telegram.apiRoot }), logger, prefix, lockDurationMs: 2_000, stalledIntervalMs: 500 });
+    const api = createAlertsApi({ token: telegram.token, apiRoot: telegram.apiRoot });
+    alertsWorker = createAlertsWorker({
+      connection: workerConnection,
+      redis: producer,
+      api,
+      logger,
+      prefix,
+      lockDurationMs: 2_000,
+      stalledIntervalMs: 500,
+      ...(options.strategies ? { attachCard: (intentId: string, messageId: number) => service.attachCard(intentId, messageId) } : {}),
+    });
+    if (options.strategies) {
+      backtests = createBacktestsQueue({ connection: producer, prefix });
+      backtestWorker = createBacktestWorker({ connection: workerConnection, redis: producer, prefix, exchange: exchange.withPriority('view'), symbols: cache, api, logger, marketKey: `test-${prefix}` });
+    }
     const deps: BotDeps = {
       token: telegram.token,
       apiRoot: telegram.apiRoot,
@@ -183,6 +213,8 @@ export async function startStopHarness<F extends MarketFeed = never>(options: St
       status: { lastStopEvaluation: () => desk.lastStopEvaluation() },
       stops: desk,
       stopDesk: desk,
+      ...(backtests ? { backtests } : {}),
+      ...(signals ? { signals: createSignalDesk({ store: signals, onPairsChanged: () => void manager.syncPairs().catch(() => undefined) }) } : {}),
     };
     bot = createBot(deps);
   }
@@ -202,6 +234,8 @@ export async function startStopHarness<F extends MarketFeed = never>(options: St
     service,
     manager: stopManager,
     ...(telegram ? { telegram } : {}),
+    ...(signals ? { signals } : {}),
+    ...(backtests ? { backtests } : {}),
     async arm(request) {
       const card = await desk.prepareStop(request, TRADER);
       await service.confirm(card.intentId, TRADER.userId);
@@ -245,6 +279,8 @@ export async function startStopHarness<F extends MarketFeed = never>(options: St
       await stopManager.close().catch(() => undefined);
       await orderWorker.close().catch(() => undefined);
       await alertsWorker?.close().catch(() => undefined);
+      await backtestWorker?.close().catch(() => undefined);
+      await backtests?.close().catch(() => undefined);
       await service.close();
       await ordersQueue.close();
       await alertsQueue.close();

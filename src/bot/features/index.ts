@@ -23,6 +23,8 @@
  * | periods.ts       | /daily, /weekly, /monthly | `pd:<d\|w\|m>:<N>:<page>` page, `r:pd:…` refresh |
  * | report.ts        | /report             |                                                  |
  * | app.ts           | /app                | (a `web_app` button: no callback data)           |
+ * | backtest.ts      | /backtest           |                                                  |
+ * | signal.ts        | /signal             | `r:sg` refresh /signal list                      |
  * | unknown.ts       | (anything else)     |                                                  |
  *
  * The registry is built on first use, not at import: a feature may import a module that imports
@@ -32,6 +34,8 @@ import type { Composer, Context } from 'grammy';
 import type { CallbackHandlers } from '../callback-router.js';
 import { alertsFeature, type AlertsButton } from './alerts.js';
 import { appFeature } from './app.js';
+import { backtestFeature } from './backtest.js';
+import { signalFeature, type SignalButton } from './signal.js';
 import { balanceFeature, type BalanceButton } from './balance.js';
 import { cancelFeature, type CancelButton } from './cancel.js';
 import { equityFeature, type EquityButton } from './equity.js';
@@ -62,7 +66,8 @@ export type CallbackAction =
   | StatusButton
   | StopsButton
   | EquityButton
-  | PeriodsButton;
+  | PeriodsButton
+  | SignalButton;
 
 /** A feature as the registry sees it, whatever its own button type. */
 export interface RegisteredFeature {
@@ -103,6 +108,8 @@ export function featureRegistry(): FeatureRegistry {
     periodsFeature,
     reportFeature,
     appFeature,
+    backtestFeature,
+    signalFeature,
     unknownFeature,
   ]);
   return registry;

@@ -33,6 +33,7 @@ import { resolvePlacing } from './stop-placing.js';
 import type { StopPair, StopStore } from './stop-store.js';
 import type { FractalRef, ManagedStop, PairEvaluation, StopHoldNote } from './stop-types.js';
 import type { AlertSink } from '../types.js';
+import type { CandleCloseListener } from './close-listener.js';
 
 /**
  * Candles per klines request. A trailing move only looks at the newest fractal formed after
@@ -56,6 +57,8 @@ export interface StopEvaluatorDeps {
   minMovePct: string;
   /** State of the orders job of a stop still being placed (orders queue). */
   jobState?: (jobId: string) => Promise<string | undefined>;
+  /** Work on the same closes and klines after the stops (/signal: close-listener.ts). */
+  closeListener?: CandleCloseListener;
   now?: () => number;
 }
 
@@ -156,9 +159,10 @@ export function createStopEvaluator(deps: StopEvaluatorDeps): StopEvaluator {
     async evaluate(pair, closeTime) {
       const result: PairEvaluation = { symbol: pair.symbol, interval: pair.interval, stops: 0, moved: 0, held: 0, refused: 0, failed: 0 };
       const stops = await store.byPair(pair);
-      if (stops.length === 0) return { ...result, skipped: 'no stops' };
-      // The one klines request of this close, shared by every stop on the pair.
-      const limit = stops.some((s) => s.status === 'waiting') ? WAITING_KLINES : EVALUATION_KLINES;
+      const listener = deps.closeListener && (await deps.closeListener.listens(pair)) ? deps.closeListener : undefined;
+      if (stops.length === 0 && !listener) return { ...result, skipped: 'no stops' };
+      // The one klines request of this close, shared by every stop on the pair (and the listener).
+      const limit = Math.max(stops.some((s) => s.status === 'waiting') ? WAITING_KLINES : EVALUATION_KLINES, listener?.klines ?? 0);
       const rows = await deps.exchange.klines(pair.symbol, pair.interval, { limit });
       const last = rows[rows.length - 1];
       let close = closeTime;
@@ -202,6 +206,8 @@ export function createStopEvaluator(deps: StopEvaluatorDeps): StopEvaluator {
         }
       }
       await store.saveMany(held);
+      if (listener) await listener.onClose(pair, close, candles);
+      if (stops.length === 0) return result;
       const summary =
         `${pair.symbol} ${pair.interval} close ${formatUtc(close + 1)}: ${result.stops} stop${result.stops === 1 ? '' : 's'} checked, ${result.moved} moved` +
         (result.refused ? `, ${result.refused} refused` : '') +

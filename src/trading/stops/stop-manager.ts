@@ -31,6 +31,7 @@ import { createStopScheduler, type StopScheduler } from './stop-scheduler.js';
 import { createStopStore, type StopPair, type StopStore } from './stop-store.js';
 import type { EvaluationRound, PairEvaluation, StopEvaluationNote } from './stop-types.js';
 import type { AlertSink } from '../types.js';
+import type { CandleCloseListener } from './close-listener.js';
 import { KEY_PREFIX } from '../../redis.js';
 
 export interface StopManagerDeps {
@@ -78,6 +79,8 @@ export interface StopManagerDeps {
   reconcile?: OrderLookupOptions;
   registry?: Registry;
   store?: StopStore;
+  /** Work on the same candle closes and klines requests (/signal): its pairs are followed too. */
+  closeListener?: CandleCloseListener;
   now?: () => number;
 }
 
@@ -148,6 +151,7 @@ export function createStopManager(deps: StopManagerDeps): StopManager {
     isPaused: () => deps.ordersQueue.isPaused(),
     minMovePct: deps.settings.minMovePct,
     jobState,
+    ...(deps.closeListener ? { closeListener: deps.closeListener } : {}),
     now,
   });
   const reconciler = createStopSweep({ exchange: deps.exchange, store, mover, records: deps.records, alerts: deps.alerts, logger: deps.logger, jobState, now });
@@ -197,6 +201,14 @@ export function createStopManager(deps: StopManagerDeps): StopManager {
       })
     : undefined;
 
+  /** The stops' pairs and the listener's, each once. */
+  async function followedPairs(): Promise<StopPair[]> {
+    const [own, listened] = await Promise.all([store.pairs(), deps.closeListener?.pairs() ?? Promise.resolve([])]);
+    const seen = new Map<string, StopPair>();
+    for (const pair of [...own, ...listened]) seen.set(`${pair.symbol}|${pair.interval}`, pair);
+    return [...seen.values()].sort((a, b) => (a.symbol === b.symbol ? a.interval.localeCompare(b.interval) : a.symbol.localeCompare(b.symbol)));
+  }
+
   let started = false;
   let closing = false;
   let pairs: StopPair[] = [];
@@ -208,7 +220,7 @@ export function createStopManager(deps: StopManagerDeps): StopManager {
     // One sync at a time; a call during one waits for it and runs once more (it may be for a new arm).
     while (syncing) await syncing.catch(() => undefined);
     syncing = (async () => {
-      pairs = await store.pairs();
+      pairs = await followedPairs();
       stream?.follow(pairs);
       if (scheduleOptions) await scheduler.syncSchedules(pairs);
       return pairs;
@@ -263,7 +275,7 @@ export function createStopManager(deps: StopManagerDeps): StopManager {
 
     async evaluateAll() {
       const started = performance.now();
-      const all = await store.pairs();
+      const all = await followedPairs();
       const results: PairEvaluation[] = [];
       let next = 0;
       const lane = async () => {

@@ -1,0 +1,149 @@
+/**
+ * /signal end to end (DESIGN.md §11) on a replay of the real BTCUSDT 1h candles: the real bot on
+ * the fake Bot API, the stop manager following the signal's pair on the simulator's kline stream,
+ * the signal evaluated on the stop manager's one klines request per close, the card pushed
+ * through the alerts queue and tied to its intent, Confirm through the orders queue.
+ *
+ * The buy card arrives at exactly the close where MACD(12,26,9) crosses above its signal, once
+ * (a close evaluated again proposes nothing); confirmed, it fills; the sell card arrives at the
+ * next cross below, for what the buy bought. A fractal signal's buy card arrives at the close
+ * where the backtest's own strategy enters, with its protective stop written on it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alertJobId } from '../../src/alerts/alerts-queue.js';
+import { normalize } from '../../src/decimal.js';
+import { createLogger } from '../../src/logger.js';
+import { createReplayFeed } from '../../src/sim/feeds/replay-feed.js';
+import type { ReplayFeed } from '../../src/sim/types.js';
+import { macdCrosses } from '../../src/strategies/macd-crosses.js';
+import { STRATEGIES } from '../../src/strategies/strategies.js';
+import { formatAmount } from '../../src/format.js';
+import { klineFromRow } from '../support/klines.js';
+import { parseCardCallback } from '../../src/trading/card-callback.js';
+import { clientOrderIdOf } from '../../src/trading/intent-store.js';
+import type { StoredMessage } from '../support/fake-bot-api.js';
+import { eventually } from '../trading/eventually.js';
+import { startStopHarness, TRADER_USER, type StopHarness } from '../trading/stop-harness.js';
+import { hourlyRows } from '../trading/stop-scenario.js';
+
+const START = 400;
+const rows = hourlyRows();
+const crosses = macdCrosses(rows.map((r) => Number(r[4])));
+const firstCross = (from: number, kind: 'bullish' | 'bearish') => crosses.findIndex((c, i) => i >= from && c === kind);
+
+let h: StopHarness<ReplayFeed>;
+let feed: ReplayFeed;
+beforeAll(async () => {
+  feed = createReplayFeed({ series: { BTCUSDT: rows }, speed: 1, logger: createLogger({ level: 'silent' }), startIndex: START, autoAdvance: false });
+  h = await startStopHarness<ReplayFeed>({ feed, bot: true, strategies: true, sim: { balances: { USDT: '10000' } } });
+});
+afterAll(() => h?.close());
+
+const confirmData = (m: StoredMessage) => (m.reply_markup as { inline_keyboard: Array<Array<{ callback_data: string }>> }).inline_keyboard[0]![0]!.callback_data;
+let cardPattern = /Signal #\d+ · macd/;
+const signalCards = () => h.messages().filter((m) => cardPattern.test(m.text ?? ''));
+let stepped = START;
+
+/** Steps the replay one candle at a time until a new signal message arrives; returns it with the candle index. */
+async function stepUntilCard(from: number, limit: number): Promise<{ index: number; card: StoredMessage; klinesPerClose: number[] }> {
+  const before = signalCards().length;
+  const klinesPerClose: number[] = [];
+  for (let i = from; i < limit; i++) {
+    const klines = h.requests('GET', '/api/v3/klines');
+    expect(feed.step()).toBe(true);
+    await h.closeEvaluated('BTCUSDT', '1h', rows[i]![6]);
+    klinesPerClose.push(h.requests('GET', '/api/v3/klines') - klines);
+    const cards = await eventually(async () => {
+      // A card leaves through the alerts queue: wait for it to drain before judging this close.
+      const pending = await h.alertsQueue.queue.getJobCounts('waiting', 'active');
+      return (pending.waiting ?? 0) + (pending.active ?? 0) === 0 ? signalCards() : undefined;
+    }, 'the alerts queue to drain');
+    stepped = i + 1;
+    if (cards.length > before) return { index: i, card: cards[cards.length - 1]!, klinesPerClose };
+  }
+  throw new Error('no signal card');
+}
+
+describe('/signal on a replay of real candles', () => {
+  it('proposes a buy card at the MACD cross above, once, and a sell card for what it bought at the cross below', async () => {
+    await h.send('/signal BTCUSDT macd 1h 100USDT');
+    expect(h.messages().at(-1)!.text).toMatch(/Signal <b>#1<\/b> started: BTCUSDT · macd · 1h · 100\.00 USDT per entry/);
+    await h.streamReady();
+
+    const expectedEntry = firstCross(START, 'bullish');
+    const entry = await stepUntilCard(START, expectedEntry + 1);
+    expect(entry.index).toBe(expectedEntry);
+    // One klines request per close, the stop manager's: the signal did not read its own. (The
+    // stream also announced the close before the first step, when it subscribed: one more close.)
+    const closes = (await h.manager.scheduler.queue.getJobs(['completed'])).filter((j) => j.name === 'close').length;
+    expect(closes).toBe(entry.klinesPerClose.length + 1);
+    expect(h.requests('GET', '/api/v3/klines')).toBe(closes);
+    expect(entry.card.text).toMatch(/Buy: MACD crossed above its signal/);
+    expect(entry.card.text).toMatch(/BUY/);
+    const intentId = parseCardCallback(confirmData(entry.card))!.intentId;
+    // Tied to its intent like a card the bot replies with: the worker edits it, and it expires.
+    await eventually(async () => ((await h.service.intents.get(intentId))?.intent.cardMessageId === entry.card.message_id ? true : undefined), 'the card tied to its intent');
+    expect(await h.alertsQueue.queue.getJob(alertJobId(`expire-card-${intentId}`))).toBeDefined();
+
+    // The same close evaluated again proposes nothing.
+    const count = h.messages().length;
+    await h.manager.evaluateNow('BTCUSDT', '1h');
+    expect(h.messages().length).toBe(count);
+
+    await h.press(entry.card.message_id, confirmData(entry.card));
+    await eventually(() => (/filled/i.test(h.telegram!.message(TRADER_USER.id, entry.card.message_id)?.text ?? '') ? true : undefined), 'the buy to fill');
+    const bought = await eventually(() => h.records.get(clientOrderIdOf(intentId)).then((r) => (r?.status === 'FILLED' ? r : undefined)), 'the buy record');
+
+    const expectedExit = firstCross(expectedEntry + 1, 'bearish');
+    const exit = await stepUntilCard(expectedEntry + 1, expectedExit + 1);
+    expect(exit.index).toBe(expectedExit);
+    expect(exit.card.text).toMatch(/Sell: MACD crossed below its signal/);
+    expect(exit.card.text).toMatch(/SELL/);
+    // The paper exchange takes the buy's commission in BTC: the card sells what is free of it, at most what was bought.
+    const sellIntent = (await h.service.intents.get(parseCardCallback(confirmData(exit.card))!.intentId))!.intent;
+    expect(Number(sellIntent.preview.quantity)).toBeGreaterThan(0);
+    expect(Number(sellIntent.preview.quantity)).toBeLessThanOrEqual(Number(normalize(bought.executedQty)));
+
+    await h.send('/signal list');
+    expect(h.messages().at(-1)!.text).toMatch(/#1 <b>BTCUSDT<\/b> · macd · 1h · 100\.00 USDT/);
+    await h.send('/signal off 1');
+    expect(h.messages().at(-1)!.text).toMatch(/Switched off: #1 BTCUSDT macd 1h/);
+    expect(await h.signals!.all()).toEqual([]);
+  });
+
+  it('a fractal signal’s buy card carries the strategy’s protective stop', async () => {
+    cardPattern = /Signal #\d+ · fractal/;
+    await h.send('/signal BTCUSDT fractal 1h 50USDT');
+    expect(h.messages().at(-1)!.text).toMatch(/Signal <b>#2<\/b> started/);
+    await h.streamReady();
+    const from = stepped;
+    // The strategy over the same candles, as the backtest runs it: the first entry after the signal starts.
+    const candles = rows.map(klineFromRow);
+    const series = STRATEGIES.fractal.prepare(candles, { tickSize: '0.01' });
+    const expected = candles.findIndex((_, i) => i >= from && series.decide(i, undefined).kind === 'enter');
+    const decision = series.decide(expected, undefined) as { kind: 'enter'; stop?: string };
+    expect(decision.stop).toBeDefined();
+
+    const entry = await stepUntilCard(from, expected + 1);
+    expect(entry.index).toBe(expected);
+    expect(entry.card.text).toMatch(/Buy: close above the bearish fractal at/);
+    expect(entry.card.text).toContain(`Strategy stop: trailing fractal stop on 1h, first at ${formatAmount(decision.stop!, 2)}`);
+    expect(entry.card.text).toContain('After the fill, arm it with /stop BTCUSDT fractal 1h.');
+    await h.send('/signal off all');
+    expect(h.messages().at(-1)!.text).toMatch(/Switched off: #2 BTCUSDT fractal 1h/);
+  });
+
+  it('answers bad arguments with the usage line', async () => {
+    for (const [text, reason] of [
+      ['/signal BTCUSDT', /STRATEGY is missing/],
+      ['/signal BTCUSDT rsi', /"rsi" is not a strategy/],
+      ['/signal BTCUSDT macd 3d', /not an interval a signal can follow/],
+      ['/signal BTCUSDT fractal risk=1%', /risk= comes with bracket orders/],
+      ['/signal off x', /not a signal id/],
+      ['/signal off 99', /There is no signal #99/],
+    ] as const) {
+      await h.send(text);
+      expect(h.messages().at(-1)!.text).toMatch(reason);
+    }
+  });
+});
