@@ -90,6 +90,8 @@ export interface Config {
     queuedOrderMaxAgeMs: number;
   };
   stops: { limitOffsetPct: string; minMovePct: string; defaultInterval: ParsedEnv['STOP_DEFAULT_INTERVAL'] };
+  /** LEDGER_SYNC_MIN in ms (0: no schedule, only at start and after stream reconnects). */
+  ledger: { syncEveryMs: number };
   confirmTtlS: number;
   balanceDustUsdt: string;
   topMinQuoteVolume: string;
@@ -217,6 +219,7 @@ export function loadConfig(role: Role, env: Record<string, string | undefined>):
       minMovePct: e.STOP_MIN_MOVE_PCT,
       defaultInterval: e.STOP_DEFAULT_INTERVAL,
     },
+    ledger: { syncEveryMs: e.LEDGER_SYNC_MIN * 60_000 },
     confirmTtlS: e.CONFIRM_TTL_S,
     balanceDustUsdt: e.BALANCE_DUST_USDT,
     topMinQuoteVolume: e.TOP_MIN_QUOTE_VOLUME,

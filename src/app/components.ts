@@ -14,6 +14,7 @@ import { createStopManager, type StopManager, type StopManagerDeps } from '../tr
 import { createUserStreamService, readUserStreamStatus, type UserStreamService } from '../alerts/user-stream-service.js';
 import type { ExchangeConnection } from './exchange-connection.js';
 import type { TradingStack } from './trading-stack.js';
+import { createLedgerService, type LedgerService } from '../ledger/ledger-service.js';
 
 export interface ComponentContext {
   config: Config;
@@ -21,6 +22,8 @@ export interface ComponentContext {
   stack: TradingStack;
   logger: Logger;
   registry: Registry;
+  /** The P&L ledger (buildLedger): the user stream feeds it fills, the bot reads it. */
+  ledger?: LedgerService;
 }
 
 export function buildOrderWorker(c: ComponentContext, overrides: Partial<OrderWorkerOptions> = {}): OrderWorker {
@@ -73,6 +76,29 @@ export function buildUserStreamService(c: ComponentContext, allowedUsers: readon
     symbols: c.exchange.exchangeInfo,
     logger: c.logger,
     registry: c.registry,
+    ...(c.ledger ? { onExecutionReport: c.ledger.onExecutionReport, onConnected: c.ledger.onStreamConnected } : {}),
+  });
+}
+
+/**
+ * The P&L ledger (DESIGN.md §10). `work`: this process runs the `ledger` queue's worker (syncs,
+ * rebuilds, the schedule); the bot alone only reads and asks. Its exchange reads go out with the
+ * `view` priority, so a sync never spends the trading reserve.
+ */
+export function buildLedger(c: ComponentContext, work: boolean): LedgerService {
+  return createLedgerService({
+    redis: c.stack.producer,
+    prefix: c.stack.prefix,
+    exchange: c.exchange.client.withPriority('view'),
+    symbols: c.exchange.exchangeInfo,
+    valuationAsset: c.config.limits.valuationAsset,
+    logger: c.logger,
+    ...(work ? { worker: { connection: c.stack.workerConnection } } : {}),
+    extraSymbols: async () => {
+      const [records, stops] = await Promise.all([c.stack.records.recent(200), c.stack.stops.listStops().catch(() => [])]);
+      return [...records.map((r) => r.symbol), ...stops.map((s) => s.symbol)];
+    },
+    jobs: { syncEveryMs: c.config.ledger.syncEveryMs },
   });
 }
 
@@ -126,11 +152,13 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       stopDefaultInterval: config.stops.defaultInterval,
       telegramGroups: config.telegram.groups,
       marketReplay: config.mode === 'paper' && config.paper.market.startsWith('replay'),
+      valuationAsset: config.limits.valuationAsset,
       ...(config.limits.orderCap ? { orderCap: config.limits.orderCap } : {}),
     },
     tickers: createTickerCache({ exchange: c.exchange.views, logger: c.logger, registry: c.registry }),
     stopDesk: c.stack.stops,
     stops: c.stack.stops,
+    ...(c.ledger ? { ledger: c.ledger.reader, ledgerJobs: c.ledger.jobs } : {}),
     status: {
       userStream: () => readUserStreamStatus(c.stack.producer, c.stack.prefix),
       lastStopEvaluation: () => c.stack.stops.lastStopEvaluation(),

@@ -10,6 +10,8 @@ import type { ExchangeClient } from '../binance/exchange-client.js';
 import type { OrderCap, TradingMode } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { TickerCache } from '../market/ticker-cache.js';
+import type { LedgerReader } from '../ledger/ledger-types.js';
+import type { LedgerJobs } from '../ledger/ledger-jobs.js';
 import type { StopDesk } from '../trading/stops/stop-types.js';
 import type { AlertSink, TradingService } from '../trading/types.js';
 import type { RequestBudget } from './request-budget.js';
@@ -63,6 +65,8 @@ export interface BotSettings {
   telegramGroups?: boolean;
   /** PAPER_MARKET=replay…: candles carry the replay's dates, not today's; /status says which clock is which. */
   marketReplay?: boolean;
+  /** VALUATION_ASSET: what /positions and /pnl value in. Default "USDT". */
+  valuationAsset?: string;
 }
 
 export interface BotDeps {
@@ -95,6 +99,10 @@ export interface BotDeps {
   stops?: ActiveStopLookup;
   /** /stop and /stops (src/trading/stops/stop-desk.ts; it is also an ActiveStopLookup for `stops`). */
   stopDesk?: StopDesk;
+  /** The P&L ledger (src/ledger): /positions, /pnl and /trades read it; without it they say it is not available. */
+  ledger?: LedgerReader;
+  /** Asks the workers to rebuild the ledger from the exchange (/pnl rebuild). */
+  ledgerJobs?: Pick<LedgerJobs, 'requestRebuild'>;
   /** @grammyjs/auto-retry options for 429 and 5xx from Telegram; `false` to disable (tests of raw failures). */
   autoRetry?: Partial<AutoRetryOptions> | false;
   now?: () => number;

@@ -9,6 +9,7 @@
  * has to be classified here (test/bot/chat-scope.test.ts checks the tables are complete).
  *
  * - account (private only): /balance, /orders, /buy, /sell, /stop, /stops, /cancel, and also
+ *   /positions, /pnl, /trades (the ledger's amounts), and also
  *   /pause and /resume: they hold or release the account's orders and stops, which is acting on
  *   the account. Every button of a card, a cancel or the balance list, including cards left in a
  *   group from when groups were on: their Confirm must not reach the exchange either.
@@ -45,6 +46,9 @@ export const COMMAND_SCOPES: Readonly<Record<string, ChatScope>> = {
   cancel: 'account',
   pause: 'account',
   resume: 'account',
+  positions: 'account',
+  pnl: 'account',
+  trades: 'account',
 };
 
 export const BUTTON_SCOPES: Readonly<Record<CallbackAction['kind'], ChatScope>> = {
@@ -61,6 +65,11 @@ export const BUTTON_SCOPES: Readonly<Record<CallbackAction['kind'], ChatScope>> 
   'refresh-price': 'market',
   'refresh-status': 'market',
   'alert-setting': 'market',
+  'positions-page': 'account',
+  'pnl-page': 'account',
+  'ledger-rebuild': 'account',
+  'ledger-keep': 'account',
+  'trades-page': 'account',
 };
 
 export const PRIVATE_CHAT_ONLY = ERROR_CODES.BOT_PRIVATE_CHAT_ONLY;

@@ -19,6 +19,9 @@
  * | pause.ts         | /pause, /resume     |                                                  |
  * | status.ts        | /status             | `r:s` refresh                                    |
  * | alerts.ts        | /alerts             | `a:<f\|s\|e\|y>:<o\|q\|x>:<ownerId>` one setting   |
+ * | positions.ts     | /positions          | `lp:<page>` page / refresh                       |
+ * | pnl.ts           | /pnl                | `lq:<period>:<filter>:<page>` page / refresh, `lr:<userId>` / `lk:<userId>` rebuild or keep the ledger |
+ * | trades.ts        | /trades             | `lt:<filter>:<N>:<page>` page / refresh          |
  * | unknown.ts       | (anything else)     |                                                  |
  *
  * The registry is built on first use, not at import: a feature may import a module that imports
@@ -35,6 +38,9 @@ import { helpFeature } from './help.js';
 import { openOrdersFeature, type OpenOrdersButton } from './open-orders.js';
 import { ordersFeature, type OrderCardButton } from './orders.js';
 import { pauseFeature } from './pause.js';
+import { pnlFeature, type PnlButton } from './pnl.js';
+import { positionsFeature, type PositionsButton } from './positions.js';
+import { tradesFeature, type TradesButton } from './trades.js';
 import { priceFeature, type PriceButton } from './price.js';
 import { statusFeature, type StatusButton } from './status.js';
 import { stopsFeature, type StopsButton } from './stops.js';
@@ -43,7 +49,7 @@ import { topFeature, type TopButton } from './top.js';
 import { unknownFeature } from './unknown.js';
 
 /** Every button the bot makes, decoded: the union of the features' own schemas. */
-export type CallbackAction = OrderCardButton | CancelButton | OpenOrdersButton | BalanceButton | TopButton | AlertsButton | PriceButton | StatusButton | StopsButton;
+export type CallbackAction = OrderCardButton | CancelButton | OpenOrdersButton | BalanceButton | TopButton | AlertsButton | PriceButton | StatusButton | StopsButton | PositionsButton | PnlButton | TradesButton;
 
 /** A feature as the registry sees it, whatever its own button type. */
 export interface RegisteredFeature {
@@ -80,6 +86,9 @@ export function featureRegistry(): FeatureRegistry {
     pauseFeature,
     statusFeature,
     alertsFeature,
+    positionsFeature,
+    pnlFeature,
+    tradesFeature,
     unknownFeature,
   ]);
   return registry;
