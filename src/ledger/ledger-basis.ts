@@ -126,7 +126,14 @@ export function createBasis(valuationAsset: string): Basis {
       result.realizedPnl = normalize(sub(known, costOut), { allowNegative: true });
     }
     if (isPositive(unknown) || (proceeds === undefined && isPositive(part))) result.unknownQty = proceeds === undefined ? qty : unknown;
-    realizations.push({ time: fill.time, symbol: fill.symbol, tradeId: fill.tradeId, asset, ...result });
+    realizations.push({
+      time: fill.time,
+      symbol: fill.symbol,
+      tradeId: fill.tradeId,
+      asset,
+      ...(result.realizedPnl !== undefined ? { pnl: result.realizedPnl } : {}),
+      ...(result.unknownQty !== undefined ? { unknownQty: result.unknownQty } : {}),
+    });
     return result;
   }
 

@@ -8,7 +8,8 @@
  *
  * A kline row older than the minute (no trade in that minute on a quiet pair) gives its close: the
  * last price before the trade. No pair at all gives undefined: the fill is stored without a
- * value and the basis says the entry is unknown rather than guessing.
+ * value and the basis says the entry is unknown rather than guessing. A pair with no kline at all
+ * is an error (retried by the next sync), never a price.
  */
 import { div, isPositive, mul, normalize } from '../decimal.js';
 import type { ExchangeClient } from '../binance/exchange-client.js';
@@ -49,7 +50,9 @@ export function createLedgerRates(deps: LedgerRatesDeps): LedgerRates {
       return known;
     }
     const [row] = await deps.exchange.klines(symbol, '1m', { endTime: minute + MINUTE - 1, limit: 1 });
-    if (!row) return undefined;
+    // A listed pair without a candle yet is a gap in the exchange's answer, not "no price": fail,
+    // and the sync values the fill again later rather than storing it as unknown for good.
+    if (!row) throw new Error(`no 1m kline of ${symbol} at or before ${new Date(minute).toISOString()}`);
     const price = normalize(row.openTime >= minute ? row.open : row.close);
     if (!isPositive(price)) return undefined;
     await deps.store.setRate(key, price);

@@ -34,6 +34,7 @@ import { createTradingService, type TradingServiceHandle } from '../../src/tradi
 import { callbackUpdate, FAKE_BOT_TOKEN, FAKE_BOT_USER, messageUpdate, startFakeBotApi, type FakeBotApi, type StoredMessage, type UpdateUser } from './fake-bot-api.js';
 import { testRedisUrl, uniquePrefix } from './redis.js';
 import { startTestSimulator, type TestSimulator, type TestSimulatorOptions } from './simulator.js';
+import { createLedgerService, type LedgerService, type LedgerServiceDeps } from '../../src/ledger/ledger-service.js';
 
 /** Two traders of one desk on the allow-list, and someone who is not. */
 export const TRADER: UpdateUser = { id: 1001, first_name: 'Alice', username: 'alice' };
@@ -60,6 +61,11 @@ export interface AppHarnessOptions {
   workers?: boolean;
   /** Run the user data stream service (fills after placement become alerts), started and caught up. Default false. */
   userStream?: boolean;
+  /**
+   * Run the P&L ledger as the worker role does (its queue worker, the schedule off unless given),
+   * fed by the user stream when that runs too; the bot reads it.
+   */
+  ledger?: boolean | Pick<LedgerServiceDeps, 'jobs' | 'sync'>;
   /** Drive Telegram through this console session instead of the fake Bot API. */
   console?: ConsoleSession;
   now?: () => number;
@@ -80,6 +86,8 @@ export interface AppHarness {
   alertsQueue: AlertsQueue;
   /** Present with `userStream: true`. */
   userStream: UserStreamService | undefined;
+  /** Present with `ledger`. */
+  ledger: LedgerService | undefined;
   redis: Redis;
   prefix: string;
   /** Feeds one update through the bot, as the runner would. */
@@ -196,6 +204,24 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     alertsWorker = createAlertsWorker({ connection: workerConnection, redis, api: alertsApi, logger, prefix, lockDurationMs: 2_000, stalledIntervalMs: 500 });
   }
 
+  let ledger: LedgerService | undefined;
+  if (options.ledger) {
+    const tuning = options.ledger === true ? {} : options.ledger;
+    ledger = createLedgerService({
+      redis,
+      prefix,
+      exchange: exchange.withPriority('view'),
+      symbols: exchangeInfo,
+      valuationAsset: options.valuationAsset ?? 'USDT',
+      logger,
+      worker: { connection: workerConnection },
+      extraSymbols: async () => (await records.recent(200)).map((r) => r.symbol),
+      ...tuning,
+      jobs: { syncEveryMs: 0, backoffMs: 200, lockDurationMs: 2_000, stalledIntervalMs: 500, ...tuning.jobs },
+    });
+    await ledger.start();
+  }
+
   const deps: BotDeps = {
     token: telegram?.token ?? FAKE_BOT_TOKEN,
     ...(telegram ? { apiRoot: telegram.apiRoot } : {}),
@@ -216,7 +242,9 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
       confirmTtlS,
       ...(orderCap ? { orderCap } : {}),
       ...(options.telegramGroups !== undefined ? { telegramGroups: options.telegramGroups } : {}),
+      ...(options.valuationAsset ? { valuationAsset: options.valuationAsset } : {}),
     },
+    ...(ledger ? { ledger: ledger.reader, ledgerJobs: ledger.jobs } : {}),
     ...(options.now ? { now: options.now } : {}),
   };
   const bot = createBot(deps);
@@ -239,6 +267,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
       logger,
       lease: { ttlMs: 1_500, pollMs: 100 },
       heartbeatMs: 200,
+      ...(ledger ? { onExecutionReport: ledger.onExecutionReport, onConnected: ledger.onStreamConnected } : {}),
     });
     userStream.start();
     const started = userStream;
@@ -259,6 +288,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     trading,
     alertsQueue,
     userStream,
+    ledger,
     redis,
     prefix,
     deliver: (update) => bot.handleUpdate(update as never),
@@ -298,6 +328,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     async close() {
       options.console?.close();
       await userStream?.close().catch(() => undefined);
+      await ledger?.close().catch(() => undefined);
       await orderWorker?.close().catch(() => undefined);
       await alertsWorker?.close().catch(() => undefined);
       await trading.close();
