@@ -9,9 +9,10 @@
  * One at a time across all workers: the queue's global concurrency is 1, so a scheduled sync, a
  * reconnect's and a rebuild never interleave. A worker killed mid-sync leaves its job stalled;
  * BullMQ hands it to another worker after the lock expires, and the sync goes on from the stored
- * cursors (ledger-sync.ts). Requests within the same 5 s share one job id, so a burst of
- * reconnects syncs once.
+ * cursors (ledger-sync.ts). A request while another sync still waits is dropped (the waiting one
+ * covers it), so a burst of reconnects syncs at most twice.
  */
+import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
@@ -22,7 +23,6 @@ import type { LedgerSync } from './ledger-sync.js';
 
 export const LEDGER_QUEUE = 'ledger';
 const SCHEDULER_ID = 'ledger-sync';
-const BURST_MS = 5_000;
 
 export interface LedgerJobData {
   reason: string;
@@ -81,7 +81,11 @@ export function createLedgerJobs(options: LedgerJobsOptions): LedgerJobs {
   }
 
   async function requestSync(reason: string): Promise<void> {
-    await queue.add('sync', { reason }, { ...jobOpts, jobId: `sync-${Math.floor(now() / BURST_MS)}` });
+    // A sync still waiting will run after everything asked so far happened: it covers this ask
+    // too. An active one may have passed a symbol already, so it does not.
+    const waiting = await queue.getJobCounts('waiting', 'delayed', 'prioritized');
+    if (Object.values(waiting).some((n) => n > 0)) return;
+    await queue.add('sync', { reason }, { ...jobOpts, jobId: `sync-${now()}-${randomUUID().slice(0, 8)}` });
   }
 
   return {

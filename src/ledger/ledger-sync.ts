@@ -4,8 +4,10 @@
  * list": with fromId, trades with id >= fromId, oldest first, at most 1000 a page).
  *
  * Which symbols: every symbol a fill was ever seen on (the ledger's own set, which the stream and
- * the bot's orders add to), the bot's recent orders (`extraSymbols`), and for each asset the
- * account holds, ASSET + VALUATION_ASSET (found with one GET /api/v3/account).
+ * the bot's orders add to), the bot's recent orders and managed stops (`extraSymbols`), and the
+ * pairs between the assets the account holds and the quotes it holds (VALUATION_ASSET always;
+ * BTC, ETH, BNB, USDT, USDC, FDUSD when held), found with one GET /api/v3/account: a fill made
+ * outside the bot while nobody listened still leaves a holding, and so a symbol to ask about.
  *
  * Weight (rest-api.md): myTrades 20 per page, account 20 per sync. A sync with nothing new costs
  * 20 + 20 × symbols; each 1,000 new fills of a symbol one more page; each new (quote, minute)
@@ -48,6 +50,8 @@ export interface LedgerSync {
   symbolsToSync(): Promise<string[]>;
 }
 
+/** Quote assets whose pairs with a held asset are checked when the account holds them too. */
+const HELD_QUOTES = ['BTC', 'ETH', 'BNB', 'USDT', 'USDC', 'FDUSD'];
 const PAGE_WEIGHT = requestWeight('GET', '/api/v3/myTrades', { symbol: 'X' });
 const ACCOUNT_WEIGHT = requestWeight('GET', '/api/v3/account', { omitZeroBalances: true });
 
@@ -57,13 +61,18 @@ export function createLedgerSync(deps: LedgerSyncDeps): LedgerSync {
   const pageLimit = deps.pageLimit ?? 1000;
   const maxPages = deps.maxPagesPerSymbol ?? 50;
 
+  /** Pairs of a held asset with a held quote asset (VALUATION_ASSET, BTC, ETH, …) that exist. */
   async function heldSymbols(): Promise<string[]> {
     const account = await deps.exchange.account();
+    const held = account.balances.filter((b) => isPositive(b.free) || isPositive(b.locked)).map((b) => b.asset);
+    const quotes = new Set([deps.valuationAsset, ...HELD_QUOTES].filter((q) => held.includes(q) || q === deps.valuationAsset));
     const out: string[] = [];
-    for (const b of account.balances) {
-      if (b.asset === deps.valuationAsset || !(isPositive(b.free) || isPositive(b.locked))) continue;
-      const info = await deps.symbols.symbol(`${b.asset}${deps.valuationAsset}`);
-      if (info && info.baseAsset === b.asset) out.push(info.symbol);
+    for (const base of held) {
+      for (const quote of quotes) {
+        if (quote === base) continue;
+        const info = await deps.symbols.symbol(`${base}${quote}`);
+        if (info && info.baseAsset === base && info.quoteAsset === quote) out.push(info.symbol);
+      }
     }
     return out;
   }

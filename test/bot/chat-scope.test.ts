@@ -175,12 +175,17 @@ describe('the scope tables', () => {
       'confirm-order',
       'dismiss-cancel',
       'dismiss-order',
+      'ledger-keep',
+      'ledger-rebuild',
+      'pnl-page',
+      'positions-page',
       'refresh-balance',
       'refresh-orders',
       'refresh-price',
       'refresh-status',
       'refresh-stops',
       'top-ranking',
+      'trades-page',
     ]);
   });
 });
