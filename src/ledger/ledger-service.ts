@@ -33,7 +33,7 @@ export interface LedgerServiceDeps {
   extraSymbols?: LedgerSyncDeps['extraSymbols'];
   /** Queue tuning (schedule, attempts, locks). */
   jobs?: Partial<Pick<LedgerJobsOptions, 'syncEveryMs' | 'attempts' | 'backoffMs' | 'lockDurationMs' | 'stalledIntervalMs'>>;
-  sync?: Partial<Pick<LedgerSyncDeps, 'pageLimit' | 'maxPagesPerSymbol'>>;
+  sync?: Partial<Pick<LedgerSyncDeps, 'pageLimit' | 'maxPagesPerSymbol' | 'onPage'>>;
   now?: () => number;
 }
 

@@ -40,6 +40,11 @@ export interface LedgerSyncDeps {
   pageLimit?: number;
   /** Pages per symbol in one sync; the next sync goes on from the cursor. Default 50. */
   maxPagesPerSymbol?: number;
+  /**
+   * Told at each step of a page: its fills `stored` (the cursor not yet moved) and the cursor
+   * `advanced`. For progress and for the chaos tests, which kill a worker at either step.
+   */
+  onPage?: (step: 'stored' | 'advanced', symbol: string, page: number) => Promise<void> | void;
   now?: () => number;
 }
 
@@ -99,8 +104,10 @@ export function createLedgerSync(deps: LedgerSyncDeps): LedgerSync {
           pages += 1;
           if (trades.length === 0) break;
           added += await deps.ingest.ingest(trades.map(fillFromTrade));
+          await deps.onPage?.('stored', symbol, page);
           cursor = Math.max(cursor ?? -1, ...trades.map((t) => t.id));
           await deps.store.setCursor(symbol, cursor);
+          await deps.onPage?.('advanced', symbol, page);
           await onPage?.(symbol, page);
           if (trades.length < pageLimit) break;
         }
