@@ -7,6 +7,8 @@ import { escapeHtml, formatAmount, formatAssetAmount, formatPercent, formatQuant
 import { tickDecimals } from '../../binance/filters.js';
 import type { SymbolInfo } from '../../binance/types.js';
 import type { BotDeps } from '../bot-deps.js';
+import { argumentError, quoteInput } from '../command-args.js';
+import type { CommandSpec } from './feature.js';
 
 export const valuationAssetOf = (deps: BotDeps): string => deps.settings.valuationAsset ?? 'USDT';
 
@@ -38,4 +40,18 @@ export function formatPriceIn(ticks: ReadonlyMap<string, number>, asset: string,
 
 export function unknownEntryText(quantity: string, asset: string): string {
   return isZero(quantity) ? '' : `entry unknown for ${escapeHtml(formatQuantity(quantity))} ${escapeHtml(asset)} (deposit or history before the first fill seen)`;
+}
+
+/**
+ * A /pnl or /trades filter: a pair the exchange lists (BTCUSDT) or an asset it trades (BTC);
+ * anything else is refused with the usage line rather than answered with an empty view.
+ */
+export async function checkFilter(deps: BotDeps, spec: CommandSpec, filter: string): Promise<void> {
+  const v = valuationAssetOf(deps);
+  const known = async (name: string) => (await deps.exchangeInfo.symbol(name).catch(() => undefined)) !== undefined;
+  if (filter === v || (await known(filter))) return;
+  for (const quote of [v, 'USDT', 'BTC']) {
+    if ((await known(`${filter}${quote}`)) || (await known(`${quote}${filter}`))) return;
+  }
+  throw argumentError(spec, `"${quoteInput(filter)}" is neither a symbol nor an asset the exchange trades.`);
 }

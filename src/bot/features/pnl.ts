@@ -20,7 +20,7 @@ import { pageKeyboard, paginate, pickPage } from '../pages.js';
 import { editPressedMessage, replyHtml, updatedLine } from '../reply.js';
 import { requesterOf } from '../requester.js';
 import { defineButtons, defineFeature, safeInteger, type CommandSpec } from './feature.js';
-import { signedMoney, unknownEntryText, valuationAssetOf } from './ledger-text.js';
+import { checkFilter, signedMoney, unknownEntryText, valuationAssetOf } from './ledger-text.js';
 
 const SPEC: CommandSpec = {
   name: 'pnl',
@@ -173,6 +173,7 @@ export function pnlCommand(deps: BotDeps): Composer<Context> {
       );
       return;
     }
+    if (parsed.filter) await checkFilter(deps, SPEC, parsed.filter);
     const { html, keyboard } = await pnlView(deps, parsed.period, parsed.filter, 0);
     await replyHtml(ctx, html, keyboard);
   });

@@ -14,7 +14,7 @@ import { argumentError, expectTokens, quoteInput, tokenize } from '../command-ar
 import { pageKeyboard, paginate, pickPage } from '../pages.js';
 import { editPressedMessage, replyHtml, updatedLine } from '../reply.js';
 import { defineButtons, defineFeature, safeInteger, type CommandSpec } from './feature.js';
-import { signedMoney, valuationAssetOf } from './ledger-text.js';
+import { checkFilter, signedMoney, valuationAssetOf } from './ledger-text.js';
 
 const SPEC: CommandSpec = {
   name: 'trades',
@@ -105,6 +105,7 @@ export function tradesCommand(deps: BotDeps): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command('trades', async (ctx) => {
     const { filter, n } = parseTradesCommand(ctx.match);
+    if (filter) await checkFilter(deps, SPEC, filter);
     const { html, keyboard } = await tradesView(deps, filter, n, 0);
     await replyHtml(ctx, html, keyboard);
   });
