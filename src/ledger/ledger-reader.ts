@@ -3,13 +3,14 @@
  * P&L, realized P&L over a span, and the known cost of each holding. No exchange request:
  * everything comes from the stored fills (DESIGN.md §10 "views never re-read history").
  *
- * Each process keeps the replayed basis in memory and looks at the store's version before a
- * read: unchanged, nothing is read but that number; changed, only the fills it does not hold are
- * fetched, and applied on top when they come after everything held (the usual case: a new fill),
- * else the basis is replayed from the start (a late fill of an earlier time, found by a sync). A
- * fill gone from the store (a rebuild) starts over.
+ * Each process keeps the replayed basis in memory and looks at the store's stamp (version,
+ * generation, log length: one round trip) before a read: unchanged, nothing else is read, and a
+ * realized() already answered for the same range is answered again from memory; changed, only
+ * the fills stored since (the tail of the ingest log) are fetched, and applied on top when they
+ * come after everything held (the usual case: a new fill), else the basis is replayed from the
+ * start (a late fill of an earlier time, found by a sync). A rebuild (a new generation) starts over.
  */
-import { add, div, isPositive, isZero, normalize } from '../decimal.js';
+import { div, isPositive, isZero, normalize } from '../decimal.js';
 import type { AssetRealized, FillQuery, LedgerFill, LedgerReader, PositionBasis, RealizedSummary } from './ledger-types.js';
 import { BASIS_DECIMALS, compareFills, createBasis, fillKey, replayFills, type Basis, type StoredFill } from './ledger-basis.js';
 import type { LedgerStore } from './ledger-store.js';
@@ -29,26 +30,28 @@ export interface Ledger extends LedgerReader {
 }
 
 export function createLedgerReader(deps: { store: LedgerStore; valuationAsset: string }): Ledger {
-  let state: { version: number; fills: StoredFill[]; keys: Set<string>; basis: Basis } = {
+  let state: { version: number; generation: string; logLength: number; fills: StoredFill[]; basis: Basis } = {
     version: -1,
+    generation: '',
+    logLength: 0,
     fills: [],
-    keys: new Set(),
     basis: createBasis(deps.valuationAsset),
   };
   let inFlight: Promise<LedgerView> | undefined;
+  /** realized() answers of the current state, by the index ranges they cover. */
+  let memo = new Map<string, RealizedSummary>();
 
   async function refresh(): Promise<LedgerView> {
-    const version = await deps.store.version();
-    if (version === state.version) return state;
-    const members = await deps.store.members();
-    const present = new Set(members);
-    let { fills, keys, basis } = state;
-    if ([...keys].some((k) => !present.has(k))) {
+    const stamp = await deps.store.stamp();
+    if (stamp.version === state.version && stamp.generation === state.generation) return state;
+    let { fills, basis } = state;
+    let from = state.logLength;
+    if (stamp.generation !== state.generation || stamp.logLength < state.logLength) {
       fills = [];
-      keys = new Set();
       basis = createBasis(deps.valuationAsset);
+      from = 0;
     }
-    const missing = members.filter((m) => !keys.has(m));
+    const missing = await deps.store.logSince(from);
     const fresh = (await deps.store.get(missing)).filter((f): f is StoredFill => f !== undefined).sort(compareFills);
     const last = fills[fills.length - 1];
     if (fresh.length > 0) {
@@ -62,9 +65,9 @@ export function createLedgerReader(deps: { store: LedgerStore; valuationAsset: s
         fills = [...fills, ...fresh].sort(compareFills);
         basis = replayFills(fills, deps.valuationAsset);
       }
-      keys = new Set([...keys, ...fresh.map(fillKey)]);
     }
-    state = { version, fills, keys, basis };
+    state = { version: stamp.version, generation: stamp.generation, logLength: from + missing.length, fills, basis };
+    memo = new Map();
     return state;
   }
 
@@ -110,18 +113,22 @@ export function createLedgerReader(deps: { store: LedgerStore; valuationAsset: s
     },
     async realized(fromMs, toMs, symbol): Promise<RealizedSummary> {
       const { fills, basis } = await current();
-      const perAsset = new Map<string, AssetRealized>();
-      let total = '0';
-      let unknownBasis = false;
       const events = basis.realizations;
-      for (let i = firstAtOrAfter(events, fromMs); i < events.length; i++) {
+      const [e0, e1, f0, f1] = [firstAtOrAfter(events, fromMs), firstAtOrAfter(events, toMs), firstAtOrAfter(fills, fromMs), firstAtOrAfter(fills, toMs)];
+      const key = `${e0}:${e1}:${f0}:${f1}:${symbol ?? ''}`;
+      const known = memo.get(key);
+      if (known) return known;
+      const perAsset = new Map<string, { units: bigint; unknownBasis: boolean }>();
+      let total = 0n;
+      let unknownBasis = false;
+      for (let i = e0; i < e1; i++) {
         const r = events[i]!;
-        if (r.time >= toMs) break;
         if (symbol !== undefined && r.symbol !== symbol && r.asset !== symbol) continue;
-        const row = perAsset.get(r.asset) ?? { asset: r.asset, realized: '0', unknownBasis: false };
+        const row = perAsset.get(r.asset) ?? { units: 0n, unknownBasis: false };
         if (r.pnl !== undefined) {
-          row.realized = add(row.realized, r.pnl);
-          total = add(total, r.pnl);
+          const units = unitsOf(r);
+          row.units += units;
+          total += units;
         }
         if (r.unknownQty !== undefined) {
           row.unknownBasis = true;
@@ -130,13 +137,11 @@ export function createLedgerReader(deps: { store: LedgerStore; valuationAsset: s
         perAsset.set(r.asset, row);
       }
       let trades = 0;
-      for (let i = firstAtOrAfter(fills, fromMs); i < fills.length; i++) {
-        const f = fills[i]!;
-        if (f.time >= toMs) break;
-        if (matches(f, symbol)) trades += 1;
-      }
-      const byAsset = [...perAsset.values()].map((r) => ({ ...r, realized: normalize(r.realized, { allowNegative: true }) }));
-      return { realized: normalize(total, { allowNegative: true }), trades, unknownBasis, byAsset };
+      for (let i = f0; i < f1; i++) if (matches(fills[i]!, symbol)) trades += 1;
+      const byAsset: AssetRealized[] = [...perAsset].map(([asset, r]) => ({ asset, realized: fromUnits(r.units), unknownBasis: r.unknownBasis }));
+      const summary = { realized: fromUnits(total), trades, unknownBasis, byAsset };
+      memo.set(key, summary);
+      return summary;
     },
     async positions(): Promise<PositionBasis[]> {
       const { basis } = await current();
@@ -153,6 +158,28 @@ export function createLedgerReader(deps: { store: LedgerStore; valuationAsset: s
       return out.sort((a, b) => a.asset.localeCompare(b.asset));
     },
   };
+}
+
+/** Sums run on bigints scaled by 10^36: a P&L has at most 18 + 8 + 8 decimals (a rate, a quantity, a price). */
+const SCALE = 36;
+const units = new WeakMap<object, bigint>();
+
+function unitsOf(r: { pnl?: string }): bigint {
+  let u = units.get(r);
+  if (u === undefined) {
+    const v = r.pnl!;
+    const negative = v.startsWith('-');
+    const [int = '0', frac = ''] = (negative ? v.slice(1) : v).split('.');
+    u = BigInt(int + frac.padEnd(SCALE, '0').slice(0, SCALE)) * (negative ? -1n : 1n);
+    units.set(r, u);
+  }
+  return u;
+}
+
+function fromUnits(u: bigint): string {
+  const negative = u < 0n;
+  const digits = (negative ? -u : u).toString().padStart(SCALE + 1, '0');
+  return normalize(`${negative ? '-' : ''}${digits.slice(0, -SCALE)}.${digits.slice(-SCALE)}`, { allowNegative: true });
 }
 
 /** Index of the first element with time >= t (binary search; elements in time order). */

@@ -6,14 +6,18 @@
  * - `fills`   hash `SYMBOL:tradeId` → the stored fill (JSON). Written with HSETNX: the first copy stays.
  * - `times`   sorted set of the same members by trade time: the replay order, and the membership
  *             list a reader diffs against what it already holds.
- * - `version` bumped by every write that may have added a fill (readers re-read only then).
+ * - `log`     list of the members in the order they were first stored: a reader fetches only the
+ *             part after what it holds.
+ * - `version` bumped by every write that added a fill (readers re-read only then).
+ * - `gen`     changed by a rebuild: a reader holding another generation starts over.
  * - `symbols` every symbol a fill was seen on: the sync keeps checking them.
  * - `cursor`  hash symbol → the highest trade id the myTrades sync has stored (the next page starts after it).
  * - `rates`   hash `SYMBOL:minute` → the price used to value a quote or fee at that minute.
  * - `sync`    JSON of the last sync's report, for /status-like views and operators.
  *
- * A fill is written in one MULTI (HSETNX, ZADD, SADD, INCR): every command is idempotent except
- * the version bump, which only makes readers look again. A crash cannot leave a fill half-written.
+ * A batch of fills is written by one Lua script (ADD_FILLS): a fill not yet in `fills` is added
+ * to `fills`, `times`, `symbols` and `log` together, and the version moves once; a fill already
+ * there changes nothing. A crash cannot leave a fill half-written.
  */
 import type { Redis } from 'ioredis';
 import { KEY_PREFIX } from '../redis.js';
@@ -37,6 +41,9 @@ export interface LedgerStore {
   add(fills: readonly StoredFill[]): Promise<number>;
   has(symbol: string, tradeId: number): Promise<boolean>;
   version(): Promise<number>;
+  stamp(): Promise<LedgerStamp>;
+  /** Members in the order first stored, from index `from` of the log. */
+  logSince(from: number): Promise<string[]>;
   /** Every member (`SYMBOL:tradeId`) in trade-time order. */
   members(): Promise<string[]>;
   get(members: readonly string[]): Promise<Array<StoredFill | undefined>>;
@@ -55,6 +62,29 @@ export interface LedgerStore {
 
 const GET_CHUNK = 1000;
 
+// KEYS: fills, times, symbols, log, version. ARGV: per fill member, time, symbol, json.
+const ADD_FILLS = `
+local added = 0
+for i = 1, #ARGV, 4 do
+  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 3]) == 1 then
+    redis.call('ZADD', KEYS[2], ARGV[i + 1], ARGV[i])
+    redis.call('SADD', KEYS[3], ARGV[i + 2])
+    redis.call('RPUSH', KEYS[4], ARGV[i])
+    added = added + 1
+  end
+end
+if added > 0 then redis.call('INCR', KEYS[5]) end
+return added
+`;
+
+/** What a reader checks before each read: unchanged version and generation mean nothing new. */
+export interface LedgerStamp {
+  version: number;
+  generation: string;
+  /** Length of the ingest log. */
+  logLength: number;
+}
+
 export function createLedgerStore(deps: { redis: Redis; prefix?: string }): LedgerStore {
   const { redis } = deps;
   const base = `${deps.prefix ?? KEY_PREFIX}:ledger`;
@@ -66,26 +96,17 @@ export function createLedgerStore(deps: { redis: Redis; prefix?: string }): Ledg
     cursor: `${base}:cursor`,
     rates: `${base}:rates`,
     sync: `${base}:sync`,
+    log: `${base}:log`,
+    gen: `${base}:gen`,
   };
 
   return {
     keyPrefix: base,
     async add(fills) {
-      if (fills.length === 0) return 0;
-      const multi = redis.multi();
-      for (const f of fills) {
-        const member = fillKey(f);
-        multi.hsetnx(k.fills, member, JSON.stringify(f));
-        multi.zadd(k.times, f.time, member);
-        multi.sadd(k.symbols, f.symbol);
-      }
-      multi.incr(k.version);
-      const replies = (await multi.exec()) ?? [];
       let added = 0;
-      for (let i = 0; i < fills.length; i++) {
-        const [error, value] = replies[i * 3] ?? [];
-        if (error) throw error;
-        if (value === 1) added += 1;
+      for (let i = 0; i < fills.length; i += GET_CHUNK) {
+        const args = fills.slice(i, i + GET_CHUNK).flatMap((f) => [fillKey(f), String(f.time), f.symbol, JSON.stringify(f)]);
+        added += Number(await redis.eval(ADD_FILLS, 5, k.fills, k.times, k.symbols, k.log, k.version, ...args));
       }
       return added;
     },
@@ -95,6 +116,11 @@ export function createLedgerStore(deps: { redis: Redis; prefix?: string }): Ledg
     async version() {
       return Number((await redis.get(k.version)) ?? 0);
     },
+    async stamp() {
+      const [version, generation, logLength] = (await redis.multi().get(k.version).get(k.gen).llen(k.log).exec()) ?? [];
+      return { version: Number(version?.[1] ?? 0), generation: String(generation?.[1] ?? ''), logLength: Number(logLength?.[1] ?? 0) };
+    },
+    logSince: (from) => redis.lrange(k.log, from, -1),
     members: () => redis.zrange(k.times, '0', '-1'),
     async get(members) {
       const out: Array<StoredFill | undefined> = [];
@@ -130,7 +156,7 @@ export function createLedgerStore(deps: { redis: Redis; prefix?: string }): Ledg
       await redis.set(k.sync, JSON.stringify(report));
     },
     async clearFills() {
-      await redis.multi().del(k.fills, k.times, k.cursor).incr(k.version).exec();
+      await redis.multi().del(k.fills, k.times, k.cursor, k.log).set(k.gen, String(Date.now()) + Math.random().toString(36).slice(2, 8)).incr(k.version).exec();
     },
   };
 }
