@@ -91,7 +91,7 @@ export function renderPosition(h: ValuedHolding, v: string, ticks: ReadonlyMap<s
   if (h.unrealized !== undefined) facts.push(`${facts.length ? 'u' : 'U'}nrealized <b>${signedMoney(h.unrealized, v)}</b>`);
   if (facts.length > 0) lines.push(`  ${facts.join(' · ')}`);
   const unknown = unknownEntryText(h.unknownQuantity, h.asset);
-  if (unknown) lines.push(`  ${h.averageEntry === undefined ? 'No P&L: ' : ''}${unknown}`);
+  if (unknown) lines.push(`  ${h.averageEntry === undefined ? 'No P&amp;L: ' : ''}${unknown}`);
   for (const exit of exits) lines.push(exitLine(exit));
   return lines.join('\n');
 }
