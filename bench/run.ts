@@ -24,6 +24,7 @@ import { orderThroughput } from './scenarios/order-throughput.js';
 import { peers } from './scenarios/peers.js';
 import { stopRound } from './scenarios/stop-round.js';
 import { backtest } from './scenarios/backtest.js';
+import { ledger } from './scenarios/ledger.js';
 
 const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<ScenarioResult[] | ScenarioResult>> = {
   confirm: confirmLatency,
@@ -33,6 +34,7 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<ScenarioResult
   memory,
   peers,
   backtest,
+  ledger,
 };
 
 async function main(): Promise<void> {

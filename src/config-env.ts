@@ -105,6 +105,8 @@ export const envSchema = z.object({
     .refine((v) => /^[A-Z0-9]{2,20}$/.test(v), { message: 'must be an asset code in capitals, e.g. USDT, USDC or BTC' }),
   MAX_ORDER_VALUE: optionalString.pipe(decimalString('MAX_ORDER_VALUE').optional()),
   MAX_ORDER_QUOTE: optionalString.pipe(decimalString('MAX_ORDER_QUOTE').optional()),
+  // P&L ledger (issue 17): how often the worker checks myTrades for fills the stream missed; 0 = only at start and after reconnects.
+  LEDGER_SYNC_MIN: z.coerce.number().int().min(0).max(24 * 60).default(60),
   QUEUED_ORDER_MAX_AGE_S: z.coerce.number().int().min(5).max(7 * 86_400).default(300),
   STOP_LIMIT_OFFSET_PCT: decimalString('percent').default('0.5'),
   STOP_MIN_MOVE_PCT: decimalString('percent').default('0'),

@@ -90,6 +90,8 @@ export interface Config {
     queuedOrderMaxAgeMs: number;
   };
   stops: { limitOffsetPct: string; minMovePct: string; defaultInterval: ParsedEnv['STOP_DEFAULT_INTERVAL'] };
+  /** LEDGER_SYNC_MIN in ms (0: no schedule, only at start and after stream reconnects). */
+  ledger: { syncEveryMs: number };
   confirmTtlS: number;
   /** SIGNAL_DEFAULT_SIZE: what a /signal card buys when no SIZE is given (as typed: 100USDT, $100, 0.01). */
   signalDefaultSize: string;
@@ -223,6 +225,7 @@ export function loadConfig(role: Role, env: Record<string, string | undefined>):
       minMovePct: e.STOP_MIN_MOVE_PCT,
       defaultInterval: e.STOP_DEFAULT_INTERVAL,
     },
+    ledger: { syncEveryMs: e.LEDGER_SYNC_MIN * 60_000 },
     confirmTtlS: e.CONFIRM_TTL_S,
     signalDefaultSize: e.SIGNAL_DEFAULT_SIZE,
     balanceDustUsdt: e.BALANCE_DUST_USDT,

@@ -19,7 +19,7 @@ import type { Logger } from '../logger.js';
 import type { SymbolInfo } from '../binance/types.js';
 import type { ExchangeClient } from '../binance/exchange-client.js';
 import type { Signer } from '../binance/signing.js';
-import type { UserDataEvent } from '../binance/user-data-events.js';
+import type { ExecutionReport, UserDataEvent } from '../binance/user-data-events.js';
 import { createUserStreamClient, type UserStreamClient, type UserStreamClientDeps, type UserStreamSnapshot } from '../binance/user-stream-client.js';
 import type { IntentStore } from '../trading/intent-store.js';
 import type { OrderRecords } from '../trading/orders/order-records.js';
@@ -54,6 +54,10 @@ export interface UserStreamServiceDeps {
   lease?: { ttlMs?: number; renewEveryMs?: number; pollMs?: number; holderId?: string };
   /** Stream client tuning (defaults in user-stream-client.ts). */
   stream?: Partial<Pick<UserStreamClientDeps, 'auth' | 'recvWindowMs' | 'requestTimeoutMs' | 'handshakeTimeoutMs' | 'idlePingMs' | 'deadAfterMs' | 'maxConnectionAgeMs' | 'backoff'>>;
+  /** Also told of every executionReport as it arrives, outside the alerts' chain (the P&L ledger's fills). */
+  onExecutionReport?: (report: ExecutionReport) => void;
+  /** Told after every (re)connect of the stream (the ledger syncs what it may have missed). */
+  onConnected?: () => void;
   /** How often "last heard" and the published status are refreshed. Default 5 000 ms. */
   heartbeatMs?: number;
   /** First retry of a failed reconciliation (doubling to 60 s). Default 2 000 ms. */
@@ -152,6 +156,7 @@ export function createUserStreamService(deps: UserStreamServiceDeps): UserStream
   function onEvent(event: UserDataEvent): void {
     // Balances go to the cache at once rather than on the chain, where an execution report may
     // wait for its order's record: the cache's writes commute (account-cache.ts).
+    if (event.e === 'executionReport') deps.onExecutionReport?.(event);
     const handled =
       event.e === 'outboundAccountPosition'
         ? accountCache.apply(event)
@@ -229,7 +234,10 @@ export function createUserStreamService(deps: UserStreamServiceDeps): UserStream
       ...(deps.exchange.syncClock ? { resyncClock: () => deps.exchange.syncClock!() } : {}),
       ...deps.stream,
       onEvent,
-      onConnected: () => runReconcile(),
+      onConnected: () => {
+        runReconcile();
+        deps.onConnected?.();
+      },
       onStateChange: (snapshot) => {
         if (snapshot.state !== 'subscribed') fallBehind();
         void publish(snapshot);

@@ -14,7 +14,6 @@ import { createStopManager, type StopManager, type StopManagerDeps } from '../tr
 import { createUserStreamService, readUserStreamStatus, type UserStreamService } from '../alerts/user-stream-service.js';
 import { createEquitySampler, type EquitySampler } from '../ledger/equity-sampler.js';
 import { createNetValueReader } from '../ledger/equity-valuation.js';
-import type { LedgerReader } from '../ledger/ledger-types.js';
 import { buildDailyReport } from '../ledger/report-text.js';
 import { createReportWorker, type ReportWorker } from '../ledger/report-worker.js';
 import type { ExchangeConnection } from './exchange-connection.js';
@@ -26,6 +25,7 @@ import { createWebAppPlugin, type WebAppDeps } from '../http/webapp-routes.js';
 import type { TradingStack } from './trading-stack.js';
 import { createBacktestWorker, type BacktestWorker } from '../strategies/backtest-worker.js';
 import { createSignalEvaluator } from '../strategies/signal-evaluator.js';
+import { createLedgerService, type LedgerService } from '../ledger/ledger-service.js';
 
 export interface ComponentContext {
   config: Config;
@@ -33,11 +33,8 @@ export interface ComponentContext {
   stack: TradingStack;
   logger: Logger;
   registry: Registry;
-  /**
-   * The fills ledger (src/ledger/ledger-types.ts LedgerReader): trades on /equity, realized P&L
-   * in /daily and the report. Absent, those views say the ledger is not connected.
-   */
-  ledger?: LedgerReader;
+  /** The P&L ledger (buildLedger): the user stream feeds it fills, the bot reads it. */
+  ledger?: LedgerService;
 }
 
 export function buildOrderWorker(c: ComponentContext, overrides: Partial<OrderWorkerOptions> = {}): OrderWorker {
@@ -101,6 +98,29 @@ export function buildUserStreamService(c: ComponentContext, allowedUsers: readon
     symbols: c.exchange.exchangeInfo,
     logger: c.logger,
     registry: c.registry,
+    ...(c.ledger ? { onExecutionReport: c.ledger.onExecutionReport, onConnected: c.ledger.onStreamConnected } : {}),
+  });
+}
+
+/**
+ * The P&L ledger (DESIGN.md §10). `work`: this process runs the `ledger` queue's worker (syncs,
+ * rebuilds, the schedule); the bot alone only reads and asks. Its exchange reads go out with the
+ * `view` priority, so a sync never spends the trading reserve.
+ */
+export function buildLedger(c: ComponentContext, work: boolean): LedgerService {
+  return createLedgerService({
+    redis: c.stack.producer,
+    prefix: c.stack.prefix,
+    exchange: c.exchange.client.withPriority('view'),
+    symbols: c.exchange.exchangeInfo,
+    valuationAsset: c.config.limits.valuationAsset,
+    logger: c.logger,
+    ...(work ? { worker: { connection: c.stack.workerConnection } } : {}),
+    extraSymbols: async () => {
+      const [records, stops] = await Promise.all([c.stack.records.recent(200), c.stack.stops.listStops().catch(() => [])]);
+      return [...records.map((r) => r.symbol), ...stops.map((s) => s.symbol)];
+    },
+    jobs: { syncEveryMs: c.config.ledger.syncEveryMs },
   });
 }
 
@@ -167,7 +187,7 @@ export function buildReportWorker(c: ComponentContext): ReportWorker {
     valuationAsset: c.config.limits.valuationAsset,
     netValue: createNetValueReader({ exchange: c.exchange.client.withPriority('view'), valuationAsset: c.config.limits.valuationAsset }),
     equity: c.stack.equity,
-    ...(c.ledger ? { ledger: c.ledger } : {}),
+    ...(c.ledger ? { ledger: c.ledger.reader } : {}),
     stops: () => c.stack.stops.listStops(),
   };
   return createReportWorker({
@@ -228,6 +248,7 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       marketReplay: config.mode === 'paper' && config.paper.market.startsWith('replay'),
       ...(config.webApp.url ? { webAppUrl: config.webApp.url } : {}),
       signalDefaultSize: config.signalDefaultSize,
+      valuationAsset: config.limits.valuationAsset,
       ...(config.limits.orderCap ? { orderCap: config.limits.orderCap } : {}),
     },
     tickers: createTickerCache({ exchange: c.exchange.views, logger: c.logger, registry: c.registry }),
@@ -237,11 +258,12 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       valuationAsset: config.limits.valuationAsset,
       sampleMinutes: config.equitySampleMin,
       equity: c.stack.equity,
-      ...(c.ledger ? { ledger: c.ledger } : {}),
+      ...(c.ledger ? { ledger: c.ledger.reader } : {}),
       reports: c.stack.reports,
     },
     backtests: c.stack.backtests,
     signals: c.stack.signalDesk,
+    ...(c.ledger ? { ledger: c.ledger.reader, ledgerJobs: c.ledger.jobs } : {}),
     status: {
       userStream: () => readUserStreamStatus(c.stack.producer, c.stack.prefix),
       lastStopEvaluation: () => c.stack.stops.lastStopEvaluation(),
@@ -273,7 +295,7 @@ export function buildWebApp(c: ComponentContext, redisUrl: string, overrides: Pa
     live,
     logger: c.logger,
     equity: c.stack.equity,
-    ...(c.ledger ? { ledger: c.ledger } : {}),
+    ...(c.ledger ? { ledger: c.ledger.reader } : {}),
     ...overrides,
   });
   return { plugin, close: () => live.close() };

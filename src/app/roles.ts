@@ -21,9 +21,10 @@ import { createWebhookRoute, registerWebhook, webhookPathOf, type Route } from '
 import { createConsoleSession } from '../bot/console-session.js';
 import { connectExchange, type ExchangeConnection } from './exchange-connection.js';
 import { createTradingStack, type TradingStack } from './trading-stack.js';
-import { botDepsOf, buildAlertsWorker, buildBacktestWorker, buildEquitySampler, buildOrderWorker, buildReportWorker, buildStopManager, buildUserStreamService, buildWebApp } from './components.js';
+import { botDepsOf, buildAlertsWorker, buildBacktestWorker, buildEquitySampler, buildLedger, buildOrderWorker, buildReportWorker, buildStopManager, buildUserStreamService, buildWebApp } from './components.js';
 import { setWebAppMenuButton } from '../bot/features/app.js';
 import type { FastifyPluginAsync } from 'fastify';
+import type { LedgerService } from '../ledger/ledger-service.js';
 
 export interface RoleContext {
   config: Config;
@@ -54,18 +55,20 @@ export async function startRole(role: Role, ctx: RoleContext): Promise<void> {
     const stack = createTradingStack({ config, redisUrl: redis.url, exchange, logger, registry });
     lifecycle.onClose('trading', () => stack.close(), 15_000);
     checks.push({ name: 'redis', check: async () => (await stack.producer.ping()) === 'PONG' });
+    const ledger = buildLedger({ config, exchange, stack, logger, registry }, role !== 'bot');
+    lifecycle.onClose('ledger', () => ledger.close(), 15_000);
 
     if (role === 'console') {
-      await startConsole(ctx, exchange, stack);
+      await startConsole(ctx, exchange, stack, ledger);
       return; // no HTTP server: the console is a single-user local tool
     }
     if (role === 'worker' || role === 'all') {
-      startWorkers(ctx, exchange, stack, createAlertsApi({ token: config.telegram.token!, apiRoot: config.telegram.apiRoot }), config.telegram.allowedUsers);
+      startWorkers(ctx, exchange, stack, createAlertsApi({ token: config.telegram.token!, apiRoot: config.telegram.apiRoot }), config.telegram.allowedUsers, ledger);
     }
     if (role === 'bot' || role === 'all') {
-      const route = await startTelegramBot(ctx, exchange, stack);
+      const route = await startTelegramBot(ctx, exchange, stack, ledger);
       if (route) routes.push(route);
-      const webApp = buildWebApp({ config, exchange, stack, logger, registry }, redis.url);
+      const webApp = buildWebApp({ config, exchange, stack, logger, registry, ledger }, redis.url);
       lifecycle.onClose('webapp', () => webApp.close());
       plugins.push(webApp.plugin);
     }
@@ -76,8 +79,9 @@ export async function startRole(role: Role, ctx: RoleContext): Promise<void> {
   logger.info({ role, mode: config.mode, host: http.host, port: http.port }, 'started');
 }
 
-function startWorkers(ctx: RoleContext, exchange: ExchangeConnection, stack: TradingStack, api: Api, allowedUsers: readonly number[]): void {
-  const components = { config: ctx.config, exchange, stack, logger: ctx.logger, registry: ctx.registry };
+function startWorkers(ctx: RoleContext, exchange: ExchangeConnection, stack: TradingStack, api: Api, allowedUsers: readonly number[], ledger: LedgerService): void {
+  const components = { config: ctx.config, exchange, stack, logger: ctx.logger, registry: ctx.registry, ledger };
+  void ledger.start().catch((error: unknown) => ctx.logger.error({ err: error }, 'the P&L ledger failed to start'));
   const orderWorker = buildOrderWorker(components);
   ctx.lifecycle.onClose('order-worker', () => orderWorker.close(), 30_000);
   const alertsWorker = buildAlertsWorker(components, api);
@@ -100,10 +104,10 @@ function startWorkers(ctx: RoleContext, exchange: ExchangeConnection, stack: Tra
   ctx.lifecycle.onClose('report-worker', () => reportWorker.close(), 15_000);
 }
 
-async function startTelegramBot(ctx: RoleContext, exchange: ExchangeConnection, stack: TradingStack): Promise<Route | undefined> {
+async function startTelegramBot(ctx: RoleContext, exchange: ExchangeConnection, stack: TradingStack, ledger: LedgerService): Promise<Route | undefined> {
   const { config, logger, lifecycle } = ctx;
   const bot = createBot({
-    ...botDepsOf({ config, exchange, stack, logger, registry: ctx.registry }),
+    ...botDepsOf({ config, exchange, stack, logger, registry: ctx.registry, ledger }),
     token: config.telegram.token!,
     apiRoot: config.telegram.apiRoot,
     allowedUsers: config.telegram.allowedUsers,
@@ -126,14 +130,14 @@ async function startTelegramBot(ctx: RoleContext, exchange: ExchangeConnection, 
   return undefined;
 }
 
-async function startConsole(ctx: RoleContext, exchange: ExchangeConnection, stack: TradingStack): Promise<void> {
+async function startConsole(ctx: RoleContext, exchange: ExchangeConnection, stack: TradingStack, ledger: LedgerService): Promise<void> {
   const { config, logger, lifecycle } = ctx;
   const session = createConsoleSession({ input: process.stdin, output: process.stdout, userId: CONSOLE_USER_ID });
   const api = new Api('console');
   api.config.use(session.transformer);
-  startWorkers(ctx, exchange, stack, api, [CONSOLE_USER_ID]);
+  startWorkers(ctx, exchange, stack, api, [CONSOLE_USER_ID], ledger);
   const bot = createBot({
-    ...botDepsOf({ config, exchange, stack, logger, registry: ctx.registry }),
+    ...botDepsOf({ config, exchange, stack, logger, registry: ctx.registry, ledger }),
     token: 'console',
     botInfo: session.botInfo,
     allowedUsers: [CONSOLE_USER_ID],

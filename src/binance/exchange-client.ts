@@ -5,6 +5,8 @@
  */
 import type {
   Account,
+  AccountTrade,
+  AccountTradeQuery,
   AvgPrice,
   CancelReplaceParams,
   CancelReplaceResult,
@@ -54,6 +56,8 @@ export interface ExchangeClient {
   account(): Promise<Account>;
   openOrders(symbol?: string): Promise<Order[]>;
   allOrders(symbol: string, options?: { startTime?: number; limit?: number }): Promise<Order[]>;
+  /** GET /api/v3/myTrades (weight 20; 5 with orderId): the account's fills of one symbol. */
+  myTrades(symbol: string, query?: AccountTradeQuery): Promise<AccountTrade[]>;
   /** `signBy`: not sent unless signed by then (epoch ms, this server's clock): see RestRequest.signBy. */
   newOrder(params: NewOrderParams, options?: { signBy?: number }): Promise<Order>;
   testOrder(params: NewOrderParams): Promise<void>;

@@ -41,6 +41,9 @@ export function requestWeight(method: string, path: string, params: Params | und
       return has('symbol') ? 6 : 80;
     case 'GET /api/v3/order':
       return 4;
+    // rest-api.md "Account trade list": 20, or 5 with orderId.
+    case 'GET /api/v3/myTrades':
+      return has('orderId') ? 5 : 20;
     // Successful order and cancel calls cost 0 since 2026-04-02; a refused one costs 1.
     default:
       return 1;

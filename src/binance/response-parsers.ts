@@ -10,6 +10,7 @@
  */
 import type {
   Account,
+  AccountTrade,
   AvgPrice,
   CancelReplaceResult,
   Kline,
@@ -275,4 +276,20 @@ export function parseCancelReplace(json: unknown): CancelReplaceResult {
   if (o.cancelResult === 'SUCCESS') parseOrder(o.cancelResponse, 'body.cancelResponse');
   if (o.newOrderResult === 'SUCCESS') parseOrder(o.newOrderResponse, 'body.newOrderResponse');
   return o as unknown as CancelReplaceResult;
+}
+
+/** GET /api/v3/myTrades: the fills of one symbol. */
+export function parseAccountTrades(json: unknown): AccountTrade[] {
+  const list = arr(json, 'body');
+  for (let i = 0; i < list.length; i++) {
+    const at = `body[${i}]`;
+    const o = obj(list[i], at);
+    str(o, 'symbol', at);
+    for (const key of ['id', 'orderId', 'time']) num(o, key, at);
+    for (const key of ['price', 'qty', 'quoteQty', 'commission']) dec(o, key, at);
+    str(o, 'commissionAsset', at);
+    bool(o, 'isBuyer', at);
+    bool(o, 'isMaker', at);
+  }
+  return list as AccountTrade[];
 }

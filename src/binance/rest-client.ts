@@ -12,6 +12,7 @@ import { encodeParams, type Params } from './percent-encode.js';
 import { parseExchangeInfo } from './exchange-info.js';
 import {
   parseAccount,
+  parseAccountTrades,
   parseAvgPrice,
   parseCancelReplace,
   parseCancelledOrders,
@@ -158,6 +159,15 @@ function clientOver(
     openOrders: (symbol) => call('GET', '/api/v3/openOrders', parseOrders, { symbol }, true),
     allOrders: (symbol, options = {}) =>
       call('GET', '/api/v3/allOrders', parseOrders, { symbol, startTime: options.startTime, limit: options.limit }, true),
+
+    myTrades: (symbol, q = {}) =>
+      call(
+        'GET',
+        '/api/v3/myTrades',
+        parseAccountTrades,
+        { symbol, orderId: q.orderId, startTime: q.startTime, endTime: q.endTime, fromId: q.fromId, limit: q.limit },
+        true,
+      ),
 
     async newOrder(p: NewOrderParams, options?: { signBy?: number }) {
       checkOrderParams(p);

@@ -181,6 +181,32 @@ export interface TickerPrice {
   price: string;
 }
 
+/** One row of GET /api/v3/myTrades (rest-api.md "Account trade list"): one fill of the account. */
+export interface AccountTrade {
+  symbol: string;
+  id: number;
+  orderId: number;
+  orderListId: number;
+  price: string;
+  qty: string;
+  quoteQty: string;
+  commission: string;
+  commissionAsset: string;
+  time: number;
+  isBuyer: boolean;
+  isMaker: boolean;
+}
+
+/** GET /api/v3/myTrades selection: `fromId` pages forward from a trade id (trades with id >= fromId, oldest first). */
+export interface AccountTradeQuery {
+  fromId?: number;
+  orderId?: number;
+  startTime?: number;
+  endTime?: number;
+  /** Default 500, at most 1000. */
+  limit?: number;
+}
+
 export interface AvgPrice {
   mins: number;
   price: string;

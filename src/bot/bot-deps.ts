@@ -13,6 +13,7 @@ import type { EquityStore } from '../ledger/equity-store.js';
 import type { LedgerReader } from '../ledger/ledger-types.js';
 import type { ReportSchedule } from '../ledger/report-schedule.js';
 import type { TickerCache } from '../market/ticker-cache.js';
+import type { LedgerJobs } from '../ledger/ledger-jobs.js';
 import type { StopDesk } from '../trading/stops/stop-types.js';
 import type { BacktestsQueue } from '../strategies/backtests-queue.js';
 import type { SignalDesk } from '../strategies/signal-desk.js';
@@ -68,6 +69,8 @@ export interface BotSettings {
   telegramGroups?: boolean;
   /** PAPER_MARKET=replay…: candles carry the replay's dates, not today's; /status says which clock is which. */
   marketReplay?: boolean;
+  /** VALUATION_ASSET: what /positions and /pnl value in. Default "USDT". */
+  valuationAsset?: string;
   /** SIGNAL_DEFAULT_SIZE: what a /signal card buys when no SIZE is given. Default "100USDT". */
   signalDefaultSize?: string;
   /** WEBAPP_URL: the Mini App /app opens (DESIGN.md §12); unset: /app says how to enable it. */
@@ -120,6 +123,10 @@ export interface BotDeps {
   backtests?: Pick<BacktestsQueue, 'enqueue' | 'waiting'>;
   /** /signal (src/strategies/signal-desk.ts). */
   signals?: SignalDesk;
+  /** The P&L ledger (src/ledger): /positions, /pnl and /trades read it; without it they say it is not available. */
+  ledger?: LedgerReader;
+  /** Asks the workers to rebuild the ledger from the exchange (/pnl rebuild). */
+  ledgerJobs?: Pick<LedgerJobs, 'requestRebuild'>;
   /** @grammyjs/auto-retry options for 429 and 5xx from Telegram; `false` to disable (tests of raw failures). */
   autoRetry?: Partial<AutoRetryOptions> | false;
   now?: () => number;

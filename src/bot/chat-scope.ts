@@ -9,7 +9,8 @@
  * has to be classified here (test/bot/chat-scope.test.ts checks the tables are complete).
  *
  * - account (private only): /balance, /orders, /buy, /sell, /stop, /stops, /cancel, /signal (its
- *   cards move money), and also /equity, /daily, /weekly, /monthly and /report (net value and P&L), and also
+ *   cards move money), and also /positions, /pnl, /trades, /equity, /daily, /weekly, /monthly and
+ *   /report (the account's amounts), and also
  *   /pause and /resume: they hold or release the account's orders and stops, which is acting on
  *   the account. Every button of a card, a cancel or the balance list, including cards left in a
  *   group from when groups were on: their Confirm must not reach the exchange either.
@@ -49,6 +50,9 @@ export const COMMAND_SCOPES: Readonly<Record<string, ChatScope>> = {
   cancel: 'account',
   pause: 'account',
   resume: 'account',
+  positions: 'account',
+  pnl: 'account',
+  trades: 'account',
   equity: 'account',
   daily: 'account',
   weekly: 'account',
@@ -72,6 +76,11 @@ export const BUTTON_SCOPES: Readonly<Record<CallbackAction['kind'], ChatScope>> 
   'refresh-price': 'market',
   'refresh-status': 'market',
   'alert-setting': 'market',
+  'positions-page': 'account',
+  'pnl-page': 'account',
+  'ledger-rebuild': 'account',
+  'ledger-keep': 'account',
+  'trades-page': 'account',
   'refresh-equity': 'account',
   'period-page': 'account',
   'refresh-periods': 'account',

@@ -153,6 +153,7 @@ export function meteredExchange(exchange: ExchangeClient, budget: RequestBudget)
     account: () => paid(w('/api/v3/account'), () => exchange.account()),
     openOrders: (s) => paid(w('/api/v3/openOrders', s === undefined ? undefined : { symbol: s }), () => exchange.openOrders(s)),
     allOrders: (s, o) => paid(w('/api/v3/allOrders'), () => exchange.allOrders(s, o)),
+    myTrades: (s, q) => paid(w('/api/v3/myTrades', q?.orderId === undefined ? undefined : { orderId: String(q.orderId) }), () => exchange.myTrades(s, q)),
     getOrder: (ref) => paid(w('/api/v3/order'), () => exchange.getOrder(ref)),
     // Orders and cancels go through the trading service, never a view; unmetered if ever called.
     newOrder: (p) => exchange.newOrder(p),

@@ -23,6 +23,8 @@ export interface LedgerFill {
   isMaker: boolean;
   /** Realized P&L of a sell in VALUATION_ASSET (average cost, fees included); absent for a buy or when the entry is unknown. */
   realizedPnl?: string;
+  /** A sell's quantity whose entry the ledger never saw (a deposit, older history): `realizedPnl` covers only the rest. */
+  unknownQty?: string;
 }
 
 export interface FillQuery {
@@ -39,6 +41,14 @@ export interface RealizedSummary {
   /** Fills in the span. */
   trades: number;
   /** Some sells in the span had no known entry: their P&L is left out, and a view must say so. */
+  unknownBasis: boolean;
+  /** The same, per asset that left the account (a sell's base, a quote spent, a fee in BNB). */
+  byAsset?: AssetRealized[];
+}
+
+export interface AssetRealized {
+  asset: string;
+  realized: string;
   unknownBasis: boolean;
 }
 

@@ -175,7 +175,11 @@ describe('the scope tables', () => {
       'confirm-order',
       'dismiss-cancel',
       'dismiss-order',
+      'ledger-keep',
+      'ledger-rebuild',
       'period-page',
+      'pnl-page',
+      'positions-page',
       'refresh-balance',
       'refresh-equity',
       'refresh-orders',
@@ -185,6 +189,7 @@ describe('the scope tables', () => {
       'refresh-status',
       'refresh-stops',
       'top-ranking',
+      'trades-page',
     ]);
   });
 });

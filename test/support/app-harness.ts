@@ -37,6 +37,7 @@ import { createTradingService, type TradingServiceHandle } from '../../src/tradi
 import { callbackUpdate, FAKE_BOT_TOKEN, FAKE_BOT_USER, messageUpdate, startFakeBotApi, type FakeBotApi, type StoredMessage, type UpdateUser } from './fake-bot-api.js';
 import { testRedisUrl, uniquePrefix } from './redis.js';
 import { startTestSimulator, type TestSimulator, type TestSimulatorOptions } from './simulator.js';
+import { createLedgerService, type LedgerService, type LedgerServiceDeps } from '../../src/ledger/ledger-service.js';
 
 /** Two traders of one desk on the allow-list, and someone who is not. */
 export const TRADER: UpdateUser = { id: 1001, first_name: 'Alice', username: 'alice' };
@@ -63,6 +64,11 @@ export interface AppHarnessOptions {
   workers?: boolean;
   /** Run the user data stream service (fills after placement become alerts), started and caught up. Default false. */
   userStream?: boolean;
+  /**
+   * Run the P&L ledger as the worker role does (its queue worker, the schedule off unless given),
+   * fed by the user stream when that runs too; the bot reads it.
+   */
+  ledger?: boolean | Pick<LedgerServiceDeps, 'jobs' | 'sync'>;
   /** Drive Telegram through this console session instead of the fake Bot API. */
   console?: ConsoleSession;
   now?: () => number;
@@ -85,6 +91,8 @@ export interface AppHarness {
   alertsQueue: AlertsQueue;
   /** Present with `userStream: true`. */
   userStream: UserStreamService | undefined;
+  /** Present with `ledger`. */
+  ledger: LedgerService | undefined;
   redis: Redis;
   prefix: string;
   /** Present with `portfolio`. */
@@ -206,6 +214,24 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
 
   const equity = options.portfolio ? createEquityStore({ redis, prefix }) : undefined;
   const reports = options.portfolio ? createReportSchedule({ redis, prefix, logger, ...(options.now ? { now: options.now } : {}) }) : undefined;
+  let ledger: LedgerService | undefined;
+  if (options.ledger) {
+    const tuning = options.ledger === true ? {} : options.ledger;
+    ledger = createLedgerService({
+      redis,
+      prefix,
+      exchange: exchange.withPriority('view'),
+      symbols: exchangeInfo,
+      valuationAsset: options.valuationAsset ?? 'USDT',
+      logger,
+      worker: { connection: workerConnection },
+      extraSymbols: async () => (await records.recent(200)).map((r) => r.symbol),
+      ...tuning,
+      jobs: { syncEveryMs: 0, backoffMs: 200, lockDurationMs: 2_000, stalledIntervalMs: 500, ...tuning.jobs },
+    });
+    await ledger.start();
+  }
+
   const deps: BotDeps = {
     token: telegram?.token ?? FAKE_BOT_TOKEN,
     ...(telegram ? { apiRoot: telegram.apiRoot } : {}),
@@ -226,7 +252,9 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
       confirmTtlS,
       ...(orderCap ? { orderCap } : {}),
       ...(options.telegramGroups !== undefined ? { telegramGroups: options.telegramGroups } : {}),
+      ...(options.valuationAsset ? { valuationAsset: options.valuationAsset } : {}),
     },
+    ...(ledger ? { ledger: ledger.reader, ledgerJobs: ledger.jobs } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.portfolio && equity && reports
       ? {
@@ -260,6 +288,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
       logger,
       lease: { ttlMs: 1_500, pollMs: 100 },
       heartbeatMs: 200,
+      ...(ledger ? { onExecutionReport: ledger.onExecutionReport, onConnected: ledger.onStreamConnected } : {}),
     });
     userStream.start();
     const started = userStream;
@@ -280,6 +309,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     trading,
     alertsQueue,
     userStream,
+    ledger,
     redis,
     prefix,
     equity,
@@ -322,6 +352,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     async close() {
       options.console?.close();
       await userStream?.close().catch(() => undefined);
+      await ledger?.close().catch(() => undefined);
       await orderWorker?.close().catch(() => undefined);
       await alertsWorker?.close().catch(() => undefined);
       await trading.close();

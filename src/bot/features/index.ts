@@ -19,6 +19,9 @@
  * | pause.ts         | /pause, /resume     |                                                  |
  * | status.ts        | /status             | `r:s` refresh                                    |
  * | alerts.ts        | /alerts             | `a:<f\|s\|e\|y>:<o\|q\|x>:<ownerId>` one setting   |
+ * | positions.ts     | /positions          | `lp:<page>` page / refresh                       |
+ * | pnl.ts           | /pnl                | `lq:<period>:<filter>:<page>` page / refresh, `lr:<userId>` / `lk:<userId>` rebuild or keep the ledger |
+ * | trades.ts        | /trades             | `lt:<filter>:<N>:<page>` page / refresh          |
  * | equity.ts        | /equity             | `r:q:<range>` redraw the chart                    |
  * | periods.ts       | /daily, /weekly, /monthly | `pd:<d\|w\|m>:<N>:<page>` page, `r:pd:…` refresh |
  * | report.ts        | /report             |                                                  |
@@ -45,6 +48,9 @@ import { helpFeature } from './help.js';
 import { openOrdersFeature, type OpenOrdersButton } from './open-orders.js';
 import { ordersFeature, type OrderCardButton } from './orders.js';
 import { pauseFeature } from './pause.js';
+import { pnlFeature, type PnlButton } from './pnl.js';
+import { positionsFeature, type PositionsButton } from './positions.js';
+import { tradesFeature, type TradesButton } from './trades.js';
 import { periodsFeature, type PeriodsButton } from './periods.js';
 import { priceFeature, type PriceButton } from './price.js';
 import { reportFeature } from './report.js';
@@ -67,7 +73,10 @@ export type CallbackAction =
   | StopsButton
   | EquityButton
   | PeriodsButton
-  | SignalButton;
+  | SignalButton
+  | PositionsButton
+  | PnlButton
+  | TradesButton;
 
 /** A feature as the registry sees it, whatever its own button type. */
 export interface RegisteredFeature {
@@ -104,6 +113,9 @@ export function featureRegistry(): FeatureRegistry {
     pauseFeature,
     statusFeature,
     alertsFeature,
+    positionsFeature,
+    pnlFeature,
+    tradesFeature,
     equityFeature,
     periodsFeature,
     reportFeature,

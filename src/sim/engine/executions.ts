@@ -23,6 +23,12 @@ export interface EngineOptions {
   slippageBps?: string;
   /** Base quantity available per symbol per tick; undefined = unlimited. */
   depth?: string;
+  /**
+   * Pay fees in BNB when the account holds enough free BNB and BNB has a price in the pair's
+   * quote (BNB<quote>): the fee is the trade's quote value × the rate × (1 − this discount),
+   * converted at BNB's last price (commission_faq.md). Undefined: fees in the asset received.
+   */
+  bnbFeeDiscount?: string;
 }
 
 export interface IdCounters {
@@ -36,6 +42,8 @@ export interface ExecutionDeps {
   accounts: Accounts;
   book: OrderBook;
   options?: EngineOptions;
+  /** Last price of a symbol: BNB's price for fees paid in BNB. */
+  price?: (symbol: string) => string | undefined;
   /** Called after every change of balances or orders (persistence). */
   onChange?: () => void;
 }
@@ -129,7 +137,7 @@ export function createExecutions(deps: ExecutionDeps): Executions {
   };
 
   const fill = (order: SimOrder, info: SymbolInfo, qty: string, price: string, maker: boolean, now: number): SimFill => {
-    const f = settleFill(accounts, info, order, { qty, price, tradeId: ids.tradeId++, maker }, commissionRate);
+    const f = settleFill(accounts, info, order, { qty, price, tradeId: ids.tradeId++, maker }, commissionRate, bnbFeeOf(info, qty, price));
     consume(order.symbol, qty);
     order.executedQty = add(order.executedQty, qty);
     order.cummulativeQuoteQty = add(order.cummulativeQuoteQty, mul(qty, price));
@@ -139,6 +147,15 @@ export function createExecutions(deps: ExecutionDeps): Executions {
     if (order.status === 'FILLED') finish(order);
     report(order, { executionType: 'TRADE', fill: f }, now);
     return f;
+  };
+  /** The fee in BNB at BNB's last price in the pair's quote, 8 decimals; undefined when fees are not paid in BNB. */
+  const bnbFeeOf = (info: SymbolInfo, qty: string, price: string): { amount: string } | undefined => {
+    const discount = deps.options?.bnbFeeDiscount;
+    if (discount === undefined) return undefined;
+    const bnbPrice = deps.price?.(`BNB${info.quoteAsset}`);
+    if (bnbPrice === undefined || !isPositive(bnbPrice)) return undefined;
+    const feeInQuote = mul(mul(mul(qty, price), commissionRate), sub('1', discount));
+    return { amount: div(feeInQuote, bnbPrice, 8, 'half-up') };
   };
   const finish = (order: SimOrder): void => {
     order.isWorking = false;

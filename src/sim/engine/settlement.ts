@@ -1,7 +1,8 @@
 /**
  * Moves the money of one fill: what the order pays (out of its lock or out of free) and what it
- * receives less commission. Binance takes the commission in the asset received (without BNB
- * discounts; commission_faq.md), so a BUY pays its fee in the base asset and a SELL in the quote.
+ * receives less commission. Binance takes the commission in the asset received (commission_faq.md),
+ * so a BUY pays its fee in the base asset and a SELL in the quote; with "use BNB for fees" on
+ * (`bnbFee`), and enough free BNB, the fee is paid in BNB instead, at the discounted rate.
  */
 import { gt, isPositive, lt, mul, round, sub } from '../../decimal.js';
 import type { Accounts } from './accounts.js';
@@ -22,6 +23,11 @@ export interface FillInput {
   maker: boolean;
 }
 
+/** The fee of one fill in BNB, when the account pays fees in BNB (computed by the caller from BNB's price). */
+export interface BnbFee {
+  amount: string;
+}
+
 /**
  * Books a fill against `order` (its lock in `order.locked`, `order.lockedAsset`) and returns the
  * fill record. The order's own quantities are updated by the caller.
@@ -30,8 +36,16 @@ export interface FillInput {
  * the fill releases qty × lockPrice from the lock and refunds the difference when it fills at a
  * better price.
  */
-export function settleFill(accounts: Accounts, pair: Pair, order: SimOrder, input: FillInput, commissionRate: string): SimFill {
+export function settleFill(accounts: Accounts, pair: Pair, order: SimOrder, input: FillInput, commissionRate: string, bnbFee?: BnbFee): SimFill {
   const quoteQty = mul(input.qty, input.price);
+  if (bnbFee && isPositive(bnbFee.amount) && pair.baseAsset !== 'BNB' && pair.quoteAsset !== 'BNB' && !lt(accounts.get('BNB').free, bnbFee.amount)) {
+    const [paid, paidAmount, received, receivedAmount] =
+      order.side === 'BUY' ? [pair.quoteAsset, quoteQty, pair.baseAsset, input.qty] : [pair.baseAsset, input.qty, pair.quoteAsset, quoteQty];
+    pay(accounts, order, paid, paidAmount, order.side === 'BUY' ? mul(input.qty, lockPriceOf(order)) : input.qty);
+    accounts.debitFree('BNB', bnbFee.amount);
+    accounts.credit(received, receivedAmount);
+    return { price: input.price, qty: input.qty, commission: bnbFee.amount, commissionAsset: 'BNB', tradeId: input.tradeId, maker: input.maker };
+  }
   if (order.side === 'BUY') {
     pay(accounts, order, pair.quoteAsset, quoteQty, mul(input.qty, lockPriceOf(order)));
     const commission = round(mul(input.qty, commissionRate), COMMISSION_DECIMALS, 'half-up');
