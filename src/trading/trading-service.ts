@@ -19,11 +19,13 @@ import { cardCallbackData } from './card-callback.js';
 import { createIntentStore, type IntentStore } from './intent-store.js';
 import { renderCard } from './orders/order-card.js';
 import { priceOrder, type PricingDeps, type SymbolLookup } from './orders/order-pricing.js';
+import { priceBracket } from './brackets/bracket-pricing.js';
+import { planSummary } from './brackets/bracket-lines.js';
 import type { OrderRecords } from './orders/order-records.js';
 import { cancelError, cancelledText, settleUnknownCancel } from './orders/order-cancel.js';
 import { createOrdersQueue, type OrdersQueue } from './orders/orders-queue.js';
 import type { StopArming } from './stops/stop-types.js';
-import type { AlertSink, OrderIntent, QueueDepths, Requester, TradingService } from './types.js';
+import type { AlertSink, OrderIntent, OrderPreview, PreparedCard, QueueDepths, Requester, TradingService } from './types.js';
 import { KEY_PREFIX } from '../redis.js';
 
 export interface TradingServiceOptions {
@@ -48,6 +50,9 @@ export interface TradingServiceOptions {
   records?: OrderRecords;
   /** Arms the managed stop of a confirmed /stop card (src/trading/stops/stop-desk.ts); required for stop cards. */
   stops?: StopArming;
+  /** VALUATION_ASSET (a plan's risk) and STOP_LIMIT_OFFSET_PCT (its stop's limit price). Defaults USDT and 0.5. */
+  valuationAsset?: string;
+  limitOffsetPct?: string;
   /** Built from `redis` and `prefix` when absent. */
   intents?: IntentStore;
   ordersQueue?: OrdersQueue;
@@ -152,36 +157,46 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
     }
   }
 
+  /** Prices the order, stores the intent, audits both, and returns the card. */
+  async function cardOf(symbol: string, requester: Requester, price: () => Promise<OrderPreview>): Promise<PreparedCard> {
+    let preview;
+    try {
+      preview = await price();
+    } catch (error) {
+      await audit.record({ event: 'intent', ...who(requester), symbol, outcome: 'refused', detail: isAppError(error) ? error.code : 'INTERNAL' });
+      throw error;
+    }
+    const intent = await intents.create({ userId: requester.userId, chatId: requester.chatId, ...(requester.displayName !== undefined ? { displayName: requester.displayName } : {}), preview });
+    await audit.record({
+      event: 'intent',
+      ...who(requester),
+      intentId: intent.id,
+      clientOrderId: intent.clientOrderId,
+      symbol: preview.symbol,
+      outcome: 'card',
+      detail: `${preview.side} ${preview.type} ${preview.quantity ?? `${preview.quoteOrderQty} ${preview.quoteAsset}`}${preview.price ? ` @ ${preview.price}` : ''}${preview.bracket ? ` ${planSummary(preview.bracket)}` : ''}`,
+    });
+    return {
+      intentId: intent.id,
+      text: renderCard(intent, { kind: 'pending' }),
+      confirmData: cardCallbackData('confirm', intent.id),
+      cancelData: cardCallbackData('dismiss', intent.id),
+      expiresAt: intent.expiresAt,
+    };
+  }
+
   return {
     intents,
     ordersQueue,
     audit,
 
     async prepareOrder(request, requester) {
-      let preview;
-      try {
-        preview = await priceOrder(pricing, request);
-      } catch (error) {
-        await audit.record({ event: 'intent', ...who(requester), symbol: request.symbol, outcome: 'refused', detail: isAppError(error) ? error.code : 'INTERNAL' });
-        throw error;
-      }
-      const intent = await intents.create({ userId: requester.userId, chatId: requester.chatId, ...(requester.displayName !== undefined ? { displayName: requester.displayName } : {}), preview });
-      await audit.record({
-        event: 'intent',
-        ...who(requester),
-        intentId: intent.id,
-        clientOrderId: intent.clientOrderId,
-        symbol: preview.symbol,
-        outcome: 'card',
-        detail: `${preview.side} ${preview.type} ${preview.quantity ?? `${preview.quoteOrderQty} ${preview.quoteAsset}`}${preview.price ? ` @ ${preview.price}` : ''}`,
-      });
-      return {
-        intentId: intent.id,
-        text: renderCard(intent, { kind: 'pending' }),
-        confirmData: cardCallbackData('confirm', intent.id),
-        cancelData: cardCallbackData('dismiss', intent.id),
-        expiresAt: intent.expiresAt,
-      };
+      return cardOf(request.symbol, requester, () => priceOrder(pricing, request));
+    },
+
+    async prepareBracket(request, requester) {
+      const deps = { ...pricing, valuationAsset: options.valuationAsset ?? 'USDT', limitOffsetPct: options.limitOffsetPct ?? '0.5' };
+      return cardOf(request.symbol, requester, () => priceBracket(deps, request));
     },
 
     async attachCard(intentId, messageId) {

@@ -11,6 +11,7 @@ import { escapeHtml, formatAmount, formatAssetAmount, formatQuantity, formatUtc 
 import type { Order, OrderFill } from '../../binance/types.js';
 import type { TradingMode } from '../../config.js';
 import type { OrderIntent, OrderPreview } from '../types.js';
+import { planLines } from '../brackets/bracket-lines.js';
 
 export type CardState =
   | { kind: 'pending' }
@@ -62,6 +63,8 @@ function orderLines(p: OrderPreview, state: CardState): string[] {
   }
   if (p.stopPrice !== undefined) lines.push(`Stop price: <b>${price(p, p.stopPrice)} ${quote}</b>`);
   if (p.price !== undefined) lines.push(`Limit price: <b>${price(p, p.price)} ${quote}</b>`);
+  // A plan's exits (src/trading/brackets/): in full on the card to confirm, stop and target after.
+  lines.push(...planLines(p, state.kind === 'pending'));
   if (state.kind === 'filled' || state.kind === 'placed') return lines;
 
   lines.push(`Last price: ${price(p, p.lastPrice)} ${quote}`);
