@@ -4,7 +4,7 @@
  * text, so the card (orders/order-card.ts) shows them in every state without knowing brackets.
  */
 import { div, isPositive, mul, sub } from '../../decimal.js';
-import { escapeHtml, formatAmount, formatQuantity, formatUtc } from '../../format.js';
+import { escapeHtml, formatAmount, formatUtc } from '../../format.js';
 import type { OrderPreview } from '../types.js';
 import type { BracketPlan, StopSpec, TargetSpec } from './bracket-types.js';
 
@@ -23,13 +23,13 @@ export function planLines(p: OrderPreview, detailed: boolean): string[] {
   }
   if (plan.target) lines.push(`Target: <b>${price(plan.target.price)}</b> (${escapeHtml(targetSpecText(plan.target.spec))})`);
   if (!detailed) return lines;
-  lines.push(`Exit quantity: ${formatQuantity(plan.exitQuantity, p.quantityDecimals)} ${escapeHtml(p.baseAsset)} (after a fee paid in ${escapeHtml(p.baseAsset)}${p.type === 'MARKET' ? '; set to what the fill really leaves' : ''})`);
+  lines.push(`Exit quantity: ${formatAmount(plan.exitQuantity, p.quantityDecimals, 'down')} ${escapeHtml(p.baseAsset)} (after a fee paid in ${escapeHtml(p.baseAsset)}${p.type === 'MARKET' ? '; set to what the fill really leaves' : ''})`);
   if (plan.riskQuote !== undefined && plan.stop) {
     const valued = plan.riskValue !== undefined ? `${formatAmount(plan.riskValue, 2)} ${escapeHtml(plan.valuationAsset)}` : `${formatAmount(plan.riskQuote, 2)} ${quote}`;
     const share = isPositive(plan.entryPrice) ? div(mul(sub(plan.entryPrice, plan.stop.stopPrice), '100'), plan.entryPrice, 2, 'half-up') : '0';
     lines.push(`At risk: <b>${valued}</b> if the stop fills at its price (${share}% below the entry, before fees)`);
   }
-  if (plan.rewardRisk !== undefined) lines.push(`Reward/risk: <b>${plan.rewardRisk}</b>`);
+  if (plan.rewardRisk !== undefined) lines.push(`Reward/risk: <b>${formatAmount(plan.rewardRisk, 2)}</b>`);
   lines.push(placementText(plan));
   return lines;
 }
