@@ -132,6 +132,13 @@ export interface TradingService {
   prepareOrder(request: OrderRequest, requester: Requester): Promise<PreparedCard>;
   /** The same for a /buy with a plan (sl=, tp=, risk=): the entry and its exits on one card (DESIGN.md §5b). */
   prepareBracket(request: BracketRequest, requester: Requester): Promise<PreparedCard>;
+  /**
+   * [Retry protection] under a card whose plan's exits were refused after the entry filled: queues
+   * the exits again (attempt n, once per attempt). Returns the toast. Throws CONFIRM_* errors.
+   */
+  retryProtection(intentId: string, attempt: number, requester: Requester): Promise<string>;
+  /** [Sell now] there: a MARKET sell of what the entry bought, confirmed by the tap; returns its card (queued). */
+  sellUnprotected(intentId: string, attempt: number, requester: Requester): Promise<PreparedCard>;
   /** Records the card's message id so the worker can edit it in place. */
   attachCard(intentId: string, messageId: number): Promise<void>;
   /**

@@ -28,6 +28,7 @@ import type { Composer, Context } from 'grammy';
 import type { CallbackHandlers } from '../callback-router.js';
 import { alertsFeature, type AlertsButton } from './alerts.js';
 import { balanceFeature, type BalanceButton } from './balance.js';
+import { bracketsFeature, type BracketButton } from './brackets.js';
 import { cancelFeature, type CancelButton } from './cancel.js';
 import type { ButtonSchema, CommandSpec, FeatureEnv } from './feature.js';
 import { fractalsFeature } from './fractals.js';
@@ -43,7 +44,7 @@ import { topFeature, type TopButton } from './top.js';
 import { unknownFeature } from './unknown.js';
 
 /** Every button the bot makes, decoded: the union of the features' own schemas. */
-export type CallbackAction = OrderCardButton | CancelButton | OpenOrdersButton | BalanceButton | TopButton | AlertsButton | PriceButton | StatusButton | StopsButton;
+export type CallbackAction = OrderCardButton | CancelButton | OpenOrdersButton | BalanceButton | TopButton | AlertsButton | PriceButton | StatusButton | StopsButton | BracketButton;
 
 /** A feature as the registry sees it, whatever its own button type. */
 export interface RegisteredFeature {
@@ -75,6 +76,7 @@ export function featureRegistry(): FeatureRegistry {
     taFeature,
     fractalsFeature,
     ordersFeature,
+    bracketsFeature,
     stopsFeature,
     cancelFeature,
     pauseFeature,
