@@ -180,6 +180,8 @@ describe('the scope tables', () => {
       'refresh-price',
       'refresh-status',
       'refresh-stops',
+      'retry-protection',
+      'sell-unprotected',
       'top-ranking',
     ]);
   });

@@ -34,8 +34,8 @@ describe('feature registry', () => {
     expect(registry.commands.map((c) => c.name).sort()).toEqual(Object.keys(COMMAND_SCOPES).sort());
   });
 
-  it('keeps the wire prefixes of version 1', () => {
-    expect([...registry.byPrefix.keys()].sort()).toEqual(['a', 'b', 'k', 'm', 'n', 'oc', 'od', 'r:b', 'r:o', 'r:p', 'r:s', 'r:x', 't']);
+  it('keeps the wire prefixes of version 1 (and adds bk: for unprotected plans)', () => {
+    expect([...registry.byPrefix.keys()].sort()).toEqual(['a', 'b', 'bk', 'k', 'm', 'n', 'oc', 'od', 'r:b', 'r:o', 'r:p', 'r:s', 'r:x', 't']);
   });
 
   it('refuses two features claiming one prefix, kind or command', () => {
