@@ -12,3 +12,10 @@ export const bracketStopId = (listId: string): string => `s${listId.slice(1)}`;
 export const bracketTargetId = (listId: string): string => `t${listId.slice(1)}`;
 /** A protection job's id (Retry protection, Sell now): one per attempt. */
 export const protectJobId = (intentId: string, attempt: number): string => `bkp-${intentId}-${attempt}`;
+
+/** Which exit a leg's client id names. */
+export function legOf(clientOrderId: string): 'stop' | 'target' | undefined {
+  if (clientOrderId.startsWith('skl-')) return 'stop';
+  if (clientOrderId.startsWith('tkl-')) return 'target';
+  return undefined;
+}

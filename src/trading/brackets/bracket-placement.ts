@@ -13,7 +13,7 @@
  * again until the request can no longer execute (order-lookup.ts). The list's and the legs' ids
  * derive from the intent id (bracket-ids.ts), so two attempts can never place two lists.
  */
-import { add, floorToStep, isPositive, normalize, sub } from '../../decimal.js';
+import { add, div, floorToStep, isPositive, normalize, sub } from '../../decimal.js';
 import { isExchangeError } from '../../errors.js';
 import type { ListLegParams, NewOrderParams, Order, OrderList, SymbolInfo } from '../../binance/types.js';
 import type { ExchangeClient } from '../../binance/exchange-client.js';
@@ -21,7 +21,7 @@ import { createLookup, createOrderLookup, OutcomeUnknownError, type OrderLookupO
 import { recordOf, type OrderRecords, type SendFence } from '../orders/order-records.js';
 import type { SymbolLookup } from '../orders/order-pricing.js';
 import type { OrderIntent } from '../types.js';
-import { bracketListId, bracketStopId, bracketTargetId } from './bracket-ids.js';
+import { bracketListId, bracketStopId, bracketTargetId, legOf } from './bracket-ids.js';
 import type { BracketPlan } from './bracket-types.js';
 
 export interface BracketPlacementDeps {
@@ -44,8 +44,8 @@ export interface BracketPlacement {
   placeList(intent: OrderIntent, params: Promise<NewOrderParams>, fence: SendFence, beforeSend: () => void): Promise<{ list: OrderList; entry: Order; adopted: boolean }>;
   /** The exits of a filled MARKET entry, for what it received. Throws the exchange's refusal as is. */
   protect(intent: OrderIntent, entry: Order, fence: SendFence, attempt: number): Promise<Protection>;
-  /** Records of a list's legs, so fills are told against the entry. */
-  recordLegs(intent: OrderIntent, reports: Order[]): Promise<void>;
+  /** Records of a list's legs, so fills are told against the entry (`entryPrice`: the fill's average, when known). */
+  recordLegs(intent: OrderIntent, reports: Order[], entryPrice?: string): Promise<void>;
 }
 
 export function createBracketPlacement(deps: BracketPlacementDeps): BracketPlacement {
@@ -144,12 +144,17 @@ export function createBracketPlacement(deps: BracketPlacementDeps): BracketPlace
       return { kind: 'order', order, quantity, adopted };
     },
 
-    async recordLegs(intent, reports) {
+    async recordLegs(intent, reports, entryPrice = intent.preview.bracket!.entryPrice) {
       const plan = intent.preview.bracket!;
       const at = now();
       for (const report of reports) {
         if (report.clientOrderId === intent.clientOrderId) continue;
-        await records.save(recordOf(report, { intentId: intent.id, userId: intent.userId, chatId: intent.chatId, entryPrice: plan.entryPrice }, at));
+        const leg = legOf(report.clientOrderId);
+        // 1R stays what the card promised (planned entry − stop); the result is against the real entry.
+        const riskPerUnit = plan.stop ? sub(plan.entryPrice, plan.stop.stopPrice) : undefined;
+        await records.save(
+          recordOf(report, { intentId: intent.id, userId: intent.userId, chatId: intent.chatId, entryPrice, ...(leg ? { leg } : {}), ...(riskPerUnit ? { riskPerUnit } : {}) }, at),
+        );
       }
     },
   };
@@ -172,4 +177,10 @@ export async function receivedQuantity(exchange: Pick<ExchangeClient, 'orderTrad
   const lot = info.filters.find((f) => f.filterType === 'LOT_SIZE') as { stepSize?: string } | undefined;
   const step = lot?.stepSize && isPositive(lot.stepSize) ? lot.stepSize : '0.00000001';
   return normalize(floorToStep(sub(entry.executedQty, commission), step));
+}
+
+/** A filled order's average price, to the symbol's price precision plus a few digits. */
+export function averageFillPrice(order: Order): string | undefined {
+  if (!isPositive(order.executedQty)) return undefined;
+  return normalize(div(order.cummulativeQuoteQty, order.executedQty, 12, 'half-up'));
 }

@@ -41,7 +41,7 @@ import { isSendFenceLost, recordOf, type OrderRecords, type SendFence } from './
 import { CARD_REVISION, cardRevisionOf } from './card-revisions.js';
 import { createOrderLookup, OutcomeUnknownError, type OrderLookupOptions } from './order-lookup.js';
 import { ORDERS_QUEUE, refuseIfQueuedTooLong, type OrderJobData, type OrderJobResult } from './orders-queue.js';
-import { createBracketPlacement } from '../brackets/bracket-placement.js';
+import { averageFillPrice, createBracketPlacement } from '../brackets/bracket-placement.js';
 import { listNote, protectedNote, unprotectedNote } from '../brackets/bracket-notes.js';
 import { bracketButtons, saveUnprotected } from '../brackets/bracket-protection.js';
 import type { AlertSink, OrderIntent } from '../types.js';
@@ -249,8 +249,9 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     try {
       const protection = await brackets.protect(intent, entry, fence, attempt);
       if (protection.kind === 'nothing') return;
-      if (protection.kind === 'list') await brackets.recordLegs(intent, protection.list.orderReports ?? []);
-      else await brackets.recordLegs(intent, [protection.order]);
+      const average = averageFillPrice(entry);
+      const legs = protection.kind === 'list' ? (protection.list.orderReports ?? []) : [protection.order];
+      await brackets.recordLegs(intent, legs, average);
       await audit.record({ event: protection.adopted ? 'adopted' : 'placement', userId: intent.userId, intentId: intent.id, symbol: entry.symbol, outcome: 'protected', detail: `${protection.kind} ${protection.quantity}` });
       await showCard(intent, { ...filled, note: protectedNote(intent.preview, protection) }, revision, `protected-${attempt}`);
       jobs.inc({ outcome: 'protected' });
