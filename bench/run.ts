@@ -23,6 +23,7 @@ import { memory } from './scenarios/memory.js';
 import { orderThroughput } from './scenarios/order-throughput.js';
 import { peers } from './scenarios/peers.js';
 import { stopRound } from './scenarios/stop-round.js';
+import { bracketGap } from './scenarios/bracket-gap.js';
 
 const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<ScenarioResult[] | ScenarioResult>> = {
   confirm: confirmLatency,
@@ -31,6 +32,7 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<ScenarioResult
   market: marketViews,
   memory,
   peers,
+  'bracket-gap': bracketGap,
 };
 
 async function main(): Promise<void> {
