@@ -67,12 +67,18 @@ describe('a plan on the exchange', () => {
     expect(stripTags(card.text!)).toMatch(/Exits waiting in order list \d+: stop 62,080\.00 USDT and target 67,200\.00 USDT for 0\.00999 BTC\. They go on as one OCO when the entry fills\./);
     expect(posts('/api/v3/orderList/otoco')).toHaveLength(1);
     expect(posts('/api/v3/order')).toHaveLength(0);
+    await app.send('/stops');
+    expect(stripTags(app.lastMessage().text!)).toMatch(/Plan exits \(1\)\nBTCUSDT · OCO list \d+ · 0\.00999 BTC\n {2}Stop 62,080\.00 \(limit 61,769\.60\) · Target 67,200\.00 · waits for the entry to fill/);
     app.sim.feed.setPrice('BTCUSDT', '63990');
     await eventually(async () => {
       const open = await app.exchange.openOrders('BTCUSDT');
       return open.length === 2 && open.every((o) => o.status === 'NEW' && o.side === 'SELL') ? open : undefined;
     }, 'the exits to go on after the entry filled');
     expect(await openLists()).toHaveLength(1);
+    await app.send('/stops');
+    const stops = stripTags(app.lastMessage().text!);
+    expect(stops).toMatch(/Stop 62,080\.00 \(limit 61,769\.60\) · Target 67,200\.00\n/);
+    expect(stops).not.toMatch(/waits for the entry/);
   });
 
   it('an OCO answer lost after it executed: the job finds the list by its id instead of placing another', async () => {
