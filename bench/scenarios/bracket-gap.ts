@@ -1,5 +1,5 @@
 /**
- * Scenario 7: the unprotected gap of a trailing move inside a bracket (DESIGN.md §5b). Binance has
+ * Scenario 8: the unprotected gap of a trailing move inside a bracket (DESIGN.md §5b). Binance has
  * no replace for order lists, so a move is `DELETE /api/v3/orderList` then
  * `POST /api/v3/orderList/oco`: the position has no stop from the moment the cancel executes until
  * the new list is accepted. Measured here, against the paper exchange in its own process, through
@@ -14,7 +14,7 @@ import { summarize } from '../lib/stats.js';
 import type { ScenarioContext, ScenarioResult } from '../lib/types.js';
 
 export async function bracketGap(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const title = '7. Bracket move: DELETE orderList → POST orderList/oco gap';
+  const title = '8. Bracket move: DELETE orderList → POST orderList/oco gap';
   const sim = await startSimChild();
   const exchange = createRestClient({
     baseUrl: sim.restUrl,
