@@ -77,8 +77,9 @@ function parseRisk(spec: CommandSpec, token: string): RiskSpec {
     if (gt(percent, '100')) throw argumentError(spec, `risk=${quoteInput(token)} is more than the whole account.`);
     return { kind: 'percent', percent };
   }
-  const number = token.replace(/^\$/, '').replace(/[A-Za-z]+$/, '');
-  return { kind: 'value', value: parsePositiveDecimal(spec, number, 'risk amount') };
+  const asset = /[A-Za-z][A-Za-z0-9]*$/.exec(token.replace(/^\$/, ''))?.[0];
+  const number = token.replace(/^\$/, '').slice(0, asset === undefined ? undefined : -asset.length);
+  return { kind: 'value', value: parsePositiveDecimal(spec, number, 'risk amount'), ...(asset !== undefined ? { asset: asset.toUpperCase() } : {}) };
 }
 
 function parseStop(spec: CommandSpec, token: string, defaultInterval: StopInterval): StopSpec {

@@ -123,6 +123,7 @@ describe('/buy with a plan: refusals', () => {
     ['risk without a stop', '/buy BTCUSDT risk=1% tp=70000', /risk= sizes the order from the distance between the entry and the stop: add a stop with sl=\.\nUsage: \/buy SYMBOL AMOUNT \[PRICE\] \[sl=STOP\] \[tp=TARGET\]/],
     ['a multiple of the risk without a stop', '/buy BTCUSDT 0.01 tp=2R', /tp=2R is a multiple of the risk, which the stop sets: add sl=/],
     ['over the cap', '/buy BTCUSDT 0.1 sl=60000', /worth about 6,500\.00 USDT, over the limit of 1,000\.00 USDT per order \(MAX_ORDER_VALUE\)/],
+    ['a risk in another asset', '/buy BTCUSDT risk=0.001BTC sl=60000', /The risk is counted in USDT \(VALUATION_ASSET\): write risk=0\.001 or risk=0\.001USDT, not BTC\./],
     ['an unknown option', '/buy BTCUSDT 0.01 ls=60000', /"ls=60000" is not an option of \/buy: use sl= \(stop\), tp= \(target\) or risk=/],
     ['an option twice', '/buy BTCUSDT 0.01 sl=60000 sl=61000', /sl= is given twice/],
     ['a stop that is no stop', '/buy BTCUSDT 0.01 sl=low', /sl=low is not a stop: use a price \(sl=61000\), a percentage \(sl=3%\), sl=fractal or sl=atr/],

@@ -31,7 +31,7 @@ import type { Market } from '../orders/order-draft.js';
 import { loadMarket, priceOrderIn, type PricingDeps } from '../orders/order-pricing.js';
 import { ARMING_KLINES, stopLimitPrice } from '../stops/stop-pricing.js';
 import type { OrderPreview, OrderRequest } from '../types.js';
-import type { BracketPlan, BracketRequest, StopSpec, TargetSpec } from './bracket-types.js';
+import type { BracketPlan, BracketRequest, RiskSpec, StopSpec, TargetSpec } from './bracket-types.js';
 import { createValuer, type Valuer } from './net-value.js';
 
 export interface BracketPricingDeps extends PricingDeps {
@@ -187,7 +187,7 @@ function stepOf(info: SymbolInfo): string {
 
 function sizeByRisk(
   deps: BracketPricingDeps,
-  risk: { kind: 'percent'; percent: string } | { kind: 'value'; value: string },
+  risk: RiskSpec,
   market: Market,
   valuer: Valuer,
   entryPrice: string,
@@ -203,6 +203,11 @@ function sizeByRisk(
     notes.push(`Risk ${normalize(risk.percent)}% of the net value ${formatAmount(net.value, 2)} ${v} = ${formatAmount(riskValue, 2)} ${v}.`);
     if (net.unvalued.length > 0) notes.push(`Left out of the net value (no ${v} pair): ${net.unvalued.join(', ')}.`);
   } else {
+    if (risk.asset !== undefined && risk.asset !== v) {
+      throw new AppError('ORDER_INVALID_INPUT', `risk in ${risk.asset}, valuation ${v}`, {
+        userMessage: `The risk is counted in ${v} (VALUATION_ASSET): write risk=${normalize(risk.value)} or risk=${normalize(risk.value)}${v}, not ${risk.asset}.`,
+      });
+    }
     riskValue = normalize(risk.value);
   }
   const riskQuote = valuer.inAsset(info.quoteAsset, riskValue);

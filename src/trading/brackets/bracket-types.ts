@@ -27,7 +27,8 @@ export type TargetSpec =
   | { kind: 'risk-multiple'; multiple: string };
 
 /** `risk=1%` (of the account's net value) or `risk=50` (in VALUATION_ASSET). */
-export type RiskSpec = { kind: 'percent'; percent: string } | { kind: 'value'; value: string };
+/** `asset`: as typed (`risk=50USDT`); it must be VALUATION_ASSET, never converted silently. */
+export type RiskSpec = { kind: 'percent'; percent: string } | { kind: 'value'; value: string; asset?: string };
 
 /** A parsed `/buy SYMBOL AMOUNT [PRICE] [sl=STOP] [tp=TARGET]`. */
 export interface BracketRequest {
