@@ -25,6 +25,7 @@ import { peers } from './scenarios/peers.js';
 import { stopRound } from './scenarios/stop-round.js';
 import { backtest } from './scenarios/backtest.js';
 import { ledger } from './scenarios/ledger.js';
+import { bracketGap } from './scenarios/bracket-gap.js';
 
 const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<ScenarioResult[] | ScenarioResult>> = {
   confirm: confirmLatency,
@@ -35,6 +36,7 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<ScenarioResult
   peers,
   backtest,
   ledger,
+  'bracket-gap': bracketGap,
 };
 
 async function main(): Promise<void> {

@@ -53,6 +53,13 @@ export const ERROR_CODES = {
   ORDER_INSUFFICIENT_BALANCE: 'Not enough free balance for this order.',
   ORDER_LOCK_LOST: 'Another order worker has taken over this order.',
 
+  // orders with a plan (DESIGN.md §5b)
+  BRACKET_STOP_NOT_BELOW: 'The stop must be below the entry price.',
+  BRACKET_TARGET_NOT_ABOVE: 'The target must be above the entry price.',
+  BRACKET_NO_STOP_FOUND: 'No stop level could be found for this stop.',
+  BRACKET_RISK_TOO_SMALL: 'The risk is too small for the smallest quantity this symbol allows.',
+  BRACKET_EXIT_REFUSED: 'The exit orders of this plan would be refused by the exchange.',
+
   // confirmation cards and intents
   CONFIRM_EXPIRED: 'This confirmation has expired. Send the command again.',
   CONFIRM_FOREIGN: 'This button belongs to someone else.',

@@ -34,6 +34,9 @@ export interface FillFacts {
   commission?: { amount: string; asset: string };
   /** A managed stop's entry price: the result is reported against it. */
   entryPrice?: string;
+  /** An exit of a plan: which leg filled, and 1R (entry − stop per unit) for the result in R. */
+  leg?: 'stop' | 'target';
+  riskPerUnit?: string;
   /** Learned from REST after a gap rather than live. */
   reconciled: boolean;
 }
@@ -98,7 +101,12 @@ export function fillAlertText(order: OrderFacts, fill: FillFacts, info: SymbolIn
   const d = displayOf(order.symbol, info);
   const complete = !isPositive(sub(order.origQty, order.executedQty)) && isPositive(order.origQty);
   const stop = STOP_TYPES.has(order.type);
-  const title = stop ? (complete ? '🛑 <b>Stop filled</b>' : '🛑 <b>Stop partially filled</b>') : complete ? '✅ <b>Filled</b>' : '🟡 <b>Partially filled</b>';
+  const title =
+    fill.leg === 'target'
+      ? complete ? '🎯 <b>Target filled</b> (the stop is cancelled)' : '🎯 <b>Target partially filled</b>'
+      : fill.leg === 'stop'
+        ? complete ? '🛑 <b>Stop filled</b> (the target is cancelled)' : '🛑 <b>Stop partially filled</b>'
+        : stop ? (complete ? '🛑 <b>Stop filled</b>' : '🛑 <b>Stop partially filled</b>') : complete ? '✅ <b>Filled</b>' : '🟡 <b>Partially filled</b>';
   const lines = [
     `${title}: ${escapeHtml(order.side)} ${d.qty(fill.qty)}${d.base} on <b>${escapeHtml(order.symbol)}</b>`,
     isPositive(fill.price) ? `Price: ${d.price(fill.price)}${d.quote} · value ${d.value(mul(fill.qty, fill.price))}${d.quote}` : 'Price: not reported by the exchange',
@@ -115,8 +123,10 @@ export function fillAlertText(order: OrderFacts, fill: FillFacts, info: SymbolIn
     const result = mul(perUnit, order.executedQty);
     const percent = div(mul(perUnit, '100'), fill.entryPrice, 4, 'half-up');
     const sign = result.startsWith('-') ? '−' : '+';
+    const inR = fill.riskPerUnit !== undefined && isPositive(fill.riskPerUnit) ? div(perUnit, fill.riskPerUnit, 2, 'half-up') : undefined;
+    const r = inR === undefined ? '' : `, <b>${inR.startsWith('-') ? '−' : '+'}${formatAmount(inR.replace(/^-/, ''), 2)}R</b>`;
     lines.push(
-      `Result against entry ${d.price(fill.entryPrice)}: <b>${sign}${d.value(result.replace(/^-/, ''))}${d.quote}</b> (${formatPercent(percent)}) at average ${d.price(average)}`,
+      `Result against entry ${d.price(fill.entryPrice)}: <b>${sign}${d.value(result.replace(/^-/, ''))}${d.quote}</b> (${formatPercent(percent)}${r}) at average ${d.price(average)}`,
     );
   }
   return [...lines, ...footer(order, fill.reconciled)].join('\n');
@@ -124,8 +134,18 @@ export function fillAlertText(order: OrderFacts, fill: FillFacts, info: SymbolIn
 
 export type EndKind = 'CANCELED' | 'EXPIRED' | 'EXPIRED_IN_MATCH' | 'REJECTED';
 
-export function endAlertText(order: OrderFacts, end: { status: EndKind; expiryReason?: string; rejectReason?: string; reconciled: boolean }, info: SymbolInfo | undefined): string {
+export function endAlertText(
+  order: OrderFacts,
+  end: { status: EndKind; expiryReason?: string; rejectReason?: string; reconciled: boolean; leg?: 'stop' | 'target' },
+  info: SymbolInfo | undefined,
+): string {
   const d = displayOf(order.symbol, info);
+  // A plan's exit that expired because the other one filled: the exchange's one-cancels-other, not news of its own.
+  if (end.leg !== undefined && end.status === 'EXPIRED' && !isPositive(order.executedQty)) {
+    const other = end.leg === 'stop' ? 'target' : 'stop';
+    const name = end.leg === 'stop' ? 'Stop' : 'Target';
+    return [`⚪ <b>${name} withdrawn</b> on <b>${escapeHtml(order.symbol)}</b>: the ${other} filled, and one cancels the other.`, ...footer(order, end.reconciled)].join('\n');
+  }
   const title = {
     CANCELED: '⚪ <b>Cancelled</b>',
     EXPIRED: '⌛ <b>Expired</b>',

@@ -120,6 +120,8 @@ export function createTradingStack(deps: {
     logger: deps.logger,
     confirmTtlS: deps.config.confirmTtlS,
     ...(deps.config.limits.orderCap ? { orderCap: deps.config.limits.orderCap } : {}),
+    valuationAsset: deps.config.limits.valuationAsset,
+    limitOffsetPct: deps.config.stops.limitOffsetPct,
     alertsQueue,
     records,
     audit,

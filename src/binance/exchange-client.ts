@@ -13,8 +13,12 @@ import type {
   ExchangeInfo,
   Kline,
   KlineInterval,
+  NewOcoParams,
   NewOrderParams,
+  NewOtoParams,
   Order,
+  OrderList,
+  OrderListRef,
   OrderRef,
   ReferencePrice,
   Ticker24h,
@@ -69,5 +73,17 @@ export interface ExchangeClient {
    * ExchangeError whose `details.cancelReplace` holds the body's `data` (which step failed).
    */
   cancelReplace(params: CancelReplaceParams): Promise<CancelReplaceResult>;
+  /** POST /api/v3/orderList/oco. `signBy` as for newOrder. */
+  newOco(params: NewOcoParams, options?: { signBy?: number }): Promise<OrderList>;
+  /** POST /api/v3/orderList/oto (one pending leg) or /otoco (a pending pair). */
+  newOto(params: NewOtoParams, options?: { signBy?: number }): Promise<OrderList>;
+  /** GET /api/v3/orderList (weight 4); -2013 when the list does not exist. */
+  getOrderList(ref: OrderListRef): Promise<OrderList>;
+  /** DELETE /api/v3/orderList: cancels every leg of the list. */
+  cancelOrderList(ref: { symbol: string } & ({ orderListId: number } | { listClientOrderId: string }), options?: { newClientOrderId?: string }): Promise<OrderList>;
+  /** GET /api/v3/openOrderList (weight 6). */
+  openOrderLists(): Promise<OrderList[]>;
+  /** GET /api/v3/myTrades for one order (weight 5): the commission a fill paid, which GET order does not show. */
+  orderTrades(symbol: string, orderId: number): Promise<AccountTrade[]>;
   usage(): ExchangeUsage;
 }

@@ -40,11 +40,15 @@ export function requestWeight(method: string, path: string, params: Params | und
     case 'GET /api/v3/openOrders':
       return has('symbol') ? 6 : 80;
     case 'GET /api/v3/order':
+    case 'GET /api/v3/orderList':
       return 4;
+    case 'GET /api/v3/openOrderList':
+      return 6;
     // rest-api.md "Account trade list": 20, or 5 with orderId.
     case 'GET /api/v3/myTrades':
       return has('orderId') ? 5 : 20;
-    // Successful order and cancel calls cost 0 since 2026-04-02; a refused one costs 1.
+    // Successful order and cancel calls cost 0 since 2026-04-02; a refused one costs 1. Order
+    // lists (POST orderList/oco|oto|otoco, DELETE orderList) count as order and cancel calls.
     default:
       return 1;
   }

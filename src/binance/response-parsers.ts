@@ -16,6 +16,7 @@ import type {
   Kline,
   Order,
   OrderFill,
+  OrderList,
   ReferencePrice,
   Ticker24h,
   TickerPrice,
@@ -276,6 +277,34 @@ export function parseCancelReplace(json: unknown): CancelReplaceResult {
   if (o.cancelResult === 'SUCCESS') parseOrder(o.cancelResponse, 'body.cancelResponse');
   if (o.newOrderResult === 'SUCCESS') parseOrder(o.newOrderResponse, 'body.newOrderResponse');
   return o as unknown as CancelReplaceResult;
+}
+
+/** An order list (rest-api.md "Order lists"); its `orderReports`, when present, are orders. */
+export function parseOrderList(json: unknown, at = 'body'): OrderList {
+  const o = obj(json, at);
+  num(o, 'orderListId', at);
+  str(o, 'contingencyType', at);
+  str(o, 'listStatusType', at);
+  str(o, 'listOrderStatus', at);
+  str(o, 'listClientOrderId', at);
+  str(o, 'symbol', at);
+  const legs = arr(o.orders, `${at}.orders`);
+  for (let i = 0; i < legs.length; i++) {
+    const leg = obj(legs[i], `${at}.orders[${i}]`);
+    num(leg, 'orderId', `${at}.orders[${i}]`);
+    str(leg, 'clientOrderId', `${at}.orders[${i}]`);
+  }
+  if (o.orderReports !== undefined) {
+    const reports = arr(o.orderReports, `${at}.orderReports`);
+    for (let i = 0; i < reports.length; i++) parseOrder(reports[i], `${at}.orderReports[${i}]`);
+  }
+  return o as unknown as OrderList;
+}
+
+export function parseOrderLists(json: unknown): OrderList[] {
+  const list = arr(json, 'body');
+  for (let i = 0; i < list.length; i++) parseOrderList(list[i], `body[${i}]`);
+  return list as OrderList[];
 }
 
 /** GET /api/v3/myTrades: the fills of one symbol. */

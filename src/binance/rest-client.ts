@@ -20,6 +20,8 @@ import {
   parseKlines,
   parseOrder,
   parseOrderAck,
+  parseOrderList,
+  parseOrderLists,
   parseOrders,
   parseReferencePrice,
   parseServerTime,
@@ -30,7 +32,7 @@ import {
 } from './response-parsers.js';
 import { requestWeight, type RequestPriority } from './request-weights.js';
 import { createRestTransport, type HttpMethod, type RestClientDeps, type RestTransport } from './rest-transport.js';
-import type { CancelReplaceParams, NewOrderParams, OrderRef } from './types.js';
+import type { CancelReplaceParams, ListLegParams, NewOcoParams, NewOrderParams, NewOtoParams, OrderRef } from './types.js';
 import type { ExchangeClient } from './exchange-client.js';
 
 export type { RestClientDeps, RestClientEvents } from './rest-transport.js';
@@ -211,12 +213,70 @@ function clientOver(
       );
     },
 
+    async newOco(p: NewOcoParams, options?: { signBy?: number }) {
+      checkListParams(p.listClientOrderId, [p.above, p.below], p.quantity);
+      const params: Array<[string, string | undefined]> = [
+        ['symbol', p.symbol],
+        ['listClientOrderId', p.listClientOrderId],
+        ['side', p.side],
+        ['quantity', p.quantity],
+        ...legParams('above', p.above),
+        ...legParams('below', p.below),
+        ['newOrderRespType', 'FULL'],
+      ];
+      return call('POST', '/api/v3/orderList/oco', (json) => parseOrderList(json), Object.fromEntries(params), true, options?.signBy);
+    },
+    async newOto(p: NewOtoParams, options?: { signBy?: number }) {
+      const pair = p.pendingAbove !== undefined && p.pendingBelow !== undefined;
+      const pending = pair ? [p.pendingAbove!, p.pendingBelow!] : p.pending ? [p.pending] : [];
+      if (pending.length === 0) throw new AppError('ORDER_INVALID_INPUT', 'an OTO needs a pending order');
+      checkListParams(p.listClientOrderId, [p.working, ...pending], p.pendingQuantity, p.working.quantity);
+      const params: Array<[string, string | undefined]> = [
+        ['symbol', p.symbol],
+        ['listClientOrderId', p.listClientOrderId],
+        ['workingSide', p.working.side],
+        ['workingQuantity', p.working.quantity],
+        ...legParams('working', p.working),
+        ['pendingSide', p.pendingSide],
+        ['pendingQuantity', p.pendingQuantity],
+        ...(pair ? [...legParams('pendingAbove', p.pendingAbove!), ...legParams('pendingBelow', p.pendingBelow!)] : legParams('pending', p.pending!)),
+        ['newOrderRespType', 'FULL'],
+      ];
+      return call('POST', pair ? '/api/v3/orderList/otoco' : '/api/v3/orderList/oto', (json) => parseOrderList(json), Object.fromEntries(params), true, options?.signBy);
+    },
+    getOrderList: (ref) =>
+      call('GET', '/api/v3/orderList', (json) => parseOrderList(json), 'orderListId' in ref ? { orderListId: ref.orderListId } : { origClientOrderId: ref.origClientOrderId }, true),
+    async cancelOrderList(ref, options = {}) {
+      checkOrderParams({ newClientOrderId: options.newClientOrderId });
+      const id = 'orderListId' in ref ? { orderListId: ref.orderListId } : { listClientOrderId: ref.listClientOrderId };
+      return call('DELETE', '/api/v3/orderList', (json) => parseOrderList(json), { symbol: ref.symbol, ...id, newClientOrderId: options.newClientOrderId }, true);
+    },
+    openOrderLists: () => call('GET', '/api/v3/openOrderList', parseOrderLists, {}, true),
+    orderTrades: (symbol, orderId) => call('GET', '/api/v3/myTrades', parseAccountTrades, { symbol, orderId }, true),
+
     usage: () => transport.usage(),
     syncClock: () => transport.syncClock(),
     events: transport.events,
     close: () => transport.close(),
     withPriority,
   };
+}
+
+/** A leg's parameters under the list's prefix: `aboveType`, `belowStopPrice`, `workingPrice`, … */
+function legParams(prefix: string, leg: ListLegParams): Array<[string, string | undefined]> {
+  return [
+    [`${prefix}Type`, leg.type],
+    [`${prefix}ClientOrderId`, leg.clientOrderId],
+    [`${prefix}Price`, leg.price],
+    [`${prefix}StopPrice`, leg.stopPrice],
+    [`${prefix}TimeInForce`, leg.timeInForce],
+  ];
+}
+
+function checkListParams(listClientOrderId: string | undefined, legs: ListLegParams[], ...quantities: string[]): void {
+  checkOrderParams({ newClientOrderId: listClientOrderId });
+  for (const q of quantities) checkOrderParams({ quantity: q });
+  for (const leg of legs) checkOrderParams({ price: leg.price, stopPrice: leg.stopPrice, newClientOrderId: leg.clientOrderId });
 }
 
 function newOrderParams(p: NewOrderParams, respType: NewOrderParams['newOrderRespType']): Params {

@@ -65,6 +65,8 @@ export const COMMAND_SCOPES: Readonly<Record<string, ChatScope>> = {
 export const BUTTON_SCOPES: Readonly<Record<CallbackAction['kind'], ChatScope>> = {
   'confirm-order': 'account',
   'dismiss-order': 'account',
+  'retry-protection': 'account',
+  'sell-unprotected': 'account',
   'cancel-order': 'account',
   'confirm-cancel': 'account',
   'dismiss-cancel': 'account',

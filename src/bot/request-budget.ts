@@ -161,6 +161,12 @@ export function meteredExchange(exchange: ExchangeClient, budget: RequestBudget)
     cancelOrder: (ref) => exchange.cancelOrder(ref),
     cancelOpenOrders: (s) => exchange.cancelOpenOrders(s),
     cancelReplace: (p) => exchange.cancelReplace(p),
+    newOco: (p) => exchange.newOco(p),
+    newOto: (p) => exchange.newOto(p),
+    cancelOrderList: (ref, o) => exchange.cancelOrderList(ref, o),
+    getOrderList: (ref) => paid(w('/api/v3/orderList'), () => exchange.getOrderList(ref)),
+    openOrderLists: () => paid(w('/api/v3/openOrderList'), () => exchange.openOrderLists()),
+    orderTrades: (s, id) => paid(w('/api/v3/myTrades', { symbol: s, orderId: String(id) }), () => exchange.orderTrades(s, id)),
     usage: () => exchange.usage(),
   };
 }

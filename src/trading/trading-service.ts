@@ -19,11 +19,16 @@ import { cardCallbackData } from './card-callback.js';
 import { createIntentStore, type IntentStore } from './intent-store.js';
 import { renderCard } from './orders/order-card.js';
 import { priceOrder, type PricingDeps, type SymbolLookup } from './orders/order-pricing.js';
+import { priceBracket } from './brackets/bracket-pricing.js';
+import { planSummary } from './brackets/bracket-lines.js';
+import { claimUnprotected } from './brackets/bracket-protection.js';
+import { protectJobId } from './brackets/bracket-ids.js';
+import { receivedQuantity } from './brackets/bracket-placement.js';
 import type { OrderRecords } from './orders/order-records.js';
 import { cancelError, cancelledText, settleUnknownCancel } from './orders/order-cancel.js';
 import { createOrdersQueue, type OrdersQueue } from './orders/orders-queue.js';
 import type { StopArming } from './stops/stop-types.js';
-import type { AlertSink, OrderIntent, QueueDepths, Requester, TradingService } from './types.js';
+import type { AlertSink, OrderIntent, OrderPreview, PreparedCard, QueueDepths, Requester, TradingService } from './types.js';
 import { KEY_PREFIX } from '../redis.js';
 
 export interface TradingServiceOptions {
@@ -48,6 +53,9 @@ export interface TradingServiceOptions {
   records?: OrderRecords;
   /** Arms the managed stop of a confirmed /stop card (src/trading/stops/stop-desk.ts); required for stop cards. */
   stops?: StopArming;
+  /** VALUATION_ASSET (a plan's risk) and STOP_LIMIT_OFFSET_PCT (its stop's limit price). Defaults USDT and 0.5. */
+  valuationAsset?: string;
+  limitOffsetPct?: string;
   /** Built from `redis` and `prefix` when absent. */
   intents?: IntentStore;
   ordersQueue?: OrdersQueue;
@@ -152,36 +160,76 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
     }
   }
 
-  return {
+  /** The stored intent behind an unprotected card, claimed for this tap (one action per attempt). */
+  async function unprotectedIntent(intentId: string, attempt: number, requester: Requester): Promise<OrderIntent> {
+    const stored = await intents.get(intentId);
+    if (!stored?.intent.preview.bracket) throw new AppError('CONFIRM_EXPIRED', `no bracket intent ${intentId}`, { userMessage: 'This order is no longer known to the bot. See /orders and /balance.' });
+    if (stored.intent.userId !== requester.userId) throw new AppError('CONFIRM_FOREIGN', `intent ${intentId} belongs to ${stored.intent.userId}`);
+    if (!(await claimUnprotected(redis, prefix, intentId, attempt))) {
+      throw new AppError('CONFIRM_ALREADY_USED', `protection attempt ${attempt} of ${intentId} already claimed`, { userMessage: 'This button was already used: the card shows what happened.' });
+    }
+    return stored.intent;
+  }
+
+  /** Prices the order, stores the intent, audits both, and returns the card. */
+  async function cardOf(symbol: string, requester: Requester, price: () => Promise<OrderPreview>): Promise<PreparedCard> {
+    let preview;
+    try {
+      preview = await price();
+    } catch (error) {
+      await audit.record({ event: 'intent', ...who(requester), symbol, outcome: 'refused', detail: isAppError(error) ? error.code : 'INTERNAL' });
+      throw error;
+    }
+    const intent = await intents.create({ userId: requester.userId, chatId: requester.chatId, ...(requester.displayName !== undefined ? { displayName: requester.displayName } : {}), preview });
+    await audit.record({
+      event: 'intent',
+      ...who(requester),
+      intentId: intent.id,
+      clientOrderId: intent.clientOrderId,
+      symbol: preview.symbol,
+      outcome: 'card',
+      detail: `${preview.side} ${preview.type} ${preview.quantity ?? `${preview.quoteOrderQty} ${preview.quoteAsset}`}${preview.price ? ` @ ${preview.price}` : ''}${preview.bracket ? ` ${planSummary(preview.bracket)}` : ''}`,
+    });
+    return {
+      intentId: intent.id,
+      text: renderCard(intent, { kind: 'pending' }),
+      confirmData: cardCallbackData('confirm', intent.id),
+      cancelData: cardCallbackData('dismiss', intent.id),
+      expiresAt: intent.expiresAt,
+    };
+  }
+
+  const self: TradingServiceHandle = {
     intents,
     ordersQueue,
     audit,
 
     async prepareOrder(request, requester) {
-      let preview;
-      try {
-        preview = await priceOrder(pricing, request);
-      } catch (error) {
-        await audit.record({ event: 'intent', ...who(requester), symbol: request.symbol, outcome: 'refused', detail: isAppError(error) ? error.code : 'INTERNAL' });
-        throw error;
-      }
-      const intent = await intents.create({ userId: requester.userId, chatId: requester.chatId, ...(requester.displayName !== undefined ? { displayName: requester.displayName } : {}), preview });
-      await audit.record({
-        event: 'intent',
-        ...who(requester),
-        intentId: intent.id,
-        clientOrderId: intent.clientOrderId,
-        symbol: preview.symbol,
-        outcome: 'card',
-        detail: `${preview.side} ${preview.type} ${preview.quantity ?? `${preview.quoteOrderQty} ${preview.quoteAsset}`}${preview.price ? ` @ ${preview.price}` : ''}`,
-      });
-      return {
-        intentId: intent.id,
-        text: renderCard(intent, { kind: 'pending' }),
-        confirmData: cardCallbackData('confirm', intent.id),
-        cancelData: cardCallbackData('dismiss', intent.id),
-        expiresAt: intent.expiresAt,
-      };
+      return cardOf(request.symbol, requester, () => priceOrder(pricing, request));
+    },
+
+    async prepareBracket(request, requester) {
+      const deps = { ...pricing, valuationAsset: options.valuationAsset ?? 'USDT', limitOffsetPct: options.limitOffsetPct ?? '0.5' };
+      return cardOf(request.symbol, requester, () => priceBracket(deps, request));
+    },
+
+    async retryProtection(intentId, attempt, requester) {
+      const intent = await unprotectedIntent(intentId, attempt, requester);
+      await ordersQueue.enqueueProtection(intent, attempt, protectJobId(intentId, attempt), now());
+      await audit.record({ event: 'confirm', ...who(requester), intentId, symbol: intent.preview.symbol, outcome: 'retry-protection', detail: `attempt ${attempt}` });
+      return 'Placing the stop and target again…';
+    },
+
+    async sellUnprotected(intentId, attempt, requester) {
+      const intent = await unprotectedIntent(intentId, attempt, requester);
+      const symbol = intent.preview.symbol;
+      const entry = await exchange.getOrder({ symbol, origClientOrderId: intent.clientOrderId });
+      const info = await options.symbols.symbol(symbol);
+      const quantity = info ? await receivedQuantity(exchange, entry, info) : entry.executedQty;
+      const card = await cardOf(symbol, requester, () => priceOrder(pricing, { symbol, side: 'SELL', amount: { kind: 'base', quantity } }));
+      // The tap on [Sell now] is the confirmation: the card arrives already queued.
+      const outcome = await self.confirm(card.intentId, requester.userId);
+      return { ...card, text: outcome.text };
     },
 
     async attachCard(intentId, messageId) {
@@ -282,4 +330,5 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
       if (ownQueue) await ordersQueue.close();
     },
   };
+  return self;
 }

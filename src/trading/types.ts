@@ -8,6 +8,7 @@
 import type { TradingMode } from '../config.js';
 import type { OrderType, Side, TimeInForce } from '../binance/types.js';
 import type { StopIntent } from './stops/stop-types.js';
+import type { BracketPlan, BracketRequest } from './brackets/bracket-types.js';
 
 /** How much to buy or sell, as the trader said it. */
 export type AmountSpec =
@@ -67,6 +68,8 @@ export interface OrderPreview {
   estimatedQuantity?: string;
   /** A LIMIT on the far side of the last price: it will fill at once, at the market, not rest. */
   fillsAtOnce?: boolean;
+  /** A /buy with sl= and/or tp=: the exits placed with the entry (src/trading/brackets/). */
+  bracket?: BracketPlan;
 }
 
 /** A pending or confirmed intent, stored in Redis under its id (TTL CONFIRM_TTL_S while pending). */
@@ -127,6 +130,15 @@ export interface TradingService {
    * userMessage for anything that gets no card (filters, balance, MAX_ORDER_VALUE, unknown symbol).
    */
   prepareOrder(request: OrderRequest, requester: Requester): Promise<PreparedCard>;
+  /** The same for a /buy with a plan (sl=, tp=, risk=): the entry and its exits on one card (DESIGN.md §5b). */
+  prepareBracket(request: BracketRequest, requester: Requester): Promise<PreparedCard>;
+  /**
+   * [Retry protection] under a card whose plan's exits were refused after the entry filled: queues
+   * the exits again (attempt n, once per attempt). Returns the toast. Throws CONFIRM_* errors.
+   */
+  retryProtection(intentId: string, attempt: number, requester: Requester): Promise<string>;
+  /** [Sell now] there: a MARKET sell of what the entry bought, confirmed by the tap; returns its card (queued). */
+  sellUnprotected(intentId: string, attempt: number, requester: Requester): Promise<PreparedCard>;
   /** Records the card's message id so the worker can edit it in place. */
   attachCard(intentId: string, messageId: number): Promise<void>;
   /**

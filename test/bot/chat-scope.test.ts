@@ -188,6 +188,8 @@ describe('the scope tables', () => {
       'refresh-signals',
       'refresh-status',
       'refresh-stops',
+      'retry-protection',
+      'sell-unprotected',
       'top-ranking',
       'trades-page',
     ]);

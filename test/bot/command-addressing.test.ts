@@ -30,7 +30,7 @@ describe('command arguments and addressing', () => {
     expect(more).toEqual([]);
     expect(reply!.text).toBe(['SYMBOL is missing: name the pair first.', 'Usage: /sell SYMBOL AMOUNT|all|N% [PRICE]', 'Example: /sell BTCUSDT all'].join('\n'));
     expect((await replyTo('/sell BTCUSDT'))[0]!.text).toMatch(/^AMOUNT, all or N% is missing\.\nUsage: \/sell /);
-    expect((await replyTo('/buy'))[0]!.text).toMatch(/^SYMBOL and AMOUNT are missing\.\nUsage: \/buy SYMBOL AMOUNT \[PRICE\]\nExample: \/buy BTCUSDT 100USDT$/);
+    expect((await replyTo('/buy'))[0]!.text).toMatch(/^SYMBOL and AMOUNT are missing\.\nUsage: \/buy SYMBOL AMOUNT \[PRICE\] \[sl=STOP\] \[tp=TARGET\]\nExample: \/buy BTCUSDT 100USDT$/);
     expect((await replyTo('/price'))[0]!.text).toMatch(/^SYMBOL is missing\.\n/);
     expect((await replyTo('/cancel'))[0]!.text).toMatch(/^ORDER_ID, SYMBOL or all is missing\.\n/);
     expect(app.orderPosts()).toHaveLength(0);

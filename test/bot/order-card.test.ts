@@ -115,7 +115,7 @@ describe('order cards', () => {
     ['more than the balance', '/sell BTCUSDT 0.02', /balance|enough/i],
     ['over MAX_ORDER_VALUE', '/buy BTCUSDT 3000USDT', /limit of 2,000\.00 USDT per order \(MAX_ORDER_VALUE\)/],
     ['an unknown symbol', '/buy BTCUSTD 0.001', /does not list BTCUSTD\. Did you mean BTCUSDT/],
-    ['an exponent', '/buy BTCUSDT 1e-3', /exponent[\s\S]*Usage: \/buy SYMBOL AMOUNT \[PRICE\]\nExample: \/buy BTCUSDT 100USDT/],
+    ['an exponent', '/buy BTCUSDT 1e-3', /exponent[\s\S]*Usage: \/buy SYMBOL AMOUNT \[PRICE\] \[sl=STOP\] \[tp=TARGET\]\nExample: \/buy BTCUSDT 100USDT/],
     ['HTML in the symbol', '/buy <b>BTC</b> 1', /&lt;B&gt;BTC&lt;\/B&gt;|&lt;b&gt;BTC&lt;\/b&gt;/],
   ])('%s gets a plain sentence, no card and no order', async (_, command, reason) => {
     await app.send(command);

@@ -40,6 +40,7 @@ import { appFeature } from './app.js';
 import { backtestFeature } from './backtest.js';
 import { signalFeature, type SignalButton } from './signal.js';
 import { balanceFeature, type BalanceButton } from './balance.js';
+import { bracketsFeature, type BracketButton } from './brackets.js';
 import { cancelFeature, type CancelButton } from './cancel.js';
 import { equityFeature, type EquityButton } from './equity.js';
 import type { ButtonSchema, CommandSpec, FeatureEnv } from './feature.js';
@@ -76,7 +77,8 @@ export type CallbackAction =
   | SignalButton
   | PositionsButton
   | PnlButton
-  | TradesButton;
+  | TradesButton
+  | BracketButton;
 
 /** A feature as the registry sees it, whatever its own button type. */
 export interface RegisteredFeature {
@@ -108,6 +110,7 @@ export function featureRegistry(): FeatureRegistry {
     taFeature,
     fractalsFeature,
     ordersFeature,
+    bracketsFeature,
     stopsFeature,
     cancelFeature,
     pauseFeature,

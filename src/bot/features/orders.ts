@@ -12,19 +12,24 @@ import type { OrderRequest, PreparedCard } from '../../trading/types.js';
 import type { BotDeps } from '../bot-deps.js';
 import type { CallbackHandler } from '../callback-router.js';
 import { expectTokens, parseAmount, parsePrice, resolveAmountAsset, tokenize } from '../command-args.js';
+import { hasPlanArguments, parseBracketRequest } from '../bracket-args.js';
+import { isStopInterval } from '../../trading/stops/stop-intervals.js';
 import { editPressedMessage, replyHtml } from '../reply.js';
 import { requesterOf } from '../requester.js';
 import { resolveSymbol, type SymbolCatalog } from '../symbol-arg.js';
-import { assertId, defineButtons, defineFeature, type CommandSpec } from './feature.js';
+import { assertId, DEFAULT_INTERVAL, defineButtons, defineFeature, type CommandSpec } from './feature.js';
 
 export const BUY_SPEC: CommandSpec = {
   name: 'buy',
   description: 'Buy at market, or with a limit price',
-  usage: '/buy SYMBOL AMOUNT [PRICE]',
+  usage: '/buy SYMBOL AMOUNT [PRICE] [sl=STOP] [tp=TARGET]',
   example: '/buy BTCUSDT 100USDT',
   details: [
     'AMOUNT is a quantity of the base asset (0.01) or an amount of the quote asset (100USDT or $100).',
     'With PRICE the order is a LIMIT order (good till cancelled); without it, a MARKET order.',
+    'sl= sets a stop with the entry: a price (sl=61000), N% below the entry (sl=3%), the newest bullish fractal (sl=fractal or sl=fractal:1h) or MULT × ATR(14) below the entry (sl=atr, sl=atr:3).',
+    'tp= sets a target: a price (tp=70000), N% above the entry (tp=5%) or N times the risk (tp=2R). With both, the exits are one OCO: whichever fills cancels the other.',
+    'AMOUNT may be risk=1% (of the net value) or risk=50 (in the valuation asset): the quantity is then the risk divided by the distance to the stop, so it needs sl=.',
     'You get a card with the priced order and Confirm / Cancel buttons. Nothing is sent before Confirm.',
   ],
 };
@@ -99,8 +104,15 @@ export async function parseOrderRequest(catalog: SymbolCatalog, side: Side, matc
 function orderCommand(deps: BotDeps, side: Side): Composer<Context> {
   const composer = new Composer<Context>();
   composer.command(side === 'BUY' ? 'buy' : 'sell', async (ctx) => {
-    const request = await parseOrderRequest(deps.exchangeInfo, side, ctx.match);
-    const card = await deps.trading.prepareOrder(request, requesterOf(ctx));
+    const tokens = tokenize(ctx.match);
+    let card: PreparedCard;
+    if (side === 'BUY' && hasPlanArguments(tokens)) {
+      const configured = deps.settings.stopDefaultInterval;
+      const interval = configured !== undefined && isStopInterval(configured) ? configured : DEFAULT_INTERVAL;
+      card = await deps.trading.prepareBracket(await parseBracketRequest(deps.exchangeInfo, BUY_SPEC, tokens, interval), requesterOf(ctx));
+    } else {
+      card = await deps.trading.prepareOrder(await parseOrderRequest(deps.exchangeInfo, side, ctx.match), requesterOf(ctx));
+    }
     const message = await replyHtml(ctx, card.text, orderCardKeyboard(card));
     await deps.trading.attachCard(card.intentId, message.message_id);
   });

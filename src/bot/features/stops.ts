@@ -15,12 +15,13 @@
  */
 import { Composer, type Context, type InlineKeyboard } from 'grammy';
 import type { SymbolInfo } from '../../binance/types.js';
-import { formatUtc } from '../../format.js';
+import { escapeHtml, formatUtc } from '../../format.js';
 import { fractalPhrase, stopDisplay, stopTitle } from '../../trading/stops/stop-alert-text.js';
 import { isStopInterval, STOP_INTERVALS, type StopInterval } from '../../trading/stops/stop-intervals.js';
 import type { ManagedStop, StopHoldNote, StopRequest } from '../../trading/stops/stop-types.js';
 import type { AmountSpec } from '../../trading/types.js';
 import type { BotDeps } from '../bot-deps.js';
+import { openPlanExits, type PlanExit } from '../../trading/brackets/plan-exits.js';
 import type { CallbackHandler } from '../callback-router.js';
 import { argumentError, expectTokens, parseAmount, parsePrice, quoteInput, resolveAmountAsset, tokenize } from '../command-args.js';
 import { withRefresh } from '../keyboards.js';
@@ -164,16 +165,30 @@ export function renderStopLines(stop: ManagedStop, info: SymbolInfo | undefined)
 }
 
 async function stopsView(deps: BotDeps): Promise<{ html: string; keyboard?: InlineKeyboard }> {
-  if (!deps.stopDesk) return { html: 'Managed stops are not available in this deployment.' };
-  const stops = await deps.stopDesk.listStops();
+  const [stops, exits] = await Promise.all([deps.stopDesk?.listStops() ?? Promise.resolve(undefined), openPlanExits(deps.exchange).catch(() => [] as PlanExit[])]);
+  if (stops === undefined && exits.length === 0) return { html: 'Managed stops are not available in this deployment.' };
   const refresh = withRefresh(stopsButtons.encode({ kind: 'refresh-stops' }));
-  if (stops.length === 0) {
+  const infos = new Map<string, SymbolInfo | undefined>();
+  for (const symbol of new Set([...(stops ?? []).map((s) => s.symbol), ...exits.map((e) => e.symbol)])) infos.set(symbol, await deps.exchangeInfo.symbol(symbol).catch(() => undefined));
+  const sections: string[] = [];
+  if (stops && stops.length > 0) sections.push(`<b>Managed stops</b> (${stops.length})`, ...stops.map((s) => renderStopLines(s, infos.get(s.symbol)).join('\n')));
+  if (exits.length > 0) sections.push(`<b>Plan exits</b> (${exits.length})`, ...exits.map((e) => renderPlanExit(e, infos.get(e.symbol)).join('\n')));
+  if (sections.length === 0) {
     return { html: `No managed stops. Set one with <code>/stop SYMBOL fractal</code> or <code>/stop SYMBOL PRICE</code>.\n${updatedLine(deps)}`, keyboard: refresh };
   }
-  const infos = new Map<string, SymbolInfo | undefined>();
-  for (const symbol of new Set(stops.map((s) => s.symbol))) infos.set(symbol, await deps.exchangeInfo.symbol(symbol).catch(() => undefined));
-  const blocks = stops.map((s) => renderStopLines(s, infos.get(s.symbol)).join('\n'));
-  return { html: [`<b>Managed stops</b> (${stops.length})`, ...blocks, updatedLine(deps)].join('\n'), keyboard: refresh };
+  return { html: [...sections, updatedLine(deps)].join('\n'), keyboard: refresh };
+}
+
+/** A plan's exits: its stop and its target, one OCO on the exchange (or waiting for the entry). */
+export function renderPlanExit(exit: PlanExit, info: SymbolInfo | undefined): string[] {
+  const d = stopDisplay(info);
+  const kind = exit.stop && exit.target ? 'OCO' : 'exit';
+  const lines = [`<b>${escapeHtml(exit.symbol)}</b> · ${kind} list <code>${exit.orderListId}</code> · ${d.qty(exit.quantity)}${d.base}`];
+  const legs: string[] = [];
+  if (exit.stop) legs.push(`Stop <b>${d.price(exit.stop.stopPrice)}</b> (limit ${d.price(exit.stop.limitPrice)})`);
+  if (exit.target) legs.push(`Target <b>${d.price(exit.target.price)}</b>`);
+  lines.push(`  ${legs.join(' · ')}${exit.waitingForEntry ? ' · waits for the entry to fill' : ''}`);
+  return lines;
 }
 
 export function stopsCommand(deps: BotDeps): Composer<Context> {

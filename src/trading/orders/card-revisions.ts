@@ -9,8 +9,12 @@ import { GrammyError, type Api } from 'grammy';
 import type { Redis } from 'ioredis';
 import type { Order } from '../../binance/types.js';
 
-/** Card edit ranks, higher is later: queued (the bot, after Confirm), placed, partly filled, final. */
-export const CARD_REVISION = { queued: 1, placed: 2, partial: 3, final: 4 } as const;
+/**
+ * Card edit ranks, higher is later: queued (the bot, after Confirm), placed, partly filled, final;
+ * then a MARKET entry's exits (src/trading/brackets/), placed or refused after the fill, and a
+ * later attempt at them (each retry one rank up).
+ */
+export const CARD_REVISION = { queued: 1, placed: 2, partial: 3, final: 4, protection: 5 } as const;
 
 /** The rank of the card that shows an order in this status. */
 export function cardRevisionOf(order: Pick<Order, 'status'>): number {

@@ -11,15 +11,16 @@ import { escapeHtml, formatAmount, formatAssetAmount, formatQuantity, formatUtc 
 import type { Order, OrderFill } from '../../binance/types.js';
 import type { TradingMode } from '../../config.js';
 import type { OrderIntent, OrderPreview } from '../types.js';
+import { planLines } from '../brackets/bracket-lines.js';
 
 export type CardState =
   | { kind: 'pending' }
   | { kind: 'queued'; confirmedBy?: string }
   | { kind: 'queued-paused'; confirmedBy?: string }
-  /** The order is on the exchange (resting, or nothing filled yet). */
-  | { kind: 'placed'; order: Order }
+  /** The order is on the exchange (resting, or nothing filled yet). `note`: HTML after the status (a plan's exits). */
+  | { kind: 'placed'; order: Order; note?: string }
   /** FILLED, PARTIALLY_FILLED, or an order that ended with a partial fill (EXPIRED/CANCELED). */
-  | { kind: 'filled'; order: Order }
+  | { kind: 'filled'; order: Order; note?: string }
   | { kind: 'failed'; reason: string; uncertain?: boolean }
   | { kind: 'dismissed' }
   | { kind: 'expired' };
@@ -31,13 +32,14 @@ const MODE_BADGE: Record<TradingMode, string> = {
 };
 
 /** Which state an order from the exchange puts the card in. */
-export function cardStateOfOrder(order: Order): CardState {
+export function cardStateOfOrder(order: Order): Extract<CardState, { kind: 'placed' | 'filled' }> {
   return isPositive(order.executedQty) ? { kind: 'filled', order } : { kind: 'placed', order };
 }
 
 export function renderCard(intent: OrderIntent, state: CardState): string {
   const p = intent.preview;
-  const lines = [headline(p, state), ...orderLines(p, state), statusLine(intent, state)];
+  const note = state.kind === 'placed' || state.kind === 'filled' ? (state.note ?? '') : '';
+  const lines = [headline(p, state), ...orderLines(p, state), statusLine(intent, state), note];
   return lines.filter((l) => l !== '').join('\n');
 }
 
@@ -62,6 +64,8 @@ function orderLines(p: OrderPreview, state: CardState): string[] {
   }
   if (p.stopPrice !== undefined) lines.push(`Stop price: <b>${price(p, p.stopPrice)} ${quote}</b>`);
   if (p.price !== undefined) lines.push(`Limit price: <b>${price(p, p.price)} ${quote}</b>`);
+  // A plan's exits (src/trading/brackets/): in full on the card to confirm, stop and target after.
+  lines.push(...planLines(p, state.kind === 'pending'));
   if (state.kind === 'filled' || state.kind === 'placed') return lines;
 
   lines.push(`Last price: ${price(p, p.lastPrice)} ${quote}`);

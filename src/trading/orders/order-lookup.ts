@@ -89,6 +89,29 @@ export function createOrderLookup(
   options: OrderLookupOptions = {},
   clock: { now: () => number; sleep: (ms: number) => Promise<void> } = { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
 ): OrderLookup {
+  return createLookup<OrderRef, Order>(
+    (ref) => exchange.getOrder({ symbol: ref.symbol, origClientOrderId: ref.clientOrderId }),
+    (ref, cause) => new OutcomeUnknownError(ref, cause),
+    options,
+    clock,
+  );
+}
+
+/**
+ * The same decision for anything looked up by the client id it was sent with (an order list by
+ * its `listClientOrderId`, src/trading/brackets/): `fetch` answers the thing or throws -2013.
+ */
+export interface Lookup<R, T> {
+  find(ref: R, signedBy: number | undefined): Promise<T | undefined>;
+  signedByFromMark(markedAt: number): number;
+}
+
+export function createLookup<R, T>(
+  fetch: (ref: R) => Promise<T>,
+  unknown: (ref: R, cause: unknown) => Error,
+  options: OrderLookupOptions = {},
+  clock: { now: () => number; sleep: (ms: number) => Promise<void> } = { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+): Lookup<R, T> {
   const recvWindowMs = options.recvWindowMs ?? 5_000;
   const engineMarginMs = options.engineMarginMs ?? 5_000;
   const firstDelayMs = options.firstDelayMs ?? 200;
@@ -97,9 +120,9 @@ export function createOrderLookup(
   const giveUpAfterMs = options.giveUpAfterMs ?? 20_000;
   const inFlightBoundMs = options.inFlightBoundMs ?? 20_000;
 
-  const lookUp = async (ref: OrderRef): Promise<Order | undefined> => {
+  const lookUp = async (ref: R): Promise<T | undefined> => {
     try {
-      return await exchange.getOrder({ symbol: ref.symbol, origClientOrderId: ref.clientOrderId });
+      return await fetch(ref);
     } catch (error) {
       if (isOrderNotFound(error)) return undefined;
       throw error;
@@ -115,14 +138,14 @@ export function createOrderLookup(
       let delay = firstDelayMs;
       for (;;) {
         try {
-          const order = await lookUp(ref);
-          if (order) return order;
+          const found = await lookUp(ref);
+          if (found) return found;
           absent++;
           if (absent >= minLookups && clock.now() >= horizon) return undefined;
         } catch (error) {
           // Rejections (bad key, unknown symbol) and rate limits are the caller's to handle.
           if (!isExchangeError(error) || error.kind === 'rejected' || error.kind === 'rate-limited') throw error;
-          if (clock.now() > horizon + giveUpAfterMs) throw new OutcomeUnknownError(ref, error);
+          if (clock.now() > horizon + giveUpAfterMs) throw unknown(ref, error);
         }
         // Sleep no further than the horizon once enough look-ups said "absent".
         const untilHorizon = absent >= minLookups ? Math.max(0, horizon - clock.now()) : delay;

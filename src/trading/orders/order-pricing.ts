@@ -56,6 +56,15 @@ export async function priceOrder(deps: PricingDeps, request: OrderRequest): Prom
   }
 }
 
+/** The same card pricing in a market already read (a bracket reads it once for its entry and exits). */
+export async function priceOrderIn(deps: PricingDeps, request: OrderRequest, market: Market): Promise<OrderPreview> {
+  try {
+    return await priceInMarket(deps, request, market);
+  } catch (error) {
+    throw await withLockedFunds(deps, request, market, error);
+  }
+}
+
 async function priceInMarket(deps: PricingDeps, request: OrderRequest, market: Market): Promise<OrderPreview> {
   const { info, lastPrice, referencePrice } = market;
   const draft = draftOf(request, market);
@@ -125,7 +134,7 @@ function confirmedOrder(p: OrderPreview): OrderDraft {
   };
 }
 
-async function loadMarket(deps: PricingDeps, symbol: string): Promise<Market> {
+export async function loadMarket(deps: Pick<PricingDeps, 'exchange' | 'symbols' | 'suggestSymbols'>, symbol: string): Promise<Market> {
   const info = await deps.symbols.symbol(symbol);
   if (!info) throw await unknownSymbol(deps, symbol);
   const [ticker, reference, average, account] = await Promise.all([
@@ -151,7 +160,7 @@ async function averagePriceOf(exchange: ExchangeClient, symbol: string): Promise
   }
 }
 
-async function unknownSymbol(deps: PricingDeps, symbol: string): Promise<AppError> {
+async function unknownSymbol(deps: Pick<PricingDeps, 'symbols' | 'suggestSymbols'>, symbol: string): Promise<AppError> {
   let suggestions: string[] = [];
   try {
     if (deps.suggestSymbols) suggestions = (await deps.suggestSymbols(symbol)).slice(0, 3);

@@ -40,6 +40,9 @@ export interface OrderRecord {
   stopId?: string;
   /** A managed stop's entry price: a fill is reported as a result against it. */
   entryPrice?: string;
+  /** An exit of a plan (src/trading/brackets/): which leg, and entry − stop per unit (1R), for the fill alert. */
+  leg?: 'stop' | 'target';
+  riskPerUnit?: string;
   /**
    * Set on a managed stop's order just before the stop manager replaces it (a move:
    * cancelReplace), to the client order id of its successor: its cancel is a move, not news.
@@ -102,7 +105,7 @@ export interface OrderRecordsOptions {
 
 export function recordOf(
   order: Order,
-  owner: { intentId: string; userId: number; chatId: number; cardMessageId?: number; stopId?: string; entryPrice?: string },
+  owner: { intentId: string; userId: number; chatId: number; cardMessageId?: number; stopId?: string; entryPrice?: string; leg?: 'stop' | 'target'; riskPerUnit?: string },
   at: number,
 ): OrderRecord {
   return {
@@ -124,6 +127,8 @@ export function recordOf(
     updatedAt: at,
     ...(owner.stopId !== undefined ? { stopId: owner.stopId } : {}),
     ...(owner.entryPrice !== undefined ? { entryPrice: owner.entryPrice } : {}),
+    ...(owner.leg !== undefined ? { leg: owner.leg } : {}),
+    ...(owner.riskPerUnit !== undefined ? { riskPerUnit: owner.riskPerUnit } : {}),
   };
 }
 

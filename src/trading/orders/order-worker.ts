@@ -34,13 +34,16 @@ import type { ExchangeClient } from '../../binance/exchange-client.js';
 import type { OrderCap, TradingMode } from '../../config.js';
 import type { AuditLog } from '../audit-log.js';
 import type { IntentStore } from '../intent-store.js';
-import { cardStateOfOrder } from './order-card.js';
+import { cardStateOfOrder, renderCard } from './order-card.js';
 import { createCardEdits } from './order-card-edits.js';
 import { revalidateOrder, type SymbolLookup } from './order-pricing.js';
 import { isSendFenceLost, recordOf, type OrderRecords, type SendFence } from './order-records.js';
 import { CARD_REVISION, cardRevisionOf } from './card-revisions.js';
 import { createOrderLookup, OutcomeUnknownError, type OrderLookupOptions } from './order-lookup.js';
 import { ORDERS_QUEUE, refuseIfQueuedTooLong, type OrderJobData, type OrderJobResult } from './orders-queue.js';
+import { averageFillPrice, createBracketPlacement } from '../brackets/bracket-placement.js';
+import { listNote, protectedNote, unprotectedNote } from '../brackets/bracket-notes.js';
+import { bracketButtons, saveUnprotected } from '../brackets/bracket-protection.js';
 import type { AlertSink, OrderIntent } from '../types.js';
 import { KEY_PREFIX } from '../../redis.js';
 
@@ -100,6 +103,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
   const logger = options.logger.child({ module: 'order-worker' });
   const pricing = { exchange, symbols: options.symbols, mode: options.mode, ...(options.orderCap ? { orderCap: options.orderCap } : {}) };
   const lookup = createOrderLookup(exchange, options.reconcile);
+  const brackets = createBracketPlacement({ exchange, records, symbols: options.symbols, ...(options.reconcile ? { reconcile: options.reconcile } : {}), now });
   const queuedOrderMaxAgeMs = options.queuedOrderMaxAgeMs ?? 300_000;
   const registers = options.registry ? [options.registry] : [];
   const jobs = new Counter({ name: 'binance_chatops_order_jobs_total', help: 'Order jobs processed, by outcome', labelNames: ['outcome'] as const, registers });
@@ -156,7 +160,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     }
   }
 
-  async function report(job: Job<OrderJobData>, intent: OrderIntent, order: Order, adopted: boolean): Promise<void> {
+  async function report(job: Job<OrderJobData>, intent: OrderIntent, order: Order, adopted: boolean, note?: string): Promise<void> {
     const at = now();
     // A /stop card's order is a managed stop's: its record names the stop and the entry (fill alerts).
     const stop = intent.stop ? { stopId: intent.id, ...(intent.stop.entryPrice !== undefined ? { entryPrice: intent.stop.entryPrice } : {}) } : {};
@@ -171,7 +175,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
       outcome: order.status.toLowerCase(),
       detail: `${order.side} ${order.type} executed ${order.executedQty} of ${order.origQty}`,
     });
-    await showCard(intent, cardStateOfOrder(order), cardRevisionOf(order), `${order.status.toLowerCase()}-${order.executedQty}`);
+    await showCard(intent, { ...cardStateOfOrder(order), ...(note !== undefined ? { note } : {}) }, cardRevisionOf(order), `${order.status.toLowerCase()}-${order.executedQty}`);
     if (!adopted) latency.observe(Math.max(0, at - job.data.confirmedAt) / 1000);
   }
 
@@ -183,6 +187,27 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
     if (blockedMs > 0) throw await holdQueue(blockedMs, intent, undefined);
     let order: Order | undefined;
     try {
+      if (job.data.protect) {
+        // [Retry protection]: the entry is on the exchange; only its exits are placed again.
+        const entry = await lookup.find({ symbol: intent.preview.symbol, clientOrderId: intent.clientOrderId }, undefined);
+        if (!entry) throw new UnrecoverableError(`entry ${intent.clientOrderId} not found`);
+        order = entry;
+        await protectAfterFill(job, await owner, entry, fence, job.data.protect.attempt);
+        return { orderId: entry.orderId, status: entry.status, adopted: true };
+      }
+      if (intent.preview.bracket?.placement === 'list') {
+        // A LIMIT entry with its exits: one order list, found by its id or placed (bracket-placement.ts).
+        const early = revalidateOrder(pricing, intent.preview);
+        early.catch(() => undefined);
+        const placed = await brackets.placeList(intent, early, fence, () => refuseIfQueuedTooLong(intent, job.data.confirmedAt, now(), queuedOrderMaxAgeMs));
+        order = placed.entry;
+        const legs = placed.list.orderReports ?? (await Promise.all(placed.list.orders.map((leg) => exchange.getOrder({ symbol: leg.symbol, orderId: leg.orderId }))));
+        await brackets.recordLegs(intent, legs);
+        const shown = await owner;
+        await report(job, shown, order, placed.adopted, listNote(shown.preview, placed.list));
+        jobs.inc({ outcome: placed.adopted ? 'adopted' : 'placed' });
+        return { orderId: order.orderId, status: order.status, adopted: placed.adopted };
+      }
       // 2. Re-validation reads only, so it starts at once, beside the send-mark read and the
       // look-up (one round trip less to Confirm: docs/BENCHMARKS.md). Its result is dropped if
       // the order turns up, and redone after a send mark, whose look-up may wait out a horizon.
@@ -195,6 +220,8 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
       order = existing ?? (await place(intent, job.data.confirmedAt, markedAt === undefined ? early : revalidateOrder(pricing, intent.preview), fence));
       await report(job, await owner, order, existing !== undefined);
       jobs.inc({ outcome: existing ? 'adopted' : 'placed' });
+      // A MARKET entry with a plan: its exits, for what it received, in this same job.
+      if (intent.preview.bracket) await protectAfterFill(job, await owner, order, fence, 0);
       return { orderId: order.orderId, status: order.status, adopted: existing !== undefined };
     } catch (error) {
       if (order) {
@@ -209,6 +236,47 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
         throw error;
       }
       throw await failure(job, await owner, error, fence);
+    }
+  }
+
+  /**
+   * The exits of a filled MARKET entry (DESIGN.md §5b). A refusal, or an outcome still unknown at
+   * the last attempt, leaves the card saying the position is unprotected, with [Retry protection]
+   * and [Sell now]; anything else retries the job, which adopts the entry and looks the exits up
+   * before placing them.
+   */
+  async function protectAfterFill(job: Job<OrderJobData>, intent: OrderIntent, entry: Order, fence: SendFence, attempt: number): Promise<void> {
+    const revision = CARD_REVISION.protection + attempt;
+    const filled = cardStateOfOrder(entry);
+    try {
+      const protection = await brackets.protect(intent, entry, fence, attempt);
+      if (protection.kind === 'nothing') return;
+      const average = averageFillPrice(entry);
+      const legs = protection.kind === 'list' ? (protection.list.orderReports ?? []) : [protection.order];
+      await brackets.recordLegs(intent, legs, average);
+      await audit.record({ event: protection.adopted ? 'adopted' : 'placement', userId: intent.userId, intentId: intent.id, symbol: entry.symbol, outcome: 'protected', detail: `${protection.kind} ${protection.quantity}` });
+      await showCard(intent, { ...filled, note: protectedNote(intent.preview, protection) }, revision, `protected-${attempt}`);
+      jobs.inc({ outcome: 'protected' });
+    } catch (error) {
+      if (isSendFenceLost(error)) throw error;
+      const rejected = isExchangeError(error) ? error.kind === 'rejected' && !RETRYABLE_REJECTIONS.has(error.code) : isAppError(error) && !RETRYABLE_REJECTIONS.has(error.code) && !(error instanceof OutcomeUnknownError);
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (!rejected && !lastAttempt) throw error instanceof Error ? error : new Error(String(error));
+      if (!(await holdsLock(fence).catch(() => true))) throw error instanceof Error ? error : new Error(String(error));
+      const reason = rejected ? userMessageOf(error) : `${userMessageOf(error)} Gave up after ${job.attemptsMade + 1} attempts: check /orders before retrying.`;
+      logger.error({ intentId: intent.id, err: error, attempt }, 'position left unprotected: its exits were not placed');
+      jobs.inc({ outcome: 'unprotected' });
+      await audit.record({ event: 'failure', userId: intent.userId, intentId: intent.id, symbol: entry.symbol, outcome: 'unprotected', detail: isAppError(error) ? error.code : 'INTERNAL' });
+      await saveUnprotected(options.redis, prefix, intent.id, { symbol: entry.symbol, attempt });
+      await alerts.enqueue({
+        key: `card-${intent.id}-unprotected-${attempt}`,
+        chatId: intent.chatId,
+        userId: intent.userId,
+        text: renderCard(intent, { ...filled, note: unprotectedNote(intent.preview, reason) }),
+        category: 'error',
+        buttons: bracketButtons(intent.id, attempt + 1),
+        ...(intent.cardMessageId !== undefined ? { editMessageId: intent.cardMessageId, revision } : {}),
+      });
     }
   }
 

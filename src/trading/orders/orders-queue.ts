@@ -23,6 +23,11 @@ export interface OrderJobData {
   intent: OrderIntent;
   /** Epoch ms of the confirm (for the confirm → placed latency metric). */
   confirmedAt: number;
+  /**
+   * A plan's exits again after they were refused ([Retry protection], src/trading/brackets/): the
+   * entry is on the exchange already; the n-th attempt places under its own list id.
+   */
+  protect?: { attempt: number };
 }
 
 export interface OrderJobResult {
@@ -53,6 +58,8 @@ export interface OrdersQueue {
   readonly queue: Queue<OrderJobData, OrderJobResult>;
   /** Adds the intent's job; adding an id the queue still holds is a no-op. */
   enqueue(intent: OrderIntent, confirmedAt: number): Promise<void>;
+  /** A plan's exits placed again for a filled entry (attempt ≥ 1); `jobId` dedups a double tap. */
+  enqueueProtection(intent: OrderIntent, attempt: number, jobId: string, at: number): Promise<void>;
   pause(): Promise<void>;
   resume(): Promise<void>;
   isPaused(): Promise<boolean>;
@@ -79,6 +86,9 @@ export function createOrdersQueue(options: OrdersQueueOptions): OrdersQueue {
     queue,
     async enqueue(intent, confirmedAt) {
       await queue.add(PLACE_ORDER_JOB, { intent, confirmedAt }, { ...jobOptions, jobId: intent.id });
+    },
+    async enqueueProtection(intent, attempt, jobId, at) {
+      await queue.add(PLACE_ORDER_JOB, { intent, confirmedAt: at, protect: { attempt } }, { ...jobOptions, jobId });
     },
     pause: () => queue.pause(),
     resume: () => queue.resume(),

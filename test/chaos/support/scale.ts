@@ -19,6 +19,8 @@ function count(variable: string, short: number, full: number): number {
 export const scale = {
   /** Worker-kill trials: one SIGKILL each. */
   killTrials: () => count('CHAOS_TRIALS', 6, 100),
+  /** Bracket-kill trials: one plan and one SIGKILL in its placement each (seven kill points). */
+  bracketKillTrials: () => count('CHAOS_BRACKET_TRIALS', 7, 100),
   /** Lock-lost trials: one order worker stalled in its re-validation and its job lock deleted, each. */
   lockLostTrials: () => count('CHAOS_LOCK_TRIALS', 4, 100),
   /** Orders per user in the exchange-faults run (20 users). */

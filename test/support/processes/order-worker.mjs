@@ -12,6 +12,8 @@
  *   in-flight    the request has left; killed `in-flight:<ms>` later or when its answer arrives
  *   after-accept the exchange answered with the order; nothing recorded yet
  *   before-card  the order record and the audit line are written; the card edit is not queued
+ * The same points apply to a plan's order list under `<prefix>:chaos-kill:<listClientOrderId>`
+ * (dequeued: its GET /api/v3/orderList look-up; the others around POST orderList/oco|oto|otoco).
  *   lock-lost    not a kill (test/chaos/worker-lock-lost.test.ts): the job's re-validation account
  *                read stalls, alive, printing `CHAOS-STALL <jobId> <lock token>`, until the job's
  *                lock no longer holds this worker's token (the test deletes it, as a failover
@@ -108,6 +110,29 @@ const client = new Proxy(exchange.client, {
         const order = await target.newOrder(params);
         if (await planned('after-accept', id)) die('after-accept', id);
         return order;
+      };
+    }
+    if (property === 'getOrderList') {
+      return async (ref) => {
+        if (ref.origClientOrderId && (await planned('dequeued', ref.origClientOrderId))) die('dequeued', ref.origClientOrderId);
+        return target.getOrderList(ref);
+      };
+    }
+    if (property === 'newOco' || property === 'newOto') {
+      // A plan's list (src/trading/brackets/), keyed by its listClientOrderId: the same points as an order's.
+      return async (params, options) => {
+        const id = params.listClientOrderId;
+        if (await planned('before-send', id)) die('before-send', id);
+        if (await planned('in-flight', id)) {
+          const request = target[property](params, options);
+          request.catch(() => undefined);
+          const afterMs = Number((await planOf(id)).split(':')[1] ?? 0);
+          await Promise.race([request, new Promise((resolve) => setTimeout(resolve, afterMs))]).catch(() => undefined);
+          die('in-flight', id);
+        }
+        const list = await target[property](params, options);
+        if (await planned('after-accept', id)) die('after-accept', id);
+        return list;
       };
     }
     return Reflect.get(target, property, receiver);
