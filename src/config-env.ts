@@ -112,6 +112,7 @@ export const envSchema = z.object({
   CONFIRM_TTL_S: z.coerce.number().int().min(5).max(3600).default(60),
   BALANCE_DUST_USDT: decimalString('USDT value').default('1'),
   TOP_MIN_QUOTE_VOLUME: decimalString('quote volume').default('100000'),
+  ALERTS_PER_USER: z.coerce.number().int().min(1).max(1000).default(50),
   PORT: port.default(8080),
   // Exposure (issue 13): who sees money in a group, and which interfaces the servers listen on.
   TELEGRAM_GROUPS: z.string().trim().toLowerCase().default('off').pipe(z.enum(['off', 'on'])),

@@ -93,6 +93,8 @@ export interface Config {
   confirmTtlS: number;
   balanceDustUsdt: string;
   topMinQuoteVolume: string;
+  /** ALERTS_PER_USER: price alerts (/alert) one user may hold. */
+  alertsPerUser: number;
   port: number;
   /** Listen address of the health/metrics server (and the webhook on it). */
   host: string;
@@ -220,6 +222,7 @@ export function loadConfig(role: Role, env: Record<string, string | undefined>):
     confirmTtlS: e.CONFIRM_TTL_S,
     balanceDustUsdt: e.BALANCE_DUST_USDT,
     topMinQuoteVolume: e.TOP_MIN_QUOTE_VOLUME,
+    alertsPerUser: e.ALERTS_PER_USER,
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,

@@ -12,6 +12,8 @@ import type { BotDeps } from '../bot/bot-deps.js';
 import { createTickerCache } from '../market/ticker-cache.js';
 import { createStopManager, type StopManager, type StopManagerDeps } from '../trading/stops/stop-manager.js';
 import { createUserStreamService, readUserStreamStatus, type UserStreamService } from '../alerts/user-stream-service.js';
+import { createPriceAlertService, type PriceAlertService, type PriceAlertServiceDeps } from '../alerts/price-alert-service.js';
+import { priceAlertFireButtons } from '../bot/features/alert.js';
 import type { ExchangeConnection } from './exchange-connection.js';
 import type { TradingStack } from './trading-stack.js';
 
@@ -105,6 +107,29 @@ export function buildStopManager(c: ComponentContext, overrides: Partial<StopMan
   return manager;
 }
 
+/**
+ * Price and indicator alerts (/alert) evaluated from the market streams. Every worker builds one;
+ * a lease per symbol lets exactly one of them watch it. Undefined when no stream URL is known.
+ */
+export function buildPriceAlertService(c: ComponentContext, overrides: Partial<PriceAlertServiceDeps> = {}): PriceAlertService | undefined {
+  if (!c.exchange.streamUrl) {
+    c.logger.warn('no BINANCE_STREAM_URL: price alerts (/alert) will not be evaluated');
+    return undefined;
+  }
+  return createPriceAlertService({
+    redis: c.stack.producer,
+    prefix: c.stack.prefix,
+    streamUrl: c.exchange.streamUrl,
+    exchange: c.exchange.client,
+    alerts: c.stack.alertsQueue,
+    symbols: c.exchange.exchangeInfo,
+    buttons: priceAlertFireButtons,
+    logger: c.logger,
+    registry: c.registry,
+    ...overrides,
+  });
+}
+
 /** Everything createBot needs but the Telegram identity (token, apiRoot, botInfo, allow-list). */
 export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowedUsers'> {
   const { config } = c;
@@ -126,6 +151,7 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       stopDefaultInterval: config.stops.defaultInterval,
       telegramGroups: config.telegram.groups,
       marketReplay: config.mode === 'paper' && config.paper.market.startsWith('replay'),
+      alertsPerUser: config.alertsPerUser,
       ...(config.limits.orderCap ? { orderCap: config.limits.orderCap } : {}),
     },
     tickers: createTickerCache({ exchange: c.exchange.views, logger: c.logger, registry: c.registry }),

@@ -21,7 +21,7 @@ import { createWebhookRoute, registerWebhook, webhookPathOf, type Route } from '
 import { createConsoleSession } from '../bot/console-session.js';
 import { connectExchange, type ExchangeConnection } from './exchange-connection.js';
 import { createTradingStack, type TradingStack } from './trading-stack.js';
-import { botDepsOf, buildAlertsWorker, buildOrderWorker, buildStopManager, buildUserStreamService } from './components.js';
+import { botDepsOf, buildAlertsWorker, buildOrderWorker, buildPriceAlertService, buildStopManager, buildUserStreamService } from './components.js';
 
 export interface RoleContext {
   config: Config;
@@ -79,6 +79,11 @@ function startWorkers(ctx: RoleContext, exchange: ExchangeConnection, stack: Tra
   const stopManager = buildStopManager(components);
   void Promise.resolve(stopManager.start()).catch((error: unknown) => ctx.logger.error({ err: error }, 'stop manager failed to start'));
   ctx.lifecycle.onClose('stop-manager', () => stopManager.close(), 15_000);
+  const priceAlerts = buildPriceAlertService(components);
+  if (priceAlerts) {
+    void priceAlerts.start().catch((error: unknown) => ctx.logger.error({ err: error }, 'price alerts failed to start'));
+    ctx.lifecycle.onClose('price-alerts', () => priceAlerts.close());
+  }
   const userStream = buildUserStreamService(components, allowedUsers);
   if (userStream) {
     userStream.start();

@@ -35,6 +35,8 @@ export const COMMAND_SCOPES: Readonly<Record<string, ChatScope>> = {
   ta: 'market',
   fractals: 'market',
   alerts: 'market',
+  // A user's own price alerts: no amounts, no positions (the [Buy…] card is an account button).
+  alert: 'market',
   status: 'market',
   balance: 'account',
   orders: 'account',
@@ -61,6 +63,10 @@ export const BUTTON_SCOPES: Readonly<Record<CallbackAction['kind'], ChatScope>> 
   'refresh-price': 'market',
   'refresh-status': 'market',
   'alert-setting': 'market',
+  'price-alert-off': 'market',
+  'refresh-price-alerts': 'market',
+  'price-alert-chart': 'market',
+  'price-alert-buy': 'account',
 };
 
 export const PRIVATE_CHAT_ONLY = ERROR_CODES.BOT_PRIVATE_CHAT_ONLY;

@@ -19,6 +19,7 @@
  * | pause.ts         | /pause, /resume     |                                                  |
  * | status.ts        | /status             | `r:s` refresh                                    |
  * | alerts.ts        | /alerts             | `a:<f\|s\|e\|y>:<o\|q\|x>:<ownerId>` one setting   |
+ * | alert.ts         | /alert              | `pa:x:<id>:<ownerId>` off, `r:pa:<ownerId>` refresh, `pa:c:<symbol>:<interval>` chart, `pa:b:<symbol>` buy card |
  * | unknown.ts       | (anything else)     |                                                  |
  *
  * The registry is built on first use, not at import: a feature may import a module that imports
@@ -26,6 +27,7 @@
  */
 import type { Composer, Context } from 'grammy';
 import type { CallbackHandlers } from '../callback-router.js';
+import { alertFeature, type PriceAlertButton } from './alert.js';
 import { alertsFeature, type AlertsButton } from './alerts.js';
 import { balanceFeature, type BalanceButton } from './balance.js';
 import { cancelFeature, type CancelButton } from './cancel.js';
@@ -43,7 +45,7 @@ import { topFeature, type TopButton } from './top.js';
 import { unknownFeature } from './unknown.js';
 
 /** Every button the bot makes, decoded: the union of the features' own schemas. */
-export type CallbackAction = OrderCardButton | CancelButton | OpenOrdersButton | BalanceButton | TopButton | AlertsButton | PriceButton | StatusButton | StopsButton;
+export type CallbackAction = OrderCardButton | CancelButton | OpenOrdersButton | BalanceButton | TopButton | AlertsButton | PriceButton | StatusButton | StopsButton | PriceAlertButton;
 
 /** A feature as the registry sees it, whatever its own button type. */
 export interface RegisteredFeature {
@@ -80,6 +82,7 @@ export function featureRegistry(): FeatureRegistry {
     pauseFeature,
     statusFeature,
     alertsFeature,
+    alertFeature,
     unknownFeature,
   ]);
   return registry;
