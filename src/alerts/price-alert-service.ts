@@ -81,6 +81,8 @@ interface Watch {
   symbol: string;
   caughtUp: boolean;
   catching: boolean;
+  /** Bumped at every (re)connect: a catch-up that began before it is done again. */
+  epoch: number;
   /** The newest mini-ticker while catching up: evaluated after. */
   waiting?: MarketStreamEvent['data'];
   /** 24h high and low of the previous mini-ticker: a rise or fall of them is a new trade. */
@@ -89,6 +91,8 @@ interface Watch {
   candles: Map<KlineInterval, Kline[]>;
   seen?: SeenMark;
 }
+
+const MINUTE = 60_000;
 
 const CATCH_UP_LIMIT = 1000;
 const CATCH_UP_INTERVALS: readonly KlineInterval[] = ['1m', '5m', '15m', '1h', '4h', '1d'];
@@ -126,8 +130,11 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
     onEvent,
     onConnected() {
       // Whatever happened while disconnected is read back before the next evaluation.
-      for (const w of watches.values()) resetWatch(w);
-      void track(flushOutbox());
+      for (const w of watches.values()) {
+        resetWatch(w);
+        startCatchUp(w);
+      }
+      void track(flushOutbox().catch((error: unknown) => log.warn({ err: error }, 'price alert outbox not flushed')));
     },
   });
 
@@ -140,7 +147,12 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
     logger: deps.logger,
     onChange: (held) => {
       for (const symbol of [...watches.keys()]) if (!held.has(symbol)) watches.delete(symbol);
-      for (const symbol of held) if (!watches.has(symbol)) watches.set(symbol, { symbol, caughtUp: false, catching: false, candles: new Map() });
+      for (const symbol of held) {
+        if (watches.has(symbol)) continue;
+        const w: Watch = { symbol, caughtUp: false, catching: false, epoch: 0, candles: new Map() };
+        watches.set(symbol, w);
+        if (client.state().connected) startCatchUp(w);
+      }
       log.info({ watching: held.size }, 'price alert symbols watched');
       follow();
     },
@@ -148,6 +160,7 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
 
   function resetWatch(w: Watch): void {
     w.caughtUp = false;
+    w.epoch += 1;
     delete w.prevHigh;
     delete w.prevLow;
     w.candles.clear();
@@ -231,7 +244,15 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
     if (low !== undefined) w.prevLow = low;
     const { fires, rearms } = index.evaluate(update);
     handle(fires, rearms, at);
-    w.seen = { at, price };
+    const hi = update.high ?? price;
+    const lo = update.low ?? price;
+    const sameMinute = w.seen !== undefined && Math.floor(w.seen.at / MINUTE) === Math.floor(at / MINUTE);
+    w.seen = {
+      at,
+      price,
+      high: sameMinute && w.seen!.high !== undefined && Number(w.seen!.high) > Number(hi) ? w.seen!.high : hi,
+      low: sameMinute && w.seen!.low !== undefined && Number(w.seen!.low) < Number(lo) ? w.seen!.low : lo,
+    };
     dirtySeen.set(w.symbol, w.seen);
   }
 
@@ -244,7 +265,7 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
       if (w.caughtUp) evaluateTicker(w, data);
       else {
         w.waiting = data;
-        if (!w.catching) void track(catchUp(w, typeof data.E === 'number' ? data.E : now()));
+        startCatchUp(w);
       }
       return;
     }
@@ -267,9 +288,16 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
     handle(fires, [], candle.closeTime);
   }
 
+  function startCatchUp(w: Watch): void {
+    if (w.catching || w.caughtUp) return;
+    void track(catchUp(w));
+  }
+
   /** The gap since the last evaluated state, replayed from candles; then live. */
-  async function catchUp(w: Watch, to: number): Promise<void> {
+  async function catchUp(w: Watch): Promise<void> {
     w.catching = true;
+    const epoch = w.epoch;
+    const to = now();
     try {
       const seen = w.seen ?? (await store.readSeen([w.symbol])).get(w.symbol);
       const alerts = index.alertsOf(w.symbol);
@@ -285,10 +313,16 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
         if (!watches.has(w.symbol)) return;
         index.seedBuckets(w.symbol, candles.filter((c) => c.closeTime < from));
         for (const c of candles.filter((k) => k.closeTime >= from && k.openTime <= to)) {
-          const { fires, rearms } = index.evaluate({ symbol: w.symbol, at: Math.max(c.openTime, from), price: c.close, high: c.high, low: c.low });
-          // A candle that began before an alert was set holds trades from before it: they do not fire it.
-          const real = fires.filter((f) => c.openTime >= f.alert.armedAt);
-          for (const f of fires) if (c.openTime < f.alert.armedAt) index.upsert(f.alert);
+          // The minute last seen live: only what traded beyond what was seen in it is news.
+          const seenMinute = seen !== undefined && c.openTime <= seen.at && seen.at <= c.closeTime;
+          const high = seenMinute && seen.high !== undefined && !(Number(c.high) > Number(seen.high)) ? seen.price : c.high;
+          const low = seenMinute && seen.low !== undefined && !(Number(c.low) < Number(seen.low)) ? seen.price : c.low;
+          const { fires, rearms } = index.evaluate({ symbol: w.symbol, at: Math.max(c.openTime, from), price: c.close, high, low });
+          // A candle that began before an alert was set may hold trades from before it: they do not fire it,
+          // unless the alert was watched live in that minute, so what the candle adds came after.
+          const valid = (a: PriceAlert) => c.openTime >= a.armedAt || (seenMinute && a.armedAt <= seen.at);
+          const real = fires.filter((f) => valid(f.alert));
+          for (const f of fires) if (!valid(f.alert)) index.upsert(f.alert);
           handle(
             real.map((f) => ({ ...f, at: c.openTime, caughtUp: { from, to } })),
             rearms,
@@ -310,6 +344,7 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
           to,
         );
       }
+      if (epoch !== w.epoch || watches.get(w.symbol) !== w) return;
       w.caughtUp = true;
       const waiting = w.waiting;
       delete w.waiting;
@@ -319,6 +354,8 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
     } finally {
       w.catching = false;
     }
+    // A reconnect during the catch-up: the gap it opened is read too.
+    if (epoch !== w.epoch && watches.get(w.symbol) === w && client.state().connected) startCatchUp(w);
   }
 
   async function applyChanges(): Promise<void> {

@@ -121,6 +121,9 @@ export interface SeenMark {
   /** Exchange event time, epoch ms. */
   at: number;
   price: string;
+  /** The extremes traded in the minute of `at` up to it, as seen live: the catch-up's candle of that minute counts only beyond them. */
+  high?: string;
+  low?: string;
 }
 
 export interface ChangeBatch {
