@@ -54,6 +54,8 @@ export interface AppHarnessOptions {
   /** QUEUED_ORDER_MAX_AGE_S in ms (the worker's default when absent). */
   queuedOrderMaxAgeMs?: number;
   balanceDustUsdt?: string;
+  /** ALERTS_PER_USER (the bot's default when absent). */
+  alertsPerUser?: number;
   /** TELEGRAM_GROUPS=on: account commands also answer in groups. Default off, as in production. */
   telegramGroups?: boolean;
   /** Run the order and alerts workers. Default true. */
@@ -216,6 +218,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
       confirmTtlS,
       ...(orderCap ? { orderCap } : {}),
       ...(options.telegramGroups !== undefined ? { telegramGroups: options.telegramGroups } : {}),
+      ...(options.alertsPerUser !== undefined ? { alertsPerUser: options.alertsPerUser } : {}),
     },
     ...(options.now ? { now: options.now } : {}),
   };
