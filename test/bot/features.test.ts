@@ -21,7 +21,7 @@ describe('feature registry', () => {
   it('lists every command once, in the /help order, and the fallback last', () => {
     expect(registry.commands.map((c) => c.name)).toEqual(COMMANDS.map((c) => c.name));
     expect(registry.commands.map((c) => c.name)).toEqual([
-      'start', 'help', 'balance', 'orders', 'price', 'top', 'ta', 'fractals', 'buy', 'sell', 'stop', 'stops', 'cancel', 'pause', 'resume', 'status', 'alerts',
+      'start', 'help', 'balance', 'orders', 'price', 'top', 'ta', 'fractals', 'buy', 'sell', 'stop', 'stops', 'cancel', 'pause', 'resume', 'status', 'alerts', 'alert',
     ]);
     expect(registry.features.at(-1)!.name).toBe('unknown');
     expect(registry.features.at(-1)!.commands).toEqual([]);
@@ -35,7 +35,7 @@ describe('feature registry', () => {
   });
 
   it('keeps the wire prefixes of version 1', () => {
-    expect([...registry.byPrefix.keys()].sort()).toEqual(['a', 'b', 'k', 'm', 'n', 'oc', 'od', 'r:b', 'r:o', 'r:p', 'r:s', 'r:x', 't']);
+    expect([...registry.byPrefix.keys()].sort()).toEqual(['a', 'b', 'k', 'm', 'n', 'oc', 'od', 'pa:b', 'pa:c', 'pa:x', 'r:b', 'r:o', 'r:p', 'r:pa', 'r:s', 'r:x', 't']);
   });
 
   it('refuses two features claiming one prefix, kind or command', () => {
