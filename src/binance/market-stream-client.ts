@@ -6,8 +6,8 @@
  *
  * Binance's limits (web-socket-streams.md "WebSocket Limits"):
  * - 5 incoming messages per second per connection, pings, pongs and JSON requests alike; past
- *   that the connection is dropped, and an IP dropped repeatedly is banned. Requests are sent
- *   from a budget of `maxRequestsPerSecond` (default 3, leaving room for ping and pong frames),
+ *   that the connection is dropped, and an IP dropped repeatedly is banned. Requests are spaced
+ *   evenly at `maxRequestsPerSecond` (default 3, leaving room for ping and pong frames),
  *   each carrying up to `maxParamsPerRequest` streams; what does not fit waits for the budget.
  * - 1024 streams per connection: streams past that are not subscribed, and `state()` says how
  *   many were left out (the caller logs it).
@@ -110,17 +110,20 @@ export function createMarketStreamClient(options: MarketStreamClientOptions): Ma
   let flushTimer: NodeJS.Timeout | undefined;
   let reconnectTimer: NodeJS.Timeout | undefined;
 
-  /** Ms until a request may leave under the per-second budget (0: now). */
+  /**
+   * Ms until a request may leave (0: now). Requests are spaced evenly rather than sent in bursts:
+   * two bursts a second apart can land within one second on the server after network jitter.
+   */
   function budgetWait(): number {
-    const now = Date.now();
-    while (sentAt.length > 0 && now - sentAt[0]! >= 1_000) sentAt.shift();
-    return sentAt.length < perSecond ? 0 : 1_000 - (now - sentAt[0]!) + 1;
+    const last = sentAt[sentAt.length - 1];
+    if (last === undefined) return 0;
+    return Math.max(0, last + Math.ceil(1_000 / perSecond) - Date.now());
   }
 
   function send(method: 'SUBSCRIBE' | 'UNSUBSCRIBE', params: string[]): void {
     const id = ++requestId;
     outstanding.add(id);
-    sentAt.push(Date.now());
+    sentAt.splice(0, sentAt.length, Date.now());
     requests += 1;
     socket!.send(JSON.stringify({ method, params, id }));
   }
