@@ -121,6 +121,37 @@ interface Extremes {
   highAt: number;
 }
 
+/** Sliding-window minimum and maximum over closed minute buckets (monotonic deques). */
+interface WindowQueues {
+  minutes: number;
+  lows: Bucket[];
+  lowHead: number;
+  highs: Bucket[];
+  highHead: number;
+}
+
+function pushClosed(q: WindowQueues, bucket: Bucket): void {
+  while (q.lows.length > q.lowHead && q.lows[q.lows.length - 1]!.lowNum >= bucket.lowNum) q.lows.pop();
+  q.lows.push(bucket);
+  while (q.highs.length > q.highHead && q.highs[q.highs.length - 1]!.highNum <= bucket.highNum) q.highs.pop();
+  q.highs.push(bucket);
+}
+
+function expire(q: WindowQueues, currentMinute: number): void {
+  const first = currentMinute - q.minutes + 1;
+  while (q.lowHead < q.lows.length && q.lows[q.lowHead]!.minute < first) q.lowHead++;
+  while (q.highHead < q.highs.length && q.highs[q.highHead]!.minute < first) q.highHead++;
+  // Compact now and then, so the arrays do not grow without bound.
+  if (q.lowHead > 256 && q.lowHead * 2 > q.lows.length) {
+    q.lows = q.lows.slice(q.lowHead);
+    q.lowHead = 0;
+  }
+  if (q.highHead > 256 && q.highHead * 2 > q.highs.length) {
+    q.highs = q.highs.slice(q.highHead);
+    q.highHead = 0;
+  }
+}
+
 interface YoungMove {
   alert: PriceAlert;
   extremes: Extremes | undefined;
@@ -136,8 +167,8 @@ interface SymbolBook {
   moves: Map<number, SortedEntries>;
   young: Map<string, YoungMove>;
   buckets: Bucket[];
-  /** Extremes of the closed buckets of each window, cached for the current minute. */
-  closedExtremes: Map<number, { minute: number; extremes: Extremes | undefined }>;
+  /** Per window, the closed buckets inside it as monotonic queues: the low and high of the window in O(1). */
+  windows: Map<number, WindowQueues>;
   indicators: Map<string, PriceAlert>;
   size: number;
 }
@@ -202,7 +233,7 @@ export function createPriceAlertIndex(options: { now?: () => number } = {}): Pri
         moves: new Map(),
         young: new Map(),
         buckets: [],
-        closedExtremes: new Map(),
+        windows: new Map(),
         indicators: new Map(),
         size: 0,
       };
@@ -282,8 +313,13 @@ export function createPriceAlertIndex(options: { now?: () => number } = {}): Pri
     const minute = Math.floor(at / MINUTE);
     let last = b.buckets[b.buckets.length - 1];
     if (!last || last.minute < minute) {
+      const closed = last;
       last = { minute, low: price, lowNum: priceNum, lowAt: at, high: price, highNum: priceNum, highAt: at };
       b.buckets.push(last);
+      for (const q of b.windows.values()) {
+        if (closed) pushClosed(q, closed);
+        expire(q, minute);
+      }
       const oldest = minute - MAX_MOVE_WINDOW_MS / MINUTE;
       let drop = 0;
       while (drop < b.buckets.length && b.buckets[drop]!.minute < oldest) drop++;
@@ -306,20 +342,17 @@ export function createPriceAlertIndex(options: { now?: () => number } = {}): Pri
   function windowExtremes(b: SymbolBook, windowMs: number): Extremes | undefined {
     const current = b.buckets[b.buckets.length - 1];
     if (!current) return undefined;
-    const firstMinute = current.minute - Math.ceil(windowMs / MINUTE) + 1;
-    let cached = b.closedExtremes.get(windowMs);
-    if (!cached || cached.minute !== current.minute) {
-      let extremes: Extremes | undefined;
-      for (let i = b.buckets.length - 2; i >= 0 && b.buckets[i]!.minute >= firstMinute; i--) {
-        const k = b.buckets[i]!;
-        extremes = widen(extremes, k.low, k.lowNum, k.lowAt);
-        extremes = widen(extremes, k.high, k.highNum, k.highAt);
-      }
-      cached = { minute: current.minute, extremes };
-      b.closedExtremes.set(windowMs, cached);
+    let q = b.windows.get(windowMs);
+    if (!q) {
+      // A window length seen for the first time: its queues are built once from the buckets kept.
+      q = { minutes: Math.ceil(windowMs / MINUTE), lows: [], lowHead: 0, highs: [], highHead: 0 };
+      for (let i = 0; i < b.buckets.length - 1; i++) pushClosed(q, b.buckets[i]!);
+      expire(q, current.minute);
+      b.windows.set(windowMs, q);
     }
-    const base = cached.extremes ? { ...cached.extremes } : undefined;
-    return widen(widen(base, current.low, current.lowNum, current.lowAt), current.high, current.highNum, current.highAt);
+    const low = q.lowHead < q.lows.length && q.lows[q.lowHead]!.lowNum < current.lowNum ? q.lows[q.lowHead]! : current;
+    const high = q.highHead < q.highs.length && q.highs[q.highHead]!.highNum > current.highNum ? q.highs[q.highHead]! : current;
+    return { low: low.low, lowNum: low.lowNum, lowAt: low.lowAt, high: high.high, highNum: high.highNum, highAt: high.highAt };
   }
 
   function moveFire(alert: PriceAlert, extremes: Extremes, price: string, at: number): Fire | undefined {
