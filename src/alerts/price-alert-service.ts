@@ -346,6 +346,7 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
       }
       if (epoch !== w.epoch || watches.get(w.symbol) !== w) return;
       w.caughtUp = true;
+      log.info({ symbol: w.symbol, from, to, alerts: alerts.length }, 'price alerts caught up; evaluating live');
       const waiting = w.waiting;
       delete w.waiting;
       if (waiting) evaluateTicker(w, waiting);
