@@ -57,6 +57,8 @@ export interface PriceAlertServiceDeps {
   pollMs?: number;
   /** How often the evaluated state is saved for catch-up. Default 1 000 ms. */
   seenFlushMs?: number;
+  /** How often claimed fires left in the outbox (a worker died after its claim) are enqueued. Default 5 000 ms. */
+  outboxFlushMs?: number;
   now?: () => number;
 }
 
@@ -386,10 +388,19 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
     wantSymbols();
   }
 
+  let lastOutboxFlush = 0;
+
   function poll(): void {
     if (stopped) return;
     polling = applyChanges()
       .catch((error: unknown) => log.warn({ err: error }, 'reading price alert changes failed'))
+      .then(async () => {
+        // A worker that died between a claim and its enqueue left the job in the outbox: any live
+        // worker hands it over (the job id is the claim's, so a second enqueue adds nothing).
+        if (Date.now() - lastOutboxFlush < (deps.outboxFlushMs ?? 5_000)) return;
+        lastOutboxFlush = Date.now();
+        await flushOutbox().catch((error: unknown) => log.warn({ err: error }, 'price alert outbox not flushed'));
+      })
       .finally(() => {
         if (!stopped) pollTimer = setTimeout(poll, deps.pollMs ?? 1_000);
       });
@@ -414,9 +425,16 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
 
   return {
     async start() {
-      await flushOutbox().catch((error: unknown) => log.warn({ err: error }, 'price alert outbox not flushed; retried at connect'));
-      cursor = await store.cursor();
-      await reload();
+      lastOutboxFlush = Date.now();
+      await flushOutbox().catch((error: unknown) => log.warn({ err: error }, 'price alert outbox not flushed; retried by the poll'));
+      try {
+        cursor = await store.cursor();
+        await reload();
+      } catch (error) {
+        // Redis is not there yet: the poll reads every change from the start of the stream instead.
+        log.warn({ err: error }, 'price alerts not loaded at start; the poll catches up');
+        cursor = '0-0';
+      }
       leases.start();
       pollTimer = setTimeout(poll, deps.pollMs ?? 1_000);
       const flushSeen = () => {
