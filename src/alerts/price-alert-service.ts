@@ -274,11 +274,41 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
     if (data.e === 'kline' && w.caughtUp) onKline(w, data.k as Record<string, unknown>);
   }
 
+  /**
+   * An interval a new indicator alert reads on a symbol already live: its closed candles are read
+   * once, then the kline stream keeps them.
+   */
+  const loading = new Set<string>();
+  function ensureCandles(w: Watch, interval: KlineInterval): void {
+    const key = `${w.symbol}:${interval}`;
+    if (w.candles.has(interval) || loading.has(key) || !w.caughtUp) return;
+    loading.add(key);
+    const epoch = w.epoch;
+    const to = now();
+    void track(
+      deps.exchange
+        .klines(w.symbol, interval, { limit: INDICATOR_CANDLES + 1 })
+        .then((rows) => {
+          if (epoch !== w.epoch || watches.get(w.symbol) !== w || w.candles.has(interval)) return;
+          const closed = rows.filter((c) => c.closeTime < to);
+          w.candles.set(interval, closed);
+          const fires = indicatorFires(index.indicatorAlerts(w.symbol).filter((a) => intervalOf(a.condition) === interval), closed);
+          for (const f of fires) index.remove(f.alert.id);
+          handle(fires, [], to);
+        })
+        .catch((error: unknown) => log.warn({ err: error, symbol: w.symbol, interval }, 'reading candles for an indicator alert failed; retried at the next candle'))
+        .finally(() => loading.delete(key)),
+    );
+  }
+
   function onKline(w: Watch, k: Record<string, unknown>): void {
     if (k.x !== true) return;
     const interval = k.i as KlineInterval;
     const candles = w.candles.get(interval);
-    if (!candles) return;
+    if (!candles) {
+      ensureCandles(w, interval);
+      return;
+    }
     const candle: Kline = { openTime: Number(k.t), open: String(k.o), high: String(k.h), low: String(k.l), close: String(k.c), volume: String(k.v), closeTime: Number(k.T), quoteVolume: String(k.q), trades: Number(k.n) };
     const last = candles[candles.length - 1];
     if (last && candle.closeTime <= last.closeTime) return;
@@ -374,8 +404,12 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
     const found = await store.getMany(batch.ids);
     for (const id of batch.ids) {
       const alert = found.get(id);
-      if (alert) index.upsert(alert);
-      else index.remove(id);
+      if (alert) {
+        index.upsert(alert);
+        const interval = intervalOf(alert.condition);
+        const w = watches.get(alert.symbol);
+        if (interval && w) ensureCandles(w, interval);
+      } else index.remove(id);
     }
     wantSymbols();
   }

@@ -202,6 +202,22 @@ describe('price alerts on the paper exchange market stream', () => {
     expect((await rig.store.pendingOutbox()).size).toBe(0);
   });
 
+  it('an indicator alert set on a symbol already watched live reads its candles and fires on the next close', async () => {
+    rig = await startRig();
+    const last = rig.rows[rig.rows.length - 1]![4];
+    await rig.add({ condition: { kind: 'above', level: round(mul(last, '1.5'), 2, 'half-up') } });
+    const service = await rig.start();
+    await rig.live(service);
+    const rsiNow = indicatorSeries(rig.rows.slice(-300).map(klineFromRow)).rsi.at(-1)!;
+    const rsi = await rig.add({ condition: { kind: 'rsi', op: '<', level: (Math.floor(rsiNow) - 2).toString(), interval: '1h' } });
+    await eventually(() => (service.state().alerts === 2 && service.state().stream.streams === 2 && service.state().stream.pending === 0 ? true : undefined), 'the kline stream followed');
+    await sleep(200);
+    await tick(rig, round(mul(last, '0.97'), 2, 'half-up'));
+    rig.sim.feed.closeCandle('BTCUSDT', '1h');
+    await eventually(async () => ((await rig!.jobs()).some((j) => j.key.startsWith(`pa-${rsi.id}-0-`)) ? true : undefined), 'the RSI alert');
+    expect(await rig.jobs()).toHaveLength(1);
+  });
+
   it('a level crossed while the stream is down is caught at reconnect, once', async () => {
     rig = await startRig();
     const last = rig.rows[rig.rows.length - 1]![4];
