@@ -25,6 +25,7 @@ import { intervalMs } from '../binance/kline-intervals.js';
 import { createMarketStreamClient, type MarketStreamClient, type MarketStreamClientOptions, type MarketStreamEvent } from '../binance/market-stream-client.js';
 import type { Kline, KlineInterval, SymbolInfo } from '../binance/types.js';
 import { tickDecimals } from '../binance/filters.js';
+import { gte, lte } from '../decimal.js';
 import type { Logger } from '../logger.js';
 import { KEY_PREFIX } from '../redis.js';
 import type { AlertJob, AlertSink } from '../trading/types.js';
@@ -325,6 +326,18 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
     void track(catchUp(w));
   }
 
+  /** A level alert armed inside a minute: the extreme of its 1s candles from the arming to the minute's end. */
+  async function crossedAfterArming(symbol: string, alert: PriceAlert, until: number): Promise<{ price: string; at: number } | undefined> {
+    const c = alert.condition;
+    if (c.kind !== 'above' && c.kind !== 'below') return undefined;
+    const seconds = await deps.exchange.klines(symbol, '1s', { startTime: alert.armedAt, endTime: until, limit: 60 });
+    for (const k of seconds) {
+      if (k.openTime < alert.armedAt) continue;
+      if (c.kind === 'above' ? gte(k.high, c.level) : lte(k.low, c.level)) return { price: c.kind === 'above' ? k.high : k.low, at: k.openTime };
+    }
+    return undefined;
+  }
+
   /** The gap since the last evaluated state, replayed from candles; then live. */
   async function catchUp(w: Watch): Promise<void> {
     w.catching = true;
@@ -354,7 +367,12 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
           // unless the alert was watched live in that minute, so what the candle adds came after.
           const valid = (a: PriceAlert) => c.openTime >= a.armedAt || (seenMinute && a.armedAt <= seen.at);
           const real = fires.filter((f) => valid(f.alert));
-          for (const f of fires) if (!valid(f.alert)) index.upsert(f.alert);
+          // Set within this minute: its 1s candles from the arming on say whether the level was reached after it.
+          for (const f of fires.filter((x) => !valid(x.alert))) {
+            const after = await crossedAfterArming(w.symbol, f.alert, c.closeTime);
+            if (after) real.push({ ...f, price: after.price, at: after.at });
+            else index.upsert(f.alert);
+          }
           handle(
             real.map((f) => ({ ...f, at: c.openTime, caughtUp: { from, to } })),
             rearms,
