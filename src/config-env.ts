@@ -122,6 +122,7 @@ export const envSchema = z.object({
   TOP_MIN_QUOTE_VOLUME: decimalString('quote volume').default('100000'),
   // Net value history (DESIGN.md §10): one sample per slot of this many minutes, aligned to the epoch.
   EQUITY_SAMPLE_MIN: z.coerce.number().int().min(1).max(1440).default(15),
+  ALERTS_PER_USER: z.coerce.number().int().min(1).max(1000).default(50),
   PORT: port.default(8080),
   // Exposure (issue 13): who sees money in a group, and which interfaces the servers listen on.
   TELEGRAM_GROUPS: z.string().trim().toLowerCase().default('off').pipe(z.enum(['off', 'on'])),

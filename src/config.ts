@@ -99,6 +99,8 @@ export interface Config {
   topMinQuoteVolume: string;
   /** EQUITY_SAMPLE_MIN: how often the worker records the account's net value, minutes. */
   equitySampleMin: number;
+  /** ALERTS_PER_USER: price alerts (/alert) one user may hold. */
+  alertsPerUser: number;
   port: number;
   /** The Mini App: its public HTTPS URL (WEBAPP_URL; unset: /app says so) and how old a sign-in may be. */
   webApp: { url: string | undefined; authMaxAgeS: number };
@@ -231,6 +233,7 @@ export function loadConfig(role: Role, env: Record<string, string | undefined>):
     balanceDustUsdt: e.BALANCE_DUST_USDT,
     topMinQuoteVolume: e.TOP_MIN_QUOTE_VOLUME,
     equitySampleMin: e.EQUITY_SAMPLE_MIN,
+    alertsPerUser: e.ALERTS_PER_USER,
     port: e.PORT,
     webApp: { url: e.WEBAPP_URL, authMaxAgeS: e.WEBAPP_AUTH_MAX_AGE_S },
     host: e.HOST,

@@ -108,6 +108,41 @@ async function equity(ctx: ScenarioContext): Promise<ScenarioResult> {
   };
 }
 
+interface PriceAlertsOutput {
+  alerts: number;
+  symbols: number;
+  batch: Timing;
+  cpuPerBatchMs: number;
+  perUpdateUs: number;
+  fired: number;
+  memory: { bytesPer10000: number; gcExposed: boolean };
+}
+
+/** Price alerts (issue 19): a batch of 200 symbol updates against 10,000 alerts, and their memory. */
+async function priceAlerts(ctx: ScenarioContext): Promise<ScenarioResult> {
+  const title = '8. Price alerts: 10,000 alerts over 200 symbols';
+  if (!benchScriptExists('price-alerts.bench.js')) return { id: 'price-alerts', title, rows: [notBuilt('one batch of 200 updates', 'price-alerts.bench.js')] };
+  ctx.log('market: price alert evaluation');
+  const out = await runJsonScript<PriceAlertsOutput>([...useDistArgs(), '--expose-gc', benchScript('price-alerts.bench.js'), ctx.quick ? '500' : '3000'], { cwd: ctx.root });
+  return {
+    id: 'price-alerts',
+    title,
+    rows: [
+      {
+        what: `evaluate one batch: 1 mini-ticker update of each of ${out.symbols} symbols against ${out.alerts} alerts`,
+        unit: 'ms',
+        median: out.batch.medianMs,
+        p99: out.batch.p99Ms,
+        n: out.batch.runs,
+        target: { on: 'median', op: '<', value: 5, text: 'batch < 5 ms' },
+        note: `CPU ${out.cpuPerBatchMs} ms per batch (${out.perUpdateUs} µs per update, median); ${out.fired} fires along the walk`,
+      },
+      { what: `heap of the index and its ${out.alerts} alerts`, unit: 'MB', value: Math.round(out.memory.bytesPer10000 / 10_000) / 100, note: out.memory.gcExposed ? 'after a full GC' : 'without --expose-gc: approximate' },
+    ],
+    details: out,
+  };
+}
+
 export async function marketViews(ctx: ScenarioContext): Promise<ScenarioResult[]> {
-  return [await ranking(ctx), await chart(ctx), await equity(ctx)];
+  return [await ranking(ctx), await chart(ctx), await equity(ctx), await priceAlerts(ctx)];
 }

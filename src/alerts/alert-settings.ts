@@ -37,6 +37,9 @@ export function kindOfCategory(category: AlertJob['category']): AlertKind | unde
       return 'system';
     case 'order':
       return undefined;
+    // A price alert is one the trader set themselves (/alert): it rings; /alert off removes it.
+    case 'price':
+      return undefined;
   }
 }
 

@@ -16,6 +16,8 @@ import { createEquitySampler, type EquitySampler } from '../ledger/equity-sample
 import { createNetValueReader } from '../ledger/equity-valuation.js';
 import { buildDailyReport } from '../ledger/report-text.js';
 import { createReportWorker, type ReportWorker } from '../ledger/report-worker.js';
+import { createPriceAlertService, type PriceAlertService, type PriceAlertServiceDeps } from '../alerts/price-alert-service.js';
+import { priceAlertFireButtons } from '../bot/features/alert.js';
 import type { ExchangeConnection } from './exchange-connection.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { createAlertSettings } from '../alerts/alert-settings.js';
@@ -225,6 +227,29 @@ export function buildBacktestWorker(c: ComponentContext, api: Api): BacktestWork
   });
 }
 
+/**
+ * Price and indicator alerts (/alert) evaluated from the market streams. Every worker builds one;
+ * a lease per symbol lets exactly one of them watch it. Undefined when no stream URL is known.
+ */
+export function buildPriceAlertService(c: ComponentContext, overrides: Partial<PriceAlertServiceDeps> = {}): PriceAlertService | undefined {
+  if (!c.exchange.streamUrl) {
+    c.logger.warn('no BINANCE_STREAM_URL: price alerts (/alert) will not be evaluated');
+    return undefined;
+  }
+  return createPriceAlertService({
+    redis: c.stack.producer,
+    prefix: c.stack.prefix,
+    streamUrl: c.exchange.streamUrl,
+    exchange: c.exchange.client,
+    alerts: c.stack.alertsQueue,
+    symbols: c.exchange.exchangeInfo,
+    buttons: priceAlertFireButtons,
+    logger: c.logger,
+    registry: c.registry,
+    ...overrides,
+  });
+}
+
 /** Everything createBot needs but the Telegram identity (token, apiRoot, botInfo, allow-list). */
 export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowedUsers'> {
   const { config } = c;
@@ -249,6 +274,7 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       ...(config.webApp.url ? { webAppUrl: config.webApp.url } : {}),
       signalDefaultSize: config.signalDefaultSize,
       valuationAsset: config.limits.valuationAsset,
+      alertsPerUser: config.alertsPerUser,
       ...(config.limits.orderCap ? { orderCap: config.limits.orderCap } : {}),
     },
     tickers: createTickerCache({ exchange: c.exchange.views, logger: c.logger, registry: c.registry }),

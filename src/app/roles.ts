@@ -21,7 +21,7 @@ import { createWebhookRoute, registerWebhook, webhookPathOf, type Route } from '
 import { createConsoleSession } from '../bot/console-session.js';
 import { connectExchange, type ExchangeConnection } from './exchange-connection.js';
 import { createTradingStack, type TradingStack } from './trading-stack.js';
-import { botDepsOf, buildAlertsWorker, buildBacktestWorker, buildEquitySampler, buildLedger, buildOrderWorker, buildReportWorker, buildStopManager, buildUserStreamService, buildWebApp } from './components.js';
+import { botDepsOf, buildAlertsWorker, buildBacktestWorker, buildEquitySampler, buildLedger, buildOrderWorker, buildPriceAlertService, buildReportWorker, buildStopManager, buildUserStreamService, buildWebApp } from './components.js';
 import { setWebAppMenuButton } from '../bot/features/app.js';
 import type { FastifyPluginAsync } from 'fastify';
 import type { LedgerService } from '../ledger/ledger-service.js';
@@ -91,6 +91,11 @@ function startWorkers(ctx: RoleContext, exchange: ExchangeConnection, stack: Tra
   ctx.lifecycle.onClose('stop-manager', () => stopManager.close(), 15_000);
   const backtestWorker = buildBacktestWorker(components, api);
   ctx.lifecycle.onClose('backtest-worker', () => backtestWorker.close(), 15_000);
+  const priceAlerts = buildPriceAlertService(components);
+  if (priceAlerts) {
+    void priceAlerts.start().catch((error: unknown) => ctx.logger.error({ err: error }, 'price alerts failed to start'));
+    ctx.lifecycle.onClose('price-alerts', () => priceAlerts.close());
+  }
   const userStream = buildUserStreamService(components, allowedUsers);
   if (userStream) {
     userStream.start();

@@ -67,6 +67,8 @@ export interface BotSettings {
   stopDefaultInterval?: KlineInterval;
   /** TELEGRAM_GROUPS=on: account commands and buttons also work in groups. Default off (private chats only). */
   telegramGroups?: boolean;
+  /** ALERTS_PER_USER: price alerts (/alert) one user may hold. Default 50. */
+  alertsPerUser?: number;
   /** PAPER_MARKET=replay…: candles carry the replay's dates, not today's; /status says which clock is which. */
   marketReplay?: boolean;
   /** VALUATION_ASSET: what /positions and /pnl value in. Default "USDT". */

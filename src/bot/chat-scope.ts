@@ -38,6 +38,8 @@ export const COMMAND_SCOPES: Readonly<Record<string, ChatScope>> = {
   ta: 'market',
   fractals: 'market',
   alerts: 'market',
+  // A user's own price alerts: no amounts, no positions (the [Buy…] card is an account button).
+  alert: 'market',
   status: 'market',
   // The button only opens the page, which signs in by itself; /app answers a group on its own.
   app: 'market',
@@ -87,6 +89,10 @@ export const BUTTON_SCOPES: Readonly<Record<CallbackAction['kind'], ChatScope>> 
   'period-page': 'account',
   'refresh-periods': 'account',
   'refresh-signals': 'account',
+  'price-alert-off': 'market',
+  'refresh-price-alerts': 'market',
+  'price-alert-chart': 'market',
+  'price-alert-buy': 'account',
 };
 
 export const PRIVATE_CHAT_ONLY = ERROR_CODES.BOT_PRIVATE_CHAT_ONLY;

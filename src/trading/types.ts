@@ -172,8 +172,8 @@ export interface AlertJob {
   text: string;
   /** Inline keyboard rows: [text, callback data]. Omit to remove buttons on edit. */
   buttons?: Array<Array<{ text: string; data: string }>>;
-  /** Which user preference governs it (fills, stop moves, order errors, system). */
-  category: 'order' | 'fill' | 'stop' | 'error' | 'system';
+  /** Which user preference governs it (fills, stop moves, order errors, system); `price`: a price alert the user set (/alert). */
+  category: 'order' | 'fill' | 'stop' | 'error' | 'system' | 'price';
   /** For per-user alert settings. */
   userId?: number;
   /**

@@ -21,7 +21,7 @@ describe('feature registry', () => {
   it('lists every command once, in the /help order, and the fallback last', () => {
     expect(registry.commands.map((c) => c.name)).toEqual(COMMANDS.map((c) => c.name));
     expect(registry.commands.map((c) => c.name)).toEqual([
-      'start', 'help', 'balance', 'orders', 'price', 'top', 'ta', 'fractals', 'buy', 'sell', 'stop', 'stops', 'cancel', 'pause', 'resume', 'status', 'alerts', 'positions', 'pnl', 'trades', 'equity', 'daily', 'weekly', 'monthly', 'report', 'app', 'backtest', 'signal',
+      'start', 'help', 'balance', 'orders', 'price', 'top', 'ta', 'fractals', 'buy', 'sell', 'stop', 'stops', 'cancel', 'pause', 'resume', 'status', 'alerts', 'alert', 'positions', 'pnl', 'trades', 'equity', 'daily', 'weekly', 'monthly', 'report', 'app', 'backtest', 'signal',
     ]);
     expect(registry.features.at(-1)!.name).toBe('unknown');
     expect(registry.features.at(-1)!.commands).toEqual([]);
@@ -37,7 +37,7 @@ describe('feature registry', () => {
   it('keeps the wire prefixes of version 1', () => {
     const v1 = ['a', 'b', 'k', 'm', 'n', 'oc', 'od', 'r:b', 'r:o', 'r:p', 'r:s', 'r:x', 't'];
     // Later features added theirs; none of version 1 changed.
-    expect([...registry.byPrefix.keys()].sort()).toEqual([...v1, 'lk', 'lp', 'lq', 'lr', 'lt', 'pd', 'r:pd', 'r:q', 'r:sg', 'bk'].sort());
+    expect([...registry.byPrefix.keys()].sort()).toEqual([...v1, 'lk', 'lp', 'lq', 'lr', 'lt', 'pd', 'r:pd', 'r:q', 'r:sg', 'bk', 'pa', 'r:pa'].sort());
   });
 
   it('refuses two features claiming one prefix, kind or command', () => {

@@ -112,6 +112,15 @@ describe('market stream server', () => {
     expect(await client.next()).toEqual({ result: true, id: 5 });
   });
 
+  it('drops a connection that sends more than 5 messages in a second, as Binance does', async () => {
+    const feed = createProgrammaticFeed({ symbols: ['BTCUSDT'], prices: { BTCUSDT: '100' }, now: () => T0 });
+    const client = await open(`${await serve(feed)}/ws`);
+    const closed = new Promise<void>((resolve) => client.ws.once('close', () => resolve()));
+    for (let id = 1; id <= 6; id++) client.ws.send(JSON.stringify({ method: 'LIST_SUBSCRIPTIONS', id }));
+    await closed;
+    expect(client.ws.readyState).toBe(WebSocket.CLOSED);
+  });
+
   it('refuses an unknown stream at the handshake, and announces shutdown on combined streams', async () => {
     const feed = createProgrammaticFeed({ symbols: ['BTCUSDT'], prices: { BTCUSDT: '100' }, now: () => T0 });
     const { base, endpoint } = await serveWithEndpoint(feed);

@@ -58,6 +58,8 @@ export interface AppHarnessOptions {
   /** QUEUED_ORDER_MAX_AGE_S in ms (the worker's default when absent). */
   queuedOrderMaxAgeMs?: number;
   balanceDustUsdt?: string;
+  /** ALERTS_PER_USER (the bot's default when absent). */
+  alertsPerUser?: number;
   /** TELEGRAM_GROUPS=on: account commands also answer in groups. Default off, as in production. */
   telegramGroups?: boolean;
   /** Run the order and alerts workers. Default true. */
@@ -253,6 +255,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
       ...(orderCap ? { orderCap } : {}),
       ...(options.telegramGroups !== undefined ? { telegramGroups: options.telegramGroups } : {}),
       ...(options.valuationAsset ? { valuationAsset: options.valuationAsset } : {}),
+      ...(options.alertsPerUser !== undefined ? { alertsPerUser: options.alertsPerUser } : {}),
     },
     ...(ledger ? { ledger: ledger.reader, ledgerJobs: ledger.jobs } : {}),
     ...(options.now ? { now: options.now } : {}),

@@ -77,60 +77,64 @@ export function renderFractalsCaption(view: FractalsCaption): string {
 
 export function fractalsCommand(deps: BotDeps): Composer<Context> {
   const composer = new Composer<Context>();
-  const log = deps.logger.child({ module: 'fractals-command' });
   composer.command('fractals', async (ctx) => {
     const tokens = tokenize(ctx.match);
     expectTokens(SPEC, tokens, 1, 2);
     const interval = tokens[1] === undefined ? (deps.settings.stopDefaultInterval ?? DEFAULT_INTERVAL) : parseInterval(SPEC, tokens[1]);
     const info = await resolveSymbol(deps.exchangeInfo, SPEC, tokens[0]!);
-
-    // Best effort: a failed chat action must not cost the trader the chart.
-    const action = ctx.replyWithChatAction('upload_photo').catch((error: unknown) => log.warn({ err: error }, 'upload_photo chat action failed'));
-    let stopUnknown = false;
-    // The stop and entry price are the trader's position: not drawn where the group can see them.
-    const stopHidden = accountDataHidden(ctx, deps.settings.telegramGroups === true);
-    const [klines, stop] = await Promise.all([
-      deps.exchange.klines(info.symbol, interval, { limit: FRACTALS_KLINES_LIMIT }),
-      (stopHidden ? undefined : deps.stops?.activeStop(info.symbol))?.catch((error: unknown) => {
-        log.warn({ err: error, symbol: info.symbol }, 'active stop lookup failed');
-        stopUnknown = true;
-        return undefined;
-      }),
-    ]);
-    // Candle times are the exchange's clock: correct ours by the offset the REST client measured.
-    const now = klinesJudgedAt(klines, (deps.now ?? Date.now)() - deps.exchange.usage().clockOffsetMs);
-    const closed = klines.slice(0, closedCandleCount(klines, now));
-    const fractals = findFractals(closed, { now });
-    const drawn = closed.slice(-FRACTALS_CHART_CANDLES);
-    const last = drawn[drawn.length - 1];
-    if (!last) {
-      await action;
-      await replyHtml(ctx, `<b>${escapeHtml(info.symbol)} · ${interval}</b>\nNo closed candles yet.`);
-      return;
-    }
-
-    const png = await renderCandlestickChart({
-      symbol: info.symbol,
-      interval,
-      candles: drawn,
-      fractals,
-      ...(stop ? { stopPrice: stop.stopPrice, entryPrice: stop.entryPrice } : {}),
-      priceDecimals: tickDecimals(info),
-    });
-    const caption = renderFractalsCaption({
-      info,
-      interval,
-      candleCount: drawn.length,
-      lastCloseTime: last.closeTime,
-      fractals: visibleFractals(fractals, drawn[0]!.openTime),
-      stop,
-      stopUnknown,
-      stopHidden,
-    });
-    await action;
-    await ctx.replyWithPhoto(new InputFile(png, `${info.symbol}-${interval}-fractals.png`), { caption });
+    await replyFractalsChart(ctx, deps, info, interval);
   });
   return composer;
+}
+
+/** The chart and its caption, sent in the chat of `ctx` (/fractals, and the [Chart] button of a price alert). */
+export async function replyFractalsChart(ctx: Context, deps: BotDeps, info: SymbolInfo, interval: KlineInterval): Promise<void> {
+  const log = deps.logger.child({ module: 'fractals-command' });
+  // Best effort: a failed chat action must not cost the trader the chart.
+  const action = ctx.replyWithChatAction('upload_photo').catch((error: unknown) => log.warn({ err: error }, 'upload_photo chat action failed'));
+  let stopUnknown = false;
+  // The stop and entry price are the trader's position: not drawn where the group can see them.
+  const stopHidden = accountDataHidden(ctx, deps.settings.telegramGroups === true);
+  const [klines, stop] = await Promise.all([
+    deps.exchange.klines(info.symbol, interval, { limit: FRACTALS_KLINES_LIMIT }),
+    (stopHidden ? undefined : deps.stops?.activeStop(info.symbol))?.catch((error: unknown) => {
+      log.warn({ err: error, symbol: info.symbol }, 'active stop lookup failed');
+      stopUnknown = true;
+      return undefined;
+    }),
+  ]);
+  // Candle times are the exchange's clock: correct ours by the offset the REST client measured.
+  const now = klinesJudgedAt(klines, (deps.now ?? Date.now)() - deps.exchange.usage().clockOffsetMs);
+  const closed = klines.slice(0, closedCandleCount(klines, now));
+  const fractals = findFractals(closed, { now });
+  const drawn = closed.slice(-FRACTALS_CHART_CANDLES);
+  const last = drawn[drawn.length - 1];
+  if (!last) {
+    await action;
+    await replyHtml(ctx, `<b>${escapeHtml(info.symbol)} · ${interval}</b>\nNo closed candles yet.`);
+    return;
+  }
+
+  const png = await renderCandlestickChart({
+    symbol: info.symbol,
+    interval,
+    candles: drawn,
+    fractals,
+    ...(stop ? { stopPrice: stop.stopPrice, entryPrice: stop.entryPrice } : {}),
+    priceDecimals: tickDecimals(info),
+  });
+  const caption = renderFractalsCaption({
+    info,
+    interval,
+    candleCount: drawn.length,
+    lastCloseTime: last.closeTime,
+    fractals: visibleFractals(fractals, drawn[0]!.openTime),
+    stop,
+    stopUnknown,
+    stopHidden,
+  });
+  await action;
+  await ctx.replyWithPhoto(new InputFile(png, `${info.symbol}-${interval}-fractals.png`), { caption });
 }
 
 /** Only the fractals on drawn candles: the caption describes the picture. */

@@ -28,6 +28,7 @@
  * | app.ts           | /app                | (a `web_app` button: no callback data)           |
  * | backtest.ts      | /backtest           |                                                  |
  * | signal.ts        | /signal             | `r:sg` refresh /signal list                      |
+ * | alert.ts         | /alert              | `pa:x:<id>:<ownerId>` off, `r:pa:<ownerId>` refresh, `pa:c:<symbol>:<interval>` chart, `pa:b:<symbol>` buy card |
  * | unknown.ts       | (anything else)     |                                                  |
  *
  * The registry is built on first use, not at import: a feature may import a module that imports
@@ -35,6 +36,7 @@
  */
 import type { Composer, Context } from 'grammy';
 import type { CallbackHandlers } from '../callback-router.js';
+import { alertFeature, type PriceAlertButton } from './alert.js';
 import { alertsFeature, type AlertsButton } from './alerts.js';
 import { appFeature } from './app.js';
 import { backtestFeature } from './backtest.js';
@@ -78,7 +80,8 @@ export type CallbackAction =
   | PositionsButton
   | PnlButton
   | TradesButton
-  | BracketButton;
+  | BracketButton
+  | PriceAlertButton;
 
 /** A feature as the registry sees it, whatever its own button type. */
 export interface RegisteredFeature {
@@ -116,6 +119,7 @@ export function featureRegistry(): FeatureRegistry {
     pauseFeature,
     statusFeature,
     alertsFeature,
+    alertFeature,
     positionsFeature,
     pnlFeature,
     tradesFeature,

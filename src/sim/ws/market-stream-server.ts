@@ -32,12 +32,19 @@ interface Subscriber {
   socket: WebSocket;
   streams: Set<string>;
   combined: boolean;
+  /** Arrival times of the requests of the last second. */
+  recent: number[];
 }
 
 type StreamRequest = { method?: unknown; params?: unknown; id?: unknown };
 
 const STREAM_RE = /^([a-z0-9]+)@(?:kline_([0-9]+[smhdwM])|miniTicker)$/;
 const MAX_STREAMS = 1024;
+/**
+ * Binance drops a connection past 5 incoming messages a second (web-socket-streams.md "WebSocket
+ * Limits"; pings and pongs count too, which the simulator does not see through `ws`).
+ */
+const MAX_MESSAGES_PER_SECOND = 5;
 
 export function isSupportedStream(name: string): boolean {
   const m = STREAM_RE.exec(name);
@@ -99,6 +106,14 @@ export function createMarketStreamServer(options: MarketStreamServerOptions): Ma
   });
 
   function onRequest(subscriber: Subscriber, text: string): void {
+    const now = Date.now();
+    subscriber.recent = subscriber.recent.filter((t) => now - t < 1_000);
+    subscriber.recent.push(now);
+    if (subscriber.recent.length > MAX_MESSAGES_PER_SECOND) {
+      log.warn({ messages: subscriber.recent.length }, `more than ${MAX_MESSAGES_PER_SECOND} messages in a second: connection dropped, as Binance does`);
+      subscriber.socket.terminate();
+      return;
+    }
     let request: StreamRequest;
     try {
       request = JSON.parse(text) as StreamRequest;
@@ -154,7 +169,7 @@ export function createMarketStreamServer(options: MarketStreamServerOptions): Ma
   }
 
   wss.on('connection', (socket: WebSocket, request: IncomingMessage, streams: string[], combined: boolean) => {
-    const subscriber: Subscriber = { socket, streams: new Set(streams), combined };
+    const subscriber: Subscriber = { socket, streams: new Set(streams), combined, recent: [] };
     subscribers.set(socket, subscriber);
     connections.add(socket);
     socket.on('message', (data, isBinary) => {

@@ -1,0 +1,64 @@
+/**
+ * Price and indicator alerts (DESIGN.md §6b): what a trader asked to be told, as stored in Redis
+ * and evaluated by the worker that watches the symbol (price-alert-service.ts).
+ *
+ * Levels and percentages are exact decimal strings; the evaluator indexes them by their float
+ * value only to find candidates, then decides with src/decimal.ts (price-alert-index.ts).
+ */
+import type { KlineInterval } from '../binance/types.js';
+
+export type PriceAlertCondition =
+  /** The price reaches `level` from below (a trade at or above it). */
+  | { kind: 'above'; level: string }
+  /** The price reaches `level` from above. */
+  | { kind: 'below'; level: string }
+  /** The price moves `pct` % or more, up or down, within `windowMs` (measured from the alert's arming). */
+  | { kind: 'move'; pct: string; windowMs: number }
+  /** RSI(14) of closed `interval` candles crosses `level`: under it (`<`) or over it (`>`). */
+  | { kind: 'rsi'; op: '<' | '>'; level: string; interval: KlineInterval }
+  /** MACD(12,26,9) of closed `interval` candles crosses its signal line, either way. */
+  | { kind: 'macd'; interval: KlineInterval };
+
+export type PriceAlertKind = PriceAlertCondition['kind'];
+
+export interface PriceAlert {
+  /** Short, numeric, unique in the deployment: what `/alert off ID` takes. */
+  id: string;
+  userId: number;
+  /** Where it was set and where it rings. */
+  chatId: number;
+  symbol: string;
+  condition: PriceAlertCondition;
+  /** Re-arms after firing (once the price has moved back) instead of being removed. */
+  repeat: boolean;
+  createdAt: number;
+  /**
+   * Fires counted so far: the claim of a fire names the generation it fires, so one generation
+   * fires once whatever the number of workers, retries or restarts.
+   */
+  gen: number;
+  /** False between a repeat alert's fire and its re-arming. */
+  armed: boolean;
+  /** When it was (re)armed: a move is measured from here, and catch-up reads no further back. */
+  armedAt: number;
+  /** Indicator alerts: close time of the newest candle that fired it (a candle fires once). */
+  lastClose?: number;
+  lastFiredAt?: number;
+}
+
+/** The 1h default window of a move alert (DESIGN.md §6b). */
+export const DEFAULT_MOVE_WINDOW_MS = 3_600_000;
+
+/** Longest move window: the worker keeps one minute bucket per minute of it per symbol. */
+export const MAX_MOVE_WINDOW_MS = 24 * 3_600_000;
+
+/**
+ * A repeat above/below alert re-arms once the price is back beyond the level by this share
+ * (0.1 %), so a price hovering at the level does not ring on every tick.
+ */
+export const REARM_GAP = '0.001';
+
+/** The interval an indicator alert reads; undefined for price alerts. */
+export function intervalOf(condition: PriceAlertCondition): KlineInterval | undefined {
+  return condition.kind === 'rsi' || condition.kind === 'macd' ? condition.interval : undefined;
+}

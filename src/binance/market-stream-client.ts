@@ -1,0 +1,289 @@
+/**
+ * One market-stream connection for any set of streams (web-socket-streams.md): `<BINANCE_STREAM_URL>/ws`,
+ * streams added and removed with live SUBSCRIBE / UNSUBSCRIBE, events handed over with the stream
+ * they belong to. The price alerts follow `<symbol>@miniTicker` and `<symbol>@kline_<interval>`
+ * of every symbol a worker watches over this one connection.
+ *
+ * Binance's limits (web-socket-streams.md "WebSocket Limits"):
+ * - 5 incoming messages per second per connection, pings, pongs and JSON requests alike; past
+ *   that the connection is dropped, and an IP dropped repeatedly is banned. Requests are spaced
+ *   evenly at `maxRequestsPerSecond` (default 3, leaving room for ping and pong frames),
+ *   each carrying up to `maxParamsPerRequest` streams; what does not fit waits for the budget.
+ * - 1024 streams per connection: streams past that are not subscribed, and `state()` says how
+ *   many were left out (the caller logs it).
+ * - A connection lives at most 24 h: it is renewed before that. Any drop reconnects with
+ *   jittered backoff, subscribes again, and tells the caller (`onConnected`), who catches up on
+ *   what happened meanwhile: events missed while disconnected are not replayed by Binance.
+ */
+import WebSocket from 'ws';
+import type { Logger } from '../logger.js';
+
+/** Binance's limit of streams per connection. */
+export const MAX_STREAMS_PER_CONNECTION = 1024;
+
+export interface MarketStreamEvent {
+  /** `btcusdt@miniTicker`, `btcusdt@kline_1h`. */
+  stream: string;
+  data: Record<string, unknown>;
+}
+
+export interface MarketStreamClientOptions {
+  /** Market streams root (BINANCE_STREAM_URL); `/ws` is appended. */
+  url: string;
+  logger: Logger;
+  onEvent(event: MarketStreamEvent): void;
+  /** The connection is open and the streams are requested: catch up on the gap. */
+  onConnected?(): void;
+  onDisconnected?(): void;
+  /** Reconnect delays: first and cap. Defaults 500 ms and 30 s. */
+  backoff?: { firstMs?: number; maxMs?: number };
+  /** Ping period; no answer by the next one drops the connection. Default 30 s. */
+  pingMs?: number;
+  /** Renewed before Binance's 24 h limit. Default 23 h. */
+  maxConnectionAgeMs?: number;
+  /** SUBSCRIBE/UNSUBSCRIBE requests per second. Default 3 (Binance counts 5 messages/s with pings and pongs). */
+  maxRequestsPerSecond?: number;
+  /** Streams per request. Default 200. */
+  maxParamsPerRequest?: number;
+  /** Default 1024. */
+  maxStreams?: number;
+}
+
+export interface MarketStreamState {
+  connected: boolean;
+  /** Streams subscribed (or asked for) on the open connection. */
+  streams: number;
+  /** Requests unsent or unacknowledged: 0 when the connection follows exactly what is wanted. */
+  pending: number;
+  /** Streams wanted but left out by the per-connection limit. */
+  overLimit: number;
+  reconnects: number;
+  /** Requests sent on the current connection, in total. */
+  requests: number;
+  lastEventAt?: number;
+}
+
+export interface MarketStreamClient {
+  /** Follows exactly these streams from now on (lower-case names); connects on the first. */
+  follow(streams: Iterable<string>): void;
+  state(): MarketStreamState;
+  close(): Promise<void>;
+}
+
+/** The stream an event belongs to, from its own fields (a raw `/ws` connection sends no stream name). */
+export function streamOfEvent(data: Record<string, unknown>): string | undefined {
+  const symbol = typeof data.s === 'string' ? data.s.toLowerCase() : undefined;
+  if (!symbol) return undefined;
+  if (data.e === '24hrMiniTicker') return `${symbol}@miniTicker`;
+  if (data.e === 'kline' && typeof data.k === 'object' && data.k !== null) {
+    const interval = (data.k as { i?: unknown }).i;
+    return typeof interval === 'string' ? `${symbol}@kline_${interval}` : undefined;
+  }
+  return undefined;
+}
+
+export function createMarketStreamClient(options: MarketStreamClientOptions): MarketStreamClient {
+  const log = options.logger.child({ module: 'market-stream' });
+  const root = options.url.replace(/\/+$/, '').replace(/\/(ws|stream)$/, '');
+  const firstDelay = options.backoff?.firstMs ?? 500;
+  const maxDelay = options.backoff?.maxMs ?? 30_000;
+  const pingMs = options.pingMs ?? 30_000;
+  const maxAgeMs = options.maxConnectionAgeMs ?? 23 * 3_600_000;
+  const perSecond = options.maxRequestsPerSecond ?? 3;
+  const perRequest = options.maxParamsPerRequest ?? 200;
+  const maxStreams = options.maxStreams ?? MAX_STREAMS_PER_CONNECTION;
+
+  const wanted = new Set<string>();
+  const subscribed = new Set<string>();
+  const outstanding = new Set<number>();
+  const sentAt: number[] = [];
+  let socket: WebSocket | undefined;
+  let connected = false;
+  let closed = false;
+  let reconnects = 0;
+  let requests = 0;
+  let overLimit = 0;
+  let delay = firstDelay;
+  let requestId = 0;
+  let lastEventAt: number | undefined;
+  let timers: NodeJS.Timeout[] = [];
+  let flushTimer: NodeJS.Timeout | undefined;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Ms until a request may leave (0: now). Requests are spaced evenly rather than sent in bursts:
+   * two bursts a second apart can land within one second on the server after network jitter.
+   */
+  function budgetWait(): number {
+    const last = sentAt[sentAt.length - 1];
+    if (last === undefined) return 0;
+    return Math.max(0, last + Math.ceil(1_000 / perSecond) - Date.now());
+  }
+
+  function send(method: 'SUBSCRIBE' | 'UNSUBSCRIBE', params: string[]): void {
+    const id = ++requestId;
+    outstanding.add(id);
+    sentAt.splice(0, sentAt.length, Date.now());
+    requests += 1;
+    socket!.send(JSON.stringify({ method, params, id }));
+  }
+
+  function flush(): void {
+    flushTimer = undefined;
+    if (!connected || !socket || socket.readyState !== WebSocket.OPEN) return;
+    for (;;) {
+      const drop = [...subscribed].filter((s) => !wanted.has(s));
+      const room = maxStreams - (subscribed.size - drop.length);
+      const missing = [...wanted].filter((s) => !subscribed.has(s));
+      const add = missing.slice(0, Math.max(0, room));
+      overLimit = missing.length - add.length;
+      if (drop.length === 0 && add.length === 0) break;
+      const wait = budgetWait();
+      if (wait > 0) {
+        schedule(wait);
+        break;
+      }
+      // Unsubscribing first frees room for what is added.
+      if (drop.length > 0) {
+        const batch = drop.slice(0, perRequest);
+        send('UNSUBSCRIBE', batch);
+        batch.forEach((s) => subscribed.delete(s));
+      } else {
+        const batch = add.slice(0, perRequest);
+        send('SUBSCRIBE', batch);
+        batch.forEach((s) => subscribed.add(s));
+      }
+    }
+    if (overLimit > 0) log.error({ overLimit, maxStreams }, `more than ${maxStreams} market streams wanted on one connection: the rest are not followed`);
+  }
+
+  function schedule(ms: number): void {
+    if (flushTimer || closed) return;
+    flushTimer = setTimeout(flush, ms);
+    flushTimer.unref();
+  }
+
+  function onMessage(text: string): void {
+    let message: Record<string, unknown>;
+    try {
+      message = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    if (typeof message.id === 'number') outstanding.delete(message.id);
+    if (typeof message.code === 'number') {
+      log.warn({ code: message.code, msg: message.msg }, 'market stream refused a request');
+      return;
+    }
+    if ('result' in message && 'id' in message) return;
+    const data = (typeof message.stream === 'string' && typeof message.data === 'object' && message.data !== null ? message.data : message) as Record<string, unknown>;
+    const stream = streamOfEvent(data);
+    if (!stream || !subscribed.has(stream)) return;
+    lastEventAt = Date.now();
+    try {
+      options.onEvent({ stream, data });
+    } catch (error) {
+      log.error({ err: error, stream }, 'market stream event handler failed');
+    }
+  }
+
+  function connect(): void {
+    reconnectTimer = undefined;
+    if (closed || wanted.size === 0) return;
+    const ws = new WebSocket(`${root}/ws`);
+    socket = ws;
+    let alive = true;
+    ws.on('open', () => {
+      connected = true;
+      delay = firstDelay;
+      subscribed.clear();
+      outstanding.clear();
+      log.info({ streams: wanted.size }, 'market stream connected');
+      flush();
+      const ping = setInterval(() => {
+        if (!alive) {
+          log.warn('market stream did not answer a ping; reconnecting');
+          ws.terminate();
+          return;
+        }
+        alive = false;
+        ws.ping();
+      }, pingMs);
+      ping.unref();
+      const renew = setTimeout(() => ws.close(1000, 'renewing before the 24 h limit'), maxAgeMs);
+      renew.unref();
+      timers.push(ping, renew);
+      try {
+        options.onConnected?.();
+      } catch (error) {
+        log.error({ err: error }, 'market stream connect handler failed');
+      }
+    });
+    ws.on('pong', () => {
+      alive = true;
+    });
+    ws.on('message', (data, isBinary) => {
+      alive = true;
+      if (!isBinary) onMessage(data.toString());
+    });
+    ws.on('error', (error) => log.warn({ err: error }, 'market stream error'));
+    ws.on('close', () => {
+      for (const t of timers) clearTimeout(t);
+      timers = [];
+      const wasConnected = connected && socket === ws;
+      if (socket === ws) {
+        socket = undefined;
+        connected = false;
+      }
+      if (wasConnected) {
+        try {
+          options.onDisconnected?.();
+        } catch (error) {
+          log.error({ err: error }, 'market stream disconnect handler failed');
+        }
+      }
+      if (closed) return;
+      reconnects += 1;
+      const wait = Math.round(delay * (0.5 + Math.random() / 2));
+      log.info({ inMs: wait }, 'market stream closed; reconnecting');
+      reconnectTimer = setTimeout(connect, wait);
+      reconnectTimer.unref();
+      delay = Math.min(delay * 2, maxDelay);
+    });
+  }
+
+  return {
+    follow(streams) {
+      wanted.clear();
+      for (const s of streams) wanted.add(s);
+      if (!socket && !reconnectTimer && wanted.size > 0) connect();
+      else schedule(0);
+    },
+    state: () => ({
+      connected,
+      streams: subscribed.size,
+      pending: outstanding.size + (flushTimer ? 1 : 0) + (connected ? [...wanted].filter((s) => !subscribed.has(s)).length - overLimit + [...subscribed].filter((s) => !wanted.has(s)).length : 0),
+      overLimit,
+      reconnects,
+      requests,
+      ...(lastEventAt !== undefined ? { lastEventAt } : {}),
+    }),
+    async close() {
+      closed = true;
+      for (const t of timers) clearTimeout(t);
+      if (flushTimer) clearTimeout(flushTimer);
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      const ws = socket;
+      socket = undefined;
+      if (!ws || ws.readyState === WebSocket.CLOSED) return;
+      await new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        ws.close(1000, 'closing');
+        setTimeout(() => {
+          ws.terminate();
+          resolve();
+        }, 2_000).unref();
+      });
+    },
+  };
+}
