@@ -37,7 +37,7 @@ describe('feature registry', () => {
   it('keeps the wire prefixes of version 1', () => {
     const v1 = ['a', 'b', 'k', 'm', 'n', 'oc', 'od', 'r:b', 'r:o', 'r:p', 'r:s', 'r:x', 't'];
     // Later features added theirs; none of version 1 changed.
-    expect([...registry.byPrefix.keys()].sort()).toEqual([...v1, 'lk', 'lp', 'lq', 'lr', 'lt', 'pd', 'r:pd', 'r:q', 'r:sg', 'bk', 'pa', 'r:pa'].sort());
+    expect([...registry.byPrefix.keys()].sort()).toEqual([...v1, 'lk', 'lp', 'lq', 'lr', 'lt', 'pd', 'r:pd', 'r:q', 'r:sg', 'bk', 'pa:b', 'pa:c', 'pa:x', 'r:pa'].sort());
   });
 
   it('refuses two features claiming one prefix, kind or command', () => {
