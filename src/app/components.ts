@@ -11,7 +11,7 @@ import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '..
 import type { BotDeps } from '../bot/bot-deps.js';
 import { createTickerCache } from '../market/ticker-cache.js';
 import { createStopManager, type StopManager, type StopManagerDeps } from '../trading/stops/stop-manager.js';
-import { createUserStreamService, readUserStreamStatus, type UserStreamService } from '../alerts/user-stream-service.js';
+import { createUserStreamService, readUserStreamStatus, type UserStreamService, type UserStreamServiceDeps } from '../alerts/user-stream-service.js';
 import type { ExchangeConnection } from './exchange-connection.js';
 import type { TradingStack } from './trading-stack.js';
 
@@ -54,7 +54,11 @@ export function buildAlertsWorker(c: ComponentContext, api: Api, overrides: Part
  * The account's user data stream → fill, cancel and expiry alerts. Every worker builds one; a
  * lease in Redis lets exactly one of them listen. Undefined when no WebSocket API URL is known.
  */
-export function buildUserStreamService(c: ComponentContext, allowedUsers: readonly number[]): UserStreamService | undefined {
+export function buildUserStreamService(
+  c: ComponentContext,
+  allowedUsers: readonly number[],
+  overrides: Partial<UserStreamServiceDeps> = {},
+): UserStreamService | undefined {
   if (!c.exchange.wsApiUrl) {
     c.logger.warn('no BINANCE_WS_API_URL: fills that happen later will not be alerted');
     return undefined;
@@ -73,6 +77,7 @@ export function buildUserStreamService(c: ComponentContext, allowedUsers: readon
     symbols: c.exchange.exchangeInfo,
     logger: c.logger,
     registry: c.registry,
+    ...overrides,
   });
 }
 
@@ -101,13 +106,16 @@ export function buildStopManager(c: ComponentContext, overrides: Partial<StopMan
     reconcile: { recvWindowMs: c.config.binance.recvWindowMs, inFlightBoundMs: 2 * c.config.binance.timeoutMs },
     ...overrides,
   });
-  c.stack.onStopPairsChanged(() => void manager.syncPairs());
+  c.stack.onStopPairsChanged(() => {
+    manager.syncPairs().catch((error: unknown) => c.logger.warn({ err: error }, 'stop pairs not synced; the periodic sync retries'));
+  });
   return manager;
 }
 
 /** Everything createBot needs but the Telegram identity (token, apiRoot, botInfo, allow-list). */
-export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowedUsers'> {
+export function botDepsOf(c: ComponentContext, overrides: { now?: () => number } = {}): Omit<BotDeps, 'token' | 'allowedUsers'> {
   const { config } = c;
+  const { now } = overrides;
   return {
     mode: config.mode,
     trading: c.stack.service,
@@ -128,12 +136,13 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       marketReplay: config.mode === 'paper' && config.paper.market.startsWith('replay'),
       ...(config.limits.orderCap ? { orderCap: config.limits.orderCap } : {}),
     },
-    tickers: createTickerCache({ exchange: c.exchange.views, logger: c.logger, registry: c.registry }),
+    tickers: createTickerCache({ exchange: c.exchange.views, logger: c.logger, registry: c.registry, now }),
     stopDesk: c.stack.stops,
     stops: c.stack.stops,
     status: {
       userStream: () => readUserStreamStatus(c.stack.producer, c.stack.prefix),
       lastStopEvaluation: () => c.stack.stops.lastStopEvaluation(),
     },
+    now,
   };
 }

@@ -8,16 +8,15 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createRedisConnection, KEY_PREFIX } from '../redis.js';
-import { createAlertsQueue, type AlertsQueue } from '../alerts/alerts-queue.js';
+import { createAlertsQueue, type AlertsQueue, type AlertsQueueOptions } from '../alerts/alerts-queue.js';
 import { createAuditLog, type AuditLog } from '../trading/audit-log.js';
 import { createOrderRecords, type OrderRecords } from '../trading/orders/order-records.js';
-import { createOrdersQueue, type OrdersQueue } from '../trading/orders/orders-queue.js';
-import { createTradingService, type TradingServiceHandle } from '../trading/trading-service.js';
+import { createOrdersQueue, type OrdersQueue, type OrdersQueueOptions } from '../trading/orders/orders-queue.js';
+import { createTradingService, type TradingServiceHandle, type TradingServiceOptions } from '../trading/trading-service.js';
 import { createStopDesk } from '../trading/stops/stop-desk.js';
 import type { StopArming, StopDesk } from '../trading/stops/stop-types.js';
 import type { ExchangeConnection } from './exchange-connection.js';
 
-/** Every Redis key and BullMQ queue of the product lives under this prefix. */
 
 export interface TradingStack {
   prefix: string;
@@ -30,6 +29,8 @@ export interface TradingStack {
   records: OrderRecords;
   audit: AuditLog;
   service: TradingServiceHandle;
+  /** What `service` was built from: a second service (a restarted bot's) is built from the same. */
+  serviceOptions: TradingServiceOptions;
   /** Stop cards, arming, /stop off, /stops (the bot side of stops). */
   stops: StopDesk & StopArming;
   /** An in-process stop manager registers here to hear at once about armed or removed stops. */
@@ -44,12 +45,16 @@ export function createTradingStack(deps: {
   logger: Logger;
   registry: Registry;
   prefix?: string;
+  /** Retry policy of the queues (tests shorten the backoff); the queues' defaults otherwise. */
+  queues?: { orders?: Pick<OrdersQueueOptions, 'attempts' | 'backoffMs'>; alerts?: Pick<AlertsQueueOptions, 'attempts' | 'backoffMs'> };
+  /** The clock of the cards and intents (tests that move time). */
+  now?: () => number;
 }): TradingStack {
   const prefix = deps.prefix ?? KEY_PREFIX;
   const producer = createRedisConnection(deps.redisUrl, 'producer', deps.logger, 'chatops-producer');
   const workerConnection = createRedisConnection(deps.redisUrl, 'worker', deps.logger, 'chatops-worker');
-  const ordersQueue = createOrdersQueue({ connection: producer, prefix, logger: deps.logger });
-  const alertsQueue = createAlertsQueue({ connection: producer, prefix, logger: deps.logger });
+  const ordersQueue = createOrdersQueue({ connection: producer, prefix, logger: deps.logger, ...deps.queues?.orders });
+  const alertsQueue = createAlertsQueue({ connection: producer, prefix, logger: deps.logger, ...deps.queues?.alerts });
   const records = createOrderRecords({ redis: producer, prefix });
   const audit = createAuditLog({ redis: producer, prefix, logger: deps.logger });
   const pairListeners: Array<() => void> = [];
@@ -72,7 +77,7 @@ export function createTradingStack(deps: {
     audit,
     onPairsChanged: () => pairListeners.forEach((listener) => listener()),
   });
-  const service = createTradingService({
+  const serviceOptions: TradingServiceOptions = {
     redis: producer,
     prefix,
     mode: deps.config.mode,
@@ -87,7 +92,9 @@ export function createTradingStack(deps: {
     audit,
     ordersQueue,
     stops,
-  });
+    now: deps.now,
+  };
+  const service = createTradingService(serviceOptions);
   return {
     prefix,
     producer,
@@ -97,6 +104,7 @@ export function createTradingStack(deps: {
     records,
     audit,
     service,
+    serviceOptions,
     stops,
     onStopPairsChanged: (listener) => void pairListeners.push(listener),
     async close() {
