@@ -20,7 +20,7 @@ import { uniquePrefix } from '../support/redis.js';
 import { simRequest, startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { startTestStack } from '../support/test-stack.js';
-import { eventually } from '../trading/eventually.js';
+import { eventually } from '../support/wait.js';
 
 export const TRADER_ID = 1001;
 

@@ -15,7 +15,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { alertParts, REPEAT_NOTICE } from '../../src/alerts/alerts-worker.js';
 import type { AlertJob } from '../../src/trading/types.js';
 import { createPrng, seedOf, type Prng } from '../fuzz/prng.js';
-import { eventually } from '../trading/eventually.js';
 import { startChaosStack, type ChaosStack } from './support/chaos-stack.js';
 import { recordFigures, tally } from './support/figures.js';
 import type { ProcessFleet } from './support/process-fleet.js';
@@ -175,14 +174,10 @@ describe('chaos: alerts workers killed mid-delivery', () => {
         await s.alertsQueue.enqueue(alert);
       }
 
-      await eventually(
-        async () => {
+      await expect.poll(async () => {
           const counts = await s.alertsQueue.queue.getJobCounts('completed', 'failed');
           return counts.completed! + counts.failed! === all.length || undefined;
-        },
-        'every alert job to finish',
-        budgetMs(60_000, 4_000, kills),
-      );
+        }, { message: 'every alert job to finish', timeout: budgetMs(60_000, 4_000, kills) }).toBeTruthy();
 
       const selfKills = fleet.selfKills();
       const firedOn = (key: string) => selfKills.find((k) => k.id === key);

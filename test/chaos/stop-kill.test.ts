@@ -21,7 +21,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { floorToStep, gt, normalize } from '../../src/decimal.js';
 import type { Order } from '../../src/binance/types.js';
 import { createPrng, seedOf } from '../fuzz/prng.js';
-import { eventually } from '../trading/eventually.js';
+import { eventually } from '../support/wait.js';
 import { at, candle, loadHistory } from '../trading/stop-scenario.js';
 import { recordFigures, tally } from './support/figures.js';
 import { budgetMs, scale } from './support/scale.js';
@@ -69,7 +69,7 @@ describe('chaos: stop manager killed mid move', () => {
         },
       });
       const f = fleet;
-      await eventually(() => f.ready(), 'the stop workers to start', 30_000);
+      await expect.poll(() => f.ready(), { message: 'the stop workers to start', timeout: 30_000 }).toBeTruthy();
 
       const armed: string[] = [];
       let group: string[] = [];
@@ -106,7 +106,7 @@ describe('chaos: stop manager killed mid move', () => {
 
       /** After a fractal: the close evaluated, every process up and reconciled, every stop consistent, alerts delivered. */
       async function settle(label: string): Promise<void> {
-        await eventually(() => f.ready(), `${label}: the stop workers to be up and reconciled`, 30_000);
+        await expect.poll(() => f.ready(), { message: `${label}: the stop workers to be up and reconciled`, timeout: 30_000 }).toBeTruthy();
         await eventually(
           async () => ((await Promise.all(group.map(wrongWith))).every((w) => w.kind === 'none') ? true : undefined),
           `${label}: every stop consistent`,
@@ -124,7 +124,7 @@ describe('chaos: stop manager killed mid move', () => {
             everWrong.add(stopId);
           }
         }
-        await eventually(() => s.alertsDrained(), `${label}: alerts delivered`, 30_000);
+        await expect.poll(() => s.alertsDrained(), { message: `${label}: alerts delivered`, timeout: 30_000 }).toBeTruthy();
       }
 
       /**

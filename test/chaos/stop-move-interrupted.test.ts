@@ -41,7 +41,7 @@ import type { StopStore } from '../../src/trading/stops/stop-store.js';
 import { stopOrderClientId, type ManagedStop } from '../../src/trading/stops/stop-types.js';
 import { simRequest } from '../support/simulator.js';
 import { testRedisUrl } from '../support/redis.js';
-import { eventually } from '../trading/eventually.js';
+import { eventually } from '../support/wait.js';
 import { startStopHarness, type StopHarness } from '../trading/stop-harness.js';
 import { at, formFractalAbove, loadHistory } from '../trading/stop-scenario.js';
 
@@ -84,7 +84,7 @@ describe('stop moves interrupted by a dying worker', () => {
     });
     await manager.start();
     const m = manager;
-    await eventually(() => (m.status().stream?.connected && m.status().stream?.pending === 0 ? true : undefined), 'the kline stream to follow the pair');
+    await expect.poll(() => m.status().stream?.connected && m.status().stream?.pending === 0, { message: 'the kline stream to follow the pair' }).toBeTruthy();
     return { stop, price };
   }
   const evaluated = (row: KlineRow) => h!.closeEvaluated('BTCUSDT', '1h', row[6]);
@@ -282,7 +282,7 @@ describe('stop moves interrupted by a dying worker', () => {
 
     // The restarted worker settles the move: nothing was placed and the old stop is still open.
     await h.manager.start();
-    await eventually(async () => ((await h!.records.sendAttemptedAt(moveId)) === undefined ? true : undefined), 'the move settled', 15_000);
+    await expect.poll(async () => (await h!.records.sendAttemptedAt(moveId)) === undefined, { message: 'the move settled', timeout: 15_000 }).toBeTruthy();
     expect(await h.store.get(stop.id)).toMatchObject({ orderId: stop.orderId, status: 'active' });
 
     // Later the trader cancels the stop's order outside the bot.

@@ -13,7 +13,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPrng, seedOf } from '../fuzz/prng.js';
-import { eventually } from '../trading/eventually.js';
+import { eventually } from '../support/wait.js';
 import { finalStateOf, startChaosStack, user, type Card, type ChaosStack } from './support/chaos-stack.js';
 import { recordFigures, tally } from './support/figures.js';
 import { budgetMs, scale } from './support/scale.js';
@@ -97,11 +97,7 @@ describe('chaos: order workers that lose their job lock while alive', () => {
       for (let i = 0; i < trials; i++) {
         await new Promise((r) => setTimeout(r, Math.max(0, lastStart + TRIAL_SPACING_MS - Date.now())));
         lastStart = Date.now();
-        await eventually(
-          async () => (await Promise.all(cards.slice(-IN_FLIGHT).map(({ card }) => done(card)))).filter((d) => !d).length < IN_FLIGHT,
-          `a free slot for trial ${i}`,
-          60_000,
-        );
+        await expect.poll(async () => (await Promise.all(cards.slice(-IN_FLIGHT).map(({ card }) => done(card)))).filter((d) => !d).length < IN_FLIGHT, { message: `a free slot for trial ${i}`, timeout: 60_000 }).toBeTruthy();
         const from = prng.pick(USERS);
         const command = prng.pick(ORDERS);
         const card = await s.orderCard(from, command);
@@ -119,7 +115,7 @@ describe('chaos: order workers that lose their job lock while alive', () => {
       }, 'every order job to settle', budgetMs(60_000, 8_000, trials));
       // A graceful stop waits for each worker's job run to end: every stalled worker has woken and
       // either sent or been refused before the exchange is counted.
-      await eventually(() => resumedIn.size >= stalls.size, 'every stalled worker to wake', MAX_WAKE_MS + 30_000);
+      await expect.poll(() => resumedIn.size >= stalls.size, { message: 'every stalled worker to wake', timeout: MAX_WAKE_MS + 30_000 }).toBeTruthy();
       await fleet.close(30_000);
       await Promise.all(deletions);
 

@@ -30,6 +30,7 @@ import { callbackUpdate, FAKE_BOT_TOKEN, FAKE_BOT_USER, messageUpdate, startFake
 import { uniquePrefix } from './redis.js';
 import { startTestSimulator, type TestSimulator, type TestSimulatorOptions } from './simulator.js';
 import { startTestStack, testWorkerTimings } from './test-stack.js';
+import { eventually } from './wait.js';
 
 /** Two traders of one desk on the allow-list, and someone who is not. */
 export const TRADER: UpdateUser = { id: 1001, first_name: 'Alice', username: 'alice' };
@@ -94,20 +95,8 @@ export interface AppHarness {
   close(): Promise<void>;
 }
 
-export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? ` (${last.message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Kept for imports written before wait.ts; new tests import it from there. */
+export { eventually } from './wait.js';
 
 export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarness> {
   const logger = options.logger ?? createLogger({ level: 'silent' });
@@ -170,7 +159,7 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     if (!started) throw new Error('the simulator has no WebSocket API URL');
     userStream = started;
     started.start();
-    await eventually(() => (started.status().caughtUp ? true : undefined), 'the user stream to catch up');
+    await eventually(() => started.status().caughtUp, 'the user stream to catch up');
   }
 
   const chatOf = (chatId?: number) => chatId ?? TRADER.id;

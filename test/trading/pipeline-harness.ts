@@ -21,7 +21,7 @@ import type { AlertJob, Requester } from '../../src/trading/types.js';
 import { startTestSimulator, type TestSimulator, type TestSimulatorOptions } from '../support/simulator.js';
 import { uniquePrefix } from '../support/redis.js';
 import { startTestStack, testWorkerTimings } from '../support/test-stack.js';
-import { eventually } from './eventually.js';
+import { eventually } from '../support/wait.js';
 
 export const TRADER: Requester = { userId: 1001, chatId: 1001, displayName: 'alice' };
 export const OTHER_TRADER: Requester = { userId: 2002, chatId: 2002, displayName: 'bob' };

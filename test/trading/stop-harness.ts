@@ -31,7 +31,7 @@ import { callbackUpdate, FAKE_BOT_USER, messageUpdate, startFakeBotApi, type Fak
 import { uniquePrefix } from '../support/redis.js';
 import { startTestSimulator, type TestSimulator, type TestSimulatorOptions } from '../support/simulator.js';
 import { startTestStack, testWorkerTimings } from '../support/test-stack.js';
-import { eventually } from './eventually.js';
+import { eventually } from '../support/wait.js';
 
 export const TRADER: Requester = { userId: 1001, chatId: 1001, displayName: 'alice' };
 export const TRADER_USER: UpdateUser = { id: 1001, first_name: 'Alice', username: 'alice' };

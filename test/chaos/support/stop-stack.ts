@@ -29,7 +29,7 @@ import { startFakeBotApi, type FakeBotApi } from '../../support/fake-bot-api.js'
 import { uniquePrefix } from '../../support/redis.js';
 import { startTestSimulator, type TestSimulator } from '../../support/simulator.js';
 import { endpointsOf, startTestStack, testWorkerTimings } from '../../support/test-stack.js';
-import { eventually } from '../../trading/eventually.js';
+import { eventually } from '../../support/wait.js';
 
 export const STOP_TRADER: Requester = { userId: 9101, chatId: 9101, displayName: 'stopper' };
 const OPEN = new Set(['NEW', 'PARTIALLY_FILLED', 'PENDING_NEW']);
