@@ -74,5 +74,11 @@ export function asStrings(reply: unknown, name: string): string[] {
   throw unexpected(name, reply);
 }
 
+/** KEYS[1] a lock or lease. ARGV: its holder. Deletes it only while it is still that holder's; 1 when deleted. */
+export const DELETE_IF_HELD = defineScript({ name: 'chatopsDeleteIfHeld', keys: 1, parse: asFlag, lua: `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+` });
+
 /** Nothing to read: the script's effect is the answer. */
 export function asIgnored(): void {}

@@ -24,11 +24,7 @@ import { asFlag, defineScript } from '../redis-scripts.js';
 
 // KEYS: mark, outbox, execution key. ARGV: ttl, has-exec, expected filled, expected has-final,
 // new filled, new quote, new final, outbox field, outbox json, now.
-const CLAIM = defineScript({
-  name: 'chatopsAlertClaim',
-  keys: 3,
-  parse: asClaimResult,
-  lua: `
+const CLAIM = defineScript({ name: 'chatopsAlertClaim', keys: 3, parse: asClaimResult, lua: `
 if ARGV[2] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then return 'duplicate' end
 local filled = redis.call('HGET', KEYS[1], 'filled') or ''
 local hasFinal = redis.call('HEXISTS', KEYS[1], 'final')
@@ -40,15 +36,10 @@ redis.call('HSET', KEYS[1], 'at', ARGV[10])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 if ARGV[9] ~= '' then redis.call('HSET', KEYS[2], ARGV[8], ARGV[9]) end
 return 'claimed'
-`,
-});
+` });
 
 // KEYS[1] balances hash. ARGV: asset, json, update time. Newer updates only.
-const PUT_BALANCE = defineScript({
-  name: 'chatopsBalancePut',
-  keys: 1,
-  parse: asFlag,
-  lua: `
+const PUT_BALANCE = defineScript({ name: 'chatopsBalancePut', keys: 1, parse: asFlag, lua: `
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old then
   local ok, decoded = pcall(cjson.decode, old)
@@ -56,8 +47,7 @@ if old then
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
-`,
-});
+` });
 
 /** Binance decimals have at most 20 integer and 20 fraction digits (BINANCE.md "Filters"). */
 export function fixedWidth(value: string): string {

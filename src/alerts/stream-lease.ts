@@ -25,34 +25,16 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import { asFlag, asInteger, defineScript } from '../redis-scripts.js';
+import { asFlag, defineScript, DELETE_IF_HELD } from '../redis-scripts.js';
 
 // KEYS[1] lease. ARGV: holder, ttl ms. 1 when extended.
-const EXTEND = defineScript({
-  name: 'chatopsLeaseExtend',
-  keys: 1,
-  parse: asFlag,
-  lua: `
+const EXTEND = defineScript({ name: 'chatopsLeaseExtend', keys: 1, parse: asFlag, lua: `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return 1
 end
 return 0
-`,
-});
-
-// KEYS[1] lease. ARGV: holder. 1 when deleted.
-const RELEASE = defineScript({
-  name: 'chatopsLeaseRelease',
-  keys: 1,
-  parse: asInteger,
-  lua: `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-`,
-});
+` });
 
 export type LeaseLossReason = 'taken' | 'expired' | 'released';
 
@@ -156,7 +138,7 @@ export function createStreamLease(options: StreamLeaseOptions): StreamLease {
         log.debug({ err: (error as Error).message }, 'lease acquire failed');
       }
       if (stopped) {
-        if (acquired) await RELEASE.run(redis, [key], [holderId]).catch(() => undefined);
+        if (acquired) await DELETE_IF_HELD.run(redis, [key], [holderId]).catch(() => undefined);
         return;
       }
       if (!acquired) return next(pollMs);
@@ -170,7 +152,7 @@ export function createStreamLease(options: StreamLeaseOptions): StreamLease {
       } catch (error) {
         log.error({ err: error }, 'starting the listener failed; giving the lease up');
         await lose('released');
-        await RELEASE.run(redis, [key], [holderId]).catch(() => undefined);
+        await DELETE_IF_HELD.run(redis, [key], [holderId]).catch(() => undefined);
       }
       return;
     }
@@ -212,7 +194,7 @@ export function createStreamLease(options: StreamLeaseOptions): StreamLease {
         clearTimeout(deadline);
         // Stop listening before the key goes, so two listeners never overlap on a clean handover.
         await Promise.resolve(options.onLost('released')).catch((error: unknown) => log.error({ err: error }, 'stopping the listener failed'));
-        await RELEASE.run(redis, [key], [holderId]).catch((error: unknown) => log.warn({ err: (error as Error).message }, 'lease release failed; it expires on its own'));
+        await DELETE_IF_HELD.run(redis, [key], [holderId]).catch((error: unknown) => log.warn({ err: (error as Error).message }, 'lease release failed; it expires on its own'));
       }
       clearTimeout(deadline);
     },

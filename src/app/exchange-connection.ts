@@ -19,7 +19,7 @@ import { createRequestBudget, meteredExchange, weightLimitOf, type RequestBudget
 import { createViewCache, type ViewReads } from '../bot/view-cache.js';
 import { loadOrCreatePaperCredentials, startPaperExchange, type PaperExchange } from '../sim/paper-exchange.js';
 
-export interface ExchangeConnection {
+export interface ExchangeConnection extends ExchangeEndpoints {
   client: RestClient;
   exchangeInfo: ExchangeInfoCache;
   /** What chat commands read through: view priority, paid from the asking trader's share (request-budget.ts). */
@@ -27,13 +27,6 @@ export interface ExchangeConnection {
   budget: RequestBudget;
   /** Account and open orders as /balance and /orders show them, reused for 2 s. */
   viewCache: ViewReads;
-  restUrl: string;
-  wsApiUrl: string | undefined;
-  streamUrl: string | undefined;
-  apiKey: string;
-  signer: Signer;
-  /** Set when the paper exchange runs inside this process. */
-  paper?: PaperExchange | undefined;
   close(): Promise<void>;
 }
 
@@ -74,6 +67,7 @@ export interface ExchangeEndpoints {
   streamUrl: string | undefined;
   apiKey: string;
   signer: Signer;
+  /** Set when the paper exchange runs inside this process. */
   paper?: PaperExchange | undefined;
 }
 

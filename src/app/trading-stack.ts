@@ -58,26 +58,9 @@ export function createTradingStack(deps: {
   const records = createOrderRecords({ redis: producer, prefix });
   const audit = createAuditLog({ redis: producer, prefix, logger: deps.logger });
   const pairListeners: Array<() => void> = [];
-  const stops = createStopDesk({
-    redis: producer,
-    prefix,
-    mode: deps.config.mode,
-    exchange: deps.exchange.client,
-    cardReads: deps.exchange.views,
-    symbols: deps.exchange.exchangeInfo,
-    records,
-    alerts: alertsQueue,
-    logger: deps.logger,
-    confirmTtlS: deps.config.confirmTtlS,
-    settings: {
-      limitOffsetPct: deps.config.stops.limitOffsetPct,
-      ...(deps.config.limits.orderCap ? { orderCap: deps.config.limits.orderCap } : {}),
-    },
-    ordersQueue,
-    audit,
-    onPairsChanged: () => pairListeners.forEach((listener) => listener()),
-  });
-  const serviceOptions: TradingServiceOptions = {
+  const { orderCap } = deps.config.limits;
+  // What order cards and stop cards are both priced and recorded with.
+  const cards = {
     redis: producer,
     prefix,
     mode: deps.config.mode,
@@ -86,14 +69,18 @@ export function createTradingStack(deps: {
     symbols: deps.exchange.exchangeInfo,
     logger: deps.logger,
     confirmTtlS: deps.config.confirmTtlS,
-    ...(deps.config.limits.orderCap ? { orderCap: deps.config.limits.orderCap } : {}),
-    alertsQueue,
     records,
     audit,
     ordersQueue,
-    stops,
     now: deps.now,
   };
+  const stops = createStopDesk({
+    ...cards,
+    alerts: alertsQueue,
+    settings: { limitOffsetPct: deps.config.stops.limitOffsetPct, orderCap },
+    onPairsChanged: () => pairListeners.forEach((listener) => listener()),
+  });
+  const serviceOptions: TradingServiceOptions = { ...cards, orderCap, alertsQueue, stops };
   const service = createTradingService(serviceOptions);
   return {
     prefix,

@@ -47,11 +47,7 @@ export interface CancelConfirmationsOptions {
 
 // KEYS[1] the confirmation; ARGV: user id, new state, tombstone TTL (s).
 // Returns {status, payload}: status ok | expired | foreign | confirmed | dismissed.
-const DECIDE = defineScript({
-  name: 'chatopsCancelDecide',
-  keys: 1,
-  parse: asStrings,
-  lua: `
+const DECIDE = defineScript({ name: 'chatopsCancelDecide', keys: 1, parse: asStrings, lua: `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'expired', ''} end
 if state ~= 'pending' then return {state, ''} end
@@ -59,8 +55,7 @@ if redis.call('HGET', KEYS[1], 'userId') ~= ARGV[1] then return {'foreign', ''} 
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 return {'ok', redis.call('HGET', KEYS[1], 'payload')}
-`,
-});
+` });
 
 export function createCancelConfirmations(options: CancelConfirmationsOptions): CancelConfirmations {
   const { redis, prefix, ttlSeconds } = options;

@@ -86,11 +86,7 @@ export interface IntentStoreOptions {
 }
 
 // KEYS[1] intent key. ARGV: userId, new state, retention ms, now, re-enqueue grace ms.
-const DECIDE = defineScript({
-  name: 'chatopsIntentDecide',
-  keys: 1,
-  parse: asStrings,
-  lua: `
+const DECIDE = defineScript({ name: 'chatopsIntentDecide', keys: 1, parse: asStrings, lua: `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'expired'} end
 local v = redis.call('HMGET', KEYS[1], 'user', 'state', 'decidedAt', 'enqueued')
 if v[1] ~= ARGV[1] then return {'foreign'} end
@@ -104,34 +100,23 @@ end
 redis.call('HSET', KEYS[1], 'state', ARGV[2], 'decidedAt', ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return {'ok', redis.call('HGET', KEYS[1], 'data'), redis.call('HGET', KEYS[1], 'card') or ''}
-`,
-});
+` });
 
 // KEYS[1] intent key. ARGV: field, value. Sets a field only on an existing intent (never resurrects one).
-const SET_IF_EXISTS = defineScript({
-  name: 'chatopsIntentSetIfExists',
-  keys: 1,
-  parse: asFlag,
-  lua: `
+const SET_IF_EXISTS = defineScript({ name: 'chatopsIntentSetIfExists', keys: 1, parse: asFlag, lua: `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
-`,
-});
+` });
 
 // KEYS[1] intent key. ARGV: intent JSON, userId, TTL ms. A script rather than MULTI: ioredis
 // builds every MULTI by copying each Lua command defined on the connection, and the producer
 // connection carries BullMQ's (0.18 ms a MULTI against 0.01 ms; docs/BENCHMARKS.md).
-const CREATE = defineScript({
-  name: 'chatopsIntentCreate',
-  keys: 1,
-  parse: asIgnored,
-  lua: `
+const CREATE = defineScript({ name: 'chatopsIntentCreate', keys: 1, parse: asIgnored, lua: `
 redis.call('HSET', KEYS[1], 'data', ARGV[1], 'user', ARGV[2], 'state', 'pending')
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
-`,
-});
+` });
 
 const DEFAULT_RETENTION_MS = 48 * 3600_000;
 

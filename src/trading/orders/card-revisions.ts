@@ -21,18 +21,13 @@ export function cardRevisionOf(order: Pick<Order, 'status'>): number {
 // KEYS[1] revision key, KEYS[2] the claimed edit. ARGV: revision, ttl ms, edit JSON (absent: the
 // revision alone is claimed).
 // 0 when a later revision was already applied.
-const CLAIM_REVISION = defineScript({
-  name: 'chatopsCardRevisionClaim',
-  keys: 2,
-  parse: asFlag,
-  lua: `
+const CLAIM_REVISION = defineScript({ name: 'chatopsCardRevisionClaim', keys: 2, parse: asFlag, lua: `
 local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
 if current > tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 if ARGV[3] then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2]) end
 return 1
-`,
-});
+` });
 
 /** What a claimed card edit shows, kept with its revision so a later landing can put it back. */
 export interface ClaimedEdit {

@@ -132,46 +132,31 @@ export function recordOf(
 // One script rather than MULTI: ioredis builds every MULTI by copying each Lua command defined on
 // the connection, and the producer connection carries BullMQ's 64 (0.18 ms a MULTI against
 // 0.01 ms on a bare connection; docs/BENCHMARKS.md).
-const SAVE_RECORD = defineScript({
-  name: 'chatopsOrderSave',
-  keys: 2,
-  parse: asIgnored,
-  lua: `
+const SAVE_RECORD = defineScript({ name: 'chatopsOrderSave', keys: 2, parse: asIgnored, lua: `
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[5])
 return 1
-`,
-});
+` });
 
 // KEYS: lock, send mark. ARGV: token, mark value, TTL ms. The check and the mark are one step, so
 // no one can take the lock over between them; a mark once taken is what a taker-over sees
 // (order-worker.ts reconciles before sending). In a Redis Cluster both keys need the prefix's
 // hash tag, as BullMQ's own keys do.
-const FENCED_MARK = defineScript({
-  name: 'chatopsSendMarkFenced',
-  keys: 2,
-  parse: asFlag,
-  lua: `
+const FENCED_MARK = defineScript({ name: 'chatopsSendMarkFenced', keys: 2, parse: asFlag, lua: `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 return 1
-`,
-});
+` });
 
 // KEYS: send mark. ARGV: the token the mark must end with (after a space).
-const FENCED_CLEAR = defineScript({
-  name: 'chatopsSendMarkClear',
-  keys: 1,
-  parse: asInteger,
-  lua: `
+const FENCED_CLEAR = defineScript({ name: 'chatopsSendMarkClear', keys: 1, parse: asInteger, lua: `
 local value = redis.call('GET', KEYS[1])
 if not value then return 0 end
 local suffix = ' ' .. ARGV[1]
 if string.sub(value, -string.len(suffix)) ~= suffix then return 0 end
 return redis.call('DEL', KEYS[1])
-`,
-});
+` });
 
 /** A mark's value: the epoch ms it was taken at, then the taker's token when fenced. */
 const markAtOf = (value: string): number => Number(value.split(' ', 1)[0]);

@@ -15,7 +15,7 @@ import { AppError } from '../../errors.js';
 import type { StopInterval } from './stop-intervals.js';
 import type { ManagedStop, StopEvaluationNote } from './stop-types.js';
 import { KEY_PREFIX } from '../../redis.js';
-import { asFlag, asInteger, asStrings, defineScript } from '../../redis-scripts.js';
+import { asFlag, asStrings, defineScript, DELETE_IF_HELD } from '../../redis-scripts.js';
 
 export interface StopPair {
   symbol: string;
@@ -53,11 +53,7 @@ export interface StopStoreOptions {
 }
 
 // KEYS: stop, all, by-symbol, by-pair ('' for fixed), pairs. ARGV: id, json, pair member ('' for fixed).
-const CREATE = defineScript({
-  name: 'chatopsStopCreate',
-  keys: 5,
-  parse: asStrings,
-  lua: `
+const CREATE = defineScript({ name: 'chatopsStopCreate', keys: 5, parse: asStrings, lua: `
 local existing = redis.call('GET', KEYS[1])
 if existing then return {0, existing} end
 redis.call('SET', KEYS[1], ARGV[2])
@@ -68,29 +64,19 @@ if ARGV[3] ~= '' then
   redis.call('SADD', KEYS[5], ARGV[3])
 end
 return {1, ARGV[2]}
-`,
-});
+` });
 
 // KEYS: stop. ARGV: expected version, json.
-const SAVE = defineScript({
-  name: 'chatopsStopSave',
-  keys: 1,
-  parse: asFlag,
-  lua: `
+const SAVE = defineScript({ name: 'chatopsStopSave', keys: 1, parse: asFlag, lua: `
 local current = redis.call('GET', KEYS[1])
 if not current then return 0 end
 if tostring(cjson.decode(current)['version']) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 return 1
-`,
-});
+` });
 
 // KEYS: stop, all, by-symbol, by-pair, pairs. ARGV: id, pair member.
-const REMOVE = defineScript({
-  name: 'chatopsStopRemove',
-  keys: 5,
-  parse: asFlag,
-  lua: `
+const REMOVE = defineScript({ name: 'chatopsStopRemove', keys: 5, parse: asFlag, lua: `
 if redis.call('DEL', KEYS[1]) == 0 then return 0 end
 redis.call('SREM', KEYS[2], ARGV[1])
 redis.call('SREM', KEYS[3], ARGV[1])
@@ -99,19 +85,7 @@ if ARGV[2] ~= '' then
   if redis.call('SCARD', KEYS[4]) == 0 then redis.call('SREM', KEYS[5], ARGV[2]) end
 end
 return 1
-`,
-});
-
-// KEYS: lock. ARGV: token.
-const UNLOCK = defineScript({
-  name: 'chatopsStopUnlock',
-  keys: 1,
-  parse: asInteger,
-  lua: `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`,
-});
+` });
 
 const PAIR_SEPARATOR = '|';
 
@@ -209,7 +183,7 @@ export function createStopStore(options: StopStoreOptions): StopStore {
       try {
         return await work();
       } finally {
-        await UNLOCK.run(redis, [lockKey(id)], [token]).catch(() => undefined);
+        await DELETE_IF_HELD.run(redis, [lockKey(id)], [token]).catch(() => undefined);
       }
     },
 
