@@ -113,7 +113,7 @@ export const envSchema = z.object({
   BALANCE_DUST_USDT: decimalString('USDT value').default('1'),
   TOP_MIN_QUOTE_VOLUME: decimalString('quote volume').default('100000'),
   PORT: port.default(8080),
-  // Exposure (issue 13): who sees money in a group, and which interfaces the servers listen on.
+  // Exposure: who sees money in a group, and which interfaces the servers listen on.
   TELEGRAM_GROUPS: z.string().trim().toLowerCase().default('off').pipe(z.enum(['off', 'on'])),
   HOST: listenHost.default('0.0.0.0'),
   SIM_HOST: listenHost.default('127.0.0.1'),

@@ -106,7 +106,7 @@ export function createUserStreamService(deps: UserStreamServiceDeps): UserStream
     now,
   });
   const ledger = execution.ledger;
-  const reconciler: StreamGapRecovery = createStreamGapRecovery({
+  const gapRecovery: StreamGapRecovery = createStreamGapRecovery({
     exchange: deps.exchange,
     alerts: execution,
     ledger,
@@ -161,7 +161,7 @@ export function createUserStreamService(deps: UserStreamServiceDeps): UserStream
     if (!client || client.snapshot().state !== 'subscribed') return;
     await execution.flushOutbox();
     const stampedAt = now();
-    await reconciler.reconcile();
+    await gapRecovery.reconcile();
     await ledger.setHeardAt(stampedAt);
     caughtUp = true;
     retryMs = deps.reconcileRetryMs ?? 2_000;

@@ -142,7 +142,7 @@ describe('/stop and /stops', () => {
     expect(await h.store.all()).toEqual([]);
 
     // Nothing left for the manager to report as cancelled outside the bot.
-    await h.manager.reconciler.sweep();
+    await h.manager.sweep.sweep();
     await new Promise((r) => setTimeout(r, 500));
     expect(h.messages().filter((m) => m.text?.includes('Stop cancelled outside the bot'))).toEqual([]);
     expect(rejected()).toEqual([]);

@@ -161,7 +161,7 @@ describe('stop moves interrupted by a dying worker', () => {
     });
 
     // The restarted worker reconciles at start.
-    const report = await h!.manager.reconcile();
+    const report = await h!.manager.checkStops();
     expect(report).toMatchObject({ stops: 1, repaired: 1, retired: 0 });
     expect(await h!.store.get(stop.id)).toMatchObject({ status: 'active', stopPrice: stop.stopPrice, clientOrderId: replacedId, orders: 3 });
     const replaced = await alertsOf(`stop-replaced-${stop.id}-`);
@@ -263,7 +263,7 @@ describe('stop moves interrupted by a dying worker', () => {
       }),
     });
     expect((await simRequest(h!.sim, 'DELETE', '/api/v3/order', { symbol: 'BTCUSDT', orderId: stop.orderId! })).status).toBe(200);
-    await manager!.reconciler.reconcile();
+    await manager!.sweep.checkStops();
     expect(dead).toBe(true);
     expect(await h!.store.get(stop.id)).toBeUndefined();
     expect((await alertsOf(`stop-outside-${stop.id}-`)).map((a) => a.key)).toEqual([`stop-outside-${stop.id}-${stop.orderId}`]);
@@ -287,7 +287,7 @@ describe('stop moves interrupted by a dying worker', () => {
 
     // Later the trader cancels the stop's order outside the bot.
     expect((await simRequest(h.sim, 'DELETE', '/api/v3/order', { symbol: 'BTCUSDT', orderId: stop.orderId! })).status).toBe(200);
-    await h.manager.reconciler.reconcile();
+    await h.manager.sweep.checkStops();
     expect(await h.store.get(stop.id)).toBeUndefined();
     expect(h.sim.control.orders('BTCUSDT').filter((o) => o.status === 'NEW')).toEqual([]);
     expect((await alertsOf(`stop-outside-${stop.id}-`)).map((a) => a.key)).toEqual([`stop-outside-${stop.id}-${stop.orderId}`]);

@@ -16,6 +16,7 @@ import type { StopInterval } from './stop-intervals.js';
 import type { ManagedStop, StopEvaluationNote } from './stop-types.js';
 import { KEY_PREFIX } from '../../redis.js';
 import { asFlag, asStrings, defineScript, DELETE_IF_HELD } from '../../redis-scripts.js';
+import { sleep } from '../../sleep.js';
 
 export interface StopPair {
   symbol: string;
@@ -177,7 +178,7 @@ export function createStopStore(options: StopStoreOptions): StopStore {
             details: { stopId: id },
           });
         }
-        await new Promise((r) => setTimeout(r, pause));
+        await sleep(pause);
         pause = Math.min(pause * 2, 250);
       }
       try {
