@@ -37,7 +37,7 @@ export function buildOrderWorker(c: ComponentContext, overrides: Partial<OrderWo
     logger: c.logger,
     registry: c.registry,
     mode: c.config.mode,
-    ...(c.config.limits.orderCap ? { orderCap: c.config.limits.orderCap } : {}),
+    orderCap: c.config.limits.orderCap,
     queuedOrderMaxAgeMs: c.config.limits.queuedOrderMaxAgeMs,
     // The worker may only declare an order "not placed" after the REST client can no longer be
     // sending it: its time-out, then one clock resync and re-signed resend (order-lookup.ts).
@@ -101,7 +101,7 @@ export function buildStopManager(c: ComponentContext, overrides: Partial<StopMan
     registry: c.registry,
     ordersQueue: c.stack.ordersQueue,
     settings: { limitOffsetPct: c.config.stops.limitOffsetPct, minMovePct: c.config.stops.minMovePct },
-    ...(c.exchange.streamUrl ? { streamUrl: c.exchange.streamUrl } : {}),
+    streamUrl: c.exchange.streamUrl,
     schedule: !replayed,
     reconcile: { recvWindowMs: c.config.binance.recvWindowMs, inFlightBoundMs: 2 * c.config.binance.timeoutMs },
     ...overrides,
@@ -134,7 +134,7 @@ export function botDepsOf(c: ComponentContext, overrides: { now?: () => number }
       stopDefaultInterval: config.stops.defaultInterval,
       telegramGroups: config.telegram.groups,
       marketReplay: config.mode === 'paper' && config.paper.market.startsWith('replay'),
-      ...(config.limits.orderCap ? { orderCap: config.limits.orderCap } : {}),
+      orderCap: config.limits.orderCap,
     },
     tickers: createTickerCache({ exchange: c.exchange.views, logger: c.logger, registry: c.registry, now }),
     stopDesk: c.stack.stops,

@@ -96,7 +96,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
   const prefix = options.prefix ?? KEY_PREFIX;
   const now = options.now ?? Date.now;
   const logger = options.logger.child({ module: 'order-worker' });
-  const pricing = { exchange, symbols: options.symbols, mode: options.mode, ...(options.orderCap ? { orderCap: options.orderCap } : {}) };
+  const pricing = { exchange, symbols: options.symbols, mode: options.mode, orderCap: options.orderCap };
   const lookup = createOrderLookup(exchange, options.reconcile);
   const queuedOrderMaxAgeMs = options.queuedOrderMaxAgeMs ?? 300_000;
   const registers = options.registry ? [options.registry] : [];
