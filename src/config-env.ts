@@ -124,7 +124,7 @@ export const envSchema = z.object({
   EQUITY_SAMPLE_MIN: z.coerce.number().int().min(1).max(1440).default(15),
   ALERTS_PER_USER: z.coerce.number().int().min(1).max(1000).default(50),
   PORT: port.default(8080),
-  // Exposure (issue 13): who sees money in a group, and which interfaces the servers listen on.
+  // Exposure: who sees money in a group, and which interfaces the servers listen on.
   TELEGRAM_GROUPS: z.string().trim().toLowerCase().default('off').pipe(z.enum(['off', 'on'])),
   HOST: listenHost.default('0.0.0.0'),
   SIM_HOST: listenHost.default('127.0.0.1'),

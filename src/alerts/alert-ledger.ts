@@ -19,10 +19,12 @@ import type { Redis } from 'ioredis';
 import { normalize } from '../decimal.js';
 import type { AlertJob } from '../trading/types.js';
 import { KEY_PREFIX } from '../redis.js';
+import { AppError } from '../errors.js';
+import { defineScript } from '../redis-scripts.js';
 
 // KEYS: mark, outbox, execution key. ARGV: ttl, has-exec, expected filled, expected has-final,
 // new filled, new quote, new final, outbox field, outbox json, now.
-const CLAIM = `
+const CLAIM = defineScript({ name: 'chatopsAlertClaim', keys: 3, parse: asClaimResult, lua: `
 if ARGV[2] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then return 'duplicate' end
 local filled = redis.call('HGET', KEYS[1], 'filled') or ''
 local hasFinal = redis.call('HEXISTS', KEYS[1], 'final')
@@ -34,7 +36,7 @@ redis.call('HSET', KEYS[1], 'at', ARGV[10])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 if ARGV[9] ~= '' then redis.call('HSET', KEYS[2], ARGV[8], ARGV[9]) end
 return 'claimed'
-`;
+` });
 
 /** Binance decimals have at most 20 integer and 20 fraction digits (BINANCE.md "Filters"). */
 export function fixedWidth(value: string): string {
@@ -75,6 +77,11 @@ export interface ClaimRequest {
 }
 
 export type ClaimResult = 'claimed' | 'duplicate' | 'stale';
+
+function asClaimResult(reply: unknown, name: string): ClaimResult {
+  if (reply === 'claimed' || reply === 'duplicate' || reply === 'stale') return reply;
+  throw new AppError('INTERNAL', `redis script ${name} answered ${JSON.stringify(reply)}`);
+}
 
 export interface OpenOrderRef {
   symbol: string;
@@ -132,24 +139,22 @@ export function createAlertLedger(options: AlertLedgerOptions): AlertLedger {
       };
     },
     async claim(r) {
-      const result = await redis.eval(
-        CLAIM,
-        3,
-        markKey(r.symbol, r.orderId),
-        outboxKey,
-        r.executionId !== undefined ? execKey(r.symbol, r.executionId) : markKey(r.symbol, r.orderId),
-        String(ttlMs),
-        r.executionId !== undefined ? '1' : '0',
-        r.mark.rawFilled,
-        r.mark.final !== undefined ? '1' : '0',
-        r.filled ? fixedWidth(r.filled.qty) : '',
-        r.filled ? r.filled.quote : '',
-        r.final ?? '',
-        r.claimId,
-        r.jobs.length > 0 ? JSON.stringify(r.jobs) : '',
-        String(now()),
+      return CLAIM.run(
+        redis,
+        [markKey(r.symbol, r.orderId), outboxKey, r.executionId !== undefined ? execKey(r.symbol, r.executionId) : markKey(r.symbol, r.orderId)],
+        [
+          ttlMs,
+          r.executionId !== undefined ? '1' : '0',
+          r.mark.rawFilled,
+          r.mark.final !== undefined ? '1' : '0',
+          r.filled ? fixedWidth(r.filled.qty) : '',
+          r.filled ? r.filled.quote : '',
+          r.final ?? '',
+          r.claimId,
+          r.jobs.length > 0 ? JSON.stringify(r.jobs) : '',
+          now(),
+        ],
       );
-      return result as ClaimResult;
     },
     async pendingOutbox() {
       const raw = await redis.hgetall(outboxKey);

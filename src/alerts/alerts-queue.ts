@@ -9,30 +9,19 @@
  * (see `alertJobId`) instead of being rejected.
  */
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { Logger } from '../logger.js';
 import { logQueueErrors } from '../queue-errors.js';
 import { depthsOf } from '../trading/orders/orders-queue.js';
 import type { AlertJob, AlertSink, QueueDepths } from '../trading/types.js';
 import { KEY_PREFIX } from '../redis.js';
+import { retentionOf, type ProducerQueueOptions } from '../queue-options.js';
 
 export const ALERTS_QUEUE = 'alerts';
 
-export interface AlertsQueueOptions {
-  /** A `producer` connection (src/redis.ts). */
-  connection: Redis;
-  /** BullMQ key prefix (tests pass uniquePrefix()). Default `chatops`. */
-  prefix?: string;
+export interface AlertsQueueOptions extends ProducerQueueOptions {
   /** Attempts per alert, including the first. Default 8. */
   attempts?: number;
   /** First retry delay of the exponential backoff. Default 2000 ms. */
   backoffMs?: number;
-  /** How long a delivered alert's key keeps deduplicating. Default 48 h. */
-  keepCompletedMs?: number;
-  /** Default 7 days. */
-  keepFailedMs?: number;
-  /** Where the queue handle's Redis errors go (else BullMQ prints them with console.error). */
-  logger?: Logger;
 }
 
 export interface AlertsQueue extends AlertSink {
@@ -56,8 +45,7 @@ export function createAlertsQueue(options: AlertsQueueOptions): AlertsQueue {
   const jobOptions: JobsOptions = {
     attempts: options.attempts ?? 8,
     backoff: { type: 'exponential', delay: options.backoffMs ?? 2_000 },
-    removeOnComplete: { age: Math.ceil((options.keepCompletedMs ?? 48 * 3600_000) / 1000) },
-    removeOnFail: { age: Math.ceil((options.keepFailedMs ?? 7 * 24 * 3600_000) / 1000) },
+    ...retentionOf(options),
   };
   const queue = new Queue<AlertJob>(ALERTS_QUEUE, { connection: options.connection, prefix: options.prefix ?? KEY_PREFIX });
   if (options.logger) logQueueErrors(queue, options.logger, { queue: ALERTS_QUEUE });

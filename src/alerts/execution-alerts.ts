@@ -31,6 +31,7 @@ import { createAlertLedger, type AlertLedger, type OrderMark } from './alert-led
 import { endAlertText, fillAlertText, type EndKind, type OrderFacts } from './order-alert-text.js';
 import { updateFromReport, type OrderUpdate } from './order-update.js';
 import { KEY_PREFIX } from '../redis.js';
+import { sleep } from '../sleep.js';
 
 export { updateFromOrder, updateFromReport, type OrderUpdate } from './order-update.js';
 
@@ -116,7 +117,7 @@ export function createExecutionAlerts(deps: ExecutionAlertsDeps): ExecutionAlert
   async function waitForRecord(clientOrderId: string): Promise<OrderRecord | undefined> {
     const deadline = now() + (deps.recordWaitMs ?? 3_000);
     while (now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await sleep(25);
       const record = await deps.records.get(clientOrderId);
       if (record) return record;
     }

@@ -25,23 +25,16 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { asFlag, defineScript, DELETE_IF_HELD } from '../redis-scripts.js';
 
 // KEYS[1] lease. ARGV: holder, ttl ms. 1 when extended.
-const EXTEND = `
+const EXTEND = defineScript({ name: 'chatopsLeaseExtend', keys: 1, parse: asFlag, lua: `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return 1
 end
 return 0
-`;
-
-// KEYS[1] lease. ARGV: holder. 1 when deleted.
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-`;
+` });
 
 export type LeaseLossReason = 'taken' | 'expired' | 'released';
 
@@ -97,6 +90,8 @@ export function createStreamLease(options: StreamLeaseOptions): StreamLease {
   const marginMs = options.safetyMarginMs ?? Math.max(Math.floor(ttlMs / 10), 50);
   const log = options.logger.child({ module: 'stream-lease', holder: holderId });
   let held = false;
+  /** Counts acquisitions: a renewal answered after its tenure ended (a reply held back by a Redis outage) speaks for nobody. */
+  let tenure = 0;
   let stopped = false;
   let tickTimer: NodeJS.Timeout | undefined;
   let deadline: NodeJS.Timeout | undefined;
@@ -129,7 +124,7 @@ export function createStreamLease(options: StreamLeaseOptions): StreamLease {
   async function tryAcquire(): Promise<boolean> {
     const set = await redis.set(key, holderId, 'PX', ttlMs, 'NX');
     if (set === 'OK') return true;
-    return (await redis.eval(EXTEND, 1, key, holderId, String(ttlMs))) === 1;
+    return EXTEND.run(redis, [key], [holderId, ttlMs]);
   }
 
   async function tick(): Promise<void> {
@@ -143,11 +138,12 @@ export function createStreamLease(options: StreamLeaseOptions): StreamLease {
         log.debug({ err: (error as Error).message }, 'lease acquire failed');
       }
       if (stopped) {
-        if (acquired) await redis.eval(RELEASE, 1, key, holderId).catch(() => undefined);
+        if (acquired) await DELETE_IF_HELD.run(redis, [key], [holderId]).catch(() => undefined);
         return;
       }
       if (!acquired) return next(pollMs);
       held = true;
+      tenure += 1;
       armDeadline(sentAt);
       log.info({ ttlMs }, 'user stream lease acquired');
       next(renewEveryMs);
@@ -156,13 +152,14 @@ export function createStreamLease(options: StreamLeaseOptions): StreamLease {
       } catch (error) {
         log.error({ err: error }, 'starting the listener failed; giving the lease up');
         await lose('released');
-        await redis.eval(RELEASE, 1, key, holderId).catch(() => undefined);
+        await DELETE_IF_HELD.run(redis, [key], [holderId]).catch(() => undefined);
       }
       return;
     }
+    const renewing = tenure;
     try {
-      const extended = (await redis.eval(EXTEND, 1, key, holderId, String(ttlMs))) === 1;
-      if (!held || stopped) return;
+      const extended = await EXTEND.run(redis, [key], [holderId, ttlMs]);
+      if (!held || stopped || tenure !== renewing) return;
       if (!extended) {
         await lose('taken');
         return;
@@ -171,6 +168,7 @@ export function createStreamLease(options: StreamLeaseOptions): StreamLease {
       next(renewEveryMs);
     } catch (error) {
       // Keep trying until the deadline fires; it stops the listener if no renewal lands in time.
+      if (tenure !== renewing) return;
       log.warn({ err: (error as Error).message }, 'lease renewal failed');
       next(Math.min(renewEveryMs, 250));
     }
@@ -196,7 +194,7 @@ export function createStreamLease(options: StreamLeaseOptions): StreamLease {
         clearTimeout(deadline);
         // Stop listening before the key goes, so two listeners never overlap on a clean handover.
         await Promise.resolve(options.onLost('released')).catch((error: unknown) => log.error({ err: error }, 'stopping the listener failed'));
-        await redis.eval(RELEASE, 1, key, holderId).catch((error: unknown) => log.warn({ err: (error as Error).message }, 'lease release failed; it expires on its own'));
+        await DELETE_IF_HELD.run(redis, [key], [holderId]).catch((error: unknown) => log.warn({ err: (error as Error).message }, 'lease release failed; it expires on its own'));
       }
       clearTimeout(deadline);
     },

@@ -115,7 +115,7 @@ export function createUserStreamService(deps: UserStreamServiceDeps): UserStream
   });
   const ledger = execution.ledger;
   const accountCache = createAccountCacheWriter({ redis: deps.redis, prefix, freshForMs: heartbeatMs * 3 });
-  const reconciler: StreamGapRecovery = createStreamGapRecovery({
+  const gapRecovery: StreamGapRecovery = createStreamGapRecovery({
     exchange: deps.exchange,
     alerts: execution,
     ledger,
@@ -176,7 +176,7 @@ export function createUserStreamService(deps: UserStreamServiceDeps): UserStream
     if (!client || client.snapshot().state !== 'subscribed') return;
     await execution.flushOutbox();
     const stampedAt = now();
-    await reconciler.reconcile();
+    await gapRecovery.reconcile();
     // After the reconciliation, so the snapshot includes every fill it reported; events queued
     // behind it carry their own update time and only overwrite what is older.
     await accountCache.replace(await deps.exchange.account());

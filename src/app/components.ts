@@ -11,7 +11,7 @@ import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '..
 import type { BotDeps } from '../bot/bot-deps.js';
 import { createTickerCache } from '../market/ticker-cache.js';
 import { createStopManager, type StopManager, type StopManagerDeps } from '../trading/stops/stop-manager.js';
-import { createUserStreamService, readUserStreamStatus, type UserStreamService } from '../alerts/user-stream-service.js';
+import { createUserStreamService, readUserStreamStatus, type UserStreamService, type UserStreamServiceDeps } from '../alerts/user-stream-service.js';
 import { createEquitySampler, type EquitySampler } from '../ledger/equity-sampler.js';
 import { createNetValueReader } from '../ledger/equity-valuation.js';
 import { buildDailyReport } from '../ledger/report-text.js';
@@ -27,7 +27,7 @@ import { createWebAppPlugin, type WebAppDeps } from '../http/webapp-routes.js';
 import type { TradingStack } from './trading-stack.js';
 import { createBacktestWorker, type BacktestWorker } from '../strategies/backtest-worker.js';
 import { createSignalEvaluator } from '../strategies/signal-evaluator.js';
-import { createLedgerService, type LedgerService } from '../ledger/ledger-service.js';
+import { createLedgerService, type LedgerService, type LedgerServiceDeps } from '../ledger/ledger-service.js';
 
 export interface ComponentContext {
   config: Config;
@@ -54,7 +54,7 @@ export function buildOrderWorker(c: ComponentContext, overrides: Partial<OrderWo
     logger: c.logger,
     registry: c.registry,
     mode: c.config.mode,
-    ...(c.config.limits.orderCap ? { orderCap: c.config.limits.orderCap } : {}),
+    orderCap: c.config.limits.orderCap,
     queuedOrderMaxAgeMs: c.config.limits.queuedOrderMaxAgeMs,
     // The worker may only declare an order "not placed" after the REST client can no longer be
     // sending it: its time-out, then one clock resync and re-signed resend (order-lookup.ts).
@@ -81,7 +81,11 @@ export function buildAlertsWorker(c: ComponentContext, api: Api, overrides: Part
  * The account's user data stream → fill, cancel and expiry alerts. Every worker builds one; a
  * lease in Redis lets exactly one of them listen. Undefined when no WebSocket API URL is known.
  */
-export function buildUserStreamService(c: ComponentContext, allowedUsers: readonly number[]): UserStreamService | undefined {
+export function buildUserStreamService(
+  c: ComponentContext,
+  allowedUsers: readonly number[],
+  overrides: Partial<UserStreamServiceDeps> = {},
+): UserStreamService | undefined {
   if (!c.exchange.wsApiUrl) {
     c.logger.warn('no BINANCE_WS_API_URL: fills that happen later will not be alerted');
     return undefined;
@@ -101,6 +105,7 @@ export function buildUserStreamService(c: ComponentContext, allowedUsers: readon
     logger: c.logger,
     registry: c.registry,
     ...(c.ledger ? { onExecutionReport: c.ledger.onExecutionReport, onConnected: c.ledger.onStreamConnected } : {}),
+    ...overrides,
   });
 }
 
@@ -109,7 +114,7 @@ export function buildUserStreamService(c: ComponentContext, allowedUsers: readon
  * rebuilds, the schedule); the bot alone only reads and asks. Its exchange reads go out with the
  * `view` priority, so a sync never spends the trading reserve.
  */
-export function buildLedger(c: ComponentContext, work: boolean): LedgerService {
+export function buildLedger(c: ComponentContext, work: boolean, overrides: Partial<LedgerServiceDeps> = {}): LedgerService {
   return createLedgerService({
     redis: c.stack.producer,
     prefix: c.stack.prefix,
@@ -123,6 +128,7 @@ export function buildLedger(c: ComponentContext, work: boolean): LedgerService {
       return [...records.map((r) => r.symbol), ...stops.map((s) => s.symbol)];
     },
     jobs: { syncEveryMs: c.config.ledger.syncEveryMs },
+    ...overrides,
   });
 }
 
@@ -147,7 +153,7 @@ export function buildStopManager(c: ComponentContext, overrides: Partial<StopMan
     registry: c.registry,
     ordersQueue: c.stack.ordersQueue,
     settings: { limitOffsetPct: c.config.stops.limitOffsetPct, minMovePct: c.config.stops.minMovePct },
-    ...(c.exchange.streamUrl ? { streamUrl: c.exchange.streamUrl } : {}),
+    streamUrl: c.exchange.streamUrl,
     schedule: !replayed,
     reconcile: { recvWindowMs: c.config.binance.recvWindowMs, inFlightBoundMs: 2 * c.config.binance.timeoutMs },
     // /signal rides on the same closes and klines requests (DESIGN.md §11).
@@ -162,7 +168,9 @@ export function buildStopManager(c: ComponentContext, overrides: Partial<StopMan
     }),
     ...overrides,
   });
-  c.stack.onStopPairsChanged(() => void manager.syncPairs());
+  c.stack.onStopPairsChanged(() => {
+    manager.syncPairs().catch((error: unknown) => c.logger.warn({ err: error }, 'stop pairs not synced; the periodic sync retries'));
+  });
   return manager;
 }
 
@@ -251,8 +259,9 @@ export function buildPriceAlertService(c: ComponentContext, overrides: Partial<P
 }
 
 /** Everything createBot needs but the Telegram identity (token, apiRoot, botInfo, allow-list). */
-export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowedUsers'> {
+export function botDepsOf(c: ComponentContext, overrides: { now?: () => number } = {}): Omit<BotDeps, 'token' | 'allowedUsers'> {
   const { config } = c;
+  const { now } = overrides;
   return {
     mode: config.mode,
     trading: c.stack.service,
@@ -277,7 +286,7 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       alertsPerUser: config.alertsPerUser,
       ...(config.limits.orderCap ? { orderCap: config.limits.orderCap } : {}),
     },
-    tickers: createTickerCache({ exchange: c.exchange.views, logger: c.logger, registry: c.registry }),
+    tickers: createTickerCache({ exchange: c.exchange.views, logger: c.logger, registry: c.registry, now }),
     stopDesk: c.stack.stops,
     stops: c.stack.stops,
     portfolio: {
@@ -294,6 +303,7 @@ export function botDepsOf(c: ComponentContext): Omit<BotDeps, 'token' | 'allowed
       userStream: () => readUserStreamStatus(c.stack.producer, c.stack.prefix),
       lastStopEvaluation: () => c.stack.stops.lastStopEvaluation(),
     },
+    now,
   };
 }
 

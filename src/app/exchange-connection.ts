@@ -11,7 +11,7 @@ import type { Registry } from 'prom-client';
 import type { Config, Role } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { createRestClient, type RestClient } from '../binance/rest-client.js';
+import { createRestClient, type RestClient, type RestClientDeps } from '../binance/rest-client.js';
 import { createSigner, loadSignerFromConfig, type Signer } from '../binance/signing.js';
 import { createExchangeInfoCache, type ExchangeInfoCache } from '../binance/exchange-info-cache.js';
 import type { ExchangeClient } from '../binance/exchange-client.js';
@@ -19,7 +19,7 @@ import { createRequestBudget, meteredExchange, weightLimitOf, type RequestBudget
 import { createViewCache, type ViewReads } from '../bot/view-cache.js';
 import { loadOrCreatePaperCredentials, startPaperExchange, type PaperExchange } from '../sim/paper-exchange.js';
 
-export interface ExchangeConnection {
+export interface ExchangeConnection extends ExchangeEndpoints {
   client: RestClient;
   exchangeInfo: ExchangeInfoCache;
   /** What chat commands read through: view priority, paid from the asking trader's share (request-budget.ts). */
@@ -27,13 +27,6 @@ export interface ExchangeConnection {
   budget: RequestBudget;
   /** Account and open orders as /balance and /orders show them, reused for 2 s. */
   viewCache: ViewReads;
-  restUrl: string;
-  wsApiUrl: string | undefined;
-  streamUrl: string | undefined;
-  apiKey: string;
-  signer: Signer;
-  /** Set when the paper exchange runs inside this process. */
-  paper?: PaperExchange;
   close(): Promise<void>;
 }
 
@@ -64,6 +57,35 @@ export async function connectExchange(role: Role, config: Config, logger: Logger
     throw new AppError('CONFIG_INVALID', 'BINANCE_BASE_URL, BINANCE_API_KEY and a secret or key file are required');
   }
 
+  return exchangeConnectionOf({ config, logger, registry, endpoints: { restUrl, wsApiUrl, streamUrl, apiKey, signer, paper } });
+}
+
+/** Where the exchange is and who we are on it, once connectExchange has resolved them. */
+export interface ExchangeEndpoints {
+  restUrl: string;
+  wsApiUrl: string | undefined;
+  streamUrl: string | undefined;
+  apiKey: string;
+  signer: Signer;
+  /** Set when the paper exchange runs inside this process. */
+  paper?: PaperExchange | undefined;
+}
+
+/**
+ * The REST client and everything chat views read through, built over resolved endpoints. Tests
+ * and benchmarks build theirs here too (with `rest` overrides for the client's knobs), so the
+ * views, the traders' budget and the view cache are the production ones.
+ */
+export function exchangeConnectionOf(deps: {
+  config: Config;
+  logger: Logger;
+  registry: Registry;
+  endpoints: ExchangeEndpoints;
+  rest?: Partial<RestClientDeps>;
+  now?: () => number;
+}): ExchangeConnection {
+  const { config, logger, registry } = deps;
+  const { restUrl, wsApiUrl, streamUrl, apiKey, signer, paper } = deps.endpoints;
   const client = createRestClient({
     baseUrl: restUrl,
     apiKey,
@@ -72,11 +94,13 @@ export async function connectExchange(role: Role, config: Config, logger: Logger
     recvWindowMs: config.binance.recvWindowMs,
     logger: logger.child({ module: 'rest-client' }),
     registry,
+    ...deps.rest,
   });
   const exchangeInfo = createExchangeInfoCache({ load: () => client.exchangeInfo(), logger });
-  const budget = createRequestBudget({ weightLimit: () => weightLimitOf(exchangeInfo.rateLimits(), 6_000), traders: config.telegram.allowedUsers.length });
+  const fallbackWeight = deps.rest?.weightLimitPerMinute ?? 6_000;
+  const budget = createRequestBudget({ weightLimit: () => weightLimitOf(exchangeInfo.rateLimits(), fallbackWeight), traders: config.telegram.allowedUsers.length, now: deps.now });
   const views = meteredExchange(client.withPriority('view'), budget);
-  const viewCache = createViewCache({ exchange: views, forgetOn: (listener) => client.events.on('write', listener) });
+  const viewCache = createViewCache({ exchange: views, forgetOn: (listener) => client.events.on('write', listener), now: deps.now });
   if (config.mode === 'live') logger.warn({ restUrl }, 'LIVE TRADING: orders confirmed in Telegram are placed on Binance with real money');
   else logger.info({ mode: config.mode, restUrl }, 'exchange connection ready');
 
@@ -91,7 +115,7 @@ export async function connectExchange(role: Role, config: Config, logger: Logger
     streamUrl,
     apiKey,
     signer,
-    ...(paper ? { paper } : {}),
+    paper,
     async close() {
       exchangeInfo.close();
       await client.close();

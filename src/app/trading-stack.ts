@@ -8,11 +8,11 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createRedisConnection, KEY_PREFIX } from '../redis.js';
-import { createAlertsQueue, type AlertsQueue } from '../alerts/alerts-queue.js';
+import { createAlertsQueue, type AlertsQueue, type AlertsQueueOptions } from '../alerts/alerts-queue.js';
 import { createAuditLog, type AuditLog } from '../trading/audit-log.js';
 import { createOrderRecords, type OrderRecords } from '../trading/orders/order-records.js';
-import { createOrdersQueue, type OrdersQueue } from '../trading/orders/orders-queue.js';
-import { createTradingService, type TradingServiceHandle } from '../trading/trading-service.js';
+import { createOrdersQueue, type OrdersQueue, type OrdersQueueOptions } from '../trading/orders/orders-queue.js';
+import { createTradingService, type TradingServiceHandle, type TradingServiceOptions } from '../trading/trading-service.js';
 import { createStopDesk } from '../trading/stops/stop-desk.js';
 import type { StopArming, StopDesk } from '../trading/stops/stop-types.js';
 import { createEquityStore, type EquityStore } from '../ledger/equity-store.js';
@@ -25,7 +25,6 @@ import { createBacktestsQueue, type BacktestsQueue } from '../strategies/backtes
 import { createSignalDesk, type SignalDesk } from '../strategies/signal-desk.js';
 import { createSignalStore, type SignalStore } from '../strategies/signal-store.js';
 
-/** Every Redis key and BullMQ queue of the product lives under this prefix. */
 
 export interface TradingStack {
   prefix: string;
@@ -51,6 +50,8 @@ export interface TradingStack {
   records: OrderRecords;
   audit: AuditLog;
   service: TradingServiceHandle;
+  /** What `service` was built from: a second service (a restarted bot's) is built from the same. */
+  serviceOptions: TradingServiceOptions;
   /** Stop cards, arming, /stop off, /stops (the bot side of stops). */
   stops: StopDesk & StopArming;
   /** The net value history (DESIGN.md §10): the worker's sampler writes it, the views read it. */
@@ -75,13 +76,17 @@ export function createTradingStack(deps: {
   logger: Logger;
   registry: Registry;
   prefix?: string;
+  /** Retry policy of the queues (tests shorten the backoff); the queues' defaults otherwise. */
+  queues?: { orders?: Pick<OrdersQueueOptions, 'attempts' | 'backoffMs'>; alerts?: Pick<AlertsQueueOptions, 'attempts' | 'backoffMs'> };
+  /** The clock of the cards and intents (tests that move time). */
+  now?: () => number;
 }): TradingStack {
   const prefix = deps.prefix ?? KEY_PREFIX;
   const producer = createRedisConnection(deps.redisUrl, 'producer', deps.logger, 'chatops-producer');
   const workerConnection = createRedisConnection(deps.redisUrl, 'worker', deps.logger, 'chatops-worker');
   const queueConnection = createRedisConnection(deps.redisUrl, 'producer', deps.logger, 'chatops-queues');
-  const ordersQueue = createOrdersQueue({ connection: queueConnection, prefix, logger: deps.logger });
-  const alertsQueue = createAlertsQueue({ connection: queueConnection, prefix, logger: deps.logger });
+  const ordersQueue = createOrdersQueue({ connection: queueConnection, prefix, logger: deps.logger, ...deps.queues?.orders });
+  const alertsQueue = createAlertsQueue({ connection: queueConnection, prefix, logger: deps.logger, ...deps.queues?.alerts });
   const accountCache = createAccountCache({ redis: producer, prefix });
   const pricingClient = <T extends ExchangeClient>(client: T): T => sharingMarketReads(readingAccountFrom(client, accountCache));
   const trading = pricingClient(deps.exchange.client);
@@ -89,45 +94,39 @@ export function createTradingStack(deps: {
   const records = createOrderRecords({ redis: producer, prefix });
   const audit = createAuditLog({ redis: producer, prefix, logger: deps.logger });
   const equity = createEquityStore({ redis: producer, prefix });
-  const reports = createReportSchedule({ redis: producer, prefix, logger: deps.logger });
+  const reports = createReportSchedule({ redis: producer, prefix, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
   const pairListeners: Array<() => void> = [];
-  const stops = createStopDesk({
+  const { orderCap } = deps.config.limits;
+  // What order cards and stop cards are both priced and recorded with.
+  const cards = {
     redis: producer,
     prefix,
     mode: deps.config.mode,
     exchange: trading,
     cardReads,
     symbols: deps.exchange.exchangeInfo,
-    records,
-    alerts: alertsQueue,
     logger: deps.logger,
     confirmTtlS: deps.config.confirmTtlS,
-    settings: {
-      limitOffsetPct: deps.config.stops.limitOffsetPct,
-      ...(deps.config.limits.orderCap ? { orderCap: deps.config.limits.orderCap } : {}),
-    },
-    ordersQueue,
+    records,
     audit,
+    ordersQueue,
+    now: deps.now,
+  };
+  const stops = createStopDesk({
+    ...cards,
+    alerts: alertsQueue,
+    settings: { limitOffsetPct: deps.config.stops.limitOffsetPct, orderCap },
     onPairsChanged: () => pairListeners.forEach((listener) => listener()),
   });
-  const service = createTradingService({
-    redis: producer,
-    prefix,
-    mode: deps.config.mode,
-    exchange: trading,
-    cardReads,
-    symbols: deps.exchange.exchangeInfo,
-    logger: deps.logger,
-    confirmTtlS: deps.config.confirmTtlS,
-    ...(deps.config.limits.orderCap ? { orderCap: deps.config.limits.orderCap } : {}),
+  const serviceOptions: TradingServiceOptions = {
+    ...cards,
+    orderCap,
     valuationAsset: deps.config.limits.valuationAsset,
     limitOffsetPct: deps.config.stops.limitOffsetPct,
     alertsQueue,
-    records,
-    audit,
-    ordersQueue,
     stops,
-  });
+  };
+  const service = createTradingService(serviceOptions);
   const backtests = createBacktestsQueue({ connection: producer, prefix, logger: deps.logger });
   const signals = createSignalStore({ redis: producer, prefix });
   const signalDesk = createSignalDesk({ store: signals, onPairsChanged: () => pairListeners.forEach((listener) => listener()) });
@@ -143,6 +142,7 @@ export function createTradingStack(deps: {
     records,
     audit,
     service,
+    serviceOptions,
     stops,
     equity,
     reports,

@@ -8,6 +8,7 @@
  * instead of hanging: a queue worker then reschedules with its own rate limiting.
  */
 import { ExchangeError } from '../errors.js';
+import { sleep } from '../sleep.js';
 
 export type HoldReason = 'rate-limited' | 'banned';
 
@@ -51,7 +52,7 @@ export function createRequestGate(options: RequestGateOptions = {}): RequestGate
             retryAfterMs: wait,
           });
         }
-        await new Promise<void>((resolve) => setTimeout(resolve, wait));
+        await sleep(wait);
       }
     },
     hold(untilMs, reason) {

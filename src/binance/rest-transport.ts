@@ -23,6 +23,7 @@ import { ResponseShapeError, parseServerTime } from './response-parsers.js';
 import { createServerClock } from './server-clock.js';
 import { signQuery, type Signer } from './signing.js';
 import type { ExchangeUsage } from './exchange-client.js';
+import { sleep } from '../sleep.js';
 
 export interface RestClientDeps {
   /** e.g. https://api.binance.com, https://testnet.binance.vision, or the simulator's URL. */
@@ -93,7 +94,6 @@ export interface RestTransport {
   close(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createRestTransport(deps: RestClientDeps): RestTransport {
   const now = deps.now ?? Date.now;

@@ -22,7 +22,7 @@ import type { RequestBudget } from './request-budget.js';
 import type { SymbolCatalog } from './symbol-arg.js';
 import type { ViewReads } from './view-cache.js';
 
-/** State of the user data stream for /status (issue 6 provides it). */
+/** State of the user data stream for /status (the user-stream service publishes it). */
 export interface UserStreamStatus {
   state: 'connected' | 'connecting' | 'disconnected' | 'not-running';
   /** Epoch ms of the last event or (re)connect. */
@@ -31,7 +31,7 @@ export interface UserStreamStatus {
   holder?: string;
 }
 
-/** The last trailing-stop evaluation for /status (issue 5 provides it). */
+/** The last trailing-stop evaluation for /status (the stop manager records it). */
 export interface StopEvaluationStatus {
   at: number;
   /** e.g. "3 stops checked, 1 moved". */
@@ -44,7 +44,7 @@ export interface ActiveStop {
   entryPrice: string;
 }
 
-/** Looks up the active managed stop of a symbol (issue 5's stop manager provides it). */
+/** Looks up the active managed stop of a symbol (the stop desk answers it). */
 export interface ActiveStopLookup {
   activeStop(symbol: string): Promise<ActiveStop | undefined>;
 }

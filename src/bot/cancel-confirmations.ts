@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.js';
+import { asStrings, defineScript } from '../redis-scripts.js';
 
 export interface OrderToCancel {
   symbol: string;
@@ -46,7 +47,7 @@ export interface CancelConfirmationsOptions {
 
 // KEYS[1] the confirmation; ARGV: user id, new state, tombstone TTL (s).
 // Returns {status, payload}: status ok | expired | foreign | confirmed | dismissed.
-const DECIDE = `
+const DECIDE = defineScript({ name: 'chatopsCancelDecide', keys: 1, parse: asStrings, lua: `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'expired', ''} end
 if state ~= 'pending' then return {state, ''} end
@@ -54,7 +55,7 @@ if redis.call('HGET', KEYS[1], 'userId') ~= ARGV[1] then return {'foreign', ''} 
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 return {'ok', redis.call('HGET', KEYS[1], 'payload')}
-`;
+` });
 
 export function createCancelConfirmations(options: CancelConfirmationsOptions): CancelConfirmations {
   const { redis, prefix, ttlSeconds } = options;
@@ -63,7 +64,7 @@ export function createCancelConfirmations(options: CancelConfirmationsOptions): 
   const key = (id: string) => `${prefix}:cancel:${id}`;
 
   async function decide(id: string, userId: number, next: 'confirmed' | 'dismissed'): Promise<string> {
-    const [status, payload] = (await redis.eval(DECIDE, 1, key(id), String(userId), next, tombstone)) as [string, string];
+    const [status, payload = ''] = await DECIDE.run(redis, [key(id)], [userId, next, tombstone]);
     switch (status) {
       case 'ok':
         return payload;

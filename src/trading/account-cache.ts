@@ -20,6 +20,7 @@ import type { Redis } from 'ioredis';
 import type { Account, Balance } from '../binance/types.js';
 import type { ExchangeClient } from '../binance/exchange-client.js';
 import { KEY_PREFIX } from '../redis.js';
+import { asFlag, defineScript } from '../redis-scripts.js';
 
 export interface AccountCache {
   /** The account while the stream keeps it fresh; undefined when the caller must ask the exchange. */
@@ -53,7 +54,7 @@ const keys = (prefix: string) => ({
 });
 
 // KEYS[1] balances hash. ARGV: asset, json, update time. An older update never overwrites a newer one.
-const PUT_BALANCE = `
+const PUT_BALANCE = defineScript({ name: 'chatopsAccountBalancePut', keys: 1, parse: asFlag, lua: `
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old then
   local ok, decoded = pcall(cjson.decode, old)
@@ -61,11 +62,11 @@ if old then
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
-`;
+` });
 
 // KEYS[1] balances hash. ARGV[1] the snapshot's update time, then asset, json pairs. Per asset as
 // PUT_BALANCE; an asset absent from the snapshot is dropped unless the stream told of it later.
-const REPLACE_BALANCES = `
+const REPLACE_BALANCES = defineScript({ name: 'chatopsAccountBalancesReplace', keys: 1, parse: asFlag, lua: `
 local u = tonumber(ARGV[1])
 local incoming = {}
 for i = 2, #ARGV, 2 do incoming[ARGV[i]] = ARGV[i + 1] end
@@ -81,7 +82,7 @@ for i = 1, #held, 2 do
 end
 for asset, json in pairs(incoming) do redis.call('HSET', KEYS[1], asset, json) end
 return 1
-`;
+` });
 
 export function createAccountCache(deps: { redis: Redis; prefix?: string }): AccountCache {
   const k = keys(deps.prefix ?? KEY_PREFIX);
@@ -102,18 +103,15 @@ export function createAccountCache(deps: { redis: Redis; prefix?: string }): Acc
 
 export function createAccountCacheWriter(deps: { redis: Redis; prefix?: string; freshForMs: number }): AccountCacheWriter {
   const k = keys(deps.prefix ?? KEY_PREFIX);
-  const put = (asset: string, balance: StoredBalance) =>
-    deps.redis.eval(PUT_BALANCE, 1, k.balances, asset, JSON.stringify(balance), String(balance.u));
+  const put = (asset: string, balance: StoredBalance) => PUT_BALANCE.run(deps.redis, [k.balances], [asset, JSON.stringify(balance), balance.u]);
   return {
     async replace(account) {
       const { balances, ...meta } = account;
       const fields = balances.flatMap((b) => [b.asset, JSON.stringify({ free: b.free, locked: b.locked, u: account.updateTime } satisfies StoredBalance)]);
-      await deps.redis
-        .multi()
-        .eval(REPLACE_BALANCES, 1, k.balances, String(account.updateTime), ...fields)
-        .set(k.meta, JSON.stringify(meta))
-        .set(k.fresh, '1', 'PX', deps.freshForMs)
-        .exec();
+      REPLACE_BALANCES.install(deps.redis);
+      const tx = deps.redis.multi();
+      REPLACE_BALANCES.queue(tx, [k.balances], [account.updateTime, ...fields]);
+      await tx.set(k.meta, JSON.stringify(meta)).set(k.fresh, '1', 'PX', deps.freshForMs).exec();
     },
     async apply(update) {
       for (const b of update.B) await put(b.a, { free: b.f, locked: b.l, u: update.u });

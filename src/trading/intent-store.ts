@@ -15,6 +15,7 @@ import type { Redis } from 'ioredis';
 import { AppError } from '../errors.js';
 import type { IntentState, OrderIntent, OrderPreview } from './types.js';
 import { KEY_PREFIX } from '../redis.js';
+import { asFlag, asIgnored, asStrings, defineScript } from '../redis-scripts.js';
 
 export const INTENT_ID_RE = /^[A-Za-z0-9_-]{16}$/;
 
@@ -85,7 +86,7 @@ export interface IntentStoreOptions {
 }
 
 // KEYS[1] intent key. ARGV: userId, new state, retention ms, now, re-enqueue grace ms.
-const DECIDE = `
+const DECIDE = defineScript({ name: 'chatopsIntentDecide', keys: 1, parse: asStrings, lua: `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'expired'} end
 local v = redis.call('HMGET', KEYS[1], 'user', 'state', 'decidedAt', 'enqueued')
 if v[1] ~= ARGV[1] then return {'foreign'} end
@@ -99,23 +100,23 @@ end
 redis.call('HSET', KEYS[1], 'state', ARGV[2], 'decidedAt', ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return {'ok', redis.call('HGET', KEYS[1], 'data'), redis.call('HGET', KEYS[1], 'card') or ''}
-`;
+` });
 
 // KEYS[1] intent key. ARGV: field, value. Sets a field only on an existing intent (never resurrects one).
-const SET_IF_EXISTS = `
+const SET_IF_EXISTS = defineScript({ name: 'chatopsIntentSetIfExists', keys: 1, parse: asFlag, lua: `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
-`;
+` });
 
 // KEYS[1] intent key. ARGV: intent JSON, userId, TTL ms. A script rather than MULTI: ioredis
 // builds every MULTI by copying each Lua command defined on the connection, and the producer
 // connection carries BullMQ's (0.18 ms a MULTI against 0.01 ms; docs/BENCHMARKS.md).
-const CREATE = `
+const CREATE = defineScript({ name: 'chatopsIntentCreate', keys: 1, parse: asIgnored, lua: `
 redis.call('HSET', KEYS[1], 'data', ARGV[1], 'user', ARGV[2], 'state', 'pending')
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
-`;
+` });
 
 const DEFAULT_RETENTION_MS = 48 * 3600_000;
 
@@ -135,8 +136,7 @@ export function createIntentStore(options: IntentStoreOptions): IntentStore {
   async function decide(id: string, userId: number, state: 'confirmed' | 'dismissed'): Promise<Decision> {
     // An id that cannot be ours is answered like an expired one: nothing to tell a prober.
     if (!INTENT_ID_RE.test(id)) throw new AppError('CONFIRM_EXPIRED', undefined, { details: { intentId: id } });
-    const reply = (await redis.eval(DECIDE, 1, keyOf(id), String(userId), state, String(retentionMs), String(now()), String(reenqueueAfterMs))) as string[];
-    const [verdict, json, card] = reply;
+    const [verdict, json, card] = await DECIDE.run(redis, [keyOf(id)], [userId, state, retentionMs, now(), reenqueueAfterMs]);
     const details = { intentId: id, userId };
     switch (verdict) {
       case 'ok':
@@ -171,7 +171,7 @@ export function createIntentStore(options: IntentStoreOptions): IntentStore {
         preview: input.preview,
         ...(input.stop ? { stop: input.stop } : {}),
       };
-      await redis.eval(CREATE, 1, keyOf(id), JSON.stringify(intent), String(input.userId), String(ttlS * 1000));
+      await CREATE.run(redis, [keyOf(id)], [JSON.stringify(intent), input.userId, ttlS * 1000]);
       return intent;
     },
 
@@ -189,13 +189,13 @@ export function createIntentStore(options: IntentStoreOptions): IntentStore {
 
     async attachCard(id, messageId) {
       if (!INTENT_ID_RE.test(id)) return;
-      await redis.eval(SET_IF_EXISTS, 1, keyOf(id), 'card', String(messageId));
+      await SET_IF_EXISTS.run(redis, [keyOf(id)], ['card', messageId]);
     },
 
     confirm: (id, userId) => decide(id, userId, 'confirmed'),
 
     async markEnqueued(id) {
-      await redis.eval(SET_IF_EXISTS, 1, keyOf(id), 'enqueued', '1');
+      await SET_IF_EXISTS.run(redis, [keyOf(id)], ['enqueued', '1']);
     },
 
     async dismiss(id, userId) {

@@ -8,17 +8,14 @@
  * If the enqueue fails after the flip (Redis hiccup), the trader is asked to tap again, and the
  * store lets that later tap enqueue (still under the same job id).
  */
-import type { Redis } from 'ioredis';
 import { AppError, isAppError } from '../errors.js';
-import type { Logger } from '../logger.js';
 import type { Order } from '../binance/types.js';
-import type { ExchangeClient } from '../binance/exchange-client.js';
-import type { OrderCap, TradingMode } from '../config.js';
+import type { OrderCap } from '../config.js';
 import { createAuditLog, type AuditLog } from './audit-log.js';
 import { cardCallbackData } from './card-callback.js';
 import { createIntentStore, type IntentStore } from './intent-store.js';
 import { renderCard } from './orders/order-card.js';
-import { priceOrder, type PricingDeps, type SymbolLookup } from './orders/order-pricing.js';
+import { priceOrder, type PricingDeps } from './orders/order-pricing.js';
 import { priceBracket } from './brackets/bracket-pricing.js';
 import { planSummary } from './brackets/bracket-lines.js';
 import { claimUnprotected } from './brackets/bracket-protection.js';
@@ -30,20 +27,9 @@ import { createOrdersQueue, type OrdersQueue } from './orders/orders-queue.js';
 import type { StopArming } from './stops/stop-types.js';
 import type { AlertSink, OrderIntent, OrderPreview, PreparedCard, QueueDepths, Requester, TradingService } from './types.js';
 import { KEY_PREFIX } from '../redis.js';
+import type { CardDeps } from './card-deps.js';
 
-export interface TradingServiceOptions {
-  /** A `producer` connection (src/redis.ts). */
-  redis: Redis;
-  /** Key and BullMQ prefix; the order worker must use the same. Default `chatops`. */
-  prefix?: string;
-  mode: TradingMode;
-  exchange: ExchangeClient;
-  /** Reads that price a card: a view, paid by the trader who asked (the bot's metered client). Default `exchange`. */
-  cardReads?: ExchangeClient;
-  symbols: SymbolLookup;
-  logger: Logger;
-  /** CONFIRM_TTL_S. */
-  confirmTtlS: number;
+export interface TradingServiceOptions extends CardDeps {
   /** MAX_ORDER_VALUE in VALUATION_ASSET. */
   orderCap?: OrderCap;
   suggestSymbols?: PricingDeps['suggestSymbols'];

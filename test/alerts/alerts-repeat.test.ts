@@ -18,7 +18,7 @@ import { createRedisConnection } from '../../src/redis.js';
 import type { AlertJob } from '../../src/trading/types.js';
 import { startFakeBotApi, type FakeBotApi } from '../support/fake-bot-api.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
-import { eventually } from '../trading/eventually.js';
+import { eventually } from '../support/wait.js';
 
 const logger = createLogger({ level: 'silent' });
 const CHAT = 535353;

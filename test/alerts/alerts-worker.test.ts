@@ -7,7 +7,7 @@ import { createLogger } from '../../src/logger.js';
 import { createRedisConnection } from '../../src/redis.js';
 import { startFakeBotApi, type FakeBotApi } from '../support/fake-bot-api.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
-import { eventually, sleep } from '../trading/eventually.js';
+import { eventually, sleep } from '../support/wait.js';
 
 const logger = createLogger({ level: 'silent' });
 const CHAT = 424242;

@@ -4,8 +4,9 @@
  * a resting LIMIT order that fills later arrives as one new message in the chat that placed it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, PARTNER, startApp, type AppHarness } from '../support/app-harness.js';
-import { sleep } from '../trading/eventually.js';
+import { PARTNER, startApp, type AppHarness } from '../support/app-harness.js';
+import { eventually } from '../support/wait.js';
+import { sleep } from '../support/wait.js';
 
 type Button = { text: string; callback_data: string };
 const buttonsOf = (markup: unknown): Button[] => ((markup as { inline_keyboard?: Button[][] } | undefined)?.inline_keyboard ?? []).flat();
@@ -39,7 +40,7 @@ describe('fills of orders placed through the bot', () => {
     const card = await confirmedOrder('/buy BTCUSDT 0.001');
     await app.waitForText(card.message_id, /filled/i);
     await sleep(300);
-    await eventually(idle, 'the alerts queue to drain');
+    await expect.poll(idle, { message: 'the alerts queue to drain' }).toBeTruthy();
     const after = app.messages().filter((m) => m.message_id > card.message_id);
     expect(after.filter((m) => /Filled/.test(m.text ?? ''))).toEqual([]);
     expect(app.messages(PARTNER.id)).toEqual([]);
@@ -55,7 +56,7 @@ describe('fills of orders placed through the bot', () => {
     expect(alert.text).toContain('Price: 64,000.00 USDT');
     expect(alert.text).not.toContain('outside the bot');
     await sleep(300);
-    await eventually(idle, 'the alerts queue to drain');
+    await expect.poll(idle, { message: 'the alerts queue to drain' }).toBeTruthy();
     expect(app.messages().slice(before).filter((m) => /Filled/.test(m.text ?? ''))).toHaveLength(1);
     expect(app.messages(PARTNER.id)).toEqual([]);
   });

@@ -1,24 +1,26 @@
 /**
- * The user data stream wired for tests as the worker role wires it: the simulator's real
- * WebSocket API (optionally behind a loopback TCP proxy, to take the network away), the real REST
- * client, real Redis under a unique prefix, order records, and the real BullMQ alerts queue. No
- * alerts worker runs: tests read the queue to see exactly which alerts were enqueued.
+ * The user data stream as the worker role wires it (test-stack.ts and buildUserStreamService):
+ * the simulator's real WebSocket API (behind a loopback TCP proxy, to take the network away),
+ * the real REST client, real Redis under a unique prefix, order records, and the real BullMQ
+ * alerts queue. No alerts worker runs: tests read the queue to see exactly which alerts were
+ * enqueued.
  */
 import type { Redis } from 'ioredis';
-import { Registry } from 'prom-client';
-import { createAlertsQueue, type AlertsQueue } from '../../src/alerts/alerts-queue.js';
-import { createUserStreamService, type UserStreamService, type UserStreamServiceDeps } from '../../src/alerts/user-stream-service.js';
-import { createExchangeInfoCache, type ExchangeInfoCache } from '../../src/binance/exchange-info-cache.js';
-import { createRestClient, type RestClient } from '../../src/binance/rest-client.js';
+import type { Registry } from 'prom-client';
+import { buildUserStreamService } from '../../src/app/components.js';
+import type { AlertsQueue } from '../../src/alerts/alerts-queue.js';
+import type { UserStreamService, UserStreamServiceDeps } from '../../src/alerts/user-stream-service.js';
+import type { ExchangeInfoCache } from '../../src/binance/exchange-info-cache.js';
+import type { RestClient } from '../../src/binance/rest-client.js';
 import type { Order } from '../../src/binance/types.js';
 import { createLogger } from '../../src/logger.js';
-import { createRedisConnection } from '../../src/redis.js';
-import { createOrderRecords, type OrderRecords } from '../../src/trading/orders/order-records.js';
+import type { OrderRecords } from '../../src/trading/orders/order-records.js';
 import type { AlertJob } from '../../src/trading/types.js';
-import { testRedisUrl, uniquePrefix } from '../support/redis.js';
+import { uniquePrefix } from '../support/redis.js';
 import { simRequest, startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
-import { eventually } from '../trading/eventually.js';
+import { startTestStack } from '../support/test-stack.js';
+import { eventually } from '../support/wait.js';
 
 export const TRADER_ID = 1001;
 
@@ -48,13 +50,11 @@ export async function startStreamHarness(options: { allowedUsers?: number[] } = 
   const logger = createLogger({ level: 'silent' });
   const sim = await startTestSimulator({ balances: { USDT: '100000', BTC: '2' }, prices: { BTCUSDT: '65000', ETHUSDT: '3500' } });
   const proxy = await startTcpProxy(Number(new URL(sim.wsApiUrl).port));
-  const exchange = createRestClient({ baseUrl: sim.restUrl, apiKey: sim.apiKey, signer: sim.signer, logger, registry: new Registry(), timeoutMs: 2_000, clockRefreshMs: 0 });
-  const symbols = createExchangeInfoCache({ load: () => exchange.exchangeInfo(), logger });
-  const redis = createRedisConnection(testRedisUrl(), 'producer', logger);
-  const prefix = uniquePrefix('stream');
-  const records = createOrderRecords({ redis, prefix });
-  const alertsQueue = createAlertsQueue({ connection: redis, prefix });
-  const registry = new Registry();
+  const allowedUsers = options.allowedUsers ?? [TRADER_ID];
+  const components = startTestStack({ exchange: sim, logger, prefix: uniquePrefix('stream'), allowedUsers });
+  const { stack, registry } = components;
+  const { exchangeInfo: symbols } = components.exchange;
+  const { producer: redis, prefix, records, alertsQueue } = stack;
   const services: UserStreamService[] = [];
 
   const place = async (params: Record<string, string>): Promise<Order> => {
@@ -71,7 +71,7 @@ export async function startStreamHarness(options: { allowedUsers?: number[] } = 
   return {
     sim,
     proxy,
-    exchange,
+    exchange: components.exchange.client,
     symbols,
     redis,
     prefix,
@@ -79,25 +79,14 @@ export async function startStreamHarness(options: { allowedUsers?: number[] } = 
     alertsQueue,
     registry,
     startService(overrides = {}) {
-      const service = createUserStreamService({
-        redis,
-        prefix,
+      const service = buildUserStreamService(components, allowedUsers, {
         wsApiUrl: proxy.via(sim.wsApiUrl),
-        apiKey: sim.apiKey,
-        signer: sim.signer,
-        exchange,
-        records,
-        alerts: alertsQueue,
-        allowedUsers: options.allowedUsers ?? [TRADER_ID],
-        symbols,
-        logger,
-        registry,
         lease: { ttlMs: 1_500, pollMs: 100 },
         stream: { backoff: { initialMs: 50, maxMs: 200, stableAfterMs: 1_000 }, requestTimeoutMs: 2_000 },
         heartbeatMs: 200,
         reconcileRetryMs: 100,
         ...overrides,
-      });
+      })!;
       services.push(service);
       service.start();
       return service;
@@ -127,12 +116,9 @@ export async function startStreamHarness(options: { allowedUsers?: number[] } = 
     },
     async close() {
       await Promise.all(services.map((s) => s.close()));
-      await alertsQueue.close();
-      symbols.close();
-      await exchange.close();
+      await components.close();
       await proxy.close();
       await sim.close();
-      redis.disconnect();
     },
   };
 }

@@ -4,7 +4,7 @@ import { createLogger } from '../../src/logger.js';
 import { createRedisConnection } from '../../src/redis.js';
 import { createStreamLease, takeoverBoundMs, type LeaseLossReason, type StreamLease } from '../../src/alerts/stream-lease.js';
 import { startRedisServer, testRedisUrl, uniquePrefix } from '../support/redis.js';
-import { eventually } from '../trading/eventually.js';
+import { eventually } from '../support/wait.js';
 
 const logger = createLogger({ level: 'silent' });
 const leases: StreamLease[] = [];
@@ -60,7 +60,7 @@ describe('stream lease', () => {
   it('gives the stream to exactly one of several workers, and to another when the holder leaves', async () => {
     const key = `${uniquePrefix('lease')}:user-stream:lease:main`;
     const probes = ['w1', 'w2', 'w3'].map((id) => startLease(key, id));
-    await eventually(() => probes.some((p) => p.listening()), 'a holder');
+    await expect.poll(() => probes.some((p) => p.listening()), { message: 'a holder' }).toBeTruthy();
     // Several renewal and poll rounds later, still exactly one.
     await new Promise((r) => setTimeout(r, 700));
     expect(probes.filter((p) => p.listening())).toHaveLength(1);
@@ -77,9 +77,9 @@ describe('stream lease', () => {
   it('stops listening as soon as a renewal finds the lease in other hands', async () => {
     const key = `${uniquePrefix('lease')}:lease`;
     const probe = startLease(key, 'w1');
-    await eventually(() => probe.listening(), 'the lease');
+    await expect.poll(() => probe.listening(), { message: 'the lease' }).toBeTruthy();
     await redis.set(key, 'intruder', 'PX', 60_000);
-    await eventually(() => !probe.listening(), 'the listener to stop');
+    await expect.poll(() => !probe.listening(), { message: 'the listener to stop' }).toBeTruthy();
     expect(probe.lost).toEqual(['taken']);
     expect(await redis.get(key)).toBe('intruder');
   });
@@ -87,7 +87,7 @@ describe('stream lease', () => {
   it('never deletes a lease that is no longer its own', async () => {
     const key = `${uniquePrefix('lease')}:lease`;
     const probe = startLease(key, 'w1');
-    await eventually(() => probe.listening(), 'the lease');
+    await expect.poll(() => probe.listening(), { message: 'the lease' }).toBeTruthy();
     await redis.set(key, 'w2', 'PX', 60_000);
     await probe.lease.close();
     expect(await redis.get(key)).toBe('w2');
@@ -99,12 +99,12 @@ describe('stream lease', () => {
     try {
       const key = `${uniquePrefix('lease')}:lease`;
       const probe = startLease(key, 'w1', connection);
-      await eventually(() => probe.listening(), 'the lease');
+      await expect.poll(() => probe.listening(), { message: 'the lease' }).toBeTruthy();
       await server.kill();
-      await eventually(() => !probe.listening(), 'the listener to stop without Redis', 5_000);
+      await expect.poll(() => !probe.listening(), { message: 'the listener to stop without Redis', timeout: 5_000 }).toBeTruthy();
       expect(probe.lost).toEqual(['expired']);
       await server.restart();
-      await eventually(() => probe.listening(), 'the lease again after Redis is back', 15_000);
+      await expect.poll(() => probe.listening(), { message: 'the lease again after Redis is back', timeout: 15_000 }).toBeTruthy();
       expect(probe.acquired).toBe(2);
     } finally {
       await Promise.all(leases.splice(0).map((l) => l.close()));

@@ -9,7 +9,7 @@ import type { ExecutionReport, UserDataEvent } from '../../src/binance/user-data
 import { createLogger } from '../../src/logger.js';
 import { readUserStreamStatus } from '../../src/alerts/user-stream-service.js';
 import { validateTelegramHtml } from '../support/fake-bot-api.js';
-import { eventually, sleep } from '../trading/eventually.js';
+import { eventually, sleep } from '../support/wait.js';
 import { startStreamHarness, TRADER_ID, type StreamHarness } from './stream-harness.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -54,7 +54,7 @@ describe('user stream service: live fills', () => {
     expect(alert!.text).toContain('Stop filled');
     expect(alert!.text).toContain('Result against entry 66,000.00');
     expect(validateTelegramHtml(alert!.text)).toBeUndefined();
-    await eventually(async () => (await h.records.get(stop.clientOrderId))?.status === 'FILLED', 'the record to show FILLED');
+    await expect.poll(async () => (await h.records.get(stop.clientOrderId))?.status === 'FILLED', { message: 'the record to show FILLED' }).toBeTruthy();
     await sleep(300);
     expect(await h.alerts()).toHaveLength(1);
   });
@@ -67,7 +67,7 @@ describe('user stream service: live fills', () => {
     const tap = createUserStreamClient({ wsApiUrl: h.sim.wsApiUrl, apiKey: h.sim.apiKey, signer: h.sim.signer, logger, onEvent: (e) => void seen.push(e) });
     tap.start();
     try {
-      await eventually(() => tap.snapshot().state === 'subscribed', 'the tap');
+      await expect.poll(() => tap.snapshot().state === 'subscribed', { message: 'the tap' }).toBeTruthy();
       const order = await h.limit('BUY', '64000', '0.01');
       h.sim.feed.setPrice('BTCUSDT', '63990');
       await h.waitForAlerts(1, fillsOf(order.orderId));
@@ -91,12 +91,12 @@ describe('user stream service: gaps', () => {
     await h.subscribed(service);
     const a = await h.limit('BUY', '64000', '0.01');
     const b = await h.limit('BUY', '63500', '0.02');
-    await eventually(async () => (await h.redis.hlen(`${h.prefix}:ua:open`)) === 2, 'both orders tracked as open');
+    await expect.poll(async () => (await h.redis.hlen(`${h.prefix}:ua:open`)) === 2, { message: 'both orders tracked as open' }).toBeTruthy();
 
     h.proxy.setDown(true);
-    await eventually(() => service.status().stream?.state === 'reconnecting', 'the stream to notice');
+    await expect.poll(() => service.status().stream?.state === 'reconnecting', { message: 'the stream to notice' }).toBeTruthy();
     h.sim.feed.setPrice('BTCUSDT', '63400');
-    await eventually(() => h.sim.control.orders('BTCUSDT').filter((o) => o.status === 'FILLED').length === 2, 'both fills on the exchange');
+    await expect.poll(() => h.sim.control.orders('BTCUSDT').filter((o) => o.status === 'FILLED').length === 2, { message: 'both fills on the exchange' }).toBeTruthy();
     await sleep(300);
     expect(await h.alerts()).toHaveLength(0);
 
@@ -153,7 +153,7 @@ describe('user stream service: gaps', () => {
     expect(await readUserStreamStatus(h.redis, h.prefix)).toEqual({ state: 'not-running' });
     const service = h.startService();
     await h.subscribed(service);
-    await eventually(async () => (await readUserStreamStatus(h.redis, h.prefix)).state === 'connected', 'the published state');
+    await expect.poll(async () => (await readUserStreamStatus(h.redis, h.prefix)).state === 'connected', { message: 'the published state' }).toBeTruthy();
     expect((await readUserStreamStatus(h.redis, h.prefix)).holder).toBe(service.status().holder);
     expect(await h.registry.metrics()).toContain('binance_chatops_user_stream_state{state="subscribed"} 1');
   });

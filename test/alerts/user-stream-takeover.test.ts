@@ -17,7 +17,7 @@ import { createRedisConnection } from '../../src/redis.js';
 import type { AlertJob } from '../../src/trading/types.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { simRequest, startTestSimulator, type TestSimulator } from '../support/simulator.js';
-import { eventually, sleep } from '../trading/eventually.js';
+import { eventually, sleep } from '../support/wait.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SCRIPT = join(ROOT, 'test/support/processes/user-stream-worker.mjs');
@@ -125,21 +125,21 @@ describe('user stream lease across two worker processes', () => {
     expect(await redis.get(`${prefix}:user-stream:lease:main`)).toBe(holder.id);
 
     const orders = [await buyLimit('64900'), await buyLimit('64800'), await buyLimit('64700')];
-    await eventually(async () => (await redis.hlen(`${prefix}:ua:open`)) === 3, 'the holder to track the three orders');
+    await expect.poll(async () => (await redis.hlen(`${prefix}:ua:open`)) === 3, { message: 'the holder to track the three orders' }).toBeTruthy();
 
     sim.feed.setPrice('BTCUSDT', '64890');
-    await eventually(async () => ((await alerts()).length === 1 ? true : undefined), 'the first fill alert');
+    await expect.poll(async () => (await alerts()).length === 1, { message: 'the first fill alert' }).toBeTruthy();
 
     const killedAt = Date.now();
     holder.child.kill('SIGKILL');
     // This fill lands while nobody listens: the new holder must find it over REST.
     sim.feed.setPrice('BTCUSDT', '64790');
-    await eventually(() => listening(other), 'the other worker to take over', 20_000);
+    await expect.poll(() => listening(other), { message: 'the other worker to take over', timeout: 20_000 }).toBeTruthy();
     const takeoverMs = Date.now() - killedAt;
     console.log(`user stream takeover after SIGKILL: ${takeoverMs} ms (lease bound ttl + poll = ${takeoverBoundMs(LEASE)} ms, plus connect and reconcile)`);
 
     sim.feed.setPrice('BTCUSDT', '64690');
-    await eventually(async () => ((await alerts()).length >= 3 ? true : undefined), 'three fill alerts');
+    await expect.poll(async () => (await alerts()).length >= 3, { message: 'three fill alerts' }).toBeTruthy();
     await sleep(800);
     const all = await alerts();
     expect(all).toHaveLength(3);

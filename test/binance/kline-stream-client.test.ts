@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { createKlineStreamClient, type KlineClose, type KlineStreamClient } from '../../src/binance/kline-stream-client.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
-import { eventually } from '../trading/eventually.js';
+import { eventually } from '../support/wait.js';
 
 describe('kline stream client', () => {
   let sim: TestSimulator | undefined;
@@ -34,14 +34,14 @@ describe('kline stream client', () => {
     // The first event of a stream names the newest close (the candle before the forming one).
     sim.feed.setPrice('BTCUSDT', '65100');
     const forming = sim.feed.klines('BTCUSDT', '1h', { limit: 1 })[0]!;
-    await eventually(() => (closes.length === 1 ? true : undefined), 'the catch-up close');
+    await expect.poll(() => closes.length === 1, { message: 'the catch-up close' }).toBeTruthy();
     expect(closes[0]).toEqual({ symbol: 'BTCUSDT', interval: '1h', closeTime: forming[0] - 1 });
 
     const first = closeTimeOf('BTCUSDT');
     sim.feed.closeCandle('BTCUSDT', '1h');
     sim.feed.setPrice('BTCUSDT', '65200');
     sim.feed.setPrice('BTCUSDT', '65300');
-    await eventually(() => (closes.length === 2 ? true : undefined), 'the close');
+    await expect.poll(() => closes.length === 2, { message: 'the close' }).toBeTruthy();
     expect(closes[1]).toEqual({ symbol: 'BTCUSDT', interval: '1h', closeTime: first });
 
     client.follow([{ symbol: 'ETHUSDT', interval: '1h' }]);
@@ -50,16 +50,16 @@ describe('kline stream client', () => {
     const eth = closeTimeOf('ETHUSDT');
     sim.feed.closeCandle('ETHUSDT', '1h');
     sim.feed.closeCandle('BTCUSDT', '1h');
-    await eventually(() => (closes.some((c) => c.symbol === 'ETHUSDT' && c.closeTime === eth) ? true : undefined), 'the ETHUSDT close');
+    await expect.poll(() => closes.some((c) => c.symbol === 'ETHUSDT' && c.closeTime === eth), { message: 'the ETHUSDT close' }).toBeTruthy();
     sim.feed.setPrice('BTCUSDT', '65400');
     expect(closes.filter((c) => c.symbol === 'BTCUSDT')).toHaveLength(2);
 
     sim.control.faults.announceShutdown();
-    await eventually(() => (client!.state().reconnects >= 1 && client!.state().connected ? true : undefined), 'a reconnect');
+    await expect.poll(() => client!.state().reconnects >= 1 && client!.state().connected, { message: 'a reconnect' }).toBeTruthy();
     await ready(1);
     const after = closeTimeOf('ETHUSDT');
     sim.feed.closeCandle('ETHUSDT', '1h');
-    await eventually(() => (closes.some((c) => c.symbol === 'ETHUSDT' && c.closeTime === after) ? true : undefined), 'a close after the reconnect');
+    await expect.poll(() => closes.some((c) => c.symbol === 'ETHUSDT' && c.closeTime === after), { message: 'a close after the reconnect' }).toBeTruthy();
     // Never twice, never backwards.
     const eths = closes.filter((c) => c.symbol === 'ETHUSDT').map((c) => c.closeTime);
     expect(eths).toEqual([...new Set(eths)].sort((a, b) => a - b));

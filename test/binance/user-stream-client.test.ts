@@ -11,7 +11,7 @@ import type { UserDataEvent } from '../../src/binance/user-data-events.js';
 import { backoffDelayMs, createUserStreamClient, type UserStreamClient, type UserStreamClientDeps } from '../../src/binance/user-stream-client.js';
 import { simRequest, startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
-import { eventually } from '../trading/eventually.js';
+import { eventually } from '../support/wait.js';
 
 const logger = createLogger({ level: 'silent' });
 const clients: UserStreamClient[] = [];
@@ -62,9 +62,9 @@ describe('user stream client: subscription', () => {
     await subscribed(client);
     expect(connects).toEqual([false]);
     const order = (await buy(sim)).body;
-    await eventually(() => reportsOf(events, order.orderId).length >= 2, 'NEW and TRADE reports');
+    await expect.poll(() => reportsOf(events, order.orderId).length >= 2, { message: 'NEW and TRADE reports' }).toBeTruthy();
     expect(reportsOf(events, order.orderId).map((e) => (e.e === 'executionReport' ? e.x : ''))).toEqual(['NEW', 'TRADE']);
-    await eventually(() => events.some((e) => e.e === 'outboundAccountPosition'), 'a balance update');
+    await expect.poll(() => events.some((e) => e.e === 'outboundAccountPosition'), { message: 'a balance update' }).toBeTruthy();
     const metrics = await registry.metrics();
     expect(metrics).toContain('binance_chatops_user_stream_state{state="subscribed"} 1');
     expect(metrics).toMatch(/binance_chatops_user_stream_events_total\{type="executionReport"\} [1-9]/);
@@ -77,7 +77,7 @@ describe('user stream client: subscription', () => {
       const { client, events } = startClient(edSim, { auth: 'logon' });
       await subscribed(client);
       const order = (await buy(edSim)).body;
-      await eventually(() => reportsOf(events, order.orderId).length >= 2, 'reports over the logon subscription');
+      await expect.poll(() => reportsOf(events, order.orderId).length >= 2, { message: 'reports over the logon subscription' }).toBeTruthy();
     } finally {
       await Promise.all(clients.splice(0).map((c) => c.close()));
       await edSim.close();
@@ -87,7 +87,7 @@ describe('user stream client: subscription', () => {
   it('keeps retrying, with backoff, when the exchange refuses the signature, and never subscribes', async () => {
     const wrong = { ...sim, signer: { keyType: 'hmac' as const, sign: () => '0'.repeat(64) } };
     const { client } = startClient(wrong);
-    await eventually(() => client.snapshot().failures >= 3, 'three refused attempts');
+    await expect.poll(() => client.snapshot().failures >= 3, { message: 'three refused attempts' }).toBeTruthy();
     expect(client.snapshot().state).toBe('connecting');
     expect(client.snapshot().lastError).toMatch(/signature/i);
     expect(client.snapshot().lastError).not.toContain(sim.apiKey);
@@ -99,11 +99,11 @@ describe('user stream client: reconnects', () => {
     const { client, events, connects } = startClient(sim);
     await subscribed(client);
     sim.control.faults.dropUserStreams();
-    await eventually(() => connects.length === 2, 'a second subscription');
+    await expect.poll(() => connects.length === 2, { message: 'a second subscription' }).toBeTruthy();
     expect(connects).toEqual([false, true]);
     expect(client.snapshot().reconnects).toBe(1);
     const order = (await buy(sim)).body;
-    await eventually(() => reportsOf(events, order.orderId).length >= 2, 'events on the new connection');
+    await expect.poll(() => reportsOf(events, order.orderId).length >= 2, { message: 'events on the new connection' }).toBeTruthy();
   });
 
   it('moves to a new connection at once on serverShutdown', async () => {
@@ -111,21 +111,21 @@ describe('user stream client: reconnects', () => {
     await subscribed(client);
     sim.control.faults.announceShutdown();
     // With a one-minute backoff, only the immediate serverShutdown path can be this quick to resubscribe.
-    await eventually(() => connects.length === 2 && client.snapshot().state === 'subscribed', 'a new subscription', 10_000);
+    await expect.poll(() => connects.length === 2 && client.snapshot().state === 'subscribed', { message: 'a new subscription', timeout: 10_000 }).toBeTruthy();
     const order = (await buy(sim)).body;
-    await eventually(() => reportsOf(events, order.orderId).length >= 2, 'events after the shutdown');
+    await expect.poll(() => reportsOf(events, order.orderId).length >= 2, { message: 'events after the shutdown' }).toBeTruthy();
   });
 
   it('replaces a connection at its maximum age without a gap (make before break)', async () => {
     const states: string[] = [];
     const { client, events, connects } = startClient(sim, { maxConnectionAgeMs: 300, onStateChange: (s) => void states.push(s.state) });
     await subscribed(client);
-    await eventually(() => connects.length >= 3, 'two rollovers');
+    await expect.poll(() => connects.length >= 3, { message: 'two rollovers' }).toBeTruthy();
     // The subscription never lapsed: the old connection closed only after the new one subscribed.
     expect(states).toEqual(['connecting', 'subscribed']);
     expect(client.snapshot().reconnects).toBeGreaterThanOrEqual(2);
     const order = (await buy(sim)).body;
-    await eventually(() => reportsOf(events, order.orderId).length >= 2, 'events after the rollovers');
+    await expect.poll(() => reportsOf(events, order.orderId).length >= 2, { message: 'events after the rollovers' }).toBeTruthy();
   });
 
   it('declares a silent connection dead (no ping, no frame) and reconnects', async () => {
@@ -134,7 +134,7 @@ describe('user stream client: reconnects', () => {
       const { client, connects } = startClient({ ...sim, wsApiUrl: proxy.via(sim.wsApiUrl) }, { idlePingMs: 100, deadAfterMs: 400 });
       await subscribed(client);
       proxy.blackhole();
-      await eventually(() => connects.length === 2, 'a reconnect after silence');
+      await expect.poll(() => connects.length === 2, { message: 'a reconnect after silence' }).toBeTruthy();
       expect(client.snapshot().state).toBe('subscribed');
     } finally {
       await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -150,7 +150,7 @@ describe('user stream client: reconnects', () => {
     try {
       const url = `ws://127.0.0.1:${(mute.address() as AddressInfo).port}/ws-api/v3`;
       const { client } = startClient({ ...sim, wsApiUrl: url }, { requestTimeoutMs: 100 });
-      await eventually(() => connections >= 3, 'three attempts');
+      await expect.poll(() => connections >= 3, { message: 'three attempts' }).toBeTruthy();
       expect(client.snapshot().state).toBe('connecting');
       expect(client.snapshot().lastError).toMatch(/no answer within 100 ms/);
     } finally {
@@ -176,13 +176,13 @@ describe('user stream client: secrets', () => {
     const traced = createLogger({ level: 'trace', destination: { write: (line: string) => void lines.push(line) } });
     const wrong = { ...sim, signer: { keyType: 'hmac' as const, sign: () => 'f'.repeat(64) } };
     const refused = startClient(wrong, { logger: traced });
-    await eventually(() => refused.client.snapshot().failures >= 2, 'refusals');
+    await expect.poll(() => refused.client.snapshot().failures >= 2, { message: 'refusals' }).toBeTruthy();
     const { client, events } = startClient(sim, { logger: traced });
     await subscribed(client);
     sim.control.faults.dropUserStreams();
-    await eventually(() => client.snapshot().reconnects >= 1 && client.snapshot().state === 'subscribed', 'a reconnect');
+    await expect.poll(() => client.snapshot().reconnects >= 1 && client.snapshot().state === 'subscribed', { message: 'a reconnect' }).toBeTruthy();
     const order = (await buy(sim)).body;
-    await eventually(() => reportsOf(events, order.orderId).length >= 2, 'events');
+    await expect.poll(() => reportsOf(events, order.orderId).length >= 2, { message: 'events' }).toBeTruthy();
     const log = lines.join('');
     expect(lines.length).toBeGreaterThan(5);
     expect(log).not.toContain(sim.apiKey);

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertSettings } from '../../src/alerts/alert-settings.js';
 import { encodeCallback } from '../../src/bot/callback-data.js';
-import { eventually, PARTNER, startApp, TRADER, type AppHarness } from '../support/app-harness.js';
+import { PARTNER, startApp, TRADER, type AppHarness } from '../support/app-harness.js';
 import { simRequest } from '../support/simulator.js';
 import { expectEveryCallAccepted } from './bot-assertions.js';
 
@@ -68,7 +68,7 @@ describe('/alerts', () => {
     expect(await createAlertSettings({ redis: app.redis, prefix: app.prefix }).get(TRADER.id)).toMatchObject({ fills: 'silent', stops: 'on' });
 
     const orderId = await fillOutsideTheBot('64000');
-    await eventually(() => (sendCallsFor(TRADER.id, orderId).length === 1 && sendCallsFor(PARTNER.id, orderId).length === 1 ? true : undefined), 'both fill alerts');
+    await expect.poll(() => sendCallsFor(TRADER.id, orderId).length === 1 && sendCallsFor(PARTNER.id, orderId).length === 1, { message: 'both fill alerts' }).toBeTruthy();
     expect(sendCallsFor(TRADER.id, orderId)[0]!.payload.disable_notification).toBe(true);
     expect(sendCallsFor(PARTNER.id, orderId)[0]!.payload.disable_notification).toBeUndefined();
     expect(fillMessages(TRADER.id, orderId)[0]!.text).toContain('<b>Filled</b>');
@@ -78,9 +78,9 @@ describe('/alerts', () => {
     await app.send('/alerts');
     await app.press(app.lastMessage().message_id, encodeCallback({ kind: 'alert-setting', alert: 'fills', mode: 'off', ownerId: TRADER.id }));
     const orderId = await fillOutsideTheBot('63000');
-    await eventually(() => (sendCallsFor(PARTNER.id, orderId).length === 1 ? true : undefined), "the partner's alert");
+    await expect.poll(() => sendCallsFor(PARTNER.id, orderId).length === 1, { message: "the partner's alert" }).toBeTruthy();
     // The alerts worker handles jobs in order of the queue; give the trader's job time to be skipped.
-    await eventually(async () => ((await app.alertsQueue.depths()).waiting === 0 && (await app.alertsQueue.depths()).active === 0 ? true : undefined), 'an idle queue');
+    await expect.poll(async () => (await app.alertsQueue.depths()).waiting === 0 && (await app.alertsQueue.depths()).active === 0, { message: 'an idle queue' }).toBeTruthy();
     expect(sendCallsFor(TRADER.id, orderId)).toHaveLength(0);
   });
 

@@ -12,7 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CONSOLE_BOT_INFO, createConsoleSession } from '../../src/bot/console-session.js';
 import { createConsoleTransformer } from '../../src/bot/console-transformer.js';
 import { renderHtml } from '../../src/bot/console-render.js';
-import { eventually, startApp, TRADER, type AppHarness } from '../support/app-harness.js';
+import { startApp, TRADER, type AppHarness } from '../support/app-harness.js';
+import { eventually } from '../support/wait.js';
 
 function terminal() {
   const input = new PassThrough();
@@ -36,7 +37,7 @@ describe('console session', () => {
     const ended = session.start();
 
     term.input.write('/help\n/balance\n/buy BTCUSDT 100USDT\n1\n');
-    await eventually(() => (/Filled/.test(term.printed()) ? true : undefined), 'the fill to print');
+    await expect.poll(() => /Filled/.test(term.printed()), { message: 'the fill to print' }).toBeTruthy();
     term.input.end();
     await ended;
 
@@ -122,7 +123,7 @@ describe('console session', () => {
     term.input.write('/buy BTCUSDT 100USDT\n');
     const expired = await eventually(() => /bot \(message (\d+) updated\):\n[^[]*expired[^[]*$/i.exec(term.printed()) ?? undefined, 'the card to expire', 10_000);
     term.input.write(`1\n${expired[1]}.1\n`);
-    await eventually(() => (/has no buttons\.\n/.test(term.printed()) ? true : undefined), 'the refusals');
+    await expect.poll(() => /has no buttons\.\n/.test(term.printed()), { message: 'the refusals' }).toBeTruthy();
     term.input.end();
     await ended;
     const out = term.printed();

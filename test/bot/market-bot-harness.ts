@@ -1,13 +1,14 @@
 /**
- * The real grammY bot (createBot) for the market views, wired to real HTTP on both sides: the
- * fake Telegram Bot API and the Binance stub serving real captured payloads (the 2024-03-10
+ * The real grammY bot for the market views, built as production builds it (test-stack.ts and
+ * botDepsOf: the metered views, the view and ticker caches), wired to real HTTP on both sides:
+ * the fake Telegram Bot API and the Binance stub serving real captured payloads (the 2024-03-10
  * all-symbols ticker, the 2023-10 mainnet exchangeInfo, BTCUSDT klines). The trading service is
- * never reached by /top, /ta or /price: any call to it fails the test.
+ * never reached by /top, /ta or /price: it is replaced by one whose every call fails the test.
  */
 import type { UserFromGetMe } from 'grammy/types';
-import type { Redis } from 'ioredis';
-import { createExchangeInfoCache } from '../../src/binance/exchange-info-cache.js';
-import { createRestClient, type RestClient } from '../../src/binance/rest-client.js';
+import { botDepsOf } from '../../src/app/components.js';
+import type { RestClient } from '../../src/binance/rest-client.js';
+import { createSigner } from '../../src/binance/signing.js';
 import type { KlineRow, Ticker24h } from '../../src/binance/types.js';
 import type { ActiveStopLookup } from '../../src/bot/bot-deps.js';
 import { createBot } from '../../src/bot/create-bot.js';
@@ -16,7 +17,8 @@ import type { TradingService } from '../../src/trading/types.js';
 import { startBinanceStub, type BinanceStub } from '../support/binance-stub-server.js';
 import { FAKE_BOT_USER, startFakeBotApi, type FakeBotApi } from '../support/fake-bot-api.js';
 import { EXCHANGE_INFO_FIXTURES, fixture, KLINE_FIXTURES, TICKER_FIXTURE } from '../support/fixtures.js';
-import { testRedisClient, uniquePrefix } from '../support/redis.js';
+import { uniquePrefix } from '../support/redis.js';
+import { startTestStack } from '../support/test-stack.js';
 
 export const TICKER_ROUTE = 'GET /api/v3/ticker/24hr';
 export const KLINES_ROUTE = 'GET /api/v3/klines';
@@ -64,33 +66,33 @@ export async function startMarketBot(options: { allowedUsers: number[]; tickerDe
     return { body: rows.slice(-limit) };
   });
 
-  const client = createRestClient({ baseUrl: stub.url, logger, clockRefreshMs: 0, readRetries: 0 });
   const clock: MarketBot['clock'] = { now: undefined };
   const now = () => clock.now ?? Date.now();
-  const exchangeInfo = createExchangeInfoCache({ load: () => client.exchangeInfo(), logger });
-  const redis: Redis = testRedisClient();
+  const components = startTestStack({
+    exchange: { restUrl: stub.url, apiKey: 'public-endpoints-only', signer: createSigner({ apiSecret: 'public-endpoints-only' }) },
+    logger,
+    prefix: uniquePrefix('market'),
+    allowedUsers: options.allowedUsers,
+    telegram: api,
+    env: { TOP_MIN_QUOTE_VOLUME: '100000' },
+    rest: { readRetries: 0 },
+    now,
+  });
   const bot = createBot({
+    ...botDepsOf(components, { now }),
     token: api.token,
     apiRoot: api.apiRoot,
     botInfo: FAKE_BOT_USER as UserFromGetMe,
     allowedUsers: options.allowedUsers,
-    mode: 'paper',
     trading: unusedTrading,
-    exchange: client,
-    exchangeInfo,
-    redis,
-    keyPrefix: uniquePrefix('market'),
-    logger,
-    settings: { balanceDustUsdt: '1', confirmTtlS: 60, topMinQuoteVolume: '100000' },
     autoRetry: false,
-    now,
     ...(options.stops ? { stops: options.stops } : {}),
   });
 
   return {
     api,
     stub,
-    client,
+    client: components.exchange.client,
     bot,
     clock,
     // As polling and the runner do: a failed update goes to bot.catch's handler (the reply to the user).
@@ -102,9 +104,7 @@ export async function startMarketBot(options: { allowedUsers: number[]; tickerDe
       }
     },
     async close() {
-      exchangeInfo.close();
-      await client.close();
-      redis.disconnect();
+      await components.close();
       await Promise.all([api.close(), stub.close()]);
     },
   };

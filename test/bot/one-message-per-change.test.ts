@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Order } from '../../src/binance/types.js';
-import { eventually, PARTNER, startApp, TRADER, type AppHarness } from '../support/app-harness.js';
+import { PARTNER, startApp, TRADER, type AppHarness } from '../support/app-harness.js';
 import { expectEveryCallAccepted } from './bot-assertions.js';
 
 type Button = { text: string; callback_data: string };
@@ -45,7 +45,7 @@ describe('one message per order change', () => {
     // stream delivers events in order, so once it is here the earlier cancels have been handled.
     const e = await outside('60400');
     await app.exchange.cancelOrder({ symbol: 'BTCUSDT', orderId: e.orderId });
-    await eventually(() => (pushesAbout(e.orderId).length === 2 ? true : undefined), 'the push about the outside cancel');
+    await expect.poll(() => pushesAbout(e.orderId).length === 2, { message: 'the push about the outside cancel' }).toBeTruthy();
 
     for (const order of [a, b, c, d]) expect(pushesAbout(order.orderId), `order ${order.orderId}`).toEqual([]);
     for (const chat of [TRADER.id, PARTNER.id]) {

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeCallback } from '../../src/bot/callback-data.js';
-import { DESK_CHAT_ID, eventually, PARTNER, startApp, TRADER, type AppHarness } from '../support/app-harness.js';
+import { DESK_CHAT_ID, PARTNER, startApp, TRADER, type AppHarness } from '../support/app-harness.js';
 import { expectEveryCallAccepted } from './bot-assertions.js';
 
 type Button = { text: string; callback_data: string };
@@ -145,7 +145,7 @@ describe('order cards', () => {
       const key = `${shortLived.prefix}:intent:${decodeCallbackIntent(confirm)}`;
       expect(await shortLived.redis.exists(key)).toBe(1);
       await shortLived.redis.pexpire(key, 1);
-      await eventually(async () => ((await shortLived.redis.exists(key)) === 0 ? true : undefined), 'the intent to expire');
+      await expect.poll(async () => (await shortLived.redis.exists(key)) === 0, { message: 'the intent to expire' }).toBeTruthy();
       await shortLived.press(card.message_id, confirm);
       expect(answersOf(shortLived).at(-1)?.text).toBe('This confirmation has expired. Send the command again.');
       expect(buttonsOf(shortLived.telegram!.message(TRADER.id, card.message_id)?.reply_markup)).toEqual([]);
@@ -173,8 +173,8 @@ describe('order cards', () => {
       expect(expired.text).not.toContain('Confirm within');
       expect(buttonsOf(expired.reply_markup)).toEqual([]);
       // The answered cards' own expiry edits were due too, and were dropped.
-      await eventually(async () => ((await shortLived.alertsQueue.queue.getDelayedCount()) === 0 ? true : undefined), 'the expiry edits to be due');
-      await eventually(async () => ((await shortLived.alertsQueue.queue.getActiveCount()) === 0 ? true : undefined), 'the expiry edits to be handled');
+      await expect.poll(async () => (await shortLived.alertsQueue.queue.getDelayedCount()) === 0, { message: 'the expiry edits to be due' }).toBeTruthy();
+      await expect.poll(async () => (await shortLived.alertsQueue.queue.getActiveCount()) === 0, { message: 'the expiry edits to be handled' }).toBeTruthy();
       expect(shortLived.telegram!.message(TRADER.id, confirmed.card.message_id)?.text).toMatch(/Filled/);
       expect(shortLived.telegram!.message(TRADER.id, dismissed.card.message_id)?.text).toMatch(/Cancelled/);
       expect(shortLived.orderPosts()).toHaveLength(1);

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPolling } from '../../src/bot/run-bot.js';
 import { createLogger } from '../../src/logger.js';
-import { eventually, startApp, TRADER, type AppHarness } from '../support/app-harness.js';
+import { startApp, TRADER, type AppHarness } from '../support/app-harness.js';
+import { eventually } from '../support/wait.js';
 import { messageUpdate } from '../support/fake-bot-api.js';
 
 describe('long polling', () => {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalize } from '../../src/decimal.js';
 import type { ProgrammaticFeed } from '../../src/sim/types.js';
-import { eventually } from '../trading/eventually.js';
+import { eventually } from '../support/wait.js';
 import { PARTNER_USER, startStopHarness, TRADER_USER, type StopHarness } from '../trading/stop-harness.js';
 import { at, loadHistory } from '../trading/stop-scenario.js';
 
@@ -51,7 +51,7 @@ describe('/stop and /stops', () => {
     const [confirm] = buttonsOf(card.reply_markup);
     await h.press(card.message_id, confirm!.callback_data);
     await h.press(card.message_id, confirm!.callback_data); // a double tap
-    await eventually(() => (/Placed: order/.test(h.telegram!.message(TRADER_USER.id, card.message_id)?.text ?? '') ? true : undefined), 'the card to show the placed order');
+    await expect.poll(() => /Placed: order/.test(h.telegram!.message(TRADER_USER.id, card.message_id)?.text ?? ''), { message: 'the card to show the placed order' }).toBeTruthy();
     expect(h.requests('POST', '/api/v3/order')).toBe(1);
     const armedAlert = await eventually(() => h.messages().find((m) => m.text?.startsWith('🛡 <b>Trailing stop armed</b>')), 'the armed alert');
     expect(armedAlert.text).toContain('<b>BTCUSDT</b> · fractal 1h');
@@ -67,7 +67,7 @@ describe('/stop and /stops', () => {
   });
 
   it('/stops lists both stops: kind, quantity, stop, order, last move, next candidate', async () => {
-    await eventually(async () => ((await h.desk.listStops()).every((s) => s.status === 'active') ? true : undefined), 'both stops active');
+    await expect.poll(async () => (await h.desk.listStops()).every((s) => s.status === 'active'), { message: 'both stops active' }).toBeTruthy();
     await h.send('/stops');
     const text = last().text!;
     expect(text).toContain('<b>Managed stops</b> (2)');
@@ -106,7 +106,7 @@ describe('/stop and /stops', () => {
     expect(reply).toContain('no longer protected by the bot');
     expect(h.sim.control.orders('BTCUSDT').filter((o) => o.status === 'NEW')).toHaveLength(0);
     expect(await h.store.all()).toEqual([]);
-    await eventually(() => (h.messages().slice(before).filter((m) => m.text?.includes('Stop removed')).length === 2 ? true : undefined), 'the owner told twice');
+    await expect.poll(() => h.messages().slice(before).filter((m) => m.text?.includes('Stop removed')).length === 2, { message: 'the owner told twice' }).toBeTruthy();
     expect(h.messages().slice(before).find((m) => m.text?.includes('Stop removed'))!.text).toContain('by @bob');
 
     await h.send('/stops');
@@ -121,7 +121,7 @@ describe('/stop and /stops', () => {
   it("a stop's order cancelled from the /orders button or /cancel ID removes the stop, as /stop off does", async () => {
     const { placed } = await confirmCard(`/stop BTCUSDT ${at(price, '0.9')} 0.1`);
     const orderId = Number(/Placed: order <code>(\d+)<\/code>/.exec(placed.text ?? '')?.[1]);
-    await eventually(async () => ((await h.store.all()).some((s) => s.orderId === orderId && s.status === 'active') ? true : undefined), 'the stop active');
+    await expect.poll(async () => (await h.store.all()).some((s) => s.orderId === orderId && s.status === 'active'), { message: 'the stop active' }).toBeTruthy();
 
     await h.send('/orders BTCUSDT');
     const list = last();
@@ -135,14 +135,14 @@ describe('/stop and /stops', () => {
 
     const second = await confirmCard(`/stop BTCUSDT ${at(price, '0.85')} 0.1`);
     const secondId = Number(/Placed: order <code>(\d+)<\/code>/.exec(second.placed.text ?? '')?.[1]);
-    await eventually(async () => ((await h.store.all()).some((s) => s.orderId === secondId && s.status === 'active') ? true : undefined), 'the second stop active');
+    await expect.poll(async () => (await h.store.all()).some((s) => s.orderId === secondId && s.status === 'active'), { message: 'the second stop active' }).toBeTruthy();
     await h.send(`/cancel ${secondId}`);
     expect(last().text).toContain(`Order ${secondId} cancelled.`);
     expect(last().text).toContain('✖️ Removed');
     expect(await h.store.all()).toEqual([]);
 
     // Nothing left for the manager to report as cancelled outside the bot.
-    await h.manager.reconciler.sweep();
+    await h.manager.sweep.sweep();
     await new Promise((r) => setTimeout(r, 500));
     expect(h.messages().filter((m) => m.text?.includes('Stop cancelled outside the bot'))).toEqual([]);
     expect(rejected()).toEqual([]);
@@ -166,7 +166,7 @@ describe('/stop and /stops', () => {
   it('a sell that finds the coins locked names the stop that holds them and how to free it', async () => {
     const { placed } = await confirmCard(`/stop BTCUSDT ${at(price, '0.9')} all`);
     const orderId = Number(/Placed: order <code>(\d+)<\/code>/.exec(placed.text ?? '')?.[1]);
-    await eventually(async () => ((await h.store.all()).some((s) => s.orderId === orderId && s.status === 'active') ? true : undefined), 'the stop active');
+    await expect.poll(async () => (await h.store.all()).some((s) => s.orderId === orderId && s.status === 'active'), { message: 'the stop active' }).toBeTruthy();
 
     await h.send('/sell BTCUSDT all');
     expect(last().text).toBe(`There is no free BTC to sell. 1.00000 BTC is locked in managed stop order ${orderId} on BTCUSDT: /stop BTCUSDT off frees it.`);

@@ -11,19 +11,16 @@
  * (in-flight, after-accept), and then the second copy carries the repeat notice; every other part
  * exactly once; long alerts have every part, in order; every card ends on its newest revision.
  */
-import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alertParts, REPEAT_NOTICE } from '../../src/alerts/alerts-worker.js';
 import type { AlertJob } from '../../src/trading/types.js';
 import { createPrng, seedOf, type Prng } from '../fuzz/prng.js';
-import { testRedisUrl } from '../support/redis.js';
-import { eventually } from '../trading/eventually.js';
 import { startChaosStack, type ChaosStack } from './support/chaos-stack.js';
 import { recordFigures, tally } from './support/figures.js';
-import { startProcessFleet, type ProcessFleet } from './support/process-fleet.js';
+import type { ProcessFleet } from './support/process-fleet.js';
+import { startWorkerFleet } from './support/worker-fleet.js';
 import { budgetMs, scale } from './support/scale.js';
 
-const SCRIPT = resolve(import.meta.dirname, '../support/processes/alerts-worker.mjs');
 const POINTS = ['before-send', 'in-flight', 'after-accept', 'after-progress'] as const;
 const KINDS = ['push', 'edit', 'multi'] as const;
 const CHATS = [7401, 7402, 7403, 7404, 7405, -1007400000001];
@@ -96,23 +93,12 @@ describe('chaos: alerts workers killed mid-delivery', () => {
       const s = stack;
       const childOutput: string[] = [];
       const outputByProcess = new Map<number, string>();
-      fleet = startProcessFleet({
-        script: SCRIPT,
+      fleet = startWorkerFleet(s, {
+        script: 'alerts-worker',
         size: 3,
         onOutput: (text, ordinal) => {
           childOutput.push(text);
           outputByProcess.set(ordinal, (outputByProcess.get(ordinal) ?? '') + text);
-        },
-        env: {
-          TRADING_MODE: 'paper',
-          BINANCE_BASE_URL: s.sim.restUrl,
-          BINANCE_API_KEY: s.sim.apiKey,
-          BINANCE_API_SECRET: s.sim.apiSecret!,
-          REDIS_URL: testRedisUrl(),
-          TELEGRAM_BOT_TOKEN: s.telegram.token,
-          TELEGRAM_API_ROOT: s.telegram.apiRoot,
-          LOG_LEVEL: 'info',
-          CHAOS_PREFIX: s.prefix,
         },
       });
 
@@ -188,14 +174,10 @@ describe('chaos: alerts workers killed mid-delivery', () => {
         await s.alertsQueue.enqueue(alert);
       }
 
-      await eventually(
-        async () => {
+      await expect.poll(async () => {
           const counts = await s.alertsQueue.queue.getJobCounts('completed', 'failed');
           return counts.completed! + counts.failed! === all.length || undefined;
-        },
-        'every alert job to finish',
-        budgetMs(60_000, 4_000, kills),
-      );
+        }, { message: 'every alert job to finish', timeout: budgetMs(60_000, 4_000, kills) }).toBeTruthy();
 
       const selfKills = fleet.selfKills();
       const firedOn = (key: string) => selfKills.find((k) => k.id === key);

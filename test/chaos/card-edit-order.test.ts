@@ -5,7 +5,6 @@
  * its own it cannot stop an older request that is already on its way.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually } from '../trading/eventually.js';
 import { startChaosStack, type ChaosStack } from './support/chaos-stack.js';
 
 let stack: ChaosStack | undefined;
@@ -26,11 +25,11 @@ describe('card edits overtaken on the way to Telegram', () => {
     s.telegram.injectFault({ method: 'editMessageText', ...fault });
     await s.alertsQueue.enqueue(edit(3));
     // The older edit has claimed its revision and its request is held (429 wait or slow answer).
-    await eventually(async () => (await s.alertsQueue.queue.getJob(edit(3).key))?.isActive(), 'the older edit to be in flight');
-    await eventually(() => (s.telegram.calls('editMessageText').length > 0 || fault.kind === 'delay' ? true : undefined), 'the first attempt to reach Telegram');
+    await expect.poll(async () => (await s.alertsQueue.queue.getJob(edit(3).key))?.isActive(), { message: 'the older edit to be in flight' }).toBeTruthy();
+    await expect.poll(() => s.telegram.calls('editMessageText').length > 0 || fault.kind === 'delay', { message: 'the first attempt to reach Telegram' }).toBeTruthy();
     await s.alertsQueue.enqueue(edit(4));
-    await eventually(async () => (await s.alertsQueue.queue.getJob(edit(4).key))?.isCompleted(), 'the newer edit to be delivered');
-    await eventually(async () => (await s.alertsQueue.queue.getJob(edit(3).key))?.isCompleted(), 'the older edit to finish');
+    await expect.poll(async () => (await s.alertsQueue.queue.getJob(edit(4).key))?.isCompleted(), { message: 'the newer edit to be delivered' }).toBeTruthy();
+    await expect.poll(async () => (await s.alertsQueue.queue.getJob(edit(3).key))?.isCompleted(), { message: 'the older edit to finish' }).toBeTruthy();
     expect(s.telegram.message(CHAT, card.message_id)?.text).toBe('<b>rev 4</b>');
   });
 });

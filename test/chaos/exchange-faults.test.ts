@@ -8,7 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FaultSpec } from '../../src/sim/faults.js';
 import { createPrng, seedOf, type Prng } from '../fuzz/prng.js';
-import { eventually, sleep } from '../trading/eventually.js';
+import { eventually, sleep } from '../support/wait.js';
 import { finalStateOf, startChaosStack, user, type ChaosStack } from './support/chaos-stack.js';
 import { alertsIdle } from './support/alerts-idle.js';
 import { recordFigures, tally } from './support/figures.js';
@@ -47,7 +47,7 @@ describe('chaos: exchange faults under 20 concurrent traders', () => {
       const prng = createPrng(seedOf(0xfa17));
       stack = await startChaosStack({ allowedUsers: USERS.map((u) => u.id), orderWorker: { concurrency: 4 }, userStream: true, restTimeoutMs: 1_500, attempts: 6 });
       const s = stack;
-      await eventually(() => s.userStream!.status().caughtUp && s.userStream!.status().stream?.state === 'subscribed', 'the user data stream to be subscribed');
+      await expect.poll(() => s.userStream!.status().caughtUp && s.userStream!.status().stream?.state === 'subscribed', { message: 'the user data stream to be subscribed' }).toBeTruthy();
       const injected: Record<string, number> = {};
       const confirmed: ConfirmedCard[] = [];
 
@@ -72,10 +72,10 @@ describe('chaos: exchange faults under 20 concurrent traders', () => {
         confirmed.push(...batch);
       }
 
-      await eventually(async () => {
+      await expect.poll(async () => {
         const states = await Promise.all(confirmed.map(async (c) => (await s.ordersQueue.queue.getJob(c.card.intentId))?.getState()));
         return states.every((st) => st === 'completed' || st === 'failed') || undefined;
-      }, 'every order job to settle', budgetMs(60_000, 3_000, confirmed.length));
+      }, { message: 'every order job to settle', timeout: budgetMs(60_000, 3_000, confirmed.length) }).toBeTruthy();
 
       // Resting limit orders fill later: those fills reach the traders through the user data
       // stream, which the simulator drops while the market moves through the limits.
@@ -87,11 +87,11 @@ describe('chaos: exchange faults under 20 concurrent traders', () => {
         s.sim.feed.setPrice('BTCUSDT', price);
         await sleep(prng.between(100, 600));
       }
-      await eventually(() => resting.every(({ order }) => s.ordersOf(order.clientOrderId)[0]?.status === 'FILLED') || undefined, 'the resting orders to fill');
+      await expect.poll(() => resting.every(({ order }) => s.ordersOf(order.clientOrderId)[0]?.status === 'FILLED'), { message: 'the resting orders to fill' }).toBeTruthy();
       const fillAlerts = (r: (typeof resting)[number]) =>
         s.telegram.calls('sendMessage').filter((c) => c.status === 'ok' && c.payload.chat_id === r.chatId && /Filled/.test(String(c.payload.text)) && String(c.payload.text).includes(`Order ${r.order.orderId} `)).length;
       await eventually(() => resting.every((r) => fillAlerts(r) > 0) || undefined, 'a fill alert for every resting order that filled', 60_000).catch(() => undefined);
-      await eventually(async () => (await alertsIdle(s.alertsQueue.queue)) || undefined, 'the alerts queue to drain', 60_000);
+      await expect.poll(() => alertsIdle(s.alertsQueue.queue), { message: 'the alerts queue to drain', timeout: 60_000 }).toBeTruthy();
       const laterFills = { filled: resting.length, alerted: resting.filter((r) => fillAlerts(r) === 1).length, doubled: resting.filter((r) => fillAlerts(r) > 1).length };
 
       let orders = 0;

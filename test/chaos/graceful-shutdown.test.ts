@@ -12,7 +12,7 @@ import { createOrdersQueue, type OrdersQueue } from '../../src/trading/orders/or
 import { callbackUpdate, messageUpdate, startFakeBotApi, type FakeBotApi, type UpdateUser } from '../support/fake-bot-api.js';
 import { startRedisServer, type RedisServerHandle } from '../support/redis.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
-import { eventually } from '../trading/eventually.js';
+import { eventually } from '../support/wait.js';
 import { findSecrets, telegramTexts } from '../security/secret-scan.js';
 import { confirmDataOf, finalStateOf, user } from './support/chaos-stack.js';
 import { recordFigures } from './support/figures.js';
@@ -112,10 +112,10 @@ describe('chaos: SIGTERM while order jobs are in flight', () => {
       await stop(worker, 'worker');
       const worker2 = await start('worker');
 
-      await eventually(async () => {
+      await expect.poll(async () => {
         const states = await Promise.all(placed.map(async (p) => (await orders!.queue.getJob(p.intentId))?.getState()));
         return states.every((s) => s === 'completed') || undefined;
-      }, 'every order job to complete', budgetMs(60_000, 3_000, placed.length));
+      }, { message: 'every order job to complete', timeout: budgetMs(60_000, 3_000, placed.length) }).toBeTruthy();
       let duplicates = 0;
       let untold = 0;
       for (const p of placed) {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ERROR_CODES } from '../../src/errors.js';
 import { startRedisServer, type RedisServerHandle } from '../support/redis.js';
-import { eventually, sleep } from '../trading/eventually.js';
+import { eventually, sleep } from '../support/wait.js';
 import { finalStateOf, startChaosStack, user, type ChaosStack } from './support/chaos-stack.js';
 
 const TRADER = user(7501);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServerHandle } from '../support/redis.js';
 import { createPrng, seedOf } from '../fuzz/prng.js';
-import { eventually, sleep } from '../trading/eventually.js';
+import { eventually, sleep } from '../support/wait.js';
 import { finalStateOf, startChaosStack, user, type Card, type ChaosStack } from './support/chaos-stack.js';
 import { recordFigures, tally } from './support/figures.js';
 import { budgetMs, scale } from './support/scale.js';
@@ -82,10 +82,10 @@ describe('chaos: Redis killed and restarted during a burst of confirmations', ()
         if (stored?.state !== 'confirmed') lostIntents++;
         if (!(await s.ordersQueue.queue.getJob(card.intentId))) lostJobs++;
       }
-      await eventually(async () => {
+      await expect.poll(async () => {
         const states = await Promise.all(cards.map(async ({ card }) => (await s.ordersQueue.queue.getJob(card.intentId))?.getState()));
         return states.every((st) => st === 'completed' || st === 'failed') || undefined;
-      }, 'every order job to settle', budgetMs(60_000, 2_000, burst));
+      }, { message: 'every order job to settle', timeout: budgetMs(60_000, 2_000, burst) }).toBeTruthy();
 
       let orders = 0;
       let duplicates = 0;

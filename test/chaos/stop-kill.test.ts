@@ -17,17 +17,16 @@
  * happened on the exchange, exactly one "moved" alert queued and delivered to Telegram (and
  * for every stop placed again after a 409, exactly one alert saying so).
  */
-import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { floorToStep, gt, normalize } from '../../src/decimal.js';
 import type { Order } from '../../src/binance/types.js';
 import { createPrng, seedOf } from '../fuzz/prng.js';
-import { testRedisUrl } from '../support/redis.js';
-import { eventually } from '../trading/eventually.js';
+import { eventually } from '../support/wait.js';
 import { at, candle, loadHistory } from '../trading/stop-scenario.js';
 import { recordFigures, tally } from './support/figures.js';
 import { budgetMs, scale } from './support/scale.js';
-import { startProcessFleet, type ProcessFleet } from './support/process-fleet.js';
+import type { ProcessFleet } from './support/process-fleet.js';
+import { startWorkerFleet } from './support/worker-fleet.js';
 import { STOP_TRADER, startStopStack, type StopStack } from './support/stop-stack.js';
 
 const POINTS = ['before-send', 'in-flight', 'after-accept', 'after-adopt', 'after-409', 're-place-accepted', 're-place-recorded'] as const;
@@ -56,23 +55,12 @@ describe('chaos: stop manager killed mid move', () => {
       const s = stack;
       let price = loadHistory(s.sim.feed, 200).price;
       const childOutput: string[] = [];
-      fleet = startProcessFleet({
-        script: resolve(import.meta.dirname, '../support/processes/stop-worker.mjs'),
+      fleet = startWorkerFleet(s, {
+        script: 'stop-worker',
         size: 2,
         onOutput: (text) => childOutput.push(text),
         env: {
-          TRADING_MODE: 'paper',
           PAPER_MARKET: 'replay', // candles that do not follow the wall clock: closes come from the stream, no cron
-          BINANCE_BASE_URL: s.sim.restUrl,
-          BINANCE_STREAM_URL: s.sim.streamUrl,
-          BINANCE_API_KEY: s.sim.apiKey,
-          BINANCE_API_SECRET: s.sim.apiSecret!,
-          BINANCE_TIMEOUT_MS: '1000',
-          BINANCE_RECV_WINDOW_MS: '1000',
-          REDIS_URL: testRedisUrl(),
-          TELEGRAM_BOT_TOKEN: s.telegram.token,
-          LOG_LEVEL: 'info',
-          CHAOS_PREFIX: s.prefix,
           // The test's time knobs (production: 30 s leases and locks, 15 s sync).
           CHAOS_LEASE_MS: '3000',
           CHAOS_LOCK_MS: '2000',
@@ -81,7 +69,7 @@ describe('chaos: stop manager killed mid move', () => {
         },
       });
       const f = fleet;
-      await eventually(() => f.ready(), 'the stop workers to start', 30_000);
+      await expect.poll(() => f.ready(), { message: 'the stop workers to start', timeout: 30_000 }).toBeTruthy();
 
       const armed: string[] = [];
       let group: string[] = [];
@@ -118,7 +106,7 @@ describe('chaos: stop manager killed mid move', () => {
 
       /** After a fractal: the close evaluated, every process up and reconciled, every stop consistent, alerts delivered. */
       async function settle(label: string): Promise<void> {
-        await eventually(() => f.ready(), `${label}: the stop workers to be up and reconciled`, 30_000);
+        await expect.poll(() => f.ready(), { message: `${label}: the stop workers to be up and reconciled`, timeout: 30_000 }).toBeTruthy();
         await eventually(
           async () => ((await Promise.all(group.map(wrongWith))).every((w) => w.kind === 'none') ? true : undefined),
           `${label}: every stop consistent`,
@@ -136,7 +124,7 @@ describe('chaos: stop manager killed mid move', () => {
             everWrong.add(stopId);
           }
         }
-        await eventually(() => s.alertsDrained(), `${label}: alerts delivered`, 30_000);
+        await expect.poll(() => s.alertsDrained(), { message: `${label}: alerts delivered`, timeout: 30_000 }).toBeTruthy();
       }
 
       /**

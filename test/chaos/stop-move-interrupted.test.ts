@@ -41,7 +41,7 @@ import type { StopStore } from '../../src/trading/stops/stop-store.js';
 import { stopOrderClientId, type ManagedStop } from '../../src/trading/stops/stop-types.js';
 import { simRequest } from '../support/simulator.js';
 import { testRedisUrl } from '../support/redis.js';
-import { eventually } from '../trading/eventually.js';
+import { eventually } from '../support/wait.js';
 import { startStopHarness, type StopHarness } from '../trading/stop-harness.js';
 import { at, formFractalAbove, loadHistory } from '../trading/stop-scenario.js';
 
@@ -84,7 +84,7 @@ describe('stop moves interrupted by a dying worker', () => {
     });
     await manager.start();
     const m = manager;
-    await eventually(() => (m.status().stream?.connected && m.status().stream?.pending === 0 ? true : undefined), 'the kline stream to follow the pair');
+    await expect.poll(() => m.status().stream?.connected && m.status().stream?.pending === 0, { message: 'the kline stream to follow the pair' }).toBeTruthy();
     return { stop, price };
   }
   const evaluated = (row: KlineRow) => h!.closeEvaluated('BTCUSDT', '1h', row[6]);
@@ -161,7 +161,7 @@ describe('stop moves interrupted by a dying worker', () => {
     });
 
     // The restarted worker reconciles at start.
-    const report = await h!.manager.reconcile();
+    const report = await h!.manager.checkStops();
     expect(report).toMatchObject({ stops: 1, repaired: 1, retired: 0 });
     expect(await h!.store.get(stop.id)).toMatchObject({ status: 'active', stopPrice: stop.stopPrice, clientOrderId: replacedId, orders: 3 });
     const replaced = await alertsOf(`stop-replaced-${stop.id}-`);
@@ -263,7 +263,7 @@ describe('stop moves interrupted by a dying worker', () => {
       }),
     });
     expect((await simRequest(h!.sim, 'DELETE', '/api/v3/order', { symbol: 'BTCUSDT', orderId: stop.orderId! })).status).toBe(200);
-    await manager!.reconciler.reconcile();
+    await manager!.sweep.checkStops();
     expect(dead).toBe(true);
     expect(await h!.store.get(stop.id)).toBeUndefined();
     expect((await alertsOf(`stop-outside-${stop.id}-`)).map((a) => a.key)).toEqual([`stop-outside-${stop.id}-${stop.orderId}`]);
@@ -282,12 +282,12 @@ describe('stop moves interrupted by a dying worker', () => {
 
     // The restarted worker settles the move: nothing was placed and the old stop is still open.
     await h.manager.start();
-    await eventually(async () => ((await h!.records.sendAttemptedAt(moveId)) === undefined ? true : undefined), 'the move settled', 15_000);
+    await expect.poll(async () => (await h!.records.sendAttemptedAt(moveId)) === undefined, { message: 'the move settled', timeout: 15_000 }).toBeTruthy();
     expect(await h.store.get(stop.id)).toMatchObject({ orderId: stop.orderId, status: 'active' });
 
     // Later the trader cancels the stop's order outside the bot.
     expect((await simRequest(h.sim, 'DELETE', '/api/v3/order', { symbol: 'BTCUSDT', orderId: stop.orderId! })).status).toBe(200);
-    await h.manager.reconciler.reconcile();
+    await h.manager.sweep.checkStops();
     expect(await h.store.get(stop.id)).toBeUndefined();
     expect(h.sim.control.orders('BTCUSDT').filter((o) => o.status === 'NEW')).toEqual([]);
     expect((await alertsOf(`stop-outside-${stop.id}-`)).map((a) => a.key)).toEqual([`stop-outside-${stop.id}-${stop.orderId}`]);

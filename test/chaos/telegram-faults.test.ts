@@ -8,7 +8,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BotApiFault } from '../support/fake-bot-api.js';
 import { createPrng, seedOf, type Prng } from '../fuzz/prng.js';
-import { eventually } from '../trading/eventually.js';
 import { startChaosStack, type ChaosStack } from './support/chaos-stack.js';
 import { recordFigures, tally } from './support/figures.js';
 import { budgetMs, FULL_RUN, scale } from './support/scale.js';
@@ -79,10 +78,10 @@ describe('chaos: Telegram faults while alerts are delivered', () => {
       }
 
       const delivered = () => s.telegram.calls('sendMessage').filter((c) => c.status === 'ok');
-      await eventually(async () => {
+      await expect.poll(async () => {
         const counts = await s.alertsQueue.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
         return Object.values(counts).every((n) => n === 0) || undefined;
-      }, 'the alerts queue to drain', budgetMs(60_000, 300, all.length));
+      }, { message: 'the alerts queue to drain', timeout: budgetMs(60_000, 300, all.length) }).toBeTruthy();
 
       let lost = 0;
       let doubled = 0;

@@ -7,15 +7,14 @@
  * intent must have exactly one exchange order (none only if the job failed and the card says so)
  * and its card exactly one final state.
  */
-import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPrng, seedOf } from '../fuzz/prng.js';
-import { testRedisUrl } from '../support/redis.js';
-import { eventually } from '../trading/eventually.js';
+import { eventually } from '../support/wait.js';
 import { finalStateOf, startChaosStack, user, type Card, type ChaosStack } from './support/chaos-stack.js';
 import { recordFigures, tally } from './support/figures.js';
 import { budgetMs, scale } from './support/scale.js';
-import { startProcessFleet, type ProcessFleet } from './support/process-fleet.js';
+import type { ProcessFleet } from './support/process-fleet.js';
+import { startWorkerFleet } from './support/worker-fleet.js';
 
 const POINTS = ['dequeued', 'before-send', 'in-flight', 'after-accept', 'before-card', 'random'] as const;
 const ORDERS = ['/buy BTCUSDT 0.001', '/buy BTCUSDT 0.001 60000', '/sell ETHUSDT 0.01', '/buy ETHUSDT 50USDT'];
@@ -37,23 +36,10 @@ describe('chaos: order workers killed mid-order', () => {
       stack = await startChaosStack({ allowedUsers: USERS.map((u) => u.id), attempts: 6 });
       const s = stack;
       const childOutput: string[] = [];
-      fleet = startProcessFleet({
-        script: resolve(import.meta.dirname, '../support/processes/order-worker.mjs'),
+      fleet = startWorkerFleet(s, {
+        script: 'order-worker',
         size: 3,
         onOutput: (text) => childOutput.push(text),
-        env: {
-          TRADING_MODE: 'paper',
-          BINANCE_BASE_URL: s.sim.restUrl,
-          BINANCE_API_KEY: s.sim.apiKey,
-          BINANCE_API_SECRET: s.sim.apiSecret!,
-          BINANCE_TIMEOUT_MS: '1000',
-          BINANCE_RECV_WINDOW_MS: '1000',
-          REDIS_URL: testRedisUrl(),
-          TELEGRAM_BOT_TOKEN: s.telegram.token,
-          TELEGRAM_API_ROOT: s.telegram.apiRoot,
-          LOG_LEVEL: 'info',
-          CHAOS_PREFIX: s.prefix,
-        },
       });
 
       const planned: Record<string, number> = {};

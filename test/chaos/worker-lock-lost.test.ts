@@ -11,15 +11,14 @@
  * intent must have exactly one exchange order and its card exactly one final state, and every
  * stalled worker must have been refused at the send fence.
  */
-import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPrng, seedOf } from '../fuzz/prng.js';
-import { testRedisUrl } from '../support/redis.js';
-import { eventually } from '../trading/eventually.js';
+import { eventually } from '../support/wait.js';
 import { finalStateOf, startChaosStack, user, type Card, type ChaosStack } from './support/chaos-stack.js';
 import { recordFigures, tally } from './support/figures.js';
 import { budgetMs, scale } from './support/scale.js';
-import { startProcessFleet, type ProcessFleet } from './support/process-fleet.js';
+import type { ProcessFleet } from './support/process-fleet.js';
+import { startWorkerFleet } from './support/worker-fleet.js';
 
 const ORDERS = ['/buy BTCUSDT 0.001', '/buy BTCUSDT 0.001 60000', '/sell ETHUSDT 0.01', '/buy ETHUSDT 50USDT'];
 const USERS = [7201, 7202, 7203, 7204].map(user);
@@ -65,8 +64,8 @@ describe('chaos: order workers that lose their job lock while alive', () => {
       /** Each process's whole output: the product's log lines are counted in it, not line by line. */
       const outputOf = new Map<number, string>();
       const occurrences = (text: string) => [...outputOf.values()].reduce((n, out) => n + out.split(text).length - 1, 0);
-      fleet = startProcessFleet({
-        script: resolve(import.meta.dirname, '../support/processes/order-worker.mjs'),
+      fleet = startWorkerFleet(s, {
+        script: 'order-worker',
         size: 3,
         onOutput: (text, ordinal) => {
           childOutput.push(text);
@@ -87,19 +86,6 @@ describe('chaos: order workers that lose their job lock while alive', () => {
           const resumed = /^CHAOS-RESUME (\S+) (\S+)$/.exec(line);
           if (resumed) resumedIn.set(resumed[1]!, resumed[2]!);
         },
-        env: {
-          TRADING_MODE: 'paper',
-          BINANCE_BASE_URL: s.sim.restUrl,
-          BINANCE_API_KEY: s.sim.apiKey,
-          BINANCE_API_SECRET: s.sim.apiSecret!,
-          BINANCE_TIMEOUT_MS: '1000',
-          BINANCE_RECV_WINDOW_MS: '1000',
-          REDIS_URL: testRedisUrl(),
-          TELEGRAM_BOT_TOKEN: s.telegram.token,
-          TELEGRAM_API_ROOT: s.telegram.apiRoot,
-          LOG_LEVEL: 'info',
-          CHAOS_PREFIX: s.prefix,
-        },
       });
 
       const cards: Array<{ card: Card; wakeMs: number; command: string; wake: 'after-loss' | 'in-takeover' }> = [];
@@ -111,11 +97,7 @@ describe('chaos: order workers that lose their job lock while alive', () => {
       for (let i = 0; i < trials; i++) {
         await new Promise((r) => setTimeout(r, Math.max(0, lastStart + TRIAL_SPACING_MS - Date.now())));
         lastStart = Date.now();
-        await eventually(
-          async () => (await Promise.all(cards.slice(-IN_FLIGHT).map(({ card }) => done(card)))).filter((d) => !d).length < IN_FLIGHT,
-          `a free slot for trial ${i}`,
-          60_000,
-        );
+        await expect.poll(async () => (await Promise.all(cards.slice(-IN_FLIGHT).map(({ card }) => done(card)))).filter((d) => !d).length < IN_FLIGHT, { message: `a free slot for trial ${i}`, timeout: 60_000 }).toBeTruthy();
         const from = prng.pick(USERS);
         const command = prng.pick(ORDERS);
         const card = await s.orderCard(from, command);
@@ -133,7 +115,7 @@ describe('chaos: order workers that lose their job lock while alive', () => {
       }, 'every order job to settle', budgetMs(60_000, 8_000, trials));
       // A graceful stop waits for each worker's job run to end: every stalled worker has woken and
       // either sent or been refused before the exchange is counted.
-      await eventually(() => resumedIn.size >= stalls.size, 'every stalled worker to wake', MAX_WAKE_MS + 30_000);
+      await expect.poll(() => resumedIn.size >= stalls.size, { message: 'every stalled worker to wake', timeout: MAX_WAKE_MS + 30_000 }).toBeTruthy();
       await fleet.close(30_000);
       await Promise.all(deletions);
 

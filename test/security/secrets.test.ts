@@ -14,7 +14,7 @@ import { freePort } from '../../src/redis-server.js';
 import { randomApiKey } from '../support/simulator.js';
 import { messageUpdate } from '../support/fake-bot-api.js';
 import { testRedisUrl } from '../support/redis.js';
-import { eventually } from '../trading/eventually.js';
+import { eventually } from '../support/wait.js';
 import { confirmDataOf, startChaosStack, user, type ChaosStack } from '../chaos/support/chaos-stack.js';
 import { recordFigures } from '../chaos/support/figures.js';
 import { startRoleProcess, type RoleProcess } from '../chaos/support/role-process.js';
@@ -58,10 +58,10 @@ describe('secrets never reach logs or Telegram', () => {
     const orders: Array<Awaited<ReturnType<typeof orderAndConfirm>>> = [];
     for (const command of ['/buy BTCUSDT 0.001', '/buy BTCUSDT 0.001', '/buy BTCUSDT 0.001']) orders.push(await orderAndConfirm(s, TRADER, command));
     s.sim.control.setClockOffset(0);
-    await eventually(async () => {
+    await expect.poll(async () => {
       const states = await Promise.all(orders.map(async (o) => (await s.ordersQueue.queue.getJob(o.card.intentId))?.getState()));
       return states.every((st) => st === 'completed' || st === 'failed') || undefined;
-    }, 'the orders to settle', 60_000);
+    }, { message: 'the orders to settle', timeout: 60_000 }).toBeTruthy();
     await s.send(TRADER, '/balance');
     await s.send(TRADER, '/orders');
 
@@ -71,7 +71,7 @@ describe('secrets never reach logs or Telegram', () => {
     const lost = createAlertsWorker({ connection: s.workerConnection, redis: s.producer, api: deadApi, logger: log, prefix: `${s.prefix}-dead` });
     const deadQueue = (await import('../../src/alerts/alerts-queue.js')).createAlertsQueue({ connection: s.producer, prefix: `${s.prefix}-dead`, attempts: 2, backoffMs: 50 });
     await deadQueue.enqueue({ key: 'unreachable', chatId: TRADER.id, text: 'x', category: 'system' });
-    await eventually(async () => ((await deadQueue.queue.getJobCounts('failed')).failed ?? 0) > 0 || undefined, 'the undeliverable alert to fail', 30_000);
+    await expect.poll(async () => ((await deadQueue.queue.getJobCounts('failed')).failed ?? 0) > 0, { message: 'the undeliverable alert to fail', timeout: 30_000 }).toBeTruthy();
     await lost.close();
     await deadQueue.close();
     const refusedApi = createAlertsApi({ token: `${TRADER.id}:AAwrongTokenWrongTokenWrongToken000`, apiRoot: s.telegram.apiRoot, maxRetryAttempts: 0 });

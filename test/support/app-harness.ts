@@ -1,8 +1,9 @@
 /**
- * The whole product for bot tests, wired as `node dist/main.js all` wires it: the simulator over
- * real HTTP, the real REST client and exchange-info cache, real Redis under a unique prefix, the
- * trading service, the order and alerts workers (BullMQ), and the real grammY bot talking to the
- * fake Telegram Bot API over HTTP — or, for console tests, to a console session's transformer.
+ * The whole product for bot tests, wired as `node dist/main.js all` wires it (test-stack.ts: the
+ * production trading stack, the components' build functions and botDepsOf): the simulator over
+ * real HTTP, real Redis under a unique prefix, the order and alerts workers (BullMQ), and the
+ * real grammY bot talking to the fake Telegram Bot API over HTTP — or, for console tests, to a
+ * console session's transformer.
  *
  *   const app = await startApp();
  *   await app.send('/buy BTCUSDT 0.0012345');
@@ -12,32 +13,28 @@
 import { Api } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Redis } from 'ioredis';
-import { Registry } from 'prom-client';
-import type { OrderCap } from '../../src/config.js';
-import { createAlertsQueue, type AlertsQueue } from '../../src/alerts/alerts-queue.js';
-import { createAlertsApi, createAlertsWorker, type AlertsWorker } from '../../src/alerts/alerts-worker.js';
-import { createUserStreamService, type UserStreamService } from '../../src/alerts/user-stream-service.js';
-import { createExchangeInfoCache, type ExchangeInfoCache } from '../../src/binance/exchange-info-cache.js';
-import { createRestClient, type RestClient } from '../../src/binance/rest-client.js';
+import { botDepsOf, buildAlertsWorker, buildLedger, buildOrderWorker, buildUserStreamService } from '../../src/app/components.js';
+import type { AlertsQueue } from '../../src/alerts/alerts-queue.js';
+import { createAlertsApi, type AlertsWorker } from '../../src/alerts/alerts-worker.js';
+import type { UserStreamService } from '../../src/alerts/user-stream-service.js';
+import type { ExchangeInfoCache } from '../../src/binance/exchange-info-cache.js';
+import type { RestClient } from '../../src/binance/rest-client.js';
 import type { BotDeps } from '../../src/bot/bot-deps.js';
-import { createRequestBudget, meteredExchange, weightLimitOf, type RequestBudget } from '../../src/bot/request-budget.js';
-import { createViewCache } from '../../src/bot/view-cache.js';
+import type { RequestBudget } from '../../src/bot/request-budget.js';
 import type { ConsoleSession } from '../../src/bot/console-session.js';
 import { createBot } from '../../src/bot/create-bot.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { createRedisConnection } from '../../src/redis.js';
-import { createEquityStore, type EquityStore } from '../../src/ledger/equity-store.js';
-import type { LedgerReader } from '../../src/ledger/ledger-types.js';
-import { createReportSchedule, type ReportSchedule } from '../../src/ledger/report-schedule.js';
-import { createAuditLog } from '../../src/trading/audit-log.js';
-import { createOrderRecords } from '../../src/trading/orders/order-records.js';
-import { createOrderWorker, type OrderWorker } from '../../src/trading/orders/order-worker.js';
-import { createOrdersQueue } from '../../src/trading/orders/orders-queue.js';
-import { createTradingService, type TradingServiceHandle } from '../../src/trading/trading-service.js';
+import type { OrderWorker } from '../../src/trading/orders/order-worker.js';
+import type { TradingServiceHandle } from '../../src/trading/trading-service.js';
 import { callbackUpdate, FAKE_BOT_TOKEN, FAKE_BOT_USER, messageUpdate, startFakeBotApi, type FakeBotApi, type StoredMessage, type UpdateUser } from './fake-bot-api.js';
-import { testRedisUrl, uniquePrefix } from './redis.js';
+import { uniquePrefix } from './redis.js';
 import { startTestSimulator, type TestSimulator, type TestSimulatorOptions } from './simulator.js';
-import { createLedgerService, type LedgerService, type LedgerServiceDeps } from '../../src/ledger/ledger-service.js';
+import { startTestStack, testWorkerTimings } from './test-stack.js';
+import type { EquityStore } from '../../src/ledger/equity-store.js';
+import type { LedgerReader } from '../../src/ledger/ledger-types.js';
+import type { ReportSchedule } from '../../src/ledger/report-schedule.js';
+import type { LedgerService, LedgerServiceDeps } from '../../src/ledger/ledger-service.js';
+import { eventually } from './wait.js';
 
 /** Two traders of one desk on the allow-list, and someone who is not. */
 export const TRADER: UpdateUser = { id: 1001, first_name: 'Alice', username: 'alice' };
@@ -116,20 +113,8 @@ export interface AppHarness {
   close(): Promise<void>;
 }
 
-export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? ` (${last.message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Kept for imports written before wait.ts; new tests import it from there. */
+export { eventually } from './wait.js';
 
 export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarness> {
   const logger = options.logger ?? createLogger({ level: 'silent' });
@@ -139,71 +124,35 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     ...options.sim,
   });
   const telegram = options.console ? undefined : await startFakeBotApi();
-  const weightLimit = options.sim?.options?.weightPerMinute ?? 6_000;
-  const exchange = createRestClient({
-    baseUrl: sim.restUrl,
-    apiKey: sim.apiKey,
-    signer: sim.signer,
-    logger,
-    registry: new Registry(),
-    timeoutMs: 2_000,
-    recvWindowMs: 1_000,
-    clockRefreshMs: 0,
-    weightLimitPerMinute: weightLimit,
-  });
-  const exchangeInfo = createExchangeInfoCache({ load: () => exchange.exchangeInfo(), logger });
   const allowedUsers = options.allowedUsers ?? [TRADER.id, PARTNER.id];
-  const budget = createRequestBudget({ weightLimit: () => weightLimitOf(exchangeInfo.rateLimits(), weightLimit), traders: allowedUsers.length, ...(options.now ? { now: options.now } : {}) });
-  const views = meteredExchange(exchange.withPriority('view'), budget);
-  const redis = createRedisConnection(testRedisUrl(), 'producer');
-  const workerConnection = createRedisConnection(testRedisUrl(), 'worker');
-  const prefix = uniquePrefix('app');
-  const confirmTtlS = options.confirmTtlS ?? 60;
-  const orderCap: OrderCap | undefined =
-    options.maxOrderValue !== undefined ? { asset: options.valuationAsset ?? 'USDT', max: options.maxOrderValue, variable: 'MAX_ORDER_VALUE' } : undefined;
-
-  const ordersQueue = createOrdersQueue({ connection: redis, prefix, attempts: 4, backoffMs: 100 });
-  const alertsQueue = createAlertsQueue({ connection: redis, prefix, backoffMs: 100 });
-  const records = createOrderRecords({ redis, prefix });
-  const audit = createAuditLog({ redis, prefix, logger });
-  const trading = createTradingService({
-    redis,
-    prefix,
-    mode: 'paper',
-    exchange,
-    cardReads: views,
-    symbols: exchangeInfo,
+  const components = startTestStack({
+    exchange: sim,
     logger,
-    confirmTtlS,
-    ...(orderCap ? { orderCap } : {}),
-    alertsQueue,
-    records,
-    audit,
-    ordersQueue,
-    ...(options.now ? { now: options.now } : {}),
+    prefix: uniquePrefix('app'),
+    allowedUsers,
+    telegram,
+    env: {
+      MAX_ORDER_VALUE: options.maxOrderValue,
+      VALUATION_ASSET: options.valuationAsset ?? options.portfolio?.valuationAsset,
+      BALANCE_DUST_USDT: options.balanceDustUsdt,
+      TELEGRAM_GROUPS: options.telegramGroups ? 'on' : undefined,
+      ALERTS_PER_USER: options.alertsPerUser?.toString(),
+      EQUITY_SAMPLE_MIN: options.portfolio?.sampleMinutes?.toString(),
+    },
+    configure: (config) => {
+      config.confirmTtlS = options.confirmTtlS ?? 60;
+      if (options.queuedOrderMaxAgeMs !== undefined) config.limits.queuedOrderMaxAgeMs = options.queuedOrderMaxAgeMs;
+    },
+    rest: { weightLimitPerMinute: options.sim?.options?.weightPerMinute ?? 6_000 },
+    queues: { orders: { attempts: 4, backoffMs: 100 }, alerts: { backoffMs: 100 } },
+    now: options.now,
   });
+  const { stack, exchange, config } = components;
 
   let orderWorker: OrderWorker | undefined;
   let alertsWorker: AlertsWorker | undefined;
   if (options.workers !== false) {
-    orderWorker = createOrderWorker({
-      connection: workerConnection,
-      redis,
-      prefix,
-      exchange,
-      symbols: exchangeInfo,
-      alerts: alertsQueue,
-      intents: trading.intents,
-      records,
-      audit,
-      logger,
-      mode: 'paper',
-      ...(orderCap ? { orderCap } : {}),
-      ...(options.queuedOrderMaxAgeMs !== undefined ? { queuedOrderMaxAgeMs: options.queuedOrderMaxAgeMs } : {}),
-      reconcile: { recvWindowMs: 1_000, inFlightBoundMs: 4_000, engineMarginMs: 300, firstDelayMs: 50, maxDelayMs: 200 },
-      lockDurationMs: 2_000,
-      stalledIntervalMs: 500,
-    });
+    orderWorker = buildOrderWorker(components, testWorkerTimings(config));
     let alertsApi: Api;
     if (options.console) {
       alertsApi = new Api(FAKE_BOT_TOKEN);
@@ -211,91 +160,42 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     } else {
       alertsApi = createAlertsApi({ token: telegram!.token, apiRoot: telegram!.apiRoot });
     }
-    alertsWorker = createAlertsWorker({ connection: workerConnection, redis, api: alertsApi, logger, prefix, lockDurationMs: 2_000, stalledIntervalMs: 500 });
+    alertsWorker = buildAlertsWorker(components, alertsApi, { lockDurationMs: 2_000, stalledIntervalMs: 500 });
   }
 
-  const equity = options.portfolio ? createEquityStore({ redis, prefix }) : undefined;
-  const reports = options.portfolio ? createReportSchedule({ redis, prefix, logger, ...(options.now ? { now: options.now } : {}) }) : undefined;
   let ledger: LedgerService | undefined;
   if (options.ledger) {
+    // The worker role's ledger, its schedule off unless a test gives one.
     const tuning = options.ledger === true ? {} : options.ledger;
-    ledger = createLedgerService({
-      redis,
-      prefix,
-      exchange: exchange.withPriority('view'),
-      symbols: exchangeInfo,
-      valuationAsset: options.valuationAsset ?? 'USDT',
-      logger,
-      worker: { connection: workerConnection },
-      extraSymbols: async () => (await records.recent(200)).map((r) => r.symbol),
+    ledger = buildLedger(components, true, {
+      extraSymbols: async () => (await stack.records.recent(200)).map((r) => r.symbol),
       ...tuning,
       jobs: { syncEveryMs: 0, backoffMs: 200, lockDurationMs: 2_000, stalledIntervalMs: 500, ...tuning.jobs },
     });
+    components.ledger = ledger;
     await ledger.start();
   }
 
+  const base = botDepsOf(components, { now: options.now });
   const deps: BotDeps = {
-    token: telegram?.token ?? FAKE_BOT_TOKEN,
-    ...(telegram ? { apiRoot: telegram.apiRoot } : {}),
+    ...base,
+    // The net value views' tests bring a ledger of their own making.
+    ...(options.portfolio?.ledger && base.portfolio ? { portfolio: { ...base.portfolio, ledger: options.portfolio.ledger } } : {}),
+    token: config.telegram.token!,
+    apiRoot: telegram?.apiRoot,
     botInfo: (options.console?.botInfo ?? FAKE_BOT_USER) as UserFromGetMe,
-    allowedUsers,
-    mode: 'paper',
-    trading,
-    alerts: alertsQueue,
-    exchange: views,
-    requestBudget: budget,
-    viewCache: createViewCache({ exchange: views, forgetOn: (listener) => exchange.events.on('write', listener), ...(options.now ? { now: options.now } : {}) }),
-    exchangeInfo,
-    redis,
-    keyPrefix: prefix,
-    logger,
-    settings: {
-      balanceDustUsdt: options.balanceDustUsdt ?? '1',
-      confirmTtlS,
-      ...(orderCap ? { orderCap } : {}),
-      ...(options.telegramGroups !== undefined ? { telegramGroups: options.telegramGroups } : {}),
-      ...(options.valuationAsset ? { valuationAsset: options.valuationAsset } : {}),
-      ...(options.alertsPerUser !== undefined ? { alertsPerUser: options.alertsPerUser } : {}),
-    },
-    ...(ledger ? { ledger: ledger.reader, ledgerJobs: ledger.jobs } : {}),
-    ...(options.now ? { now: options.now } : {}),
-    ...(options.portfolio && equity && reports
-      ? {
-          portfolio: {
-            valuationAsset: options.portfolio.valuationAsset ?? 'USDT',
-            sampleMinutes: options.portfolio.sampleMinutes ?? 15,
-            equity,
-            ...(options.portfolio.ledger ? { ledger: options.portfolio.ledger } : {}),
-            reports,
-          },
-        }
-      : {}),
+    allowedUsers: config.telegram.allowedUsers,
   };
   const bot = createBot(deps);
   options.console?.attach(bot);
 
   let userStream: UserStreamService | undefined;
   if (options.userStream) {
-    userStream = createUserStreamService({
-      redis,
-      prefix,
-      wsApiUrl: sim.wsApiUrl,
-      apiKey: sim.apiKey,
-      signer: sim.signer,
-      exchange,
-      records,
-      intents: trading.intents,
-      alerts: alertsQueue,
-      allowedUsers: deps.allowedUsers,
-      symbols: exchangeInfo,
-      logger,
-      lease: { ttlMs: 1_500, pollMs: 100 },
-      heartbeatMs: 200,
-      ...(ledger ? { onExecutionReport: ledger.onExecutionReport, onConnected: ledger.onStreamConnected } : {}),
-    });
-    userStream.start();
-    const started = userStream;
-    await eventually(() => (started.status().caughtUp ? true : undefined), 'the user stream to catch up');
+    const started = buildUserStreamService(components, deps.allowedUsers, { lease: { ttlMs: 1_500, pollMs: 100 }, heartbeatMs: 200 });
+    if (!started) throw new Error('the simulator has no WebSocket API URL');
+    userStream = started;
+    started.start();
+    await eventually(() => started.status().caughtUp, 'the user stream to catch up');
   }
 
   const chatOf = (chatId?: number) => chatId ?? TRADER.id;
@@ -306,17 +206,17 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
     telegram,
     bot,
     deps,
-    exchange,
-    exchangeInfo,
-    budget,
-    trading,
-    alertsQueue,
+    exchange: exchange.client,
+    exchangeInfo: exchange.exchangeInfo,
+    budget: exchange.budget,
+    trading: stack.service,
+    alertsQueue: stack.alertsQueue,
     userStream,
     ledger,
-    redis,
-    prefix,
-    equity,
-    reports,
+    redis: stack.producer,
+    prefix: stack.prefix,
+    equity: stack.equity,
+    reports: stack.reports,
     deliver: (update) => bot.handleUpdate(update as never),
     async send(text, o = {}) {
       const update = messageUpdate({ from: o.from ?? TRADER, text, ...(o.chatId !== undefined ? { chatId: o.chatId } : {}), ...(o.chatType ? { chatType: o.chatType } : {}) });
@@ -358,16 +258,9 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
       await ledger?.close().catch(() => undefined);
       await orderWorker?.close().catch(() => undefined);
       await alertsWorker?.close().catch(() => undefined);
-      await trading.close();
-      await ordersQueue.close();
-      await alertsQueue.close();
-      await reports?.close();
-      exchangeInfo.close();
-      await exchange.close();
+      await components.close();
       await sim.close();
       await telegram?.close();
-      redis.disconnect();
-      workerConnection.disconnect();
     },
   };
 }

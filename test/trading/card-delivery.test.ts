@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAlertsApi, createAlertsWorker, type AlertsWorker } from '../../src/alerts/alerts-worker.js';
 import { createLogger } from '../../src/logger.js';
 import { startFakeBotApi, type FakeBotApi } from '../support/fake-bot-api.js';
-import { eventually } from './eventually.js';
+import { eventually } from '../support/wait.js';
 import { startHarness, TRADER, type Harness } from './pipeline-harness.js';
 
 let h: Harness | undefined;

@@ -4,7 +4,7 @@ import { clientOrderIdOf, createIntentStore, type IntentStore } from '../../src/
 import { parseCardCallback, cardCallbackData } from '../../src/trading/card-callback.js';
 import type { OrderPreview } from '../../src/trading/types.js';
 import { testRedisClient, uniquePrefix } from '../support/redis.js';
-import { sleep } from './eventually.js';
+import { sleep } from '../support/wait.js';
 
 const preview: OrderPreview = {
   mode: 'paper',

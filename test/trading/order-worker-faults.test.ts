@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, TRADER, usdtCap, type Harness } from './pipeline-harness.js';
-import { eventually } from './eventually.js';
 import type { OrderRequest } from '../../src/trading/types.js';
 
 let h: Harness | undefined;
@@ -58,7 +57,7 @@ describe('order worker: crashes and changed rules', () => {
     h.sim.control.faults.inject({ method: 'POST', path: '/api/v3/order', action: 'delay', delayMs: 400 });
     const card = await h.service.prepareOrder(BUY_ODD_QTY, TRADER);
     await h.service.confirm(card.intentId, TRADER.userId);
-    await eventually(() => h!.records.sendAttemptedAt(`bco-${card.intentId}`), 'the send mark');
+    await expect.poll(() => h!.records.sendAttemptedAt(`bco-${card.intentId}`), { message: 'the send mark' }).toBeTruthy();
     await first.worker.close(true);
     h.startWorker();
     const settled = await h.settled(card.intentId);

@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOrderRecords, isSendFenceLost } from '../../src/trading/orders/order-records.js';
 import { uniquePrefix } from '../support/redis.js';
-import { eventually } from './eventually.js';
+import { eventually } from '../support/wait.js';
 import { startHarness, TRADER, type Harness } from './pipeline-harness.js';
 import type { OrderRequest } from '../../src/trading/types.js';
 
@@ -76,7 +76,7 @@ describe('order worker: job lock lost while the worker is alive', () => {
     const first = h.startWorker({ concurrency: 1, registry: firstRegistry });
     await h.service.confirm(card.intentId, TRADER.userId);
     const lockKey = lockKeyOf(h, card.intentId);
-    await eventually(() => h!.producer.get(lockKey).then((t) => t ?? undefined), 'the first worker to lock the job');
+    await expect.poll(() => h!.producer.get(lockKey).then((t) => t ?? undefined), { message: 'the first worker to lock the job' }).toBeTruthy();
     await h.producer.del(lockKey);
     h.startWorker({ concurrency: 1 });
     expect((await h.settled(card.intentId)).returnvalue).toMatchObject({ adopted: false, status: 'FILLED' });
@@ -99,7 +99,7 @@ describe('order worker: job lock lost while the worker is alive', () => {
     const first = h.startWorker({ concurrency: 1 });
     await h.service.confirm(card.intentId, TRADER.userId);
     const clientOrderId = `bco-${card.intentId}`;
-    await eventually(() => h!.records.sendAttemptedAt(clientOrderId), 'the first worker to mark its send');
+    await expect.poll(() => h!.records.sendAttemptedAt(clientOrderId), { message: 'the first worker to mark its send' }).toBeTruthy();
     await h.producer.del(lockKeyOf(h, card.intentId));
 
     h.startWorker({ concurrency: 1 });

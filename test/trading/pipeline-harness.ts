@@ -1,26 +1,27 @@
 /**
- * The order pipeline wired for tests exactly as the worker role wires it: the simulator over real
- * HTTP, the real REST client and exchangeInfo cache, real Redis (a unique prefix per harness),
- * the trading service, and real BullMQ order workers. No alerts worker runs: tests read the
- * alerts queue to see what the card would show.
+ * The order pipeline as the worker role wires it (test/support/test-stack.ts: the production
+ * trading stack and buildOrderWorker): the simulator over real HTTP, real Redis under a unique
+ * prefix, the trading service, and real BullMQ order workers. No alerts worker runs: tests read
+ * the alerts queue to see what the card would show.
  */
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
+import { buildOrderWorker } from '../../src/app/components.js';
 import type { OrderCap } from '../../src/config.js';
-import { createAlertsQueue, type AlertsQueue } from '../../src/alerts/alerts-queue.js';
-import { createExchangeInfoCache, type ExchangeInfoCache } from '../../src/binance/exchange-info-cache.js';
-import { createRestClient, type RestClient } from '../../src/binance/rest-client.js';
+import type { AlertsQueue } from '../../src/alerts/alerts-queue.js';
+import type { ExchangeInfoCache } from '../../src/binance/exchange-info-cache.js';
+import type { RestClient } from '../../src/binance/rest-client.js';
 import { createLogger } from '../../src/logger.js';
-import { createRedisConnection } from '../../src/redis.js';
-import { createAuditLog, type AuditLog } from '../../src/trading/audit-log.js';
-import { createOrderRecords, type OrderRecords } from '../../src/trading/orders/order-records.js';
-import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '../../src/trading/orders/order-worker.js';
-import { createOrdersQueue, type OrdersQueue } from '../../src/trading/orders/orders-queue.js';
+import type { AuditLog } from '../../src/trading/audit-log.js';
+import type { OrderRecords } from '../../src/trading/orders/order-records.js';
+import type { OrderWorker, OrderWorkerOptions } from '../../src/trading/orders/order-worker.js';
+import type { OrdersQueue } from '../../src/trading/orders/orders-queue.js';
 import { createTradingService, type TradingServiceHandle, type TradingServiceOptions } from '../../src/trading/trading-service.js';
 import type { AlertJob, Requester } from '../../src/trading/types.js';
 import { startTestSimulator, type TestSimulator, type TestSimulatorOptions } from '../support/simulator.js';
-import { testRedisUrl, uniquePrefix } from '../support/redis.js';
-import { eventually } from './eventually.js';
+import { uniquePrefix } from '../support/redis.js';
+import { startTestStack, testWorkerTimings } from '../support/test-stack.js';
+import { eventually } from '../support/wait.js';
 
 export const TRADER: Requester = { userId: 1001, chatId: 1001, displayName: 'alice' };
 export const OTHER_TRADER: Requester = { userId: 2002, chatId: 2002, displayName: 'bob' };
@@ -72,84 +73,48 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     prices: { BTCUSDT: '65000', ETHUSDT: '3500' },
     ...options.sim,
   });
-  const recvWindowMs = options.recvWindowMs ?? 1_000;
-  const timeoutMs = options.timeoutMs ?? 2_000;
-  const exchange = createRestClient({
-    baseUrl: sim.restUrl,
-    apiKey: sim.apiKey,
-    signer: sim.signer,
+  const components = startTestStack({
+    exchange: sim,
     logger,
-    registry: new Registry(),
-    timeoutMs,
-    recvWindowMs,
-    clockRefreshMs: 0,
+    prefix: uniquePrefix('pipe'),
+    env: {
+      BINANCE_TIMEOUT_MS: String(options.timeoutMs ?? 2_000),
+      BINANCE_RECV_WINDOW_MS: String(options.recvWindowMs ?? 1_000),
+      MAX_ORDER_VALUE: options.maxOrderValue,
+    },
+    configure: (config) => {
+      if (options.confirmTtlS !== undefined) config.confirmTtlS = options.confirmTtlS;
+    },
+    queues: { orders: { attempts: options.attempts ?? 4, backoffMs: 100 } },
   });
-  const cache = createExchangeInfoCache({ load: () => exchange.exchangeInfo(), logger });
-  const producer = createRedisConnection(testRedisUrl(), 'producer');
-  const workerConnection = createRedisConnection(testRedisUrl(), 'worker');
-  const prefix = uniquePrefix('pipe');
-  const ordersQueue = createOrdersQueue({ connection: producer, prefix, attempts: options.attempts ?? 4, backoffMs: 100 });
-  const alertsQueue = createAlertsQueue({ connection: producer, prefix });
-  const records = createOrderRecords({ redis: producer, prefix });
-  const audit = createAuditLog({ redis: producer, prefix, logger });
+  const { stack, exchange } = components;
   const services: TradingServiceHandle[] = [];
   const workers: OrderWorker[] = [];
 
   const newService = (overrides: Partial<TradingServiceOptions> = {}) => {
-    const service = createTradingService({
-      redis: producer,
-      prefix,
-      mode: 'paper',
-      exchange,
-      symbols: cache,
-      logger,
-      confirmTtlS: options.confirmTtlS ?? 60,
-      ...(options.maxOrderValue !== undefined ? { orderCap: usdtCap(options.maxOrderValue) } : {}),
-      alertsQueue,
-      records,
-      audit,
-      ordersQueue,
-      ...overrides,
-    });
+    const service = createTradingService({ ...stack.serviceOptions, ...overrides });
     services.push(service);
     return service;
   };
-  const service = newService();
-
   const startWorker = (overrides: Partial<OrderWorkerOptions> = {}) => {
-    const worker = createOrderWorker({
-      connection: workerConnection,
-      redis: producer,
-      prefix,
-      exchange,
-      symbols: cache,
-      alerts: alertsQueue,
-      intents: service.intents,
-      records,
-      audit,
-      logger,
-      mode: 'paper',
-      ...(options.maxOrderValue !== undefined ? { orderCap: usdtCap(options.maxOrderValue) } : {}),
-      reconcile: { recvWindowMs, inFlightBoundMs: 2 * timeoutMs, engineMarginMs: 300, firstDelayMs: 50, maxDelayMs: 200 },
-      lockDurationMs: 2_000,
-      stalledIntervalMs: 500,
-      ...overrides,
-    });
+    // Each worker its own registry: a second one's metrics would clash with the first one's names.
+    const worker = buildOrderWorker(components, { ...testWorkerTimings(components.config), registry: new Registry(), ...overrides });
     workers.push(worker);
     return worker;
   };
+  const { ordersQueue, alertsQueue, service } = stack;
 
   return {
     sim,
-    exchange,
-    cache,
-    producer,
-    workerConnection,
-    prefix,
+    exchange: exchange.client,
+    cache: exchange.exchangeInfo,
+    producer: stack.producer,
+    workerConnection: stack.workerConnection,
+    prefix: stack.prefix,
     ordersQueue,
     alertsQueue,
-    records,
-    audit,
+    records: stack.records,
+    audit: stack.audit,
     service,
     workers,
     newService,
@@ -176,13 +141,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       for (const w of workers) await w.close().catch(() => undefined);
       for (const s of services) await s.close();
-      await ordersQueue.close();
-      await alertsQueue.close();
-      cache.close();
-      await exchange.close();
+      await components.close();
       await sim.close();
-      producer.disconnect();
-      workerConnection.disconnect();
     },
   };
 }

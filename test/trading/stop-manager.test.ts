@@ -134,6 +134,6 @@ describe('fractal trailing stop', () => {
 });
 
 async function waitActive(h: StopHarness<ProgrammaticFeed>, id: string) {
-  const { eventually } = await import('./eventually.js');
+  const { eventually } = await import('../support/wait.js');
   return eventually(async () => (await h.desk.listStops()).find((s) => s.id === id && s.status === 'active'), 'the stop to be placed');
 }

@@ -12,7 +12,7 @@ import type { KlineRow } from '../../src/binance/types.js';
 import { floorToStep, mul, normalize } from '../../src/decimal.js';
 import type { ProgrammaticFeed } from '../../src/sim/types.js';
 import { stopOrderClientId, type ManagedStop } from '../../src/trading/stops/stop-types.js';
-import { eventually } from './eventually.js';
+import { eventually } from '../support/wait.js';
 import { startStopHarness, type StopHarness } from './stop-harness.js';
 import { at, exchangeInfoWith, formFractalAbove, hourlyRows, loadHistory } from './stop-scenario.js';
 

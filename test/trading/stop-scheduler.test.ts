@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ProgrammaticFeed } from '../../src/sim/types.js';
 import { candleOpenAt, closeCronPattern, lastClosedCloseTime, STOP_INTERVALS } from '../../src/trading/stops/stop-intervals.js';
 import { closeJobId } from '../../src/trading/stops/stop-scheduler.js';
-import { eventually } from './eventually.js';
+import { eventually } from '../support/wait.js';
 import { startStopHarness, TRADER, type StopHarness } from './stop-harness.js';
 import { loadHistory } from './stop-scenario.js';
 

@@ -56,7 +56,7 @@ describe('stop reconciliation at start', () => {
     const { price } = loadHistory(h.sim.feed, 200);
     const cancelledOutside = await h.arm({ kind: 'fixed', symbol: 'BTCUSDT', stopPrice: at(price, '0.9'), amount: { kind: 'base', quantity: '0.1' } });
     const filled = await h.arm({ kind: 'fixed', symbol: 'BTCUSDT', stopPrice: at(price, '0.98'), amount: { kind: 'base', quantity: '0.1' } });
-    expect(await h.manager.reconciler.sweep()).toMatchObject({ stops: 2, intact: 2 });
+    expect(await h.manager.sweep.sweep()).toMatchObject({ stops: 2, intact: 2 });
     expect(h.requests('GET', '/api/v3/order')).toBe(2); // the two placements' reconcile-first look-ups only
 
     // What the user data stream (src/alerts) writes on the records when the orders end.
@@ -67,7 +67,7 @@ describe('stop reconciliation at start', () => {
       await h.records.save({ ...record, status });
     }
 
-    expect(await h.manager.reconciler.sweep()).toMatchObject({ stops: 2, retired: 2 });
+    expect(await h.manager.sweep.sweep()).toMatchObject({ stops: 2, retired: 2 });
     expect(await h.store.all()).toEqual([]);
     const keys = (await h.stopAlerts()).map((a) => a.key);
     expect(keys.filter((k) => k.startsWith('stop-outside-'))).toEqual([`stop-outside-${cancelledOutside.id}-${cancelledOutside.orderId}`]);
@@ -86,7 +86,7 @@ describe('stop reconciliation at start', () => {
       cancelReplaceMode: 'STOP_ON_FAILURE', cancelOrderId: stop.orderId!, newClientOrderId: newId,
     });
 
-    const report = await h!.manager.reconcile();
+    const report = await h!.manager.checkStops();
     expect(report).toMatchObject({ stops: 1, repaired: 1, retired: 0 });
     const after = (await h!.store.get(stop.id))!;
     expect(after).toMatchObject({ status: 'active', stopPrice: newStop, clientOrderId: newId, orders: 2 });
@@ -103,7 +103,7 @@ describe('stop reconciliation at start', () => {
     await h!.records.save({ ...record, replacedBy: stopOrderClientId(stop.id, 2) });
     await simRequest(h!.sim, 'DELETE', '/api/v3/order', { symbol: 'BTCUSDT', orderId: stop.orderId! });
 
-    const report = await h!.manager.reconcile();
+    const report = await h!.manager.checkStops();
     expect(report).toMatchObject({ stops: 1, repaired: 1, retired: 0 });
     const after = (await h!.store.get(stop.id))!;
     expect(after).toMatchObject({ status: 'active', stopPrice: stop.stopPrice, clientOrderId: stopOrderClientId(stop.id, 3) });

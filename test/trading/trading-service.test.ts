@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import type { OrderRequest } from '../../src/trading/types.js';
 import { OTHER_TRADER, startHarness, TRADER, type Harness, type HarnessOptions } from './pipeline-harness.js';
-import { sleep } from './eventually.js';
+import { sleep } from '../support/wait.js';
 
 let h: Harness | undefined;
 afterEach(async () => {

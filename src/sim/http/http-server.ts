@@ -19,6 +19,7 @@ import type { Params, Route } from './rest-routes.js';
 import { checkAllRead } from './route-params.js';
 import { SimError, simErrors } from '../sim-error.js';
 import type { WsEndpoint } from '../types.js';
+import { sleep } from '../../sleep.js';
 
 export interface RequestLogEntry {
   method: string;
@@ -234,4 +235,3 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

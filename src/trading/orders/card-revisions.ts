@@ -8,6 +8,7 @@
 import { GrammyError, type Api } from 'grammy';
 import type { Redis } from 'ioredis';
 import type { Order } from '../../binance/types.js';
+import { asFlag, defineScript } from '../../redis-scripts.js';
 
 /**
  * Card edit ranks, higher is later: queued (the bot, after Confirm), placed, partly filled, final;
@@ -21,15 +22,16 @@ export function cardRevisionOf(order: Pick<Order, 'status'>): number {
   return order.status === 'NEW' ? CARD_REVISION.placed : order.status === 'PARTIALLY_FILLED' ? CARD_REVISION.partial : CARD_REVISION.final;
 }
 
-// KEYS[1] revision key, KEYS[2] (optional) the claimed edit. ARGV: revision, ttl ms, edit JSON.
+// KEYS[1] revision key, KEYS[2] the claimed edit. ARGV: revision, ttl ms, edit JSON (absent: the
+// revision alone is claimed).
 // 0 when a later revision was already applied.
-const CLAIM_REVISION = `
+const CLAIM_REVISION = defineScript({ name: 'chatopsCardRevisionClaim', keys: 2, parse: asFlag, lua: `
 local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
 if current > tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-if KEYS[2] and ARGV[3] then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2]) end
+if ARGV[3] then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2]) end
 return 1
-`;
+` });
 
 /** What a claimed card edit shows, kept with its revision so a later landing can put it back. */
 export interface ClaimedEdit {
@@ -46,9 +48,9 @@ const REVISION_TTL_MS = 7 * 24 * 3600_000;
  */
 export async function claimCardRevision(redis: Redis, prefix: string, chatId: number, messageId: number, revision: number, edit?: Omit<ClaimedEdit, 'revision'>): Promise<boolean> {
   const revisionKey = `${prefix}:card-rev:${chatId}:${messageId}`;
-  if (!edit) return (await redis.eval(CLAIM_REVISION, 1, revisionKey, String(revision), String(REVISION_TTL_MS))) === 1;
-  const claimed = JSON.stringify({ revision, ...edit } satisfies ClaimedEdit);
-  return (await redis.eval(CLAIM_REVISION, 2, revisionKey, `${prefix}:card-edit:${chatId}:${messageId}`, String(revision), String(REVISION_TTL_MS), claimed)) === 1;
+  const keys = [revisionKey, `${prefix}:card-edit:${chatId}:${messageId}`];
+  if (!edit) return CLAIM_REVISION.run(redis, keys, [revision, REVISION_TTL_MS]);
+  return CLAIM_REVISION.run(redis, keys, [revision, REVISION_TTL_MS, JSON.stringify({ revision, ...edit } satisfies ClaimedEdit)]);
 }
 
 /**

@@ -23,6 +23,7 @@ import { isExchangeError } from '../../errors.js';
 import type { Order } from '../../binance/types.js';
 import type { ExchangeClient } from '../../binance/exchange-client.js';
 import { AppError } from '../../errors.js';
+import { sleep } from '../../sleep.js';
 
 export interface OrderLookupOptions {
   /** recvWindow the REST client signs with, ms. Default 5000. */
@@ -87,7 +88,7 @@ export interface OrderLookup {
 export function createOrderLookup(
   exchange: ExchangeClient,
   options: OrderLookupOptions = {},
-  clock: { now: () => number; sleep: (ms: number) => Promise<void> } = { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+  clock: { now: () => number; sleep: (ms: number) => Promise<void> } = { now: Date.now, sleep },
 ): OrderLookup {
   return createLookup<OrderRef, Order>(
     (ref) => exchange.getOrder({ symbol: ref.symbol, origClientOrderId: ref.clientOrderId }),

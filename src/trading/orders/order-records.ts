@@ -17,6 +17,7 @@ import type { Redis } from 'ioredis';
 import { AppError } from '../../errors.js';
 import type { Order, OrderStatus, OrderType, Side } from '../../binance/types.js';
 import { KEY_PREFIX } from '../../redis.js';
+import { asFlag, asIgnored, asInteger, defineScript } from '../../redis-scripts.js';
 
 export interface OrderRecord {
   clientOrderId: string;
@@ -136,31 +137,31 @@ export function recordOf(
 // One script rather than MULTI: ioredis builds every MULTI by copying each Lua command defined on
 // the connection, and the producer connection carries BullMQ's 64 (0.18 ms a MULTI against
 // 0.01 ms on a bare connection; docs/BENCHMARKS.md).
-const SAVE_RECORD = `
+const SAVE_RECORD = defineScript({ name: 'chatopsOrderSave', keys: 2, parse: asIgnored, lua: `
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[5])
 return 1
-`;
+` });
 
 // KEYS: lock, send mark. ARGV: token, mark value, TTL ms. The check and the mark are one step, so
 // no one can take the lock over between them; a mark once taken is what a taker-over sees
 // (order-worker.ts reconciles before sending). In a Redis Cluster both keys need the prefix's
 // hash tag, as BullMQ's own keys do.
-const FENCED_MARK = `
+const FENCED_MARK = defineScript({ name: 'chatopsSendMarkFenced', keys: 2, parse: asFlag, lua: `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 return 1
-`;
+` });
 
 // KEYS: send mark. ARGV: the token the mark must end with (after a space).
-const FENCED_CLEAR = `
+const FENCED_CLEAR = defineScript({ name: 'chatopsSendMarkClear', keys: 1, parse: asInteger, lua: `
 local value = redis.call('GET', KEYS[1])
 if not value then return 0 end
 local suffix = ' ' .. ARGV[1]
 if string.sub(value, -string.len(suffix)) ~= suffix then return 0 end
 return redis.call('DEL', KEYS[1])
-`;
+` });
 
 /** A mark's value: the epoch ms it was taken at, then the taker's token when fenced. */
 const markAtOf = (value: string): number => Number(value.split(' ', 1)[0]);
@@ -179,7 +180,7 @@ export function createOrderRecords(options: OrderRecordsOptions): OrderRecords {
   return {
     async save(record) {
       const id = record.clientOrderId;
-      await redis.eval(SAVE_RECORD, 2, recordKey(id), indexKey, JSON.stringify(record), String(retentionMs), String(record.placedAt), id, String(now() - retentionMs));
+      await SAVE_RECORD.run(redis, [recordKey(id), indexKey], [JSON.stringify(record), retentionMs, record.placedAt, id, now() - retentionMs]);
     },
     async get(clientOrderId) {
       const json = await redis.get(recordKey(clientOrderId));
@@ -196,8 +197,8 @@ export function createOrderRecords(options: OrderRecordsOptions): OrderRecords {
         await redis.set(markKey(clientOrderId), String(at), 'PX', markTtlMs);
         return;
       }
-      const taken = (await redis.eval(FENCED_MARK, 2, fence.key, markKey(clientOrderId), fence.token, `${at} ${fence.token}`, String(markTtlMs))) as number;
-      if (taken !== 1) throw new SendFenceLostError(clientOrderId, fence);
+      const taken = await FENCED_MARK.run(redis, [fence.key, markKey(clientOrderId)], [fence.token, `${at} ${fence.token}`, markTtlMs]);
+      if (!taken) throw new SendFenceLostError(clientOrderId, fence);
     },
     async sendAttemptedAt(clientOrderId) {
       const value = await redis.get(markKey(clientOrderId));
@@ -214,7 +215,7 @@ export function createOrderRecords(options: OrderRecordsOptions): OrderRecords {
     },
     async clearSendAttempted(clientOrderId, fence) {
       // A mark retaken by the worker that took the job over covers its request, not ours: keep it.
-      if (fence) await redis.eval(FENCED_CLEAR, 1, markKey(clientOrderId), fence.token);
+      if (fence) await FENCED_CLEAR.run(redis, [markKey(clientOrderId)], [fence.token]);
       else await redis.del(markKey(clientOrderId));
     },
   };

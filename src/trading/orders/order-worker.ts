@@ -101,7 +101,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
   const prefix = options.prefix ?? KEY_PREFIX;
   const now = options.now ?? Date.now;
   const logger = options.logger.child({ module: 'order-worker' });
-  const pricing = { exchange, symbols: options.symbols, mode: options.mode, ...(options.orderCap ? { orderCap: options.orderCap } : {}) };
+  const pricing = { exchange, symbols: options.symbols, mode: options.mode, orderCap: options.orderCap };
   const lookup = createOrderLookup(exchange, options.reconcile);
   const brackets = createBracketPlacement({ exchange, records, symbols: options.symbols, ...(options.reconcile ? { reconcile: options.reconcile } : {}), now });
   const queuedOrderMaxAgeMs = options.queuedOrderMaxAgeMs ?? 300_000;

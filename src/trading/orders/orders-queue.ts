@@ -8,13 +8,12 @@
  * in the paused list and no worker takes a new one until resume; a job already running finishes.
  */
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { AppError } from '../../errors.js';
 import { formatDuration, formatUtc } from '../../format.js';
-import type { Logger } from '../../logger.js';
 import { logQueueErrors } from '../../queue-errors.js';
 import type { OrderIntent, QueueDepths } from '../types.js';
 import { KEY_PREFIX } from '../../redis.js';
+import { retentionOf, type ProducerQueueOptions } from '../../queue-options.js';
 
 export const ORDERS_QUEUE = 'orders';
 export const PLACE_ORDER_JOB = 'place-order';
@@ -37,21 +36,11 @@ export interface OrderJobResult {
   adopted: boolean;
 }
 
-export interface OrdersQueueOptions {
-  /** A `producer` connection (src/redis.ts): fail fast rather than hang a Confirm. */
-  connection: Redis;
-  /** BullMQ key prefix (tests pass uniquePrefix()). Default `chatops`. */
-  prefix?: string;
+export interface OrdersQueueOptions extends ProducerQueueOptions {
   /** Attempts per job, including the first. Default 5. */
   attempts?: number;
   /** First retry delay of the exponential backoff. Default 1000 ms (1 s, 2 s, 4 s, 8 s). */
   backoffMs?: number;
-  /** How long a completed job (and so its id) is kept. Default 48 h. */
-  keepCompletedMs?: number;
-  /** How long a failed job is kept for inspection. Default 7 days. */
-  keepFailedMs?: number;
-  /** Where the queue handle's Redis errors go (else BullMQ prints them with console.error). */
-  logger?: Logger;
 }
 
 export interface OrdersQueue {
@@ -73,8 +62,7 @@ export function createOrdersQueue(options: OrdersQueueOptions): OrdersQueue {
   const jobOptions: JobsOptions = {
     attempts: options.attempts ?? 5,
     backoff: { type: 'exponential', delay: options.backoffMs ?? 1_000 },
-    removeOnComplete: { age: Math.ceil((options.keepCompletedMs ?? 48 * 3600_000) / 1000) },
-    removeOnFail: { age: Math.ceil((options.keepFailedMs ?? 7 * 24 * 3600_000) / 1000) },
+    ...retentionOf(options),
   };
   const queue = new Queue<OrderJobData, OrderJobResult>(ORDERS_QUEUE, {
     connection: options.connection,

@@ -14,17 +14,13 @@
  *   removed it (the one who typed it has the reply).
  */
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { compare, isPositive, normalize } from '../../decimal.js';
 import { AppError, isAppError, isExchangeError } from '../../errors.js';
-import type { Logger } from '../../logger.js';
 import type { Order, SymbolInfo } from '../../binance/types.js';
-import type { ExchangeClient } from '../../binance/exchange-client.js';
-import type { OrderCap, TradingMode } from '../../config.js';
+import type { OrderCap } from '../../config.js';
 import { createAuditLog, type AuditLog } from '../audit-log.js';
 import { cardCallbackData } from '../card-callback.js';
 import { createIntentStore, type IntentStore } from '../intent-store.js';
-import type { SymbolLookup } from '../orders/order-pricing.js';
 import type { OrderRecords } from '../orders/order-records.js';
 import { isOrderNotFound } from '../orders/order-lookup.js';
 import { armedText, removedText, stopDisplay, stopTitle } from './stop-alert-text.js';
@@ -35,22 +31,11 @@ import { createStopStore, type StopStore } from './stop-store.js';
 import type { ArmOutcome, ManagedStop, StopArming, StopDesk } from './stop-types.js';
 import type { AlertSink, OrderIntent, Requester } from '../types.js';
 import { KEY_PREFIX } from '../../redis.js';
+import type { CardDeps } from '../card-deps.js';
 
-export interface StopDeskOptions {
-  /** A `producer` connection. */
-  redis: Redis;
-  /** Key prefix shared with the trading service and the workers. Default `chatops`. */
-  prefix?: string;
-  mode: TradingMode;
-  exchange: ExchangeClient;
-  /** Reads that price a /stop card: a view, paid by the trader who asked (the bot's metered client). Default `exchange`. */
-  cardReads?: ExchangeClient;
-  symbols: SymbolLookup;
+export interface StopDeskOptions extends CardDeps {
   records: OrderRecords;
   alerts: AlertSink;
-  logger: Logger;
-  /** CONFIRM_TTL_S (used when `intents` is built here). */
-  confirmTtlS: number;
   settings: {
     /** STOP_LIMIT_OFFSET_PCT. */
     limitOffsetPct: string;

@@ -2,7 +2,7 @@
  * The stop manager (DESIGN.md §1 "worker role … stop manager", §5): what the worker role starts
  * to look after managed stops.
  *
- *   start(): reconcile every stop with the exchange's open orders, then follow the
+ *   start(): check every stop against the exchange's open orders, then follow the
  *            (symbol, interval) pairs in use — a kline stream subscription (closes as they happen,
  *            also for a replayed market) and a BullMQ job scheduler per pair (closes by the
  *            exchange clock, a few seconds late, with no socket) — re-read every `syncEveryMs`,
@@ -94,7 +94,8 @@ export interface StopManagerStatus {
 export interface StopManager {
   readonly store: StopStore;
   readonly scheduler: StopScheduler;
-  readonly reconciler: StopSweep;
+  /** Checks stored stops against the exchange's open orders and repairs what a crash left behind. */
+  readonly sweep: StopSweep;
   /** Reconciles, then follows the pairs in use. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -104,7 +105,7 @@ export interface StopManager {
   evaluateAll(): Promise<EvaluationRound>;
   /** Re-reads the pairs in use and follows them (stream subscriptions, schedulers). */
   syncPairs(): Promise<StopPair[]>;
-  reconcile(): Promise<StopSweepReport>;
+  checkStops(): Promise<StopSweepReport>;
   status(): StopManagerStatus;
   /** For /status (BotStatusProviders.lastStopEvaluation). */
   lastStopEvaluation(): Promise<StopEvaluationNote | undefined>;
@@ -154,7 +155,7 @@ export function createStopManager(deps: StopManagerDeps): StopManager {
     ...(deps.closeListener ? { closeListener: deps.closeListener } : {}),
     now,
   });
-  const reconciler = createStopSweep({ exchange: deps.exchange, store, mover, records: deps.records, alerts: deps.alerts, logger: deps.logger, jobState, now });
+  const sweep = createStopSweep({ exchange: deps.exchange, store, mover, records: deps.records, alerts: deps.alerts, logger: deps.logger, jobState, now });
 
   async function evaluate(pair: StopPair, closeTime?: number): Promise<PairEvaluation> {
     const end = duration.startTimer();
@@ -235,13 +236,13 @@ export function createStopManager(deps: StopManagerDeps): StopManager {
   return {
     store,
     scheduler,
-    reconciler,
+    sweep,
 
     async start() {
       if (started) return;
       started = true;
       try {
-        await reconciler.reconcile();
+        await sweep.checkStops();
       } catch (error) {
         log.error({ err: error }, 'stop reconciliation at start failed; stops are evaluated anyway');
       }
@@ -251,7 +252,7 @@ export function createStopManager(deps: StopManagerDeps): StopManager {
         syncTimer = setTimeout(() => {
           if (closing) return;
           syncPairs()
-            .then(() => reconciler.sweep())
+            .then(() => sweep.sweep())
             .catch((error: unknown) => log.warn({ err: error }, 'could not re-read the stop pairs'))
             .finally(() => {
               if (!closing) tick();
@@ -303,7 +304,7 @@ export function createStopManager(deps: StopManagerDeps): StopManager {
     },
 
     syncPairs,
-    reconcile: () => reconciler.reconcile(),
+    checkStops: () => sweep.checkStops(),
     status: () => ({ started, pairs: pairs.length, ...(stream ? { stream: stream.state() } : {}), ...(lastRound ? { lastRound } : {}) }),
     lastStopEvaluation: () => store.lastEvaluation(),
   };

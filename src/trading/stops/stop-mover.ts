@@ -41,6 +41,7 @@ import { referencePriceOf, stopLimitPrice } from './stop-pricing.js';
 import type { StopStore } from './stop-store.js';
 import { stopOrderClientId, type ManagedStop, type MoveOutcome, type MoveTarget } from './stop-types.js';
 import type { AlertSink } from '../types.js';
+import { sleep } from '../../sleep.js';
 
 export interface StopMoverDeps {
   exchange: ExchangeClient;
@@ -98,7 +99,7 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
         if (!retry) throw error;
         const waitMs = Math.min(Math.max(error.retryAfterMs ?? 0, exchange.usage().blockedUntil - now(), 500), URGENT_MAX_WAIT_MS);
         log.warn({ stopId: stop.id, attempt, waitMs, code: error.code }, 'stop off the book and the exchange is not taking orders; waiting to place it again');
-        await new Promise((r) => setTimeout(r, waitMs));
+        await sleep(waitMs);
       }
     }
   }

@@ -15,6 +15,8 @@ import { AppError } from '../../errors.js';
 import type { StopInterval } from './stop-intervals.js';
 import type { ManagedStop, StopEvaluationNote } from './stop-types.js';
 import { KEY_PREFIX } from '../../redis.js';
+import { asFlag, asStrings, defineScript, DELETE_IF_HELD } from '../../redis-scripts.js';
+import { sleep } from '../../sleep.js';
 
 export interface StopPair {
   symbol: string;
@@ -52,7 +54,7 @@ export interface StopStoreOptions {
 }
 
 // KEYS: stop, all, by-symbol, by-pair ('' for fixed), pairs. ARGV: id, json, pair member ('' for fixed).
-const CREATE = `
+const CREATE = defineScript({ name: 'chatopsStopCreate', keys: 5, parse: asStrings, lua: `
 local existing = redis.call('GET', KEYS[1])
 if existing then return {0, existing} end
 redis.call('SET', KEYS[1], ARGV[2])
@@ -63,19 +65,19 @@ if ARGV[3] ~= '' then
   redis.call('SADD', KEYS[5], ARGV[3])
 end
 return {1, ARGV[2]}
-`;
+` });
 
 // KEYS: stop. ARGV: expected version, json.
-const SAVE = `
+const SAVE = defineScript({ name: 'chatopsStopSave', keys: 1, parse: asFlag, lua: `
 local current = redis.call('GET', KEYS[1])
 if not current then return 0 end
 if tostring(cjson.decode(current)['version']) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 return 1
-`;
+` });
 
 // KEYS: stop, all, by-symbol, by-pair, pairs. ARGV: id, pair member.
-const REMOVE = `
+const REMOVE = defineScript({ name: 'chatopsStopRemove', keys: 5, parse: asFlag, lua: `
 if redis.call('DEL', KEYS[1]) == 0 then return 0 end
 redis.call('SREM', KEYS[2], ARGV[1])
 redis.call('SREM', KEYS[3], ARGV[1])
@@ -84,13 +86,7 @@ if ARGV[2] ~= '' then
   if redis.call('SCARD', KEYS[4]) == 0 then redis.call('SREM', KEYS[5], ARGV[2]) end
 end
 return 1
-`;
-
-// KEYS: lock. ARGV: token.
-const UNLOCK = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
+` });
 
 const PAIR_SEPARATOR = '|';
 
@@ -125,19 +121,12 @@ export function createStopStore(options: StopStoreOptions): StopStore {
     async create(input) {
       const stop: ManagedStop = { ...input, version: 1 };
       const pair = pairOf(stop);
-      const [created, json] = (await redis.eval(
-        CREATE,
-        5,
-        stopKey(stop.id),
-        allKey,
-        symbolKey(stop.symbol),
-        pair ? pairKey(pair) : stopKey(stop.id),
-        pairsKey,
-        stop.id,
-        JSON.stringify(stop),
-        memberOf(pair),
-      )) as [number, string];
-      return { stop: JSON.parse(json) as ManagedStop, created: created === 1 };
+      const [created, json = ''] = await CREATE.run(
+        redis,
+        [stopKey(stop.id), allKey, symbolKey(stop.symbol), pair ? pairKey(pair) : stopKey(stop.id), pairsKey],
+        [stop.id, JSON.stringify(stop), memberOf(pair)],
+      );
+      return { stop: JSON.parse(json) as ManagedStop, created: created === '1' };
     },
 
     get,
@@ -158,34 +147,24 @@ export function createStopStore(options: StopStoreOptions): StopStore {
 
     async save(stop) {
       const next: ManagedStop = { ...stop, version: stop.version + 1 };
-      const saved = (await redis.eval(SAVE, 1, stopKey(stop.id), String(stop.version), JSON.stringify(next))) as number;
-      return saved === 1 ? next : undefined;
+      const saved = await SAVE.run(redis, [stopKey(stop.id)], [stop.version, JSON.stringify(next)]);
+      return saved ? next : undefined;
     },
 
     async saveMany(stops) {
       if (stops.length === 0) return 0;
+      SAVE.install(redis);
       const pipeline = redis.pipeline();
-      for (const stop of stops) pipeline.eval(SAVE, 1, stopKey(stop.id), String(stop.version), JSON.stringify({ ...stop, version: stop.version + 1 }));
+      for (const stop of stops) SAVE.queue(pipeline, [stopKey(stop.id)], [stop.version, JSON.stringify({ ...stop, version: stop.version + 1 })]);
       const replies = (await pipeline.exec()) ?? [];
-      return replies.filter(([error, saved]) => error === null && saved === 1).length;
+      return replies.filter(([error, saved]) => error === null && SAVE.parse(saved)).length;
     },
 
     async remove(id) {
       const stop = await get(id);
       if (!stop) return false;
       const pair = pairOf(stop);
-      const removed = (await redis.eval(
-        REMOVE,
-        5,
-        stopKey(id),
-        allKey,
-        symbolKey(stop.symbol),
-        pair ? pairKey(pair) : stopKey(id),
-        pairsKey,
-        id,
-        memberOf(pair),
-      )) as number;
-      return removed === 1;
+      return REMOVE.run(redis, [stopKey(id), allKey, symbolKey(stop.symbol), pair ? pairKey(pair) : stopKey(id), pairsKey], [id, memberOf(pair)]);
     },
 
     async withLock(id, work, waitMs = 10_000) {
@@ -199,13 +178,13 @@ export function createStopStore(options: StopStoreOptions): StopStore {
             details: { stopId: id },
           });
         }
-        await new Promise((r) => setTimeout(r, pause));
+        await sleep(pause);
         pause = Math.min(pause * 2, 250);
       }
       try {
         return await work();
       } finally {
-        await redis.eval(UNLOCK, 1, lockKey(id), token).catch(() => undefined);
+        await DELETE_IF_HELD.run(redis, [lockKey(id)], [token]).catch(() => undefined);
       }
     },
 

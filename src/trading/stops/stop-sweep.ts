@@ -151,7 +151,7 @@ export function createStopSweep(deps: StopSweepDeps) {
       return report;
     },
 
-    async reconcile(): Promise<StopSweepReport> {
+    async checkStops(): Promise<StopSweepReport> {
       const stops = await store.all();
       const report: StopSweepReport = { stops: stops.length, intact: 0, repaired: 0, retired: 0, failed: 0 };
       if (stops.length === 0) return report;

@@ -1,29 +1,29 @@
 /**
- * The product wired for the reliability suites as `node dist/main.js all` wires it — the
- * simulator over real HTTP, the real REST client, real Redis, the trading service, the real
- * grammY bot against the fake Bot API — with the knobs the suites need: which workers run in
+ * The product wired for the reliability suites as `node dist/main.js all` wires it
+ * (test/support/test-stack.ts: the production trading stack, the components' build functions,
+ * botDepsOf) — the simulator over real HTTP, real Redis, the real grammY bot against the fake
+ * Bot API — with the knobs the suites need: which workers run in
  * this process (the worker-kill suite runs them as child processes instead), which Redis (the
  * restart suite brings its own), a recording logger and a recording signer for the secrets scan.
  */
-import { Registry } from 'prom-client';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Redis } from 'ioredis';
-import { createAlertsQueue, type AlertsQueue } from '../../../src/alerts/alerts-queue.js';
-import { createAlertsApi, createAlertsWorker, type AlertsWorker, type CreateAlertsApiOptions } from '../../../src/alerts/alerts-worker.js';
-import { createUserStreamService, type UserStreamService } from '../../../src/alerts/user-stream-service.js';
-import { createExchangeInfoCache, type ExchangeInfoCache } from '../../../src/binance/exchange-info-cache.js';
-import { createRestClient, type RestClient } from '../../../src/binance/rest-client.js';
+import { botDepsOf, buildAlertsWorker, buildOrderWorker, buildUserStreamService } from '../../../src/app/components.js';
+import type { AlertsQueue } from '../../../src/alerts/alerts-queue.js';
+import { createAlertsApi, type AlertsWorker, type CreateAlertsApiOptions } from '../../../src/alerts/alerts-worker.js';
+import type { UserStreamService } from '../../../src/alerts/user-stream-service.js';
+import type { ExchangeInfoCache } from '../../../src/binance/exchange-info-cache.js';
+import type { RestClient } from '../../../src/binance/rest-client.js';
 import { createBot } from '../../../src/bot/create-bot.js';
-import { createRedisConnection } from '../../../src/redis.js';
-import { createAuditLog } from '../../../src/trading/audit-log.js';
-import { createOrderRecords, type OrderRecords } from '../../../src/trading/orders/order-records.js';
-import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '../../../src/trading/orders/order-worker.js';
-import { createOrdersQueue, type OrdersQueue } from '../../../src/trading/orders/orders-queue.js';
-import { createTradingService, type TradingServiceHandle } from '../../../src/trading/trading-service.js';
+import type { OrderRecords } from '../../../src/trading/orders/order-records.js';
+import type { OrderWorker, OrderWorkerOptions } from '../../../src/trading/orders/order-worker.js';
+import type { OrdersQueue } from '../../../src/trading/orders/orders-queue.js';
+import type { TradingServiceHandle } from '../../../src/trading/trading-service.js';
 import type { Order } from '../../../src/binance/types.js';
 import { callbackUpdate, FAKE_BOT_USER, messageUpdate, startFakeBotApi, type FakeBotApi, type StoredMessage, type UpdateUser } from '../../support/fake-bot-api.js';
-import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
+import { uniquePrefix } from '../../support/redis.js';
 import { startTestSimulator, type TestSimulator, type TestSimulatorOptions } from '../../support/simulator.js';
+import { endpointsOf, startTestStack, testWorkerTimings } from '../../support/test-stack.js';
 import { createLogCapture, findSecrets, recordSignatures, telegramTexts, type LogCapture, type SecretHit, type SigningRecorder } from '../../security/secret-scan.js';
 
 export interface ChaosStackOptions {
@@ -96,89 +96,49 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
   });
   const telegram = await startFakeBotApi();
   const signing = recordSignatures(sim.signer);
-  const exchange = createRestClient({
-    baseUrl: sim.restUrl,
-    apiKey: sim.apiKey,
-    signer: signing.signer,
-    logger: logger.child({ module: 'rest-client' }),
-    registry: new Registry(),
-    timeoutMs: options.restTimeoutMs ?? 2_000,
-    recvWindowMs: 1_000,
-    clockRefreshMs: 0,
+  const components = startTestStack({
+    exchange: { ...endpointsOf(sim), signer: signing.signer },
+    logger,
+    prefix: options.prefix ?? uniquePrefix('chaos'),
+    allowedUsers: options.allowedUsers,
+    telegram,
+    redisUrl: options.redisUrl,
+    env: { BINANCE_TIMEOUT_MS: String(options.restTimeoutMs ?? 2_000), CONFIRM_TTL_S: String(options.confirmTtlS ?? 300) },
+    queues: { orders: { attempts: options.attempts ?? 5, backoffMs: 200 }, alerts: { backoffMs: 200 } },
   });
-  const exchangeInfo = createExchangeInfoCache({ load: () => exchange.exchangeInfo(), logger });
-  const redisUrl = options.redisUrl ?? testRedisUrl();
-  const producer = createRedisConnection(redisUrl, 'producer', logger, 'chaos-producer');
-  const workerConnection = createRedisConnection(redisUrl, 'worker', logger, 'chaos-worker');
-  const prefix = options.prefix ?? uniquePrefix('chaos');
-  const confirmTtlS = options.confirmTtlS ?? 300;
-  const ordersQueue = createOrdersQueue({ connection: producer, prefix, attempts: options.attempts ?? 5, backoffMs: 200, logger });
-  const alertsQueue = createAlertsQueue({ connection: producer, prefix, backoffMs: 200, logger });
-  const records = createOrderRecords({ redis: producer, prefix });
-  const audit = createAuditLog({ redis: producer, prefix, logger });
-  const trading = createTradingService({ redis: producer, prefix, mode: 'paper', exchange, symbols: exchangeInfo, logger, confirmTtlS, alertsQueue, records, audit, ordersQueue });
+  const { stack, config } = components;
+  const locks = { lockDurationMs: 3_000, stalledIntervalMs: 1_000 };
 
   let orderWorker: OrderWorker | undefined;
   if (options.orderWorker) {
-    const timeoutMs = options.restTimeoutMs ?? 2_000;
-    orderWorker = createOrderWorker({
-      connection: workerConnection,
-      redis: producer,
-      prefix,
-      exchange,
-      symbols: exchangeInfo,
-      alerts: alertsQueue,
-      intents: trading.intents,
-      records,
-      audit,
-      logger,
-      mode: 'paper',
-      reconcile: { recvWindowMs: 1_000, inFlightBoundMs: 2 * timeoutMs, engineMarginMs: 300, firstDelayMs: 50, maxDelayMs: 250 },
-      lockDurationMs: 3_000,
-      stalledIntervalMs: 1_000,
+    const timings = testWorkerTimings(config, locks);
+    orderWorker = buildOrderWorker(components, {
+      ...timings,
+      reconcile: { ...timings.reconcile, maxDelayMs: 250 },
       ...(typeof options.orderWorker === 'object' ? options.orderWorker : {}),
     });
   }
   let alertsWorker: AlertsWorker | undefined;
   if (options.alertsWorker !== false) {
     const api = createAlertsApi({ token: telegram.token, apiRoot: telegram.apiRoot, ...(typeof options.alertsWorker === 'object' ? options.alertsWorker : {}) });
-    alertsWorker = createAlertsWorker({ connection: workerConnection, redis: producer, api, logger, prefix, lockDurationMs: 3_000, stalledIntervalMs: 1_000 });
+    alertsWorker = buildAlertsWorker(components, api, locks);
   }
 
   let userStream: UserStreamService | undefined;
   if (options.userStream) {
-    userStream = createUserStreamService({
-      redis: producer,
-      prefix,
-      wsApiUrl: sim.wsApiUrl,
-      apiKey: sim.apiKey,
-      signer: signing.signer,
-      exchange,
-      records,
-      intents: trading.intents,
-      alerts: alertsQueue,
-      allowedUsers: options.allowedUsers,
-      symbols: exchangeInfo,
-      logger,
-      lease: { ttlMs: 3_000, renewEveryMs: 1_000, pollMs: 500 },
-    });
-    userStream.start();
+    userStream = buildUserStreamService(components, options.allowedUsers, { lease: { ttlMs: 3_000, renewEveryMs: 1_000, pollMs: 500 } });
+    userStream?.start();
   }
 
   const bot = createBot({
+    ...botDepsOf(components),
     token: telegram.token,
     apiRoot: telegram.apiRoot,
     botInfo: FAKE_BOT_USER as UserFromGetMe,
     allowedUsers: options.allowedUsers,
-    mode: 'paper',
-    trading,
-    exchange,
-    exchangeInfo,
-    redis: producer,
-    keyPrefix: prefix,
-    logger,
-    settings: { balanceDustUsdt: '1', confirmTtlS },
   });
+  const { producer, workerConnection, prefix, ordersQueue, alertsQueue, records, service: trading } = stack;
+  const { client: exchange, exchangeInfo } = components.exchange;
 
   const shown = (chatId: number, messageId: number) => telegram.message(chatId, messageId);
   const send = async (from: UpdateUser, text: string, chatId?: number) => {
@@ -242,15 +202,9 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
       await userStream?.close().catch(() => undefined);
       await orderWorker?.close().catch(() => undefined);
       await alertsWorker?.close().catch(() => undefined);
-      await trading.close();
-      await ordersQueue.close().catch(() => undefined);
-      await alertsQueue.close().catch(() => undefined);
-      exchangeInfo.close();
-      await exchange.close();
+      await components.close();
       await sim.close();
       await telegram.close();
-      producer.disconnect();
-      workerConnection.disconnect();
     },
   };
 }

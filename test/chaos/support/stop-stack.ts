@@ -1,6 +1,7 @@
 /**
  * The test-process side of the stop-kill suite: the paper exchange on a programmatic BTCUSDT feed
- * (real hourly candles as history), real Redis, the bot's side of stops (the stop desk as the
+ * (real hourly candles as history), real Redis, and production's wiring (test/support/test-stack.ts)
+ * of the bot's side of stops (the stop desk as the
  * trading service's arming, arming through Confirm and the orders queue with an order worker
  * here), the user data stream service (order records kept current, as a surviving worker keeps
  * them) and the alerts worker delivering to the fake Bot API. The stop manager itself runs only
@@ -10,31 +11,25 @@
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { Registry } from 'prom-client';
 import { alertsIdle } from './alerts-idle.js';
-import { createAlertsQueue, type AlertsQueue } from '../../../src/alerts/alerts-queue.js';
-import { createAlertsApi, createAlertsWorker, type AlertsWorker } from '../../../src/alerts/alerts-worker.js';
-import { createUserStreamService, type UserStreamService } from '../../../src/alerts/user-stream-service.js';
-import { createExchangeInfoCache, type ExchangeInfoCache } from '../../../src/binance/exchange-info-cache.js';
-import { createRestClient, type RestClient } from '../../../src/binance/rest-client.js';
+import { buildAlertsWorker, buildOrderWorker, buildUserStreamService } from '../../../src/app/components.js';
+import type { AlertsQueue } from '../../../src/alerts/alerts-queue.js';
+import { createAlertsApi, type AlertsWorker } from '../../../src/alerts/alerts-worker.js';
+import type { RestClient } from '../../../src/binance/rest-client.js';
 import type { Order } from '../../../src/binance/types.js';
-import { createRedisConnection } from '../../../src/redis.js';
 import type { ProgrammaticFeed } from '../../../src/sim/types.js';
-import { createAuditLog } from '../../../src/trading/audit-log.js';
-import { createOrderRecords, type OrderRecords } from '../../../src/trading/orders/order-records.js';
-import { createOrderWorker, type OrderWorker } from '../../../src/trading/orders/order-worker.js';
-import { createOrdersQueue, type OrdersQueue } from '../../../src/trading/orders/orders-queue.js';
-import { createStopDesk } from '../../../src/trading/stops/stop-desk.js';
+import type { OrderRecords } from '../../../src/trading/orders/order-records.js';
+import type { OrderWorker } from '../../../src/trading/orders/order-worker.js';
 import { closeJobId, createStopScheduler, STOPS_QUEUE, type StopScheduler } from '../../../src/trading/stops/stop-scheduler.js';
 import { createStopStore, type StopStore } from '../../../src/trading/stops/stop-store.js';
 import type { ManagedStop, StopArming, StopDesk } from '../../../src/trading/stops/stop-types.js';
-import { createTradingService, type TradingServiceHandle } from '../../../src/trading/trading-service.js';
 import type { AlertJob, Requester } from '../../../src/trading/types.js';
 import { createLogCapture, findSecrets, recordSignatures, telegramTexts, type LogCapture, type SecretHit, type SigningRecorder } from '../../security/secret-scan.js';
 import { startFakeBotApi, type FakeBotApi } from '../../support/fake-bot-api.js';
-import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
+import { uniquePrefix } from '../../support/redis.js';
 import { startTestSimulator, type TestSimulator } from '../../support/simulator.js';
-import { eventually } from '../../trading/eventually.js';
+import { endpointsOf, startTestStack, testWorkerTimings } from '../../support/test-stack.js';
+import { eventually } from '../../support/wait.js';
 
 export const STOP_TRADER: Requester = { userId: 9101, chatId: 9101, displayName: 'stopper' };
 const OPEN = new Set(['NEW', 'PARTIALLY_FILLED', 'PENDING_NEW']);
@@ -72,59 +67,25 @@ export async function startStopStack(options: { balances: Record<string, string>
   const sim = await startTestSimulator({ balances: options.balances, prices: { BTCUSDT: options.price, ETHUSDT: '3500' } });
   const telegram = await startFakeBotApi();
   const signing: SigningRecorder = recordSignatures(sim.signer);
-  const exchange = createRestClient({ baseUrl: sim.restUrl, apiKey: sim.apiKey, signer: signing.signer, logger: logger.child({ module: 'rest-client' }), registry: new Registry(), timeoutMs: 2_000, recvWindowMs: 1_000, clockRefreshMs: 0 });
-  const cache: ExchangeInfoCache = createExchangeInfoCache({ load: () => exchange.exchangeInfo(), logger });
-  const producer = createRedisConnection(testRedisUrl(), 'producer', logger, 'stop-chaos-producer');
-  const workerConnection = createRedisConnection(testRedisUrl(), 'worker', logger, 'stop-chaos-worker');
-  const prefix = uniquePrefix('stopkill');
-  const ordersQueue: OrdersQueue = createOrdersQueue({ connection: producer, prefix, attempts: 5, backoffMs: 200, logger });
-  const alertsQueue = createAlertsQueue({ connection: producer, prefix, backoffMs: 200, logger });
-  const records = createOrderRecords({ redis: producer, prefix });
-  const audit = createAuditLog({ redis: producer, prefix, logger });
-  const store = createStopStore({ redis: producer, prefix });
-  const desk = createStopDesk({ redis: producer, prefix, mode: 'paper', exchange, symbols: cache, records, alerts: alertsQueue, logger, confirmTtlS: 300, settings: { limitOffsetPct: '0.5' }, ordersQueue, audit, store });
-  const service: TradingServiceHandle = createTradingService({ redis: producer, prefix, mode: 'paper', exchange, symbols: cache, logger, confirmTtlS: 300, alertsQueue, records, audit, ordersQueue, stops: desk });
-  const orderWorker: OrderWorker = createOrderWorker({
-    connection: workerConnection,
-    redis: producer,
-    prefix,
-    exchange,
-    symbols: cache,
-    alerts: alertsQueue,
-    intents: service.intents,
-    records,
-    audit,
+  const components = startTestStack({
+    exchange: { ...endpointsOf(sim), signer: signing.signer },
     logger,
-    mode: 'paper',
-    reconcile: { recvWindowMs: 1_000, inFlightBoundMs: 4_000, engineMarginMs: 300, firstDelayMs: 50, maxDelayMs: 250 },
-    lockDurationMs: 3_000,
-    stalledIntervalMs: 1_000,
-  });
-  const userStream: UserStreamService = createUserStreamService({
-    redis: producer,
-    prefix,
-    wsApiUrl: sim.wsApiUrl,
-    apiKey: sim.apiKey,
-    signer: signing.signer,
-    exchange,
-    records,
-    intents: service.intents,
-    alerts: alertsQueue,
+    prefix: uniquePrefix('stopkill'),
     allowedUsers: [STOP_TRADER.userId],
-    symbols: cache,
-    logger,
-    lease: { ttlMs: 3_000, renewEveryMs: 1_000, pollMs: 500 },
+    telegram,
+    env: { CONFIRM_TTL_S: '300', STOP_LIMIT_OFFSET_PCT: '0.5' },
+    queues: { orders: { attempts: 5, backoffMs: 200 }, alerts: { backoffMs: 200 } },
   });
+  const { stack, config } = components;
+  const { producer, workerConnection, prefix, records, alertsQueue, service } = stack;
+  const desk = stack.stops;
+  const store = createStopStore({ redis: producer, prefix });
+  const locks = { lockDurationMs: 3_000, stalledIntervalMs: 1_000 };
+  const timings = testWorkerTimings(config, locks);
+  const orderWorker: OrderWorker = buildOrderWorker(components, { ...timings, reconcile: { ...timings.reconcile, maxDelayMs: 250 } });
+  const userStream = buildUserStreamService(components, config.telegram.allowedUsers, { lease: { ttlMs: 3_000, renewEveryMs: 1_000, pollMs: 500 } })!;
   userStream.start();
-  const alertsWorker: AlertsWorker = createAlertsWorker({
-    connection: workerConnection,
-    redis: producer,
-    api: createAlertsApi({ token: telegram.token, apiRoot: telegram.apiRoot }),
-    logger,
-    prefix,
-    lockDurationMs: 3_000,
-    stalledIntervalMs: 1_000,
-  });
+  const alertsWorker: AlertsWorker = buildAlertsWorker(components, createAlertsApi({ token: telegram.token, apiRoot: telegram.apiRoot }), locks);
   // Announces closes only (work: false): the child processes evaluate them.
   const announcer: StopScheduler = createStopScheduler({ connection: workerConnection, redis: producer, prefix, logger, evaluate: () => Promise.reject(new Error('not here')), serverNow: Date.now, work: false });
   const stopsQueue = new Queue(STOPS_QUEUE, { connection: producer, prefix });
@@ -135,7 +96,7 @@ export async function startStopStack(options: { balances: Record<string, string>
   return {
     sim: sim as TestSimulator<ProgrammaticFeed>,
     telegram,
-    exchange,
+    exchange: components.exchange.client,
     producer,
     prefix,
     records,
@@ -181,15 +142,9 @@ export async function startStopStack(options: { balances: Record<string, string>
       await alertsWorker.close().catch(() => undefined);
       await announcer.close().catch(() => undefined);
       await stopsQueue.close().catch(() => undefined);
-      await service.close();
-      await ordersQueue.close().catch(() => undefined);
-      await alertsQueue.close().catch(() => undefined);
-      cache.close();
-      await exchange.close();
+      await components.close();
       await sim.close();
       await telegram.close();
-      producer.disconnect();
-      workerConnection.disconnect();
     },
   };
 }
