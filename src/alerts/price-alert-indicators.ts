@@ -10,9 +10,9 @@
  * The math is src/market/indicators.ts's (technicalindicators, EMA MACD), on floats: it decides a
  * message, never an order.
  */
-import { MACD, RSI } from 'technicalindicators';
+import { RSI } from 'technicalindicators';
 import type { Kline } from '../binance/types.js';
-import { TA_PERIODS } from '../market/indicators.js';
+import { macdSeries, TA_PERIODS } from '../market/indicators.js';
 import type { Fire } from './price-alert-index.js';
 import type { PriceAlert } from './price-alert-types.js';
 
@@ -30,19 +30,7 @@ export function indicatorSeries(candles: readonly Pick<Kline, 'close'>[]): Indic
   const closes = candles.map((c) => Number(c.close));
   const rsiValues = RSI.calculate({ period: TA_PERIODS.rsi, values: closes });
   const rsi: Array<number | undefined> = new Array<number | undefined>(closes.length - rsiValues.length).fill(undefined).concat(rsiValues);
-  const rows = MACD.calculate({
-    values: closes,
-    fastPeriod: TA_PERIODS.macdFast,
-    slowPeriod: TA_PERIODS.macdSlow,
-    signalPeriod: TA_PERIODS.macdSignal,
-    SimpleMAOscillator: false,
-    SimpleMASignal: false,
-  });
-  const offset = closes.length - rows.length;
-  const macd = closes.map((_, i) => {
-    const row = i >= offset ? rows[i - offset] : undefined;
-    return row && row.MACD !== undefined && row.signal !== undefined ? { macd: row.MACD, signal: row.signal } : undefined;
-  });
+  const macd = macdSeries(closes).map((p) => (p ? { macd: p.macd, signal: p.signal } : undefined));
   return { rsi, macd };
 }
 

@@ -42,7 +42,7 @@ export interface TradingStack {
   accountCache: AccountCache;
   /**
    * What pricing reads through: the account from the cache while it is fresh, and the market reads
-   * of one symbol shared for 250 ms (binance/shared-reads.ts). Orders are sent by the same client.
+   * of one symbol single flight (binance/shared-reads.ts). Orders are sent by the same client.
    */
   pricingClient<T extends ExchangeClient>(client: T): T;
   ordersQueue: OrdersQueue;

@@ -34,15 +34,19 @@ export function createSharedReads(options: { ttlMs: number; now?: () => number }
   };
 }
 
-/** How long concurrent pricings of one symbol share its market reads. */
-export const MARKET_READ_SHARING_MS = 250;
+/**
+ * How long after its answer a market read is still shared: none. Pricings of one symbol share
+ * a read while it is in flight only. A window (250 ms was tried) let the worker's send-time cap
+ * check read a price from before the card, older than its own start (test/bot/order-cap.test.ts).
+ */
+export const MARKET_READ_SHARING_MS = 0;
 
 /**
- * `client` whose last, reference and average price reads of a symbol are shared for `ttlMs`: fifty
- * confirmations of BTCUSDT arriving together cost three requests, not a hundred and fifty. A price
- * a quarter of a second old prices a card or re-checks a cap as well as a fresh one; what is sent
- * is still checked by the exchange. Every other method is the client's own (a Proxy, as in
- * trading/account-cache.ts, since the clients carry more than the contract).
+ * `client` whose last, reference and average price reads of a symbol are single flight: fifty
+ * confirmations of BTCUSDT arriving together ask once per read in flight, not a hundred and fifty
+ * times, and every answer is at least as fresh as the call that receives it. Every other method is
+ * the client's own (a Proxy, as in trading/account-cache.ts, since the clients carry more than the
+ * contract).
  */
 export function sharingMarketReads<T extends ExchangeClient>(client: T, options: { ttlMs?: number; now?: () => number } = {}): T {
   const reads = createSharedReads({ ttlMs: options.ttlMs ?? MARKET_READ_SHARING_MS, ...(options.now ? { now: options.now } : {}) });

@@ -112,7 +112,19 @@ export function atrStopPrice(price: string, atr: number, tickSize: string, multi
   return isPositive(stop) ? stop : undefined;
 }
 
-function macdReading(closes: readonly number[]): MacdReading | undefined {
+/** MACD(12,26,9) of one close: the line, its signal and their difference. */
+export interface MacdPoint {
+  macd: number;
+  signal: number;
+  histogram: number;
+}
+
+/**
+ * MACD(12,26,9) per close, aligned with `closes` (undefined until the signal line exists): the one
+ * computation /ta, the strategies and the indicator alerts read. The EMA form (technicalindicators
+ * with both SMA flags off); the library's EMA is causal, so index i reads closes 0..i only.
+ */
+export function macdSeries(closes: readonly number[]): Array<MacdPoint | undefined> {
   const rows = MACD.calculate({
     values: closes as number[],
     fastPeriod: TA_PERIODS.macdFast,
@@ -121,16 +133,21 @@ function macdReading(closes: readonly number[]): MacdReading | undefined {
     SimpleMAOscillator: false,
     SimpleMASignal: false,
   });
-  // Rows before the signal line exists carry signal/histogram undefined.
-  const histograms: number[] = [];
-  let latest: { macd: number; signal: number; histogram: number } | undefined;
-  for (const row of rows) {
-    if (row.MACD === undefined || row.signal === undefined || row.histogram === undefined) continue;
-    histograms.push(row.histogram);
-    latest = { macd: row.MACD, signal: row.signal, histogram: row.histogram };
-  }
+  // Row j belongs to close j + (slow − 1), the first close with a slow EMA.
+  const offset = closes.length - rows.length;
+  return closes.map((_, i) => {
+    const row = i >= offset ? rows[i - offset] : undefined;
+    return row && row.MACD !== undefined && row.signal !== undefined && row.histogram !== undefined
+      ? { macd: row.MACD, signal: row.signal, histogram: row.histogram }
+      : undefined;
+  });
+}
+
+function macdReading(closes: readonly number[]): MacdReading | undefined {
+  const points = macdSeries(closes).filter((p): p is MacdPoint => p !== undefined);
+  const latest = points.at(-1);
   if (!latest) return undefined;
-  return { ...latest, cross: lastCross(histograms) };
+  return { ...latest, cross: lastCross(points.map((p) => p.histogram)) };
 }
 
 /**

@@ -8,9 +8,8 @@
  * A cross is a change of side of MACD − signal; a histogram of exactly zero is a touch, and the
  * side before it carries on (the same rule as `lastCross` in indicators.ts).
  */
-import { MACD } from 'technicalindicators';
 import { toApproxNumber } from '../decimal.js';
-import { TA_PERIODS } from '../market/indicators.js';
+import { macdSeries } from '../market/indicators.js';
 import type { StrategyCandle } from './strategy-types.js';
 
 export type MacdCross = 'bullish' | 'bearish' | undefined;
@@ -23,22 +22,13 @@ export function macdCrossesOf(candles: readonly StrategyCandle[]): MacdCross[] {
 /** Per index of `closes`: the cross that happened at that close, if any. */
 export function macdCrosses(closes: readonly number[]): MacdCross[] {
   const crosses: MacdCross[] = new Array<MacdCross>(closes.length).fill(undefined);
-  const rows = MACD.calculate({
-    values: closes as number[],
-    fastPeriod: TA_PERIODS.macdFast,
-    slowPeriod: TA_PERIODS.macdSlow,
-    signalPeriod: TA_PERIODS.macdSignal,
-    SimpleMAOscillator: false,
-    SimpleMASignal: false,
-  });
-  // Row j belongs to close j + (slow − 1): the first close with a slow EMA.
-  const offset = closes.length - rows.length;
+  const series = macdSeries(closes);
   let side = 0;
-  for (let j = 0; j < rows.length; j++) {
-    const histogram = rows[j]!.histogram;
+  for (let i = 0; i < series.length; i++) {
+    const histogram = series[i]?.histogram;
     if (histogram === undefined || histogram === 0 || !Number.isFinite(histogram)) continue;
     const now = histogram > 0 ? 1 : -1;
-    if (side !== 0 && now !== side) crosses[j + offset] = now > 0 ? 'bullish' : 'bearish';
+    if (side !== 0 && now !== side) crosses[i] = now > 0 ? 'bullish' : 'bearish';
     side = now;
   }
   return crosses;

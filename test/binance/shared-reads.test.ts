@@ -47,6 +47,16 @@ describe('shared market reads', () => {
     expect(requestsTo('/api/v3/ticker/price')).toBe(before + 4);
   });
 
+  it('by default shares only a read in flight: a call after the answer asks again', async () => {
+    const client = sharingMarketReads(h.exchange);
+    const before = requestsTo('/api/v3/ticker/price');
+    await Promise.all([client.tickerPrice('BTCUSDT'), client.tickerPrice('BTCUSDT')]);
+    expect(requestsTo('/api/v3/ticker/price')).toBe(before + 1);
+    h.sim.feed.setPrice('BTCUSDT', '71000');
+    expect((await client.tickerPrice('BTCUSDT')).price).toMatch(/^71000/);
+    expect(requestsTo('/api/v3/ticker/price')).toBe(before + 2);
+  });
+
   it('passes everything else through to the client', async () => {
     const client = sharingMarketReads(h.exchange);
     expect(client.usage()).toEqual(h.exchange.usage());

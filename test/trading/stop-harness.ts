@@ -145,6 +145,7 @@ export async function startStopHarness<F extends MarketFeed = never>(options: St
     service,
     manager: stopManager,
     ...(telegram ? { telegram } : {}),
+    ...(options.strategies ? { signals: stack.signals, backtests: stack.backtests } : {}),
     async arm(request) {
       const card = await desk.prepareStop(request, TRADER);
       await service.confirm(card.intentId, TRADER.userId);
