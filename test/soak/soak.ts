@@ -107,7 +107,11 @@ async function main(): Promise<number> {
       const outcome = await act('stop', USERS[0]!);
       counts[outcome] = (counts[outcome] ?? 0) + 1;
     }
-    const action = await act(prng.weighted<string>([[4, 'order'], [1, 'limit-cancel'], [2, 'price'], [1, 'balance'], [1, 'orders'], [1, 'status'], [0.3, 'top']]), prng.pick(USERS));
+    const kind = prng.weighted<string>([[4, 'order'], [1, 'limit-cancel'], [2, 'price'], [1, 'balance'], [1, 'orders'], [1, 'status'], [0.3, 'top']]);
+    // A stalled answer is reported with what the process last logged, the only witness of why.
+    const action = await act(kind, prng.pick(USERS)).catch((error: unknown) => {
+      throw new Error(`${kind}: ${error instanceof Error ? error.message : String(error)}; the process last logged:\n${lastLines.join('\n')}`);
+    });
     counts[action] = (counts[action] ?? 0) + 1;
     await sleep(Math.max(0, 1000 / rate - (Date.now() - began)));
   }
