@@ -20,25 +20,14 @@
  * P&L. Nothing is made up. Division (the cost of part of a holding) is the only rounding: 18
  * decimals, half-up; taking a whole holding takes its exact cost.
  */
+import type { LedgerFill } from './ledger-types.js';
 import { add, div, eq, gt, isPositive, isZero, min, mul, normalize, sub } from '../decimal.js';
-import type { Side } from '../binance/types.js';
 
 /** Digits kept by the one division of the basis (part of a holding's cost or proceeds). */
 export const BASIS_DECIMALS = 18;
 
 /** A fill as the ledger stores it: what the exchange said, the pair's assets and the rates to V at its minute. */
-export interface StoredFill {
-  symbol: string;
-  tradeId: number;
-  orderId: number;
-  side: Side;
-  price: string;
-  qty: string;
-  quoteQty: string;
-  commission: string;
-  commissionAsset: string;
-  time: number;
-  isMaker: boolean;
+export interface StoredFill extends Omit<LedgerFill, 'realizedPnl' | 'unknownQty'> {
   baseAsset: string;
   quoteAsset: string;
   /** V per unit of the quote at the trade's minute; absent when no conversion path exists. */

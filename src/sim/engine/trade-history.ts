@@ -4,22 +4,11 @@
  * commission) and persisted with the rest of the paper state. Serves GET /api/v3/myTrades and,
  * as the simulator's only trades, GET /api/v3/trades.
  */
+import type { AccountTrade } from '../../binance/types.js';
 import type { ExecutionReportEvent, UserEventSource } from '../types.js';
 
-/** One row of GET /api/v3/myTrades (rest-api.md "Account trade list"). */
-export interface TradeRecord {
-  symbol: string;
-  id: number;
-  orderId: number;
-  orderListId: number;
-  price: string;
-  qty: string;
-  quoteQty: string;
-  commission: string;
-  commissionAsset: string;
-  time: number;
-  isBuyer: boolean;
-  isMaker: boolean;
+/** One row of GET /api/v3/myTrades (rest-api.md "Account trade list"), as the client reads it, plus the field it ignores. */
+export interface TradeRecord extends AccountTrade {
   isBestMatch: boolean;
 }
 
