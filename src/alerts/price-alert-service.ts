@@ -69,6 +69,8 @@ export interface PriceAlertServiceState {
   watching: string[];
   /** Of those, the ones caught up and evaluated live. */
   live: string[];
+  /** The last mini-ticker evaluated live, per symbol. */
+  evaluated: Record<string, { price: string; at: number }>;
   stream: ReturnType<MarketStreamClient['state']>;
 }
 
@@ -96,6 +98,7 @@ interface Watch {
 }
 
 const MINUTE = 60_000;
+const TICKER_SUFFIX = '@miniTicker';
 
 const CATCH_UP_LIMIT = 1000;
 const CATCH_UP_INTERVALS: readonly KlineInterval[] = ['1m', '5m', '15m', '1h', '4h', '1d'];
@@ -132,12 +135,16 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
     ...deps.stream,
     onEvent,
     onConnected() {
-      // Whatever happened while disconnected is read back before the next evaluation.
-      for (const w of watches.values()) {
-        resetWatch(w);
-        startCatchUp(w);
-      }
+      // Whatever happened while disconnected is read back once the stream is confirmed again.
+      for (const w of watches.values()) resetWatch(w);
       void track(flushOutbox().catch((error: unknown) => log.warn({ err: error }, 'price alert outbox not flushed')));
+    },
+    onSubscribed(streams) {
+      // The catch-up reads candles up to now: only once trades from now on are sure to arrive.
+      for (const stream of streams) {
+        const w = stream.endsWith(TICKER_SUFFIX) ? watches.get(stream.slice(0, -TICKER_SUFFIX.length).toUpperCase()) : undefined;
+        if (w) startCatchUp(w);
+      }
     },
   });
 
@@ -154,7 +161,7 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
         if (watches.has(symbol)) continue;
         const w: Watch = { symbol, caughtUp: false, catching: false, epoch: 0, candles: new Map() };
         watches.set(symbol, w);
-        if (client.state().connected) startCatchUp(w);
+        if (client.isSubscribed(`${symbol.toLowerCase()}${TICKER_SUFFIX}`)) startCatchUp(w);
       }
       log.info({ watching: held.size }, 'price alert symbols watched');
       follow();
@@ -173,7 +180,7 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
     const streams = new Set<string>();
     for (const symbol of watches.keys()) {
       const lower = symbol.toLowerCase();
-      streams.add(`${lower}@miniTicker`);
+      streams.add(`${lower}${TICKER_SUFFIX}`);
       for (const a of index.indicatorAlerts(symbol)) streams.add(`${lower}@kline_${intervalOf(a.condition)!}`);
     }
     client.follow(streams);
@@ -406,7 +413,7 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
       w.catching = false;
     }
     // A reconnect during the catch-up: the gap it opened is read too.
-    if (epoch !== w.epoch && watches.get(w.symbol) === w && client.state().connected) startCatchUp(w);
+    if (epoch !== w.epoch && watches.get(w.symbol) === w && client.isSubscribed(`${w.symbol.toLowerCase()}${TICKER_SUFFIX}`)) startCatchUp(w);
   }
 
   async function applyChanges(): Promise<void> {
@@ -498,6 +505,7 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
       alerts: index.size(),
       watching: [...watches.keys()],
       live: [...watches.values()].filter((w) => w.caughtUp).map((w) => w.symbol),
+      evaluated: Object.fromEntries([...watches.values()].flatMap((w) => (w.seen ? [[w.symbol, { price: w.seen.price, at: w.seen.at }]] : []))),
       stream: client.state(),
     }),
     flushOutbox,

@@ -34,6 +34,11 @@ export interface MarketStreamClientOptions {
   onEvent(event: MarketStreamEvent): void;
   /** The connection is open and the streams are requested: catch up on the gap. */
   onConnected?(): void;
+  /**
+   * The server confirmed these streams: events from now on arrive. A caller that reads history
+   * up to "now" does it after this, or a trade between its read and the subscription is lost.
+   */
+  onSubscribed?(streams: readonly string[]): void;
   onDisconnected?(): void;
   /** Reconnect delays: first and cap. Defaults 500 ms and 30 s. */
   backoff?: { firstMs?: number; maxMs?: number };
@@ -66,6 +71,8 @@ export interface MarketStreamState {
 export interface MarketStreamClient {
   /** Follows exactly these streams from now on (lower-case names); connects on the first. */
   follow(streams: Iterable<string>): void;
+  /** The server confirmed this stream on the open connection. */
+  isSubscribed(stream: string): boolean;
   state(): MarketStreamState;
   close(): Promise<void>;
 }
@@ -95,7 +102,8 @@ export function createMarketStreamClient(options: MarketStreamClientOptions): Ma
 
   const wanted = new Set<string>();
   const subscribed = new Set<string>();
-  const outstanding = new Set<number>();
+  const confirmed = new Set<string>();
+  const outstanding = new Map<number, { method: 'SUBSCRIBE' | 'UNSUBSCRIBE'; params: string[] }>();
   const sentAt: number[] = [];
   let socket: WebSocket | undefined;
   let connected = false;
@@ -122,7 +130,8 @@ export function createMarketStreamClient(options: MarketStreamClientOptions): Ma
 
   function send(method: 'SUBSCRIBE' | 'UNSUBSCRIBE', params: string[]): void {
     const id = ++requestId;
-    outstanding.add(id);
+    outstanding.set(id, { method, params });
+    if (method === 'UNSUBSCRIBE') params.forEach((s) => confirmed.delete(s));
     sentAt.splice(0, sentAt.length, Date.now());
     requests += 1;
     socket!.send(JSON.stringify({ method, params, id }));
@@ -170,12 +179,23 @@ export function createMarketStreamClient(options: MarketStreamClientOptions): Ma
     } catch {
       return;
     }
+    const request = typeof message.id === 'number' ? outstanding.get(message.id) : undefined;
     if (typeof message.id === 'number') outstanding.delete(message.id);
     if (typeof message.code === 'number') {
       log.warn({ code: message.code, msg: message.msg }, 'market stream refused a request');
       return;
     }
-    if ('result' in message && 'id' in message) return;
+    if ('result' in message && 'id' in message) {
+      if (request?.method !== 'SUBSCRIBE') return;
+      const live = request.params.filter((s) => subscribed.has(s));
+      live.forEach((s) => confirmed.add(s));
+      try {
+        options.onSubscribed?.(live);
+      } catch (error) {
+        log.error({ err: error }, 'market stream subscribe handler failed');
+      }
+      return;
+    }
     const data = (typeof message.stream === 'string' && typeof message.data === 'object' && message.data !== null ? message.data : message) as Record<string, unknown>;
     const stream = streamOfEvent(data);
     if (!stream || !subscribed.has(stream)) return;
@@ -197,6 +217,7 @@ export function createMarketStreamClient(options: MarketStreamClientOptions): Ma
       connected = true;
       delay = firstDelay;
       subscribed.clear();
+      confirmed.clear();
       outstanding.clear();
       log.info({ streams: wanted.size }, 'market stream connected');
       flush();
@@ -234,6 +255,7 @@ export function createMarketStreamClient(options: MarketStreamClientOptions): Ma
       if (socket === ws) {
         socket = undefined;
         connected = false;
+        confirmed.clear();
       }
       if (wasConnected) {
         try {
@@ -259,6 +281,7 @@ export function createMarketStreamClient(options: MarketStreamClientOptions): Ma
       if (!socket && !reconnectTimer && wanted.size > 0) connect();
       else schedule(0);
     },
+    isSubscribed: (stream) => confirmed.has(stream),
     state: () => ({
       connected,
       streams: subscribed.size,

@@ -21,7 +21,7 @@ import { candleOpenTime } from '../../src/binance/kline-intervals.js';
 import { createRestClient, type RestClient } from '../../src/binance/rest-client.js';
 import type { KlineRow } from '../../src/binance/types.js';
 import { priceAlertFireButtons } from '../../src/bot/features/alert.js';
-import { mul, round } from '../../src/decimal.js';
+import { eq, mul, round } from '../../src/decimal.js';
 import { createLogger } from '../../src/logger.js';
 import { createRedisConnection } from '../../src/redis.js';
 import type { AlertJob } from '../../src/trading/types.js';
@@ -111,9 +111,12 @@ async function startRig(): Promise<Rig> {
     },
     async live(service) {
       // The mini-ticker pushes on trades: the current price is traded again until the watcher has caught up.
+      // A trade evaluated live sets the reference of a move alert: one at the current price is waited for.
+      const current = sim.feed.price('BTCUSDT')!;
       await eventually(() => {
-        if (service.state().live.includes('BTCUSDT') && service.state().stream.pending === 0) return true;
-        sim.feed.setPrice('BTCUSDT', sim.feed.price('BTCUSDT')!);
+        const state = service.state();
+        if (state.live.includes('BTCUSDT') && state.stream.pending === 0 && state.evaluated.BTCUSDT !== undefined && eq(state.evaluated.BTCUSDT.price, current)) return true;
+        sim.feed.setPrice('BTCUSDT', current);
         return undefined;
       }, `BTCUSDT watched live`).catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(service.state())}`); });
     },

@@ -54,4 +54,31 @@ describe('market stream client', () => {
     sim.feed.setPrice('BTCUSDT', '65200');
     await eventually(() => (events.some((e) => e.stream === 'btcusdt@miniTicker') ? true : undefined), 'events after the reconnect');
   });
+
+  it('says when the server has confirmed a stream: every trade after that arrives', async () => {
+    sim = await startTestSimulator({ prices: { BTCUSDT: '65000' } });
+    const events: MarketStreamEvent[] = [];
+    const confirmed: string[][] = [];
+    client = createMarketStreamClient({
+      url: sim.streamUrl,
+      logger: createLogger({ level: 'silent' }),
+      onEvent: (e) => events.push(e),
+      onSubscribed: (streams) => {
+        confirmed.push([...streams]);
+        // Traded the moment the confirmation is read: the event must not be lost.
+        sim!.feed.setPrice('BTCUSDT', '65001');
+      },
+    });
+    client.follow(['btcusdt@miniTicker']);
+    expect(client.isSubscribed('btcusdt@miniTicker')).toBe(false);
+    await eventually(() => (confirmed.length > 0 ? true : undefined), 'the confirmation');
+    expect(confirmed).toEqual([['btcusdt@miniTicker']]);
+    expect(client.isSubscribed('btcusdt@miniTicker')).toBe(true);
+    await eventually(() => (events.some((e) => String(e.data.c).startsWith('65001')) ? true : undefined), 'the trade traded at the confirmation');
+
+    client.follow([]);
+    expect(client.isSubscribed('btcusdt@miniTicker')).toBe(true); // until the unsubscribe is sent
+    await eventually(() => (client!.state().pending === 0 ? true : undefined), 'the unsubscribe');
+    expect(client.isSubscribed('btcusdt@miniTicker')).toBe(false);
+  });
 });
