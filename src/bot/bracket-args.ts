@@ -71,7 +71,7 @@ export async function parseBracketRequest(catalog: SymbolCatalog, spec: CommandS
 }
 
 /** `1%` of the net value, or an amount of VALUATION_ASSET: `50`, `$50`, `50USDT`. */
-function parseRisk(spec: CommandSpec, token: string): RiskSpec {
+export function parseRisk(spec: CommandSpec, token: string): RiskSpec {
   if (token.endsWith('%')) {
     const percent = parsePositiveDecimal(spec, token.slice(0, -1), 'risk percentage');
     if (gt(percent, '100')) throw argumentError(spec, `risk=${quoteInput(token)} is more than the whole account.`);

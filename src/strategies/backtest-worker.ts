@@ -24,7 +24,7 @@ import type { SymbolLookup } from '../trading/orders/order-pricing.js';
 import { isNotModified } from '../trading/orders/card-revisions.js';
 import { runBacktest, WARMUP_CANDLES, type BacktestResult } from './backtest.js';
 import { renderBacktestChart } from './backtest-chart.js';
-import { failedText, progressText, resultText, type BacktestSpec } from './backtest-report.js';
+import { failedText, progressText, resultText, tooShortText, type BacktestSpec } from './backtest-report.js';
 import { BACKTESTS_QUEUE, type BacktestJobData } from './backtests-queue.js';
 import { createKlineHistory } from './kline-history.js';
 import { createProgressCard } from './progress-card.js';
@@ -32,6 +32,8 @@ import { strategyOf } from './strategies.js';
 
 /** MACD(12,26,9) gives its first cross after 34 closes: less warm-up than that is not a backtest. */
 const MIN_WARMUP = 35;
+/** The fewest candles a backtest trades over. */
+const MIN_SPAN = 20;
 
 export interface BacktestWorkerOptions {
   /** A `worker` connection for BullMQ. */
@@ -98,16 +100,19 @@ export function createBacktestWorker(options: BacktestWorkerOptions): BacktestWo
         onPage: (done, pages, note) => void edit(progressText(spec, note ? `Loading candles (${done}/${pages}): ${note}` : `Loading candles: ${done}/${pages} pages`)),
       });
       const candles = loaded.candles;
-      if (candles.length < MIN_WARMUP + 20) {
-        throw new AppError('BOT_BAD_ARGUMENTS', `only ${candles.length} candles`, { userMessage: `${data.symbol} has only ${candles.length} closed ${data.interval} candles: not enough for a backtest.` });
+      // Fewer candles than asked: the exchange holds nothing older (a new listing, a replayed paper market).
+      const held = candles.length < span + WARMUP_CANDLES && candles[0] ? { since: candles[0].openTime, lastCloseTime } : undefined;
+      if (candles.length < MIN_WARMUP + MIN_SPAN) {
+        throw new AppError('BOT_BAD_ARGUMENTS', `only ${candles.length} candles`, { userMessage: tooShortText(spec, candles.length, MIN_WARMUP + MIN_SPAN, MIN_WARMUP, held) });
       }
-      // Fewer warm-up candles when history is shorter; the span gives way only to keep MACD's minimum.
+      // Fewer warm-up candles when history is shorter; the span gives way only to keep MACD's minimum, and the answer says so.
       const spanStart = Math.max(MIN_WARMUP, Math.min(WARMUP_CANDLES, candles.length - span));
+      const shortSpan = candles.length - spanStart < span ? held : undefined;
       await edit(progressText(spec, `Running ${data.strategy} over ${candles.length - spanStart} candles…`));
       // Synchronous and short (under 0.2 s for a year of 1h candles: docs/BENCHMARKS.md): no edits inside it.
       const result = runBacktest({ strategy: strategyOf(data.strategy), candles, spanStart, tickSize });
       const png = await renderBacktestChart({ symbol: data.symbol, interval: data.interval, candles: candles.slice(spanStart), result });
-      await edit(resultText(spec, result, tickDecimals(info)), true);
+      await edit(resultText(spec, result, tickDecimals(info), shortSpan), true);
       await options.api.sendPhoto(data.chatId, new InputFile(png, `${data.symbol}-${data.interval}-${data.strategy}-backtest.png`), {
         caption: `${data.symbol} · ${data.strategy} · ${data.interval}: price with entries ▲ and exits ▼, equity against buy and hold`,
         reply_parameters: { message_id: data.messageId, allow_sending_without_reply: true },

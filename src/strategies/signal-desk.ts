@@ -6,8 +6,8 @@
  */
 import { AppError } from '../errors.js';
 import type { StopInterval } from '../trading/stops/stop-intervals.js';
-import type { AmountSpec, Requester } from '../trading/types.js';
-import type { Signal, SignalStore } from './signal-store.js';
+import type { Requester } from '../trading/types.js';
+import type { Signal, SignalSize, SignalStore } from './signal-store.js';
 import type { StrategyName } from './strategy-types.js';
 
 /** Signals one trader may run at once. */
@@ -17,7 +17,7 @@ export interface SignalRequest {
   symbol: string;
   strategy: StrategyName;
   interval: StopInterval;
-  size: AmountSpec;
+  size: SignalSize;
 }
 
 export interface SignalDesk {

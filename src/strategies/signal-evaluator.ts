@@ -4,11 +4,13 @@
  * strategy steps over the candles closed since the signal's last close with the backtest's own
  * step (strategy-step.ts), so live decisions are the backtest's decisions; then:
  *
- * - an entry at this close → a buy card (signal-cards.ts: SIZE, and the strategy's stop);
+ * - an entry at this close → a buy card (signal-cards.ts): for fractal exits the bracket of
+ *   `/buy … sl=fractal:INTERVAL`, sized by SIZE or `risk=`; for macd a plain buy for SIZE;
  * - an exit at this close (macd) → a sell card for what the signal's entry order bought, when it
  *   was confirmed and filled;
- * - the strategy's own stop hit (fractal exits) → a short note: the exchange stop the trader
- *   armed does the selling, the signal only goes flat.
+ * - the strategy's own stop reached (fractal exits) → when the entry was a bracket, a note: its
+ *   trailing stop on the exchange sells, no sell card; when the entry had no stop (no fractal
+ *   below the price then), a sell card as for a macd exit.
  *
  * Each signal is applied once per close: its new state is saved compare-and-set before any card
  * leaves, and a card is created only by the evaluation that saved. A close replayed, retried or
@@ -33,8 +35,8 @@ import type { SymbolLookup } from '../trading/orders/order-pricing.js';
 import type { OrderRecords } from '../trading/orders/order-records.js';
 import type { CandleCloseListener } from '../trading/stops/close-listener.js';
 import type { StopPair } from '../trading/stops/stop-store.js';
-import type { AlertSink, PreparedCard, Requester, TradingService } from '../trading/types.js';
-import { prepareEntryCard, prepareExitCard } from './signal-cards.js';
+import type { AlertSink, PreparedCard, Requester } from '../trading/types.js';
+import { prepareEntryCard, prepareExitCard, type CardPricing } from './signal-cards.js';
 import type { Signal, SignalStore } from './signal-store.js';
 import { stepCandle, type StepEvent, type StrategyState } from './strategy-step.js';
 import { strategyOf } from './strategies.js';
@@ -45,8 +47,8 @@ export const SIGNAL_KLINES = 1000;
 export interface SignalEvaluatorDeps {
   store: SignalStore;
   symbols: SymbolLookup;
-  /** Prices the cards (TradingService.prepareOrder, as /buy and /sell). */
-  trading: Pick<TradingService, 'prepareOrder'>;
+  /** Prices the cards (TradingService.prepareOrder and prepareBracket, as /buy, /buy … sl= and /sell). */
+  trading: CardPricing;
   /** The free balance an exit card may sell. */
   exchange: Pick<ExchangeClient, 'account'>;
   records: Pick<OrderRecords, 'get'>;
@@ -105,26 +107,25 @@ export function createSignalEvaluator(deps: SignalEvaluatorDeps): CandleCloseLis
     const exit = now.find((e): e is Extract<StepEvent, { kind: 'exit-signal' }> => e.kind === 'exit-signal');
     const stopped = now.find((e): e is Extract<StepEvent, { kind: 'exited' }> => e.kind === 'exited' && e.by === 'stop');
 
+    // The position's exit: the strategy's sell (macd), or its stop reached when no exchange stop holds the position.
+    const protectedByBracket = signal.entryStop === 'fractal';
+    const sell = exit ? exit.reason : stopped && signal.entryIntentId && !protectedByBracket ? `the strategy’s fractal stop at ${formatAmount(stopped.price, decimals)} was reached` : undefined;
+
     let card: PreparedCard | undefined;
+    let entryStop: 'fractal' | undefined;
     let refusal: string | undefined;
     let exitQuantity: string | undefined;
     if (entry) {
       try {
-        card = await prepareEntryCard(
-          deps.trading,
-          {
-            symbol: signal.symbol,
-            size: signal.size,
-            priceDecimals: decimals,
-            ...(strategyOf(signal.strategy).exit === 'trailing-stop' ? { stop: { kind: 'fractal' as const, interval: signal.interval, ...(entry.stop !== undefined ? { initial: entry.stop } : {}) } } : {}),
-          },
-          requesterOf(signal),
-        );
+        const fractalStop = strategyOf(signal.strategy).exit === 'trailing-stop' ? { interval: signal.interval } : undefined;
+        const prepared = await prepareEntryCard(deps.trading, { symbol: signal.symbol, size: signal.size, ...(fractalStop ? { fractalStop } : {}) }, requesterOf(signal));
+        card = prepared.card;
+        entryStop = prepared.stop;
       } catch (error) {
         if (!isAppError(error)) throw error;
         refusal = userMessageOf(error);
       }
-    } else if (exit) {
+    } else if (sell !== undefined) {
       exitQuantity = await heldByEntry(signal, baseAsset);
       if (exitQuantity !== undefined) {
         try {
@@ -141,6 +142,8 @@ export function createSignalEvaluator(deps: SignalEvaluatorDeps): CandleCloseLis
     if (entry) {
       if (card) next.entryIntentId = card.intentId;
       else delete next.entryIntentId;
+      if (entryStop) next.entryStop = entryStop;
+      else delete next.entryStop;
     }
     const saved = await deps.store.save(next);
     // Changed meanwhile (another evaluation of this close, or /signal off): its card, if any, is never sent.
@@ -149,8 +152,8 @@ export function createSignalEvaluator(deps: SignalEvaluatorDeps): CandleCloseLis
     if (entry) {
       const head = `📈 ${title(signal)}\nBuy: ${escapeHtml(entry.reason)} (${when}).`;
       await send(signal, `${closeTime}-entry`, card ? `${head}\n\n${card.text}` : `${head}\nNo card: ${escapeHtml(refusal ?? '')}`, card);
-    } else if (exit) {
-      const head = `📉 ${title(signal)}\nSell: ${escapeHtml(exit.reason)} (${when}).`;
+    } else if (sell !== undefined) {
+      const head = `📉 ${title(signal)}\nSell: ${escapeHtml(sell)} (${when}).`;
       const text = card
         ? `${head}\n\n${card.text}`
         : exitQuantity === undefined
@@ -161,7 +164,8 @@ export function createSignalEvaluator(deps: SignalEvaluatorDeps): CandleCloseLis
       await send(
         signal,
         `${closeTime}-stopped`,
-        `🛡 ${title(signal)}\nThe strategy’s fractal stop at ${formatAmount(stopped.price, decimals)} was reached (${when}): the exchange stop you armed sells; the signal is flat again.`,
+        `🛡 ${title(signal)}\nThe strategy’s fractal stop at ${formatAmount(stopped.price, decimals)} was reached (${when}). ` +
+          'The position is held by the stop of the signal’s bracket on the exchange, which trails the bullish fractals and sells by itself: no sell card. The signal is flat again.',
       );
     }
     log.info({ signalId: signal.id, symbol: signal.symbol, interval: signal.interval, closeTime, entry: !!entry, exit: !!exit, card: card?.intentId }, 'signal evaluated');

@@ -12,9 +12,13 @@ import type { Redis } from 'ioredis';
 import { KEY_PREFIX } from '../redis.js';
 import type { StopInterval } from '../trading/stops/stop-intervals.js';
 import type { StopPair } from '../trading/stops/stop-store.js';
+import type { RiskSpec } from '../trading/brackets/bracket-types.js';
 import type { AmountSpec } from '../trading/types.js';
 import type { StrategyState } from './strategy-step.js';
 import type { StrategyName } from './strategy-types.js';
+
+/** What an entry card buys: an amount as /buy's, or `risk=` sized by the strategy's stop (fractal exits only). */
+export type SignalSize = AmountSpec | { kind: 'risk'; risk: RiskSpec };
 
 export interface Signal {
   id: string;
@@ -25,7 +29,7 @@ export interface Signal {
   interval: StopInterval;
   strategy: StrategyName;
   /** What an entry card buys. */
-  size: AmountSpec;
+  size: SignalSize;
   createdAt: number;
   /** The strategy's own (virtual) position and its order waiting for the next open. */
   state: StrategyState;
@@ -33,6 +37,8 @@ export interface Signal {
   lastClose?: number;
   /** The entry card of the current position: its sell card sells what that order bought. */
   entryIntentId?: string;
+  /** The entry card was a bracket holding the strategy's fractal stop: the exchange's stop sells, the exit sends no sell card. */
+  entryStop?: 'fractal';
   /** Cards proposed so far. */
   cards: number;
   version: number;

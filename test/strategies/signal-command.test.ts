@@ -7,17 +7,21 @@
  * The buy card arrives at exactly the close where MACD(12,26,9) crosses above its signal, once
  * (a close evaluated again proposes nothing); confirmed, it fills; the sell card arrives at the
  * next cross below, for what the buy bought. A fractal signal's buy card arrives at the close
- * where the backtest's own strategy enters, with its protective stop written on it.
+ * where the backtest's own strategy enters: the bracket of `/buy … sl=fractal:1h`, its stop the
+ * strategy's protective stop; confirmed, the entry fills and its stop goes on the exchange, and
+ * where the strategy's stop is reached the signal says the bracket's stop sells (no sell card).
+ * risk= sizes a macd-fractal bracket by the distance to that stop; macd refuses risk=.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertJobId } from '../../src/alerts/alerts-queue.js';
-import { normalize } from '../../src/decimal.js';
+import { div, floorToStep, normalize, sub } from '../../src/decimal.js';
 import { createLogger } from '../../src/logger.js';
 import { createReplayFeed } from '../../src/sim/feeds/replay-feed.js';
 import type { ReplayFeed } from '../../src/sim/types.js';
 import { macdCrosses } from '../../src/strategies/macd-crosses.js';
 import { STRATEGIES } from '../../src/strategies/strategies.js';
-import { formatAmount } from '../../src/format.js';
+import { formatAmount, stripTags } from '../../src/format.js';
+import { stepCandle, type StrategyState } from '../../src/strategies/strategy-step.js';
 import { klineFromRow } from '../support/klines.js';
 import { parseCardCallback } from '../../src/trading/card-callback.js';
 import { clientOrderIdOf } from '../../src/trading/intent-store.js';
@@ -28,6 +32,7 @@ import { hourlyRows } from '../trading/stop-scenario.js';
 
 const START = 400;
 const rows = hourlyRows();
+const candles = rows.map(klineFromRow);
 const crosses = macdCrosses(rows.map((r) => Number(r[4])));
 const firstCross = (from: number, kind: 'bullish' | 'bearish') => crosses.findIndex((c, i) => i >= from && c === kind);
 
@@ -111,14 +116,13 @@ describe('/signal on a replay of real candles', () => {
     expect(await h.signals!.all()).toEqual([]);
   });
 
-  it('a fractal signal’s buy card carries the strategy’s protective stop', async () => {
+  it('a fractal signal’s buy card is the /buy … sl=fractal bracket at the strategy’s stop; Confirm places the entry and its stop; the stop, not a sell card, ends it', async () => {
     cardPattern = /Signal #\d+ · fractal/;
     await h.send('/signal BTCUSDT fractal 1h 50USDT');
-    expect(h.messages().at(-1)!.text).toMatch(/Signal <b>#2<\/b> started/);
+    expect(h.messages().at(-1)!.text).toMatch(/Signal <b>#2<\/b> started.*a bracket holding the strategy’s fractal stop on 1h/s);
     await h.streamReady();
     const from = stepped;
-    // The strategy over the same candles, as the backtest runs it: the first entry after the signal starts.
-    const candles = rows.map(klineFromRow);
+    // The strategy over the same candles, as the backtest runs it: the first entry after the signal starts, and where its stop ends it.
     const series = STRATEGIES.fractal.prepare(candles, { tickSize: '0.01' });
     const expected = candles.findIndex((_, i) => i >= from && series.decide(i, undefined).kind === 'enter');
     const decision = series.decide(expected, undefined) as { kind: 'enter'; stop?: string };
@@ -126,11 +130,62 @@ describe('/signal on a replay of real candles', () => {
 
     const entry = await stepUntilCard(from, expected + 1);
     expect(entry.index).toBe(expected);
-    expect(entry.card.text).toMatch(/Buy: close above the bearish fractal at/);
-    expect(entry.card.text).toContain(`Strategy stop: trailing fractal stop on 1h, first at ${formatAmount(decision.stop!, 2)}`);
-    expect(entry.card.text).toContain('After the fill, arm it with /stop BTCUSDT fractal 1h.');
+    const text = stripTags(entry.card.text!);
+    expect(text).toMatch(/Buy: close above the bearish fractal at/);
+    // The bracket card of /buy … sl=fractal:1h, its stop the strategy's protective stop.
+    expect(text).toContain(`Stop: ${formatAmount(decision.stop!, 2)} USDT (fractal 1h, low of the`);
+    expect(text).toMatch(/At risk: [\d.,]+ USDT/);
+    expect(text).toMatch(/The exit goes on right after the fill/);
+    const intentId = parseCardCallback(confirmData(entry.card))!.intentId;
+    const intent = (await h.service.intents.get(intentId))!.intent;
+    expect(intent.preview.bracket?.stop).toMatchObject({ stopPrice: decision.stop, spec: { kind: 'fractal', interval: '1h' } });
+
+    await h.press(entry.card.message_id, confirmData(entry.card));
+    await eventually(() => (/Protected/.test(h.telegram!.message(TRADER_USER.id, entry.card.message_id)?.text ?? '') ? true : undefined), 'the entry and its stop to be placed');
+    const open = await h.exchange.openOrders('BTCUSDT');
+    expect(open.map((o) => [o.side, o.type, normalize(o.stopPrice ?? '0')])).toEqual([['SELL', 'STOP_LOSS_LIMIT', decision.stop]]);
+    expect(open[0]!.clientOrderId).toMatch(/^skl-/);
+
+    // Stepped as the evaluator steps it: the close where the strategy's stop is reached.
+    let state: StrategyState = {};
+    let stoppedAt = -1;
+    for (let i = from; i < candles.length && stoppedAt < 0; i++) {
+      const step = stepCandle(series, i, state);
+      state = step.state;
+      if (i > expected && step.events.some((e) => e.kind === 'exited' && e.by === 'stop')) stoppedAt = i;
+    }
+    expect(stoppedAt).toBeGreaterThan(expected);
+    const end = await stepUntilCard(expected + 1, stoppedAt + 1);
+    expect(end.index).toBe(stoppedAt);
+    expect(end.card.text).toMatch(/fractal stop at [\d,.]+ was reached/);
+    expect(end.card.text).toMatch(/trails the bullish fractals and sells by itself: no sell card/);
+    expect(end.card.reply_markup).toBeUndefined();
     await h.send('/signal off all');
     expect(h.messages().at(-1)!.text).toMatch(/Switched off: #2 BTCUSDT fractal 1h/);
+  });
+
+  it('sizes a macd-fractal signal’s bracket by risk=1% of the net value over the distance to the strategy’s stop', async () => {
+    cardPattern = /Signal #\d+ · macd-fractal/;
+    await h.send('/signal BTCUSDT macd-fractal 1h risk=1%');
+    expect(h.messages().at(-1)!.text).toMatch(/Signal <b>#3<\/b> started: BTCUSDT · macd-fractal · 1h · risk 1% of the net value per entry/);
+    await h.streamReady();
+    const from = stepped;
+    const series = STRATEGIES['macd-fractal'].prepare(candles, { tickSize: '0.01' });
+    const expected = candles.findIndex((_, i) => i >= from && series.decide(i, undefined).kind === 'enter' && (series.decide(i, undefined) as { stop?: string }).stop !== undefined);
+    const entry = await stepUntilCard(from, expected + 1);
+    expect(entry.index).toBe(expected);
+    const text = stripTags(entry.card.text!);
+    const asked = /Risk 1% of the net value ([\d,.]+) USDT = ([\d,.]+) USDT/.exec(text);
+    expect(asked).not.toBeNull();
+    const { preview } = (await h.service.intents.get(parseCardCallback(confirmData(entry.card))!.intentId))!.intent;
+    const plan = preview.bracket!;
+    expect(formatAmount(plan.sizedByRisk!.asked, 2)).toBe(asked![2]);
+    expect(Number(plan.sizedByRisk!.asked)).toBeCloseTo(Number(asked![1]!.replace(/,/g, '')) / 100, 2);
+    // quantity = risk ÷ (entry − stop), floored to the 0.00001 BTC step.
+    const perUnit = sub(plan.entryPrice, plan.stop!.stopPrice);
+    expect(preview.quantity).toBe(normalize(floorToStep(div(plan.sizedByRisk!.asked, perUnit, 10, 'floor'), '0.00001')));
+    expect(text).toMatch(/Stop: [\d,.]+ USDT \(fractal 1h/);
+    await h.send('/signal off all');
   });
 
   it('answers bad arguments with the usage line', async () => {
@@ -138,7 +193,8 @@ describe('/signal on a replay of real candles', () => {
       ['/signal BTCUSDT', /STRATEGY is missing/],
       ['/signal BTCUSDT rsi', /"rsi" is not a strategy/],
       ['/signal BTCUSDT macd 3d', /not an interval a signal can follow/],
-      ['/signal BTCUSDT fractal risk=1%', /risk= comes with bracket orders/],
+      ['/signal BTCUSDT macd 1h risk=1%', /^macd exits on its own cross and gives no stop, so risk= has no distance to size by\./],
+      ['/signal BTCUSDT fractal risk=lots', /not a valid risk amount|risk amount/],
       ['/signal off x', /not a signal id/],
       ['/signal off 99', /There is no signal #99/],
     ] as const) {
