@@ -4,10 +4,10 @@
  * second here (PAPER_SPEED=3600) so that a replayed day passes in 24 s: the signal's buy card
  * must arrive within it, ready to confirm.
  *
- * The bundled replay (assets/replay) keeps 6 days of real 1h candles before its start and the
+ * The bundled replay (assets/replay) keeps 41 days of real 1h candles before its start and the
  * shipped fixtures hold no real candles continuing them further back (the other BTCUSDT captures
- * are 2017–2020 and Feb–Jun 2025), so the default /backtest (4h, 90 days) cannot run honestly
- * here: it answers with the history that exists and the 1h backtest that fits.
+ * are 2017–2020 and Feb–Jun 2025), so the default /backtest (4h, 90 days) runs over the history
+ * that exists and says so.
  */
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,12 +24,11 @@ describe('strategies in the demo', () => {
     expect(answer).toMatch(/Trades: \d+/);
     expect(answer).toMatch(/Total return: [+−]?[\d.,]+% · buy and hold: [+−]?[\d.,]+%/);
     expect(existsSync(/Chart saved to (\S+\.png)/.exec(answer)![1]!)).toBe(true);
-    // The replay keeps 6 days of real history before its start: the backtest covers them and says so.
-    expect(answer).toMatch(/The exchange holds BTCUSDT history only since .* \(6 days\): this covers \d+ days, not the 30 days asked\./);
 
-    // The default (4h, 90 days) needs 55 closed 4h candles at least: the answer says what history exists and what fits in it.
-    const short = await demo.type('/backtest BTCUSDT macd', /❌/);
-    expect(short).toMatch(/The exchange holds BTCUSDT history only since .* \(6 days\): 3\d closed 4h candles, and a backtest needs at least 55, 35 of them to warm MACD up\. That history fits \/backtest BTCUSDT macd 1h 4\./);
+    // The default (4h, 90 days): the replay keeps 41 days of real history before its start; the backtest covers them and says so.
+    const whole = await demo.type('/backtest BTCUSDT macd', /Chart saved to (\S+\.png)/);
+    expect(whole).toMatch(/BTCUSDT · macd · 4h · 90 days/);
+    expect(whole).toMatch(/The exchange holds BTCUSDT history only since .* \(4\d days\): this covers \d+ days, not the 90 days asked\./);
 
     expect(await demo.type('/backtest BTCUSDT macd 1w', /Usage: \/backtest/)).toMatch(/not an interval a backtest runs on/);
 

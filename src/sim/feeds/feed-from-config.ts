@@ -51,11 +51,13 @@ export const BUNDLED_REPLAY: Readonly<Record<string, string>> = {
 };
 
 /**
- * Where the bundled replay starts (candles before it are history): 2025-10-04 10:00 UTC, after six
- * days of history, where three of the six symbols are up over 24 h and three down, so /top
- * gainers and /top losers both have something to show from the first minute.
+ * Where the bundled replay starts (candles before it are history): 2025-11-08 16:00 UTC, after 41
+ * days of history, so the default /backtest (4h) has candles to warm up on and trade; three of
+ * the six symbols are up over 24 h and three down, so /top gainers and /top losers both have
+ * something to show from the first minute; BTCUSDT's 1h MACD crosses up within the first
+ * replayed day, so a /signal has something to say soon.
  */
-export const BUNDLED_START_INDEX = 148;
+export const BUNDLED_START_INDEX = 994;
 
 const KLINE_FIELDS = ['openTime', 'open', 'high', 'low', 'close', 'volume', 'closeTime', 'quoteVolume', 'trades', 'takerBuyBaseVolume', 'takerBuyQuoteVolume', 'ignore'];
 
