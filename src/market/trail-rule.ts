@@ -6,7 +6,8 @@
  * - Both hang under the HIGHEST HIGH since arming: the candles' highs, not their closes, because
  *   "the highest price seen" is what a trailing stop promises, and a chandelier exit is defined on
  *   highs. The high starts at the price at arming; each close raises it with the highs of the
- *   closed candles that opened at or after arming (the candle forming at arming began before it).
+ *   closed candles that opened at or after arming. The candle forming at arming counts by its
+ *   close only: its high may have been made before arming, a level the trader never held through.
  *   The caller keeps the running high (`ManagedStop.high`), so a klines window shorter than the
  *   stop's life loses nothing.
  * - `percent`: the stop is N % under the high. `atr`: high − MULT × ATR(14) of the closed candles
@@ -76,12 +77,17 @@ export type TrailDecision =
   | (TrailLevel & { move: true; newStop: string; basis: 'protective' | 'trailing' })
   | (TrailLevel & { move: false; reason: TrailHoldReason; candidateStop?: string });
 
-/** The highest high: `known`, raised by the closed candles that opened at or after `armedAt`. */
+/**
+ * The highest price since arming: `known`, raised by the highs of the closed candles that opened
+ * at or after `armedAt`, and by the close of the candle that was forming at arming.
+ */
 export function highSince(known: TrailHighRef, candles: readonly Kline[], armedAt: number, now: number): TrailHighRef {
   let high = known;
   for (const candle of closedKlines(candles, now)) {
-    if (candle.openTime < armedAt) continue;
-    if (comparePrice(normalize(candle.high), high.price) > 0) high = { price: normalize(candle.high), openTime: candle.openTime };
+    // closeTime is the candle's last millisecond: the candle forming at arming ends at armedAt − 1 or later.
+    if (candle.closeTime + 1 < armedAt) continue;
+    const seen = normalize(candle.openTime >= armedAt ? candle.high : candle.close);
+    if (comparePrice(seen, high.price) > 0) high = { price: seen, openTime: candle.openTime };
   }
   return high;
 }

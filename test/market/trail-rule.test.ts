@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { decimalsOf, div, floorToStep, gt, gte, lt, lte, max, mul, normalize, sub } from '../../src/decimal.js';
 import { atrStopPrice, summarizeIndicators } from '../../src/market/indicators.js';
-import { evaluateTrail, type TrailDecision, type TrailSpec } from '../../src/market/trail-rule.js';
+import { evaluateTrail, highSince, type TrailDecision, type TrailSpec } from '../../src/market/trail-rule.js';
 import { fixtureCandles } from '../support/klines.js';
 
 const TICK = '0.01';
@@ -120,6 +120,18 @@ describe('percentage trailing stop on real candles', () => {
     expect(d.move && d.newStop).toBe(lt(level, snapshot.price) ? level : under(snapshot.price, '3'));
     const fell = evaluateTrail({ kind: 'percent', percent: '3' }, { high: { price: mul(snapshot.price, '2'), openTime: 0 }, armedAt: 0, minMovePct: '0' }, snapshot);
     expect(fell).toMatchObject({ move: true, newStop: under(snapshot.price, '3'), basis: 'protective' });
+  });
+});
+
+describe('the high since arming', () => {
+  it('counts the candle forming at arming by its close (its high may predate arming), later candles by their highs', () => {
+    // A candle whose high is above both its own close and the next candle's high.
+    const k = candles.findIndex((c, i) => i > 0 && candles[i + 1] !== undefined && gt(c.high, max(c.close, candles[i + 1]!.high)));
+    const armedAt = candles[k]!.openTime + 60_000;
+    const high = highSince({ price: '1', openTime: 0 }, candles.slice(k - 1, k + 3), armedAt, candles[k + 1]!.closeTime + 1);
+    const expected = max(normalize(candles[k]!.close), normalize(candles[k + 1]!.high));
+    expect(high).toEqual({ price: expected, openTime: expected === normalize(candles[k]!.close) ? candles[k]!.openTime : candles[k + 1]!.openTime });
+    expect(lt(high.price, candles[k]!.high)).toBe(true);
   });
 });
 
