@@ -61,7 +61,7 @@ export interface StopIntent {
   /** Average price of the position if known, else the price at arming (trailing stops always have one). */
   entryPrice?: string;
   entrySource?: 'position' | 'price';
-  /** Exchange (candle) time from which a fractal counts as formed after arming. */
+  /** Exchange (candle) time from which a candle counts as after arming (its fractal, its high). */
   armedAt: number;
   quantity: string;
   /** The first stop; absent when a fractal stop waits for its first fractal (no order is placed then). */
