@@ -78,6 +78,27 @@ describe('percentage and ATR trailing stops', () => {
     expect(alerts[2]!.text).toContain(`Decided at the close of `);
   });
 
+  it('with STOP_MIN_MOVE_PCT = 1 a new high that lifts the stop by less is held (shown as the candidate), a bigger one moves it', async () => {
+    h = await startStopHarness<ProgrammaticFeed>({ sim: { balances: { BTC: '1', USDT: '1000' } }, minMovePct: '1' });
+    const { price } = loadHistory(h.sim.feed, 200);
+    const stop = await h.arm({ kind: 'percent', symbol: 'BTCUSDT', percent: '3', interval: '1h', amount: { kind: 'base', quantity: '0.1' } });
+    await h.streamReady();
+    const arming = candleWithHigh(h.sim.feed, price, price);
+    await h.closeEvaluated('BTCUSDT', '1h', arming[6]);
+
+    const small = candleWithHigh(h.sim.feed, at(price, '1.005'), at(price, '1.004'));
+    await h.closeEvaluated('BTCUSDT', '1h', small[6]);
+    expect(h.requests('POST', CANCEL_REPLACE)).toBe(0);
+    expect(await h.store.get(stop.id)).toMatchObject({ stopPrice: stop.stopPrice, high: { price: normalize(small[2]) }, candidate: { note: 'move-too-small', stopPrice: at(normalize(small[2]), '0.97') } });
+
+    const big = candleWithHigh(h.sim.feed, at(price, '1.02'), at(price, '1.015'));
+    await h.closeEvaluated('BTCUSDT', '1h', big[6]);
+    expect(h.requests('POST', CANCEL_REPLACE)).toBe(1);
+    expect((await h.store.get(stop.id))!.stopPrice).toBe(at(normalize(big[2]), '0.97'));
+    // A percent stop's held rises are not news: only the armed and moved alerts.
+    expect((await h.stopAlerts()).map((a) => a.key.replace(stop.id, 'ID'))).toEqual(['stop-armed-ID', 'stop-moved-ID-2']);
+  });
+
   it('an ATR stop moves to the new high − 2 × ATR(14) of the closed candles, and says so', async () => {
     h = await startStopHarness<ProgrammaticFeed>({ sim: { balances: { BTC: '1', USDT: '1000' } } });
     const { price } = loadHistory(h.sim.feed, 200);
