@@ -13,8 +13,8 @@
  *   below the last price (stop-rule.ts `initialStop`); with none, the stop will wait.
  * - Percent and ATR stops: the high starts at the last price, and the first stop hangs under it
  *   (trail-rule.ts `trailLevel`: N %, or MULT × ATR(14) of the closed candles as /ta computes it).
- *   Arming counts from the end of the forming candle, as for a fractal stop: the rest of that
- *   candle began before arming, so only the price at arming stands for it. No level (too few
+ *   Arming counts from the end of the forming candle, as for a fractal stop: that candle began
+ *   before arming, so it raises the high by its close only (trail-rule.ts). No level (too few
  *   candles for ATR, a stop at or under zero) is a refusal: these stops never wait.
  * - Limit price: `STOP_LIMIT_OFFSET_PCT` below the stop, rounded down to the tick, checked against the
  *   reference price PERCENT_PRICE(_BY_SIDE) measures it by (BINANCE.md "Filters"); the stop mover
