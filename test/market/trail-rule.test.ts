@@ -96,6 +96,7 @@ describe('percentage trailing stop on real candles', () => {
   it('with STOP_MIN_MOVE_PCT = 0.5 moves less often, never by less than 0.5 % of the stop, and holds every smaller rise', () => {
     const damped = walk(ARM, { kind: 'percent', percent: '3' }, '0.5', under(armPrice, '3'));
     const moves = damped.steps.filter((s) => s.decision.move);
+    console.log(`3 % trail with STOP_MIN_MOVE_PCT 0.5: ${moves.length} moves over ${damped.steps.length} closes (without: ${run.steps.filter((s) => s.decision.move).length})`);
     expect(moves.length).toBeGreaterThan(0);
     expect(moves.length).toBeLessThan(run.steps.filter((s) => s.decision.move).length);
     for (const step of damped.steps) {
