@@ -60,6 +60,9 @@ export const ERROR_CODES = {
   BRACKET_RISK_TOO_SMALL: 'The risk is too small for the smallest quantity this symbol allows.',
   BRACKET_EXIT_REFUSED: 'The exit orders of this plan would be refused by the exchange.',
 
+  // managed stops (DESIGN.md §5)
+  STOP_NO_LEVEL: 'No level could be found for this trailing stop.',
+
   // confirmation cards and intents
   CONFIRM_EXPIRED: 'This confirmation has expired. Send the command again.',
   CONFIRM_FOREIGN: 'This button belongs to someone else.',

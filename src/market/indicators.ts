@@ -82,7 +82,7 @@ export function summarizeIndicators(klines: readonly Kline[], options: Indicator
   const rsi = last(RSI.calculate({ period: TA_PERIODS.rsi, values: closes }));
   const emaFast = last(EMA.calculate({ period: TA_PERIODS.emaFast, values: closes }));
   const emaSlow = last(EMA.calculate({ period: TA_PERIODS.emaSlow, values: closes }));
-  const atr = last(ATR.calculate({ period: TA_PERIODS.atr, high: highs, low: lows, close: closes }));
+  const atr = atrOf(highs, lows, closes);
   const macd = macdReading(closes);
 
   const lastCandle = last(candles);
@@ -97,6 +97,24 @@ export function summarizeIndicators(klines: readonly Kline[], options: Indicator
     atr,
     atrStop: lastCandle && atr !== undefined ? atrStopPrice(lastCandle.close, atr, options.tickSize) : undefined,
   };
+}
+
+/** ATR(14) (Wilder) of the last of these candles; undefined with fewer than 15. */
+function atrOf(highs: number[], lows: number[], closes: number[]): number | undefined {
+  return last(ATR.calculate({ period: TA_PERIODS.atr, high: highs, low: lows, close: closes }));
+}
+
+/**
+ * ATR(14) of the last CLOSED candle of `klines` (the forming one dropped, as /ta does): what /ta
+ * shows, and what a chandelier stop (trail-rule.ts) hangs under its high.
+ */
+export function latestAtr(klines: readonly Kline[], now: number): number | undefined {
+  const candles = closedKlines(klines, now);
+  return atrOf(
+    candles.map((k) => Number(k.high)),
+    candles.map((k) => Number(k.low)),
+    candles.map((k) => Number(k.close)),
+  );
 }
 
 /**

@@ -88,7 +88,7 @@ describe('/stop and /stops', () => {
 
   it('refuses bad arguments and impossible stops with a reason, no card', async () => {
     await h.send('/stop BTCUSDT fractal 3d');
-    expect(last().text).toMatch(/"3d" is not an interval a stop can follow[\s\S]*Usage: \/stop SYMBOL PRICE\|fractal\|off \[INTERVAL\] \[AMOUNT\]/);
+    expect(last().text).toMatch(/"3d" is not an interval a stop can follow[\s\S]*Usage: \/stop SYMBOL PRICE\|fractal\|N%\|atr\[:MULT\]\|off \[INTERVAL\] \[AMOUNT\]/);
     await h.send(`/stop BTCUSDT ${at(price, '1.1')}`);
     expect(last().text).toMatch(/A sell stop must be below the current price/);
     await h.send('/stop BTCUSDT fractal 1h 100USDT');

@@ -94,11 +94,11 @@ describe('chaos: stop manager killed mid move', () => {
           stored.clientOrderId === order.clientOrderId &&
           stored.stopPrice === normalize(order.stopPrice!) &&
           stored.limitPrice === normalize(order.price) &&
-          (stored.fractal === undefined || normalize(floorToStep(stored.fractal.price, TICK)) === stored.stopPrice);
+          (stored.basis?.kind !== 'fractal' || normalize(floorToStep(stored.basis.price, TICK)) === stored.stopPrice);
         if (!agrees) {
           return {
             kind: 'store',
-            detail: `${stopId}: exchange ${order.clientOrderId} stop ${order.stopPrice}; store ${stored?.status} ${stored?.clientOrderId} stop ${stored?.stopPrice} fractal ${stored?.fractal?.price}`,
+            detail: `${stopId}: exchange ${order.clientOrderId} stop ${order.stopPrice}; store ${stored?.status} ${stored?.clientOrderId} stop ${stored?.stopPrice} fractal ${stored?.basis?.kind === 'fractal' ? stored.basis.price : 'none'}`,
           };
         }
         return { kind: 'none', detail: '' };

@@ -111,8 +111,8 @@ describe('stop moves interrupted by a dying worker', () => {
     expect(h!.requests('POST', '/api/v3/order/cancelReplace')).toBe(1);
     const after = (await h!.store.get(stop.id))!;
     expect(after).toMatchObject({ status: 'active', stopPrice: newStop, clientOrderId: stopOrderClientId(stop.id, 2), orders: 2 });
-    expect(after.fractal).toEqual({ price: normalize(fractal[3]), openTime: fractal[0] });
-    expect(after.lastMove).toMatchObject({ from: stop.stopPrice, to: newStop, fractal: { openTime: fractal[0] } });
+    expect(after.basis).toEqual({ kind: 'fractal', price: normalize(fractal[3]), openTime: fractal[0] });
+    expect(after.lastMove).toMatchObject({ from: stop.stopPrice, to: newStop, basis: { kind: 'fractal', openTime: fractal[0] } });
     const moved = await alertsOf(`stop-moved-${stop.id}-`);
     expect(moved.map((a) => a.key)).toEqual([`stop-moved-${stop.id}-2`]);
     expect(moved[0]!.text).toContain(`of the ${formatUtc(fractal[0])} candle`);
@@ -148,7 +148,7 @@ describe('stop moves interrupted by a dying worker', () => {
     // What a worker left when it died right after placing the old stop again: the move it was
     // making (saved before sending), the old order cancelled by the exchange's 409 and marked so,
     // and the re-placed order resting under the next client order id, its send mark still set.
-    const target = { clientOrderId: stopOrderClientId(stop.id, 2), stopPrice: at(price, '1.02'), fractal: { price: at(price, '1.02'), openTime: 0 }, closeTime: 0 };
+    const target = { clientOrderId: stopOrderClientId(stop.id, 2), stopPrice: at(price, '1.02'), basis: { kind: 'fractal' as const, price: at(price, '1.02'), openTime: 0 }, closeTime: 0 };
     await h!.store.save({ ...(await h!.store.get(stop.id))!, moving: target });
     const record = (await h!.records.get(`bco-${stop.id}`))!;
     await h!.records.save({ ...record, status: 'CANCELED', replacedBy: target.clientOrderId });

@@ -39,7 +39,7 @@ describe('fractal trailing stop', () => {
     const stop = await waitActive(h, card.intentId);
     expect(stop).toMatchObject({ kind: 'fractal', symbol: 'BTCUSDT', interval: '1h', quantity: '0.10000', entryPrice: price, entrySource: 'price' });
     expect(stop.stopPrice).toBe(normalize(floorToStep(rows[expected]![3], '0.01')));
-    expect(stop.fractal?.openTime).toBe(rows[expected]![0]);
+    expect(stop.basis).toEqual({ kind: 'fractal', price: normalize(rows[expected]![3]), openTime: rows[expected]![0] });
     expect(h.requests('POST', '/api/v3/order')).toBe(1);
     const [order] = h.sim.control.orders('BTCUSDT');
     expect(order).toMatchObject({ type: 'STOP_LOSS_LIMIT', side: 'SELL', status: 'NEW', clientOrderId: `bco-${card.intentId}` });
@@ -53,7 +53,7 @@ describe('fractal trailing stop', () => {
     const moved = (await h.store.get(card.intentId))!;
     const newStop = normalize(floorToStep(fractal[3], '0.01'));
     expect(moved).toMatchObject({ status: 'active', stopPrice: newStop, orders: 2, clientOrderId: stopOrderClientId(card.intentId, 2) });
-    expect(moved.lastMove).toMatchObject({ from: stop.stopPrice, to: newStop, fractal: { price: normalize(fractal[3]), openTime: fractal[0] }, closeTime: confirmedBy[6] });
+    expect(moved.lastMove).toMatchObject({ from: stop.stopPrice, to: newStop, basis: { kind: 'fractal', price: normalize(fractal[3]), openTime: fractal[0] }, closeTime: confirmedBy[6] });
     const orders = h.sim.control.orders('BTCUSDT');
     expect(orders.map((o) => o.status)).toEqual(['CANCELED', 'NEW']);
     expect(normalize(orders[1]!.stopPrice!)).toBe(newStop);
@@ -77,7 +77,7 @@ describe('fractal trailing stop', () => {
     await h.service.pause(TRADER);
     const { fractal } = await formFractalAbove(h.sim.feed, price, (row) => h!.closeEvaluated('BTCUSDT', '1h', row[6]));
     expect(h.requests('POST', CANCEL_REPLACE)).toBe(0);
-    expect((await h.store.get(stop.id))?.candidate).toMatchObject({ note: 'paused', fractal: { openTime: fractal[0] } });
+    expect((await h.store.get(stop.id))?.candidate).toMatchObject({ note: 'paused', basis: { kind: 'fractal', openTime: fractal[0] } });
     expect((await h.desk.lastStopEvaluation())?.summary).toMatch(/paused/);
 
     await h.service.resume(TRADER);
@@ -99,7 +99,7 @@ describe('fractal trailing stop', () => {
     expect(h.requests('POST', CANCEL_REPLACE)).toBe(0);
     const after = (await h.store.get(stop.id))!;
     expect(after.stopPrice).toBe(stop.stopPrice);
-    expect(after.candidate).toMatchObject({ note: 'move-too-small', fractal: { openTime: fractal[0] } });
+    expect(after.candidate).toMatchObject({ note: 'move-too-small', basis: { kind: 'fractal', openTime: fractal[0] } });
     const held = (await h.stopAlerts()).filter((a) => a.key.startsWith(`stop-held-${stop.id}`));
     expect(held.map((a) => a.key)).toEqual([`stop-held-${stop.id}-${fractal[0]}`]);
     expect(held[0]!.text).toContain('the rise is smaller than STOP_MIN_MOVE_PCT');

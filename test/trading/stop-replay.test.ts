@@ -49,7 +49,7 @@ describe('fractal trailing stop on a replay of real candles', () => {
       expect(feed.step()).toBe(true);
       await h.closeEvaluated('BTCUSDT', '1h', rows[i]![6]);
       const now = (await h.store.get(stop.id)) ?? stop;
-      if (now.stopPrice !== stop.stopPrice) moves.push({ closeTime: rows[i]![6], from: stop.stopPrice!, to: now.stopPrice!, fractal: now.lastMove!.fractal });
+      if (now.stopPrice !== stop.stopPrice) moves.push({ closeTime: rows[i]![6], from: stop.stopPrice!, to: now.stopPrice!, fractal: now.lastMove!.basis as Move['fractal'] });
       stop = now;
       const order = h.sim.control.orders('BTCUSDT').find((o) => o.orderId === stop.orderId);
       if (order?.status === 'FILLED') filledAt = i;

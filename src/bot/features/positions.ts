@@ -14,6 +14,7 @@ import { add, div, isPositive, mul, sub } from '../../decimal.js';
 import { escapeHtml, formatPercent, formatQuantity } from '../../format.js';
 import { valueHoldings, type ValuedHolding } from '../../ledger/ledger-valuation.js';
 import type { BotDeps } from '../bot-deps.js';
+import type { StopKind } from '../../trading/stops/stop-types.js';
 import type { CallbackHandler } from '../callback-router.js';
 import { expectTokens, tokenize } from '../command-args.js';
 import { pageKeyboard, paginate, pickPage } from '../pages.js';
@@ -56,6 +57,8 @@ export interface PositionExit {
   priceText: string;
 }
 
+const STOP_LABELS: Record<StopKind, string> = { fixed: 'Stop', fractal: 'Stop (fractal)', percent: 'Stop (% trailing)', atr: 'Stop (ATR trailing)' };
+
 async function exitsOf(deps: BotDeps, prices: ReadonlyMap<string, string>): Promise<Map<string, PositionExit[]>> {
   const out = new Map<string, PositionExit[]>();
   const stops = (await deps.stopDesk?.listStops().catch(() => [])) ?? [];
@@ -66,7 +69,7 @@ async function exitsOf(deps: BotDeps, prices: ReadonlyMap<string, string>): Prom
     const list = out.get(asset) ?? [];
     const ticks = info ? await tickDecimalsOf(deps, [info.baseAsset], info.quoteAsset) : new Map<string, number>();
     list.push({
-      label: stop.kind === 'fractal' ? 'Stop (fractal)' : 'Stop',
+      label: STOP_LABELS[stop.kind],
       price: stop.stopPrice,
       ...(prices.get(stop.symbol) !== undefined ? { lastPrice: prices.get(stop.symbol)! } : {}),
       priceText: `${formatPriceIn(ticks, asset, stop.stopPrice)}${info ? ` ${escapeHtml(info.quoteAsset)}` : ''}`,

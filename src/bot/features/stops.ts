@@ -1,13 +1,15 @@
 /**
  * /stop and /stops, and the Refresh under /stops.
  *
- * /stop SYMBOL PRICE [AMOUNT] | /stop SYMBOL fractal [INTERVAL] [AMOUNT] | /stop SYMBOL off
- * (DESIGN.md §2, §5).
+ * /stop SYMBOL PRICE [AMOUNT] | /stop SYMBOL fractal|N%|atr[:MULT] [INTERVAL] [AMOUNT] |
+ * /stop SYMBOL off (DESIGN.md §2, §5).
  *
- * A fixed or fractal stop gets a confirmation card from the stop desk (src/trading/stops/stop-desk.ts)
+ * Every stop but `off` gets a confirmation card from the stop desk (src/trading/stops/stop-desk.ts)
  * with the usual [Confirm] [Cancel] buttons: Confirm arms the managed stop and queues its order
- * like any card. `off` acts at once and says what it cancelled. After `fractal`, INTERVAL and
- * AMOUNT may come in either order: an interval (`4h`) can never be read as an amount.
+ * like any card. `off` acts at once and says what it cancelled. After a trailing mode, INTERVAL
+ * and AMOUNT may come in either order: an interval (`4h`) can never be read as an amount. The
+ * word right after SYMBOL is the mode, so `/stop BTCUSDT 3%` trails 3 % under the high and
+ * `/stop BTCUSDT 3% 50%` does so for half of the free balance.
  *
  * /stops (DESIGN.md §2): every managed stop — symbol, kind, quantity, current stop, last move,
  * next candidate — read from the stop state alone (no exchange request), so it answers at once
@@ -16,14 +18,15 @@
 import { Composer, type Context, type InlineKeyboard } from 'grammy';
 import type { SymbolInfo } from '../../binance/types.js';
 import { escapeHtml, formatUtc } from '../../format.js';
-import { fractalPhrase, stopDisplay, stopTitle } from '../../trading/stops/stop-alert-text.js';
+import { gte } from '../../decimal.js';
+import { basisPhrase, stopDisplay, stopTitle } from '../../trading/stops/stop-alert-text.js';
 import { isStopInterval, STOP_INTERVALS, type StopInterval } from '../../trading/stops/stop-intervals.js';
-import type { ManagedStop, StopHoldNote, StopRequest } from '../../trading/stops/stop-types.js';
+import { isTrailing, type ManagedStop, type StopHoldNote, type StopRequest } from '../../trading/stops/stop-types.js';
 import type { AmountSpec } from '../../trading/types.js';
 import type { BotDeps } from '../bot-deps.js';
 import { openPlanExits, type PlanExit } from '../../trading/brackets/plan-exits.js';
 import type { CallbackHandler } from '../callback-router.js';
-import { argumentError, expectTokens, parseAmount, parsePrice, quoteInput, resolveAmountAsset, tokenize } from '../command-args.js';
+import { argumentError, expectTokens, parseAmount, parsePositiveDecimal, parsePrice, quoteInput, resolveAmountAsset, tokenize } from '../command-args.js';
 import { withRefresh } from '../keyboards.js';
 import { editPressedMessage, replyHtml, updatedLine } from '../reply.js';
 import { requesterOf } from '../requester.js';
@@ -33,12 +36,14 @@ import { orderCardKeyboard } from './orders.js';
 
 const STOP_SPEC: CommandSpec = {
   name: 'stop',
-  description: 'Stop-loss: fixed, fractal trailing, or off',
-  usage: '/stop SYMBOL PRICE|fractal|off [INTERVAL] [AMOUNT]',
+  description: 'Stop-loss: fixed, trailing (fractal, %, ATR), or off',
+  usage: '/stop SYMBOL PRICE|fractal|N%|atr[:MULT]|off [INTERVAL] [AMOUNT]',
   example: '/stop BTCUSDT fractal 4h',
   details: [
     '/stop SYMBOL PRICE [AMOUNT]: a fixed stop-loss, a stop-limit sell at PRICE with its limit a little below (STOP_LIMIT_OFFSET_PCT).',
     `/stop SYMBOL fractal [INTERVAL] [AMOUNT]: a trailing stop that follows the bullish fractals of INTERVAL (default ${DEFAULT_INTERVAL}) upward, never down, and only above your entry price.`,
+    '/stop SYMBOL N% [INTERVAL] [AMOUNT]: a trailing stop N % under the highest high since arming (e.g. 3%), moved at each INTERVAL close, never down.',
+    '/stop SYMBOL atr[:MULT] [INTERVAL] [AMOUNT]: a chandelier stop, the highest high since arming − MULT × ATR(14) of INTERVAL (MULT default 2, e.g. atr:3), never down.',
     'AMOUNT is a quantity (0.5), all, or a share of the free balance (50%); without it, all of the free balance.',
     '/stop SYMBOL off: cancels the managed stops on SYMBOL and stops looking after them.',
     'You get a card with Confirm / Cancel first; off acts at once.',
@@ -50,7 +55,7 @@ const STOPS_SPEC: CommandSpec = {
   description: 'Managed stops: kind, stop, last move, next candidate',
   usage: '/stops',
   example: '/stops',
-  details: ['Every managed stop: symbol, kind, quantity, current stop, last move and the next candidate fractal.'],
+  details: ['Every managed stop: symbol, kind, quantity, current stop, last move and why, and the next candidate (a fractal, or the level under the high).'],
 };
 
 /** `r:x` refreshes /stops in place. */
@@ -62,6 +67,9 @@ export const stopsButtons = defineButtons<StopsButton>({
   encode: () => 'r:x',
   decode: (_prefix, fields) => (fields.length === 0 ? { kind: 'refresh-stops' } : undefined),
 });
+
+/** MULT of `atr` without one (DESIGN.md §2: "MULT default 2"). */
+const DEFAULT_ATR_MULTIPLE = '2';
 
 /** `4h`, `15m`, `1d`, `1w`, `1M`: the shape of a Binance interval. */
 const INTERVAL_SHAPE = /^\d+[smhdwM]$/;
@@ -76,6 +84,21 @@ function stopAmount(token: string, info: SymbolInfo): AmountSpec {
   return amount;
 }
 
+/** `3%`: how far under the high a percentage stop trails (0 < N < 100). */
+function trailPercent(token: string): string {
+  const percent = parsePositiveDecimal(STOP_SPEC, token.slice(0, -1), 'trailing percentage');
+  if (gte(percent, '100')) throw argumentError(STOP_SPEC, `A stop ${percent} % under the high would sit at zero or below: give a percentage under 100, e.g. 3%.`, '/stop BTCUSDT 3%');
+  return percent;
+}
+
+/** `atr` or `atr:MULT`: how many ATR(14) under the high a chandelier stop trails. */
+function atrMultiple(token: string): string {
+  const parts = token.split(':');
+  if (parts.length === 1) return DEFAULT_ATR_MULTIPLE;
+  if (parts.length > 2 || parts[1] === '') throw argumentError(STOP_SPEC, `"${quoteInput(token)}" is not an ATR stop: write atr or atr:MULT, then the interval.`, '/stop BTCUSDT atr:3 1h');
+  return parsePositiveDecimal(STOP_SPEC, parts[1]!, 'ATR multiple');
+}
+
 function stopInterval(token: string): StopInterval {
   const candidate = token === '1M' ? token : token.toLowerCase();
   if (isStopInterval(candidate)) return candidate;
@@ -87,8 +110,13 @@ export async function parseStopCommand(catalog: SymbolCatalog, match: string, de
   expectTokens(STOP_SPEC, tokens, 2, 4);
   const [symbolToken, what, ...rest] = tokens as [string, string, ...string[]];
   const mode = what.toLowerCase();
-  // Shape first, so a bad price is refused without a look-up.
-  const price = mode === 'off' || mode === 'fractal' ? undefined : parsePrice(STOP_SPEC, what);
+  // Shape first, so a bad price, percentage or multiple is refused without a look-up.
+  const trail = mode.endsWith('%')
+    ? { kind: 'percent' as const, percent: trailPercent(mode) }
+    : mode === 'atr' || mode.startsWith('atr:')
+      ? { kind: 'atr' as const, multiple: atrMultiple(mode) }
+      : undefined;
+  const price = mode === 'off' || mode === 'fractal' || trail ? undefined : parsePrice(STOP_SPEC, what);
   if (mode === 'off' && rest.length > 0) throw argumentError(STOP_SPEC, `Too many arguments: "${quoteInput(rest.join(' '))}" is not expected after off.`);
   if (price !== undefined && rest.length > 1) throw argumentError(STOP_SPEC, `Too many arguments: "${quoteInput(rest.slice(1).join(' '))}" is not expected.`);
   const info = await resolveSymbol(catalog, STOP_SPEC, symbolToken);
@@ -109,7 +137,8 @@ export async function parseStopCommand(catalog: SymbolCatalog, match: string, de
     }
   }
   const fallback = defaultInterval !== undefined && isStopInterval(defaultInterval) ? defaultInterval : DEFAULT_INTERVAL;
-  return { kind: 'fractal', symbol: info.symbol, interval: interval ?? fallback, ...(amount ? { amount } : {}) };
+  const common = { symbol: info.symbol, interval: interval ?? fallback, ...(amount ? { amount } : {}) };
+  return trail ? { ...trail, ...common } : { kind: 'fractal', ...common };
 }
 
 export function stopCommand(deps: BotDeps): Composer<Context> {
@@ -139,6 +168,7 @@ const NOTE_WORDS: Record<StopHoldNote, string> = {
   'not-above-stop': 'not above the stop',
   'not-below-price': 'the price is not above it',
   'move-too-small': 'the rise is under STOP_MIN_MOVE_PCT',
+  'no-atr': 'no ATR(14) level under the high',
   paused: 'waits for /resume',
   refused: 'refused by the exchange rules',
 };
@@ -150,16 +180,18 @@ export function renderStopLines(stop: ManagedStop, info: SymbolInfo | undefined)
     const state = stop.status === 'placing' ? 'being placed' : stop.status === 'removing' ? 'being removed' : `order <code>${stop.orderId ?? ''}</code>`;
     lines.push(`  Stop <b>${d.price(stop.stopPrice)}</b> (limit ${d.price(stop.limitPrice ?? '0')}) · ${state}`);
   } else {
-    lines.push('  No stop on the exchange yet: waits for a confirmed fractal below the price.');
+    lines.push(stop.kind === 'fractal' ? '  No stop on the exchange yet: waits for a confirmed fractal below the price.' : '  No stop on the exchange: placed again at the next close.');
   }
   const move = stop.lastMove;
   const entry = stop.entryPrice !== undefined ? `Entry ${d.price(stop.entryPrice)}` : undefined;
-  const moved = move ? `last move ${move.from !== undefined ? `${d.price(move.from)} → ` : ''}${d.price(move.to)} at the ${formatUtc(move.closeTime + 1)} close` : stop.kind === 'fractal' ? 'no move yet' : undefined;
+  const why = move && move.basis.kind !== 'fractal' ? ` (${basisPhrase(move.basis, d)})` : '';
+  const moved = move ? `last move ${move.from !== undefined ? `${d.price(move.from)} → ` : ''}${d.price(move.to)}${why} at the ${formatUtc(move.closeTime + 1)} close` : isTrailing(stop.kind) ? 'no move yet' : undefined;
   const facts = [entry, moved].filter((x): x is string => x !== undefined);
   if (facts.length > 0) lines.push(`  ${facts.join(' · ')}`);
-  if (stop.kind === 'fractal') {
+  if (stop.high && (stop.kind === 'percent' || stop.kind === 'atr')) lines.push(`  High since arming ${d.price(stop.high.price)}`);
+  if (isTrailing(stop.kind)) {
     const c = stop.candidate;
-    lines.push(c ? `  Next candidate: ${d.price(c.stopPrice)}, ${fractalPhrase(c.fractal, d)} (${NOTE_WORDS[c.note]})` : '  Next candidate: none yet');
+    lines.push(c ? `  Next candidate: ${d.price(c.stopPrice)}, ${basisPhrase(c.basis, d)} (${NOTE_WORDS[c.note]})` : '  Next candidate: none yet');
   }
   return lines;
 }

@@ -1,9 +1,11 @@
 /**
  * The confirmation card of /stop (DESIGN.md §2, §5): the order card (order-card.ts) with what
- * makes it a managed stop — the entry price, the interval followed and the first candidate stop —
+ * makes it a managed stop — the entry price, the interval followed, the first stop and why there —
  * or, for a fractal stop with no fractal below the price yet, a card that arms without an order.
  */
+import { normalize } from '../../decimal.js';
 import { escapeHtml, formatAmount, formatUtc } from '../../format.js';
+import { trailsText } from './stop-alert-text.js';
 import { renderCard } from '../orders/order-card.js';
 import type { OrderIntent } from '../types.js';
 
@@ -21,13 +23,20 @@ function stopLines(intent: OrderIntent): string[] {
     lines.push('🛡 A fixed stop-loss: it stays where it is until it fills or you remove it (/stop SYMBOL off).');
     return lines;
   }
-  const fractal = stop.initial?.fractal;
+  const basis = stop.initial?.basis;
+  if (basis && basis.kind !== 'fractal') {
+    const under = basis.kind === 'percent' ? `${normalize(basis.percent)} % under` : `${normalize(basis.multiple)} × ATR(14) ${price(basis.atr)} under`;
+    lines.push(`🪜 Trailing stop on <b>${stop.interval}</b> candles. First stop: ${under} the last price ${price(basis.high)}.`);
+    lines.push(trailsText(stop));
+    return lines;
+  }
+  const fractal = basis;
   if (stop.initial && fractal) {
     lines.push(`🪜 Trailing stop on <b>${stop.interval}</b> candles. First stop: the low ${price(fractal.price)} of the ${formatUtc(fractal.openTime)} candle (the newest confirmed bullish fractal below the price).`);
   } else {
     lines.push(`🪜 Trailing stop on <b>${stop.interval}</b> candles. No confirmed bullish fractal below the price yet: Confirm arms it, and the stop is placed at the first one (an alert tells you).`);
   }
-  lines.push('It then moves up to each new confirmed bullish fractal above the entry, never down.');
+  lines.push(`It then ${trailsText(stop).replace(/^It /, '')}`);
   return lines;
 }
 

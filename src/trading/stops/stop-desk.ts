@@ -28,7 +28,8 @@ import { renderStopCard, waitingCard } from './stop-card.js';
 import { resolvePlacing, type PlacingDeps } from './stop-placing.js';
 import { priceStop, type StopPricingDeps } from './stop-pricing.js';
 import { createStopStore, type StopStore } from './stop-store.js';
-import type { ArmOutcome, ManagedStop, StopArming, StopDesk } from './stop-types.js';
+import { readStopIntent } from './stop-basis.js';
+import { isTrailing, type ArmOutcome, type ManagedStop, type StopArming, type StopDesk } from './stop-types.js';
 import type { AlertSink, OrderIntent, Requester } from '../types.js';
 import { KEY_PREFIX } from '../../redis.js';
 import type { CardDeps } from '../card-deps.js';
@@ -194,13 +195,16 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
     },
 
     async armConfirmed(intent: OrderIntent): Promise<ArmOutcome> {
-      const spec = intent.stop!;
+      const spec = readStopIntent(intent.stop!);
       const initial = spec.initial;
       const { stop, created } = await store.create({
         id: intent.id,
         kind: spec.kind,
         symbol: intent.preview.symbol,
         ...(spec.interval ? { interval: spec.interval } : {}),
+        ...(spec.percent !== undefined ? { percent: spec.percent } : {}),
+        ...(spec.atrMultiple !== undefined ? { atrMultiple: spec.atrMultiple } : {}),
+        ...(spec.high ? { high: spec.high } : {}),
         userId: intent.userId,
         chatId: intent.chatId,
         ...(intent.displayName !== undefined ? { displayName: intent.displayName } : {}),
@@ -210,7 +214,7 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
         createdAt: now(),
         status: initial ? 'placing' : 'waiting',
         ...(initial ? { stopPrice: normalize(initial.stopPrice), limitPrice: normalize(initial.limitPrice), clientOrderId: intent.clientOrderId } : {}),
-        ...(initial?.fractal ? { fractal: initial.fractal } : {}),
+        ...(initial?.basis ? { basis: initial.basis } : {}),
         orders: initial ? 1 : 0,
       });
       if (created) {
@@ -218,7 +222,7 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
         await audit.record({ event: 'stop', userId: intent.userId, intentId: intent.id, clientOrderId: stop.clientOrderId, symbol: stop.symbol, outcome: 'armed', detail: `${stop.kind} ${stop.interval ?? ''} ${stop.stopPrice ?? 'waiting'}` });
         const info = await options.symbols.symbol(stop.symbol).catch(() => undefined);
         await alertOwner(stop, `armed-${stop.id}`, armedText(stop, info));
-        if (stop.kind === 'fractal') pairsChanged();
+        if (isTrailing(stop.kind)) pairsChanged();
       }
       if (initial) return { placesOrder: true };
       return { placesOrder: false, text: waitingCard(intent, 'armed'), answer: 'Armed: the stop is placed at the first bullish fractal below the price.' };
@@ -233,7 +237,7 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
         const line = await store.withLock(stop.id, () => removeOne(stop.id, requester, info));
         if (line) lines.push(line);
       }
-      if (stops.some((s) => s.kind === 'fractal')) pairsChanged();
+      if (stops.some((s) => isTrailing(s.kind))) pairsChanged();
       lines.push(`The ${lines.length === 1 ? 'position is' : 'positions are'} no longer protected by the bot.`);
       return lines.join('\n');
     },
@@ -243,7 +247,7 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
       if (!stop) return undefined;
       const info = await options.symbols.symbol(stop.symbol).catch(() => undefined);
       const line = await store.withLock(stop.id, () => removeOne(stop.id, requester, info));
-      if (stop.kind === 'fractal') pairsChanged();
+      if (isTrailing(stop.kind)) pairsChanged();
       // Empty: a move or a fill took the stop away meanwhile; the plain cancel tells what is left.
       return line ? `${line}\nThe position is no longer protected by the bot.` : undefined;
     },

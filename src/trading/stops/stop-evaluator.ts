@@ -1,7 +1,7 @@
 /**
- * One candle close of one (symbol, interval): every fractal stop on it evaluated against ONE
+ * One candle close of one (symbol, interval): every trailing stop on it evaluated against ONE
  * klines request (DESIGN.md §5: "all stops on one (symbol, interval) share one klines request
- * per candle close"), then moved where the rule says (stop-rule.ts, stop-mover.ts).
+ * per candle close"), then moved where its rule says (stop-rules.ts, stop-mover.ts).
  *
  * Which candles are closed: the close being evaluated is named by its close time `T` (from the
  * kline stream's closed candle, or the scheduler's clock); candles up to T are closed, anything
@@ -21,27 +21,28 @@ import { AppError } from '../../errors.js';
 import { formatUtc } from '../../format.js';
 import type { Logger } from '../../logger.js';
 import { priceFilterOf } from '../../binance/filters.js';
-import type { Kline } from '../../binance/types.js';
 import type { ExchangeClient } from '../../binance/exchange-client.js';
-import type { Fractal } from '../../market/fractals.js';
-import { evaluateTrailingStop, type StopDecision } from '../../market/stop-rule.js';
+import { TA_CANDLES } from '../../market/indicators.js';
 import type { SymbolLookup } from '../orders/order-pricing.js';
 import type { OrderRecords } from '../orders/order-records.js';
 import { heldText, notArmedText } from './stop-alert-text.js';
 import type { StopMover } from './stop-mover.js';
 import { resolvePlacing } from './stop-placing.js';
 import type { StopPair, StopStore } from './stop-store.js';
-import type { FractalRef, ManagedStop, PairEvaluation, StopHoldNote } from './stop-types.js';
+import { decideStop, type StopMarket, type StopRuleDecision } from './stop-rules.js';
+import type { ManagedStop, PairEvaluation } from './stop-types.js';
 import type { AlertSink } from '../types.js';
 import type { CandleCloseListener } from './close-listener.js';
 
 /**
  * Candles per klines request. A trailing move only looks at the newest fractal formed after
  * arming, always near the end (an older one was the newest at an earlier close); a stop waiting
- * for a fractal below the price may need to look far back, as arming does (stop-pricing.ts).
+ * for a fractal below the price may need to look far back, as arming does (stop-pricing.ts). An
+ * ATR stop reads as many candles as /ta and arming do, so its ATR(14) is the one the card showed.
  */
 export const EVALUATION_KLINES = 100;
 export const WAITING_KLINES = 1000;
+export const ATR_KLINES = TA_CANDLES + 1;
 
 export interface StopEvaluatorDeps {
   exchange: ExchangeClient;
@@ -68,13 +69,11 @@ export class CloseNotPublishedError extends AppError {
 }
 
 type StopResult = 'moved' | 'held' | 'refused' | 'gone' | 'skipped';
-type Market = { candles: Kline[]; closeTime: number; price: string; tickSize: string };
+type Market = StopMarket;
 
 export interface StopEvaluator {
   evaluate(pair: StopPair, closeTime?: number): Promise<PairEvaluation>;
 }
-
-const fractalRef = (f: Fractal): FractalRef => ({ price: normalize(f.price), openTime: f.openTime });
 
 export function createStopEvaluator(deps: StopEvaluatorDeps): StopEvaluator {
   const { store, mover } = deps;
@@ -86,27 +85,16 @@ export function createStopEvaluator(deps: StopEvaluatorDeps): StopEvaluator {
     if (!saved) log.debug({ stopId: stop.id }, 'stop changed while its evaluation was noted');
   }
 
-  function decide(stop: ManagedStop, market: Market): StopDecision {
-    return evaluateTrailingStop(
-      {
-        entryPrice: stop.entryPrice ?? market.price,
-        ...(stop.status === 'active' && stop.stopPrice !== undefined ? { currentStop: stop.stopPrice } : {}),
-        armedAt: stop.armedAt,
-        minMovePct: deps.minMovePct,
-      },
-      { candles: market.candles, now: market.closeTime + 1, price: market.price, tickSize: market.tickSize },
-    );
-  }
+  const decide = (stop: ManagedStop, market: Market): StopRuleDecision => decideStop(stop, market, deps.minMovePct);
 
-  /** The stop as it is after holding at this close; a new fractal refused for a reason worth knowing is said, once per fractal. */
-  async function hold(stop: ManagedStop, decision: Extract<StopDecision, { move: false }>, market: Market): Promise<ManagedStop> {
-    const reason: StopHoldNote = decision.reason;
-    const candidate = decision.fractal && decision.candidateStop ? { fractal: fractalRef(decision.fractal), stopPrice: decision.candidateStop, note: reason } : undefined;
-    if (candidate && stop.candidate?.fractal.openTime !== candidate.fractal.openTime) {
-      const text = heldText(stop, reason, candidate.fractal, await deps.symbols.symbol(stop.symbol).catch(() => undefined));
-      if (text) await deps.alerts.enqueue({ key: `stop-held-${stop.id}-${candidate.fractal.openTime}`, chatId: stop.chatId, userId: stop.userId, category: 'stop', text });
+  /** The stop as it is after holding at this close; a new level refused for a reason worth knowing is said, once per level. */
+  async function hold(stop: ManagedStop, decision: Extract<StopRuleDecision, { move: false }>, market: Market): Promise<ManagedStop> {
+    const candidate = decision.candidate ? { ...decision.candidate, note: decision.reason } : undefined;
+    if (candidate && stop.candidate?.basis.openTime !== candidate.basis.openTime) {
+      const text = heldText(stop, decision.reason, candidate.basis, await deps.symbols.symbol(stop.symbol).catch(() => undefined));
+      if (text) await deps.alerts.enqueue({ key: `stop-held-${stop.id}-${candidate.basis.openTime}`, chatId: stop.chatId, userId: stop.userId, category: 'stop', text });
     }
-    return { ...stop, lastEvaluatedClose: market.closeTime, ...(candidate ? { candidate } : {}) };
+    return { ...stop, lastEvaluatedClose: market.closeTime, ...(candidate ? { candidate } : {}), ...(decision.high ? { high: decision.high } : {}) };
   }
 
   /** A stop whose first order is in the pipeline, or one that moves: under its lease, from its stored state. */
@@ -138,9 +126,10 @@ export function createStopEvaluator(deps: StopEvaluatorDeps): StopEvaluator {
       await note(stop, await hold(stop, decision, market));
       return 'held';
     }
-    const target = { stopPrice: decision.newStop, fractal: fractalRef(decision.fractal), closeTime: market.closeTime };
+    const target = { stopPrice: decision.newStop, basis: decision.basis, closeTime: market.closeTime };
+    const high = decision.high ? { high: decision.high } : {};
     if (paused) {
-      await note(stop, { lastEvaluatedClose: market.closeTime, candidate: { fractal: target.fractal, stopPrice: target.stopPrice, note: 'paused' } });
+      await note(stop, { lastEvaluatedClose: market.closeTime, candidate: { basis: target.basis, stopPrice: target.stopPrice, note: 'paused' }, ...high });
       return 'held';
     }
     const outcome = await mover.moveTo(stop, target, { price: market.price });
@@ -150,7 +139,8 @@ export function createStopEvaluator(deps: StopEvaluatorDeps): StopEvaluator {
     await note(latest, {
       // An unanswered move is tried again at the next close.
       ...(outcome.kind === 'unknown' ? {} : { lastEvaluatedClose: market.closeTime }),
-      candidate: outcome.kind === 'moved' ? undefined : { fractal: target.fractal, stopPrice: target.stopPrice, note: 'refused' },
+      candidate: outcome.kind === 'moved' ? undefined : { basis: target.basis, stopPrice: target.stopPrice, note: 'refused' },
+      ...high,
     });
     return outcome.kind === 'moved' ? 'moved' : refused ? 'refused' : 'held';
   }
@@ -162,7 +152,11 @@ export function createStopEvaluator(deps: StopEvaluatorDeps): StopEvaluator {
       const listener = deps.closeListener && (await deps.closeListener.listens(pair)) ? deps.closeListener : undefined;
       if (stops.length === 0 && !listener) return { ...result, skipped: 'no stops' };
       // The one klines request of this close, shared by every stop on the pair (and the listener).
-      const limit = Math.max(stops.some((s) => s.status === 'waiting') ? WAITING_KLINES : EVALUATION_KLINES, listener?.klines ?? 0);
+      const limit = Math.max(
+        stops.some((s) => s.status === 'waiting' && s.kind === 'fractal') ? WAITING_KLINES : EVALUATION_KLINES,
+        stops.some((s) => s.kind === 'atr') ? ATR_KLINES : 0,
+        listener?.klines ?? 0,
+      );
       const rows = await deps.exchange.klines(pair.symbol, pair.interval, { limit });
       const last = rows[rows.length - 1];
       let close = closeTime;

@@ -21,7 +21,7 @@
  * - A worker may die anywhere in a move. Where the move goes is saved on the stop (`moving`)
  *   before its request leaves, and the trader is told before the outcome is recorded, under an
  *   alert key fixed by the order (`moved-<stop>-<n>`, `replaced-…`, `unprotected-…`): whoever
- *   finishes the move (`settle`, `vanished`) knows its fractal and tells it again under the same
+ *   finishes the move (`settle`, `vanished`) knows its basis and tells it again under the same
  *   key, which the alerts queue delivers once.
  */
 import { isPositive, normalize } from '../../decimal.js';
@@ -186,7 +186,7 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
         const info = await deps.symbols.symbol(stop.symbol).catch(() => undefined);
         const target = {
           stopPrice: stop.moving?.stopPrice ?? stop.candidate?.stopPrice ?? stop.stopPrice,
-          fractal: stop.moving?.fractal ?? stop.candidate?.fractal ?? stop.fractal ?? { price: stop.stopPrice, openTime: 0 },
+          basis: stop.moving?.basis ?? stop.candidate?.basis ?? stop.basis ?? { kind: 'fractal' as const, price: stop.stopPrice, openTime: 0 },
           closeTime: stop.moving?.closeTime ?? stop.lastEvaluatedClose ?? 0,
         };
         return reprotect(stop, stop.orders + 2, target, 'a move was interrupted after the old stop was cancelled', info);
@@ -204,7 +204,7 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
       const refuse = async (reason: string, tag: string): Promise<MoveOutcome> => {
         log.warn({ stopId: stop.id, target: target.stopPrice, reason }, 'stop move refused; the stop stays');
         await audit(stop, 'refused', reason);
-        await alert(stop, `refused-${stop.id}-${target.fractal.openTime}-${tag}`, refusedText(stop, target, reason, info));
+        await alert(stop, `refused-${stop.id}-${target.basis.openTime}-${tag}`, refusedText(stop, target, reason, info));
         return { kind: 'refused', stop, reason };
       };
       if (!isPositive(limit)) return refuse(`the limit price ${deps.limitOffsetPct}% below ${target.stopPrice} rounds to zero`, 'limit');
@@ -224,8 +224,8 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
       const params = orderParams(stop, checked.stopPrice!, checked.price!);
       const n = stop.orders + 1;
       const newId = stopOrderClientId(stop.id, n);
-      // Saved before anything leaves: a worker adopting this order after a crash learns its fractal here.
-      const moving = { clientOrderId: newId, stopPrice: normalize(checked.stopPrice!), fractal: target.fractal, closeTime: target.closeTime };
+      // Saved before anything leaves: a worker adopting this order after a crash learns its basis here.
+      const moving = { clientOrderId: newId, stopPrice: normalize(checked.stopPrice!), basis: target.basis, closeTime: target.closeTime };
 
       if (stop.orderId === undefined) {
         stop = await update(stop, { moving });

@@ -14,7 +14,7 @@ import type { AuditLog } from '../audit-log.js';
 import { recordOf, type OrderRecords } from '../orders/order-records.js';
 import type { OrderLookup } from '../orders/order-lookup.js';
 import type { StopStore } from './stop-store.js';
-import { stopOrderClientId, type FractalRef, type ManagedStop } from './stop-types.js';
+import { stopOrderClientId, type ManagedStop, type StopBasis } from './stop-types.js';
 import type { AlertSink } from '../types.js';
 
 export interface StopOrdersDeps {
@@ -30,7 +30,7 @@ export interface StopOrdersDeps {
 
 /** What an adopted order moved to, when known (the evaluation's target). */
 export interface AdoptTarget {
-  fractal: FractalRef;
+  basis: StopBasis;
   closeTime: number;
 }
 
@@ -81,12 +81,12 @@ export function createStopOrders(deps: StopOrdersDeps) {
   /**
    * What the stop becomes once order `n` protects it. Where it moved to: the evaluation's target,
    * else the move saved before the request left (`moving`, for that order only), else the
-   * candidate or the current fractal.
+   * candidate or the current basis.
    */
   function adoption(stop: ManagedStop, order: Order, n: number, target: AdoptTarget | undefined): Partial<ManagedStop> {
     const stopPrice = normalize(order.stopPrice ?? stop.stopPrice ?? '0');
     const pending = stop.moving?.clientOrderId === order.clientOrderId ? stop.moving : undefined;
-    const fractal = target?.fractal ?? pending?.fractal ?? stop.candidate?.fractal ?? stop.fractal;
+    const basis = target?.basis ?? pending?.basis ?? stop.candidate?.basis ?? stop.basis;
     const closeTime = target?.closeTime ?? pending?.closeTime ?? stop.lastEvaluatedClose ?? 0;
     const moved = stop.stopPrice === undefined || stopPrice !== normalize(stop.stopPrice);
     return {
@@ -97,7 +97,7 @@ export function createStopOrders(deps: StopOrdersDeps) {
       limitPrice: normalize(order.price),
       orders: Math.max(stop.orders, n),
       moving: undefined,
-      ...(moved && fractal ? { fractal, lastMove: { at: now(), ...(stop.stopPrice !== undefined ? { from: stop.stopPrice } : {}), to: stopPrice, fractal, closeTime } } : {}),
+      ...(moved && basis ? { basis, lastMove: { at: now(), ...(stop.stopPrice !== undefined ? { from: stop.stopPrice } : {}), to: stopPrice, basis, closeTime } } : {}),
     };
   }
 

@@ -1,7 +1,7 @@
 /**
  * Pricing a /stop card (DESIGN.md §2 "Confirmation card", §5): the STOP_LOSS_LIMIT SELL it will
- * place, checked with the filter engine at both of its prices, and, for a fractal stop, the entry
- * price, the arming moment and the first candidate stop.
+ * place, checked with the filter engine at both of its prices, and, for a trailing stop, the entry
+ * price, the arming moment and the first stop.
  *
  * - Quantity: AMOUNT (a base quantity, `all`, or `N%` of the free base balance), else the whole
  *   free base balance; floored to the step.
@@ -11,6 +11,11 @@
  *   for a fractal, and arming counts from the end of it: only fractals whose candle opens after
  *   the card was shown can move the stop. The first stop is the newest confirmed bullish fractal
  *   below the last price (stop-rule.ts `initialStop`); with none, the stop will wait.
+ * - Percent and ATR stops: the high starts at the last price, and the first stop hangs under it
+ *   (trail-rule.ts `trailLevel`: N %, or MULT × ATR(14) of the closed candles as /ta computes it).
+ *   Arming counts from the end of the forming candle, as for a fractal stop: that candle began
+ *   before arming, so it raises the high by its close only (trail-rule.ts). No level (too few
+ *   candles for ATR, a stop at or under zero) is a refusal: these stops never wait.
  * - Limit price: `STOP_LIMIT_OFFSET_PCT` below the stop, rounded down to the tick, checked against the
  *   reference price PERCENT_PRICE(_BY_SIDE) measures it by (BINANCE.md "Filters"); the stop mover
  *   prices every move with the same two functions (`stopLimitPrice`, `referencePriceOf`).
@@ -24,13 +29,16 @@ import { checkOrder, priceFilterOf, stepDecimals, tickDecimals, violationsToErro
 import type { Kline, SymbolInfo } from '../../binance/types.js';
 import type { ExchangeClient } from '../../binance/exchange-client.js';
 import type { TradingMode } from '../../config.js';
+import { latestAtr, TA_CANDLES } from '../../market/indicators.js';
 import { initialStop } from '../../market/stop-rule.js';
+import { trailLevel } from '../../market/trail-rule.js';
 import { feeRateOf, freeOf } from '../orders/balances.js';
 import { sentence } from '../orders/order-draft.js';
 import type { SymbolLookup } from '../orders/order-pricing.js';
 import type { OrderRecord } from '../orders/order-records.js';
 import { enforceOrderCap, type OrderCap } from '../orders/order-value.js';
-import type { FractalRef, StopIntent, StopRequest } from './stop-types.js';
+import { fractalBasis, trailBasis } from './stop-basis.js';
+import type { StopBasis, StopIntent, StopRequest, TrailHigh } from './stop-types.js';
 import type { AmountSpec, OrderPreview } from '../types.js';
 
 export interface StopPricingDeps {
@@ -68,7 +76,7 @@ export async function priceStop(deps: StopPricingDeps, request: StopRequest): Pr
   const [ticker, account, klines] = await Promise.all([
     deps.exchange.tickerPrice(info.symbol),
     deps.exchange.account(),
-    request.kind === 'fractal' ? deps.exchange.klines(info.symbol, request.interval, { limit: ARMING_KLINES }) : Promise.resolve([] as Kline[]),
+    request.kind === 'fixed' ? Promise.resolve([] as Kline[]) : deps.exchange.klines(info.symbol, request.interval, { limit: ARMING_LIMITS[request.kind] }),
   ]);
   const lastPrice = normalize(ticker.price);
   const referencePrice = await referencePriceOf(deps.exchange, info.symbol, lastPrice);
@@ -77,7 +85,8 @@ export async function priceStop(deps: StopPricingDeps, request: StopRequest): Pr
   const entry = await entryOf(deps, info.symbol, quantity, lastPrice);
 
   let stopPrice: string | undefined;
-  let fractal: FractalRef | undefined;
+  let basis: StopBasis | undefined;
+  let high: TrailHigh | undefined;
   let armedAt: number;
   const notes: string[] = [];
   if (request.kind === 'fixed') {
@@ -92,12 +101,21 @@ export async function priceStop(deps: StopPricingDeps, request: StopRequest): Pr
     }
   } else {
     const forming = klines[klines.length - 1];
-    // The last row may still be forming: a fractal must not use it, and arming counts from its end.
+    // The last row may still be forming: no rule may use it, and arming counts from its end.
     armedAt = forming ? forming.closeTime + 1 : Date.now();
-    const first = forming ? initialStop({ candles: klines, now: forming.closeTime, price: lastPrice, tickSize: tick }) : undefined;
-    if (first) {
-      stopPrice = first.stop;
-      fractal = { price: normalize(first.fractal.price), openTime: first.fractal.openTime };
+    if (request.kind === 'fractal') {
+      const first = forming ? initialStop({ candles: klines, now: forming.closeTime, price: lastPrice, tickSize: tick }) : undefined;
+      if (first) {
+        stopPrice = first.stop;
+        basis = fractalBasis(first.fractal);
+      }
+    } else {
+      high = { price: lastPrice, openTime: armedAt };
+      const atr = request.kind === 'atr' && forming ? latestAtr(klines, forming.closeTime) : undefined;
+      const spec = request.kind === 'percent' ? { kind: 'percent' as const, percent: request.percent } : { kind: 'atr' as const, multiple: request.multiple };
+      stopPrice = trailLevel(spec, lastPrice, atr, tick);
+      basis = trailBasis({ kind: request.kind, ...(request.kind === 'percent' ? { percent: request.percent } : { atrMultiple: request.multiple }) }, high, atr);
+      if (stopPrice === undefined || basis === undefined || !lt(stopPrice, lastPrice)) throw noLevel(request, info, atr === undefined);
     }
   }
 
@@ -145,14 +163,31 @@ export async function priceStop(deps: StopPricingDeps, request: StopRequest): Pr
   };
   const stop: StopIntent = {
     kind: request.kind,
-    ...(request.kind === 'fractal' ? { interval: request.interval } : {}),
+    ...(request.kind !== 'fixed' ? { interval: request.interval } : {}),
+    ...(request.kind === 'percent' ? { percent: request.percent } : {}),
+    ...(request.kind === 'atr' ? { atrMultiple: request.multiple } : {}),
+    ...(high ? { high } : {}),
     entryPrice: entry.price,
     entrySource: entry.source,
     armedAt,
     quantity: checked.quantity!,
-    ...(placed ? { initial: { stopPrice: checked.stopPrice!, limitPrice: checked.price!, ...(fractal ? { fractal } : {}) } } : {}),
+    ...(placed ? { initial: { stopPrice: checked.stopPrice!, limitPrice: checked.price!, ...(basis ? { basis } : {}) } } : {}),
   };
   return { preview, stop };
+}
+
+/** Candles read to arm each trailing kind: fractals may be far back; ATR(14) as /ta reads it; a percent stop only needs the forming candle's time. */
+const ARMING_LIMITS = { fractal: ARMING_KLINES, atr: TA_CANDLES + 1, percent: 2 } as const;
+
+function noLevel(request: StopRequest, info: SymbolInfo, noAtr: boolean): AppError {
+  const interval = request.kind === 'fixed' ? '' : request.interval;
+  const userMessage =
+    request.kind === 'atr' && noAtr
+      ? `ATR(14) needs at least 15 closed ${interval} candles of ${info.symbol}, and the exchange has fewer. Use a percentage (/stop ${info.symbol} 3%) or a price.`
+      : request.kind === 'atr'
+        ? `${normalize(request.multiple)} × ATR(14) on ${interval} candles is more than the price of ${info.symbol}: the stop would be at or under zero. Use a smaller multiple (atr:2).`
+        : `A stop that close under the price of ${info.symbol} falls on the price itself or on zero once rounded to its price grid. Use another percentage.`;
+  return new AppError('STOP_NO_LEVEL', `no ${request.kind} stop level on ${info.symbol}`, { userMessage });
 }
 
 function quantityOf(amount: AmountSpec | undefined, free: string, info: SymbolInfo): string {

@@ -42,7 +42,7 @@ export function createStopSettle(deps: StopSettleDeps): (stop: ManagedStop) => P
     if (before.stopPrice === undefined || normalize(before.stopPrice) !== after.stopPrice) {
       await audit(after, before.orderId === undefined ? 'placed' : 'moved', `${before.stopPrice ?? 'none'} -> ${after.stopPrice}`, after.orderId);
       if (after.lastMove) await alert(after, `moved-${before.id}-${n}`, movedText(before, after, info));
-      else log.warn({ stopId: before.id, orderId: after.orderId }, 'adopted a moved stop whose fractal is unknown; not told');
+      else log.warn({ stopId: before.id, orderId: after.orderId }, 'adopted a moved stop whose basis is unknown; not told');
       return;
     }
     // Same price, another order: the old stop placed again after a refused move (409).

@@ -13,7 +13,8 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AppError } from '../../errors.js';
 import type { StopInterval } from './stop-intervals.js';
-import type { ManagedStop, StopEvaluationNote } from './stop-types.js';
+import { readStoredStop } from './stop-basis.js';
+import { isTrailing, type ManagedStop, type StopEvaluationNote } from './stop-types.js';
 import { KEY_PREFIX } from '../../redis.js';
 import { asFlag, asStrings, defineScript, DELETE_IF_HELD } from '../../redis-scripts.js';
 import { sleep } from '../../sleep.js';
@@ -30,7 +31,7 @@ export interface StopStore {
   all(): Promise<ManagedStop[]>;
   bySymbol(symbol: string): Promise<ManagedStop[]>;
   byPair(pair: StopPair): Promise<ManagedStop[]>;
-  /** (symbol, interval) pairs with at least one fractal stop. */
+  /** (symbol, interval) pairs with at least one trailing stop. */
   pairs(): Promise<StopPair[]>;
   /** Compare-and-set on `stop.version`: returns the saved stop, or undefined when it changed or is gone. */
   save(stop: ManagedStop): Promise<ManagedStop | undefined>;
@@ -103,18 +104,18 @@ export function createStopStore(options: StopStoreOptions): StopStore {
   const lastEvaluationKey = `${prefix}:stops:last-evaluation`;
 
   const pairOf = (stop: Pick<ManagedStop, 'symbol' | 'interval' | 'kind'>): StopPair | undefined =>
-    stop.kind === 'fractal' && stop.interval ? { symbol: stop.symbol, interval: stop.interval } : undefined;
+    isTrailing(stop.kind) && stop.interval ? { symbol: stop.symbol, interval: stop.interval } : undefined;
   const memberOf = (pair: StopPair | undefined) => (pair ? `${pair.symbol}${PAIR_SEPARATOR}${pair.interval}` : '');
 
   async function get(id: string): Promise<ManagedStop | undefined> {
     const json = await redis.get(stopKey(id));
-    return json ? (JSON.parse(json) as ManagedStop) : undefined;
+    return json ? readStoredStop(json) : undefined;
   }
 
   async function load(ids: string[]): Promise<ManagedStop[]> {
     if (ids.length === 0) return [];
     const rows = await redis.mget(ids.sort().map(stopKey));
-    return rows.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as ManagedStop);
+    return rows.filter((r): r is string => r !== null).map(readStoredStop);
   }
 
   return {
@@ -126,7 +127,7 @@ export function createStopStore(options: StopStoreOptions): StopStore {
         [stopKey(stop.id), allKey, symbolKey(stop.symbol), pair ? pairKey(pair) : stopKey(stop.id), pairsKey],
         [stop.id, JSON.stringify(stop), memberOf(pair)],
       );
-      return { stop: JSON.parse(json) as ManagedStop, created: created === '1' };
+      return { stop: readStoredStop(json), created: created === '1' };
     },
 
     get,

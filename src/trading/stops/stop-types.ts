@@ -4,14 +4,21 @@
  * service's Confirm (StopArming) and the worker (the stop manager).
  *
  * A managed stop is a STOP_LOSS_LIMIT SELL on the exchange that the bot looks after: `fixed`
- * stays where the trader put it; `fractal` follows the newest confirmed bullish fractal upward.
+ * stays where the trader put it; the trailing kinds move it up at candle closes, never down:
+ * `fractal` to the newest confirmed bullish fractal, `percent` to N % under the highest high since
+ * arming, `atr` to that high − MULT × ATR(14) (a chandelier stop). Why a stop sits where it does
+ * is its `StopBasis`, one tagged value per kind, so every trailing kind shares one move pipeline.
  * Several stops may share a symbol (a ladder of fixed stops over parts of a position); each has
  * its own id, which is the id of the intent that created it.
  */
 import type { AmountSpec, OrderIntent, PreparedCard, Requester } from '../types.js';
 import type { StopInterval } from './stop-intervals.js';
 
-export type StopKind = 'fixed' | 'fractal';
+export type StopKind = 'fixed' | 'fractal' | 'percent' | 'atr';
+/** The kinds the stop manager evaluates at the closes of their interval. */
+export type TrailingKind = Exclude<StopKind, 'fixed'>;
+
+export const isTrailing = (kind: StopKind): kind is TrailingKind => kind !== 'fixed';
 
 /** A fractal a stop sits on or considered: its low and the open time of its candle. */
 export interface FractalRef {
@@ -19,19 +26,46 @@ export interface FractalRef {
   openTime: number;
 }
 
+/**
+ * The highest high since arming (percent and ATR stops): the price, and the open time of the
+ * candle that made it (the arming moment when it is still the price at arming).
+ */
+export interface TrailHigh {
+  price: string;
+  openTime: number;
+}
+
+/**
+ * Why a trailing stop sits where it does (or would go): what the alerts and /stops say after
+ * "moved old → new". `openTime` is always the candle that set the level (the fractal's, the
+ * high's), which keys the once-per-level alerts.
+ */
+export type StopBasis =
+  | ({ kind: 'fractal' } & FractalRef)
+  /** `percent` % under the high. */
+  | { kind: 'percent'; percent: string; high: string; openTime: number }
+  /** `multiple` × ATR(14) (`atr`, rounded to 8 decimals for display) under the high. */
+  | { kind: 'atr'; multiple: string; atr: string; high: string; openTime: number };
+
 /** Carried by a stop card's intent (OrderIntent.stop): what Confirm arms besides the order. */
 export interface StopIntent {
   kind: StopKind;
-  /** Fractal stops: the candles followed. */
+  /** Trailing stops: the candles followed. */
   interval?: StopInterval;
-  /** Average price of the position if known, else the price at arming (fractal stops always have one). */
+  /** Percent stops: how far under the high. */
+  percent?: string;
+  /** ATR stops: how many ATR(14) under the high. */
+  atrMultiple?: string;
+  /** Percent and ATR stops: the high at arming (the last price). */
+  high?: TrailHigh;
+  /** Average price of the position if known, else the price at arming (trailing stops always have one). */
   entryPrice?: string;
   entrySource?: 'position' | 'price';
-  /** Exchange (candle) time from which a fractal counts as formed after arming. */
+  /** Exchange (candle) time from which a candle counts as after arming (its fractal, its high). */
   armedAt: number;
   quantity: string;
   /** The first stop; absent when a fractal stop waits for its first fractal (no order is placed then). */
-  initial?: { stopPrice: string; limitPrice: string; fractal?: FractalRef };
+  initial?: { stopPrice: string; limitPrice: string; basis?: StopBasis };
 }
 
 export type StopStatus =
@@ -50,7 +84,7 @@ export interface StopMove {
   /** The stop before the move; absent for the first protective stop of a waiting stop. */
   from?: string;
   to: string;
-  fractal: FractalRef;
+  basis: StopBasis;
   /** Close time of the candle whose close triggered the move. */
   closeTime: number;
 }
@@ -59,7 +93,7 @@ export interface PendingMove {
   /** `bst-<stop>-<n>` of the order that makes the move. */
   clientOrderId: string;
   stopPrice: string;
-  fractal: FractalRef;
+  basis: StopBasis;
   closeTime: number;
 }
 
@@ -71,6 +105,8 @@ export type StopHoldNote =
   | 'not-above-stop'
   | 'not-below-price'
   | 'move-too-small'
+  /** ATR stops: too few closed candles for ATR(14), or MULT × ATR is more than the high. */
+  | 'no-atr'
   | 'paused'
   | 'refused';
 
@@ -79,6 +115,12 @@ export interface ManagedStop {
   kind: StopKind;
   symbol: string;
   interval?: StopInterval;
+  /** Percent stops: how far under the high the stop trails. */
+  percent?: string;
+  /** ATR stops: how many ATR(14) under the high the stop trails. */
+  atrMultiple?: string;
+  /** Percent and ATR stops: the highest high since arming, kept at every evaluation. */
+  high?: TrailHigh;
   /** Who armed it: alerts go to this chat. */
   userId: number;
   chatId: number;
@@ -96,16 +138,16 @@ export interface ManagedStop {
   clientOrderId?: string;
   /** Exchange orders placed for this stop so far: numbers the next one's client order id. */
   orders: number;
-  /** The fractal the current stop sits on. */
-  fractal?: FractalRef;
+  /** Why the current stop sits where it does (stops stored before bases were tagged are read by stop-basis.ts). */
+  basis?: StopBasis;
   lastMove?: StopMove;
-  /** The newest fractal the last evaluation looked at, and why the stop did not go there. */
-  candidate?: { fractal: FractalRef; stopPrice: string; note: StopHoldNote };
+  /** Where the last evaluation would have put the stop, and why it did not go there. */
+  candidate?: { basis: StopBasis; stopPrice: string; note: StopHoldNote };
   /** Close time of the last candle evaluated. */
   lastEvaluatedClose?: number;
   /**
    * The move whose request is (or was last) on its way, saved before it leaves: a worker that
-   * adopts its order after a crash (stop-settle.ts) learns from it which fractal the stop
+   * adopts its order after a crash (stop-settle.ts) learns from it the basis the stop
    * now sits on and where the move was going. Only trusted for the client order id it names.
    */
   moving?: PendingMove;
@@ -113,10 +155,15 @@ export interface ManagedStop {
   version: number;
 }
 
-/** `/stop SYMBOL PRICE [AMOUNT]` or `/stop SYMBOL fractal [INTERVAL] [AMOUNT]`, parsed. */
+/**
+ * `/stop SYMBOL PRICE [AMOUNT]`, `/stop SYMBOL fractal [INTERVAL] [AMOUNT]`,
+ * `/stop SYMBOL N% [INTERVAL] [AMOUNT]` or `/stop SYMBOL atr[:MULT] [INTERVAL] [AMOUNT]`, parsed.
+ */
 export type StopRequest =
   | { kind: 'fixed'; symbol: string; stopPrice: string; amount?: AmountSpec }
-  | { kind: 'fractal'; symbol: string; interval: StopInterval; amount?: AmountSpec };
+  | { kind: 'fractal'; symbol: string; interval: StopInterval; amount?: AmountSpec }
+  | { kind: 'percent'; symbol: string; percent: string; interval: StopInterval; amount?: AmountSpec }
+  | { kind: 'atr'; symbol: string; multiple: string; interval: StopInterval; amount?: AmountSpec };
 
 /** What Confirm does for a stop card (src/trading/trading-service.ts calls it before enqueueing). */
 export interface ArmOutcome {
@@ -193,7 +240,7 @@ export function stopOrderClientId(stopId: string, n: number): string {
 /** Where the stop mover (stop-mover.ts) moves a stop, and what came of it. */
 export interface MoveTarget {
   stopPrice: string;
-  fractal: FractalRef;
+  basis: StopBasis;
   /** Close time of the candle whose close decided the move. */
   closeTime: number;
 }
