@@ -167,7 +167,7 @@ function resolveStop(
   }
 }
 
-function resolveTarget(spec: TargetSpec, tick: string, entryPrice: string, stopPrice: string | undefined): string {
+export function resolveTarget(spec: TargetSpec, tick: string, entryPrice: string, stopPrice: string | undefined): string {
   const up = (raw: string) => normalize(toStep(raw, tick, 'ceil'));
   switch (spec.kind) {
     case 'price':
