@@ -93,7 +93,7 @@ export async function priceBracket(deps: BracketPricingDeps, request: BracketReq
   const plan: BracketPlan = {
     placement: request.price !== undefined ? 'list' : 'after-fill',
     entryPrice,
-    ...(stop ? { stop: { stopPrice: stop.stopPrice, limitPrice: stop.limitPrice, spec: request.stop!, ...(stop.fractal ? { fractal: stop.fractal } : {}), ...(stop.atr ? { atr: stop.atr } : {}) } } : {}),
+    ...(stop ? { stop: { stopPrice: stop.stopPrice, limitPrice: stop.limitPrice, spec: request.stop!, ...(stop.fractal ? { fractal: stop.fractal } : {}), ...(stop.armedAt !== undefined ? { armedAt: stop.armedAt } : {}), ...(stop.atr ? { atr: stop.atr } : {}) } } : {}),
     ...(target ? { target: { price: target, spec: request.target! } } : {}),
     exitQuantity,
     valuationAsset: deps.valuationAsset,
@@ -112,6 +112,7 @@ interface ResolvedStop {
   stopPrice: string;
   limitPrice: string;
   fractal?: { price: string; openTime: number };
+  armedAt?: number;
   atr?: string;
 }
 
@@ -148,7 +149,7 @@ function resolveStop(
           userMessage: `There is no confirmed bullish fractal below the price on ${spec.interval} candles yet, so sl=fractal has no level. Use a price (sl=61000), a percentage (sl=3%) or sl=atr.`,
         });
       }
-      return withLimit(normalize(first.stop), { fractal: { price: normalize(first.fractal.price), openTime: first.fractal.openTime } });
+      return withLimit(normalize(first.stop), { fractal: { price: normalize(first.fractal.price), openTime: first.fractal.openTime }, armedAt: forming!.closeTime + 1 });
     }
     case 'atr': {
       const forming = m.klines[m.klines.length - 1];

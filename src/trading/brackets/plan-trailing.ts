@@ -50,8 +50,8 @@ export function createPlanTrailing(options: { redis: Redis; prefix: string; stor
         quantity: normalize(stopLeg.origQty),
         entryPrice: normalize(entryPrice),
         entrySource: 'position',
-        // Exchange time: fractals formed after the exits were placed count.
-        armedAt: exits.list?.transactionTime ?? stopLeg.transactTime ?? stopLeg.time ?? now(),
+        // Candle time, as a /stop card's: fractals formed after the card's forming candle count.
+        armedAt: plan.stop.armedAt ?? exits.list?.transactionTime ?? stopLeg.transactTime ?? now(),
         createdAt: now(),
         status: 'active',
         stopPrice: normalize(stopLeg.stopPrice ?? plan.stop.stopPrice),

@@ -53,7 +53,8 @@ const refuse = (code: 'BRACKET_TARGET_NOT_ABOVE' | 'TAKE_PROFIT_NO_POSITION' | '
 
 /** The managed stop the target joins: the one on AMOUNT's quantity, else the largest with an order. */
 function stopFor(stops: ManagedStop[], amount: AmountSpec | undefined): ManagedStop | undefined {
-  const live = stops.filter((s) => s.status === 'active' && s.orderId !== undefined && s.stopPrice !== undefined);
+  // A stop whose first order is still in the pipeline counts: the job resolves it first.
+  const live = stops.filter((s) => s.stopPrice !== undefined && ((s.status === 'active' && s.orderId !== undefined) || s.status === 'placing'));
   if (amount?.kind === 'base') return live.find((s) => eq(s.quantity, amount.quantity));
   if (amount !== undefined && amount.kind !== 'all') return undefined;
   return live.sort((a, b) => (gt(a.quantity, b.quantity) ? -1 : 1))[0];

@@ -10,6 +10,8 @@ import { AppError } from '../../errors.js';
 import type { Order } from '../../binance/types.js';
 import type { ExchangeClient } from '../../binance/exchange-client.js';
 import type { StopMover } from '../stops/stop-mover.js';
+import { resolvePlacing } from '../stops/stop-placing.js';
+import type { OrderRecords } from '../orders/order-records.js';
 import type { StopStore } from '../stops/stop-store.js';
 import type { ManagedStop } from '../stops/stop-types.js';
 import type { OrderIntent } from '../types.js';
@@ -20,6 +22,7 @@ export interface TakeProfitJobDeps {
   exchange: Pick<ExchangeClient, 'getOrder'>;
   symbols: SymbolLookup;
   store: StopStore;
+  records: Pick<OrderRecords, 'get'>;
   mover: Pick<StopMover, 'settle' | 'addTarget'>;
 }
 
@@ -45,8 +48,14 @@ export function createTakeProfitJob(deps: TakeProfitJobDeps): (intent: OrderInte
   return async (intent) => {
     const { stopId, price } = intent.takeProfit!;
     return store.withLock(stopId, async () => {
-      const stored = await store.get(stopId);
+      let stored = await store.get(stopId);
       if (!stored) throw refused('the managed stop is gone (filled or removed).');
+      if (stored.status === 'placing') {
+        // Its first order went through the pipeline: its record says whether it rests.
+        const placed = await resolvePlacing(stored, { records: deps.records, store });
+        if (placed.kind !== 'active') throw refused('the stop order is not resting on the exchange.');
+        stored = placed.stop;
+      }
       const stop = await mover.settle(stored);
       if (stop.target?.orderListId !== undefined && eq(stop.target.price, price) && stop.moving === undefined) return done(stop);
       if (stop.status !== 'active') throw refused('the stop has no order on the exchange right now.');

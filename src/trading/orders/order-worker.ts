@@ -113,7 +113,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
   const stops = createStopStore({ redis: options.redis, prefix });
   const trailing = createPlanTrailing({ redis: options.redis, prefix, store: stops, now });
   const mover = createStopMover({ exchange, symbols: options.symbols, store: stops, records, alerts, audit, logger: options.logger, limitOffsetPct: options.stopLimitOffsetPct ?? '0.5', ...(options.reconcile ? { reconcile: options.reconcile } : {}), now });
-  const takeProfit = createTakeProfitJob({ exchange, symbols: options.symbols, store: stops, mover });
+  const takeProfit = createTakeProfitJob({ exchange, symbols: options.symbols, store: stops, records, mover });
   const queuedOrderMaxAgeMs = options.queuedOrderMaxAgeMs ?? 300_000;
   const registers = options.registry ? [options.registry] : [];
   const jobs = new Counter({ name: 'binance_chatops_order_jobs_total', help: 'Order jobs processed, by outcome', labelNames: ['outcome'] as const, registers });
