@@ -68,7 +68,7 @@ describe('stops with a take-profit: one OCO list', () => {
     await h.send('/stops');
     const stops = stripTags(h.messages().at(-1)!.text ?? '');
     expect(stops).toMatch(/Stop 60,000\.00 \(limit 59,700\.00\)/);
-    expect(stops).toContain('Target 70,000.00');
+    expect(stops).toContain('Target 70,000.00 (+7.69% from the price) · stop 60,000.00 (−7.69% from the price) · OCO list');
     expect(stops).not.toContain('Plan exits');
   });
 
