@@ -213,12 +213,27 @@ export function createStopListMover(deps: StopListMoverDeps): StopListMover {
     return finish(stop, list, n, target);
   }
 
+  /** A move whose cancel went through and whose list never came: the list, under id `n` (the earlier one was proved absent by `settle`). */
+  async function resume(stop: ManagedStop, n: number, exits: ListExits, target: MoveTarget | undefined): Promise<MoveOutcome> {
+    log.warn({ stopId: stop.id, n }, 'finishing a stop list move interrupted after its cancel');
+    const moving = { ...(stop.moving ?? { fractal: stop.fractal ?? { price: exits.stopPrice, openTime: 0 }, closeTime: stop.lastEvaluatedClose ?? 0 }), ...(target ? { fractal: target.fractal, closeTime: target.closeTime } : {}) };
+    stop = await update(stop, { moving: { ...moving, clientOrderId: bracketStopId(stopListId(stop.id, n)), stopPrice: exits.stopPrice, limitPrice: exits.limitPrice, targetPrice: exits.targetPrice } });
+    return placeList(stop, n, exits, target);
+  }
+
   return {
     async replace(stop, exits, target) {
       if (stop.target?.orderListId !== undefined && stop.orders === 0 && stop.orderId !== undefined) {
         // A plan's own list: its exits wait for the entry until it fills, and cancelling it would cancel the entry.
         const leg = await exchange.getOrder({ symbol: stop.symbol, orderId: stop.orderId });
         if (leg.status === 'PENDING_NEW') return { kind: 'unknown', stop };
+      }
+      const prior = stop.clientOrderId ? (await records.get(stop.clientOrderId))?.replacedBy : undefined;
+      if (prior !== undefined && stop.orderId !== undefined) {
+        // An earlier move of ours may have cancelled the old exits and died before its list.
+        const leg = await exchange.getOrder({ symbol: stop.symbol, orderId: stop.orderId }).catch(() => undefined);
+        if (leg?.status === 'CANCELED') return resume(stop, stop.orders + 2, exits, target);
+        if (leg && !OPEN.has(leg.status)) return (await this.vanished(stop, leg.status)) ?? deps.retire(stop, leg.status);
       }
       const n = stop.orders + 1;
       const moving = { clientOrderId: bracketStopId(stopListId(stop.id, n)), stopPrice: normalize(exits.stopPrice), limitPrice: normalize(exits.limitPrice), targetPrice: normalize(exits.targetPrice), fractal: target?.fractal ?? stop.fractal ?? { price: exits.stopPrice, openTime: 0 }, closeTime: target?.closeTime ?? stop.lastEvaluatedClose ?? 0 };
@@ -272,8 +287,7 @@ export function createStopListMover(deps: StopListMoverDeps): StopListMover {
       if (status === 'CANCELED' && record?.replacedBy !== undefined && moving?.targetPrice !== undefined && moving.limitPrice !== undefined) {
         // Our own move cancelled it and died before its list: finish it under the next id.
         const n = Math.max(stop.orders + 2, Number(/-m(\d+)$/.exec(record.replacedBy)?.[1] ?? 0) + 1);
-        log.warn({ stopId: stop.id, n }, 'finishing a stop list move interrupted after its cancel');
-        return placeList(stop, n, { stopPrice: moving.stopPrice, limitPrice: moving.limitPrice, targetPrice: moving.targetPrice }, undefined);
+        return resume(stop, n, { stopPrice: moving.stopPrice, limitPrice: moving.limitPrice, targetPrice: moving.targetPrice }, undefined);
       }
       if (stop.target?.orderId === undefined || (status !== 'EXPIRED' && status !== 'CANCELED')) return undefined;
       // The stop leg expired: the target filled (the exchange cancels the other leg), or the list was cancelled.
