@@ -72,6 +72,29 @@ describe('stops with a take-profit: one OCO list', () => {
     expect(stops).not.toContain('Plan exits');
   });
 
+  it('the target fills: the exchange expires the stop leg and the managed stop is let go quietly; /stop off cancels a list', async () => {
+    h = await startStopHarness<ProgrammaticFeed>({ bot: true, sim: { balances: { BTC: '1', USDT: '1000' }, prices: { BTCUSDT: '65000', ETHUSDT: '3500' } } });
+    const filled = await h.arm({ kind: 'fixed', symbol: 'BTCUSDT', stopPrice: '60000', amount: { kind: 'base', quantity: '0.1' } });
+    const removed = await h.arm({ kind: 'fixed', symbol: 'BTCUSDT', stopPrice: '59000', amount: { kind: 'base', quantity: '0.2' } });
+    for (const [stop, target] of [[filled, '66000'], [removed, '69000']] as const) {
+      await h.send(`/tp BTCUSDT ${target} ${stop.quantity}`);
+      const card = h.messages().at(-1)!;
+      expect(stripTags(card.text ?? '')).toContain('Confirm replaces the stop order by one OCO list');
+      await h.press(card.message_id, buttonsOf(card.reply_markup).find((b) => b.text.includes('Confirm'))!.callback_data);
+      await eventually(async () => ((await h!.store.get(stop.id))?.target?.orderListId !== undefined ? true : undefined), 'the stop to hold its list');
+    }
+    h.sim.feed.setPrice('BTCUSDT', '66500');
+    await eventually(() => (h!.sim.control.orders('BTCUSDT').some((o) => o.type === 'LIMIT_MAKER' && o.status === 'FILLED') ? true : undefined), 'the target to fill');
+    await h.manager.checkStops();
+    expect(await h.store.get(filled.id)).toBeUndefined();
+    expect((await h.stopAlerts()).filter((a) => a.key.startsWith(`stop-outside-${filled.id}`))).toEqual([]);
+
+    const reply = await h.desk.removeStops('BTCUSDT', TRADER);
+    expect(stripTags(reply)).toContain('BTCUSDT');
+    expect(h.sim.control.orders('BTCUSDT').filter((o) => o.status === 'NEW')).toEqual([]);
+    expect(await h.store.get(removed.id)).toBeUndefined();
+  });
+
   async function fractalPlan(): Promise<{ stop: ManagedStop; price: string; intentId: string }> {
     h = await startStopHarness<ProgrammaticFeed>({ sim: { balances: { USDT: '20000' } } });
     const { price } = loadHistory(h.sim.feed, 200);
