@@ -59,6 +59,8 @@ export const ERROR_CODES = {
   BRACKET_NO_STOP_FOUND: 'No stop level could be found for this stop.',
   BRACKET_RISK_TOO_SMALL: 'The risk is too small for the smallest quantity this symbol allows.',
   BRACKET_EXIT_REFUSED: 'The exit orders of this plan would be refused by the exchange.',
+  TAKE_PROFIT_REFUSED: 'The take-profit was not set.',
+  TAKE_PROFIT_NO_POSITION: 'There is no position to take profit on.',
 
   // managed stops (DESIGN.md §5)
   STOP_NO_LEVEL: 'No level could be found for this trailing stop.',

@@ -5,11 +5,22 @@
  * the new list is accepted. Measured here, against the paper exchange in its own process, through
  * our REST client, as the client sees it: from sending the DELETE to the OCO's answer (an upper
  * bound of the exchange-side gap; the two requests run back to back, as one job sends them).
+ *
+ * The second row is the product's own move (src/trading/stops/stop-list-mover.ts through the stop
+ * mover, with Redis): between the DELETE and the OCO it also reads the price (a stop crossed in
+ * the gap sells instead) and sets the new list's send mark, and it records the move afterwards.
+ * The clock runs from the DELETE being sent to the new list's answer, as the exchange client sees
+ * them; one managed stop with a target, moved up a cent a move.
  */
 import { Registry } from 'prom-client';
 import { createRestClient } from '../../src/binance/rest-client.js';
 import { createLogger } from '../../src/logger.js';
-import { startSimChild } from '../support/sim-child.js';
+import type { ExchangeClient } from '../../src/binance/exchange-client.js';
+import { createStopMover } from '../../src/trading/stops/stop-mover.js';
+import { createStopStore } from '../../src/trading/stops/stop-store.js';
+import type { ManagedStop } from '../../src/trading/stops/stop-types.js';
+import { benchUsers, startBenchApp } from '../support/bench-app.js';
+import { startSimChild, type SimChild } from '../support/sim-child.js';
 import { summarize } from '../lib/stats.js';
 import type { ScenarioContext, ScenarioResult } from '../lib/types.js';
 
@@ -57,6 +68,8 @@ export async function bracketGap(ctx: ScenarioContext): Promise<ScenarioResult> 
   }
   const s = summarize(gaps);
   ctx.log(`bracket gap: p50 ${s.p50} ms, p99 ${s.p99} ms over ${s.n} moves`);
+  const product = summarize(await productGaps(moves, warmup));
+  ctx.log(`bracket gap, the product's move: p50 ${product.p50} ms, p99 ${product.p99} ms over ${product.n} moves`);
   return {
     id: 'bracket-gap',
     title,
@@ -69,7 +82,69 @@ export async function bracketGap(ctx: ScenarioContext): Promise<ScenarioResult> 
         n: s.n,
         note: 'loopback, paper exchange in its own process',
       },
+      {
+        what: "no stop during the product's list move (stop-list-mover.ts: DELETE, price check, send mark, OCO)",
+        unit: 'ms',
+        median: product.p50,
+        p99: product.p99,
+        n: product.n,
+        note: 'loopback, paper exchange in its own process, Redis',
+      },
     ],
-    details: s,
+    details: { client: s, product },
   };
+}
+
+/** The product's moves of one managed stop with a target: cancel sent → new list answered, per move. */
+async function productGaps(moves: number, warmup: number): Promise<number[]> {
+  const sim: SimChild = await startSimChild();
+  const [user] = benchUsers(1);
+  const app = await startBenchApp({ sim, users: [user!], orderWorker: false, alerts: false });
+  const gaps: number[] = [];
+  let sentAt = 0;
+  const client = app.exchange.client;
+  // The gap as the exchange client sees it: from the DELETE leaving to the new list's answer.
+  const timed: ExchangeClient = new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === 'cancelOrderList') return (...args: Parameters<ExchangeClient['cancelOrderList']>) => ((sentAt = performance.now()), target.cancelOrderList(...args));
+      if (property === 'newOco') {
+        return async (...args: Parameters<ExchangeClient['newOco']>) => {
+          const list = await target.newOco(...args);
+          gaps.push(performance.now() - sentAt);
+          return list;
+        };
+      }
+      return Reflect.get(target, property, receiver) as unknown;
+    },
+  });
+  const { stack, logger } = app;
+  const store = createStopStore({ redis: stack.producer, prefix: stack.prefix });
+  const mover = createStopMover({ exchange: timed, symbols: app.exchange.exchangeInfo, store, records: stack.records, alerts: stack.alertsQueue, audit: stack.audit, logger, limitOffsetPct: '0.5' });
+  try {
+    const listId = 'bkl-benchgap00000000-m1';
+    const list = await client.newOco({
+      symbol: 'BTCUSDT',
+      side: 'SELL',
+      quantity: '0.01',
+      listClientOrderId: listId,
+      above: { type: 'LIMIT_MAKER', price: '70000', clientOrderId: `t${listId.slice(1)}` },
+      below: { type: 'STOP_LOSS_LIMIT', stopPrice: '60000', price: '59700', timeInForce: 'GTC', clientOrderId: `s${listId.slice(1)}` },
+    });
+    const [stopLeg, targetLeg] = [list.orderReports!.find((o) => o.type === 'STOP_LOSS_LIMIT')!, list.orderReports!.find((o) => o.type === 'LIMIT_MAKER')!];
+    let { stop } = await store.create({
+      id: 'benchgap00000000', kind: 'fixed', symbol: 'BTCUSDT', userId: user!.id, chatId: user!.id, quantity: '0.01', armedAt: 0, createdAt: Date.now(), status: 'active',
+      stopPrice: '60000', limitPrice: '59700', orderId: stopLeg.orderId, clientOrderId: stopLeg.clientOrderId, orders: 1,
+      target: { price: '70000', orderId: targetLeg.orderId, orderListId: list.orderListId, listClientOrderId: listId },
+    });
+    for (let i = 1; i <= moves + warmup; i++) {
+      const stopPrice = (60000 + i / 100).toFixed(2);
+      const outcome = await mover.moveTo(stop as ManagedStop, { stopPrice, basis: { kind: 'fractal', price: stopPrice, openTime: i }, closeTime: i }, { price: '65000' });
+      if (outcome.kind !== 'moved') throw new Error(`move ${i}: ${outcome.kind}`);
+      stop = outcome.stop;
+    }
+  } finally {
+    await app.close();
+    await sim.close();
+  }
+  return gaps.slice(warmup);
 }

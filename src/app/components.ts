@@ -56,6 +56,7 @@ export function buildOrderWorker(c: ComponentContext, overrides: Partial<OrderWo
     mode: c.config.mode,
     orderCap: c.config.limits.orderCap,
     queuedOrderMaxAgeMs: c.config.limits.queuedOrderMaxAgeMs,
+    stopLimitOffsetPct: c.config.stops.limitOffsetPct,
     // The worker may only declare an order "not placed" after the REST client can no longer be
     // sending it: its time-out, then one clock resync and re-signed resend (order-lookup.ts).
     reconcile: { recvWindowMs: c.config.binance.recvWindowMs, inFlightBoundMs: 2 * c.config.binance.timeoutMs },
@@ -288,6 +289,7 @@ export function botDepsOf(c: ComponentContext, overrides: { now?: () => number }
     },
     tickers: createTickerCache({ exchange: c.exchange.views, logger: c.logger, registry: c.registry, now }),
     stopDesk: c.stack.stops,
+    takeProfitDesk: c.stack.takeProfits,
     stops: c.stack.stops,
     portfolio: {
       valuationAsset: config.limits.valuationAsset,

@@ -14,6 +14,8 @@ import { createOrderRecords, type OrderRecords } from '../trading/orders/order-r
 import { createOrdersQueue, type OrdersQueue, type OrdersQueueOptions } from '../trading/orders/orders-queue.js';
 import { createTradingService, type TradingServiceHandle, type TradingServiceOptions } from '../trading/trading-service.js';
 import { createStopDesk } from '../trading/stops/stop-desk.js';
+import { createStopStore } from '../trading/stops/stop-store.js';
+import { createTakeProfitDesk, type TakeProfitDesk } from '../trading/brackets/take-profit-desk.js';
 import type { StopArming, StopDesk } from '../trading/stops/stop-types.js';
 import { createEquityStore, type EquityStore } from '../ledger/equity-store.js';
 import { createReportSchedule, type ReportSchedule } from '../ledger/report-schedule.js';
@@ -54,6 +56,8 @@ export interface TradingStack {
   serviceOptions: TradingServiceOptions;
   /** Stop cards, arming, /stop off, /stops (the bot side of stops). */
   stops: StopDesk & StopArming;
+  /** /tp cards (src/trading/brackets/take-profit-desk.ts). */
+  takeProfits: TakeProfitDesk;
   /** The net value history (DESIGN.md §10): the worker's sampler writes it, the views read it. */
   equity: EquityStore;
   /** `/report` times and their delayed jobs: the bot sets them, the worker sends them. */
@@ -127,6 +131,7 @@ export function createTradingStack(deps: {
     stops,
   };
   const service = createTradingService(serviceOptions);
+  const takeProfits = createTakeProfitDesk({ ...cards, intents: service.intents, stops: createStopStore({ redis: producer, prefix }), ...(orderCap ? { orderCap } : {}) });
   const backtests = createBacktestsQueue({ connection: producer, prefix, logger: deps.logger });
   const signals = createSignalStore({ redis: producer, prefix });
   const signalDesk = createSignalDesk({ store: signals, onPairsChanged: () => pairListeners.forEach((listener) => listener()) });
@@ -144,6 +149,7 @@ export function createTradingStack(deps: {
     service,
     serviceOptions,
     stops,
+    takeProfits,
     equity,
     reports,
     backtests,

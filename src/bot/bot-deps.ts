@@ -9,6 +9,7 @@ import type { KlineInterval } from '../binance/types.js';
 import type { ExchangeClient } from '../binance/exchange-client.js';
 import type { OrderCap, TradingMode } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { TakeProfitDesk } from '../trading/brackets/take-profit-desk.js';
 import type { EquityStore } from '../ledger/equity-store.js';
 import type { LedgerReader } from '../ledger/ledger-types.js';
 import type { ReportSchedule } from '../ledger/report-schedule.js';
@@ -121,6 +122,8 @@ export interface BotDeps {
   stops?: ActiveStopLookup;
   /** /stop and /stops (src/trading/stops/stop-desk.ts; it is also an ActiveStopLookup for `stops`). */
   stopDesk?: StopDesk;
+  /** /tp (src/trading/brackets/take-profit-desk.ts). */
+  takeProfitDesk?: TakeProfitDesk;
   /** /backtest: the `backtests` queue the worker role runs (src/strategies). */
   backtests?: Pick<BacktestsQueue, 'enqueue' | 'waiting'>;
   /** /signal (src/strategies/signal-desk.ts). */

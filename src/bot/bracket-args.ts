@@ -103,7 +103,7 @@ function parseStop(spec: CommandSpec, token: string, defaultInterval: StopInterv
   return { kind: 'price', price: parsePositiveDecimal(spec, token, 'stop price') };
 }
 
-function parseTarget(spec: CommandSpec, token: string): TargetSpec {
+export function parseTarget(spec: CommandSpec, token: string): TargetSpec {
   if (/r$/i.test(token)) {
     const multiple = parsePositiveDecimal(spec, token.slice(0, -1), 'reward multiple');
     if (isZero(multiple)) throw argumentError(spec, 'The reward multiple must be greater than zero.');

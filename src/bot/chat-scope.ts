@@ -49,6 +49,7 @@ export const COMMAND_SCOPES: Readonly<Record<string, ChatScope>> = {
   sell: 'account',
   stop: 'account',
   stops: 'account',
+  tp: 'account',
   cancel: 'account',
   pause: 'account',
   resume: 'account',

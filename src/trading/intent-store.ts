@@ -51,6 +51,8 @@ export interface IntentStore {
     preview: OrderPreview;
     /** A /stop card's managed stop (armed on Confirm). */
     stop?: OrderIntent['stop'];
+    /** A /tp card on a managed stop. */
+    takeProfit?: OrderIntent['takeProfit'];
   }): Promise<OrderIntent>;
   get(id: string): Promise<StoredIntent | undefined>;
   /** The intent's Redis key: gone exactly when a pending intent expired (a decided one is kept). */
@@ -170,6 +172,7 @@ export function createIntentStore(options: IntentStoreOptions): IntentStore {
         clientOrderId: clientOrderIdOf(id),
         preview: input.preview,
         ...(input.stop ? { stop: input.stop } : {}),
+        ...(input.takeProfit ? { takeProfit: input.takeProfit } : {}),
       };
       await CREATE.run(redis, [keyOf(id)], [JSON.stringify(intent), input.userId, ttlS * 1000]);
       return intent;

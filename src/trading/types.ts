@@ -88,6 +88,8 @@ export interface OrderIntent {
   cardMessageId?: number;
   /** A /stop card: what Confirm arms as a managed stop besides the order (src/trading/stops/stop-types.ts). */
   stop?: StopIntent;
+  /** A /tp card on a managed stop: its job turns the stop into one OCO list with this target (src/trading/brackets/take-profit-job.ts). */
+  takeProfit?: { stopId: string; price: string };
 }
 
 export type IntentState = 'pending' | 'confirmed' | 'dismissed';

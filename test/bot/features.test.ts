@@ -21,7 +21,7 @@ describe('feature registry', () => {
   it('lists every command once, in the /help order, and the fallback last', () => {
     expect(registry.commands.map((c) => c.name)).toEqual(COMMANDS.map((c) => c.name));
     expect(registry.commands.map((c) => c.name)).toEqual([
-      'start', 'help', 'balance', 'orders', 'price', 'top', 'ta', 'fractals', 'buy', 'sell', 'stop', 'stops', 'cancel', 'pause', 'resume', 'status', 'alerts', 'alert', 'positions', 'pnl', 'trades', 'equity', 'daily', 'weekly', 'monthly', 'report', 'app', 'backtest', 'signal',
+      'start', 'help', 'balance', 'orders', 'price', 'top', 'ta', 'fractals', 'buy', 'sell', 'stop', 'stops', 'tp', 'cancel', 'pause', 'resume', 'status', 'alerts', 'alert', 'positions', 'pnl', 'trades', 'equity', 'daily', 'weekly', 'monthly', 'report', 'app', 'backtest', 'signal',
     ]);
     expect(registry.features.at(-1)!.name).toBe('unknown');
     expect(registry.features.at(-1)!.commands).toEqual([]);

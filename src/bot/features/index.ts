@@ -15,6 +15,7 @@
  * | fractals.ts      | /fractals           |                                                  |
  * | orders.ts        | /buy, /sell         | `oc:<intentId>` Confirm, `od:<intentId>` Cancel on a card (also /stop's) |
  * | stops.ts         | /stop, /stops       | `r:x` refresh /stops                             |
+ * | tp.ts            | /tp                 | (its card's Confirm / Cancel are orders.ts's)    |
  * | cancel.ts        | /cancel             | `m:<cancelId>` confirm, `n:<cancelId>` keep them  |
  * | pause.ts         | /pause, /resume     |                                                  |
  * | status.ts        | /status             | `r:s` refresh                                    |
@@ -60,6 +61,7 @@ import { reportFeature } from './report.js';
 import { statusFeature, type StatusButton } from './status.js';
 import { stopsFeature, type StopsButton } from './stops.js';
 import { taFeature } from './ta.js';
+import { tpFeature } from './tp.js';
 import { topFeature, type TopButton } from './top.js';
 import { unknownFeature } from './unknown.js';
 
@@ -115,6 +117,7 @@ export function featureRegistry(): FeatureRegistry {
     ordersFeature,
     bracketsFeature,
     stopsFeature,
+    tpFeature,
     cancelFeature,
     pauseFeature,
     statusFeature,

@@ -20,6 +20,8 @@ import { expectTokens, tokenize } from '../command-args.js';
 import { pageKeyboard, paginate, pickPage } from '../pages.js';
 import { editPressedMessage, replyHtml, updatedLine } from '../reply.js';
 import { defineButtons, defineFeature, safeInteger, type CommandSpec } from './feature.js';
+import { openPlanExits } from '../../trading/brackets/plan-exits.js';
+import { unownedExits } from './exit-lines.js';
 import { formatPriceIn, money, signedMoney, tickDecimalsOf, unknownEntryText, valuationAssetOf } from './ledger-text.js';
 
 const SPEC: CommandSpec = {
@@ -46,7 +48,7 @@ export const positionsButtons = defineButtons<PositionsButton>({
   },
 });
 
-/** One way out of a position shown under it: a stop today; a take-profit joins the same list. */
+/** One way out of a position shown under it: a managed stop, its take-profit, or a plan's legs. */
 export interface PositionExit {
   label: string;
   /** Trigger price, in the pair's quote. */
@@ -74,6 +76,27 @@ async function exitsOf(deps: BotDeps, prices: ReadonlyMap<string, string>): Prom
       ...(prices.get(stop.symbol) !== undefined ? { lastPrice: prices.get(stop.symbol)! } : {}),
       priceText: `${formatPriceIn(ticks, asset, stop.stopPrice)}${info ? ` ${escapeHtml(info.quoteAsset)}` : ''}`,
     });
+    if (stop.target) {
+      list.push({
+        label: 'Take-profit',
+        price: stop.target.price,
+        ...(prices.get(stop.symbol) !== undefined ? { lastPrice: prices.get(stop.symbol)! } : {}),
+        priceText: `${formatPriceIn(ticks, asset, stop.target.price)}${info ? ` ${escapeHtml(info.quoteAsset)}` : ''}`,
+      });
+    }
+    out.set(asset, list);
+  }
+  // A plan's exits no managed stop holds (a fixed sl= with its tp=): its legs too.
+  for (const exit of unownedExits(await openPlanExits(deps.exchange).catch(() => []), stops)) {
+    const info = await deps.exchangeInfo.symbol(exit.symbol).catch(() => undefined);
+    const asset = info?.baseAsset ?? exit.symbol;
+    const ticks = info ? await tickDecimalsOf(deps, [info.baseAsset], info.quoteAsset) : new Map<string, number>();
+    const last = prices.get(exit.symbol);
+    const legs: Array<[string, string | undefined]> = [['Stop (plan)', exit.stop?.stopPrice], ['Take-profit (plan)', exit.target?.price]];
+    const list = out.get(asset) ?? [];
+    for (const [label, price] of legs) {
+      if (price !== undefined) list.push({ label, price, ...(last !== undefined ? { lastPrice: last } : {}), priceText: `${formatPriceIn(ticks, asset, price)}${info ? ` ${escapeHtml(info.quoteAsset)}` : ''}` });
+    }
     out.set(asset, list);
   }
   return out;

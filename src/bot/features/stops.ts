@@ -25,6 +25,7 @@ import { isTrailing, type ManagedStop, type StopHoldNote, type StopRequest } fro
 import type { AmountSpec } from '../../trading/types.js';
 import type { BotDeps } from '../bot-deps.js';
 import { openPlanExits, type PlanExit } from '../../trading/brackets/plan-exits.js';
+import { lastPricesOf, targetLine, unownedExits } from './exit-lines.js';
 import type { CallbackHandler } from '../callback-router.js';
 import { argumentError, expectTokens, parseAmount, parsePositiveDecimal, parsePrice, quoteInput, resolveAmountAsset, tokenize } from '../command-args.js';
 import { withRefresh } from '../keyboards.js';
@@ -173,7 +174,7 @@ const NOTE_WORDS: Record<StopHoldNote, string> = {
   refused: 'refused by the exchange rules',
 };
 
-export function renderStopLines(stop: ManagedStop, info: SymbolInfo | undefined): string[] {
+export function renderStopLines(stop: ManagedStop, info: SymbolInfo | undefined, lastPrice?: string): string[] {
   const d = stopDisplay(info);
   const lines = [`${stopTitle(stop)} · ${d.qty(stop.quantity)}${d.base}`];
   if (stop.stopPrice !== undefined) {
@@ -182,6 +183,8 @@ export function renderStopLines(stop: ManagedStop, info: SymbolInfo | undefined)
   } else {
     lines.push(stop.kind === 'fractal' ? '  No stop on the exchange yet: waits for a confirmed fractal below the price.' : '  No stop on the exchange: placed again at the next close.');
   }
+  const target = targetLine(stop, d, lastPrice);
+  if (target) lines.push(target);
   const move = stop.lastMove;
   const entry = stop.entryPrice !== undefined ? `Entry ${d.price(stop.entryPrice)}` : undefined;
   const why = move && move.basis.kind !== 'fractal' ? ` (${basisPhrase(move.basis, d)})` : '';
@@ -197,13 +200,15 @@ export function renderStopLines(stop: ManagedStop, info: SymbolInfo | undefined)
 }
 
 async function stopsView(deps: BotDeps): Promise<{ html: string; keyboard?: InlineKeyboard }> {
-  const [stops, exits] = await Promise.all([deps.stopDesk?.listStops() ?? Promise.resolve(undefined), openPlanExits(deps.exchange).catch(() => [] as PlanExit[])]);
+  const [stops, allExits] = await Promise.all([deps.stopDesk?.listStops() ?? Promise.resolve(undefined), openPlanExits(deps.exchange).catch(() => [] as PlanExit[])]);
+  const exits = unownedExits(allExits, stops ?? []);
+  const prices = await lastPricesOf(deps.exchange, (stops ?? []).filter((s) => s.target).map((s) => s.symbol));
   if (stops === undefined && exits.length === 0) return { html: 'Managed stops are not available in this deployment.' };
   const refresh = withRefresh(stopsButtons.encode({ kind: 'refresh-stops' }));
   const infos = new Map<string, SymbolInfo | undefined>();
   for (const symbol of new Set([...(stops ?? []).map((s) => s.symbol), ...exits.map((e) => e.symbol)])) infos.set(symbol, await deps.exchangeInfo.symbol(symbol).catch(() => undefined));
   const sections: string[] = [];
-  if (stops && stops.length > 0) sections.push(`<b>Managed stops</b> (${stops.length})`, ...stops.map((s) => renderStopLines(s, infos.get(s.symbol)).join('\n')));
+  if (stops && stops.length > 0) sections.push(`<b>Managed stops</b> (${stops.length})`, ...stops.map((s) => renderStopLines(s, infos.get(s.symbol), prices.get(s.symbol)).join('\n')));
   if (exits.length > 0) sections.push(`<b>Plan exits</b> (${exits.length})`, ...exits.map((e) => renderPlanExit(e, infos.get(e.symbol)).join('\n')));
   if (sections.length === 0) {
     return { html: `No managed stops. Set one with <code>/stop SYMBOL fractal</code> or <code>/stop SYMBOL PRICE</code>.\n${updatedLine(deps)}`, keyboard: refresh };

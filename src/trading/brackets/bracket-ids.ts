@@ -10,6 +10,13 @@ export const bracketListId = (intentId: string, attempt = 0): string => (attempt
 /** The stop leg and the take-profit leg of a list. */
 export const bracketStopId = (listId: string): string => `s${listId.slice(1)}`;
 export const bracketTargetId = (listId: string): string => `t${listId.slice(1)}`;
+/**
+ * The n-th OCO list of a managed stop with a target (/tp, a trailing stop inside a plan): each
+ * move cancels the list and places the next, so a retried move looks its own list up first.
+ */
+export const stopListId = (stopId: string, n: number): string => `bkl-${stopId}-m${n}`;
+/** The market sell of a stop crossed while its list was being replaced. */
+export const crossedSellId = (stopId: string, n: number): string => `bsx-${stopId}-${n}`;
 /** A protection job's id (Retry protection, Sell now): one per attempt. */
 export const protectJobId = (intentId: string, attempt: number): string => `bkp-${intentId}-${attempt}`;
 

@@ -23,9 +23,8 @@ import { AppError } from '../../errors.js';
 import { formatAmount, formatQuantity } from '../../format.js';
 import { checkOrder, priceFilterOf, tickDecimals, violationsToError } from '../../binance/filters.js';
 import type { Kline, SymbolInfo } from '../../binance/types.js';
-import { atrStopPrice, closedKlines, TA_CANDLES, TA_PERIODS } from '../../market/indicators.js';
+import { atrStopPrice, latestAtr, TA_CANDLES } from '../../market/indicators.js';
 import { initialStop } from '../../market/stop-rule.js';
-import { ATR } from 'technicalindicators';
 import { feeRateOf, freeOf } from '../orders/balances.js';
 import type { Market } from '../orders/order-draft.js';
 import { loadMarket, priceOrderIn, type PricingDeps } from '../orders/order-pricing.js';
@@ -93,7 +92,7 @@ export async function priceBracket(deps: BracketPricingDeps, request: BracketReq
   const plan: BracketPlan = {
     placement: request.price !== undefined ? 'list' : 'after-fill',
     entryPrice,
-    ...(stop ? { stop: { stopPrice: stop.stopPrice, limitPrice: stop.limitPrice, spec: request.stop!, ...(stop.fractal ? { fractal: stop.fractal } : {}), ...(stop.atr ? { atr: stop.atr } : {}) } } : {}),
+    ...(stop ? { stop: { stopPrice: stop.stopPrice, limitPrice: stop.limitPrice, spec: request.stop!, ...(stop.fractal ? { fractal: stop.fractal } : {}), ...(stop.armedAt !== undefined ? { armedAt: stop.armedAt } : {}), ...(stop.atr ? { atr: stop.atr } : {}) } } : {}),
     ...(target ? { target: { price: target, spec: request.target! } } : {}),
     exitQuantity,
     valuationAsset: deps.valuationAsset,
@@ -112,6 +111,7 @@ interface ResolvedStop {
   stopPrice: string;
   limitPrice: string;
   fractal?: { price: string; openTime: number };
+  armedAt?: number;
   atr?: string;
 }
 
@@ -148,13 +148,11 @@ function resolveStop(
           userMessage: `There is no confirmed bullish fractal below the price on ${spec.interval} candles yet, so sl=fractal has no level. Use a price (sl=61000), a percentage (sl=3%) or sl=atr.`,
         });
       }
-      return withLimit(normalize(first.stop), { fractal: { price: normalize(first.fractal.price), openTime: first.fractal.openTime } });
+      return withLimit(normalize(first.stop), { fractal: { price: normalize(first.fractal.price), openTime: first.fractal.openTime }, armedAt: forming!.closeTime + 1 });
     }
     case 'atr': {
       const forming = m.klines[m.klines.length - 1];
-      const candles = forming ? closedKlines(m.klines, forming.closeTime) : [];
-      const values = ATR.calculate({ period: TA_PERIODS.atr, high: candles.map((k) => Number(k.high)), low: candles.map((k) => Number(k.low)), close: candles.map((k) => Number(k.close)) });
-      const atr = values[values.length - 1];
+      const atr = forming ? latestAtr(m.klines, forming.closeTime) : undefined;
       // ATR is an indicator (a float); the stop it suggests is put on the tick grid exactly from there.
       const stopPrice = atr === undefined ? undefined : atrStopPrice(m.entryPrice, atr, m.tick, Number(spec.multiple));
       if (atr === undefined || stopPrice === undefined) {
@@ -162,12 +160,13 @@ function resolveStop(
           userMessage: `ATR(14) on ${spec.interval} candles gives no stop above zero here (too few candles, or ${spec.multiple} × ATR is more than the price). Use a price or a percentage.`,
         });
       }
-      return withLimit(normalize(stopPrice), { atr: normalize(toStep(String(atr), '0.00000001', 'half-up')) });
+      // Candle time, as for sl=fractal: the chandelier trails highs from the forming candle's close on (plan-trailing.ts).
+      return withLimit(normalize(stopPrice), { atr: normalize(toStep(String(atr), '0.00000001', 'half-up')), armedAt: forming!.closeTime + 1 });
     }
   }
 }
 
-function resolveTarget(spec: TargetSpec, tick: string, entryPrice: string, stopPrice: string | undefined): string {
+export function resolveTarget(spec: TargetSpec, tick: string, entryPrice: string, stopPrice: string | undefined): string {
   const up = (raw: string) => normalize(toStep(raw, tick, 'ceil'));
   switch (spec.kind) {
     case 'price':

@@ -60,6 +60,8 @@ export interface BracketPlan {
     spec: StopSpec;
     /** The fractal a `sl=fractal` stop sits on. */
     fractal?: FractalRef;
+    /** Candle time the trailing rule counts fractals from once the plan's stop is managed (plan-trailing.ts). */
+    armedAt?: number;
     /** ATR(14) a `sl=atr` stop was measured with (display only). */
     atr?: string;
   };

@@ -44,6 +44,10 @@ import { ORDERS_QUEUE, refuseIfQueuedTooLong, type OrderJobData, type OrderJobRe
 import { averageFillPrice, createBracketPlacement } from '../brackets/bracket-placement.js';
 import { listNote, protectedNote, unprotectedNote } from '../brackets/bracket-notes.js';
 import { bracketButtons, saveUnprotected } from '../brackets/bracket-protection.js';
+import { createPlanTrailing } from '../brackets/plan-trailing.js';
+import { createTakeProfitJob } from '../brackets/take-profit-job.js';
+import { createStopMover } from '../stops/stop-mover.js';
+import { createStopStore } from '../stops/stop-store.js';
 import type { AlertSink, OrderIntent } from '../types.js';
 import { KEY_PREFIX } from '../../redis.js';
 
@@ -74,6 +78,8 @@ export interface OrderWorkerOptions {
    * 2 × its timeoutMs (order-lookup.ts).
    */
   reconcile?: OrderLookupOptions;
+  /** STOP_LIMIT_OFFSET_PCT (a /tp job's stop mover). Default 0.5. */
+  stopLimitOffsetPct?: string;
   /** Jobs in flight. Default 4. */
   concurrency?: number;
   /** Jobs started per window. Needed for manual rate limiting to hold every worker. Default 50/s. */
@@ -104,6 +110,10 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
   const pricing = { exchange, symbols: options.symbols, mode: options.mode, orderCap: options.orderCap };
   const lookup = createOrderLookup(exchange, options.reconcile);
   const brackets = createBracketPlacement({ exchange, records, symbols: options.symbols, ...(options.reconcile ? { reconcile: options.reconcile } : {}), now });
+  const stops = createStopStore({ redis: options.redis, prefix });
+  const trailing = createPlanTrailing({ redis: options.redis, prefix, store: stops, now });
+  const mover = createStopMover({ exchange, symbols: options.symbols, store: stops, records, alerts, audit, logger: options.logger, limitOffsetPct: options.stopLimitOffsetPct ?? '0.5', ...(options.reconcile ? { reconcile: options.reconcile } : {}), now });
+  const takeProfit = createTakeProfitJob({ exchange, symbols: options.symbols, store: stops, records, mover });
   const queuedOrderMaxAgeMs = options.queuedOrderMaxAgeMs ?? 300_000;
   const registers = options.registry ? [options.registry] : [];
   const jobs = new Counter({ name: 'binance_chatops_order_jobs_total', help: 'Order jobs processed, by outcome', labelNames: ['outcome'] as const, registers });
@@ -195,6 +205,13 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
         await protectAfterFill(job, await owner, entry, fence, job.data.protect.attempt);
         return { orderId: entry.orderId, status: entry.status, adopted: true };
       }
+      if (intent.takeProfit) {
+        // /tp on a managed stop: the stop becomes one OCO list with the target (take-profit-job.ts).
+        const set = await takeProfit(intent);
+        order = set.order;
+        await showCard(await owner, { kind: 'placed', order, note: set.note }, CARD_REVISION.placed, 'placed');
+        return { orderId: order.orderId, status: order.status, adopted: false };
+      }
       if (intent.preview.bracket?.placement === 'list') {
         // A LIMIT entry with its exits: one order list, found by its id or placed (bracket-placement.ts).
         const early = revalidateOrder(pricing, intent.preview);
@@ -203,6 +220,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
         order = placed.entry;
         const legs = placed.list.orderReports ?? (await Promise.all(placed.list.orders.map((leg) => exchange.getOrder({ symbol: leg.symbol, orderId: leg.orderId }))));
         await brackets.recordLegs(intent, legs);
+        await trailing.adopt(intent, { list: placed.list, legs }, intent.preview.bracket.entryPrice);
         const shown = await owner;
         await report(job, shown, order, placed.adopted, listNote(shown.preview, placed.list));
         jobs.inc({ outcome: placed.adopted ? 'adopted' : 'placed' });
@@ -254,6 +272,7 @@ export function createOrderWorker(options: OrderWorkerOptions): OrderWorker {
       const average = averageFillPrice(entry);
       const legs = protection.kind === 'list' ? (protection.list.orderReports ?? []) : [protection.order];
       await brackets.recordLegs(intent, legs, average);
+      await trailing.adopt(intent, { ...(protection.kind === 'list' ? { list: protection.list } : {}), legs }, average ?? intent.preview.bracket!.entryPrice);
       await audit.record({ event: protection.adopted ? 'adopted' : 'placement', userId: intent.userId, intentId: intent.id, symbol: entry.symbol, outcome: 'protected', detail: `${protection.kind} ${protection.quantity}` });
       await showCard(intent, { ...filled, note: protectedNote(intent.preview, protection) }, revision, `protected-${attempt}`);
       jobs.inc({ outcome: 'protected' });

@@ -9,15 +9,14 @@
  *   there is no moment without a stop: HTTP 200 both steps done; 400 nothing done (the stop
  *   stays); 409 the cancel went through and the new order was refused — the position is
  *   unprotected, so the old stop is placed again at once, and the trader is told.
- * - A stop with no order (a fractal stop that waited for its first fractal, or one left
- *   unprotected) is placed with `POST /api/v3/order`.
+ * - A stop with no order (waiting for its first fractal, or left unprotected) is placed with
+ *   `POST /api/v3/order`. A stop with a take-profit is one OCO list, moved by stop-list-mover.ts.
  * - Every order of a stop has a deterministic client order id, `bst-<stop>-<n>`, and a "send
  *   attempted" mark (order-records.ts) while its request is out. A retried job, or a worker that
  *   restarts after a crash, first looks those ids up (`settle`, stop-settle.ts) and adopts what
  *   it finds instead of sending again — the same rule as the order worker (order-lookup.ts).
  * - Before a cancelReplace the old order's record gets `replacedBy`: its cancel is a move, not
- *   news for the fill alerts; and a later "unknown order" on that id then means our own earlier
- *   cancel, not a cancel outside the bot.
+ *   news; a later "unknown order" on that id is our own earlier cancel, not one outside the bot.
  * - A worker may die anywhere in a move. Where the move goes is saved on the stop (`moving`)
  *   before its request leaves, and the trader is told before the outcome is recorded, under an
  *   alert key fixed by the order (`moved-<stop>-<n>`, `replaced-…`, `unprotected-…`): whoever
@@ -37,6 +36,7 @@ import { createOrderLookup, isOrderNotFound, type OrderLookupOptions } from '../
 import { cancelledOutsideText, movedText, refusedText, replacedText, unprotectedText } from './stop-alert-text.js';
 import { createStopOrders } from './stop-orders.js';
 import { createStopSettle, OPEN } from './stop-settle.js';
+import { createStopListMover } from './stop-list-mover.js';
 import { referencePriceOf, stopLimitPrice } from './stop-pricing.js';
 import type { StopStore } from './stop-store.js';
 import { stopOrderClientId, type ManagedStop, type MoveOutcome, type MoveTarget } from './stop-types.js';
@@ -64,11 +64,10 @@ export interface StopMover {
   settle(stop: ManagedStop): Promise<ManagedStop>;
   /** The stop's order was found closed: forget the stop, and say so when it was cancelled outside the bot. */
   retire(stop: ManagedStop, status: string): Promise<MoveOutcome>;
-  /**
-   * The stop's order is no longer open (found at start-up): if our own cancelReplace cancelled it
-   * and never finished, the stop is placed again; otherwise the stop is retired.
-   */
+  /** The stop's order is no longer open (found at start-up): placed again if our own interrupted move cancelled it, else retired. */
   vanished(stop: ManagedStop, status: string): Promise<MoveOutcome>;
+  /** /tp: the stop's exchange form becomes one OCO list with this take-profit (stop-list-mover.ts). */
+  addTarget(stop: ManagedStop, targetPrice: string): Promise<MoveOutcome>;
 }
 
 const isOrder = (value: unknown): value is Order => typeof value === 'object' && value !== null && 'orderId' in value;
@@ -84,12 +83,12 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
   const lookup = createOrderLookup(exchange, deps.reconcile);
   const orders = createStopOrders({ ...deps, lookup, log });
   const { alert, audit, update, recordNew, markOld, adoption, place, orderParams } = orders;
-  const settle = createStopSettle({ exchange, records, symbols: deps.symbols, lookup, orders, log });
+  const settleOrders = createStopSettle({ exchange, records, symbols: deps.symbols, lookup, orders, log });
+  const lists = createStopListMover({ ...deps, orders, lookup, log, retire: (s, status) => retire(s, status) });
+  const listed = (stop: ManagedStop) => stop.target !== undefined || stop.moving?.targetPrice !== undefined;
+  const settle = async (stop: ManagedStop) => lists.settle(await settleOrders(stop));
 
-  /**
-   * The position has no stop: a 429 or a connection that never carried the request is waited out
-   * and tried again (a few times, briefly) rather than leaving it unprotected until the next close.
-   */
+  /** The position has no stop: a 429 or a connection that never carried it is waited out and tried again, briefly. */
   async function placeUrgently(stop: ManagedStop, n: number, params: ReturnType<typeof orderParams>): Promise<Order> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -181,6 +180,8 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
     retire,
 
     async vanished(stop, status) {
+      const asList = listed(stop) ? await lists.vanished(stop, status) : undefined;
+      if (asList) return asList;
       const record = stop.clientOrderId ? await records.get(stop.clientOrderId) : undefined;
       if (status === 'CANCELED' && record?.replacedBy !== undefined && stop.stopPrice !== undefined && stop.limitPrice !== undefined) {
         const info = await deps.symbols.symbol(stop.symbol).catch(() => undefined);
@@ -195,6 +196,11 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
     },
 
     settle,
+
+    async addTarget(stop, targetPrice) {
+      if (stop.stopPrice === undefined || stop.limitPrice === undefined) return { kind: 'refused', stop, reason: 'the stop has no order on the exchange yet' };
+      return lists.replace(stop, { stopPrice: stop.stopPrice, limitPrice: stop.limitPrice, targetPrice }, undefined);
+    },
 
     async moveTo(stop, target, market) {
       const info = await deps.symbols.symbol(stop.symbol);
@@ -221,6 +227,10 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
         return refuse(verdict.violations.map((v) => v.message).join('; '), filters);
       }
       const checked = verdict.order;
+      if (stop.target) {
+        if (!(await store.get(stop.id))) return { kind: 'gone', stop, status: 'SOLD' };
+        return lists.replace(stop, { stopPrice: checked.stopPrice!, limitPrice: checked.price!, targetPrice: stop.target.price }, target);
+      }
       const params = orderParams(stop, checked.stopPrice!, checked.price!);
       const n = stop.orders + 1;
       const newId = stopOrderClientId(stop.id, n);

@@ -95,6 +95,9 @@ export interface PendingMove {
   stopPrice: string;
   basis: StopBasis;
   closeTime: number;
+  /** A stop with a target (ManagedStop.target): the new OCO list's stop limit and take-profit. */
+  limitPrice?: string;
+  targetPrice?: string;
 }
 
 /** Why a stop held at its last evaluation: the rule's reasons, or /pause. */
@@ -151,8 +154,22 @@ export interface ManagedStop {
    * now sits on and where the move was going. Only trusted for the client order id it names.
    */
   moving?: PendingMove;
+  /**
+   * A take-profit beside the stop on the same quantity: the exchange form is then one OCO list
+   * (stop leg `orderId`/`clientOrderId` above, target leg here), moved by cancelling the list and
+   * placing a new one (src/trading/stops/stop-list-mover.ts).
+   */
+  target?: StopTarget;
   /** Bumped on every save (compare-and-set). */
   version: number;
+}
+
+/** The take-profit leg of a stop held as an OCO list, and the list. */
+export interface StopTarget {
+  price: string;
+  orderId?: number;
+  orderListId?: number;
+  listClientOrderId?: string;
 }
 
 /**

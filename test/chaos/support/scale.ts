@@ -20,7 +20,9 @@ export const scale = {
   /** Worker-kill trials: one SIGKILL each. */
   killTrials: () => count('CHAOS_TRIALS', 6, 100),
   /** Bracket-kill trials: one plan and one SIGKILL in its placement each (seven kill points). */
-  bracketKillTrials: () => count('CHAOS_BRACKET_TRIALS', 7, 100),
+  bracketKillTrials: () => count('CHAOS_BRACKET_TRIALS', 7, 50),
+  /** Bracket-move trials: one trailing plan and one SIGKILL in a move of its OCO list each (five kill points). With the placements, 100 kills in the full form. */
+  bracketMoveTrials: () => count('CHAOS_BRACKET_MOVE_TRIALS', 5, 50),
   /** Lock-lost trials: one order worker stalled in its re-validation and its job lock deleted, each. */
   lockLostTrials: () => count('CHAOS_LOCK_TRIALS', 4, 100),
   /** Orders per user in the exchange-faults run (20 users). */

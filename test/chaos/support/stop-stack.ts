@@ -48,6 +48,8 @@ export interface StopStack {
   capture: LogCapture;
   /** Arms a fractal stop on BTCUSDT 1h through its card's Confirm; resolves once its first order rests. */
   arm(quantity: string): Promise<ManagedStop>;
+  /** A /buy with `sl=fractal:1h tp=<targetPercent>%` through its card's Confirm; resolves once the plan is a managed stop holding its OCO list. */
+  plan(quantity: string, targetPercent: string): Promise<ManagedStop>;
   /** Announces a close as the job schedulers would, and waits until its `close` job has finished. */
   closeEvaluated(closeTime: number, timeoutMs: number): Promise<string>;
   /** Every exchange order a stop ever had (its first order `bco-<id>`, its moves `bst-<id>-<n>`), oldest first. */
@@ -111,6 +113,17 @@ export async function startStopStack(options: { balances: Record<string, string>
         const stop = await store.get(card.intentId);
         return stop?.status === 'active' && stop.orderId !== undefined ? stop : undefined;
       }, 'the stop to be armed and its first order to rest');
+    },
+    async plan(quantity, targetPercent) {
+      const card = await service.prepareBracket(
+        { symbol: 'BTCUSDT', size: { kind: 'amount', amount: { kind: 'base', quantity } }, stop: { kind: 'fractal', interval: '1h' }, target: { kind: 'percent', percent: targetPercent } },
+        STOP_TRADER,
+      );
+      await service.confirm(card.intentId, STOP_TRADER.userId);
+      return eventually(async () => {
+        const stop = await store.get(card.intentId);
+        return stop?.target?.orderListId !== undefined ? stop : undefined;
+      }, 'the plan to be placed and adopted as a managed stop');
     },
     async closeEvaluated(closeTime, timeoutMs) {
       const pair = { symbol: 'BTCUSDT', interval: '1h' as const };

@@ -14,6 +14,13 @@
  *   after-409          the exchange answered 409: old stop cancelled, new one refused; nothing done yet
  *   re-place-accepted  after a 409, the old stop was placed again and accepted; nothing recorded
  *   re-place-recorded  after a 409, the stop store holds the old stop placed again; what follows it not done
+ * A stop held as an OCO list with a target (src/trading/stops/stop-list-mover.ts) takes its plan at
+ * the move's DELETE /api/v3/orderList, and dies at:
+ *   after-cancel       the old list is cancelled; the new list's send mark not yet set
+ *   before-send        the new list's send mark is set (`bkl-<stop>-m<n>`); nothing sent
+ *   in-flight          POST orderList/oco has left; killed `in-flight:<ms>` later or when its answer arrives
+ *   after-accept       the exchange answered with the new list; nothing recorded
+ *   after-adopt        the stop store holds the new list; what follows it (audit) not done
  *
  * Env: the product's own (TRADING_MODE, BINANCE_BASE_URL, BINANCE_STREAM_URL, BINANCE_API_KEY,
  * BINANCE_API_SECRET, BINANCE_TIMEOUT_MS, BINANCE_RECV_WINDOW_MS, REDIS_URL, TELEGRAM_BOT_TOKEN,
@@ -85,6 +92,34 @@ const client = new Proxy(exchange.client, {
           if (plan.point === 'after-409' && is409(error)) die('after-409', stopId);
           throw error;
         }
+      };
+    }
+    if (property === 'cancelOrderList') {
+      return async (ref, options) => {
+        const stop = (await store.all()).find((s) => s.target?.orderListId === ref.orderListId);
+        const plan = stop ? await takePlan(stop.id, undefined) : undefined;
+        const result = await target.cancelOrderList(ref, options);
+        if (plan?.point === 'after-cancel') die('after-cancel', stop.id);
+        return result;
+      };
+    }
+    if (property === 'newOco') {
+      return async (params, options) => {
+        const stopId = /^bkl-(.+)-m\d+$/.exec(params.listClientOrderId ?? '')?.[1];
+        if (stopId === undefined) return target.newOco(params, options);
+        const plan = await takePlan(stopId, undefined);
+        // The new list's stop leg: what the store names once it adopted the list (after-adopt).
+        plan.newId = params.below.clientOrderId;
+        if (plan.point === 'before-send') die('before-send', stopId);
+        if (plan.point === 'in-flight') {
+          const request = target.newOco(params, options);
+          request.catch(() => undefined);
+          await Promise.race([request, new Promise((resolve) => setTimeout(resolve, Number(plan.arg ?? 0)))]).catch(() => undefined);
+          die('in-flight', stopId);
+        }
+        const list = await target.newOco(params, options);
+        if (plan.point === 'after-accept') die('after-accept', stopId);
+        return list;
       };
     }
     if (property === 'newOrder') {
