@@ -2,7 +2,8 @@
  * The filter engine's contract (re-exported by filters.ts, which is what callers import).
  */
 import type { ErrorCode } from '../errors.js';
-import type { FilterType, OrderType, Side, TimeInForce } from './types.js';
+import type { FilterType } from './symbol-filter-types.js';
+import type { OrderType, Side, TimeInForce } from './types.js';
 
 export interface OrderDraft {
   side: Side;
