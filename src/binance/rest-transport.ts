@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import type { ClientRequest } from 'node:http';
 import axios, { type AxiosResponse } from 'axios';
 import type { Registry } from 'prom-client';
+import { backoffDelayMs } from '../backoff.js';
 import { AppError, ExchangeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createNodeHttpAdapter } from './rest-adapter.js';
@@ -270,8 +271,7 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
         }
         const retryable = req.method === 'GET' && error.kind === 'transient' && error.code !== 'EXCHANGE_BAD_RESPONSE';
         if (!retryable || attempt >= readRetries) throw error;
-        const stepMs = retryBaseDelayMs * 2 ** attempt++;
-        await sleep(stepMs / 2 + Math.random() * (stepMs / 2));
+        await sleep(backoffDelayMs(attempt++, { initialMs: retryBaseDelayMs, maxMs: Infinity }));
       }
     }
   }
