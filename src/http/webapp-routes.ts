@@ -35,7 +35,8 @@ import type { StopDesk } from '../trading/stops/stop-types.js';
 import type { Requester, TradingService } from '../trading/types.js';
 import { createInitDataVerifier, type WebAppUser } from './webapp-auth.js';
 import type { LiveEvent, LiveFeed } from './webapp-live.js';
-import { activityView, chartView, equityView, ordersView, plainText, portfolioView, stopsView, type ViewDeps } from './webapp-views.js';
+import { chartView } from './webapp-chart-view.js';
+import { activityView, equityView, ordersView, plainText, portfolioView, stopsView, type ViewDeps } from './webapp-views.js';
 
 export interface WebAppDeps extends ViewDeps {
   botToken: string;
