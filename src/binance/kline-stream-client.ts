@@ -72,7 +72,6 @@ const streamName = (symbol: string, interval: string) => `${symbol.toLowerCase()
 
 export function createKlineStreamClient(options: KlineStreamClientOptions): KlineStreamClient {
   const log = options.logger.child({ module: 'kline-stream' });
-  const root = options.url.replace(/\/+$/, '').replace(/\/(ws|stream)$/, '');
   const flushMs = options.flushMs ?? 300;
 
   /** stream name → pair, what we want. */
@@ -87,19 +86,15 @@ export function createKlineStreamClient(options: KlineStreamClientOptions): Klin
   let flushTimer: NodeJS.Timeout | undefined;
 
   const socket = createReconnectingSocket({
-    url: `${root}/ws`,
+    ...options,
     log,
-    backoff: options.backoff,
-    pingMs: options.pingMs,
-    maxConnectionAgeMs: options.maxConnectionAgeMs,
-    wanted: () => wanted.size > 0,
+    onMessage,
+    wanted: () => wanted.size,
     onOpen() {
       subscribed.clear();
       outstanding.clear();
-      log.info({ streams: wanted.size }, 'market stream connected');
       flush();
     },
-    onMessage,
     onDrop: () => undefined,
   });
 

@@ -92,7 +92,6 @@ export function streamOfEvent(data: Record<string, unknown>): string | undefined
 
 export function createMarketStreamClient(options: MarketStreamClientOptions): MarketStreamClient {
   const log = options.logger.child({ module: 'market-stream' });
-  const root = options.url.replace(/\/+$/, '').replace(/\/(ws|stream)$/, '');
   const perSecond = options.maxRequestsPerSecond ?? 3;
   const perRequest = options.maxParamsPerRequest ?? 200;
   const maxStreams = options.maxStreams ?? MAX_STREAMS_PER_CONNECTION;
@@ -110,17 +109,13 @@ export function createMarketStreamClient(options: MarketStreamClientOptions): Ma
   let flushTimer: NodeJS.Timeout | undefined;
 
   const socket = createReconnectingSocket({
-    url: `${root}/ws`,
+    ...options,
     log,
-    backoff: options.backoff,
-    pingMs: options.pingMs,
-    maxConnectionAgeMs: options.maxConnectionAgeMs,
-    wanted: () => wanted.size > 0,
+    wanted: () => wanted.size,
     onOpen() {
       subscribed.clear();
       confirmed.clear();
       outstanding.clear();
-      log.info({ streams: wanted.size }, 'market stream connected');
       flush();
       options.onConnected?.();
     },

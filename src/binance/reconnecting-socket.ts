@@ -9,6 +9,7 @@ import { backoffDelayMs } from '../backoff.js';
 import type { Logger } from '../logger.js';
 
 export interface ReconnectingSocketOptions {
+  /** Market streams root (BINANCE_STREAM_URL); `/ws` is appended. */
   url: string;
   log: Logger;
   /** Reconnect delays: first and cap. Defaults 500 ms and 30 s. */
@@ -17,8 +18,8 @@ export interface ReconnectingSocketOptions {
   pingMs?: number;
   /** Renewed before Binance's 24 h limit. Default 23 h. */
   maxConnectionAgeMs?: number;
-  /** Whether a (re)connect is wanted now: with nothing to follow, none is made. */
-  wanted(): boolean;
+  /** How many streams are wanted now: with none, no (re)connect is made. */
+  wanted(): number;
   /** A connection opened: subscribe on it. */
   onOpen(): void;
   onMessage(text: string): void;
@@ -41,6 +42,7 @@ export interface ReconnectingSocket {
 
 export function createReconnectingSocket(options: ReconnectingSocketOptions): ReconnectingSocket {
   const { log } = options;
+  const url = `${options.url.replace(/\/+$/, '').replace(/\/(ws|stream)$/, '')}/ws`;
   const bounds = { initialMs: options.backoff?.firstMs ?? 500, maxMs: options.backoff?.maxMs ?? 30_000 };
   const pingMs = options.pingMs ?? 30_000;
   const maxAgeMs = options.maxConnectionAgeMs ?? 23 * 3_600_000;
@@ -67,8 +69,8 @@ export function createReconnectingSocket(options: ReconnectingSocketOptions): Re
 
   function connect(): boolean {
     reconnectTimer = undefined;
-    if (closed || !options.wanted()) return false;
-    const ws = new WebSocket(options.url);
+    if (closed || options.wanted() === 0) return false;
+    const ws = new WebSocket(url);
     socket = ws;
     let alive = true;
     ws.on('open', () => {
@@ -87,6 +89,7 @@ export function createReconnectingSocket(options: ReconnectingSocketOptions): Re
       const renew = setTimeout(() => ws.close(1000, 'renewing before the 24 h limit'), maxAgeMs);
       renew.unref();
       timers.push(ping, renew);
+      log.info({ streams: options.wanted() }, 'market stream connected');
       handle('connect', options.onOpen);
     });
     ws.on('pong', () => {
