@@ -103,7 +103,7 @@ function clientOver(
       query: params === undefined ? undefined : encodeParams(params),
       weight: requestWeight(method, path, params),
       priority,
-      ...(signBy !== undefined ? { signBy } : {}),
+      signBy,
     });
 
   return {

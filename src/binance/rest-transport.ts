@@ -133,7 +133,7 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
       events.emit('clock-resync', { offsetMs });
     },
   });
-  const budget = createWeightBudget({ gate, clock, metrics, log, events, now, ...(deps.weightLimitPerMinute !== undefined ? { weightLimitPerMinute: deps.weightLimitPerMinute } : {}) });
+  const budget = createWeightBudget({ gate, clock, metrics, log, events, now, weightLimitPerMinute: deps.weightLimitPerMinute });
 
   function fail(error: ExchangeError, endpoint: string, startedAt: number, status: number | undefined, weight?: number): never {
     const ms = Math.round(performance.now() - startedAt);

@@ -189,7 +189,7 @@ export function createWebAppPlugin(deps: WebAppDeps): FastifyPluginAsync {
     app.post('/app/api/intents/:id/confirm', { bodyLimit: BODY_LIMIT }, async (request) => {
       const { id } = intentParams.parse(request.params);
       const outcome = await deps.trading.confirm(id, request.webAppUser!.id);
-      return { status: outcome.status, text: plainText(outcome.text), ...(outcome.answer !== undefined ? { answer: outcome.answer } : {}) };
+      return { status: outcome.status, text: plainText(outcome.text), answer: outcome.answer };
     });
     app.post('/app/api/intents/:id/dismiss', { bodyLimit: BODY_LIMIT }, async (request) => {
       const { id } = intentParams.parse(request.params);
