@@ -82,6 +82,16 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
   const index: PriceAlertIndex = createPriceAlertIndex({ now });
   const watches = new Map<string, Watch>();
   const dirtySeen = new Map<string, SeenMark>();
+  let stopped = false;
+  let seenTimer: NodeJS.Timeout | undefined;
+  const inFlight = new Set<Promise<unknown>>();
+
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p)).catch(() => undefined);
+    return p;
+  };
+
   const claims = createPriceAlertClaims({ store, alerts: deps.alerts, symbols: deps.symbols, buttons: deps.buttons, log, registry: deps.registry });
   const catchUps = createPriceAlertCatchUp({ exchange: deps.exchange, store, index, handle, isWatched: (symbol) => watches.has(symbol) });
   const candles = createIndicatorCandles({
@@ -93,16 +103,6 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
     now,
     log,
   });
-  let stopped = false;
-  let seenTimer: NodeJS.Timeout | undefined;
-  const inFlight = new Set<Promise<unknown>>();
-
-  const track = <T>(p: Promise<T>): Promise<T> => {
-    inFlight.add(p);
-    void p.finally(() => inFlight.delete(p)).catch(() => undefined);
-    return p;
-  };
-
   const flushOutbox = (): Promise<number> => claims.flushOutbox();
 
   const client = createMarketStreamClient({
