@@ -17,7 +17,8 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { rasterizeChartSvg, renderCandlestickChart, renderCandlestickSvg, type CandlestickChartInput } from '../src/market/chart.js';
+import { rasterizeChartSvg } from '../src/market/chart-renderer.js';
+import { renderCandlestickChart, renderCandlestickSvg, type CandlestickChartInput } from '../src/market/chart.js';
 import { findFractals } from '../src/market/fractals.js';
 import { fixtureCandles } from '../test/support/klines.js';
 

@@ -16,7 +16,7 @@
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { downsampleMinMax, renderEquityChart, renderEquitySvg, type ChartPoint, type EquityChartInput } from '../src/ledger/equity-chart.js';
-import { rasterizeChartSvg } from '../src/market/chart.js';
+import { rasterizeChartSvg } from '../src/market/chart-renderer.js';
 
 const runs = Number(process.argv[2] ?? 20);
 const warmup = Number(process.argv[3] ?? 1);

@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseExchangeInfo } from '../src/binance/exchange-info.js';
-import { parseTicker24hList } from '../src/binance/response-parsers.js';
+import { parseTicker24hList } from '../src/binance/market-data-parsers.js';
 import type { Ticker24h } from '../src/binance/types.js';
 import { buildRankingIndex, rankTickers, type RankingOptions } from '../src/market/ranking.js';
 import { EXCHANGE_INFO_FIXTURES, fixture, fixturePath, TICKER_FIXTURE } from '../test/support/fixtures.js';

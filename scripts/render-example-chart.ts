@@ -11,7 +11,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseKlines } from '../src/binance/response-parsers.js';
+import { parseKlines } from '../src/binance/market-data-parsers.js';
 import { lte } from '../src/decimal.js';
 import { renderCandlestickChart } from '../src/market/chart.js';
 import { findFractals } from '../src/market/fractals.js';

@@ -53,7 +53,8 @@ export function defineScript<R>(spec: { name: string; keys: number; lua: string;
   };
 }
 
-function unexpected(name: string, reply: unknown): AppError {
+/** The error a parser throws on a reply its script should not give. */
+export function unexpected(name: string, reply: unknown): AppError {
   return new AppError('INTERNAL', `redis script ${name} answered ${JSON.stringify(reply)}`);
 }
 

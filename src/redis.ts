@@ -8,6 +8,7 @@
  *   BullMQ requires; it reconnects for ever with a capped backoff.
  */
 import { Redis, type RedisOptions } from 'ioredis';
+import { backoffDelayMs } from './backoff.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { REDIS_INSTALL_HINT, hasRedisServer, startRedisServer } from './redis-server.js';
@@ -18,9 +19,13 @@ export const KEY_PREFIX = 'chatops';
 
 export type RedisUse = 'producer' | 'worker';
 
-/** Reconnect delay: 100 ms doubling to a 5 s cap (never a tight loop against a dead server). */
+/**
+ * Reconnect delay (ioredis counts attempts from 1): 200 ms doubling to a 5 s cap, jittered, so
+ * never a tight loop against a dead server, and the processes it dropped together do not all
+ * come back in the same instant.
+ */
 export function reconnectDelay(attempt: number): number {
-  return Math.min(100 * 2 ** Math.min(attempt, 6), 5_000);
+  return backoffDelayMs(attempt - 1, { initialMs: 200, maxMs: 5_000 });
 }
 
 export function redisOptions(use: RedisUse): RedisOptions {

@@ -16,8 +16,9 @@
  * extremes since arming, so a move that happened before it was set never fires it.
  */
 import { gte, lte, mul, sub, add } from '../decimal.js';
-import { MAX_MOVE_WINDOW_MS, REARM_GAP, type PriceAlert } from './price-alert-types.js';
-import type { FireMode } from './price-alert-store.js';
+import { REARM_GAP, type Fire, type PriceAlert } from './price-alert-types.js';
+import { createMoveWindows, widen, type Extremes, type MoveWindows } from './move-windows.js';
+import { SortedEntries, type SortedEntry } from './sorted-entries.js';
 
 const MINUTE = 60_000;
 
@@ -31,125 +32,10 @@ export interface MarketUpdate {
   low?: string;
 }
 
-/** Why an alert fires, for its message (price-alert-text.ts). */
-export type FireDetail =
-  | { kind: 'level' }
-  | { kind: 'move'; direction: 'up' | 'down'; from: string; fromAt: number; windowMs: number }
-  | { kind: 'rsi'; value: number; previous: number }
-  | { kind: 'macd'; direction: 'bullish' | 'bearish'; macd: number; signal: number };
-
-export interface Fire {
-  alert: PriceAlert;
-  /** The price that crossed (a trade, or a candle's extreme or close). */
-  price: string;
-  /** When, epoch ms (exchange time). */
-  at: number;
-  detail: FireDetail;
-  mode: FireMode;
-  /** Indicator alerts: the candle that fired. */
-  closeTime?: number;
-  /** Found at (re)connect, from candles of the time the stream was down. */
-  caughtUp?: { from: number; to: number };
-}
-
 export interface EvaluationResult {
   fires: Fire[];
   /** Repeat alerts whose price has moved back: arm them again. */
   rearms: PriceAlert[];
-}
-
-interface Entry {
-  key: number;
-  alert: PriceAlert;
-}
-
-/** Entries sorted by key (then insertion); binary search by key. */
-class SortedEntries {
-  readonly items: Entry[] = [];
-  /** First index whose key is > `key`. */
-  upperBound(key: number): number {
-    let lo = 0;
-    let hi = this.items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.items[mid]!.key <= key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-  /** First index whose key is >= `key`. */
-  lowerBound(key: number): number {
-    let lo = 0;
-    let hi = this.items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.items[mid]!.key < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-  insert(entry: Entry): void {
-    this.items.splice(this.upperBound(entry.key), 0, entry);
-  }
-  remove(id: string, key: number): boolean {
-    for (let i = this.lowerBound(key); i < this.items.length && this.items[i]!.key === key; i++) {
-      if (this.items[i]!.alert.id === id) {
-        this.items.splice(i, 1);
-        return true;
-      }
-    }
-    return false;
-  }
-}
-
-interface Bucket {
-  minute: number;
-  low: string;
-  lowNum: number;
-  lowAt: number;
-  high: string;
-  highNum: number;
-  highAt: number;
-}
-
-interface Extremes {
-  low: string;
-  lowNum: number;
-  lowAt: number;
-  high: string;
-  highNum: number;
-  highAt: number;
-}
-
-/** Sliding-window minimum and maximum over closed minute buckets (monotonic deques). */
-interface WindowQueues {
-  minutes: number;
-  lows: Bucket[];
-  lowHead: number;
-  highs: Bucket[];
-  highHead: number;
-}
-
-function pushClosed(q: WindowQueues, bucket: Bucket): void {
-  while (q.lows.length > q.lowHead && q.lows[q.lows.length - 1]!.lowNum >= bucket.lowNum) q.lows.pop();
-  q.lows.push(bucket);
-  while (q.highs.length > q.highHead && q.highs[q.highs.length - 1]!.highNum <= bucket.highNum) q.highs.pop();
-  q.highs.push(bucket);
-}
-
-function expire(q: WindowQueues, currentMinute: number): void {
-  const first = currentMinute - q.minutes + 1;
-  while (q.lowHead < q.lows.length && q.lows[q.lowHead]!.minute < first) q.lowHead++;
-  while (q.highHead < q.highs.length && q.highs[q.highHead]!.minute < first) q.highHead++;
-  // Compact now and then, so the arrays do not grow without bound.
-  if (q.lowHead > 256 && q.lowHead * 2 > q.lows.length) {
-    q.lows = q.lows.slice(q.lowHead);
-    q.lowHead = 0;
-  }
-  if (q.highHead > 256 && q.highHead * 2 > q.highs.length) {
-    q.highs = q.highs.slice(q.highHead);
-    q.highHead = 0;
-  }
 }
 
 interface YoungMove {
@@ -157,18 +43,19 @@ interface YoungMove {
   extremes: Extremes | undefined;
 }
 
+type Alerts = SortedEntries<PriceAlert>;
+
 interface SymbolBook {
-  above: SortedEntries;
-  below: SortedEntries;
+  above: Alerts;
+  below: Alerts;
   /** Disarmed repeat alerts, keyed by the price at which they re-arm. */
-  rearmAbove: SortedEntries;
-  rearmBelow: SortedEntries;
+  rearmAbove: Alerts;
+  rearmBelow: Alerts;
   /** Move alerts older than their window, by window then percentage. */
-  moves: Map<number, SortedEntries>;
+  moves: Map<number, Alerts>;
   young: Map<string, YoungMove>;
-  buckets: Bucket[];
-  /** Per window, the closed buckets inside it as monotonic queues: the low and high of the window in O(1). */
-  windows: Map<number, WindowQueues>;
+  /** What traded over the longest move window, for the move alerts older than theirs. */
+  traded: MoveWindows;
   indicators: Map<string, PriceAlert>;
   size: number;
 }
@@ -176,7 +63,7 @@ interface SymbolBook {
 /** Where an alert sits in the index, to take it out again. */
 interface Placement {
   symbol: string;
-  list: SortedEntries | 'young' | 'indicator';
+  list: Alerts | 'young' | 'indicator';
   key: number;
 }
 
@@ -232,8 +119,7 @@ export function createPriceAlertIndex(options: { now?: () => number } = {}): Pri
         rearmBelow: new SortedEntries(),
         moves: new Map(),
         young: new Map(),
-        buckets: [],
-        windows: new Map(),
+        traded: createMoveWindows(),
         indicators: new Map(),
         size: 0,
       };
@@ -276,18 +162,18 @@ export function createPriceAlertIndex(options: { now?: () => number } = {}): Pri
       let list = b.moves.get(c.windowMs);
       if (!list) b.moves.set(c.windowMs, (list = new SortedEntries()));
       const key = num(c.pct);
-      list.insert({ key, alert });
+      list.insert({ key, value: alert });
       return { symbol, list, key };
     }
     if (alert.armed) {
       const list = c.kind === 'above' ? b.above : b.below;
       const key = num(c.level);
-      list.insert({ key, alert });
+      list.insert({ key, value: alert });
       return { symbol, list, key };
     }
     const list = c.kind === 'above' ? b.rearmAbove : b.rearmBelow;
     const key = num(rearmLevel(alert)!);
-    list.insert({ key, alert });
+    list.insert({ key, value: alert });
     return { symbol, list, key };
   }
 
@@ -299,60 +185,14 @@ export function createPriceAlertIndex(options: { now?: () => number } = {}): Pri
     b.size += 1;
   }
 
-  function take(fired: Entry[], fires: Fire[], make: (alert: PriceAlert) => Fire | undefined): void {
+  function take(fired: SortedEntry<PriceAlert>[], fires: Fire[], make: (alert: PriceAlert) => Fire | undefined): void {
     for (const entry of fired) {
-      const fire = make(entry.alert);
+      const fire = make(entry.value);
       if (fire) {
         fires.push(fire);
-        remove(entry.alert.id);
+        remove(entry.value.id);
       }
     }
-  }
-
-  function addToBucket(b: SymbolBook, at: number, price: string, priceNum: number): void {
-    const minute = Math.floor(at / MINUTE);
-    let last = b.buckets[b.buckets.length - 1];
-    if (!last || last.minute < minute) {
-      const closed = last;
-      last = { minute, low: price, lowNum: priceNum, lowAt: at, high: price, highNum: priceNum, highAt: at };
-      b.buckets.push(last);
-      for (const q of b.windows.values()) {
-        if (closed) pushClosed(q, closed);
-        expire(q, minute);
-      }
-      const oldest = minute - MAX_MOVE_WINDOW_MS / MINUTE;
-      let drop = 0;
-      while (drop < b.buckets.length && b.buckets[drop]!.minute < oldest) drop++;
-      if (drop > 0) b.buckets.splice(0, drop);
-      return;
-    }
-    if (last.minute > minute) return; // an update older than the newest bucket: already counted
-    if (priceNum < last.lowNum) Object.assign(last, { low: price, lowNum: priceNum, lowAt: at });
-    if (priceNum > last.highNum) Object.assign(last, { high: price, highNum: priceNum, highAt: at });
-  }
-
-  function widen(extremes: Extremes | undefined, price: string, priceNum: number, at: number): Extremes {
-    if (!extremes) return { low: price, lowNum: priceNum, lowAt: at, high: price, highNum: priceNum, highAt: at };
-    if (priceNum < extremes.lowNum) Object.assign(extremes, { low: price, lowNum: priceNum, lowAt: at });
-    if (priceNum > extremes.highNum) Object.assign(extremes, { high: price, highNum: priceNum, highAt: at });
-    return extremes;
-  }
-
-  /** Extremes of the window ending at the current bucket (inclusive). */
-  function windowExtremes(b: SymbolBook, windowMs: number): Extremes | undefined {
-    const current = b.buckets[b.buckets.length - 1];
-    if (!current) return undefined;
-    let q = b.windows.get(windowMs);
-    if (!q) {
-      // A window length seen for the first time: its queues are built once from the buckets kept.
-      q = { minutes: Math.ceil(windowMs / MINUTE), lows: [], lowHead: 0, highs: [], highHead: 0 };
-      for (let i = 0; i < b.buckets.length - 1; i++) pushClosed(q, b.buckets[i]!);
-      expire(q, current.minute);
-      b.windows.set(windowMs, q);
-    }
-    const low = q.lowHead < q.lows.length && q.lows[q.lowHead]!.lowNum < current.lowNum ? q.lows[q.lowHead]! : current;
-    const high = q.highHead < q.highs.length && q.highs[q.highHead]!.highNum > current.highNum ? q.highs[q.highHead]! : current;
-    return { low: low.low, lowNum: low.lowNum, lowAt: low.lowAt, high: high.high, highNum: high.highNum, highAt: high.highAt };
   }
 
   function moveFire(alert: PriceAlert, extremes: Extremes, price: string, at: number): Fire | undefined {
@@ -394,19 +234,19 @@ export function createPriceAlertIndex(options: { now?: () => number } = {}): Pri
       take(candidates, fires, (a) => (a.condition.kind === 'below' && lte(low, a.condition.level) ? level(a, low) : undefined));
     }
     if (b.rearmAbove.items.length > 0 && b.rearmAbove.items[b.rearmAbove.items.length - 1]!.key >= priceNum) {
-      for (const e of b.rearmAbove.items.slice(b.rearmAbove.lowerBound(priceNum))) if (lte(price, rearmLevel(e.alert)!)) rearms.push(e.alert);
+      for (const e of b.rearmAbove.items.slice(b.rearmAbove.lowerBound(priceNum))) if (lte(price, rearmLevel(e.value)!)) rearms.push(e.value);
     }
     if (b.rearmBelow.items.length > 0 && b.rearmBelow.items[0]!.key <= priceNum) {
-      for (const e of b.rearmBelow.items.slice(0, b.rearmBelow.upperBound(priceNum))) if (gte(price, rearmLevel(e.alert)!)) rearms.push(e.alert);
+      for (const e of b.rearmBelow.items.slice(0, b.rearmBelow.upperBound(priceNum))) if (gte(price, rearmLevel(e.value)!)) rearms.push(e.value);
     }
 
     if (b.moves.size > 0 || b.young.size > 0) {
-      if (lowNum < priceNum) addToBucket(b, update.at, low, lowNum);
-      if (highNum > priceNum) addToBucket(b, update.at, high, highNum);
-      addToBucket(b, update.at, price, priceNum);
+      if (lowNum < priceNum) b.traded.add(update.at, low, lowNum);
+      if (highNum > priceNum) b.traded.add(update.at, high, highNum);
+      b.traded.add(update.at, price, priceNum);
       for (const [windowMs, list] of b.moves) {
         if (list.items.length === 0) continue;
-        const extremes = windowExtremes(b, windowMs);
+        const extremes = b.traded.extremes(windowMs);
         if (!extremes) continue;
         const swing = Math.max((priceNum - extremes.lowNum) / extremes.lowNum, (extremes.highNum - priceNum) / extremes.highNum) * 100;
         // A hair of slack: the float swing may round just under an exact one.
@@ -449,8 +289,8 @@ export function createPriceAlertIndex(options: { now?: () => number } = {}): Pri
       const b = books.get(symbol);
       if (!b) return;
       for (const candle of candles) {
-        addToBucket(b, candle.openTime, candle.low, num(candle.low));
-        addToBucket(b, candle.openTime + MINUTE - 1, candle.high, num(candle.high));
+        b.traded.add(candle.openTime, candle.low, num(candle.low));
+        b.traded.add(candle.openTime + MINUTE - 1, candle.high, num(candle.high));
       }
     },
   };

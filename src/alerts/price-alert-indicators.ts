@@ -11,10 +11,10 @@
  * message, never an order.
  */
 import { RSI } from 'technicalindicators';
-import type { Kline } from '../binance/types.js';
+import type { Kline, KlineInterval } from '../binance/types.js';
 import { macdSeries, TA_PERIODS } from '../market/indicators.js';
-import type { Fire } from './price-alert-index.js';
-import type { PriceAlert } from './price-alert-types.js';
+import type { PriceAlertIndex } from './price-alert-index.js';
+import { intervalOf, type Fire, type PriceAlert } from './price-alert-types.js';
 
 /** Closed candles kept per (symbol, interval): Wilder's RSI and the EMAs settle within a few times their period. */
 export const INDICATOR_CANDLES = 300;
@@ -75,5 +75,15 @@ export function indicatorFires(alerts: readonly PriceAlert[], candles: readonly 
       }
     }
   }
+  return fires;
+}
+
+/** The indicator alerts of `symbol` on `interval` that `candles` fire, taken out of the index until their claim settles. */
+export function takeIndicatorFires(index: Pick<PriceAlertIndex, 'indicatorAlerts' | 'remove'>, symbol: string, interval: KlineInterval, candles: readonly Kline[]): Fire[] {
+  const fires = indicatorFires(
+    index.indicatorAlerts(symbol).filter((a) => intervalOf(a.condition) === interval),
+    candles,
+  );
+  for (const f of fires) index.remove(f.alert.id);
   return fires;
 }

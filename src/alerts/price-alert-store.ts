@@ -12,86 +12,19 @@
  * - `outbox`         claimed fires whose alert job may not be enqueued yet (claim id → job JSON);
  * - `seen`           per symbol, the last market state a watcher evaluated (the catch-up's start).
  *
- * Every write that touches more than one key is one Lua script, loaded once per connection and
- * called by hash (ioredis `defineCommand`). A fire is claimed by a compare-and-set on the alert's
+ * Every write that touches more than one key is one Lua script (price-alert-scripts.ts). A fire is claimed by a compare-and-set on the alert's
  * generation that removes (or disarms) the alert and writes its job to the outbox in the same
- * step: a fire is claimed once, and a claimed fire is never lost (price-alert-service.ts).
+ * step: a fire is claimed once, and a claimed fire is never lost (price-alert-claims.ts).
  */
 import type { Redis } from 'ioredis';
 import { KEY_PREFIX } from '../redis.js';
 import type { AlertJob } from '../trading/types.js';
-import type { PriceAlert, PriceAlertCondition } from './price-alert-types.js';
+import { CREATE, FIRE, REARM, REMOVE, type FireResult } from './price-alert-scripts.js';
+import type { FireMode, PriceAlert, PriceAlertCondition } from './price-alert-types.js';
+
+export type { FireResult } from './price-alert-scripts.js';
 
 const CHANGES_MAXLEN = 10_000;
-
-// KEYS: alerts, user set, seq, changes. ARGV: limit, alert JSON (id filled here), createdAt, maxlen.
-const CREATE = `
-local count = redis.call('ZCARD', KEYS[2])
-if count >= tonumber(ARGV[1]) then return {'limit', tostring(count)} end
-local id = tostring(redis.call('INCR', KEYS[3]))
-local alert = cjson.decode(ARGV[2])
-alert['id'] = id
-local json = cjson.encode(alert)
-redis.call('HSET', KEYS[1], id, json)
-redis.call('ZADD', KEYS[2], ARGV[3], id)
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*', 'op', 'add', 'id', id)
-return {'created', json}
-`;
-
-// KEYS: alerts, user set, changes. ARGV: user id, maxlen, ids… Removes the user's own alerts; returns their JSON.
-const REMOVE = `
-local removed = {}
-for i = 3, #ARGV do
-  local json = redis.call('HGET', KEYS[1], ARGV[i])
-  if json and redis.call('ZSCORE', KEYS[2], ARGV[i]) then
-    redis.call('HDEL', KEYS[1], ARGV[i])
-    redis.call('ZREM', KEYS[2], ARGV[i])
-    redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*', 'op', 'del', 'id', ARGV[i])
-    removed[#removed + 1] = json
-  end
-end
-return removed
-`;
-
-// KEYS: alerts, user set, changes, outbox. ARGV: id, expected gen, close time ('' for price
-// alerts), mode ('remove' | 'disarm' | 'rearm'), at, claim id, job JSON, maxlen.
-// 'claimed' | 'stale' | 'gone'.
-const FIRE = `
-local json = redis.call('HGET', KEYS[1], ARGV[1])
-if not json then return 'gone' end
-local alert = cjson.decode(json)
-if tostring(alert['gen']) ~= ARGV[2] or alert['armed'] ~= true then return 'stale' end
-if ARGV[3] ~= '' and alert['lastClose'] and tonumber(alert['lastClose']) >= tonumber(ARGV[3]) then return 'stale' end
-if ARGV[4] == 'remove' then
-  redis.call('HDEL', KEYS[1], ARGV[1])
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[8], '*', 'op', 'del', 'id', ARGV[1])
-else
-  alert['gen'] = alert['gen'] + 1
-  alert['armed'] = (ARGV[4] == 'rearm')
-  alert['armedAt'] = tonumber(ARGV[5])
-  alert['lastFiredAt'] = tonumber(ARGV[5])
-  if ARGV[3] ~= '' then alert['lastClose'] = tonumber(ARGV[3]) end
-  redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(alert))
-  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[8], '*', 'op', 'upd', 'id', ARGV[1])
-end
-redis.call('HSET', KEYS[4], ARGV[6], ARGV[7])
-return 'claimed'
-`;
-
-// KEYS: alerts, changes. ARGV: id, expected gen, at, maxlen. 1 when re-armed.
-const REARM = `
-local json = redis.call('HGET', KEYS[1], ARGV[1])
-if not json then return 0 end
-local alert = cjson.decode(json)
-if tostring(alert['gen']) ~= ARGV[2] or alert['armed'] == true then return 0 end
-alert['armed'] = true
-alert['armedAt'] = tonumber(ARGV[3])
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(alert))
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'op', 'upd', 'id', ARGV[1])
-return 1
-`;
-
 export interface NewPriceAlert {
   userId: number;
   chatId: number;
@@ -102,9 +35,6 @@ export interface NewPriceAlert {
 
 export type CreateResult = { status: 'created'; alert: PriceAlert } | { status: 'limit'; count: number };
 
-/** How a claimed fire leaves the alert: removed, disarmed until the price moves back, or armed again at once. */
-export type FireMode = 'remove' | 'disarm' | 'rearm';
-
 export interface FireClaim {
   alert: PriceAlert;
   mode: FireMode;
@@ -113,8 +43,6 @@ export interface FireClaim {
   closeTime?: number;
   job: AlertJob;
 }
-
-export type FireResult = 'claimed' | 'stale' | 'gone';
 
 /** What a watcher last evaluated for a symbol. */
 export interface SeenMark {
@@ -156,15 +84,6 @@ export interface PriceAlertStore {
   readSeen(symbols: readonly string[]): Promise<Map<string, SeenMark>>;
 }
 
-type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
-
-/** A Lua script loaded once per connection and called by its hash (EVALSHA, EVAL on NOSCRIPT). */
-function script(redis: Redis, name: string, numberOfKeys: number, lua: string): ScriptFn {
-  const commands = redis as unknown as Record<string, ScriptFn | undefined>;
-  if (typeof commands[name] !== 'function') redis.defineCommand(name, { numberOfKeys, lua });
-  return (...args) => (redis as unknown as Record<string, ScriptFn>)[name]!(...args);
-}
-
 const parse = (json: string): PriceAlert => JSON.parse(json) as PriceAlert;
 
 export function createPriceAlertStore(options: { redis: Redis; prefix?: string }): PriceAlertStore {
@@ -178,10 +97,6 @@ export function createPriceAlertStore(options: { redis: Redis; prefix?: string }
     outbox: `${prefix}:pa:outbox`,
     seen: `${prefix}:pa:seen`,
   };
-  const createScript = script(redis, 'priceAlertCreate', 4, CREATE);
-  const removeScript = script(redis, 'priceAlertRemove', 3, REMOVE);
-  const fireScript = script(redis, 'priceAlertFire', 4, FIRE);
-  const rearmScript = script(redis, 'priceAlertRearm', 2, REARM);
 
   async function getMany(ids: readonly string[]): Promise<Map<string, PriceAlert>> {
     const found = new Map<string, PriceAlert>();
@@ -195,7 +110,7 @@ export function createPriceAlertStore(options: { redis: Redis; prefix?: string }
 
   async function remove(userId: number, ids: readonly string[]): Promise<PriceAlert[]> {
     if (ids.length === 0) return [];
-    const removed = (await removeScript(k.alerts, k.user(userId), k.changes, String(userId), CHANGES_MAXLEN, ...ids)) as string[];
+    const removed = await REMOVE.run(redis, [k.alerts, k.user(userId), k.changes], [String(userId), CHANGES_MAXLEN, ...ids]);
     return removed.map(parse);
   }
 
@@ -213,7 +128,7 @@ export function createPriceAlertStore(options: { redis: Redis; prefix?: string }
         armed: true,
         armedAt: now,
       };
-      const [status, payload] = (await createScript(k.alerts, k.user(input.userId), k.seq, k.changes, limit, JSON.stringify(draft), now, CHANGES_MAXLEN)) as [string, string];
+      const [status, payload] = await CREATE.run(redis, [k.alerts, k.user(input.userId), k.seq, k.changes], [limit, JSON.stringify(draft), now, CHANGES_MAXLEN]);
       return status === 'created' ? { status: 'created', alert: parse(payload) } : { status: 'limit', count: Number(payload) };
     },
     async list(userId) {
@@ -260,23 +175,14 @@ export function createPriceAlertStore(options: { redis: Redis; prefix?: string }
     },
     async fire(claim) {
       const a = claim.alert;
-      return (await fireScript(
-        k.alerts,
-        k.user(a.userId),
-        k.changes,
-        k.outbox,
-        a.id,
-        String(a.gen),
-        claim.closeTime !== undefined ? String(claim.closeTime) : '',
-        claim.mode,
-        String(claim.at),
-        claim.job.key,
-        JSON.stringify(claim.job),
-        CHANGES_MAXLEN,
-      )) as FireResult;
+      return FIRE.run(
+        redis,
+        [k.alerts, k.user(a.userId), k.changes, k.outbox],
+        [a.id, String(a.gen), claim.closeTime !== undefined ? String(claim.closeTime) : '', claim.mode, String(claim.at), claim.job.key, JSON.stringify(claim.job), CHANGES_MAXLEN],
+      );
     },
     async rearm(alert, at) {
-      return (await rearmScript(k.alerts, k.changes, alert.id, String(alert.gen), String(at), CHANGES_MAXLEN)) === 1;
+      return REARM.run(redis, [k.alerts, k.changes], [alert.id, String(alert.gen), String(at), CHANGES_MAXLEN]);
     },
     async pendingOutbox() {
       const raw = await redis.hgetall(k.outbox);

@@ -5,8 +5,7 @@
  */
 import { div, mul, sub } from '../decimal.js';
 import { escapeHtml, formatAmount, formatDuration, formatPercent, formatUtc } from '../format.js';
-import type { Fire } from './price-alert-index.js';
-import type { PriceAlert, PriceAlertCondition } from './price-alert-types.js';
+import type { Fire, PriceAlert, PriceAlertCondition } from './price-alert-types.js';
 
 /** Display decimals of a symbol's prices (its tick); 8 when unknown. */
 export type PriceFormat = (price: string) => string;

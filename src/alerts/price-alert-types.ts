@@ -46,6 +46,30 @@ export interface PriceAlert {
   lastFiredAt?: number;
 }
 
+/** How a claimed fire leaves the alert: removed, disarmed until the price moves back, or armed again at once. */
+export type FireMode = 'remove' | 'disarm' | 'rearm';
+
+/** Why an alert fires, for its message (price-alert-text.ts). */
+export type FireDetail =
+  | { kind: 'level' }
+  | { kind: 'move'; direction: 'up' | 'down'; from: string; fromAt: number; windowMs: number }
+  | { kind: 'rsi'; value: number; previous: number }
+  | { kind: 'macd'; direction: 'bullish' | 'bearish'; macd: number; signal: number };
+
+export interface Fire {
+  alert: PriceAlert;
+  /** The price that crossed (a trade, or a candle's extreme or close). */
+  price: string;
+  /** When, epoch ms (exchange time). */
+  at: number;
+  detail: FireDetail;
+  mode: FireMode;
+  /** Indicator alerts: the candle that fired. */
+  closeTime?: number;
+  /** Found at (re)connect, from candles of the time the stream was down. */
+  caughtUp?: { from: number; to: number };
+}
+
 /** The 1h default window of a move alert (DESIGN.md §6b). */
 export const DEFAULT_MOVE_WINDOW_MS = 3_600_000;
 

@@ -1,6 +1,7 @@
 /**
  * The product's components built from the configuration, one function each, so the roles, the
  * benchmarks and the process tests wire them identically (a second hand-written wiring drifts).
+ * The ledger's are ledger-components.ts.
  */
 import type { Api } from 'grammy';
 import type { Registry } from 'prom-client';
@@ -9,13 +10,10 @@ import type { Logger } from '../logger.js';
 import { createAlertsWorker, type AlertsWorker, type AlertsWorkerOptions } from '../alerts/alerts-worker.js';
 import { createOrderWorker, type OrderWorker, type OrderWorkerOptions } from '../trading/orders/order-worker.js';
 import type { BotDeps } from '../bot/bot-deps.js';
+import type { LedgerService } from '../ledger/ledger-service.js';
 import { createTickerCache } from '../market/ticker-cache.js';
 import { createStopManager, type StopManager, type StopManagerDeps } from '../trading/stops/stop-manager.js';
 import { createUserStreamService, readUserStreamStatus, type UserStreamService, type UserStreamServiceDeps } from '../alerts/user-stream-service.js';
-import { createEquitySampler, type EquitySampler } from '../ledger/equity-sampler.js';
-import { createNetValueReader } from '../ledger/equity-valuation.js';
-import { buildDailyReport } from '../ledger/report-text.js';
-import { createReportWorker, type ReportWorker } from '../ledger/report-worker.js';
 import { createPriceAlertService, type PriceAlertService, type PriceAlertServiceDeps } from '../alerts/price-alert-service.js';
 import { priceAlertFireButtons } from '../bot/features/alert.js';
 import type { ExchangeConnection } from './exchange-connection.js';
@@ -27,7 +25,6 @@ import { createWebAppPlugin, type WebAppDeps } from '../http/webapp-routes.js';
 import type { TradingStack } from './trading-stack.js';
 import { createBacktestWorker, type BacktestWorker } from '../strategies/backtest-worker.js';
 import { createSignalEvaluator } from '../strategies/signal-evaluator.js';
-import { createLedgerService, type LedgerService, type LedgerServiceDeps } from '../ledger/ledger-service.js';
 
 export interface ComponentContext {
   config: Config;
@@ -111,29 +108,6 @@ export function buildUserStreamService(
 }
 
 /**
- * The P&L ledger (DESIGN.md §10). `work`: this process runs the `ledger` queue's worker (syncs,
- * rebuilds, the schedule); the bot alone only reads and asks. Its exchange reads go out with the
- * `view` priority, so a sync never spends the trading reserve.
- */
-export function buildLedger(c: ComponentContext, work: boolean, overrides: Partial<LedgerServiceDeps> = {}): LedgerService {
-  return createLedgerService({
-    redis: c.stack.producer,
-    prefix: c.stack.prefix,
-    exchange: c.exchange.client.withPriority('view'),
-    symbols: c.exchange.exchangeInfo,
-    valuationAsset: c.config.limits.valuationAsset,
-    logger: c.logger,
-    ...(work ? { worker: { connection: c.stack.workerConnection } } : {}),
-    extraSymbols: async () => {
-      const [records, stops] = await Promise.all([c.stack.records.recent(200), c.stack.stops.listStops().catch(() => [])]);
-      return [...records.map((r) => r.symbol), ...stops.map((s) => s.symbol)];
-    },
-    jobs: { syncEveryMs: c.config.ledger.syncEveryMs },
-    ...overrides,
-  });
-}
-
-/**
  * Trailing and fixed stops: evaluation at candle closes, moves, reconciliation. Closes come from
  * BullMQ job schedulers on the wall clock, and from the kline stream when the market is replayed
  * (a replay's candles close PAPER_SPEED times faster than the clock).
@@ -173,44 +147,6 @@ export function buildStopManager(c: ComponentContext, overrides: Partial<StopMan
     manager.syncPairs().catch((error: unknown) => c.logger.warn({ err: error }, 'stop pairs not synced; the periodic sync retries'));
   });
   return manager;
-}
-
-/**
- * The net value sampler (DESIGN.md §10): one sample per EQUITY_SAMPLE_MIN slot, read at view
- * priority so it gives way to orders and stops when the minute's weight runs short.
- */
-export function buildEquitySampler(c: ComponentContext): EquitySampler {
-  return createEquitySampler({
-    connection: c.stack.workerConnection,
-    redis: c.stack.producer,
-    prefix: c.stack.prefix,
-    store: c.stack.equity,
-    netValue: createNetValueReader({ exchange: c.exchange.client.withPriority('view'), valuationAsset: c.config.limits.valuationAsset }),
-    sampleMinutes: c.config.equitySampleMin,
-    logger: c.logger,
-    registry: c.registry,
-  });
-}
-
-/** `/report` summaries, sent through the alerts queue once a day per user. */
-export function buildReportWorker(c: ComponentContext): ReportWorker {
-  const sources = {
-    valuationAsset: c.config.limits.valuationAsset,
-    netValue: createNetValueReader({ exchange: c.exchange.client.withPriority('view'), valuationAsset: c.config.limits.valuationAsset }),
-    equity: c.stack.equity,
-    ...(c.ledger ? { ledger: c.ledger.reader } : {}),
-    stops: () => c.stack.stops.listStops(),
-  };
-  return createReportWorker({
-    connection: c.stack.workerConnection,
-    redis: c.stack.producer,
-    prefix: c.stack.prefix,
-    schedule: c.stack.reports,
-    alerts: c.stack.alertsQueue,
-    build: (userId, nowMs) => buildDailyReport(sources, userId, nowMs),
-    logger: c.logger,
-    registry: c.registry,
-  });
 }
 
 /** This process's start: part of a replayed market's history cache key. */

@@ -21,7 +21,8 @@ import { createWebhookRoute, registerWebhook, webhookPathOf, type Route } from '
 import { createConsoleSession } from '../bot/console-session.js';
 import { connectExchange, type ExchangeConnection } from './exchange-connection.js';
 import { createTradingStack, type TradingStack } from './trading-stack.js';
-import { botDepsOf, buildAlertsWorker, buildBacktestWorker, buildEquitySampler, buildLedger, buildOrderWorker, buildPriceAlertService, buildReportWorker, buildStopManager, buildUserStreamService, buildWebApp } from './components.js';
+import { botDepsOf, buildAlertsWorker, buildBacktestWorker, buildOrderWorker, buildPriceAlertService, buildStopManager, buildUserStreamService, buildWebApp } from './components.js';
+import { buildEquitySampler, buildLedger, buildReportWorker } from './ledger-components.js';
 import { setWebAppMenuButton } from '../bot/features/app.js';
 import type { FastifyPluginAsync } from 'fastify';
 import type { LedgerService } from '../ledger/ledger-service.js';

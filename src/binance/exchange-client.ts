@@ -13,17 +13,14 @@ import type {
   ExchangeInfo,
   Kline,
   KlineInterval,
-  NewOcoParams,
   NewOrderParams,
-  NewOtoParams,
   Order,
-  OrderList,
-  OrderListRef,
   OrderRef,
   ReferencePrice,
   Ticker24h,
   TickerPrice,
 } from './types.js';
+import type { NewOcoParams, NewOtoParams, OrderList, OrderListRef } from './order-list-types.js';
 
 /** Request accounting read from response headers (BINANCE.md "Limits"). */
 export interface ExchangeUsage {

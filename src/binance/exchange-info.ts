@@ -21,7 +21,8 @@
 import { z } from 'zod';
 import { isDecimal } from '../decimal.js';
 import { AppError } from '../errors.js';
-import type { ExchangeInfo, OrderType, RateLimit, SymbolFilter, SymbolInfo, SymbolStatus } from './types.js';
+import type { SymbolFilter } from './symbol-filter-types.js';
+import type { ExchangeInfo, OrderType, RateLimit, SymbolInfo, SymbolStatus } from './types.js';
 
 const decimal = z.string().refine((v) => isDecimal(v), { message: 'not a plain non-negative decimal string' });
 const count = z.number().int().nonnegative();

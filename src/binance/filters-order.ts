@@ -5,7 +5,7 @@
  */
 import { add, ceilToStep, div, floorToStep, gt, isZero, lt, mul, normalize, round } from '../decimal.js';
 import type { SymbolRules } from './filters-rules.js';
-import type { FilterContext } from './filters-types.js';
+import type { FilterContext, OrderDraft } from './filters-types.js';
 import { fail, type ValueCheck } from './filters-values.js';
 import type { OrderType, Side } from './types.js';
 
@@ -26,14 +26,7 @@ export interface OrderValue {
   points: { value: string; where: string }[];
 }
 
-export interface ValuedOrder {
-  side: Side;
-  type: OrderType;
-  quantity?: string;
-  quoteOrderQty?: string;
-  price?: string;
-  stopPrice?: string;
-}
+export type ValuedOrder = Pick<OrderDraft, 'side' | 'type' | 'quantity' | 'quoteOrderQty' | 'price' | 'stopPrice'>;
 
 /**
  * MARKET: quantity × reference price, or the quote amount itself. LIMIT, LIMIT_MAKER: price ×

@@ -8,7 +8,8 @@
  * "0.01000000") so messages read well and the math does not re-parse padding.
  */
 import { decimalsOf, gt, isZero, normalize } from '../decimal.js';
-import type { OrderType, SymbolFilter, SymbolInfo } from './types.js';
+import type { SymbolFilter } from './symbol-filter-types.js';
+import type { OrderType, SymbolInfo } from './types.js';
 
 type FilterOf<T extends SymbolFilter['filterType']> = Extract<SymbolFilter, { filterType: T }>;
 

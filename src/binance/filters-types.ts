@@ -2,7 +2,8 @@
  * The filter engine's contract (re-exported by filters.ts, which is what callers import).
  */
 import type { ErrorCode } from '../errors.js';
-import type { FilterType, OrderType, Side, TimeInForce } from './types.js';
+import type { FilterType } from './symbol-filter-types.js';
+import type { OrderType, Side, TimeInForce } from './types.js';
 
 export interface OrderDraft {
   side: Side;
@@ -55,17 +56,9 @@ export interface FilterViolation {
   message: string;
 }
 
-export interface CheckedOrder {
+/** The draft as it will be sent: every value on the symbol's grid. */
+export interface CheckedOrder extends OrderDraft {
   symbol: string;
-  side: Side;
-  type: OrderType;
-  quantity?: string;
-  quoteOrderQty?: string;
-  price?: string;
-  stopPrice?: string;
-  icebergQty?: string;
-  timeInForce?: TimeInForce;
-  trailingDelta?: number;
   /** Estimated value in quote currency (exact product; MARKET at the reference price). */
   notional: string;
   /** Human notes of what was adjusted, e.g. "quantity rounded down from 0.0012345 to 0.00123 (step 0.00001)". */

@@ -11,12 +11,13 @@
  * - Binance allows 5 incoming messages per second per connection and 1024 streams: changes are
  *   batched into one SUBSCRIBE and one UNSUBSCRIBE at most every `flushMs`.
  * - The connection is pinged; one that does not answer is dropped. Binance ends connections
- *   after 24 h, so it is renewed before that; any drop reconnects with backoff.
+ *   after 24 h, so it is renewed before that; any drop reconnects with jittered backoff
+ *   (reconnecting-socket.ts).
  *
  * The simulator serves the same streams (src/sim/ws/market-stream-server.ts), at replay speed.
  */
-import WebSocket from 'ws';
 import type { Logger } from '../logger.js';
+import { createReconnectingSocket } from './reconnecting-socket.js';
 import type { KlineInterval } from './types.js';
 
 export interface KlineClose {
@@ -71,11 +72,6 @@ const streamName = (symbol: string, interval: string) => `${symbol.toLowerCase()
 
 export function createKlineStreamClient(options: KlineStreamClientOptions): KlineStreamClient {
   const log = options.logger.child({ module: 'kline-stream' });
-  const root = options.url.replace(/\/+$/, '').replace(/\/(ws|stream)$/, '');
-  const firstDelay = options.backoff?.firstMs ?? 500;
-  const maxDelay = options.backoff?.maxMs ?? 30_000;
-  const pingMs = options.pingMs ?? 30_000;
-  const maxAgeMs = options.maxConnectionAgeMs ?? 23 * 3_600_000;
   const flushMs = options.flushMs ?? 300;
 
   /** stream name → pair, what we want. */
@@ -83,33 +79,34 @@ export function createKlineStreamClient(options: KlineStreamClientOptions): Klin
   /** What the open connection is subscribed to (or asked for). */
   const subscribed = new Set<string>();
   const lastClose = new Map<string, number>();
-  let socket: WebSocket | undefined;
-  let connected = false;
   let closed = false;
-  let reconnects = 0;
-  let delay = firstDelay;
   let lastEventAt: number | undefined;
   let requestId = 0;
   const outstanding = new Set<number>();
-  let timers: NodeJS.Timeout[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
-  let reconnectTimer: NodeJS.Timeout | undefined;
 
-  function clearTimers(): void {
-    for (const t of timers) clearTimeout(t);
-    timers = [];
-  }
+  const socket = createReconnectingSocket({
+    ...options,
+    log,
+    onMessage,
+    wanted: () => wanted.size,
+    onOpen() {
+      subscribed.clear();
+      outstanding.clear();
+      flush();
+    },
+    onDrop: () => undefined,
+  });
 
   function send(method: 'SUBSCRIBE' | 'UNSUBSCRIBE', params: string[]): void {
-    if (params.length === 0 || !socket || socket.readyState !== WebSocket.OPEN) return;
+    if (params.length === 0) return;
     const id = ++requestId;
-    outstanding.add(id);
-    socket.send(JSON.stringify({ method, params, id }));
+    if (socket.send({ method, params, id })) outstanding.add(id);
   }
 
   function flush(): void {
     flushTimer = undefined;
-    if (!connected) return;
+    if (!socket.isOpen()) return;
     const add = [...wanted.keys()].filter((s) => !subscribed.has(s));
     const drop = [...subscribed].filter((s) => !wanted.has(s));
     if (subscribed.size - drop.length + add.length > MAX_STREAMS) {
@@ -159,81 +156,18 @@ export function createKlineStreamClient(options: KlineStreamClientOptions): Klin
     }
   }
 
-  function connect(): void {
-    reconnectTimer = undefined;
-    if (closed || wanted.size === 0) return;
-    const ws = new WebSocket(`${root}/ws`);
-    socket = ws;
-    let alive = true;
-    ws.on('open', () => {
-      connected = true;
-      delay = firstDelay;
-      subscribed.clear();
-      outstanding.clear();
-      log.info({ streams: wanted.size }, 'market stream connected');
-      flush();
-      const ping = setInterval(() => {
-        if (!alive) {
-          log.warn('market stream did not answer a ping; reconnecting');
-          ws.terminate();
-          return;
-        }
-        alive = false;
-        ws.ping();
-      }, pingMs);
-      ping.unref();
-      const renew = setTimeout(() => ws.close(1000, 'renewing before the 24 h limit'), maxAgeMs);
-      renew.unref();
-      timers.push(ping, renew);
-    });
-    ws.on('pong', () => {
-      alive = true;
-    });
-    ws.on('message', (data, isBinary) => {
-      alive = true;
-      if (!isBinary) onMessage(data.toString());
-    });
-    ws.on('error', (error) => log.warn({ err: error }, 'market stream error'));
-    ws.on('close', () => {
-      clearTimers();
-      if (socket === ws) {
-        socket = undefined;
-        connected = false;
-      }
-      if (closed) return;
-      reconnects += 1;
-      log.info({ inMs: delay }, 'market stream closed; reconnecting');
-      reconnectTimer = setTimeout(connect, delay);
-      reconnectTimer.unref();
-      delay = Math.min(delay * 2, maxDelay);
-    });
-  }
-
   return {
     follow(pairs) {
       wanted.clear();
       for (const p of pairs) wanted.set(streamName(p.symbol, p.interval), { symbol: p.symbol, interval: p.interval });
       for (const name of [...lastClose.keys()]) if (!wanted.has(name)) lastClose.delete(name);
-      if (!socket && !reconnectTimer && wanted.size > 0) connect();
-      else scheduleFlush();
+      if (!socket.ensure()) scheduleFlush();
     },
-    state: () => ({ connected, streams: subscribed.size, pending: outstanding.size + (flushTimer ? 1 : 0), reconnects, ...(lastEventAt !== undefined ? { lastEventAt } : {}) }),
+    state: () => ({ connected: socket.isOpen(), streams: subscribed.size, pending: outstanding.size + (flushTimer ? 1 : 0), reconnects: socket.reconnects(), lastEventAt }),
     async close() {
       closed = true;
-      clearTimers();
       if (flushTimer) clearTimeout(flushTimer);
-      if (reconnectTimer) clearTimeout(reconnectTimer);
-      const ws = socket;
-      socket = undefined;
-      if (!ws || ws.readyState === WebSocket.CLOSED) return;
-      await new Promise<void>((resolve) => {
-        ws.once('close', () => resolve());
-        ws.close(1000, 'closing');
-        setTimeout(() => {
-          ws.terminate();
-          resolve();
-        }, 2_000).unref();
-      });
+      await socket.close();
     },
   };
 }

@@ -11,12 +11,13 @@
  *   each carrying up to `maxParamsPerRequest` streams; what does not fit waits for the budget.
  * - 1024 streams per connection: streams past that are not subscribed, and `state()` says how
  *   many were left out (the caller logs it).
- * - A connection lives at most 24 h: it is renewed before that. Any drop reconnects with
- *   jittered backoff, subscribes again, and tells the caller (`onConnected`), who catches up on
- *   what happened meanwhile: events missed while disconnected are not replayed by Binance.
+ * - A connection lives at most 24 h: it is renewed before that (reconnecting-socket.ts). Any drop
+ *   reconnects with jittered backoff, subscribes again, and tells the caller (`onConnected`), who
+ *   catches up on what happened meanwhile: events missed while disconnected are not replayed by
+ *   Binance.
  */
-import WebSocket from 'ws';
 import type { Logger } from '../logger.js';
+import { createReconnectingSocket } from './reconnecting-socket.js';
 
 /** Binance's limit of streams per connection. */
 export const MAX_STREAMS_PER_CONNECTION = 1024;
@@ -91,11 +92,6 @@ export function streamOfEvent(data: Record<string, unknown>): string | undefined
 
 export function createMarketStreamClient(options: MarketStreamClientOptions): MarketStreamClient {
   const log = options.logger.child({ module: 'market-stream' });
-  const root = options.url.replace(/\/+$/, '').replace(/\/(ws|stream)$/, '');
-  const firstDelay = options.backoff?.firstMs ?? 500;
-  const maxDelay = options.backoff?.maxMs ?? 30_000;
-  const pingMs = options.pingMs ?? 30_000;
-  const maxAgeMs = options.maxConnectionAgeMs ?? 23 * 3_600_000;
   const perSecond = options.maxRequestsPerSecond ?? 3;
   const perRequest = options.maxParamsPerRequest ?? 200;
   const maxStreams = options.maxStreams ?? MAX_STREAMS_PER_CONNECTION;
@@ -105,18 +101,30 @@ export function createMarketStreamClient(options: MarketStreamClientOptions): Ma
   const confirmed = new Set<string>();
   const outstanding = new Map<number, { method: 'SUBSCRIBE' | 'UNSUBSCRIBE'; params: string[] }>();
   const sentAt: number[] = [];
-  let socket: WebSocket | undefined;
-  let connected = false;
   let closed = false;
-  let reconnects = 0;
   let requests = 0;
   let overLimit = 0;
-  let delay = firstDelay;
   let requestId = 0;
   let lastEventAt: number | undefined;
-  let timers: NodeJS.Timeout[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
-  let reconnectTimer: NodeJS.Timeout | undefined;
+
+  const socket = createReconnectingSocket({
+    ...options,
+    log,
+    wanted: () => wanted.size,
+    onOpen() {
+      subscribed.clear();
+      confirmed.clear();
+      outstanding.clear();
+      flush();
+      options.onConnected?.();
+    },
+    onMessage,
+    onDrop(wasOpen) {
+      confirmed.clear();
+      if (wasOpen) options.onDisconnected?.();
+    },
+  });
 
   /**
    * Ms until a request may leave (0: now). Requests are spaced evenly rather than sent in bursts:
@@ -134,12 +142,12 @@ export function createMarketStreamClient(options: MarketStreamClientOptions): Ma
     if (method === 'UNSUBSCRIBE') params.forEach((s) => confirmed.delete(s));
     sentAt.splice(0, sentAt.length, Date.now());
     requests += 1;
-    socket!.send(JSON.stringify({ method, params, id }));
+    socket.send({ method, params, id });
   }
 
   function flush(): void {
     flushTimer = undefined;
-    if (!connected || !socket || socket.readyState !== WebSocket.OPEN) return;
+    if (!socket.isOpen()) return;
     for (;;) {
       const drop = [...subscribed].filter((s) => !wanted.has(s));
       const room = maxStreams - (subscribed.size - drop.length);
@@ -207,106 +215,31 @@ export function createMarketStreamClient(options: MarketStreamClientOptions): Ma
     }
   }
 
-  function connect(): void {
-    reconnectTimer = undefined;
-    if (closed || wanted.size === 0) return;
-    const ws = new WebSocket(`${root}/ws`);
-    socket = ws;
-    let alive = true;
-    ws.on('open', () => {
-      connected = true;
-      delay = firstDelay;
-      subscribed.clear();
-      confirmed.clear();
-      outstanding.clear();
-      log.info({ streams: wanted.size }, 'market stream connected');
-      flush();
-      const ping = setInterval(() => {
-        if (!alive) {
-          log.warn('market stream did not answer a ping; reconnecting');
-          ws.terminate();
-          return;
-        }
-        alive = false;
-        ws.ping();
-      }, pingMs);
-      ping.unref();
-      const renew = setTimeout(() => ws.close(1000, 'renewing before the 24 h limit'), maxAgeMs);
-      renew.unref();
-      timers.push(ping, renew);
-      try {
-        options.onConnected?.();
-      } catch (error) {
-        log.error({ err: error }, 'market stream connect handler failed');
-      }
-    });
-    ws.on('pong', () => {
-      alive = true;
-    });
-    ws.on('message', (data, isBinary) => {
-      alive = true;
-      if (!isBinary) onMessage(data.toString());
-    });
-    ws.on('error', (error) => log.warn({ err: error }, 'market stream error'));
-    ws.on('close', () => {
-      for (const t of timers) clearTimeout(t);
-      timers = [];
-      const wasConnected = connected && socket === ws;
-      if (socket === ws) {
-        socket = undefined;
-        connected = false;
-        confirmed.clear();
-      }
-      if (wasConnected) {
-        try {
-          options.onDisconnected?.();
-        } catch (error) {
-          log.error({ err: error }, 'market stream disconnect handler failed');
-        }
-      }
-      if (closed) return;
-      reconnects += 1;
-      const wait = Math.round(delay * (0.5 + Math.random() / 2));
-      log.info({ inMs: wait }, 'market stream closed; reconnecting');
-      reconnectTimer = setTimeout(connect, wait);
-      reconnectTimer.unref();
-      delay = Math.min(delay * 2, maxDelay);
-    });
-  }
-
   return {
     follow(streams) {
       wanted.clear();
       for (const s of streams) wanted.add(s);
-      if (!socket && !reconnectTimer && wanted.size > 0) connect();
-      else schedule(0);
+      if (!socket.ensure()) schedule(0);
     },
     isSubscribed: (stream) => confirmed.has(stream),
-    state: () => ({
-      connected,
-      streams: subscribed.size,
-      pending: outstanding.size + (flushTimer ? 1 : 0) + (connected ? [...wanted].filter((s) => !subscribed.has(s)).length - overLimit + [...subscribed].filter((s) => !wanted.has(s)).length : 0),
-      overLimit,
-      reconnects,
-      requests,
-      ...(lastEventAt !== undefined ? { lastEventAt } : {}),
-    }),
+    state: () => {
+      const connected = socket.isOpen();
+      const toAdd = [...wanted].filter((s) => !subscribed.has(s)).length - overLimit;
+      const toDrop = [...subscribed].filter((s) => !wanted.has(s)).length;
+      return {
+        connected,
+        streams: subscribed.size,
+        pending: outstanding.size + (flushTimer ? 1 : 0) + (connected ? toAdd + toDrop : 0),
+        overLimit,
+        reconnects: socket.reconnects(),
+        requests,
+        lastEventAt,
+      };
+    },
     async close() {
       closed = true;
-      for (const t of timers) clearTimeout(t);
       if (flushTimer) clearTimeout(flushTimer);
-      if (reconnectTimer) clearTimeout(reconnectTimer);
-      const ws = socket;
-      socket = undefined;
-      if (!ws || ws.readyState === WebSocket.CLOSED) return;
-      await new Promise<void>((resolve) => {
-        ws.once('close', () => resolve());
-        ws.close(1000, 'closing');
-        setTimeout(() => {
-          ws.terminate();
-          resolve();
-        }, 2_000).unref();
-      });
+      await socket.close();
     },
   };
 }

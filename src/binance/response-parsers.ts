@@ -1,174 +1,17 @@
 /**
- * Edge validation of Binance response bodies (rest-api.md, per endpoint). Hand-written rather
- * than zod because the all-symbols 24 h ticker (2,500+ entries) is parsed on every /top and must
- * cost a few milliseconds, not tens.
+ * Edge validation of Binance's account and order response bodies (rest-api.md, per endpoint);
+ * market data is market-data-parsers.ts, the field checks response-shape.ts.
  *
  * Only the fields we use are checked; the checked object is returned as sent (extra fields
- * kept), except klines, whose rows are decoded into objects. A failure throws
- * ResponseShapeError naming the first bad field; the REST client turns it into
- * EXCHANGE_BAD_RESPONSE.
+ * kept). A failure throws ResponseShapeError naming the first bad field; the REST client turns
+ * it into EXCHANGE_BAD_RESPONSE.
  */
-import type {
-  Account,
-  AccountTrade,
-  AvgPrice,
-  CancelReplaceResult,
-  Kline,
-  Order,
-  OrderFill,
-  OrderList,
-  ReferencePrice,
-  Ticker24h,
-  TickerPrice,
-} from './types.js';
-
-export class ResponseShapeError extends Error {
-  override readonly name = 'ResponseShapeError';
-  constructor(readonly field: string) {
-    super(`unexpected response shape at ${field}`);
-  }
-}
-
-type Obj = Record<string, unknown>;
-
-// Binance sends prices and quantities as plain decimals; price changes may be negative.
-const DECIMAL = /^-?\d+(\.\d+)?$/;
-
-function obj(value: unknown, at: string): Obj {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ResponseShapeError(at);
-  return value as Obj;
-}
-
-function arr(value: unknown, at: string): unknown[] {
-  if (!Array.isArray(value)) throw new ResponseShapeError(at);
-  return value;
-}
-
-function str(o: Obj, key: string, at: string): void {
-  if (typeof o[key] !== 'string') throw new ResponseShapeError(`${at}.${key}`);
-}
-
-function dec(o: Obj, key: string, at: string): void {
-  const v = o[key];
-  if (typeof v !== 'string' || !DECIMAL.test(v)) throw new ResponseShapeError(`${at}.${key}`);
-}
-
-function optDec(o: Obj, key: string, at: string): void {
-  if (o[key] !== undefined) dec(o, key, at);
-}
-
-function num(o: Obj, key: string, at: string): void {
-  const v = o[key];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ResponseShapeError(`${at}.${key}`);
-}
-
-function bool(o: Obj, key: string, at: string): void {
-  if (typeof o[key] !== 'boolean') throw new ResponseShapeError(`${at}.${key}`);
-}
-
-function oneOf(o: Obj, key: string, allowed: ReadonlySet<string>, at: string): void {
-  const v = o[key];
-  if (typeof v !== 'string' || !allowed.has(v)) throw new ResponseShapeError(`${at}.${key}`);
-}
+import type { OrderList } from './order-list-types.js';
+import { arr, bool, dec, list, num, obj, oneOf, optDec, str } from './response-shape.js';
+import type { Account, AccountTrade, CancelReplaceResult, Order, OrderFill } from './types.js';
 
 export function parseEmpty(json: unknown): void {
   obj(json, 'body');
-}
-
-export function parseServerTime(json: unknown): number {
-  const o = obj(json, 'body');
-  num(o, 'serverTime', 'body');
-  return o.serverTime as number;
-}
-
-/** Rows `[openTime, o, h, l, c, volume, closeTime, quoteVolume, trades, …]`; the last may still be open. */
-export function parseKlines(json: unknown): Kline[] {
-  const rows = arr(json, 'body');
-  const out = new Array<Kline>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
-    const at = `body[${i}]`;
-    if (!Array.isArray(r) || r.length < 9) throw new ResponseShapeError(at);
-    if (typeof r[0] !== 'number' || typeof r[6] !== 'number' || typeof r[8] !== 'number') throw new ResponseShapeError(at);
-    for (const k of [1, 2, 3, 4, 5, 7]) {
-      if (typeof r[k] !== 'string' || !DECIMAL.test(r[k] as string)) throw new ResponseShapeError(`${at}[${k}]`);
-    }
-    out[i] = {
-      openTime: r[0] as number,
-      open: r[1] as string,
-      high: r[2] as string,
-      low: r[3] as string,
-      close: r[4] as string,
-      volume: r[5] as string,
-      closeTime: r[6] as number,
-      quoteVolume: r[7] as string,
-      trades: r[8] as number,
-    };
-  }
-  return out;
-}
-
-const TICKER_DECIMALS = [
-  'priceChange',
-  'priceChangePercent',
-  'weightedAvgPrice',
-  'prevClosePrice',
-  'lastPrice',
-  'lastQty',
-  'bidPrice',
-  'bidQty',
-  'askPrice',
-  'askQty',
-  'openPrice',
-  'highPrice',
-  'lowPrice',
-  'volume',
-  'quoteVolume',
-] as const;
-const TICKER_NUMBERS = ['openTime', 'closeTime', 'firstId', 'lastId', 'count'] as const;
-
-export function parseTicker24h(json: unknown, at = 'body'): Ticker24h {
-  const o = obj(json, at);
-  str(o, 'symbol', at);
-  for (const key of TICKER_DECIMALS) dec(o, key, at);
-  for (const key of TICKER_NUMBERS) num(o, key, at);
-  return o as unknown as Ticker24h;
-}
-
-export function parseTicker24hList(json: unknown): Ticker24h[] {
-  const list = arr(json, 'body');
-  for (let i = 0; i < list.length; i++) parseTicker24h(list[i], `body[${i}]`);
-  return list as Ticker24h[];
-}
-
-export function parseTickerPrice(json: unknown, at = 'body'): TickerPrice {
-  const o = obj(json, at);
-  str(o, 'symbol', at);
-  dec(o, 'price', at);
-  return o as unknown as TickerPrice;
-}
-
-export function parseTickerPriceList(json: unknown): TickerPrice[] {
-  const list = arr(json, 'body');
-  for (let i = 0; i < list.length; i++) parseTickerPrice(list[i], `body[${i}]`);
-  return list as TickerPrice[];
-}
-
-export function parseAvgPrice(json: unknown): AvgPrice {
-  const o = obj(json, 'body');
-  num(o, 'mins', 'body');
-  dec(o, 'price', 'body');
-  if (o.closeTime !== undefined) num(o, 'closeTime', 'body');
-  return o as unknown as AvgPrice;
-}
-
-/** `referencePrice` is null while the symbol has none (rest-api.md "Query reference price"). */
-export function parseReferencePrice(json: unknown): ReferencePrice {
-  const o = obj(json, 'body');
-  str(o, 'symbol', 'body');
-  if (o.referencePrice !== null) dec(o, 'referencePrice', 'body');
-  num(o, 'timestamp', 'body');
-  return o as unknown as ReferencePrice;
 }
 
 export function parseAccount(json: unknown): Account {
@@ -245,9 +88,7 @@ export function parseOrderAck(json: unknown): Order {
 }
 
 export function parseOrders(json: unknown): Order[] {
-  const list = arr(json, 'body');
-  for (let i = 0; i < list.length; i++) parseOrder(list[i], `body[${i}]`);
-  return list as Order[];
+  return list<Order>(json, parseOrder);
 }
 
 /**
@@ -302,9 +143,7 @@ export function parseOrderList(json: unknown, at = 'body'): OrderList {
 }
 
 export function parseOrderLists(json: unknown): OrderList[] {
-  const list = arr(json, 'body');
-  for (let i = 0; i < list.length; i++) parseOrderList(list[i], `body[${i}]`);
-  return list as OrderList[];
+  return list<OrderList>(json, parseOrderList);
 }
 
 /** GET /api/v3/myTrades: the fills of one symbol. */

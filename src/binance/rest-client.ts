@@ -10,29 +10,23 @@
 import { AppError, isExchangeError } from '../errors.js';
 import { encodeParams, type Params } from './percent-encode.js';
 import { parseExchangeInfo } from './exchange-info.js';
+import { parseAvgPrice, parseKlines, parseReferencePrice, parseServerTime, parseTicker24h, parseTicker24hList, parseTickerPrice, parseTickerPriceList } from './market-data-parsers.js';
 import {
   parseAccount,
   parseAccountTrades,
-  parseAvgPrice,
   parseCancelReplace,
   parseCancelledOrders,
   parseEmpty,
-  parseKlines,
   parseOrder,
   parseOrderAck,
   parseOrderList,
   parseOrderLists,
   parseOrders,
-  parseReferencePrice,
-  parseServerTime,
-  parseTicker24h,
-  parseTicker24hList,
-  parseTickerPrice,
-  parseTickerPriceList,
 } from './response-parsers.js';
 import { requestWeight, type RequestPriority } from './request-weights.js';
 import { createRestTransport, type HttpMethod, type RestClientDeps, type RestTransport } from './rest-transport.js';
-import type { CancelReplaceParams, ListLegParams, NewOcoParams, NewOrderParams, NewOtoParams, OrderRef } from './types.js';
+import type { ListLegParams, NewOcoParams, NewOtoParams } from './order-list-types.js';
+import type { CancelReplaceParams, NewOrderParams, OrderRef } from './types.js';
 import type { ExchangeClient } from './exchange-client.js';
 
 export type { RestClientDeps, RestClientEvents } from './rest-transport.js';
@@ -109,7 +103,7 @@ function clientOver(
       query: params === undefined ? undefined : encodeParams(params),
       weight: requestWeight(method, path, params),
       priority,
-      ...(signBy !== undefined ? { signBy } : {}),
+      signBy,
     });
 
   return {

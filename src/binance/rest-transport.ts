@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import type { ClientRequest } from 'node:http';
 import axios, { type AxiosResponse } from 'axios';
 import type { Registry } from 'prom-client';
+import { backoffDelayMs } from '../backoff.js';
 import { AppError, ExchangeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createNodeHttpAdapter } from './rest-adapter.js';
@@ -19,7 +20,8 @@ import type { RequestPriority } from './request-weights.js';
 import { errorFromNetwork, errorFromResponse, isWrite, parseRetryAfter } from './rest-errors.js';
 import { createRestMetrics, type RestMetrics } from './rest-metrics.js';
 import { createWeightBudget } from './weight-budget.js';
-import { ResponseShapeError, parseServerTime } from './response-parsers.js';
+import { parseServerTime } from './market-data-parsers.js';
+import { ResponseShapeError } from './response-shape.js';
 import { createServerClock } from './server-clock.js';
 import { signQuery, type Signer } from './signing.js';
 import type { ExchangeUsage } from './exchange-client.js';
@@ -131,7 +133,7 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
       events.emit('clock-resync', { offsetMs });
     },
   });
-  const budget = createWeightBudget({ gate, clock, metrics, log, events, now, ...(deps.weightLimitPerMinute !== undefined ? { weightLimitPerMinute: deps.weightLimitPerMinute } : {}) });
+  const budget = createWeightBudget({ gate, clock, metrics, log, events, now, weightLimitPerMinute: deps.weightLimitPerMinute });
 
   function fail(error: ExchangeError, endpoint: string, startedAt: number, status: number | undefined, weight?: number): never {
     const ms = Math.round(performance.now() - startedAt);
@@ -269,8 +271,7 @@ export function createRestTransport(deps: RestClientDeps): RestTransport {
         }
         const retryable = req.method === 'GET' && error.kind === 'transient' && error.code !== 'EXCHANGE_BAD_RESPONSE';
         if (!retryable || attempt >= readRetries) throw error;
-        const stepMs = retryBaseDelayMs * 2 ** attempt++;
-        await sleep(stepMs / 2 + Math.random() * (stepMs / 2));
+        await sleep(backoffDelayMs(attempt++, { initialMs: retryBaseDelayMs, maxMs: Infinity }));
       }
     }
   }

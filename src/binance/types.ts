@@ -4,8 +4,12 @@
  *
  * These types describe what the REST client returns after validation at the edge; they are
  * shared by the client, the simulator (which must produce exactly these shapes) and the
- * trading logic.
+ * trading logic. Exchange rules are in symbol-filter-types.ts, order lists in order-list-types.ts.
  */
+import type { SymbolFilter } from './symbol-filter-types.js';
+
+// Brackets (src/trading/brackets/) name these through this module.
+export type { ListLegParams, OrderList } from './order-list-types.js';
 
 export type Side = 'BUY' | 'SELL';
 
@@ -65,46 +69,6 @@ export interface RateLimit {
   intervalNum: number;
   limit: number;
 }
-
-/** filters.md. Every numeric rule that is "0" is disabled. */
-export type SymbolFilter =
-  | { filterType: 'PRICE_FILTER'; minPrice: string; maxPrice: string; tickSize: string }
-  | { filterType: 'LOT_SIZE'; minQty: string; maxQty: string; stepSize: string }
-  | { filterType: 'MARKET_LOT_SIZE'; minQty: string; maxQty: string; stepSize: string }
-  | { filterType: 'ICEBERG_PARTS'; limit: number }
-  | {
-      filterType: 'TRAILING_DELTA';
-      minTrailingAboveDelta: number;
-      maxTrailingAboveDelta: number;
-      minTrailingBelowDelta: number;
-      maxTrailingBelowDelta: number;
-    }
-  | { filterType: 'PERCENT_PRICE'; multiplierUp: string; multiplierDown: string; avgPriceMins: number }
-  | {
-      filterType: 'PERCENT_PRICE_BY_SIDE';
-      bidMultiplierUp: string;
-      bidMultiplierDown: string;
-      askMultiplierUp: string;
-      askMultiplierDown: string;
-      avgPriceMins: number;
-    }
-  | {
-      filterType: 'NOTIONAL';
-      minNotional: string;
-      applyMinToMarket: boolean;
-      maxNotional: string;
-      applyMaxToMarket: boolean;
-      avgPriceMins: number;
-    }
-  | { filterType: 'MIN_NOTIONAL'; minNotional: string; applyToMarket: boolean; avgPriceMins: number }
-  | { filterType: 'MAX_NUM_ORDERS'; maxNumOrders: number }
-  | { filterType: 'MAX_NUM_ALGO_ORDERS'; maxNumAlgoOrders: number }
-  | { filterType: 'MAX_NUM_ICEBERG_ORDERS'; maxNumIcebergOrders: number }
-  | { filterType: 'MAX_POSITION'; maxPosition: string }
-  | { filterType: 'MAX_NUM_ORDER_LISTS'; maxNumOrderLists: number }
-  | { filterType: 'MAX_NUM_ORDER_AMENDS'; maxNumOrderAmends: number };
-
-export type FilterType = SymbolFilter['filterType'];
 
 export interface SymbolInfo {
   symbol: string;
@@ -309,64 +273,3 @@ export interface CancelReplaceResult {
   cancelResponse: Order | { code: number; msg: string };
   newOrderResponse: Order | { code: number; msg: string } | null;
 }
-
-/** One leg of an order list as the list endpoints name it. */
-export interface OrderListLeg {
-  symbol: string;
-  orderId: number;
-  clientOrderId: string;
-}
-
-/**
- * An order list (rest-api.md "Order lists"): POST orderList/oco|oto|otoco (`orderReports` present,
- * one per leg), GET /api/v3/orderList, DELETE /api/v3/orderList (`orderReports` of the cancels).
- */
-export interface OrderList {
-  orderListId: number;
-  contingencyType: string;
-  /** RESPONSE, EXEC_STARTED, UPDATED, ALL_DONE. */
-  listStatusType: string;
-  /** EXECUTING, ALL_DONE, REJECT. */
-  listOrderStatus: string;
-  listClientOrderId: string;
-  transactionTime: number;
-  symbol: string;
-  orders: OrderListLeg[];
-  orderReports?: Order[];
-}
-
-export type OrderListRef = { orderListId: number } | { origClientOrderId: string };
-
-/** One leg's parameters, without the list's prefix (`above`, `below`, `working`, `pending`, …). */
-export interface ListLegParams {
-  type: OrderType;
-  price?: string;
-  stopPrice?: string;
-  timeInForce?: TimeInForce;
-  clientOrderId?: string;
-}
-
-/** POST /api/v3/orderList/oco: a SELL OCO has its take-profit above and its stop below. */
-export interface NewOcoParams {
-  symbol: string;
-  side: Side;
-  quantity: string;
-  above: ListLegParams;
-  below: ListLegParams;
-  listClientOrderId?: string;
-}
-
-/** POST /api/v3/orderList/oto (one pending leg) or /otoco (`pendingAbove` + `pendingBelow`). */
-export interface NewOtoParams {
-  symbol: string;
-  listClientOrderId?: string;
-  working: ListLegParams & { side: Side; quantity: string };
-  pendingSide: Side;
-  pendingQuantity: string;
-  /** OTO: the single pending order. */
-  pending?: ListLegParams;
-  /** OTOCO: the pending pair. */
-  pendingAbove?: ListLegParams;
-  pendingBelow?: ListLegParams;
-}
-

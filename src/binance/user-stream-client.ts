@@ -18,6 +18,7 @@
  * client does not wait for it: the consumer serialises its own work.
  */
 import type { Registry } from 'prom-client';
+import { backoffDelayMs } from '../backoff.js';
 import { isExchangeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { wsSign, type Signer } from './signing.js';
@@ -84,15 +85,6 @@ export interface UserStreamClient {
   snapshot(): UserStreamSnapshot;
   /** Closes the connections and stops reconnecting. Idempotent. */
   close(): Promise<void>;
-}
-
-/**
- * Delay before the next attempt after `failures` consecutive failures: exponential with "equal
- * jitter" (half the step fixed, half random), so retries never align and never exceed `maxMs`.
- */
-export function backoffDelayMs(failures: number, bounds: { initialMs: number; maxMs: number }, random: () => number = Math.random): number {
-  const step = Math.min(bounds.maxMs, bounds.initialMs * 2 ** Math.min(Math.max(failures, 0), 30));
-  return Math.round(step / 2 + (random() * step) / 2);
 }
 
 export function createUserStreamClient(deps: UserStreamClientDeps): UserStreamClient {

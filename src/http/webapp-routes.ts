@@ -35,7 +35,8 @@ import type { StopDesk } from '../trading/stops/stop-types.js';
 import type { Requester, TradingService } from '../trading/types.js';
 import { createInitDataVerifier, type WebAppUser } from './webapp-auth.js';
 import type { LiveEvent, LiveFeed } from './webapp-live.js';
-import { activityView, chartView, equityView, ordersView, plainText, portfolioView, stopsView, type ViewDeps } from './webapp-views.js';
+import { chartView } from './webapp-chart-view.js';
+import { activityView, equityView, ordersView, plainText, portfolioView, stopsView, type ViewDeps } from './webapp-views.js';
 
 export interface WebAppDeps extends ViewDeps {
   botToken: string;
@@ -188,7 +189,7 @@ export function createWebAppPlugin(deps: WebAppDeps): FastifyPluginAsync {
     app.post('/app/api/intents/:id/confirm', { bodyLimit: BODY_LIMIT }, async (request) => {
       const { id } = intentParams.parse(request.params);
       const outcome = await deps.trading.confirm(id, request.webAppUser!.id);
-      return { status: outcome.status, text: plainText(outcome.text), ...(outcome.answer !== undefined ? { answer: outcome.answer } : {}) };
+      return { status: outcome.status, text: plainText(outcome.text), answer: outcome.answer };
     });
     app.post('/app/api/intents/:id/dismiss', { bodyLimit: BODY_LIMIT }, async (request) => {
       const { id } = intentParams.parse(request.params);

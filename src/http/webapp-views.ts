@@ -1,17 +1,17 @@
 /**
  * What the Mini App's JSON API shows (DESIGN.md §12): the same reads the chat's views make, shaped
  * for a page. Amounts are exact decimal strings, formatted here with the symbol's precision (the
- * page never rounds money); chart coordinates are approximate numbers, for drawing only.
+ * page never rounds money); chart coordinates are approximate numbers, for drawing only. The
+ * chart's view is webapp-chart-view.ts.
  */
 import { stepDecimals, tickDecimals } from '../binance/filters.js';
-import type { Balance, KlineInterval, Order, SymbolInfo, TickerPrice } from '../binance/types.js';
+import type { Balance, Order, SymbolInfo, TickerPrice } from '../binance/types.js';
 import type { ExchangeClient } from '../binance/exchange-client.js';
 import { add, div, isPositive, isZero, mul, sub, toApproxNumber } from '../decimal.js';
 import { formatAmount, formatQuantity, stripTags } from '../format.js';
 import type { EquityReader, LedgerReader, PositionBasis } from '../ledger/ledger-types.js';
-import { findFractals } from '../market/fractals.js';
-import type { AuditLog, AuditRecord } from '../trading/audit-log.js';
-import type { ManagedStop, StopDesk } from '../trading/stops/stop-types.js';
+import type { AuditLog } from '../trading/audit-log.js';
+import type { StopDesk } from '../trading/stops/stop-types.js';
 
 export interface ViewDeps {
   /** Reads paid from the asking trader's share (the bot's metered view client). */
@@ -107,7 +107,7 @@ export async function portfolioView(deps: ViewDeps): Promise<Portfolio> {
         totalText: formatQuantity(b.total),
         ...(isPositive(b.locked) ? { lockedText: formatQuantity(b.locked) } : {}),
         valueText: value === undefined ? '—' : money(value),
-        ...(value !== undefined ? { value } : {}),
+        value,
       };
       const basis = bases.get(b.asset);
       if (deps.ledger && b.asset !== target) {
@@ -142,7 +142,8 @@ export interface OrderRow {
   stopId?: string;
 }
 
-async function decimalsOf(deps: ViewDeps, symbol: string): Promise<{ price: number; qty: number }> {
+/** The symbol's price and quantity decimals (8 each when the symbol is unknown). */
+export async function decimalsOf(deps: ViewDeps, symbol: string): Promise<{ price: number; qty: number }> {
   const info = await deps.symbols.symbol(symbol).catch(() => undefined);
   return info ? { price: tickDecimals(info), qty: stepDecimals(info) } : { price: 8, qty: 8 };
 }
@@ -166,8 +167,8 @@ export async function ordersView(deps: ViewDeps): Promise<OrderRow[]> {
         filledText: formatAmount(o.executedQty, d.qty),
         ...(isPositive(o.price) ? { priceText: formatAmount(o.price, d.price) } : {}),
         ...(o.stopPrice !== undefined && isPositive(o.stopPrice) ? { stopPriceText: formatAmount(o.stopPrice, d.price) } : {}),
-        ...(o.time !== undefined ? { time: o.time } : {}),
-        ...(stopId !== undefined ? { stopId } : {}),
+        time: o.time,
+        stopId,
       };
     }),
   );
@@ -196,7 +197,7 @@ export async function stopsView(deps: ViewDeps): Promise<StopRow[]> {
         kind: s.kind,
         status: s.status,
         quantityText: formatAmount(s.quantity, d.qty),
-        ...(s.interval !== undefined ? { interval: s.interval } : {}),
+        interval: s.interval,
         ...(s.stopPrice !== undefined ? { stopPriceText: formatAmount(s.stopPrice, d.price) } : {}),
         ...(s.entryPrice !== undefined ? { entryPriceText: formatAmount(s.entryPrice, d.price) } : {}),
         ...(s.lastMove ? { lastMoveAt: s.lastMove.at } : {}),
@@ -206,77 +207,7 @@ export async function stopsView(deps: ViewDeps): Promise<StopRow[]> {
 }
 
 /** Seconds since the epoch: lightweight-charts' UTCTimestamp. */
-const seconds = (ms: number) => Math.floor(ms / 1000);
-
-export interface ChartView {
-  symbol: string;
-  interval: KlineInterval;
-  priceDecimals: number;
-  candles: Array<{ time: number; open: number; high: number; low: number; close: number }>;
-  fractals: Array<{ time: number; price: number; kind: 'bullish' | 'bearish' }>;
-  /** Each managed stop on the symbol: its path (every move, oldest first) and where it is now. */
-  stops: Array<{ id: string; kind: string; stopPrice?: number; path: Array<{ time: number; price: number }> }>;
-}
-
-/** How far back the audit trail is read for a stop's earlier moves. */
-const STOP_HISTORY_ENTRIES = 2_000;
-
-/**
- * A stop's path from the audit trail (armed, placed, moved: "<from> -> <to>") and the stop store
- * (the current stop and its last move). The trail's times are wall-clock, the candles' are the
- * exchange's, and in a replayed market the two differ (PAPER_SPEED): the store knows both for
- * the arming (createdAt, armedAt) and the last move (at, closeTime), so trail times are mapped
- * through those anchors onto the candles' clock. A point still outside the drawn candles is
- * pinned to the nearest edge.
- */
-function stopPath(stop: ManagedStop, trail: readonly AuditRecord[], range: { from: number; to: number }): Array<{ time: number; price: number }> {
-  const points: Array<{ at: number; price: string }> = [];
-  for (const r of trail) {
-    if (r.event !== 'stop' || r.intentId !== stop.id || r.detail === undefined) continue;
-    const moved = /->\s*([0-9.]+)\s*$/.exec(r.detail);
-    const armed = r.outcome === 'armed' ? /([0-9]+(?:\.[0-9]+)?)\s*$/.exec(r.detail) : null;
-    const price = moved?.[1] ?? armed?.[1];
-    if (price !== undefined) points.push({ at: r.at, price });
-  }
-  if (stop.stopPrice !== undefined && points.at(-1)?.price !== stop.stopPrice) points.push({ at: stop.lastMove?.at ?? stop.createdAt, price: stop.stopPrice });
-
-  const first = { wall: stop.createdAt, market: stop.armedAt };
-  const last = stop.lastMove && stop.lastMove.at > stop.createdAt ? { wall: stop.lastMove.at, market: stop.lastMove.closeTime } : undefined;
-  const toMarket = (wall: number) =>
-    last ? first.market + ((wall - first.wall) * (last.market - first.market)) / (last.wall - first.wall) : first.market + (wall - first.wall);
-  const pinned = points.map((p) => ({ time: Math.min(Math.max(seconds(toMarket(p.at)), range.from), range.to), price: toApproxNumber(p.price) }));
-  // One point per time (lightweight-charts wants strictly increasing times): the latest wins.
-  const byTime = new Map<number, number>();
-  for (const p of pinned) byTime.set(p.time, p.price);
-  return [...byTime.entries()].sort(([a], [b]) => a - b).map(([time, price]) => ({ time, price }));
-}
-
-export async function chartView(deps: ViewDeps, symbol: string, interval: KlineInterval, limit = 150): Promise<ChartView> {
-  const now = (deps.now ?? Date.now)();
-  const [klines, d, stops, trail] = await Promise.all([
-    deps.exchange.klines(symbol, interval, { limit }),
-    decimalsOf(deps, symbol),
-    deps.stops ? deps.stops.listStops() : Promise.resolve([]),
-    deps.audit.recent(STOP_HISTORY_ENTRIES),
-  ]);
-  const fractals = findFractals(klines, { now });
-  const candles = klines.map((k) => ({ time: seconds(k.openTime), open: toApproxNumber(k.open), high: toApproxNumber(k.high), low: toApproxNumber(k.low), close: toApproxNumber(k.close) }));
-  const range = { from: candles[0]?.time ?? seconds(now), to: candles.at(-1)?.time ?? seconds(now) };
-  const oldestFirst = [...trail].reverse();
-  return {
-    symbol,
-    interval,
-    priceDecimals: d.price,
-    candles,
-    fractals: [
-      ...fractals.bullish.map((f) => ({ time: seconds(f.openTime), price: toApproxNumber(f.price), kind: 'bullish' as const })),
-      ...fractals.bearish.map((f) => ({ time: seconds(f.openTime), price: toApproxNumber(f.price), kind: 'bearish' as const })),
-    ].sort((a, b) => a.time - b.time),
-    stops: stops
-      .filter((s) => s.symbol === symbol)
-      .map((s) => ({ id: s.id, kind: s.kind, ...(s.stopPrice !== undefined ? { stopPrice: toApproxNumber(s.stopPrice) } : {}), path: stopPath(s, oldestFirst, range) })),
-  };
-}
+export const seconds = (ms: number) => Math.floor(ms / 1000);
 
 export interface EquityView {
   available: boolean;
@@ -314,8 +245,8 @@ export async function activityView(deps: ViewDeps, count = 50): Promise<Activity
     at: r.at,
     event: r.event,
     outcome: r.outcome,
-    ...(r.symbol !== undefined ? { symbol: r.symbol } : {}),
+    symbol: r.symbol,
     ...(r.displayName !== undefined ? { who: r.displayName } : r.userId !== undefined ? { who: String(r.userId) } : {}),
-    ...(r.detail !== undefined ? { detail: r.detail } : {}),
+    detail: r.detail,
   }));
 }

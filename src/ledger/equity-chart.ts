@@ -1,8 +1,8 @@
 /**
  * The /equity chart: the account's net value over time as a PNG line chart, with buys and sells
- * marked where they happened (DESIGN.md §2, §10). Same stack as the /fractals chart
- * (src/market/chart.ts): echarts lays the chart out as SVG server-side, resvg rasterises it off
- * the main thread with the bundled font.
+ * marked where they happened (DESIGN.md §2, §10). Drawn by the shared chart renderer
+ * (src/market/chart-renderer.ts): echarts lays the chart out as SVG server-side, resvg rasterises
+ * it off the main thread with the bundled font.
  *
  * 400 days of 15-minute samples are 38,400 points, far more than the chart's ~900 pixel columns
  * can show. The series is cut into buckets of about one column each and each bucket keeps its
@@ -11,13 +11,8 @@
  *
  * Values become floats here for drawing only; nothing drawn is stored or sent.
  */
-import * as echarts from 'echarts/core';
-import { LineChart, ScatterChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TitleComponent } from 'echarts/components';
-import { SVGRenderer } from 'echarts/renderers';
 import { formatAmount } from '../format.js';
-import { CHART_FONT_FAMILY, chartFontFile, createTextMeasurer } from '../market/chart-font.js';
-import { CHART_COLORS, rasterizeChartSvg } from '../market/chart.js';
+import { axisLabelStyle, CHART_COLORS, chartFrame, rasterizeChartSvg, renderChartSvg, TRIANGLE_DOWN, valueAxis } from '../market/chart-renderer.js';
 import type { EquitySample, LedgerFill } from './ledger-types.js';
 
 export interface EquityChartInput {
@@ -36,29 +31,11 @@ export interface EquityChartInput {
   buckets?: number;
 }
 
-const FONT_FAMILY = CHART_FONT_FAMILY;
 const BUYS = 'Buy';
 const SELLS = 'Sell';
 const LINE_COLOR = '#2563eb';
-const TRIANGLE_DOWN = 'path://M0,0L10,0L5,9Z';
 /** Pixels between two markers of one side, at least (a marker is 10 px wide). */
 const MARKER_PITCH = 4;
-
-let registered = false;
-
-/** echarts' parts and text measurer are global: registered on first use (chart.ts does the same for its own parts). */
-function registerEcharts(): void {
-  if (registered) return;
-  echarts.use([LineChart, ScatterChart, GridComponent, LegendComponent, TitleComponent, SVGRenderer]);
-  const measure = createTextMeasurer(chartFontFile());
-  echarts.setPlatformAPI({
-    measureText: (text: string, font?: string) => {
-      const match = font ? /(\d+(?:\.\d+)?)px/.exec(font) : null;
-      return { width: measure(text, match ? Number(match[1]) : 12) };
-    },
-  });
-  registered = true;
-}
 
 export type ChartPoint = [time: number, value: number];
 
@@ -111,7 +88,6 @@ function valueAt(points: readonly ChartPoint[], time: number): number {
 }
 
 export function renderEquitySvg(input: EquityChartInput): string {
-  registerEcharts();
   const width = input.width ?? 1000;
   const height = input.height ?? 560;
   // The store hands out validated decimal strings (equity-store.ts), so Number() reads them as
@@ -138,60 +114,32 @@ export function renderEquitySvg(input: EquityChartInput): string {
   };
   const label = (value: number) => formatAmount(value.toFixed(input.decimals), input.decimals);
 
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
-  try {
-    chart.setOption({
-      animation: false,
-      useUTC: true,
-      backgroundColor: CHART_COLORS.background,
-      textStyle: { fontFamily: FONT_FAMILY, color: CHART_COLORS.text },
-      title: {
-        text: input.title,
-        subtext: input.subtitle,
-        left: 12,
-        top: 6,
-        textStyle: { fontFamily: FONT_FAMILY, fontSize: 16, fontWeight: 'normal', color: CHART_COLORS.text },
-        subtextStyle: { fontFamily: FONT_FAMILY, fontSize: 11, color: '#6b7280' },
-      },
-      legend: {
-        top: 14,
-        right: 12,
-        itemGap: 24,
-        itemWidth: 10,
-        itemHeight: 9,
-        textStyle: { fontFamily: FONT_FAMILY, fontSize: 11, color: CHART_COLORS.text },
-        data: [
+  return renderChartSvg(
+    {
+      ...chartFrame({
+        title: input.title,
+        subtitle: input.subtitle,
+        legend: [
           { name: BUYS, icon: 'triangle' },
           { name: SELLS, icon: TRIANGLE_DOWN },
         ],
-      },
-      grid: { left: 12, right: 12, top: 64, bottom: 12, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
+      }),
+      useUTC: true,
       xAxis: {
         type: 'time',
         axisLine: { lineStyle: { color: '#9ca3af' } },
-        axisLabel: { fontFamily: FONT_FAMILY, fontSize: 10, color: CHART_COLORS.text, hideOverlap: true },
+        axisLabel: { ...axisLabelStyle, hideOverlap: true },
         splitLine: { show: false },
       },
-      yAxis: {
-        type: 'value',
-        scale: true,
-        position: 'right',
-        boundaryGap: ['4%', '4%'],
-        splitNumber: 8,
-        axisLabel: { fontFamily: FONT_FAMILY, fontSize: 10, color: CHART_COLORS.text, formatter: label },
-        splitLine: { lineStyle: { color: CHART_COLORS.grid } },
-      },
+      yAxis: valueAxis(label),
       series: [
         { name: 'Net value', type: 'line', data: line, showSymbol: false, lineStyle: { color: LINE_COLOR, width: 1.5 }, silent: true },
         { name: BUYS, type: 'scatter', data: marks('BUY'), symbol: 'triangle', symbolSize: 10, symbolOffset: [0, 8], itemStyle: { color: CHART_COLORS.up, opacity: 1 }, silent: true },
         { name: SELLS, type: 'scatter', data: marks('SELL'), symbol: 'triangle', symbolRotate: 180, symbolSize: 10, symbolOffset: [0, -8], itemStyle: { color: CHART_COLORS.down, opacity: 1 }, silent: true },
       ],
-    });
-    return chart.renderToSVGString();
-  } finally {
-    // An undisposed SSR chart keeps zrender's animation loop alive and the process with it.
-    chart.dispose();
-  }
+    },
+    { width, height },
+  );
 }
 
 export async function renderEquityChart(input: EquityChartInput): Promise<Buffer> {

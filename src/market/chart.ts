@@ -2,23 +2,18 @@
  * The /fractals chart: a PNG candlestick chart of closed candles with fractals, the stop and
  * the entry (DESIGN.md §2 and §5).
  *
- * echarts lays the chart out server-side as SVG (no DOM, no canvas: `ssr: true`), then resvg
- * rasterises it. resvg runs on the libuv thread pool (`renderAsync`), so the bot keeps answering
- * while a chart is drawn. Text uses the bundled DejaVu Sans with system fonts off: the picture is
- * the same on every machine, and a container without fonts still gets labels.
+ * Drawn by the shared chart renderer (chart-renderer.ts: echarts SVG server-side, rasterised by
+ * resvg off the main thread with the bundled font).
  *
  * Prices become floats here, for drawing only (src/decimal.ts `toApproxNumber`); nothing drawn
  * feeds an order.
  */
-import { renderAsync, type ResvgRenderOptions } from '@resvg/resvg-js';
-import * as echarts from 'echarts/core';
-import { CandlestickChart, ScatterChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, MarkLineComponent, TitleComponent } from 'echarts/components';
-import { SVGRenderer } from 'echarts/renderers';
+import type { EChartsCoreOption } from 'echarts/core';
 import type { KlineInterval } from '../binance/types.js';
 import { toApproxNumber } from '../decimal.js';
 import { formatAmount } from '../format.js';
-import { CHART_FONT_FAMILY, chartFontFile, createTextMeasurer } from './chart-font.js';
+import { CHART_FONT_FAMILY } from './chart-font.js';
+import { axisLabelStyle, CHART_COLORS, chartFrame, rasterizeChartSvg, renderChartSvg, TRIANGLE_DOWN, valueAxis } from './chart-renderer.js';
 import type { FractalCandle, Fractals } from './fractals.js';
 
 export type ChartCandle = FractalCandle & { open: string; close: string };
@@ -41,76 +36,15 @@ export interface CandlestickChartInput {
   height?: number;
 }
 
-export const CHART_COLORS = {
-  background: '#ffffff',
-  up: '#16a34a',
-  down: '#dc2626',
-  bullishFractal: '#0d9488',
-  bearishFractal: '#c026d3',
-  stop: '#ea580c',
-  entry: '#2563eb',
-  text: '#1f2937',
-  grid: '#e5e7eb',
-} as const;
-
 const FONT_FAMILY = CHART_FONT_FAMILY;
 const MARKER_SIZE = 9;
 const MARKER_GAP = 9;
 const BULLISH = 'Bullish fractal (below the bar)';
 const BEARISH = 'Bearish fractal (above the bar)';
-const TRIANGLE_DOWN = 'path://M0,0L10,0L5,9Z';
-
-let resvgOptions: ResvgRenderOptions | undefined;
-let registered = false;
-
-/**
- * resvg's options, built once and reused. (resvg-js 2.x takes font files by path and builds its
- * font database per render; there is no loaded font to keep, so the path is what is cached.)
- */
-function rasterOptions(): ResvgRenderOptions {
-  resvgOptions ??= {
-    background: CHART_COLORS.background,
-    fitTo: { mode: 'original' },
-    font: { fontFiles: [chartFontFile()], loadSystemFonts: false, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
-    logLevel: 'off',
-  };
-  return resvgOptions;
-}
-
-/**
- * Registering echarts' parts and its text measurer are global side effects, so they happen on
- * first use, not on import. The measurer reads the font file once. Other charts (the backtest's)
- * call this too, then register the extra series types they draw.
- */
-export function registerEcharts(): void {
-  if (registered) return;
-  echarts.use([CandlestickChart, ScatterChart, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, SVGRenderer]);
-  const measure = createTextMeasurer(chartFontFile());
-  echarts.setPlatformAPI({
-    measureText: (text: string, font?: string) => ({ width: measure(text, fontSizeOf(font)) }),
-  });
-  registered = true;
-}
-
-/** "normal 11px DejaVu Sans" → 11 (zrender's default is 12px). */
-function fontSizeOf(font: string | undefined): number {
-  const match = font ? /(\d+(?:\.\d+)?)px/.exec(font) : null;
-  return match ? Number(match[1]) : 12;
-}
 
 /** The chart as SVG text (the PNG is this, rasterised). Exposed for tests and benchmarks. */
 export function renderCandlestickSvg(input: CandlestickChartInput): string {
-  registerEcharts();
-  const width = input.width ?? 1000;
-  const height = input.height ?? 560;
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
-  try {
-    chart.setOption(chartOption(input));
-    return chart.renderToSVGString();
-  } finally {
-    // An undisposed SSR chart keeps zrender's animation loop alive and the process with it.
-    chart.dispose();
-  }
+  return renderChartSvg(chartOption(input), { width: input.width ?? 1000, height: input.height ?? 560 });
 }
 
 /** The chart as PNG bytes. */
@@ -118,13 +52,7 @@ export async function renderCandlestickChart(input: CandlestickChartInput): Prom
   return rasterizeChartSvg(renderCandlestickSvg(input));
 }
 
-/** SVG → PNG with the bundled font on a white background, off the main thread (libuv pool). */
-export async function rasterizeChartSvg(svg: string): Promise<Buffer> {
-  const image = await renderAsync(svg, rasterOptions());
-  return image.asPng();
-}
-
-function chartOption(input: CandlestickChartInput): echarts.EChartsCoreOption {
+function chartOption(input: CandlestickChartInput): EChartsCoreOption {
   const { candles } = input;
   const decimals = input.priceDecimals ?? significantDecimals(candles);
   const daily = /[dwM]$/.test(input.interval);
@@ -153,55 +81,24 @@ function chartOption(input: CandlestickChartInput): echarts.EChartsCoreOption {
   const span = first && last ? `${utcLabel(first.openTime, daily)} – ${utcLabel(last.closeTime + 1, daily)} UTC` : 'no closed candles';
 
   return {
-    animation: false,
-    backgroundColor: CHART_COLORS.background,
-    textStyle: { fontFamily: FONT_FAMILY, color: CHART_COLORS.text },
-    title: {
-      text: `${input.symbol} · ${input.interval}`,
-      subtext: `${candles.length} closed candles, ${span}`,
-      left: 12,
-      top: 6,
-      textStyle: { fontFamily: FONT_FAMILY, fontSize: 16, fontWeight: 'normal', color: CHART_COLORS.text },
-      subtextStyle: {
-        fontFamily: FONT_FAMILY,
-        fontSize: 11,
-        color: '#6b7280',
-      },
-    },
-    // The rect holds the axis labels too (echarts 6's replacement for containLabel).
-    // Each legend item is its own text element: echarts' SSR text widths are estimates, and one
-    // string with coloured parts (rich text) would be laid out on those estimates and overlap.
-    legend: {
-      top: 14,
-      right: 12,
-      itemGap: 24,
-      itemWidth: 10,
-      itemHeight: 9,
-      textStyle: { fontFamily: FONT_FAMILY, fontSize: 11, color: CHART_COLORS.text },
-      data: [
+    ...chartFrame({
+      title: `${input.symbol} · ${input.interval}`,
+      subtitle: `${candles.length} closed candles, ${span}`,
+      legend: [
         { name: BULLISH, icon: 'triangle' },
         { name: BEARISH, icon: TRIANGLE_DOWN },
       ],
-    },
-    grid: { left: 12, right: 12, top: 64, bottom: 12, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
+    }),
     xAxis: {
       type: 'category',
       data: labels,
       boundaryGap: true,
       axisLine: { lineStyle: { color: '#9ca3af' } },
-      axisLabel: { fontFamily: FONT_FAMILY, fontSize: 10, color: CHART_COLORS.text, hideOverlap: true },
+      axisLabel: { ...axisLabelStyle, hideOverlap: true },
       splitLine: { show: false },
     },
-    yAxis: {
-      type: 'value',
-      scale: true,
-      position: 'right',
-      // Room for the fractal markers drawn beyond the highest high and the lowest low.
-      boundaryGap: ['4%', '4%'],
-      splitNumber: 8,
-      axisLabel: { fontFamily: FONT_FAMILY, fontSize: 10, color: CHART_COLORS.text, formatter: price },
-      splitLine: { lineStyle: { color: CHART_COLORS.grid } },
-    },
+    // Room above and below for the fractal markers drawn beyond the highest high and the lowest low.
+    yAxis: valueAxis(price),
     series: [
       {
         name: 'Candles',

@@ -1,18 +1,16 @@
 /**
  * The backtest's picture (DESIGN.md §11): the close price with every entry (▲) and exit (▼)
- * above, the strategy's equity against buy-and-hold below, both over the span. Drawn like the
- * /fractals chart (src/market/chart.ts): echarts server-side SVG, rasterised by resvg with the
+ * above, the strategy's equity against buy-and-hold below, both over the span. Drawn by the
+ * shared chart renderer (src/market/chart-renderer.ts): echarts server-side SVG, rasterised by resvg with the
  * bundled font, so the same result gives the same bytes on any machine.
  *
  * Floats only here, for drawing (toApproxNumber). A long span is thinned to at most
  * MAX_POINTS points per line (each kept point is a real close); markers are never thinned.
  */
-import * as echarts from 'echarts/core';
-import { LineChart, ScatterChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TitleComponent } from 'echarts/components';
+import type { EChartsCoreOption } from 'echarts/core';
 import { toApproxNumber } from '../decimal.js';
 import { CHART_FONT_FAMILY } from '../market/chart-font.js';
-import { CHART_COLORS, rasterizeChartSvg, registerEcharts } from '../market/chart.js';
+import { CHART_COLORS, chartTitle, rasterizeChartSvg, renderChartSvg } from '../market/chart-renderer.js';
 import type { KlineInterval } from '../binance/types.js';
 import type { BacktestResult } from './backtest.js';
 import type { StrategyCandle } from './strategy-types.js';
@@ -30,28 +28,15 @@ export interface BacktestChartInput {
   height?: number;
 }
 
-let registered = false;
-
 export function renderBacktestSvg(input: BacktestChartInput): string {
-  registerEcharts();
-  if (!registered) {
-    echarts.use([LineChart, ScatterChart, GridComponent, LegendComponent, TitleComponent]);
-    registered = true;
-  }
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: input.width ?? 1000, height: input.height ?? 700 });
-  try {
-    chart.setOption(option(input));
-    return chart.renderToSVGString();
-  } finally {
-    chart.dispose();
-  }
+  return renderChartSvg(option(input), { width: input.width ?? 1000, height: input.height ?? 700 });
 }
 
 export async function renderBacktestChart(input: BacktestChartInput): Promise<Buffer> {
   return rasterizeChartSvg(renderBacktestSvg(input));
 }
 
-function option(input: BacktestChartInput): echarts.EChartsCoreOption {
+function option(input: BacktestChartInput): EChartsCoreOption {
   const { candles, result } = input;
   const stride = Math.max(1, Math.ceil(candles.length / MAX_POINTS));
   const keep = (i: number) => i % stride === 0 || i === candles.length - 1;
@@ -72,14 +57,10 @@ function option(input: BacktestChartInput): echarts.EChartsCoreOption {
     animation: false,
     backgroundColor: CHART_COLORS.background,
     textStyle: { fontFamily: FONT, color: CHART_COLORS.text },
-    title: {
-      text: `${input.symbol} · ${input.interval} · ${result.strategy}`,
-      subtext: `${result.candles} candles · ${result.trades.length} trades · return ${result.totalReturnPct}% · buy and hold ${result.buyAndHoldPct}%`,
-      left: 12,
-      top: 6,
-      textStyle: { fontFamily: FONT, fontSize: 16, fontWeight: 'normal', color: CHART_COLORS.text },
-      subtextStyle: { fontFamily: FONT, fontSize: 11, color: '#6b7280' },
-    },
+    title: chartTitle(
+      `${input.symbol} · ${input.interval} · ${result.strategy}`,
+      `${result.candles} candles · ${result.trades.length} trades · return ${result.totalReturnPct}% · buy and hold ${result.buyAndHoldPct}%`,
+    ),
     legend: {
       top: 14,
       right: 12,

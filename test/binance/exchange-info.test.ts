@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseExchangeInfo } from '../../src/binance/exchange-info.js';
-import type { SymbolFilter } from '../../src/binance/types.js';
+import type { SymbolFilter } from '../../src/binance/symbol-filter-types.js';
 import { AppError } from '../../src/errors.js';
 import { EXCHANGE_INFO_FIXTURES, fixture } from '../support/fixtures.js';
 

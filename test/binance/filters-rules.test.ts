@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseExchangeInfo } from '../../src/binance/exchange-info.js';
 import { checkOrder, minNotionalOf, type OrderDraft } from '../../src/binance/filters.js';
-import type { SymbolFilter } from '../../src/binance/types.js';
+import type { SymbolFilter } from '../../src/binance/symbol-filter-types.js';
 import { EXCHANGE_INFO_FIXTURES, fixture } from '../support/fixtures.js';
 import { BTCUSDT, accepted, at, limit, refused, symbolOf, variant } from './filters-helpers.js';
 

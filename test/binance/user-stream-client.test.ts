@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { createLogger } from '../../src/logger.js';
 import type { UserDataEvent } from '../../src/binance/user-data-events.js';
-import { backoffDelayMs, createUserStreamClient, type UserStreamClient, type UserStreamClientDeps } from '../../src/binance/user-stream-client.js';
+import { createUserStreamClient, type UserStreamClient, type UserStreamClientDeps } from '../../src/binance/user-stream-client.js';
 import { simRequest, startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { eventually } from '../support/wait.js';
@@ -189,19 +189,5 @@ describe('user stream client: secrets', () => {
     expect(log).not.toContain(sim.apiSecret!);
     expect(log).not.toContain('f'.repeat(64));
     expect(log).not.toMatch(/"signature":"[^"[]/);
-  });
-});
-
-describe('backoffDelayMs', () => {
-  it('doubles from initialMs, caps at maxMs, and jitters within the upper half of each step', () => {
-    const bounds = { initialMs: 500, maxMs: 30_000 };
-    expect(backoffDelayMs(0, bounds, () => 0)).toBe(250);
-    expect(backoffDelayMs(0, bounds, () => 0.999999)).toBe(500);
-    expect(backoffDelayMs(3, bounds, () => 0)).toBe(2_000);
-    expect(backoffDelayMs(3, bounds, () => 0.999999)).toBe(4_000);
-    for (const failures of [7, 20, 1_000]) {
-      expect(backoffDelayMs(failures, bounds, () => 0)).toBe(15_000);
-      expect(backoffDelayMs(failures, bounds, () => 0.999999)).toBe(30_000);
-    }
   });
 });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { CHART_COLORS } from '../../src/market/chart.js';
+import { CHART_COLORS } from '../../src/market/chart-renderer.js';
 import { reportJobId } from '../../src/ledger/report-schedule.js';
 import { startApp, TRADER, type AppHarness } from '../support/app-harness.js';
 import type { RecordedCall, StoredMessage } from '../support/fake-bot-api.js';

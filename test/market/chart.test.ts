@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { gt, lt } from '../../src/decimal.js';
 import { formatAmount } from '../../src/format.js';
-import { CHART_COLORS, renderCandlestickChart, renderCandlestickSvg, type CandlestickChartInput } from '../../src/market/chart.js';
+import { CHART_COLORS } from '../../src/market/chart-renderer.js';
+import { renderCandlestickChart, renderCandlestickSvg, type CandlestickChartInput } from '../../src/market/chart.js';
 import { chartFontFile, createTextMeasurer } from '../../src/market/chart-font.js';
 import { findFractals } from '../../src/market/fractals.js';
 import { afterLastClose, fixtureCandles } from '../support/klines.js';

@@ -13,7 +13,8 @@
 import { Api } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Redis } from 'ioredis';
-import { botDepsOf, buildAlertsWorker, buildLedger, buildOrderWorker, buildUserStreamService } from '../../src/app/components.js';
+import { botDepsOf, buildAlertsWorker, buildOrderWorker, buildUserStreamService } from '../../src/app/components.js';
+import { buildLedger } from '../../src/app/ledger-components.js';
 import type { AlertsQueue } from '../../src/alerts/alerts-queue.js';
 import { createAlertsApi, type AlertsWorker } from '../../src/alerts/alerts-worker.js';
 import type { UserStreamService } from '../../src/alerts/user-stream-service.js';

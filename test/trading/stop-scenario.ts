@@ -3,7 +3,8 @@
  * the object-form capture as raw kline rows, a reference fractal scan written out plainly, and a
  * programmatic-feed path that forms one new bullish fractal above the arming price.
  */
-import type { ExchangeInfo, KlineRow, SymbolFilter } from '../../src/binance/types.js';
+import type { SymbolFilter } from '../../src/binance/symbol-filter-types.js';
+import type { ExchangeInfo, KlineRow } from '../../src/binance/types.js';
 import { floorToStep, lt, mul, normalize } from '../../src/decimal.js';
 import { bundledExchangeInfo } from '../../src/sim/engine/symbol-catalog.js';
 import type { ProgrammaticFeed } from '../../src/sim/types.js';

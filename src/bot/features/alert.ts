@@ -16,24 +16,23 @@
 import { Composer, InlineKeyboard, type Context } from 'grammy';
 import { tickDecimals } from '../../binance/filters.js';
 import type { KlineInterval, SymbolInfo } from '../../binance/types.js';
-import { gt, gte, lte, sub, div, mul } from '../../decimal.js';
+import { gte, lte, sub, div, mul } from '../../decimal.js';
 import { AppError } from '../../errors.js';
 import { escapeHtml, formatPercent } from '../../format.js';
 import { createPriceAlertStore, type PriceAlertStore } from '../../alerts/price-alert-store.js';
 import { alertLine, conditionText, priceFormat } from '../../alerts/price-alert-text.js';
-import { DEFAULT_MOVE_WINDOW_MS, MAX_MOVE_WINDOW_MS, intervalOf, type PriceAlert, type PriceAlertCondition } from '../../alerts/price-alert-types.js';
+import { intervalOf, type PriceAlert, type PriceAlertCondition } from '../../alerts/price-alert-types.js';
 import type { AlertJob } from '../../trading/types.js';
 import type { BotDeps } from '../bot-deps.js';
 import type { CallbackHandler } from '../callback-router.js';
-import { argumentError, parsePositiveDecimal, parsePrice, quoteInput, tokenize } from '../command-args.js';
+import { argumentError, quoteInput, tokenize } from '../command-args.js';
 import { withRefresh } from '../keyboards.js';
 import { editPressedMessage, replyHtml, updatedLine } from '../reply.js';
 import { requesterOf } from '../requester.js';
-import { resolveSymbol } from '../symbol-arg.js';
+import { ALERT_EXAMPLES, parseAlertCommand } from './alert-args.js';
 import { assertUint, defineButtons, defineFeature, safeInteger, SYMBOL_RE, type CommandSpec } from './feature.js';
 import { replyFractalsChart } from './fractals.js';
 import { orderCardKeyboard } from './orders.js';
-import { parseInterval } from './ta.js';
 
 /** ALERTS_PER_USER's default (DESIGN.md §3). */
 export const DEFAULT_ALERTS_PER_USER = 50;
@@ -54,14 +53,6 @@ const SPEC: CommandSpec = {
     'Add repeat to keep the alert after it rings: it re-arms once the price has moved back. Otherwise it rings once and is removed.',
     '/alert list shows yours with an Off button each; /alert off ID or /alert off all removes them.',
   ],
-};
-
-const EXAMPLES = {
-  level: '/alert BTCUSDT above 120000',
-  move: '/alert BTCUSDT move 5% 1h',
-  rsi: '/alert BTCUSDT rsi<30 4h',
-  macd: '/alert BTCUSDT macd 1h',
-  off: '/alert off 12',
 };
 
 /**
@@ -126,61 +117,6 @@ export function priceAlertFireButtons(alert: PriceAlert): AlertJob['buttons'] {
 const storeOf = (deps: BotDeps): PriceAlertStore => createPriceAlertStore({ redis: deps.redis, prefix: deps.keyPrefix });
 const limitOf = (deps: BotDeps): number => deps.settings.alertsPerUser ?? DEFAULT_ALERTS_PER_USER;
 
-/** `5m`, `1h`, `24h`, `1d` → ms, within 1 minute … 24 hours. */
-function parseWindow(token: string): number {
-  const m = /^(\d{1,4})(m|h|d)$/i.exec(token);
-  const unit = m ? { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2]!.toLowerCase() as 'm' | 'h' | 'd'] : undefined;
-  const ms = m && unit ? Number(m[1]) * unit : NaN;
-  if (!(ms >= 60_000 && ms <= MAX_MOVE_WINDOW_MS)) throw argumentError(SPEC, `"${quoteInput(token)}" is not a window: use 1m to 24h, e.g. 15m, 1h or 4h.`, EXAMPLES.move);
-  return ms;
-}
-
-export interface ParsedAlertCommand {
-  info: SymbolInfo;
-  condition: PriceAlertCondition;
-  repeat: boolean;
-}
-
-/** `/alert BTCUSDT above 120000 repeat` → the condition, or BOT_BAD_ARGUMENTS with the usage and a fitting example. */
-export async function parseAlertCommand(deps: Pick<BotDeps, 'exchangeInfo' | 'settings'>, tokens: string[]): Promise<ParsedAlertCommand> {
-  const repeat = tokens.length > 2 && tokens[tokens.length - 1]!.toLowerCase() === 'repeat';
-  const args = repeat ? tokens.slice(0, -1) : tokens;
-  const [symbolToken, what = '', ...rest] = args as [string, string?, ...string[]];
-  if (what === '') throw argumentError(SPEC, 'Say what to watch: above, below, move, rsi<N, rsi>N or macd.');
-  const word = what.toLowerCase();
-  const tooMany = (max: number, example: string) => {
-    if (rest.length > max) throw argumentError(SPEC, `Too many arguments: "${quoteInput(rest.slice(max).join(' '))}" is not expected.`, example);
-  };
-  let condition: PriceAlertCondition;
-  const defaultInterval = (deps.settings.stopDefaultInterval ?? '4h') as KlineInterval;
-  if (word === 'above' || word === 'below') {
-    if (rest[0] === undefined) throw argumentError(SPEC, `PRICE is missing after ${word}.`, EXAMPLES.level);
-    tooMany(1, EXAMPLES.level);
-    condition = { kind: word, level: parsePrice(SPEC, rest[0]) };
-  } else if (word === 'move') {
-    const pctToken = rest[0];
-    if (pctToken === undefined || !pctToken.endsWith('%')) throw argumentError(SPEC, 'Give the move as a percentage, e.g. 5%.', EXAMPLES.move);
-    tooMany(2, EXAMPLES.move);
-    const pct = parsePositiveDecimal(SPEC, pctToken.slice(0, -1), 'percentage');
-    if (!gt('100', pct)) throw argumentError(SPEC, `A move of ${pct}% cannot happen downwards: use less than 100%.`, EXAMPLES.move);
-    condition = { kind: 'move', pct, windowMs: rest[1] === undefined ? DEFAULT_MOVE_WINDOW_MS : parseWindow(rest[1]) };
-  } else if (/^rsi[<>]/.test(word)) {
-    const level = word.slice(4);
-    if (!/^\d{1,2}(\.\d{1,2})?$/.test(level) || !gt(level, '0')) throw argumentError(SPEC, `RSI runs from 0 to 100: give a level between, e.g. rsi<30 or rsi>70.`, EXAMPLES.rsi);
-    tooMany(1, EXAMPLES.rsi);
-    condition = { kind: 'rsi', op: word[3] as '<' | '>', level, interval: rest[0] === undefined ? defaultInterval : parseInterval(SPEC, rest[0]) };
-  } else if (word === 'macd') {
-    tooMany(1, EXAMPLES.macd);
-    condition = { kind: 'macd', interval: rest[0] === undefined ? defaultInterval : parseInterval(SPEC, rest[0]) };
-  } else if (word === 'rsi') {
-    throw argumentError(SPEC, 'Write the RSI level with its side, e.g. rsi<30 or rsi>70.', EXAMPLES.rsi);
-  } else {
-    throw argumentError(SPEC, `"${quoteInput(what)}" is not a condition: use above, below, move, rsi<N, rsi>N or macd.`);
-  }
-  const info = await resolveSymbol(deps.exchangeInfo, SPEC, symbolToken);
-  return { info, condition, repeat };
-}
-
 function listKeyboard(alerts: readonly PriceAlert[], ownerId: number): InlineKeyboard {
   const keyboard = new InlineKeyboard();
   alerts.forEach((a, i) => {
@@ -204,7 +140,7 @@ async function listView(deps: BotDeps, userId: number, removed?: PriceAlert): Pr
   const fmt = await formats(deps, removed ? [...alerts, removed] : alerts);
   const lines: string[] = [];
   if (removed) lines.push(`Removed: ${alertLine(removed, fmt.get(removed.symbol)!)}`, '');
-  if (alerts.length === 0) lines.push(`No price alerts. Set one with <code>${EXAMPLES.level}</code>.`);
+  if (alerts.length === 0) lines.push(`No price alerts. Set one with <code>${ALERT_EXAMPLES.level}</code>.`);
   else {
     lines.push(`<b>Your price alerts</b> (${alerts.length} of ${limitOf(deps)})`);
     for (const a of alerts) lines.push(alertLine(a, fmt.get(a.symbol)!));
@@ -220,7 +156,7 @@ async function checkLevel(deps: BotDeps, info: SymbolInfo, condition: PriceAlert
   const fmt = priceFormat(tickDecimals(info));
   if (condition.kind === 'above' ? gte(last, condition.level) : lte(last, condition.level)) {
     throw new AppError('BOT_BAD_ARGUMENTS', `/alert: level already ${condition.kind === 'above' ? 'reached' : 'passed'}`, {
-      userMessage: `${info.symbol} is already ${condition.kind === 'above' ? 'at or above' : 'at or below'} ${fmt(condition.level)} (last ${fmt(last)}): the alert would ring at once. Choose a level ${condition.kind === 'above' ? 'above' : 'below'} the price, or use ${condition.kind === 'above' ? 'below' : 'above'}.\nExample: ${EXAMPLES.level}`,
+      userMessage: `${info.symbol} is already ${condition.kind === 'above' ? 'at or above' : 'at or below'} ${fmt(condition.level)} (last ${fmt(last)}): the alert would ring at once. Choose a level ${condition.kind === 'above' ? 'above' : 'below'} the price, or use ${condition.kind === 'above' ? 'below' : 'above'}.\nExample: ${ALERT_EXAMPLES.level}`,
     });
   }
   return `now ${fmt(last)}, ${formatPercent(mul(div(sub(condition.level, last), last, 8), '100'))} away`;
@@ -243,7 +179,7 @@ export function alertCommand(deps: BotDeps): Composer<Context> {
     if (first === 'off') {
       const target = tokens[1]?.toLowerCase();
       if (target === undefined || tokens.length > 2 || (target !== 'all' && !ALERT_ID_RE.test(target.replace(/^#/, '')))) {
-        throw argumentError(SPEC, 'Say which alert to remove: its number from /alert list, or all.', EXAMPLES.off);
+        throw argumentError(SPEC, 'Say which alert to remove: its number from /alert list, or all.', ALERT_EXAMPLES.off);
       }
       const removed = target === 'all' ? await store.removeAll(requester.userId) : await store.remove(requester.userId, [target.replace(/^#/, '')]);
       if (target === 'all') await replyHtml(ctx, removed.length === 0 ? 'You had no price alerts.' : `Removed your ${removed.length} price alert${removed.length === 1 ? '' : 's'}.`);
@@ -251,7 +187,7 @@ export function alertCommand(deps: BotDeps): Composer<Context> {
       else await replyHtml(ctx, `Removed: ${alertLine(removed[0]!, (await formats(deps, removed)).get(removed[0]!.symbol)!)}`);
       return;
     }
-    const parsed = await parseAlertCommand(deps, tokens);
+    const parsed = await parseAlertCommand(deps, SPEC, tokens);
     const distance = await checkLevel(deps, parsed.info, parsed.condition);
     const created = await store.create({ userId: requester.userId, chatId: requester.chatId, symbol: parsed.info.symbol, condition: parsed.condition, repeat: parsed.repeat }, limitOf(deps));
     if (created.status === 'limit') {

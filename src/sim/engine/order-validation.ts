@@ -7,22 +7,13 @@
  */
 import { checkOrder } from '../../binance/filters.js';
 import type { FilterViolation } from '../../binance/filters.js';
-import type { OrderType, Side, SymbolInfo, TimeInForce } from '../../binance/types.js';
+import type { NewOrderParams, OrderType, Side, SymbolInfo, TimeInForce } from '../../binance/types.js';
 import { ORDER_REJECT_MESSAGES, SimError, simErrors } from '../sim-error.js';
 import type { ResponseType } from './order-format.js';
 
-export interface NewOrderRequest {
-  symbol: string;
-  side: Side;
-  type: OrderType;
-  timeInForce?: TimeInForce;
-  quantity?: string;
-  quoteOrderQty?: string;
-  price?: string;
-  stopPrice?: string;
+/** The parameters of POST /api/v3/order as the client sends them, and the parsed response type. */
+export interface NewOrderRequest extends Omit<NewOrderParams, 'newOrderRespType'> {
   icebergQty?: string;
-  newClientOrderId?: string;
-  selfTradePreventionMode?: string;
   responseType: ResponseType;
 }
 

@@ -3,7 +3,8 @@
  * disabled; these helpers return "0" then, and callers treat that as "no grid".
  */
 import { isPositive } from '../../decimal.js';
-import type { SymbolFilter, SymbolInfo } from '../../binance/types.js';
+import type { SymbolFilter } from '../../binance/symbol-filter-types.js';
+import type { SymbolInfo } from '../../binance/types.js';
 
 type FilterOf<T extends SymbolFilter['filterType']> = Extract<SymbolFilter, { filterType: T }>;
 

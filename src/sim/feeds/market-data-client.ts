@@ -7,7 +7,9 @@
  */
 import { z } from 'zod';
 import type { KlineInterval, KlineRow } from '../../binance/types.js';
+import { backoffDelayMs } from '../../backoff.js';
 import { isDecimal } from '../../decimal.js';
+import { sleep } from '../../sleep.js';
 
 export interface MarketDataClientOptions {
   /** Default 'https://data-api.binance.vision'. */
@@ -16,7 +18,7 @@ export interface MarketDataClientOptions {
   timeoutMs?: number;
   /** Attempts per request (the first one included). Default 3. */
   attempts?: number;
-  /** First retry delay; doubles each retry, plus up to 50% jitter. Default 500. */
+  /** First retry step; doubles each retry, each wait between half and all of its step (src/backoff.ts). Default 500. */
   backoffMs?: number;
 }
 
@@ -53,8 +55,8 @@ export function createMarketDataClient(options: MarketDataClientOptions = {}): M
   async function getJson(path: string, query: URLSearchParams, signal?: AbortSignal): Promise<unknown> {
     let lastError: MarketDataError | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (attempt > 1) await sleep(backoffMs * 2 ** (attempt - 2) * (1 + Math.random() / 2), signal);
       try {
+        if (attempt > 1) await sleep(backoffDelayMs(attempt - 2, { initialMs: backoffMs, maxMs: Infinity }), signal);
         const timeout = AbortSignal.timeout(timeoutMs);
         const response = await fetch(`${baseUrl}${path}?${query.toString()}`, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
         const text = await response.text();
@@ -109,14 +111,4 @@ function binanceError(text: string): string {
 function errorReason(err: unknown): string {
   const cause = (err as { cause?: { code?: string } }).cause;
   return cause?.code ?? (err instanceof Error ? err.message : String(err));
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

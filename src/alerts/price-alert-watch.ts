@@ -1,0 +1,86 @@
+/**
+ * One symbol a price alert worker holds the lease of, and where its evaluation stands: caught up
+ * and live, or waiting for a catch-up over REST (price-alert-catch-up.ts) after a (re)connect.
+ * The functions here turn the market stream's payloads into the index's updates and keep the
+ * state the catch-up needs (`seen`: what was last evaluated live, saved to Redis).
+ */
+import type { Kline, KlineInterval } from '../binance/types.js';
+import type { MarketUpdate } from './price-alert-index.js';
+import type { SeenMark } from './price-alert-store.js';
+
+const MINUTE = 60_000;
+const TICKER_SUFFIX = '@miniTicker';
+
+export type StreamData = Record<string, unknown>;
+
+export interface Watch {
+  symbol: string;
+  caughtUp: boolean;
+  catching: boolean;
+  /** Bumped at every (re)connect: a catch-up that began before it is done again. */
+  epoch: number;
+  /** The newest mini-ticker while catching up: evaluated after. */
+  waiting?: StreamData;
+  /** 24h high and low of the previous mini-ticker: a rise or fall of them is a new trade. */
+  prevHigh?: string;
+  prevLow?: string;
+  /** Closed candles per indicator interval, oldest first. */
+  candles: Map<KlineInterval, Kline[]>;
+  seen?: SeenMark;
+}
+
+export const newWatch = (symbol: string): Watch => ({ symbol, caughtUp: false, catching: false, epoch: 0, candles: new Map() });
+
+/** The mini-ticker stream a watch follows. */
+export const tickerStream = (symbol: string): string => `${symbol.toLowerCase()}${TICKER_SUFFIX}`;
+
+/** The symbol of a mini-ticker stream name; undefined for other streams. */
+export const tickerSymbol = (stream: string): string | undefined => (stream.endsWith(TICKER_SUFFIX) ? stream.slice(0, -TICKER_SUFFIX.length).toUpperCase() : undefined);
+
+/** A (re)connect: what the watch knew of the stream is stale until caught up again. */
+export function resetWatch(w: Watch): void {
+  w.caughtUp = false;
+  w.epoch += 1;
+  delete w.prevHigh;
+  delete w.prevLow;
+  w.candles.clear();
+}
+
+/**
+ * The index's update for one mini-ticker: a 24h high above the previous one (or low below) can
+ * only be a new trade, so it is passed as the update's extreme and a wick between pushes fires.
+ */
+export function tickerUpdate(w: Watch, data: StreamData, now: () => number): MarketUpdate {
+  const price = String(data.c);
+  const at = typeof data.E === 'number' ? data.E : now();
+  const high = typeof data.h === 'string' ? data.h : undefined;
+  const low = typeof data.l === 'string' ? data.l : undefined;
+  const update: MarketUpdate = { symbol: w.symbol, at, price };
+  if (high !== undefined && w.prevHigh !== undefined && Number(high) > Number(w.prevHigh)) update.high = high;
+  if (low !== undefined && w.prevLow !== undefined && Number(low) < Number(w.prevLow)) update.low = low;
+  if (high !== undefined) w.prevHigh = high;
+  if (low !== undefined) w.prevLow = low;
+  return update;
+}
+
+/** Records an evaluated update as the watch's `seen`, keeping the extremes of its minute so far. */
+export function markSeen(w: Watch, update: MarketUpdate): SeenMark {
+  const { at, price } = update;
+  const hi = update.high ?? price;
+  const lo = update.low ?? price;
+  const prev = w.seen;
+  const sameMinute = prev !== undefined && Math.floor(prev.at / MINUTE) === Math.floor(at / MINUTE);
+  w.seen = {
+    at,
+    price,
+    high: sameMinute && prev.high !== undefined && Number(prev.high) > Number(hi) ? prev.high : hi,
+    low: sameMinute && prev.low !== undefined && Number(prev.low) < Number(lo) ? prev.low : lo,
+  };
+  return w.seen;
+}
+
+/** The candle of a kline stream payload (`k`) once it has closed; undefined while it is open. */
+export function closedKline(k: StreamData): Kline | undefined {
+  if (k.x !== true) return undefined;
+  return { openTime: Number(k.t), open: String(k.o), high: String(k.h), low: String(k.l), close: String(k.c), volume: String(k.v), closeTime: Number(k.T), quoteVolume: String(k.q), trades: Number(k.n) };
+}
