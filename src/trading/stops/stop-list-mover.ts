@@ -34,7 +34,7 @@ import { crossedText, targetLine, targetSetText } from './stop-list-text.js';
 import type { StopOrders } from './stop-orders.js';
 import type { StopStore } from './stop-store.js';
 import type { ManagedStop, MoveOutcome, MoveTarget, StopBasis } from './stop-types.js';
-
+import { markedSend } from '../orders/marked-send.js';
 
 /** A level no rule chose (a fixed stop given a target by /tp): the pending move records it as a basis at its own price, which no text names. */
 const fallbackBasis = (price: string): StopBasis => ({ kind: 'fractal', price, openTime: 0 });
@@ -105,21 +105,9 @@ export function createStopListMover(deps: StopListMoverDeps): StopListMover {
     }
   }
 
-  /** §4 for one client id: mark, send signed by the bound a taker-over waits out, look up on an unknown outcome. */
-  async function send<T>(id: string, find: (signedBy: number) => Promise<T | undefined>, signedBy: (at: number) => number, post: (signBy: number) => Promise<T>): Promise<T> {
-    const at = now();
-    await records.markSendAttempted(id, at);
-    try {
-      return await post(signedBy(at));
-    } catch (error) {
-      if (isExchangeError(error) && (error.kind === 'unknown-outcome' || error.code === 'EXCHANGE_DUPLICATE_ORDER')) {
-        const found = await find(now());
-        if (found) return found;
-      }
-      if (isExchangeError(error) && error.kind !== 'unknown-outcome') await records.clearSendAttempted(id);
-      throw error;
-    }
-  }
+  /** §4 for one client id (marked-send.ts), signed by the bound a taker-over waits out. */
+  const send = <T>(id: string, find: (signedBy: number) => Promise<T | undefined>, signedBy: (at: number) => number, post: (signBy: number) => Promise<T>): Promise<T> =>
+    markedSend(records, id, now, (at) => post(signedBy(at)), () => find(now()));
 
   async function sellCrossed(stop: ManagedStop, n: number, price: string, found?: Order): Promise<MoveOutcome> {
     const id = crossedSellId(stop.id, n);

@@ -15,7 +15,7 @@
  * under its lease. `evaluateAll()` evaluates every pair now, as one round (the benchmark's unit).
  */
 import type { Redis } from 'ioredis';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../../logger.js';
 import type { ExchangeClient } from '../../binance/exchange-client.js';
 import { createKlineStreamClient, type KlineStreamClient, type KlineStreamState } from '../../binance/kline-stream-client.js';
@@ -26,6 +26,7 @@ import type { OrderLookupOptions } from '../orders/order-lookup.js';
 import { createStopEvaluator } from './stop-evaluator.js';
 import { isStopInterval, type StopInterval } from './stop-intervals.js';
 import { createStopMover } from './stop-mover.js';
+import { evaluateRound, meteredEvaluation } from './stop-round.js';
 import { createStopSweep, type StopSweep, type StopSweepReport } from './stop-sweep.js';
 import { createStopScheduler, type StopScheduler } from './stop-scheduler.js';
 import { createStopStore, type StopPair, type StopStore } from './stop-store.js';
@@ -116,15 +117,6 @@ export function createStopManager(deps: StopManagerDeps): StopManager {
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ module: 'stop-manager' });
   const store = deps.store ?? createStopStore({ redis: deps.redis, prefix });
-  const registers = deps.registry ? [deps.registry] : [];
-  const evaluations = new Counter({ name: 'binance_chatops_stop_evaluations_total', help: 'Stop evaluations per pair and close, by outcome', labelNames: ['outcome'] as const, registers });
-  const moves = new Counter({ name: 'binance_chatops_stop_moves_total', help: 'Stops moved, refused or held at a candle close', labelNames: ['outcome'] as const, registers });
-  const duration = new Histogram({
-    name: 'binance_chatops_stop_evaluation_seconds',
-    help: 'One (symbol, interval) evaluated: klines request, rule, moves',
-    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers,
-  });
   const jobState = async (id: string) => {
     const job = await deps.ordersQueue.queue.getJob(id);
     return job ? await job.getState() : undefined;
@@ -157,22 +149,7 @@ export function createStopManager(deps: StopManagerDeps): StopManager {
   });
   const sweep = createStopSweep({ exchange: deps.exchange, store, mover, records: deps.records, alerts: deps.alerts, logger: deps.logger, jobState, now });
 
-  async function evaluate(pair: StopPair, closeTime?: number): Promise<PairEvaluation> {
-    const end = duration.startTimer();
-    try {
-      const result = await evaluator.evaluate(pair, closeTime);
-      evaluations.inc({ outcome: result.skipped ? 'skipped' : 'evaluated' });
-      if (result.moved) moves.inc({ outcome: 'moved' }, result.moved);
-      if (result.refused) moves.inc({ outcome: 'refused' }, result.refused);
-      if (result.held) moves.inc({ outcome: 'held' }, result.held);
-      return result;
-    } catch (error) {
-      evaluations.inc({ outcome: 'failed' });
-      throw error;
-    } finally {
-      end();
-    }
-  }
+  const evaluate = meteredEvaluation((pair, closeTime) => evaluator.evaluate(pair, closeTime), deps.registry);
 
   const scheduleOptions = deps.schedule === false ? undefined : typeof deps.schedule === 'object' ? deps.schedule : {};
   const scheduler = createStopScheduler({
@@ -275,29 +252,7 @@ export function createStopManager(deps: StopManagerDeps): StopManager {
     evaluateNow: (symbol, interval) => evaluate({ symbol, interval }),
 
     async evaluateAll() {
-      const started = performance.now();
-      const all = await followedPairs();
-      const results: PairEvaluation[] = [];
-      let next = 0;
-      const lane = async () => {
-        while (next < all.length) {
-          const pair = all[next++]!;
-          try {
-            results.push(await evaluate(pair));
-          } catch (error) {
-            log.error({ err: error, ...pair }, 'pair evaluation failed');
-            results.push({ ...pair, stops: 0, moved: 0, held: 0, refused: 0, failed: 1, skipped: 'failed' });
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(deps.roundConcurrency ?? 16, all.length) }, lane));
-      const round: EvaluationRound = {
-        pairs: all.length,
-        stops: results.reduce((n, r) => n + r.stops, 0),
-        moved: results.reduce((n, r) => n + r.moved, 0),
-        durationMs: performance.now() - started,
-        evaluations: results,
-      };
+      const round = await evaluateRound(await followedPairs(), evaluate, deps.roundConcurrency ?? 16, log);
       const { evaluations: _, ...summary } = round;
       lastRound = summary;
       return round;

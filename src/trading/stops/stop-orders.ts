@@ -5,8 +5,8 @@
  * src/alerts), marking a replaced order with `replacedBy`, adopting an order as the stop's
  * current one, and saving the stop over its newest version.
  */
+import { markedSend } from '../orders/marked-send.js';
 import { normalize } from '../../decimal.js';
-import { isExchangeError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { NewOrderParams, Order } from '../../binance/types.js';
 import type { ExchangeClient } from '../../binance/exchange-client.js';
@@ -109,17 +109,13 @@ export function createStopOrders(deps: StopOrdersDeps) {
 
   async function place(stop: ManagedStop, n: number, params: StopOrderParams): Promise<Order> {
     const id = stopOrderClientId(stop.id, n);
-    await records.markSendAttempted(id, now());
-    try {
-      return await exchange.newOrder({ ...params, newClientOrderId: id, newOrderRespType: 'FULL' });
-    } catch (error) {
-      if (isExchangeError(error) && (error.kind === 'unknown-outcome' || error.code === 'EXCHANGE_DUPLICATE_ORDER')) {
-        const found = await lookup.find({ symbol: stop.symbol, clientOrderId: id }, now());
-        if (found) return found;
-      }
-      if (isExchangeError(error) && error.kind !== 'unknown-outcome') await records.clearSendAttempted(id);
-      throw error;
-    }
+    return markedSend(
+      records,
+      id,
+      now,
+      () => exchange.newOrder({ ...params, newClientOrderId: id, newOrderRespType: 'FULL' }),
+      () => lookup.find({ symbol: stop.symbol, clientOrderId: id }, now()),
+    );
   }
 
   const orderParams = (stop: ManagedStop, stopPrice: string, limitPrice: string): StopOrderParams => ({
