@@ -5,7 +5,9 @@
  *   node --import ./dist-bench/bench/lib/use-dist.js dist-bench/bench/tools/profile-burst.js [rounds] [/tmp/prof/burst]
  * Summarise the profiles with profile-summary.js (it sums several files). The first round is a warm-up, not counted.
  */
+import { subscribe } from 'node:diagnostics_channel';
 import { writeFileSync } from 'node:fs';
+import type { ClientRequest } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { clientOrderIdOf } from '../../src/trading/intent-store.js';
 import { benchUsers, startBenchApp } from '../support/bench-app.js';
@@ -23,8 +25,25 @@ if (out) {
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 500 });
 }
+// HTTP requests this process makes while measured, by method and path (Bot API token cut).
+const requests = new Map<string, number>();
+let counting = false;
+subscribe('http.client.request.start', (message) => {
+  if (!counting) return;
+  const request = (message as { request: ClientRequest }).request;
+  const key = `${request.method} ${request.path.split('?')[0]!.replace(/\/bot[^/]+\//, '/bot…/')}`;
+  requests.set(key, (requests.get(key) ?? 0) + 1);
+});
+const { Redis } = await import('ioredis');
+const admin = new Redis(app.redis.url);
+const redisCalls = async (): Promise<number> => {
+  const info = await admin.info('commandstats');
+  return [...info.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+};
+let redisCommands = 0;
 const latencies: number[] = [];
 const cpu = { product: 0, exchange: 0, redis: 0 };
+let productSystemUs = 0;
 for (let r = 0; r <= rounds; r++) {
   const cards = await Promise.all(users.map((u) => app.card(u, '/buy BTCUSDT 0.001')));
   const updates = users.map((u, i) => app.confirmUpdate(u, cards[i]!));
@@ -32,7 +51,10 @@ for (let r = 0; r <= rounds; r++) {
   const sim0 = (await sim.stats()).cpuMs;
   const redis0 = await app.redisCpuMs();
   if (r > 0 && out) await session.post('Profiler.start');
+  const calls0 = await redisCalls();
+  counting = r > 0;
   const cpu0 = cpuMs();
+  const sys0 = process.cpuUsage().system;
   const starts: number[] = [];
   const handled = updates.map((update) => {
     starts.push(epochMs());
@@ -42,12 +64,15 @@ for (let r = 0; r <= rounds; r++) {
   await Promise.all(handled);
   await Promise.all(users.map((u, i) => app.filled(u, cards[i]!)));
   const used = cpuMs() - cpu0;
+  counting = false;
+  if (r > 0) redisCommands += (await redisCalls()) - calls0 - 1; // less the INFO itself
   if (r === 0) continue;
   if (out) {
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(`${out}.${r}.cpuprofile`, JSON.stringify(profile));
   }
   cpu.product += used;
+  productSystemUs += process.cpuUsage().system - sys0;
   cpu.exchange += (await sim.stats()).cpuMs - sim0;
   cpu.redis += (await app.redisCpuMs()) - redis0;
   arrivals.forEach((at, i) => latencies.push(at - starts[i]!));
@@ -57,9 +82,14 @@ console.log(
   JSON.stringify({
     rounds,
     latencyMs: summarize(latencies),
-    cpuPerConfirmMs: { product: per(cpu.product), exchange: per(cpu.exchange), redis: per(cpu.redis) },
+    perConfirm: {
+      redisCommands: per(redisCommands),
+      http: Object.fromEntries([...requests].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, per(n)])),
+    },
+    cpuPerConfirmMs: { product: per(cpu.product), productSystem: per(productSystemUs / 1000), exchange: per(cpu.exchange), redis: per(cpu.redis) },
   }),
 );
 session.disconnect();
+admin.disconnect();
 await app.close();
 await sim.close();
