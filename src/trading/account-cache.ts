@@ -87,7 +87,7 @@ function parseRead(reply: unknown, name: string): { meta: string; flat: string[]
 }
 
 // KEYS[1] balances hash. ARGV[1] the snapshot's update time, then asset, json pairs. Per asset as
-// PUT_BALANCE; an asset absent from the snapshot is dropped unless the stream told of it later.
+// PUT_BALANCES; an asset absent from the snapshot is dropped unless the stream told of it later.
 const REPLACE_BALANCES = defineScript({ name: 'chatopsAccountBalancesReplace', keys: 1, parse: asFlag, lua: `
 local u = tonumber(ARGV[1])
 local incoming = {}
