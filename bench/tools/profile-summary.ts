@@ -3,7 +3,7 @@
  * package (node_modules/<name>, the project's own dist/ files, node internals, GC, idle) and the
  * top functions by self time. How the causes in docs/BENCHMARKS.md were found.
  *
- *   node --cpu-prof --cpu-prof-dir=/tmp/prof … ; node dist-bench/bench/tools/profile-summary.js /tmp/prof/<file>.cpuprofile [top]
+ *   node --cpu-prof --cpu-prof-dir=/tmp/prof … ; node dist-bench/bench/tools/profile-summary.js /tmp/prof/<file>.cpuprofile… [top] [--samples]
  */
 import { readFileSync } from 'node:fs';
 
@@ -33,31 +33,54 @@ function bucketOf(url: string, name: string): string {
   return url === '' ? '(native)' : url;
 }
 
-export function summarizeProfile(profile: Profile): { totalMs: number; buckets: Array<[string, number]>; functions: Array<[string, number]> } {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+type Summary = { totalMs: number; buckets: Array<[string, number]>; functions: Array<[string, number]> };
+
+export function summarizeProfile(profile: Profile): Summary {
+  return summarizeProfiles([profile]);
+}
+
+/** The median interval between samples, µs. */
+function medianDelta(profile: Profile): number {
+  const sorted = [...profile.timeDeltas].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+/**
+ * Self time summed over several profiles (e.g. one per measured round). A sample's time is the
+ * wall time since the previous one, so on a loaded machine the time the thread spent descheduled
+ * lands on whatever ran when it resumed (typically a socket write that woke another process);
+ * `bySamples` instead counts each sample as one median interval, which approximates CPU time.
+ */
+export function summarizeProfiles(profiles: Profile[], bySamples = false): Summary {
   const buckets = new Map<string, number>();
   const functions = new Map<string, number>();
   let total = 0;
-  for (const [id, us] of selfUs) {
-    const node = byId.get(id)!;
-    const { url, functionName, lineNumber } = node.callFrame;
-    total += us;
-    const bucket = bucketOf(url, functionName);
-    buckets.set(bucket, (buckets.get(bucket) ?? 0) + us);
-    const fn = `${functionName || '(anonymous)'} ${url.replace(/^.*\/(node_modules|dist|dist-bench)\//, '$1/')}:${lineNumber + 1}`;
-    functions.set(fn, (functions.get(fn) ?? 0) + us);
+  for (const profile of profiles) {
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const selfUs = new Map<number, number>();
+    const interval = medianDelta(profile);
+    profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (bySamples ? interval : (profile.timeDeltas[i] ?? 0))));
+    for (const [id, us] of selfUs) {
+      const node = byId.get(id)!;
+      const { url, functionName, lineNumber } = node.callFrame;
+      total += us;
+      const bucket = bucketOf(url, functionName);
+      buckets.set(bucket, (buckets.get(bucket) ?? 0) + us);
+      const fn = `${functionName || '(anonymous)'} ${url.replace(/^.*\/(node_modules|dist|dist-bench)\//, '$1/')}:${lineNumber + 1}`;
+      functions.set(fn, (functions.get(fn) ?? 0) + us);
+    }
   }
   const sorted = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v / 1000] as [string, number]);
   return { totalMs: total / 1000, buckets: sorted(buckets), functions: sorted(functions) };
 }
 
 if (process.argv[1]?.endsWith('profile-summary.js')) {
-  const file = process.argv[2];
-  if (!file) throw new Error('usage: profile-summary.js <file.cpuprofile> [top]');
-  const top = Number(process.argv[3] ?? 30);
-  const { totalMs, buckets, functions } = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as Profile);
+  const args = process.argv.slice(2);
+  const files = args.filter((a) => a.endsWith('.cpuprofile'));
+  if (files.length === 0) throw new Error('usage: profile-summary.js <file.cpuprofile>… [top]');
+  const top = Number(args.find((a) => /^\d+$/.test(a)) ?? 30);
+  const profiles = files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as Profile);
+  const { totalMs, buckets, functions } = summarizeProfiles(profiles, args.includes('--samples'));
   const busy = totalMs - (buckets.find(([b]) => b === '(idle)')?.[1] ?? 0);
   console.log(`profile: ${totalMs.toFixed(0)} ms sampled, ${busy.toFixed(0)} ms busy`);
   console.log('\nself time by package (% of busy):');

@@ -20,7 +20,8 @@ import type { Redis } from 'ioredis';
 import type { Account, Balance } from '../binance/types.js';
 import type { ExchangeClient } from '../binance/exchange-client.js';
 import { KEY_PREFIX } from '../redis.js';
-import { asFlag, defineScript } from '../redis-scripts.js';
+import { AppError } from '../errors.js';
+import { asFlag, asStrings, defineScript } from '../redis-scripts.js';
 
 export interface AccountCache {
   /** The account while the stream keeps it fresh; undefined when the caller must ask the exchange. */
@@ -53,19 +54,40 @@ const keys = (prefix: string) => ({
   fresh: `${prefix}:account:fresh`,
 });
 
-// KEYS[1] balances hash. ARGV: asset, json, update time. An older update never overwrites a newer one.
-const PUT_BALANCE = defineScript({ name: 'chatopsAccountBalancePut', keys: 1, parse: asFlag, lua: `
-local old = redis.call('HGET', KEYS[1], ARGV[1])
-if old then
-  local ok, decoded = pcall(cjson.decode, old)
-  if ok and tonumber(decoded['u']) and tonumber(decoded['u']) > tonumber(ARGV[3]) then return 0 end
+// KEYS[1] balances hash. ARGV[1] the update's time, then asset, json pairs. An older update
+// never overwrites a newer one. One call for all the assets an event names: one round trip.
+const PUT_BALANCES = defineScript({ name: 'chatopsAccountBalancesPut', keys: 1, parse: asFlag, lua: `
+local u = tonumber(ARGV[1])
+for i = 2, #ARGV, 2 do
+  local old = redis.call('HGET', KEYS[1], ARGV[i])
+  local newer = false
+  if old then
+    local ok, decoded = pcall(cjson.decode, old)
+    newer = ok and tonumber(decoded['u']) ~= nil and tonumber(decoded['u']) > u
+  end
+  if not newer then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 ` });
 
+// KEYS: fresh, meta, balances. Nil unless the cache is fresh and has its meta; else {meta, HGETALL}.
+// A script rather than a MULTI: ioredis builds a MULTI as a pipeline, which copies every script
+// defined on the connection, on each pricing read.
+const READ_ACCOUNT = defineScript({ name: 'chatopsAccountRead', keys: 3, parse: parseRead, lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local meta = redis.call('GET', KEYS[2])
+if not meta then return false end
+return {meta, redis.call('HGETALL', KEYS[3])}
+` });
+
+function parseRead(reply: unknown, name: string): { meta: string; flat: string[] } | undefined {
+  if (reply === null) return undefined;
+  if (Array.isArray(reply) && typeof reply[0] === 'string' && Array.isArray(reply[1])) return { meta: reply[0], flat: asStrings(reply[1], name) };
+  throw new AppError('INTERNAL', `redis script ${name} answered ${JSON.stringify(reply)}`);
+}
+
 // KEYS[1] balances hash. ARGV[1] the snapshot's update time, then asset, json pairs. Per asset as
-// PUT_BALANCE; an asset absent from the snapshot is dropped unless the stream told of it later.
+// PUT_BALANCES; an asset absent from the snapshot is dropped unless the stream told of it later.
 const REPLACE_BALANCES = defineScript({ name: 'chatopsAccountBalancesReplace', keys: 1, parse: asFlag, lua: `
 local u = tonumber(ARGV[1])
 local incoming = {}
@@ -88,22 +110,20 @@ export function createAccountCache(deps: { redis: Redis; prefix?: string }): Acc
   const k = keys(deps.prefix ?? KEY_PREFIX);
   return {
     async read() {
-      const replies = await deps.redis.multi().exists(k.fresh).get(k.meta).hgetall(k.balances).exec();
-      if (!replies || replies.some(([error]) => error)) return undefined;
-      const [[, fresh], [, meta], [, stored]] = replies as [[null, number], [null, string | null], [null, Record<string, string>]];
-      if (fresh !== 1 || meta === null) return undefined;
-      const balances: Balance[] = Object.entries(stored).map(([asset, json]) => {
-        const b = JSON.parse(json) as StoredBalance;
-        return { asset, free: b.free, locked: b.locked };
-      });
-      return { ...(JSON.parse(meta) as AccountMeta), balances };
+      const stored = await READ_ACCOUNT.run(deps.redis, [k.fresh, k.meta, k.balances], []);
+      if (!stored) return undefined;
+      const balances: Balance[] = [];
+      for (let i = 0; i < stored.flat.length; i += 2) {
+        const b = JSON.parse(stored.flat[i + 1]!) as StoredBalance;
+        balances.push({ asset: stored.flat[i]!, free: b.free, locked: b.locked });
+      }
+      return { ...(JSON.parse(stored.meta) as AccountMeta), balances };
     },
   };
 }
 
 export function createAccountCacheWriter(deps: { redis: Redis; prefix?: string; freshForMs: number }): AccountCacheWriter {
   const k = keys(deps.prefix ?? KEY_PREFIX);
-  const put = (asset: string, balance: StoredBalance) => PUT_BALANCE.run(deps.redis, [k.balances], [asset, JSON.stringify(balance), balance.u]);
   return {
     async replace(account) {
       const { balances, ...meta } = account;
@@ -114,7 +134,9 @@ export function createAccountCacheWriter(deps: { redis: Redis; prefix?: string; 
       await tx.set(k.meta, JSON.stringify(meta)).set(k.fresh, '1', 'PX', deps.freshForMs).exec();
     },
     async apply(update) {
-      for (const b of update.B) await put(b.a, { free: b.f, locked: b.l, u: update.u });
+      if (update.B.length === 0) return;
+      const fields = update.B.flatMap((b) => [b.a, JSON.stringify({ free: b.f, locked: b.l, u: update.u } satisfies StoredBalance)]);
+      await PUT_BALANCES.run(deps.redis, [k.balances], [update.u, ...fields]);
     },
     async keepFresh() {
       await deps.redis.pexpire(k.fresh, deps.freshForMs);

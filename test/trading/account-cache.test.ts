@@ -98,6 +98,12 @@ describe('account cache', () => {
     const latest = await cache.read();
     expect(freeOf(latest, 'USDT')).toBe(freeOf(account, 'USDT'));
     expect(freeOf(latest, 'BNB')).toBeUndefined();
+
+    // One event naming several assets is judged per asset: the one held newer stays, the other is written.
+    await writer.apply({ u: 3_500, B: [{ a: 'USDT', f: '9.00000000', l: '0.00000000' }, { a: 'BNB', f: '0.2', l: '0' }] });
+    const mixed = await cache.read();
+    expect(freeOf(mixed, 'USDT')).toBe(freeOf(account, 'USDT'));
+    expect(freeOf(mixed, 'BNB')).toBe('0.2');
   });
 
   it('a pricing client reads the cache while it is fresh and pays the exchange otherwise', async () => {
