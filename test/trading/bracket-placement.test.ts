@@ -48,7 +48,7 @@ describe('a plan on the exchange', () => {
     const card = await app.waitForText(id, /Protected/);
     const text = stripTags(card.text!);
     expect(text).toMatch(/Filled: 0\.01000 BTC/);
-    expect(text).toMatch(/🛡 Protected: OCO list \d+, stop 63,000\.00 USDT and target 70,000\.00 USDT for 0\.00999 BTC/);
+    expect(text).toMatch(/🛡 Protected: OCO list \d+, stop 63,000\.00 USDT and target 70,000\.00 USDT for 0\.00999 BTC \(what the fill left after its fee\)\. Whichever fills first cancels the other\./);
     expect(posts('/api/v3/order')).toHaveLength(1);
     expect(posts('/api/v3/orderList/oco')).toHaveLength(1);
     const lists = await openLists();
@@ -59,6 +59,16 @@ describe('a plan on the exchange', () => {
       ['LIMIT_MAKER', '0.00999000', expect.anything(), '70000.00000000'],
       ['STOP_LOSS_LIMIT', '0.00999000', '63000.00000000', '62685.00000000'],
     ]);
+  });
+
+  it('a MARKET entry with a stop only is protected by one stop order, and the card does not speak of another leg', async () => {
+    const id = await confirmCard('/buy BTCUSDT 0.01 sl=63000');
+    const text = stripTags((await app.waitForText(id, /Protected/)).text!);
+    expect(text).toMatch(/🛡 Protected: order \d+, stop 63,000\.00 USDT for 0\.00999 BTC \(what the fill left after its fee\)\.$/m);
+    expect(text).not.toContain('cancels the other');
+    expect(posts('/api/v3/orderList/oco')).toHaveLength(0);
+    const legs = await app.exchange.openOrders('BTCUSDT');
+    expect(legs.map((o) => [o.type, o.origQty, o.stopPrice])).toEqual([['STOP_LOSS_LIMIT', '0.00999000', '63000.00000000']]);
   });
 
   it('a LIMIT entry is one OTOCO list; its exits go on when the entry fills', async () => {

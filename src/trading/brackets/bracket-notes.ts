@@ -24,7 +24,7 @@ export function listNote(p: OrderPreview, list: OrderList): string {
 
 export function protectedNote(p: OrderPreview, protection: Exclude<Protection, { kind: 'nothing' }>): string {
   const what = protection.kind === 'list' ? `OCO list <code>${protection.list.orderListId}</code>` : `order <code>${protection.order.orderId}</code>`;
-  return `🛡 Protected: ${what}, ${exits(p)} for ${formatAmount(protection.quantity, p.quantityDecimals, 'down')} ${escapeHtml(p.baseAsset)} (what the fill left after its fee). Whichever fills first cancels the other.`;
+  return `🛡 Protected: ${what}, ${exits(p)} for ${formatAmount(protection.quantity, p.quantityDecimals, 'down')} ${escapeHtml(p.baseAsset)} (what the fill left after its fee).${protection.kind === 'list' ? ' Whichever fills first cancels the other.' : ''}`;
 }
 
 export function unprotectedNote(p: OrderPreview, reason: string): string {
