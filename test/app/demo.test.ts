@@ -35,6 +35,7 @@ describe('npm run demo (console on the paper exchange)', () => {
     expect(plan).toMatch(/Target: [\d,.]+ USDT \(2R/);
     expect(plan).toMatch(/At risk: (99\.\d\d|100\.00) USDT/);
     expect(plan).toMatch(/Reward\/risk: 2\.00/);
+    expect(plan).toMatch(/It trails: at each 4h close the stop moves up to each newer confirmed bullish fractal, never down, the target kept\./);
     const protectedPlan = await demo.type('1', /Protected: OCO list \d+, stop [\d,.]+ USDT and target [\d,.]+ USDT for [\d.]+ BTC/);
     expect(protectedPlan).toMatch(/Filled: [0-9.]+ BTC/);
     const orders = await demo.type('/orders', /Open orders \(2\)/);

@@ -27,7 +27,7 @@ export const BUY_SPEC: CommandSpec = {
   details: [
     'AMOUNT is a quantity of the base asset (0.01) or an amount of the quote asset (100USDT or $100).',
     'With PRICE the order is a LIMIT order (good till cancelled); without it, a MARKET order.',
-    'sl= sets a stop with the entry: a price (sl=61000), N% below the entry (sl=3%), the newest bullish fractal (sl=fractal or sl=fractal:1h) or MULT × ATR(14) below the entry (sl=atr, sl=atr:3).',
+    'sl= sets a stop with the entry: a price (sl=61000), N% below the entry (sl=3%), the newest bullish fractal, trailing (sl=fractal or sl=fractal:1h), or MULT × ATR(14) below the entry, trailing as a chandelier stop (sl=atr, sl=atr:3).',
     'tp= sets a target: a price (tp=70000), N% above the entry (tp=5%) or N times the risk (tp=2R). With both, the exits are one OCO: whichever fills cancels the other.',
     'AMOUNT may be risk=1% (of the net value) or risk=50 (in the valuation asset): the quantity is then the risk divided by the distance to the stop, so it needs sl=.',
     'You get a card with the priced order and Confirm / Cancel buttons. Nothing is sent before Confirm.',

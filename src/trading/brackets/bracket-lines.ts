@@ -17,7 +17,9 @@ export function planLines(p: OrderPreview, detailed: boolean): string[] {
   if (detailed) lines.push(`Entry: <b>${price(plan.entryPrice)}</b> (${p.type === 'MARKET' ? 'last price; a market order fills near it' : 'limit price'})`);
   if (plan.stop) {
     const s = plan.stop;
-    lines.push(`Stop: <b>${price(s.stopPrice)}</b> (${escapeHtml(stopSpecText(s.spec, s.fractal?.openTime, s.atr))}), sells down to ${price(s.limitPrice)}`);
+    lines.push(`Stop: <b>${price(s.stopPrice)}</b> (${escapeHtml(stopSpecText(s.spec, s.fractal?.openTime, s.atr === undefined ? undefined : formatAmount(s.atr, p.priceDecimals)))}), sells down to ${price(s.limitPrice)}`);
+    const trail = detailed ? trailText(plan) : undefined;
+    if (trail) lines.push(trail);
   } else {
     lines.push('Stop: none (tp= alone protects nothing on the way down)');
   }
@@ -32,6 +34,16 @@ export function planLines(p: OrderPreview, detailed: boolean): string[] {
   if (plan.rewardRisk !== undefined) lines.push(`Reward/risk: <b>${formatAmount(plan.rewardRisk, 2)}</b>`);
   lines.push(placementText(plan));
   return lines;
+}
+
+/** Whether the stop trails once placed (plan-trailing.ts adopts it), said on the card so the trader knows what the stop will do. */
+function trailText(plan: BracketPlan): string | undefined {
+  const spec = plan.stop?.spec;
+  if (spec?.kind !== 'fractal' && spec?.kind !== 'atr') return undefined;
+  // A lone stop waiting in an OTO with its LIMIT entry cannot be moved without cancelling the entry.
+  if (plan.placement === 'list' && plan.target === undefined) return 'The stop stays at this level: a lone stop waiting with a limit entry is not moved.';
+  const rule = spec.kind === 'fractal' ? 'to each newer confirmed bullish fractal' : `to ${spec.multiple} × ATR(14) under the highest high since the entry`;
+  return `It trails: at each ${spec.interval} close the stop moves up ${rule}, never down${plan.target ? ', the target kept' : ''}.`;
 }
 
 function placementText(plan: BracketPlan): string {
