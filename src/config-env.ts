@@ -105,14 +105,14 @@ export const envSchema = z.object({
     .refine((v) => /^[A-Z0-9]{2,20}$/.test(v), { message: 'must be an asset code in capitals, e.g. USDT, USDC or BTC' }),
   MAX_ORDER_VALUE: optionalString.pipe(decimalString('MAX_ORDER_VALUE').optional()),
   MAX_ORDER_QUOTE: optionalString.pipe(decimalString('MAX_ORDER_QUOTE').optional()),
-  // P&L ledger (issue 17): how often the worker checks myTrades for fills the stream missed; 0 = only at start and after reconnects.
+  // P&L ledger: how often the worker checks myTrades for fills the stream missed; 0 = only at start and after reconnects.
   LEDGER_SYNC_MIN: z.coerce.number().int().min(0).max(24 * 60).default(60),
   QUEUED_ORDER_MAX_AGE_S: z.coerce.number().int().min(5).max(7 * 86_400).default(300),
   STOP_LIMIT_OFFSET_PCT: decimalString('percent').default('0.5'),
   STOP_MIN_MOVE_PCT: decimalString('percent').default('0'),
   STOP_DEFAULT_INTERVAL: z.enum(['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w']).default('4h'),
   CONFIRM_TTL_S: z.coerce.number().int().min(5).max(3600).default(60),
-  // Strategies (issue 20): what a /signal card buys when no SIZE is given: a quote amount or a base quantity.
+  // Strategies: what a /signal card buys when no SIZE is given: a quote amount or a base quantity.
   SIGNAL_DEFAULT_SIZE: z
     .string()
     .trim()

@@ -86,7 +86,7 @@ describe('config', () => {
     expect(config.paper.balances).toEqual({ USDT: '500.5', BTC: '0.01' });
   });
 
-  describe('paper and testnet refuse a live Binance host (issue 13, hole 5)', () => {
+  describe('paper and testnet refuse a live Binance host', () => {
     const keys = { TELEGRAM_BOT_TOKEN: TOKEN, BINANCE_API_KEY: 'real-key-0123456789', BINANCE_API_SECRET: 'real-secret-0123456789' };
 
     it.each([

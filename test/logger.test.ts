@@ -29,7 +29,7 @@ describe('logger', () => {
   });
 });
 
-describe('the secrets the process masks (issue 13)', () => {
+describe('the secrets the process masks', () => {
   const TOKEN = '123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345';
   const WEBHOOK_SECRET = 'wh-secret_Zq81xYt5Lm';
 

@@ -36,6 +36,18 @@ export interface ComponentContext {
   ledger?: LedgerService;
 }
 
+/** A paper exchange replaying recorded candles, faster than the clock (PAPER_MARKET=replay…). */
+const isReplayedMarket = (config: Config): boolean => config.mode === 'paper' && config.paper.market.startsWith('replay');
+
+/** A component that needs an exchange URL the configuration may lack: without it, a warning naming what is lost, and none. */
+function withUrl<T>(c: ComponentContext, url: string | undefined, missing: string, build: (url: string) => T): T | undefined {
+  if (!url) {
+    c.logger.warn(missing);
+    return undefined;
+  }
+  return build(url);
+}
+
 export function buildOrderWorker(c: ComponentContext, overrides: Partial<OrderWorkerOptions> = {}): OrderWorker {
   return createOrderWorker({
     connection: c.stack.workerConnection,
@@ -84,27 +96,25 @@ export function buildUserStreamService(
   allowedUsers: readonly number[],
   overrides: Partial<UserStreamServiceDeps> = {},
 ): UserStreamService | undefined {
-  if (!c.exchange.wsApiUrl) {
-    c.logger.warn('no BINANCE_WS_API_URL: fills that happen later will not be alerted');
-    return undefined;
-  }
-  return createUserStreamService({
-    redis: c.stack.producer,
-    prefix: c.stack.prefix,
-    wsApiUrl: c.exchange.wsApiUrl,
-    apiKey: c.exchange.apiKey,
-    signer: c.exchange.signer,
-    exchange: c.exchange.client,
-    records: c.stack.records,
-    intents: c.stack.service.intents,
-    alerts: c.stack.alertsQueue,
-    allowedUsers,
-    symbols: c.exchange.exchangeInfo,
-    logger: c.logger,
-    registry: c.registry,
-    ...(c.ledger ? { onExecutionReport: c.ledger.onExecutionReport, onConnected: c.ledger.onStreamConnected } : {}),
-    ...overrides,
-  });
+  return withUrl(c, c.exchange.wsApiUrl, 'no BINANCE_WS_API_URL: fills that happen later will not be alerted', (wsApiUrl) =>
+    createUserStreamService({
+      redis: c.stack.producer,
+      prefix: c.stack.prefix,
+      wsApiUrl,
+      apiKey: c.exchange.apiKey,
+      signer: c.exchange.signer,
+      exchange: c.exchange.client,
+      records: c.stack.records,
+      intents: c.stack.service.intents,
+      alerts: c.stack.alertsQueue,
+      allowedUsers,
+      symbols: c.exchange.exchangeInfo,
+      logger: c.logger,
+      registry: c.registry,
+      ...(c.ledger ? { onExecutionReport: c.ledger.onExecutionReport, onConnected: c.ledger.onStreamConnected } : {}),
+      ...overrides,
+    }),
+  );
 }
 
 /**
@@ -113,7 +123,7 @@ export function buildUserStreamService(
  * (a replay's candles close PAPER_SPEED times faster than the clock).
  */
 export function buildStopManager(c: ComponentContext, overrides: Partial<StopManagerDeps> = {}): StopManager {
-  const replayed = c.config.mode === 'paper' && c.config.paper.market.startsWith('replay');
+  const replayed = isReplayedMarket(c.config);
   const manager = createStopManager({
     redis: c.stack.producer,
     connection: c.stack.workerConnection,
@@ -159,7 +169,7 @@ const PROCESS_STARTED_AT = Date.now();
  * replay is re-stamped at every start (kline-history.ts).
  */
 export function buildBacktestWorker(c: ComponentContext, api: Api): BacktestWorker {
-  const replayed = c.config.mode === 'paper' && c.config.paper.market.startsWith('replay');
+  const replayed = isReplayedMarket(c.config);
   return createBacktestWorker({
     connection: c.stack.workerConnection,
     redis: c.stack.producer,
@@ -177,22 +187,20 @@ export function buildBacktestWorker(c: ComponentContext, api: Api): BacktestWork
  * a lease per symbol lets exactly one of them watch it. Undefined when no stream URL is known.
  */
 export function buildPriceAlertService(c: ComponentContext, overrides: Partial<PriceAlertServiceDeps> = {}): PriceAlertService | undefined {
-  if (!c.exchange.streamUrl) {
-    c.logger.warn('no BINANCE_STREAM_URL: price alerts (/alert) will not be evaluated');
-    return undefined;
-  }
-  return createPriceAlertService({
-    redis: c.stack.producer,
-    prefix: c.stack.prefix,
-    streamUrl: c.exchange.streamUrl,
-    exchange: c.exchange.client,
-    alerts: c.stack.alertsQueue,
-    symbols: c.exchange.exchangeInfo,
-    buttons: priceAlertFireButtons,
-    logger: c.logger,
-    registry: c.registry,
-    ...overrides,
-  });
+  return withUrl(c, c.exchange.streamUrl, 'no BINANCE_STREAM_URL: price alerts (/alert) will not be evaluated', (streamUrl) =>
+    createPriceAlertService({
+      redis: c.stack.producer,
+      prefix: c.stack.prefix,
+      streamUrl,
+      exchange: c.exchange.client,
+      alerts: c.stack.alertsQueue,
+      symbols: c.exchange.exchangeInfo,
+      buttons: priceAlertFireButtons,
+      logger: c.logger,
+      registry: c.registry,
+      ...overrides,
+    }),
+  );
 }
 
 /** Everything createBot needs but the Telegram identity (token, apiRoot, botInfo, allow-list). */
@@ -216,7 +224,7 @@ export function botDepsOf(c: ComponentContext, overrides: { now?: () => number }
       topMinQuoteVolume: config.topMinQuoteVolume,
       stopDefaultInterval: config.stops.defaultInterval,
       telegramGroups: config.telegram.groups,
-      marketReplay: config.mode === 'paper' && config.paper.market.startsWith('replay'),
+      marketReplay: isReplayedMarket(config),
       ...(config.webApp.url ? { webAppUrl: config.webApp.url } : {}),
       signalDefaultSize: config.signalDefaultSize,
       valuationAsset: config.limits.valuationAsset,

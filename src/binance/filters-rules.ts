@@ -44,21 +44,27 @@ export interface PercentBand {
   SELL: [string | undefined, string | undefined];
 }
 
-export interface SymbolRules {
+/** The filter types the engine reads, by the SymbolRules field that holds each (the first of its type, canonical). */
+const ENGINE_FILTERS = {
+  price: 'PRICE_FILTER',
+  lot: 'LOT_SIZE',
+  marketLot: 'MARKET_LOT_SIZE',
+  notional: 'NOTIONAL',
+  minNotional: 'MIN_NOTIONAL',
+  percentPrice: 'PERCENT_PRICE',
+  percentPriceBySide: 'PERCENT_PRICE_BY_SIDE',
+  icebergParts: 'ICEBERG_PARTS',
+  maxNumOrders: 'MAX_NUM_ORDERS',
+  maxNumAlgoOrders: 'MAX_NUM_ALGO_ORDERS',
+  maxPosition: 'MAX_POSITION',
+  trailingDelta: 'TRAILING_DELTA',
+} as const satisfies Record<string, SymbolFilter['filterType']>;
+
+type EngineFilters = { readonly [K in keyof typeof ENGINE_FILTERS]?: FilterOf<(typeof ENGINE_FILTERS)[K]> };
+
+export interface SymbolRules extends EngineFilters {
   readonly symbol: SymbolInfo;
   readonly orderTypes: ReadonlySet<OrderType>;
-  readonly price?: FilterOf<'PRICE_FILTER'>;
-  readonly lot?: FilterOf<'LOT_SIZE'>;
-  readonly marketLot?: FilterOf<'MARKET_LOT_SIZE'>;
-  readonly notional?: FilterOf<'NOTIONAL'>;
-  readonly minNotional?: FilterOf<'MIN_NOTIONAL'>;
-  readonly percentPrice?: FilterOf<'PERCENT_PRICE'>;
-  readonly percentPriceBySide?: FilterOf<'PERCENT_PRICE_BY_SIDE'>;
-  readonly icebergParts?: FilterOf<'ICEBERG_PARTS'>;
-  readonly maxNumOrders?: FilterOf<'MAX_NUM_ORDERS'>;
-  readonly maxNumAlgoOrders?: FilterOf<'MAX_NUM_ALGO_ORDERS'>;
-  readonly maxPosition?: FilterOf<'MAX_POSITION'>;
-  readonly trailingDelta?: FilterOf<'TRAILING_DELTA'>;
   /** The hot path reads these: enabled rules only, so no "is it zero?" per check. */
   readonly priceGrid?: Grid;
   readonly lotGrid?: Grid;
@@ -92,27 +98,14 @@ export function rulesOf(symbol: SymbolInfo): SymbolRules {
   return rules;
 }
 
-/** The filter types the engine reads; their decimal fields were validated by parseExchangeInfo. */
-const ENGINE_FILTERS: ReadonlySet<string> = new Set<SymbolFilter['filterType']>([
-  'PRICE_FILTER',
-  'LOT_SIZE',
-  'MARKET_LOT_SIZE',
-  'NOTIONAL',
-  'MIN_NOTIONAL',
-  'PERCENT_PRICE',
-  'PERCENT_PRICE_BY_SIDE',
-  'ICEBERG_PARTS',
-  'MAX_NUM_ORDERS',
-  'MAX_NUM_ALGO_ORDERS',
-  'MAX_POSITION',
-  'TRAILING_DELTA',
-]);
+/** Their decimal fields were validated by parseExchangeInfo. */
+const ENGINE_FILTER_TYPES: ReadonlySet<string> = new Set<SymbolFilter['filterType']>(Object.values(ENGINE_FILTERS));
 
 function buildRules(symbol: SymbolInfo): SymbolRules {
   const found: Partial<{ [K in SymbolFilter['filterType']]: FilterOf<K> }> = {};
   for (const filter of symbol.filters) {
     // The first of a type wins; unknown types (kept as sent by parseExchangeInfo) are ignored.
-    if (!ENGINE_FILTERS.has(filter.filterType)) continue;
+    if (!ENGINE_FILTER_TYPES.has(filter.filterType)) continue;
     (found as Record<string, SymbolFilter>)[filter.filterType] ??= canonical(filter);
   }
   const lot = found.LOT_SIZE;
@@ -133,6 +126,8 @@ function buildRules(symbol: SymbolInfo): SymbolRules {
   const on = (v: string): string | undefined => (isZero(v) ? undefined : v);
   const grid = (f: { minQty: string; maxQty: string; stepSize: string } | undefined): Grid | undefined =>
     f && { min: on(f.minQty), max: on(f.maxQty), step: on(f.stepSize) };
+  const engineFilters: Record<string, SymbolFilter | undefined> = {};
+  for (const [field, type] of Object.entries(ENGINE_FILTERS)) engineFilters[field] = found[type];
   const pf = found.PRICE_FILTER;
   const notionalRules: NotionalRule[] = [];
   const n = found.NOTIONAL;
@@ -165,18 +160,7 @@ function buildRules(symbol: SymbolInfo): SymbolRules {
     percentBands,
     symbol,
     orderTypes: new Set(symbol.orderTypes),
-    price: found.PRICE_FILTER,
-    lot,
-    marketLot,
-    notional: found.NOTIONAL,
-    minNotional: found.MIN_NOTIONAL,
-    percentPrice: found.PERCENT_PRICE,
-    percentPriceBySide: found.PERCENT_PRICE_BY_SIDE,
-    icebergParts: found.ICEBERG_PARTS,
-    maxNumOrders: found.MAX_NUM_ORDERS,
-    maxNumAlgoOrders: found.MAX_NUM_ALGO_ORDERS,
-    maxPosition: found.MAX_POSITION,
-    trailingDelta: found.TRAILING_DELTA,
+    ...(engineFilters as EngineFilters),
     limitLot,
     marketLimits,
     tickDecimals: gridDecimals(found.PRICE_FILTER?.tickSize ?? '0', pricePrecision),

@@ -3,17 +3,10 @@
  */
 import type { ErrorCode } from '../errors.js';
 import type { FilterType } from './symbol-filter-types.js';
-import type { OrderType, Side, TimeInForce } from './types.js';
+import type { OrderTerms } from './types.js';
 
-export interface OrderDraft {
-  side: Side;
-  type: OrderType;
-  quantity?: string;
-  quoteOrderQty?: string;
-  price?: string;
-  stopPrice?: string;
+export interface OrderDraft extends OrderTerms {
   icebergQty?: string;
-  timeInForce?: TimeInForce;
   /** Trailing stops only (rest-api.md, faqs/trailing-stop-faq.md): basis points, checked by TRAILING_DELTA. */
   trailingDelta?: number;
 }

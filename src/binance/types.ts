@@ -145,20 +145,25 @@ export interface TickerPrice {
   price: string;
 }
 
-/** One row of GET /api/v3/myTrades (rest-api.md "Account trade list"): one fill of the account. */
-export interface AccountTrade {
+/** What every report of one fill of the account carries (myTrades rows, the ledger's fills). */
+export interface TradeFill {
   symbol: string;
-  id: number;
   orderId: number;
-  orderListId: number;
   price: string;
   qty: string;
   quoteQty: string;
   commission: string;
   commissionAsset: string;
+  /** Trade time, ms since the epoch. */
   time: number;
-  isBuyer: boolean;
   isMaker: boolean;
+}
+
+/** One row of GET /api/v3/myTrades (rest-api.md "Account trade list"): one fill of the account. */
+export interface AccountTrade extends TradeFill {
+  id: number;
+  orderListId: number;
+  isBuyer: boolean;
 }
 
 /** GET /api/v3/myTrades selection: `fromId` pages forward from a trade id (trades with id >= fromId, oldest first). */
@@ -241,8 +246,8 @@ export interface Order {
   fills?: OrderFill[];
 }
 
-export interface NewOrderParams {
-  symbol: string;
+/** An order's terms as POST /api/v3/order takes them: what a confirmation card shows and what is sent. */
+export interface OrderTerms {
   side: Side;
   type: OrderType;
   timeInForce?: TimeInForce;
@@ -250,6 +255,10 @@ export interface NewOrderParams {
   quoteOrderQty?: string;
   price?: string;
   stopPrice?: string;
+}
+
+export interface NewOrderParams extends OrderTerms {
+  symbol: string;
   newClientOrderId?: string;
   newOrderRespType?: 'ACK' | 'RESULT' | 'FULL';
   selfTradePreventionMode?: string;

@@ -4,23 +4,13 @@
  * (DESIGN.md §10). A deployment trades one Binance account, so neither is keyed by user.
  * Amounts are decimal strings in VALUATION_ASSET unless a field names another asset.
  */
-import type { Side } from '../binance/types.js';
+import type { Side, TradeFill } from '../binance/types.js';
 
 /** One fill of the account, as GET /api/v3/myTrades or an executionReport reports it. */
-export interface LedgerFill {
-  symbol: string;
+export interface LedgerFill extends TradeFill {
   /** The exchange's trade id: with the symbol, the fill's identity (a fill counts once). */
   tradeId: number;
-  orderId: number;
   side: Side;
-  price: string;
-  qty: string;
-  quoteQty: string;
-  commission: string;
-  commissionAsset: string;
-  /** Trade time, ms since the epoch. */
-  time: number;
-  isMaker: boolean;
   /** Realized P&L of a sell in VALUATION_ASSET (average cost, fees included); absent for a buy or when the entry is unknown. */
   realizedPnl?: string;
   /** A sell's quantity whose entry the ledger never saw (a deposit, older history): `realizedPnl` covers only the rest. */

@@ -139,3 +139,12 @@ export function valueAxis(formatter: (value: number) => string): echarts.ECharts
     splitLine: { lineStyle: { color: CHART_COLORS.grid } },
   };
 }
+
+/** Candles of a day or longer (1d, 3d, 1w, 1M): their time labels drop the hour. */
+export const isDailyOrLonger = (interval: string): boolean => /[dwM]$/.test(interval);
+
+/** A time axis label in UTC: "09-28 04:00" for intraday candles, "2025-09-28" for daily and longer. */
+export function utcTimeLabel(epochMs: number, daily: boolean): string {
+  const iso = new Date(epochMs).toISOString();
+  return daily ? iso.slice(0, 10) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
+}

@@ -13,7 +13,7 @@ import type { KlineInterval } from '../binance/types.js';
 import { toApproxNumber } from '../decimal.js';
 import { formatAmount } from '../format.js';
 import { CHART_FONT_FAMILY } from './chart-font.js';
-import { axisLabelStyle, CHART_COLORS, chartFrame, rasterizeChartSvg, renderChartSvg, TRIANGLE_DOWN, valueAxis } from './chart-renderer.js';
+import { axisLabelStyle, CHART_COLORS, chartFrame, isDailyOrLonger, rasterizeChartSvg, renderChartSvg, TRIANGLE_DOWN, utcTimeLabel, valueAxis } from './chart-renderer.js';
 import type { FractalCandle, Fractals } from './fractals.js';
 
 export type ChartCandle = FractalCandle & { open: string; close: string };
@@ -55,14 +55,14 @@ export async function renderCandlestickChart(input: CandlestickChartInput): Prom
 function chartOption(input: CandlestickChartInput): EChartsCoreOption {
   const { candles } = input;
   const decimals = input.priceDecimals ?? significantDecimals(candles);
-  const daily = /[dwM]$/.test(input.interval);
+  const daily = isDailyOrLonger(input.interval);
   const indexByOpenTime = new Map<number, number>();
   const labels: string[] = [];
   // echarts' candlestick order: [open, close, low, high].
   const bars: number[][] = [];
   candles.forEach((c, i) => {
     indexByOpenTime.set(c.openTime, i);
-    labels.push(utcLabel(c.openTime, daily));
+    labels.push(utcTimeLabel(c.openTime, daily));
     bars.push([toApproxNumber(c.open), toApproxNumber(c.close), toApproxNumber(c.low), toApproxNumber(c.high)]);
   });
   const markers = (list: Fractals['bullish']) =>
@@ -78,7 +78,7 @@ function chartOption(input: CandlestickChartInput): EChartsCoreOption {
 
   const first = candles[0];
   const last = candles[candles.length - 1];
-  const span = first && last ? `${utcLabel(first.openTime, daily)} – ${utcLabel(last.closeTime + 1, daily)} UTC` : 'no closed candles';
+  const span = first && last ? `${utcTimeLabel(first.openTime, daily)} – ${utcTimeLabel(last.closeTime + 1, daily)} UTC` : 'no closed candles';
 
   return {
     ...chartFrame({
@@ -150,12 +150,6 @@ function chartOption(input: CandlestickChartInput): EChartsCoreOption {
       { name: 'Levels', type: 'scatter', data: levels.map((level) => [0, toApproxNumber(level.value)]), symbol: 'none', silent: true },
     ],
   };
-}
-
-/** "09-28 04:00" for intraday candles, "2025-09-28" for daily and longer. */
-function utcLabel(epochMs: number, daily: boolean): string {
-  const iso = new Date(epochMs).toISOString();
-  return daily ? iso.slice(0, 10) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
 }
 
 /** Decimals the candle prices actually use ("109513.06000000" → 2), at most 8. */

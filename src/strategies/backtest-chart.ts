@@ -10,7 +10,7 @@
 import type { EChartsCoreOption } from 'echarts/core';
 import { toApproxNumber } from '../decimal.js';
 import { CHART_FONT_FAMILY } from '../market/chart-font.js';
-import { CHART_COLORS, chartTitle, rasterizeChartSvg, renderChartSvg } from '../market/chart-renderer.js';
+import { axisLabelStyle, CHART_COLORS, chartTitle, isDailyOrLonger, rasterizeChartSvg, renderChartSvg, utcTimeLabel } from '../market/chart-renderer.js';
 import type { KlineInterval } from '../binance/types.js';
 import type { BacktestResult } from './backtest.js';
 import type { StrategyCandle } from './strategy-types.js';
@@ -47,12 +47,9 @@ function option(input: BacktestChartInput): EChartsCoreOption {
   const hold = candles.flatMap((c, i) => (keep(i) ? [[c.closeTime, (start * toApproxNumber(c.close)) / firstOpen]] : []));
   const entries = result.trades.map((t) => [t.entryTime, toApproxNumber(t.entryPrice)]);
   const exits = result.trades.filter((t) => t.exitTime !== undefined).map((t) => [t.exitTime!, toApproxNumber(t.exitPrice)]);
-  const axisLabel = { fontFamily: FONT, fontSize: 10, color: CHART_COLORS.text };
-  const daily = /[dwM]$/.test(input.interval);
-  const timeLabel = (value: number) => {
-    const iso = new Date(value).toISOString();
-    return daily ? iso.slice(0, 10) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
-  };
+  const axisLabel = axisLabelStyle;
+  const daily = isDailyOrLonger(input.interval);
+  const timeLabel = (value: number) => utcTimeLabel(value, daily);
   return {
     animation: false,
     backgroundColor: CHART_COLORS.background,

@@ -6,7 +6,7 @@
  * parsed request to `TradingService` and shows what comes back.
  */
 import type { TradingMode } from '../config.js';
-import type { OrderType, Side, TimeInForce } from '../binance/types.js';
+import type { OrderTerms, Side } from '../binance/types.js';
 import type { StopIntent } from './stops/stop-types.js';
 import type { BracketPlan, BracketRequest } from './brackets/bracket-types.js';
 
@@ -37,20 +37,15 @@ export interface Requester {
   displayName?: string;
 }
 
-/** What the confirmation card shows: priced, filter-checked, rounded. */
-export interface OrderPreview {
+/**
+ * What the confirmation card shows: priced, filter-checked, rounded. Its order terms are exactly
+ * what will be sent (already on the step/tick grid, formatted with allowed decimals).
+ */
+export interface OrderPreview extends OrderTerms {
   mode: TradingMode;
   symbol: string;
   baseAsset: string;
   quoteAsset: string;
-  side: Side;
-  type: OrderType;
-  timeInForce?: TimeInForce;
-  /** Exactly what will be sent (already on the step/tick grid, formatted with allowed decimals). */
-  quantity?: string;
-  quoteOrderQty?: string;
-  price?: string;
-  stopPrice?: string;
   /** Last price when the card was built. */
   lastPrice: string;
   /** Estimated value in quote currency, and the estimated commission. */

@@ -1,5 +1,5 @@
 /**
- * The alerts worker's duplicate window (issue 9): a part is marked "being sent" (progress i + 0.5)
+ * The alerts worker's duplicate window: a part is marked "being sent" (progress i + 0.5)
  * before it leaves and "accepted" (i + 1) after Telegram answers. A job retried with a part left
  * "being sent" — its worker died, or a 5xx came back, after Telegram may have delivered it — sends
  * that part again under the repeat notice; a part Telegram refused is sent again without one.

@@ -37,7 +37,7 @@ describe('node dist/main.js', () => {
     expect(result.stderr).toMatch(/TRADING_MODE/);
   });
 
-  // Issue 13, hole 5: a copied live .env in paper mode would place real orders under a PAPER badge.
+  // A copied live .env in paper mode would place real orders under a PAPER badge.
   it.each([
     ['worker', 'paper', 'BINANCE_BASE_URL', 'https://api.binance.com'],
     ['all', 'paper', 'BINANCE_WS_API_URL', 'wss://ws-api.binance.com:443/ws-api/v3'],
@@ -59,7 +59,7 @@ describe('node dist/main.js', () => {
     expect(result.stdout).toBe('');
   });
 
-  // Issue 16 item 9: --help began with 'unknown role "--help"' and exited 2.
+  // --help prints the usage and exits 0, not 'unknown role "--help"' with 2.
   it.each([['--help'], ['-h'], ['help']])('%s prints the usage on stdout, the roles and the npm commands, and exits 0', (flag) => {
     const result = run([flag]);
     expect(result.status).toBe(0);

@@ -1,5 +1,5 @@
 /**
- * TELEGRAM_GROUPS (DESIGN.md §3, §8; issue 13): with groups off, the default, commands and
+ * TELEGRAM_GROUPS (DESIGN.md §3, §8): with groups off, the default, commands and
  * buttons that show or move the account answer only in private chats; in a group the bot says
  * to use a private chat and nothing reaches the exchange. Market views still answer there.
  * The real bot, the trading service and the workers, the simulator over HTTP, the fake Bot API;

@@ -1,5 +1,5 @@
 /**
- * Issue 16 item 9, through the real grammY bot and the fake Bot API: a missing argument is named
+ * Through the real grammY bot and the fake Bot API: a missing argument is named
  * with the usage and an example; a command written /cmd@name runs when name is this bot (how
  * Telegram sends commands picked from the menu in a group) and is left to the other bot when
  * it is not.

@@ -38,7 +38,7 @@ describe('tokenize', () => {
   });
 
   it('counts arguments with a reason', () => {
-    // Issue 16 item 9: the refusal names what is missing, by the usage line's names.
+    // The refusal names what is missing, by the usage line's names.
     expect(refusal(() => expectTokens(buy, [], 2, 3))).toMatch(/^SYMBOL and AMOUNT are missing\.\nUsage: /);
     expect(refusal(() => expectTokens(buy, ['BTCUSDT'], 2, 3))).toMatch(/^AMOUNT is missing\./);
     expect(refusal(() => expectTokens(sell, ['btcusdt'], 2, 3))).toMatch(/^AMOUNT, all or N% is missing\./);

@@ -38,7 +38,7 @@ describe('command table', () => {
     const list = app.lastMessage().text!;
     for (const c of COMMANDS) expect(list).toContain(`/${c.name} — `);
     expect(list).toContain('Mode: <b>PAPER</b>');
-    // Issue 16 item 9: one example per command that takes arguments, tappable as code.
+    // One example per command that takes arguments, tappable as code.
     expect(list).toContain('/buy — Buy at market, or with a limit price · e.g. <code>/buy BTCUSDT 100USDT</code>');
     expect(list).toContain('/top — 24h top gainers, losers or volume · e.g. <code>/top losers 20 USDT</code>');
     for (const c of COMMANDS.filter((c) => c.usage !== `/${c.name}` && c.name !== 'help')) expect(list).toContain(`<code>${c.example}</code>`);

@@ -46,7 +46,7 @@ describe('console session', () => {
     expect(out).toContain('/buy — Buy at market, or with a limit price');
     expect(out).toMatch(/Balances\n\s+BTC 0\.5 · ≈ 32,500\.00 USDT\n\s+USDT 10,000 · ≈ 10,000\.00 USDT/);
     expect(out).toMatch(/Confirm order: BUY BTCUSDT · market\n\s+Spend: 100(\.00)? USDT/);
-    // Issue 16 item 10: the card carries its number, and its buttons are numbered under it.
+    // The card carries its number, and its buttons are numbered under it.
     const card = /bot \(message (\d+)\):\n\s+.*Confirm order/.exec(out);
     expect(card).not.toBeNull();
     expect(out).toContain(`[${card![1]}.1] ✅ Confirm  [${card![1]}.2] ✖️ Cancel`);
@@ -69,7 +69,7 @@ describe('console session', () => {
     expect(out).not.toContain('you: /help'); // nothing after /quit is handled
   });
 
-  // Issue 16 item 10: after a dismissed card, "1" cancelled an order from an old /orders list.
+  // After a dismissed card, "1" must not cancel an order from an old /orders list.
   it('presses by message and button number, a bare number on the last keyboard shown only, and never a used keyboard', async () => {
     const term = terminal();
     const session = createConsoleSession({ input: term.input, output: term.output, userId: TRADER.id, color: false });

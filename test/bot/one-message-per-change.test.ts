@@ -1,5 +1,5 @@
 /**
- * Each order that changes gets exactly one message, whoever caused the change (issue 16 item 5),
+ * Each order that changes gets exactly one message, whoever caused the change,
  * and the views a phone keeps on screen refresh in place (item 11). The real bot on the fake Bot
  * API, the user data stream on the simulator's WebSocket API, real Redis and workers.
  *

@@ -1,11 +1,11 @@
 /**
- * Money safety (issue 13, holes 1 and 2, and QUEUED_ORDER_MAX_AGE_S): one order cap in one
+ * Money safety (MAX_ORDER_VALUE and QUEUED_ORDER_MAX_AGE_S): one order cap in one
  * currency, a sell limit valued at the market it will meet, and no order sent long after its
  * Confirm. The real bot on the fake Bot API, real Redis and workers, the simulator over HTTP.
  *
- * The market of the issue: 100 ETH held, ETHUSDT 3,500, ETHBTC 0.05, BTCUSDT 70,000, and
- * MAX_ORDER_VALUE=1000 (USDT). Before the fix, `/sell ETHBTC all` got a card worth 5 BTC
- * (≈ 350,000 USDT) because the cap was read in BTC.
+ * The market: 100 ETH held, ETHUSDT 3,500, ETHBTC 0.05, BTCUSDT 70,000, and
+ * MAX_ORDER_VALUE=1000 (USDT). Read in the quote currency, the cap would let `/sell ETHBTC all`
+ * have a card worth 5 BTC (≈ 350,000 USDT).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startApp, type AppHarness } from '../support/app-harness.js';

@@ -1,5 +1,5 @@
 /**
- * /price as extended by issue 7, through the real bot: the symbol's trading rules under the
+ * /price through the real bot: the symbol's trading rules under the
  * price, every accepted spelling of the symbol, and "did you mean" for a near miss.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

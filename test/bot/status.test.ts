@@ -1,5 +1,5 @@
 /**
- * /status as a trader reads it (issue 16 item 12), through the real grammY bot and the fake Bot
+ * /status as a trader reads it, through the real grammY bot and the fake Bot
  * API: no internal ids (the stream's lease holder is host:pid:random), this server's own events
  * as durations, and in a replayed market a line that says which times are the replay's.
  */

@@ -85,7 +85,7 @@ describe('/top', () => {
     expect((await ask('/top gainers losers')).text).toContain('Give one ranking');
     expect((await ask('/top 0')).text).toContain('N must be between 1 and 50.');
     expect((await ask('/top 1.5')).text).toContain('is not a ranking, a number or a quote asset');
-    // Issue 16 item 9: a mistyped ranking is not a currency, and a near quote is suggested.
+    // A mistyped ranking is not a currency, and a near quote is suggested.
     expect((await ask('/top loosers')).text).toBe(
       ['"loosers" is not a ranking. Did you mean losers?', 'Usage: /top [gainers|losers|volume] [N] [QUOTE]', 'Example: /top losers'].join('\n'),
     );

@@ -1,5 +1,5 @@
 /**
- * Alerts worker killed mid-delivery (issue 9): real alerts-worker processes
+ * Alerts worker killed mid-delivery: real alerts-worker processes
  * (test/support/processes/alerts-worker.mjs, the built product's worker-role pieces) deliver push
  * alerts, card edits and alerts over 4096 characters to the fake Bot API for several chats, while
  * each planned alert's worker is SIGKILLed once at a point of one part: marked "being sent" with

@@ -1,5 +1,5 @@
 /**
- * Worker killed in the middle of a plan (DESIGN.md §5b, issue 18): real order-worker processes
+ * Worker killed in the middle of a plan (DESIGN.md §5b): real order-worker processes
  * take confirmed /buy cards with a stop and a target, and each is SIGKILLed once at a planned
  * point of its placement: the entry order's (MARKET: look-up, send mark, on the wire, accepted),
  * the list's (its look-up by listClientOrderId, send mark, on the wire, accepted), or before the

@@ -1,5 +1,5 @@
 /**
- * Regression (found by the Telegram-faults chaos suite): a card must end on its latest state even
+ * A card must end on its latest state even
  * when an older edit's request is overtaken — it waited in-line on a 429 (auto-retry) or was slow,
  * and reached Telegram after the newer edit. The revision claim is taken before the request, so on
  * its own it cannot stop an older request that is already on its way.

@@ -1,5 +1,5 @@
 /**
- * Regression (found by the Redis-restart chaos suite's model of a trader): a Confirm whose intent
+ * A Confirm whose intent
  * flip reached Redis but whose enqueue never happened — the bot process died between the two, or
  * Redis was killed after persisting the flip but before answering — must not leave an intent that
  * the bot calls "already confirmed" while no job exists. The trader taps again at once (the

@@ -1,5 +1,5 @@
 /**
- * Exchange faults at random (issue 9): 20 traders order at once while the simulator answers
+ * Exchange faults at random: 20 traders order at once while the simulator answers
  * 503 and time-outs after executing, 500 before, 429 and 418 with Retry-After, slow answers and a
  * skewed clock, and drops the user data streams. Afterwards: no client order id on the exchange
  * twice, every order the exchange filled shown filled on its card and in the order records, and

@@ -1,5 +1,5 @@
 /**
- * Graceful shutdown under load (issue 9): SIGTERM reaches a real `node dist/main.js all`, and
+ * Graceful shutdown under load: SIGTERM reaches a real `node dist/main.js all`, and
  * later a real `worker` of a split bot + worker deployment, while order jobs are in flight (the
  * simulator holds every order request 1.5 s). Each process must exit 0, its in-flight jobs must
  * finish or stay safely resumable, and a restarted worker must complete the rest with exactly one

@@ -1,5 +1,5 @@
 /**
- * A worker killed mid-sync leaves the ledger exact (issue 17). Two real ledger worker processes
+ * A worker killed mid-sync leaves the ledger exact. Two real ledger worker processes
  * (test/support/processes/ledger-worker.mjs, built from dist/) share the `ledger` queue on one
  * simulator and one Redis. The account has fills on three symbols (two quotes), read 10 to a page,
  * and a process SIGKILLs itself at planned pages, after a page's fills were stored but before the

@@ -1,9 +1,9 @@
 /**
- * Regressions (found by the Redis-restart chaos suite): while Redis is down,
- * - a Confirm tap was answered "Something went wrong on our side" (the raw ioredis error reached
- *   the button router unwrapped, as INTERNAL) instead of the database sentence with its advice;
- * - BullMQ's queue handles had no `error` listener, so every failed command of the outage was
- *   printed with console.error: raw lines on stderr, outside the structured log.
+ * While Redis is down,
+ * - a Confirm tap is answered with the database sentence and its advice, not "Something went
+ *   wrong on our side" (the raw ioredis error must not reach the button router unwrapped, as INTERNAL);
+ * - BullMQ's queue handles have an `error` listener, so no failed command of the outage is
+ *   printed with console.error (raw lines on stderr, outside the structured log).
  * After Redis is back the same button works and the order is placed exactly once.
  */
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Redis restart during a burst of confirmations (issue 9): Redis runs with AOF (fsync always, as
+ * Redis restart during a burst of confirmations: Redis runs with AOF (fsync always, as
  * the product's private server does), is SIGKILLed while traders tap Confirm on a batch of cards,
  * and comes back. A trader whose tap was answered with an error taps again a little later, as a
  * person does, until the bot says the order is confirmed. Afterwards no intent and no job is lost:

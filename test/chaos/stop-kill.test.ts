@@ -1,5 +1,5 @@
 /**
- * Worker killed mid stop move (issue 9, extended to stops): real stop-manager processes
+ * Worker killed mid stop move: real stop-manager processes
  * (test/support/processes/stop-worker.mjs, built from dist/) follow fractal trailing stops on one
  * simulator and one Redis while the market forms bullish fractals, so every stop must move with
  * a cancelReplace. In each trial a new stop is armed through its card's Confirm and the process

@@ -1,6 +1,6 @@
 /**
- * Regression tests for what the stop-kill suite (stop-kill.test.ts) found: a stop move
- * interrupted by a dying worker must still be told to the trader, exactly once, and the stop must
+ * Interruptions of a stop move at the points where a dying worker can leave it (stop-kill.test.ts
+ * kills real processes at random; these recreate each point): a stop move interrupted by a dying worker must still be told to the trader, exactly once, and the stop must
  * know the fractal it moved to. Each test recreates one interruption exactly, in-process: the
  * worker "dies" (an error thrown at that point, which ends the move as a death would) and the
  * retried close job or the start-up reconciliation finishes what it left.

@@ -1,5 +1,5 @@
 /**
- * Telegram faults (issue 9): the alerts worker delivers push alerts and card edits while the fake
+ * Telegram faults: the alerts worker delivers push alerts and card edits while the fake
  * Bot API answers 429 with retry_after (short ones are waited in-line by auto-retry, a longer one
  * holds the whole queue), 502, and slow responses. Every alert must arrive exactly once — delayed,
  * never dropped, never doubled — a key enqueued twice must still arrive once, and a card must end

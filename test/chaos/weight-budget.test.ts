@@ -1,16 +1,16 @@
 /**
- * The minute's request weight, shared fairly (DESIGN.md §8, issue 13).
+ * The minute's request weight, shared fairly (DESIGN.md §8).
  *
- * Regression (found by the exchange-faults chaos suite): under load — twenty traders' cards and
+ * Under load — twenty traders' cards and
  * the worker's reconcile look-ups at once — the REST client ran its per-minute request weight up
- * to the limit; the exchange answered 429, and a look-up already on its way when that 429 was
- * answered earned a 418 IP ban (2 minutes; on Binance up to 3 days, during which no stop can be
+ * to the limit would get a 429, and a look-up already on its way when that 429 is
+ * answered earns a 418 IP ban (2 minutes; on Binance up to 3 days, during which no stop can be
  * moved). The client must stop at a high-water mark of X-MBX-USED-WEIGHT-1M, before the limit,
  * and hold every request until the minute ends.
  *
- * Regression (issue 13): one trader could starve everyone. 68 /orders (no symbol: weight 80 each)
- * in 0.2 s held every request for 31 s; another trader's /buy then failed with "slow down", and
- * stop moves would have waited too. Now views are paid from each trader's share, repeated views
+ * One trader must not starve everyone: 68 /orders (no symbol: weight 80 each) in 0.2 s would hold
+ * every request for 31 s, failing another trader's /buy with "slow down" and delaying stop
+ * moves. So views are paid from each trader's share, repeated views
  * are answered from a 2 s cache, and the last 30 % of the minute is kept for orders, cancels,
  * stop moves and the user stream.
  */

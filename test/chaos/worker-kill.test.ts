@@ -1,5 +1,5 @@
 /**
- * Worker killed mid-order (issue 9): real order-worker processes against one simulator and one
+ * Worker killed mid-order: real order-worker processes against one simulator and one
  * Redis take confirmed orders while each order's worker is SIGKILLed once at a planned point
  * between dequeue and report — at the reconcile-first look-up, with the send mark set but nothing
  * sent, with the request on the wire, after the exchange accepted it, before the card edit — or at

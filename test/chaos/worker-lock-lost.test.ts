@@ -1,5 +1,5 @@
 /**
- * Lock lost while alive (issue 13, beside "worker killed": worker-kill.test.ts). Real order-worker
+ * Lock lost while alive (beside "worker killed": worker-kill.test.ts). Real order-worker
  * processes against one simulator and one Redis take confirmed orders; in each trial the worker
  * that took the order stalls in its re-validation (the account read, in
  * test/support/processes/order-worker.mjs) and, while it waits, the test deletes the job's lock,

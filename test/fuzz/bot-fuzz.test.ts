@@ -1,5 +1,5 @@
 /**
- * Fuzzing the bot (issue 9): generated command texts and button presses (random arguments,
+ * Fuzzing the bot: generated command texts and button presses (random arguments,
  * unicode, HTML, huge numbers, exponents, negative zero, 4,000-character lines, forged intent ids,
  * other users' intent ids) go through `bot.handleUpdate` from allowed users, against the real
  * trading service, simulator and Redis. No update may crash the bot or leave an unhandled

@@ -1,5 +1,5 @@
 /**
- * HOST and SIM_HOST (DESIGN.md §3, issue 13): the health/metrics server listens on HOST (default
+ * HOST and SIM_HOST (DESIGN.md §3): the health/metrics server listens on HOST (default
  * every interface: probes come from outside a container); the `sim` role's paper exchange on
  * SIM_HOST (default loopback: it takes any order signed with the paper key). A real
  * `node dist/main.js sim` process, reached over loopback and over this machine's own

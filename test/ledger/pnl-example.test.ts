@@ -1,5 +1,5 @@
 /**
- * The hand-computed example of issue 17, end to end: orders confirmed through the real bot, filled
+ * A hand-computed P&L example, end to end: orders confirmed through the real bot, filled
  * by the paper exchange (0.1 % fees; in BNB at 25 % off where BNB has a price in the pair's quote;
  * a buy pays the ask, one tick above the last price), fills stored from the user data stream,
  * then /pnl, /positions and /trades read back.
@@ -42,7 +42,7 @@ async function trade(app: AppHarness, command: string, until = /Filled/): Promis
   await app.waitForText(card.message_id, until);
 }
 
-describe('the hand-computed P&L example (issue 17)', () => {
+describe('the hand-computed P&L example', () => {
   let app: AppHarness;
   beforeAll(async () => {
     app = await startApp({

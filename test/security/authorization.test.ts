@@ -1,5 +1,5 @@
 /**
- * Authorization (issue 9, DESIGN.md §8): updates from people not on the allow-list — commands,
+ * Authorization (DESIGN.md §8): updates from people not on the allow-list — commands,
  * plain text, presses of real buttons of an allowed trader's card and of a real open order's
  * Cancel, forged presses, in private chats, in a group shared with the desk, from bots wearing
  * an allowed id, channel posts without a sender — must cause zero exchange requests, touch no

@@ -1,5 +1,5 @@
 /**
- * Secrets (issue 9, DESIGN.md §8): the API key, the API secret, the bot token and request
+ * Secrets (DESIGN.md §8): the API key, the API secret, the bot token and request
  * signatures never reach a log line or a Telegram payload — above all on the failure paths,
  * where an HTTP library's error carries the signed URL, the key header or the token in the path.
  * Every chaos, fuzz and authorization suite scans its own logs and payloads too (secret-scan.ts);

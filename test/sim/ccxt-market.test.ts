@@ -21,7 +21,7 @@ describe('ccxt on a replayed market', () => {
     exchange = new ccxt.binance({
       apiKey: sim.apiKey,
       secret: sim.apiSecret,
-      // The /sapi reads ccxt makes with keys are another part of issue 15; spot only here.
+      // Spot only here: the /sapi reads ccxt makes with keys are covered by third-party-client.test.ts.
       options: { fetchMarkets: { types: ['spot'] }, fetchMargins: false, fetchCurrencies: false },
     });
     const api = exchange.urls.api as Record<string, string>;

@@ -1,5 +1,5 @@
 /**
- * The soak (issue 9): `npm run soak [-- --minutes 30] [-- --rate 2]`. Not part of CI.
+ * The soak: `npm run soak [-- --minutes 30] [-- --rate 2]`. Not part of CI.
  *
  * Runs the product as an operator does in paper mode — one `node dist/main.js all` with its own
  * paper exchange on the bundled BTCUSDT replay, played fast (PAPER_SPEED, one hourly candle a

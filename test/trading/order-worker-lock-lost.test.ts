@@ -1,5 +1,5 @@
 /**
- * Issue 13, hole 3: an order worker that loses its job's lock while alive (a Redis failover, a
+ * An order worker that loses its job's lock while alive (a Redis failover, a
  * partition, a long pause) must not send beside the worker that takes the job over. Two real
  * order workers against real Redis and the simulator over HTTP; the lock is deleted as a
  * failover would lose it.

@@ -134,7 +134,7 @@ describe('percentage and ATR trailing stops', () => {
     h = await startStopHarness<ProgrammaticFeed>({ sim: { balances: { BTC: '1', USDT: '1000' } } });
     const { price } = loadHistory(h.sim.feed, 200);
     const stop = await h.arm({ kind: 'fractal', symbol: 'BTCUSDT', interval: '1h', amount: { kind: 'base', quantity: '0.1' } });
-    // Rewritten as the previous version stored it.
+    // Rewritten in the untagged shape (a bare fractal), which stop-basis.ts reads as a fractal basis.
     const { basis, ...rest } = stop;
     const fractal = { price: (basis as { price: string }).price, openTime: basis!.openTime };
     const legacy = { ...rest, fractal, candidate: { fractal, stopPrice: stop.stopPrice, note: 'not-above-stop' } };

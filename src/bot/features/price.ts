@@ -1,6 +1,6 @@
 /**
  * /price SYMBOL: last price, 24h change and range, and the average price (DESIGN.md §2), at the
- * symbol's tick precision. Issue 7 extends this view.
+ * symbol's tick precision.
  */
 import { Composer, type Context, type InlineKeyboard } from 'grammy';
 import { AppError } from '../../errors.js';

@@ -1,6 +1,6 @@
 /**
  * Stop bases (stop-types.ts `StopBasis`): building them from what the rules decided, and reading
- * what was stored before they were tagged. Stops and stop cards written by earlier versions keep a
+ * the untagged shape still in Redis. Stops and stop cards in that shape keep a
  * bare fractal (`{ price, openTime }`) under `fractal` on the stop, its last move, its candidate,
  * its pending move and a card's first stop; they are read as fractal bases, so a stop armed before
  * an upgrade keeps trailing after it. The next save writes the new shape.
