@@ -39,6 +39,11 @@ export interface AuditEntry {
   detail?: string;
 }
 
+/** Who acted, as the trail names them: the Telegram user and, when known, their display name. */
+export function auditActor(requester: { userId: number; displayName?: string }): Pick<AuditEntry, 'userId' | 'displayName'> {
+  return { userId: requester.userId, ...(requester.displayName !== undefined ? { displayName: requester.displayName } : {}) };
+}
+
 export interface AuditRecord extends AuditEntry {
   /** Stream entry id (`<ms>-<seq>`). */
   id: string;

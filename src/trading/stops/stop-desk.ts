@@ -4,7 +4,7 @@
  *
  * - A /stop card is an ordinary order intent (intent-store.ts) that also carries the stop
  *   (`OrderIntent.stop`), so Confirm, Cancel, expiry, the orders queue and the card edits are the
- *   pipeline's own. Confirm calls `armConfirmed` (trading-service.ts) before queueing the order:
+ *   pipeline's own. Confirm calls `armConfirmed` (order-confirm.ts) before queueing the order:
  *   the stop is stored, keyed by the intent id, while its order waits under the intent's client
  *   order id — exactly once, whatever the taps. A fractal stop with no fractal below the price
  *   yet is armed without an order.

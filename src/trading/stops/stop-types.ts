@@ -182,7 +182,7 @@ export type StopRequest =
   | { kind: 'percent'; symbol: string; percent: string; interval: StopInterval; amount?: AmountSpec }
   | { kind: 'atr'; symbol: string; multiple: string; interval: StopInterval; amount?: AmountSpec };
 
-/** What Confirm does for a stop card (src/trading/trading-service.ts calls it before enqueueing). */
+/** What Confirm does for a stop card (src/trading/order-confirm.ts calls it before enqueueing). */
 export interface ArmOutcome {
   /** False when there is no order to place (a fractal stop waiting for its first fractal). */
   placesOrder: boolean;
