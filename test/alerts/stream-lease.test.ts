@@ -105,7 +105,9 @@ describe('stream lease', () => {
       expect(probe.lost).toEqual(['expired']);
       await server.restart();
       await expect.poll(() => probe.listening(), { message: 'the lease again after Redis is back', timeout: 15_000 }).toBeTruthy();
-      expect(probe.acquired).toBe(2);
+      // Taken back (a machine stalled past the renewal margin may give it up and take it once more: never two holders).
+      expect(probe.acquired).toBeGreaterThanOrEqual(2);
+      expect(probe.lost[0]).toBe('expired');
     } finally {
       await Promise.all(leases.splice(0).map((l) => l.close()));
       connection.disconnect();
