@@ -76,11 +76,12 @@ describe('a fractal signal with no fractal below the price at its entry', () => 
     await h.streamReady();
     await stepTo(trade.entry, trade.entry);
 
-    const [card] = signalMessages(1);
+    // Each signal's answer is its own alert job: both are waited for, not just a drained queue.
+    const card = await eventually(() => signalMessages(1)[0], 'signal #1 card');
     expect(card?.text).toMatch(/Buy: close above the bearish fractal at/);
     expect(card?.text).toMatch(/No confirmed bullish fractal below the price on 1h yet: this buy has no stop\. Arm one with \/stop BTCUSDT fractal 1h after the fill/);
     expect(card?.text).not.toMatch(/Stop: /);
-    const [refused] = signalMessages(2);
+    const refused = await eventually(() => signalMessages(2)[0], 'signal #2 refusal');
     expect(refused?.text).toMatch(/No card: There is no confirmed bullish fractal below the price on 1h candles yet, so the strategy has no stop and risk= has nothing to size by\./);
     expect(refused?.reply_markup).toBeUndefined();
 
