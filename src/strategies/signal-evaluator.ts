@@ -88,8 +88,9 @@ export function createSignalEvaluator(deps: SignalEvaluatorDeps): CandleCloseLis
     return isPositive(quantity) ? quantity : undefined;
   }
 
-  async function evaluate(signal: Signal, closeTime: number, candles: readonly Kline[], tickSize: string, decimals: number, baseAsset: string): Promise<void> {
-    if (signal.lastClose !== undefined && signal.lastClose >= closeTime) return;
+  /** False when the signal changed while this close was evaluated (nothing was sent): evaluate it again as it now is. */
+  async function evaluate(signal: Signal, closeTime: number, candles: readonly Kline[], tickSize: string, decimals: number, baseAsset: string): Promise<boolean> {
+    if (signal.lastClose !== undefined && signal.lastClose >= closeTime) return true;
     const series = strategyOf(signal.strategy).prepare(candles, { tickSize });
     const last = candles.length - 1;
     const known = signal.lastClose === undefined ? -1 : candles.findIndex((c) => c.closeTime === signal.lastClose);
@@ -146,8 +147,8 @@ export function createSignalEvaluator(deps: SignalEvaluatorDeps): CandleCloseLis
       else delete next.entryStop;
     }
     const saved = await deps.store.save(next);
-    // Changed meanwhile (another evaluation of this close, or /signal off): its card, if any, is never sent.
-    if (!saved) return;
+    // Changed meanwhile (an earlier close evaluated at the same time, or /signal off): this card is never sent.
+    if (!saved) return false;
     const when = `close ${formatUtc(closeTime + 1)}`;
     if (entry) {
       const head = `📈 ${title(signal)}\nBuy: ${escapeHtml(entry.reason)} (${when}).`;
@@ -169,6 +170,7 @@ export function createSignalEvaluator(deps: SignalEvaluatorDeps): CandleCloseLis
       );
     }
     log.info({ signalId: signal.id, symbol: signal.symbol, interval: signal.interval, closeTime, entry: !!entry, exit: !!exit, card: card?.intentId }, 'signal evaluated');
+    return true;
   }
 
   return {
@@ -186,7 +188,13 @@ export function createSignalEvaluator(deps: SignalEvaluatorDeps): CandleCloseLis
       let failed = 0;
       for (const signal of signals) {
         try {
-          await evaluate(signal, closeTime, candles, tickSize, tickDecimals(info), info.baseAsset);
+          // Two closes of a pair may be evaluated at once (a catch-up beside a live close): the one
+          // whose save lost reads the signal again and steps on from the close the other saved.
+          let current: Signal | undefined = signal;
+          for (let attempt = 0; current && !(await evaluate(current, closeTime, candles, tickSize, tickDecimals(info), info.baseAsset)); attempt++) {
+            if (attempt === 4) throw new Error(`signal ${signal.id} kept changing during the ${closeTime} close`);
+            current = await deps.store.get(signal.id);
+          }
         } catch (error) {
           failed++;
           log.error({ err: error, signalId: signal.id, ...pair }, 'signal evaluation failed');
