@@ -30,7 +30,9 @@ const KINDS: Array<[string, RegExp, 'ttl' | 'age-trimmed' | 'fixed']> = [
   ['card edits', /^chatops:card-edit:/, 'ttl'],
   ['order jobs', /^chatops:orders:[A-Za-z0-9_-]{16}(:|$)/, 'age-trimmed'],
   ['alert jobs', /^chatops:alerts:(?!(id|meta|events|completed|failed|wait|active|delayed|paused|prioritized|marker|limiter|stalled-check|stalled|pc|de|repeat)$)[^:]+(:logs|:lock)?$/, 'age-trimmed'],
-  ['queue structure', /^chatops:(orders|alerts|stops?[^:]*):(id|meta|events|completed|failed|wait|active|delayed|paused|prioritized|marker|limiter|stalled-check|stalled|pc|de|repeat)$/, 'fixed'],
+  ['queue structure', /^chatops:(orders|alerts|stops?[^:]*|ledger|equity|reports|backtests):(id|meta|events|completed|failed|wait|active|delayed|paused|prioritized|marker|limiter|stalled-check|stalled|pc|de|repeat)$/, 'fixed'],
+  // A job scheduler and its next run (ledger sync, net value samples): one each per scheduler, replaced at each run.
+  ['scheduler runs', /^chatops:(ledger|equity|reports):repeat:[a-z-]+(:\d+)?$/, 'fixed'],
   ['alert ledger', /^chatops:ua:(exec|mark):/, 'ttl'],
   // One evaluation job per candle close and stopped pair, kept an hour (stop-scheduler.ts).
   ['stop close jobs', /^chatops:stops:close-/, 'age-trimmed'],
