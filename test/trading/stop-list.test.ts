@@ -70,6 +70,10 @@ describe('stops with a take-profit: one OCO list', () => {
     expect(stops).toMatch(/Stop 60,000\.00 \(limit 59,700\.00\)/);
     expect(stops).toContain('Target 70,000.00 (+7.69% from the price) · stop 60,000.00 (−7.69% from the price) · OCO list');
     expect(stops).not.toContain('Plan exits');
+
+    // A second /tp on the same stop names the target it replaces.
+    await h.send('/tp BTCUSDT 72000');
+    expect(stripTags(h.messages().at(-1)!.text ?? '')).toContain('Your managed stop at 60,000.00 (limit 59,700.00) on the same 0.10000 BTC already has a target at 70,000.00: Confirm replaces its OCO list by one with this target and the same stop.');
   });
 
   it('the target fills: the exchange expires the stop leg and the managed stop is let go quietly; /stop off cancels a list', async () => {

@@ -139,7 +139,9 @@ export function createTakeProfitDesk(options: TakeProfitDeskOptions): TakeProfit
       const lines = [renderCard(intent, { kind: 'pending' })];
       if (stop) {
         lines.push(
-          `🛡 With your managed stop at <b>${d.price(stop.stopPrice!)}</b> (limit ${d.price(stop.limitPrice ?? '0')}) on the same ${d.qty(stop.quantity)}${d.base}: Confirm replaces the stop order by one OCO list, the target above and the same stop below. When one fills, the exchange cancels the other.`,
+          stop.target
+            ? `🛡 Your managed stop at <b>${d.price(stop.stopPrice!)}</b> (limit ${d.price(stop.limitPrice ?? '0')}) on the same ${d.qty(stop.quantity)}${d.base} already has a target at <b>${d.price(stop.target.price)}</b>: Confirm replaces its OCO list by one with this target and the same stop. When one fills, the exchange cancels the other.`
+            : `🛡 With your managed stop at <b>${d.price(stop.stopPrice!)}</b> (limit ${d.price(stop.limitPrice ?? '0')}) on the same ${d.qty(stop.quantity)}${d.base}: Confirm replaces the stop order by one OCO list, the target above and the same stop below. When one fills, the exchange cancels the other.`,
         );
       }
       if (stop?.entryPrice !== undefined) lines.push(`Entry ${d.price(stop.entryPrice)}${d.quote}.`);
