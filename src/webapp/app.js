@@ -183,7 +183,7 @@ async function loadOrders() {
               'div',
               { class: 'main', onclick: () => showChart(s.symbol) },
               `${s.symbol} `,
-              el('span', { class: 'sub' }, [`${s.kind}${s.interval ? ` ${s.interval}` : ''}`, s.stopPriceText ? `stop ${s.stopPriceText}` : 'waiting for a fractal', `qty ${s.quantityText}`, s.status].join(' · ')),
+              el('span', { class: 'sub' }, [`${s.kind}${s.interval ? ` ${s.interval}` : ''}`, s.stopPriceText ? `stop ${s.stopPriceText}` : s.kind === 'fractal' ? 'waiting for a fractal' : 'no order on the exchange', `qty ${s.quantityText}`, s.status].join(' · ')),
             ),
             el('button', { class: 'danger', onclick: (e) => removeStop(s, e.currentTarget) }, 'Remove'),
           ),
