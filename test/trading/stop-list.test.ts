@@ -174,6 +174,23 @@ describe('stops with a take-profit: one OCO list', () => {
     expect(normalize(open.find((o) => o.type === 'STOP_LOSS_LIMIT')!.stopPrice!)).toBe(after.stopPrice);
   });
 
+  it('the new list executes but its answer is lost (503 after execute): the move finds it by its id, one list, no second send', async () => {
+    const { stop, price, intentId } = await fractalPlan();
+    const { fractal } = await formFractalAbove(h!.sim.feed, price, evaluated, () => {
+      h!.sim.control.faults.inject({ method: 'POST', path: OCO, action: 'error-503-after-execute' });
+    });
+    const listId = stopListId(intentId, 1);
+    const after = await eventually(async () => {
+      const s = await h!.store.get(stop.id);
+      return s?.target?.listClientOrderId === listId ? s : undefined;
+    }, 'the stop to hold the list found by its id');
+    expect(after).toMatchObject({ status: 'active', stopPrice: normalize(floorToStep(fractal[3], '0.01')), orders: 1 });
+    // The plan's list and the move's one: the lost answer was looked up, not sent again.
+    expect(h!.sim.control.requests().filter((r) => r.method === 'POST' && r.path === OCO)).toHaveLength(2);
+    const open = h!.sim.control.orders('BTCUSDT').filter((o) => o.status === 'NEW');
+    expect(open.map((o) => o.clientOrderId).sort()).toEqual([`skl-${listId.slice(4)}`, `tkl-${listId.slice(4)}`]);
+  });
+
   it('the price falls through the stop between the cancel and the new list: sold at market, and the trader told', async () => {
     const { stop, price, intentId } = await fractalPlan();
     await formFractalAbove(h!.sim.feed, price, evaluated, () => {

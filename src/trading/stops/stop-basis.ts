@@ -12,6 +12,12 @@ import type { FractalRef, ManagedStop, StopBasis, StopIntent } from './stop-type
 
 export const fractalBasis = (f: Pick<Fractal, 'price' | 'openTime'>): StopBasis => ({ kind: 'fractal', price: normalize(f.price), openTime: f.openTime });
 
+/**
+ * A level no rule chose (a fixed stop given a target by /tp, an interrupted move of a stop whose
+ * basis was never recorded): recorded at its own price, which no text names.
+ */
+export const levelBasis = (price: string): StopBasis => fractalBasis({ price, openTime: 0 });
+
 /** The basis of a percent or ATR stop at `high` (ATR shown to 8 decimals: it is a float indicator). */
 export function trailBasis(stop: Pick<ManagedStop, 'kind' | 'percent' | 'atrMultiple'>, high: TrailHighRef, atr: number | undefined): StopBasis | undefined {
   if (stop.kind === 'percent' && stop.percent !== undefined) return { kind: 'percent', percent: stop.percent, high: high.price, openTime: high.openTime };

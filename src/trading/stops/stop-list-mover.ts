@@ -33,11 +33,10 @@ import { movedText, unprotectedText } from './stop-alert-text.js';
 import { crossedText, targetLine, targetSetText } from './stop-list-text.js';
 import type { StopOrders } from './stop-orders.js';
 import type { StopStore } from './stop-store.js';
-import type { ManagedStop, MoveOutcome, MoveTarget, StopBasis } from './stop-types.js';
+import type { ManagedStop, MoveOutcome, MoveTarget } from './stop-types.js';
+import { levelBasis } from './stop-basis.js';
+import { OPEN } from './stop-settle.js';
 import { markedSend } from '../orders/marked-send.js';
-
-/** A level no rule chose (a fixed stop given a target by /tp): the pending move records it as a basis at its own price, which no text names. */
-const fallbackBasis = (price: string): StopBasis => ({ kind: 'fractal', price, openTime: 0 });
 
 export interface StopListMoverDeps {
   exchange: ExchangeClient;
@@ -69,8 +68,6 @@ export interface StopListMover {
   /** The stop leg is closed (found at a sweep); undefined when it is not this module's case. */
   vanished(stop: ManagedStop, status: string): Promise<MoveOutcome | undefined>;
 }
-
-const OPEN = new Set(['NEW', 'PARTIALLY_FILLED', 'PENDING_NEW']);
 
 export function createStopListMover(deps: StopListMoverDeps): StopListMover {
   const { exchange, records, store, log } = deps;
@@ -208,7 +205,7 @@ export function createStopListMover(deps: StopListMoverDeps): StopListMover {
   /** A move whose cancel went through and whose list never came: the list, under id `n` (the earlier one was proved absent by `settle`). */
   async function resume(stop: ManagedStop, n: number, exits: ListExits, target: MoveTarget | undefined): Promise<MoveOutcome> {
     log.warn({ stopId: stop.id, n }, 'finishing a stop list move interrupted after its cancel');
-    const moving = { ...(stop.moving ?? { basis: stop.basis ?? fallbackBasis(exits.stopPrice), closeTime: stop.lastEvaluatedClose ?? 0 }), ...(target ? { basis: target.basis, closeTime: target.closeTime } : {}) };
+    const moving = { ...(stop.moving ?? { basis: stop.basis ?? levelBasis(exits.stopPrice), closeTime: stop.lastEvaluatedClose ?? 0 }), ...(target ? { basis: target.basis, closeTime: target.closeTime } : {}) };
     stop = await update(stop, { moving: { ...moving, clientOrderId: bracketStopId(stopListId(stop.id, n)), stopPrice: exits.stopPrice, limitPrice: exits.limitPrice, targetPrice: exits.targetPrice } });
     return placeList(stop, n, exits, target);
   }
@@ -228,7 +225,7 @@ export function createStopListMover(deps: StopListMoverDeps): StopListMover {
         if (leg && !OPEN.has(leg.status)) return (await this.vanished(stop, leg.status)) ?? deps.retire(stop, leg.status);
       }
       const n = stop.orders + 1;
-      const moving = { clientOrderId: bracketStopId(stopListId(stop.id, n)), stopPrice: normalize(exits.stopPrice), limitPrice: normalize(exits.limitPrice), targetPrice: normalize(exits.targetPrice), basis: target?.basis ?? stop.basis ?? fallbackBasis(exits.stopPrice), closeTime: target?.closeTime ?? stop.lastEvaluatedClose ?? 0 };
+      const moving = { clientOrderId: bracketStopId(stopListId(stop.id, n)), stopPrice: normalize(exits.stopPrice), limitPrice: normalize(exits.limitPrice), targetPrice: normalize(exits.targetPrice), basis: target?.basis ?? stop.basis ?? levelBasis(exits.stopPrice), closeTime: target?.closeTime ?? stop.lastEvaluatedClose ?? 0 };
       stop = await update(stop, { moving });
       await markLegs(stop, { replacedBy: moving.clientOrderId });
       const old: Awaited<ReturnType<typeof cancelOld>> = await cancelOld(stop).catch(async (error: unknown) => {

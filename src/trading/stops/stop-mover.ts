@@ -36,6 +36,7 @@ import { createOrderLookup, isOrderNotFound, type OrderLookupOptions } from '../
 import { cancelledOutsideText, movedText, refusedText, replacedText, unprotectedText } from './stop-alert-text.js';
 import { createStopOrders } from './stop-orders.js';
 import { createStopSettle, OPEN } from './stop-settle.js';
+import { levelBasis } from './stop-basis.js';
 import { createStopListMover } from './stop-list-mover.js';
 import { referencePriceOf, stopLimitPrice } from './stop-pricing.js';
 import type { StopStore } from './stop-store.js';
@@ -187,7 +188,7 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
         const info = await deps.symbols.symbol(stop.symbol).catch(() => undefined);
         const target = {
           stopPrice: stop.moving?.stopPrice ?? stop.candidate?.stopPrice ?? stop.stopPrice,
-          basis: stop.moving?.basis ?? stop.candidate?.basis ?? stop.basis ?? { kind: 'fractal' as const, price: stop.stopPrice, openTime: 0 },
+          basis: stop.moving?.basis ?? stop.candidate?.basis ?? stop.basis ?? levelBasis(stop.stopPrice),
           closeTime: stop.moving?.closeTime ?? stop.lastEvaluatedClose ?? 0,
         };
         return reprotect(stop, stop.orders + 2, target, 'a move was interrupted after the old stop was cancelled', info);
