@@ -126,8 +126,13 @@ describe('/alert', () => {
 
   it('fires once through the alerts worker, with [Chart] sending the chart and [Buy…] a confirmation card', async () => {
     expect(await reply('/alert BTCUSDT above 65500')).toContain('set:');
+    // Watched live with the alert in the index: a trade after it was set has been evaluated (the
+    // previous test's last alert going may have handed the symbol's lease and stream back meanwhile).
+    const setAt = Date.now();
     await eventually(() => {
-      if (service.state().alerts === 1 && service.state().live.includes('BTCUSDT')) return true;
+      const state = service.state();
+      const seen = state.evaluated.BTCUSDT;
+      if (state.alerts === 1 && state.live.includes('BTCUSDT') && state.stream.pending === 0 && seen !== undefined && seen.at >= setAt && Number(seen.price) === 65000) return true;
       app.sim.feed.setPrice('BTCUSDT', '65000');
       return undefined;
     }, 'BTCUSDT watched');

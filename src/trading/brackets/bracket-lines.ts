@@ -7,6 +7,7 @@ import { div, isPositive, mul, sub } from '../../decimal.js';
 import { escapeHtml, formatAmount, formatUtc } from '../../format.js';
 import type { OrderPreview } from '../types.js';
 import type { BracketPlan, StopSpec, TargetSpec } from './bracket-types.js';
+import { trailingKindOf } from './plan-trailing.js';
 
 export function planLines(p: OrderPreview, detailed: boolean): string[] {
   const plan = p.bracket;
@@ -39,7 +40,7 @@ export function planLines(p: OrderPreview, detailed: boolean): string[] {
 /** Whether the stop trails once placed (plan-trailing.ts adopts it), said on the card so the trader knows what the stop will do. */
 function trailText(plan: BracketPlan): string | undefined {
   const spec = plan.stop?.spec;
-  if (spec?.kind !== 'fractal' && spec?.kind !== 'atr') return undefined;
+  if (!spec || !trailingKindOf(spec) || (spec.kind !== 'fractal' && spec.kind !== 'atr')) return undefined;
   // A lone stop waiting in an OTO with its LIMIT entry cannot be moved without cancelling the entry.
   if (plan.placement === 'list' && plan.target === undefined) return 'The stop stays at this level: a lone stop waiting with a limit entry is not moved.';
   const rule = spec.kind === 'fractal' ? 'to each newer confirmed bullish fractal' : `to ${spec.multiple} × ATR(14) under the highest high since the entry`;
