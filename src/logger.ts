@@ -61,14 +61,18 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   // A line is JSON: a secret with a quote or a backslash (a Redis password may have either)
   // appears there escaped. Longest first, so a secret that contains another is masked whole.
   const secrets = [...new Set(given.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))].sort((a, b) => b.length - a.length);
-  const destination = secrets.length > 0 ? maskingStream(options.destination ?? pino.destination(1), secrets) : options.destination;
+  // Synchronous by default: a process killed (SIGKILL, out of memory) must not take its last
+  // lines, the ones that explain what it was doing, with it. The product logs a few lines per
+  // order, so the write costs nothing that matters.
+  const base = options.destination ?? pino.destination({ dest: 1, sync: true });
+  const destination = secrets.length > 0 ? maskingStream(base, secrets) : base;
   const opts: LoggerOptions = {
     level: options.level ?? 'info',
     base: options.name ? { name: options.name } : undefined,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { err: pino.stdSerializers.err },
   };
-  return destination ? pino(opts, destination) : pino(opts);
+  return pino(opts, destination);
 }
 
 /**

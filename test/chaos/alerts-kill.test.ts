@@ -11,7 +11,7 @@
  * (in-flight, after-accept), and then the second copy carries the repeat notice; every other part
  * exactly once; long alerts have every part, in order; every card ends on its newest revision.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { alertParts, REPEAT_NOTICE } from '../../src/alerts/alerts-worker.js';
 import type { AlertJob } from '../../src/trading/types.js';
 import { createPrng, seedOf, type Prng } from '../fuzz/prng.js';
@@ -236,7 +236,11 @@ describe('chaos: alerts workers killed mid-delivery', () => {
       const firedByPoint = selfKills.reduce<Record<string, number>>((acc, k) => (tally(acc, k.point), acc), {});
       const kindOf = (key: string) => (key.startsWith('card-') ? 'edit' : key.split('-')[0]!);
       const firedByKind = selfKills.reduce<Record<string, number>>((acc, k) => (tally(acc, `${kindOf(k.id)}:${k.point}`), acc), {});
-      const noticesLogged = [...outputByProcess.values()].join('\n').split('\n').filter((line) => line.includes('alert part sent again with the repeat notice')).length;
+      const countNotices = () => [...outputByProcess.values()].join('\n').split('\n').filter((line) => line.includes('alert part sent again with the repeat notice')).length;
+      // A child's stdout reaches this process a moment after its job completes in Redis: wait for
+      // the lines (they are written synchronously, so a killed process has written them).
+      await vi.waitFor(() => expect(countNotices()).toBe(repeated + noticeWithoutRepeat), { timeout: 3_000 }).catch(() => undefined);
+      const noticesLogged = countNotices();
       const hits = s.secretHits([{ where: 'alerts worker processes', texts: childOutput }]);
       recordFigures('alerts-kill', {
         seed: prng.seed,
