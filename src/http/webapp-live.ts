@@ -63,8 +63,10 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
   }
 
   async function loop(): Promise<void> {
-    // Ids, not '$': an entry written between two reads must not fall through the gap.
-    const start = `${Date.now()}-0`;
+    // Ids, not '$': an entry written between two reads must not fall through the gap. XREAD
+    // answers ids after the one given, so start at the end of the previous millisecond: an entry
+    // written in this one, after the page subscribed, is not skipped.
+    const start = `${Date.now() - 1}-18446744073709551615`;
     const last = { [auditKey]: start, [eventsKey]: start };
     let failures = 0;
     while (!closed && listeners.size > 0) {
