@@ -130,6 +130,7 @@ describe('/buy with a plan: refusals', () => {
     ['a stop that is no stop', '/buy BTCUSDT 0.01 sl=low', /sl=low is not a stop: use a price \(sl=61000\), a percentage \(sl=3%\), sl=fractal or sl=atr/],
     ['a stop of 100 %', '/buy BTCUSDT 0.01 sl=100%', /sl=100% puts the stop at or below zero/],
     ['a fractal stop with no fractal yet', '/buy BTCUSDT 0.01 sl=fractal:1h', /no confirmed bullish fractal below the price on 1h candles yet/],
+    ['a limit entry under every fractal', '/buy BTCUSDT 0.01 100 sl=fractal:1h', /no confirmed bullish fractal below your entry of 100\.00 USDT on 1h candles, so sl=fractal has no level/],
     ['a risk too small for one step', '/buy BTCUSDT risk=0.0001 sl=60000', /buys less than the smallest step of 0\.00001 BTC/],
     // With risk= the word after the pair is the limit price: the refusal names it as such.
     ['an amount and a risk', '/buy BTCUSDT 0.01 risk=1% sl=60000', /The stop at 60,000\.00 USDT is not below the limit price of 0\.01 USDT/],

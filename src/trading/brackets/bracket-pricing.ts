@@ -145,7 +145,9 @@ function resolveStop(
       const first = forming ? initialStop({ candles: m.klines, now: forming.closeTime, price: min(m.entryPrice, m.lastPrice), tickSize: m.tick }) : undefined;
       if (!first) {
         throw new AppError('BRACKET_NO_STOP_FOUND', `no fractal below ${m.entryPrice}`, {
-          userMessage: `There is no confirmed bullish fractal below the price on ${spec.interval} candles yet, so sl=fractal has no level. Use a price (sl=61000), a percentage (sl=3%) or sl=atr.`,
+          userMessage: lt(m.entryPrice, m.lastPrice)
+            ? `There is no confirmed bullish fractal below your entry of ${formatAmount(m.entryPrice, tickDecimals(m.info))} ${m.info.quoteAsset} on ${spec.interval} candles, so sl=fractal has no level. Use a price (sl=61000), a percentage (sl=3%) or sl=atr.`
+            : `There is no confirmed bullish fractal below the price on ${spec.interval} candles yet, so sl=fractal has no level. Use a price (sl=61000), a percentage (sl=3%) or sl=atr.`,
         });
       }
       return withLimit(normalize(first.stop), { fractal: { price: normalize(first.fractal.price), openTime: first.fractal.openTime }, armedAt: forming!.closeTime + 1 });
