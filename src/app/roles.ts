@@ -138,7 +138,15 @@ async function startTelegramBot(ctx: RoleContext, exchange: ExchangeConnection, 
 
 async function startConsole(ctx: RoleContext, exchange: ExchangeConnection, stack: TradingStack, ledger: LedgerService): Promise<void> {
   const { config, logger, lifecycle } = ctx;
-  const session = createConsoleSession({ input: process.stdin, output: process.stdout, userId: CONSOLE_USER_ID });
+  // Message numbers go on from the last run (the private Redis keeps its data), so a card's
+  // expiry queued then cannot edit a message of this run.
+  const lastIdKey = `${stack.prefix}:console:last-message-id`;
+  const lastId = Number(await stack.producer.get(lastIdKey)) || 0;
+  const messageIds = {
+    first: lastId + 1,
+    taken: (id: number) => void stack.producer.set(lastIdKey, String(id)).catch((error: unknown) => logger.warn({ err: error }, 'could not record the console message number')),
+  };
+  const session = createConsoleSession({ input: process.stdin, output: process.stdout, userId: CONSOLE_USER_ID, messageIds });
   const api = new Api('console');
   api.config.use(session.transformer);
   startWorkers(ctx, exchange, stack, api, [CONSOLE_USER_ID], ledger);

@@ -13,7 +13,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Bot, Transformer } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import { dim, type RenderOptions } from './console-render.js';
-import { createConsoleTransformer, type ConsoleButton, type ConsoleMessage, type ConsoleTransformer } from './console-transformer.js';
+import { createConsoleTransformer, type ConsoleButton, type ConsoleMessage, type ConsoleTransformer, type ConsoleTransformerOptions } from './console-transformer.js';
 
 /** Who the bot is in the console (no getMe call: nothing goes to Telegram). */
 export const CONSOLE_BOT_INFO: UserFromGetMe = {
@@ -42,6 +42,8 @@ export interface ConsoleSessionOptions {
   prompt?: string;
   /** Where charts are written (console-transformer.ts DEFAULT_CHARTS_DIR). */
   chartsDir?: string;
+  /** Message numbering that continues an earlier run's (console-transformer.ts). */
+  messageIds?: ConsoleTransformerOptions['messageIds'];
 }
 
 export interface ConsoleSession {
@@ -82,7 +84,7 @@ export function createConsoleSession(options: ConsoleSessionOptions): ConsoleSes
       }
     },
   };
-  const printer: ConsoleTransformer = createConsoleTransformer({ screen, botInfo, render, ...(options.chartsDir !== undefined ? { chartsDir: options.chartsDir } : {}) });
+  const printer: ConsoleTransformer = createConsoleTransformer({ screen, botInfo, render, chartsDir: options.chartsDir, messageIds: options.messageIds });
 
   const messageUpdate = (text: string): Update => {
     const command = /^\/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?/.exec(text);

@@ -61,6 +61,12 @@ export interface ConsoleTransformerOptions {
   /** Where sent photos (the /fractals chart) are written. Default ./data/charts. */
   chartsDir?: string;
   now?: () => number;
+  /**
+   * Numbers continue across console runs, as message ids do in a Telegram chat: an edit queued
+   * in an earlier run (a card's expiry) names a message of that run and must not land on a new
+   * message that took its number. `first` is this run's first id; `taken` records each id used.
+   */
+  messageIds?: { first: number; taken(messageId: number): void };
 }
 
 export const DEFAULT_CHARTS_DIR = './data/charts';
@@ -93,7 +99,7 @@ export function createConsoleTransformer(options: ConsoleTransformerOptions): Co
   const chartsDir = resolve(options.chartsDir ?? DEFAULT_CHARTS_DIR);
   const now = options.now ?? Date.now;
   const messages: ConsoleMessage[] = [];
-  let nextMessageId = 1;
+  let nextMessageId = options.messageIds?.first ?? 1;
   let keyboards = 0;
   const noteKeyboard = (m: ConsoleMessage) => {
     if (m.buttons.length > 0) m.keyboardShown = ++keyboards;
@@ -156,6 +162,7 @@ export function createConsoleTransformer(options: ConsoleTransformerOptions): Co
         const text = String((method === 'sendPhoto' ? p.caption : p.text) ?? '');
         const m: ConsoleMessage = { messageId: nextMessageId++, chatId: Number(p.chat_id), text, buttons: buttonsOf(p.reply_markup), pressed: false, ...(photo !== undefined ? { photo } : {}) };
         messages.push(m);
+        options.messageIds?.taken(m.messageId);
         noteKeyboard(m);
         const notes = [...(m.buttons.length > 0 ? [`message ${m.messageId}`] : []), ...(p.disable_notification ? ['silent'] : [])];
         show(m, notes.length > 0 ? `bot (${notes.join(', ')}):` : 'bot:');

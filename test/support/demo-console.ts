@@ -26,10 +26,13 @@ export interface DemoConsole {
   close(): void;
 }
 
-/** Starts the console and waits for its first line. `env` adds variables (PAPER_SPEED, say). */
-export async function startDemoConsole(name: string, env: Record<string, string> = {}): Promise<DemoConsole> {
+/**
+ * Starts the console and waits for its first line. `env` adds variables (PAPER_SPEED, say);
+ * `cwd` runs it again in an earlier run's directory (its ./data: the private Redis, the charts).
+ */
+export async function startDemoConsole(name: string, env: Record<string, string> = {}, options: { cwd?: string } = {}): Promise<DemoConsole> {
   if (!existsSync(main)) spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-  const cwd = mkdtempSync(join(tmpdir(), `chatops-${name}-`));
+  const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), `chatops-${name}-`));
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [main, 'console'], {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: cwd, TRADING_MODE: 'paper', PAPER_MARKET: 'replay', LOG_LEVEL: 'info', ...env },
