@@ -38,6 +38,8 @@ export interface PriceAlertCatchUp {
   replay(w: Watch, to: number): Promise<{ from: number; alerts: number } | undefined>;
   /** The closed candles of `interval` before `to` (enough for the indicators), newest last. */
   closedCandles(symbol: string, interval: KlineInterval, to: number): Promise<Kline[]>;
+  /** Where a level alert's price was reached from its arming to `until`, by 1s candles (at most 1,000 of them). */
+  crossedSince(alert: PriceAlert, until: number): Promise<{ price: string; at: number } | undefined>;
 }
 
 export function createPriceAlertCatchUp(deps: PriceAlertCatchUpDeps): PriceAlertCatchUp {
@@ -52,7 +54,8 @@ export function createPriceAlertCatchUp(deps: PriceAlertCatchUpDeps): PriceAlert
   async function crossedAfterArming(symbol: string, alert: PriceAlert, until: number): Promise<{ price: string; at: number } | undefined> {
     const c = alert.condition;
     if (c.kind !== 'above' && c.kind !== 'below') return undefined;
-    const seconds = await exchange.klines(symbol, '1s', { startTime: alert.armedAt, endTime: until, limit: 60 });
+    const limit = Math.min(CATCH_UP_LIMIT, Math.max(1, Math.ceil((until - alert.armedAt) / 1_000) + 1));
+    const seconds = await exchange.klines(symbol, '1s', { startTime: alert.armedAt, endTime: until, limit });
     for (const k of seconds) {
       if (k.openTime < alert.armedAt) continue;
       if (c.kind === 'above' ? gte(k.high, c.level) : lte(k.low, c.level)) return { price: c.kind === 'above' ? k.high : k.low, at: k.openTime };
@@ -98,6 +101,7 @@ export function createPriceAlertCatchUp(deps: PriceAlertCatchUpDeps): PriceAlert
 
   return {
     closedCandles,
+    crossedSince: (alert, until) => crossedAfterArming(alert.symbol, alert, until),
 
     async replay(w, to) {
       const seen = w.seen ?? (await deps.store.readSeen([w.symbol])).get(w.symbol);

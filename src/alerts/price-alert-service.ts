@@ -26,7 +26,7 @@ import { createSymbolLeases, type SymbolLeases } from './price-alert-leases.js';
 import { createPriceAlertStore, type PriceAlertStore, type SeenMark } from './price-alert-store.js';
 import { createPriceAlertSync } from './price-alert-sync.js';
 import { intervalOf, type Fire, type PriceAlert } from './price-alert-types.js';
-import { markSeen, newWatch, resetWatch, tickerStream, tickerSymbol, tickerUpdate, type StreamData, type Watch } from './price-alert-watch.js';
+import { crossedSinceArming, markSeen, newWatch, rememberUpdate, resetWatch, tickerStream, tickerSymbol, tickerUpdate, type StreamData, type Watch } from './price-alert-watch.js';
 import { defaultHolderId } from './stream-lease.js';
 
 export interface PriceAlertServiceDeps {
@@ -165,6 +165,7 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
       const interval = intervalOf(alert.condition);
       const w = watches.get(alert.symbol);
       if (interval && w) candles.ensure(w, interval);
+      if (w?.caughtUp) checkSinceArming(w, alert);
     },
     onSymbols() {
       leases.want(index.symbols());
@@ -174,8 +175,7 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
 
   async function refresh(id: string): Promise<void> {
     const fresh = await store.get(id);
-    if (fresh) index.upsert(fresh);
-    else index.remove(id);
+    return fresh ? index.upsert(fresh) : index.remove(id);
   }
 
   /** Fires leave the index until their claim settles; the alert comes back in its stored state. */
@@ -197,6 +197,23 @@ export function createPriceAlertService(deps: PriceAlertServiceDeps): PriceAlert
     const { fires, rearms } = index.evaluate(update);
     handle(fires, rearms, update.at);
     dirtySeen.set(w.symbol, markSeen(w, update));
+    rememberUpdate(w, update);
+  }
+
+  /** A level alert reaches a live symbol's index a poll after its arming: the trades between are checked now (the claim's generation keeps a fire found twice to one message). */
+  function checkSinceArming(w: Watch, alert: PriceAlert): void {
+    if (!alert.armed) return;
+    const kept = crossedSinceArming(w, alert);
+    const crossed = kept === 'unknown' ? catchUps.crossedSince(alert, now()) : Promise.resolve(kept);
+    void track(
+      crossed
+        .then((found) => {
+          if (!found || watches.get(w.symbol) !== w || index.get(alert.id)?.gen !== alert.gen) return;
+          index.remove(alert.id);
+          handle([{ alert, price: found.price, at: found.at, detail: { kind: 'level' }, mode: alert.repeat ? 'disarm' : 'remove' }], [], found.at);
+        })
+        .catch((error: unknown) => log.warn({ err: error, id: alert.id }, 'price alert check since its arming failed; live trades still fire it')),
+    );
   }
 
   function onEvent(event: MarketStreamEvent): void {

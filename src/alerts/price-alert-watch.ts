@@ -5,10 +5,14 @@
  * state the catch-up needs (`seen`: what was last evaluated live, saved to Redis).
  */
 import type { Kline, KlineInterval } from '../binance/types.js';
+import { gte, lte } from '../decimal.js';
 import type { MarketUpdate } from './price-alert-index.js';
 import type { SeenMark } from './price-alert-store.js';
+import type { PriceAlert } from './price-alert-types.js';
 
 const MINUTE = 60_000;
+/** How long a watch keeps the updates it evaluated live (about one a second). */
+export const RECENT_UPDATES_MS = 60_000;
 const TICKER_SUFFIX = '@miniTicker';
 
 export type StreamData = Record<string, unknown>;
@@ -27,9 +31,14 @@ export interface Watch {
   /** Closed candles per indicator interval, oldest first. */
   candles: Map<KlineInterval, Kline[]>;
   seen?: SeenMark;
+  /**
+   * The updates evaluated live over the last RECENT_UPDATES_MS, oldest first: an alert reaches
+   * the index a poll after it was set, and the trades in between are checked against these.
+   */
+  recent: MarketUpdate[];
 }
 
-export const newWatch = (symbol: string): Watch => ({ symbol, caughtUp: false, catching: false, epoch: 0, candles: new Map() });
+export const newWatch = (symbol: string): Watch => ({ symbol, caughtUp: false, catching: false, epoch: 0, candles: new Map(), recent: [] });
 
 /** The mini-ticker stream a watch follows. */
 export const tickerStream = (symbol: string): string => `${symbol.toLowerCase()}${TICKER_SUFFIX}`;
@@ -44,6 +53,34 @@ export function resetWatch(w: Watch): void {
   delete w.prevHigh;
   delete w.prevLow;
   w.candles.clear();
+  w.recent = [];
+}
+
+/** Keeps an update evaluated live among the watch's recent ones. */
+export function rememberUpdate(w: Watch, update: MarketUpdate): void {
+  w.recent.push(update);
+  const cutoff = update.at - RECENT_UPDATES_MS;
+  let stale = 0;
+  while (stale < w.recent.length && w.recent[stale]!.at < cutoff) stale++;
+  if (stale > 0) w.recent.splice(0, stale);
+}
+
+/**
+ * Where a level alert's price was reached among the updates evaluated live since it was armed,
+ * before it was in the index; 'unknown' when the kept updates do not reach back to its arming
+ * (the watch went live after it, or it was armed long ago).
+ */
+export function crossedSinceArming(w: Watch, alert: PriceAlert): { price: string; at: number } | 'unknown' | undefined {
+  const c = alert.condition;
+  if (c.kind !== 'above' && c.kind !== 'below') return undefined;
+  const oldest = w.recent[0];
+  if (oldest === undefined || oldest.at > alert.armedAt) return 'unknown';
+  for (const u of w.recent) {
+    if (u.at < alert.armedAt) continue;
+    const extreme = c.kind === 'above' ? (u.high ?? u.price) : (u.low ?? u.price);
+    if (c.kind === 'above' ? gte(extreme, c.level) : lte(extreme, c.level)) return { price: extreme, at: u.at };
+  }
+  return undefined;
 }
 
 /**

@@ -221,6 +221,35 @@ describe('price alerts on the paper exchange market stream', () => {
     expect(await rig.jobs()).toHaveLength(1);
   });
 
+  it('a level alert set on a symbol already live fires for a trade between its arming and its reaching the index, once', async () => {
+    rig = await startRig();
+    const last = rig.rows[rig.rows.length - 1]![4];
+    const price = (factor: string) => round(mul(last, factor), 2, 'half-up');
+    await rig.add({ condition: { kind: 'above', level: price('1.5') } });
+    const service = await rig.start({ pollMs: 3_000 });
+    await rig.live(service);
+    // A poll has just read a marker alert: the next one is 3 s away.
+    await rig.add({ condition: { kind: 'below', level: price('0.5') } });
+    await eventually(() => (service.state().alerts === 2 ? true : undefined), 'the marker alert indexed');
+    const above = await rig.add({ condition: { kind: 'above', level: price('1.01') } });
+    const evaluated = (p: string) => eventually(() => (eq(service.state().evaluated.BTCUSDT?.price ?? '0', p) ? true : undefined), `${p} evaluated live`);
+    // Up through the level and back, evaluated live while the alert is not in the index yet.
+    rig.sim.feed.setPrice('BTCUSDT', price('1.012'));
+    await evaluated(price('1.012'));
+    rig.sim.feed.setPrice('BTCUSDT', price('1.003'));
+    await evaluated(price('1.003'));
+    expect(service.state().alerts).toBe(2);
+    expect(await rig.jobs()).toEqual([]);
+
+    await eventually(async () => ((await rig!.jobs()).length === 1 ? true : undefined), 'the alert fired once indexed');
+    const [job] = await rig.jobs();
+    expect(job!.key).toBe(`pa-${above.id}-0`);
+    expect(job!.text).toContain('crossed above');
+    expect(job!.text).toContain(`Traded at <b>${Number(price('1.012')).toLocaleString('en-US', { minimumFractionDigits: 2 })}</b>`);
+    await sleep(300);
+    expect(await rig.jobs()).toHaveLength(1);
+  });
+
   it('a level crossed while the stream is down is caught at reconnect, once', async () => {
     rig = await startRig();
     const last = rig.rows[rig.rows.length - 1]![4];

@@ -35,7 +35,7 @@ beforeAll(async () => {
     alerts: app.alertsQueue,
     symbols: app.exchangeInfo,
     buttons: priceAlertFireButtons,
-    logger: createLogger({ level: 'silent' }),
+    logger: createLogger({ level: process.env.TEST_LOG ? 'debug' : 'silent' }),
     lease: { ttlMs: 1_500, renewEveryMs: 200 },
     stream: { backoff: { firstMs: 50, maxMs: 200 } },
     pollMs: 50,
