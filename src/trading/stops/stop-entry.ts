@@ -5,9 +5,11 @@
  * whole list (rest-api.md "New Order list - OTO", "Cancel an Existing Order and Send a New
  * Order"). So a waiting stop is never moved: at each close of its pair the evaluator asks here,
  * under the stop's lease, whether the leg is on the book yet. Once it is, the stop's rule starts
- * at the entry's fill: its time arms the stop (fractals formed and highs made after it count), its
- * average price is the entry and the first high; from that close on the stop trails as any other,
- * and a move of the leg, now alone on the book, cancels nothing else.
+ * at the entry's fill: the entry's average price is the stop's entry and its first high, and the
+ * close that first sees the fill arms it, as a card's forming candle does (that candle counts by
+ * its close; fractals formed and highs made after it count). A close, not the order's time: a
+ * replayed paper market does not share the exchange's clock with its candles. From then on the
+ * stop trails as any other, and a move of the leg, now alone on the book, cancels nothing else.
  *
  * Nothing is sent from here, so a worker that dies anywhere in it leaves the stop as it was, and
  * the next close (or the start-up check) asks again.
@@ -30,7 +32,6 @@ export interface StopEntryDeps {
   store: StopStore;
   logger: Logger;
   audit?: AuditLog;
-  now?: () => number;
 }
 
 export type EntryState =
@@ -44,40 +45,38 @@ export type EntryState =
   | { kind: 'gone' };
 
 export interface StopEntry {
-  /** For a stop with `awaitsEntry`, holding its lease. */
-  check(stop: ManagedStop): Promise<EntryState>;
+  /** For a stop with `awaitsEntry`, holding its lease, at the close ending at `closeTime`. */
+  check(stop: ManagedStop, closeTime: number): Promise<EntryState>;
   /** The stop leg closed while it waited: true when the entry bought nothing and the stop was forgotten. */
   forgetUnfilled(stop: ManagedStop, status: string): Promise<boolean>;
 }
 
 export function createStopEntry(deps: StopEntryDeps): StopEntry {
   const { exchange, store } = deps;
-  const now = deps.now ?? Date.now;
   const log = deps.logger.child({ module: 'stop-entry' });
 
   return {
-    async check(stop) {
+    async check(stop, closeTime) {
       if (stop.awaitsEntry === undefined || stop.orderId === undefined) return { kind: 'filled', stop };
       const leg = await exchange.getOrder({ symbol: stop.symbol, orderId: stop.orderId });
       if (leg.status === 'PENDING_NEW') return { kind: 'waiting' };
       if (!OPEN.has(leg.status)) return { kind: 'ended', status: leg.status };
       const entry = await exchange.getOrder({ symbol: stop.symbol, origClientOrderId: stop.awaitsEntry });
-      // The entry's last update is its fill (a pending leg goes on only once the entry is fully filled).
-      const filledAt = entry.updateTime ?? entry.transactTime ?? now();
+      const armedAt = closeTime + 1;
       const price = averageFillPrice(entry) ?? stop.entryPrice;
       const patch: Partial<ManagedStop> = {
         awaitsEntry: undefined,
-        armedAt: filledAt,
+        armedAt,
         ...(price !== undefined ? { entryPrice: price } : {}),
-        ...(stop.high && price !== undefined ? { high: { price, openTime: filledAt } } : {}),
+        ...(stop.high && price !== undefined ? { high: { price, openTime: armedAt } } : {}),
         candidate: undefined,
       };
       let current: ManagedStop | undefined = stop;
       for (let attempt = 0; attempt < 5 && current; attempt++) {
         const saved = await store.save({ ...current, ...patch });
         if (saved) {
-          log.info({ stopId: stop.id, entry: price, filledAt }, 'the plan entry filled: its stop trails from now on');
-          await deps.audit?.record({ event: 'stop', userId: stop.userId, intentId: stop.id, symbol: stop.symbol, outcome: 'entry-filled', detail: `entry ${price ?? '?'} at ${filledAt}` });
+          log.info({ stopId: stop.id, entry: price, armedAt }, 'the plan entry filled: its stop trails from now on');
+          await deps.audit?.record({ event: 'stop', userId: stop.userId, intentId: stop.id, symbol: stop.symbol, outcome: 'entry-filled', detail: `entry ${price ?? '?'}`, orderId: entry.orderId });
           return { kind: 'filled', stop: saved };
         }
         current = await store.get(stop.id);

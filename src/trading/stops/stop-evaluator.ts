@@ -83,7 +83,7 @@ export function createStopEvaluator(deps: StopEvaluatorDeps): StopEvaluator {
   const { store, mover } = deps;
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ module: 'stop-evaluator' });
-  const entries = createStopEntry({ exchange: deps.exchange, store, logger: deps.logger, ...(deps.audit ? { audit: deps.audit } : {}), now });
+  const entries = createStopEntry({ exchange: deps.exchange, store, logger: deps.logger, ...(deps.audit ? { audit: deps.audit } : {}) });
 
   async function note(stop: ManagedStop, patch: Partial<ManagedStop>): Promise<void> {
     const saved = await store.save({ ...stop, ...patch });
@@ -127,7 +127,7 @@ export function createStopEvaluator(deps: StopEvaluatorDeps): StopEvaluator {
     stop = await mover.settle(stop);
     if (stop.awaitsEntry !== undefined) {
       // Its leg waits with the entry in one list: moving it would cancel the entry. Nothing is decided until the fill.
-      const entry = await entries.check(stop);
+      const entry = await entries.check(stop, market.closeTime);
       if (entry.kind === 'gone') return 'skipped';
       if (entry.kind === 'waiting') {
         await note(stop, { lastEvaluatedClose: market.closeTime });

@@ -62,7 +62,7 @@ const OPEN = new Set(['NEW', 'PARTIALLY_FILLED', 'PENDING_NEW']);
 export function createStopSweep(deps: StopSweepDeps) {
   const { exchange, store, mover } = deps;
   const log = deps.logger.child({ module: 'stop-sweep' });
-  const entries = createStopEntry({ exchange, store, logger: deps.logger, ...(deps.audit ? { audit: deps.audit } : {}), ...(deps.now ? { now: deps.now } : {}) });
+  const entries = createStopEntry({ exchange, store, logger: deps.logger, ...(deps.audit ? { audit: deps.audit } : {}) });
   /**
    * Stops a reconciliation could not check. After a crash that is, above all, the stop the dead
    * worker was moving: its lease outlives the restart (30 s, longer than the wait for it), so the
