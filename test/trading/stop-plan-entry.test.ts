@@ -36,8 +36,8 @@ describe('a LIMIT plan with a trailing stop and no target (OTO)', () => {
   const cancels = () => h!.requests('DELETE', '/api/v3/order') + h!.requests('DELETE', '/api/v3/orderList') + h!.requests('POST', CANCEL_REPLACE);
 
   /** A LIMIT entry 2 % under the price with `stop`; the plan is confirmed and its stop adopted. */
-  async function otoPlan(stop: StopSpec): Promise<{ stop: ManagedStop; price: string; entry: string; card: string }> {
-    h = await startStopHarness<ProgrammaticFeed>({ sim: { balances: { USDT: '20000' } } });
+  async function otoPlan(stop: StopSpec, bot = false): Promise<{ stop: ManagedStop; price: string; entry: string; card: string }> {
+    h = await startStopHarness<ProgrammaticFeed>({ bot, sim: { balances: { USDT: '20000' } } });
     const { price } = loadHistory(h.sim.feed, 200);
     const entry = at(price, '0.98');
     const card = await h.service.prepareBracket({ symbol: 'BTCUSDT', size: { kind: 'amount', amount: { kind: 'base', quantity: '0.1' } }, price: entry, stop }, TRADER);
@@ -54,7 +54,7 @@ describe('a LIMIT plan with a trailing stop and no target (OTO)', () => {
   }
 
   it('sl=fractal: the stop waits untouched while the entry waits, then trails from the fill by cancelReplace, the entry left filled', async () => {
-    const { stop, price, entry, card } = await otoPlan({ kind: 'fractal', interval: '1h' });
+    const { stop, price, entry, card } = await otoPlan({ kind: 'fractal', interval: '1h' }, true);
     expect(card).toContain('It trails once the entry has filled: from then, at each 1h close the stop moves up to each newer confirmed bullish fractal, never down.');
     expect(card).not.toContain('stays at this level');
     const id = stop.id;
@@ -66,6 +66,11 @@ describe('a LIMIT plan with a trailing stop and no target (OTO)', () => {
       [`bco-${id}`, 'LIMIT', 'NEW'],
       [`skl-${id}`, 'STOP_LOSS_LIMIT', 'PENDING_NEW'],
     ]);
+    // /stops lists it once, as the managed stop, saying it waits for the entry (not again as the plan's exit list).
+    await h!.send('/stops');
+    const listed = stripTags(h!.messages().at(-1)!.text ?? '');
+    expect(listed).toContain('waits for the entry to fill, then trails');
+    expect(listed).not.toContain('Plan exits');
 
     // Six closes above the entry form a fractal above it, confirmed: the stop would go there if the entry had filled.
     const waited = await formFractalAbove(h!.sim.feed, price, evaluated);
