@@ -8,6 +8,7 @@
  *   waited does not count, the next one does, and the move (cancelReplace of the leg, now alone on
  *   the book) leaves the filled entry as it was;
  * - a stop manager that was down across the fill finds the stop intact at start and trails it;
+ * - /stop off while the entry waits cancels the leg, which cancels the list: the reply says so;
  * - an entry cancelled unfilled takes its stop with it: the stop is forgotten without an alarm.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -169,6 +170,14 @@ describe('a LIMIT plan with a trailing stop and no target (OTO)', () => {
     expect(after).toMatchObject({ stopPrice: normalize(floorToStep(fractal[3], '0.01')), orders: 1, clientOrderId: `bst-${id}-1` });
     expect(after.awaitsEntry).toBeUndefined();
     expect(h!.sim.control.orders('BTCUSDT').filter((o) => o.status === 'NEW').map((o) => o.clientOrderId)).toEqual([`bst-${id}-1`]);
+  });
+
+  it('/stop off while the entry waits: the exchange cancels the whole list, and the reply says the entry went with it', async () => {
+    const { stop } = await otoPlan({ kind: 'atr', multiple: '2', interval: '1h' });
+    const reply = stripTags(await h!.desk.removeStops('BTCUSDT', TRADER));
+    expect(reply).toContain(`Order ${stop.orderId} cancelled, and with it the entry waiting in the same order list.`);
+    expect(orders().map(([, , status]) => status)).toEqual(['CANCELED', 'CANCELED']);
+    expect(await h!.store.get(stop.id)).toBeUndefined();
   });
 
   it('the entry is cancelled unfilled: its pending stop goes with it, and the stop is forgotten without an alarm', async () => {
