@@ -195,7 +195,8 @@ export async function stopsView(deps: ViewDeps): Promise<StopRow[]> {
         id: s.id,
         symbol: s.symbol,
         kind: s.kind,
-        status: s.status,
+        // A plan's stop pending with its LIMIT entry: on the exchange, but neither protecting nor trailing yet.
+        status: s.awaitsEntry !== undefined ? 'waits for the entry' : s.status,
         quantityText: formatAmount(s.quantity, d.qty),
         interval: s.interval,
         ...(s.stopPrice !== undefined ? { stopPriceText: formatAmount(s.stopPrice, d.price) } : {}),

@@ -99,6 +99,13 @@ describe('/buy with sl= and tp=: the card', () => {
     // entry − 2 × ATR, floored to the tick: within a tick plus the display's rounding (2 × 0.005) of it.
     const exact = sub(price, mul('2', atrValue));
     expect(Math.abs(Number(div(sub(exact, stop), '1', 3)))).toBeLessThan(0.021);
+
+    // A LIMIT entry without a target: one OTO list, the stop pending with the entry, trailing once it filled.
+    const oto = await reply(app, `/buy BTCUSDT 0.01 ${price} sl=fractal:1h`);
+    expect(oto.text).toContain('Sent as one order list (OTO): the exit waits, and goes on when the entry fills.');
+    expect(oto.text).toContain('It trails once the entry has filled: from then, at each 1h close the stop moves up to each newer confirmed bullish fractal, never down.');
+    const otoAtr = await reply(app, `/buy BTCUSDT 0.01 ${price} sl=atr:2:1h`);
+    expect(otoAtr.text).toContain('It trails once the entry has filled: from then, at each 1h close the stop moves up to 2 × ATR(14) under the highest high since the entry, never down.');
   });
 });
 

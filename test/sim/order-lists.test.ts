@@ -298,6 +298,36 @@ describe('order lists', () => {
     expect(typo.body).toMatchObject({ code: -1106 });
   });
 
+  test('OTO: cancelReplace of the pending stop cancels the whole list, entry included; once the entry filled it replaces the stop alone', async () => {
+    const place = async (id: string) =>
+      (await simRequest<ListBody>(sim, 'POST', '/api/v3/orderList/oto', {
+        symbol: 'BTCUSDT', listClientOrderId: id,
+        workingType: 'LIMIT', workingSide: 'BUY', workingPrice: '68000', workingQuantity: '0.01', workingTimeInForce: 'GTC',
+        pendingType: 'STOP_LOSS_LIMIT', pendingSide: 'SELL', pendingStopPrice: '65000', pendingPrice: '64900', pendingQuantity: '0.009', pendingTimeInForce: 'GTC',
+      })).body;
+    const replace = (orderId: number, stopPrice: string) =>
+      simRequest<Body>(sim, 'POST', '/api/v3/order/cancelReplace', {
+        symbol: 'BTCUSDT', side: 'SELL', type: 'STOP_LOSS_LIMIT', timeInForce: 'GTC', quantity: '0.009', stopPrice, price: sub(stopPrice, '100'),
+        cancelReplaceMode: 'STOP_ON_FAILURE', cancelOrderId: orderId, newOrderRespType: 'FULL',
+      });
+    // rest-api.md cancelReplace: "the result is the same as canceling the entire orderList".
+    const waiting = await place('oto-wait');
+    expect((await replace(waiting.orders[1]!.orderId, '66000')).status).toBe(200);
+    expect(await order(waiting.orders[0]!.orderId)).toMatchObject({ status: 'CANCELED' });
+    expect((await simRequest<ListBody>(sim, 'GET', '/api/v3/orderList', { orderListId: waiting.orderListId })).body.listOrderStatus).toBe('ALL_DONE');
+    await simRequest(sim, 'DELETE', '/api/v3/openOrders', { symbol: 'BTCUSDT' });
+
+    const filled = await place('oto-fill');
+    sim.feed.setPrice('BTCUSDT', '67990');
+    expect(await order(filled.orders[1]!.orderId)).toMatchObject({ status: 'NEW' });
+    const moved = await replace(filled.orders[1]!.orderId, '67000');
+    expect(moved.status).toBe(200);
+    expect(await order(filled.orders[0]!.orderId)).toMatchObject({ status: 'FILLED' });
+    expect(await order(filled.orders[1]!.orderId)).toMatchObject({ status: 'CANCELED' });
+    const lone = (moved.body.newOrderResponse as Body).orderId as number;
+    expect(await order(lone)).toMatchObject({ status: 'NEW', orderListId: -1, stopPrice: '67000.00000000' });
+  });
+
   test('DELETE /api/v3/openOrders cancels lists too and shows each list once with its legs', async () => {
     const lone = (await simRequest<{ orderId: number }>(sim, 'POST', '/api/v3/order', {
       symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.01', price: '60000',

@@ -9,6 +9,7 @@
  */
 import type { UserFromGetMe } from 'grammy/types';
 import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { botDepsOf, buildAlertsWorker, buildBacktestWorker, buildOrderWorker, buildStopManager } from '../../src/app/components.js';
 import type { OrderCap } from '../../src/config.js';
 import type { AlertsQueue } from '../../src/alerts/alerts-queue.js';
@@ -82,6 +83,8 @@ export interface StopHarness<F extends MarketFeed> {
   requests(method: string, path: string): number;
   /** Waits until the kline stream follows `streams` streams, acknowledged. */
   streamReady(streams?: number): Promise<void>;
+  /** Closes the stop manager (as a worker that died) and, after `meanwhile`, starts a new one on the same Redis and exchange: `manager` is then the new one. */
+  restartManager(meanwhile?: () => Promise<void> | void): Promise<void>;
   /** Waits until the `close` job of a pair's close has finished. */
   closeEvaluated(symbol: string, interval: StopInterval, closeTime: number): Promise<void>;
   send(text: string, from?: UpdateUser): Promise<void>;
@@ -117,7 +120,8 @@ export async function startStopHarness<F extends MarketFeed = never>(options: St
   const store = createStopStore({ redis: producer, prefix });
   const timings = testWorkerTimings(config);
   const orderWorker: OrderWorker = buildOrderWorker(components, timings);
-  const manager = buildStopManager(components, { schedule: false, reconcile: timings.reconcile, syncEveryMs: 500, ...options.manager });
+  const buildManager = (registry?: Registry) => buildStopManager(components, { schedule: false, reconcile: timings.reconcile, syncEveryMs: 500, ...options.manager, ...(registry ? { registry } : {}) });
+  const manager = buildManager();
   if (options.startManager !== false) await manager.start();
 
   let alertsWorker: AlertsWorker | undefined;
@@ -130,7 +134,7 @@ export async function startStopHarness<F extends MarketFeed = never>(options: St
     bot = createBot({ ...botDepsOf(components), token: telegram.token, apiRoot: telegram.apiRoot, botInfo: FAKE_BOT_USER as UserFromGetMe, allowedUsers: config.telegram.allowedUsers });
   }
 
-  const stopManager = manager;
+  let stopManager = manager;
   return {
     sim,
     exchange: components.exchange.client,
@@ -143,7 +147,9 @@ export async function startStopHarness<F extends MarketFeed = never>(options: St
     store,
     desk,
     service,
-    manager: stopManager,
+    get manager() {
+      return stopManager;
+    },
     ...(telegram ? { telegram } : {}),
     ...(options.strategies ? { signals: stack.signals, backtests: stack.backtests } : {}),
     async arm(request) {
@@ -167,6 +173,13 @@ export async function startStopHarness<F extends MarketFeed = never>(options: St
         const s = stopManager.status().stream;
         return s && s.connected && s.streams >= streams && s.pending === 0 ? true : undefined;
       }, `the kline stream to follow ${streams} stream(s)`);
+    },
+    async restartManager(meanwhile) {
+      await stopManager.close();
+      await meanwhile?.();
+      // A new process has its own metrics registry.
+      stopManager = buildManager(new Registry());
+      await stopManager.start();
     },
     async closeEvaluated(symbol, interval, closeTime) {
       await eventually(async () => {

@@ -6,6 +6,7 @@
 import { div, isPositive, mul, sub } from '../../decimal.js';
 import { formatPercent } from '../../format.js';
 import type { ExchangeClient } from '../../binance/exchange-client.js';
+import { bracketListId } from '../../trading/brackets/bracket-ids.js';
 import type { PlanExit } from '../../trading/brackets/plan-exits.js';
 import type { StopDisplay } from '../../trading/stops/stop-alert-text.js';
 import type { ManagedStop } from '../../trading/stops/stop-types.js';
@@ -24,10 +25,11 @@ export function targetLine(stop: ManagedStop, d: StopDisplay, lastPrice: string 
   return `  Target <b>${d.price(stop.target.price)}</b>${distanceText(stop.target.price, lastPrice)}${stopLeg}${list}`;
 }
 
-/** Plan exits no managed stop owns. */
+/** Plan exits no managed stop owns (its target's list, or the list whose stop leg is the stop's order: a plan's lone trailing stop). */
 export function unownedExits(exits: readonly PlanExit[], stops: readonly ManagedStop[]): PlanExit[] {
-  const owned = new Set(stops.map((s) => s.target?.listClientOrderId).filter((id): id is string => id !== undefined));
-  return exits.filter((e) => !owned.has(e.listClientOrderId));
+  const owned = new Set(stops.map((s) => s.target?.listClientOrderId ?? (s.awaitsEntry !== undefined ? bracketListId(s.id) : undefined)).filter((id): id is string => id !== undefined));
+  const stopOrders = new Set(stops.map((s) => s.orderId).filter((id): id is number => id !== undefined));
+  return exits.filter((e) => !owned.has(e.listClientOrderId) && !(e.stop && stopOrders.has(e.stop.orderId)));
 }
 
 /** Last prices of the symbols whose exits are shown with a distance (one ticker request each). */

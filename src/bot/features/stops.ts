@@ -178,7 +178,7 @@ export function renderStopLines(stop: ManagedStop, info: SymbolInfo | undefined,
   const d = stopDisplay(info);
   const lines = [`${stopTitle(stop)} · ${d.qty(stop.quantity)}${d.base}`];
   if (stop.stopPrice !== undefined) {
-    const state = stop.status === 'placing' ? 'being placed' : stop.status === 'removing' ? 'being removed' : `order <code>${stop.orderId ?? ''}</code>`;
+    const state = stop.status === 'placing' ? 'being placed' : stop.status === 'removing' ? 'being removed' : `order <code>${stop.orderId ?? ''}</code>${stop.awaitsEntry !== undefined ? ' · waits for the entry to fill, then trails' : ''}`;
     lines.push(`  Stop <b>${d.price(stop.stopPrice)}</b> (limit ${d.price(stop.limitPrice ?? '0')}) · ${state}`);
   } else {
     lines.push(stop.kind === 'fractal' ? '  No stop on the exchange yet: waits for a confirmed fractal below the price.' : '  No stop on the exchange: placed again at the next close.');

@@ -41,10 +41,10 @@ export function planLines(p: OrderPreview, detailed: boolean): string[] {
 function trailText(plan: BracketPlan): string | undefined {
   const spec = plan.stop?.spec;
   if (!spec || !trailingKindOf(spec) || (spec.kind !== 'fractal' && spec.kind !== 'atr')) return undefined;
-  // A lone stop waiting in an OTO with its LIMIT entry cannot be moved without cancelling the entry.
-  if (plan.placement === 'list' && plan.target === undefined) return 'The stop stays at this level: a lone stop waiting with a limit entry is not moved.';
   const rule = spec.kind === 'fractal' ? 'to each newer confirmed bullish fractal' : `to ${spec.multiple} × ATR(14) under the highest high since the entry`;
-  return `It trails: at each ${spec.interval} close the stop moves up ${rule}, never down${plan.target ? ', the target kept' : ''}.`;
+  // With a LIMIT entry the stop waits in the list until the entry fills; moving it before would cancel the entry.
+  const when = plan.placement === 'list' ? 'It trails once the entry has filled: from then, at each' : 'It trails: at each';
+  return `${when} ${spec.interval} close the stop moves up ${rule}, never down${plan.target ? ', the target kept' : ''}.`;
 }
 
 function placementText(plan: BracketPlan): string {

@@ -5,9 +5,12 @@
  * so a retried job adopts the same stop (the store's create is idempotent), and its moves are
  * lists `bkl-<intent>-m<n>`, apart from the plan's own ids.
  *
- * The plan's first list is adopted as it stands: an OTOCO's exits wait for the entry (PENDING_NEW)
- * and the mover does not touch them until the entry filled. A lone trailing stop waiting for its
- * LIMIT entry (OTO) is not adopted: cancelling it would cancel the entry.
+ * The plan's first list is adopted as it stands, at once, in the job that placed it, so no fill
+ * can come before the stop is managed. Exits placed with a LIMIT entry (OTO, OTOCO) wait in the
+ * list as PENDING_NEW until the entry fills, and cancelling or replacing a pending leg cancels the
+ * whole list, entry included: such a stop is adopted `awaitsEntry`, is not moved while it waits,
+ * and starts trailing from the entry's fill (stop-entry.ts). Once the entry filled, the leg is an
+ * ordinary order on the book: moving it cancels nothing else (the entry is done).
  */
 import type { Redis } from 'ioredis';
 import { normalize } from '../../decimal.js';
@@ -47,7 +50,7 @@ export function createPlanTrailing(options: { redis: Redis; prefix: string; stor
       if (!plan?.stop || !kind || (plan.stop.spec.kind !== 'fractal' && plan.stop.spec.kind !== 'atr')) return false;
       const stopLeg = exits.legs.find((o) => legOf(o.clientOrderId) === 'stop');
       const targetLeg = exits.legs.find((o) => legOf(o.clientOrderId) === 'target');
-      if (!stopLeg || (!targetLeg && stopLeg.status === 'PENDING_NEW')) return false;
+      if (!stopLeg) return false;
       // Candle time, as a /stop card's: fractals formed (or highs made) after the card's forming candle count.
       const armedAt = plan.stop.armedAt ?? exits.list?.transactionTime ?? stopLeg.transactTime ?? now();
       const stop: Omit<ManagedStop, 'version'> = {
@@ -69,6 +72,7 @@ export function createPlanTrailing(options: { redis: Redis; prefix: string; stor
         orderId: stopLeg.orderId,
         clientOrderId: stopLeg.clientOrderId,
         ...trailingFields(plan.stop, entryPrice, armedAt),
+        ...(stopLeg.status === 'PENDING_NEW' ? { awaitsEntry: intent.clientOrderId } : {}),
         orders: 0,
         ...(targetLeg && exits.list
           ? { target: { price: normalize(targetLeg.price), orderId: targetLeg.orderId, orderListId: exits.list.orderListId, listClientOrderId: exits.list.listClientOrderId } }

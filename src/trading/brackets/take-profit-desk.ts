@@ -53,8 +53,9 @@ const refuse = (code: 'BRACKET_TARGET_NOT_ABOVE' | 'TAKE_PROFIT_NO_POSITION' | '
 
 /** The managed stop the target joins: the one on AMOUNT's quantity, else the largest with an order. */
 function stopFor(stops: ManagedStop[], amount: AmountSpec | undefined): ManagedStop | undefined {
-  // A stop whose first order is still in the pipeline counts: the job resolves it first.
-  const live = stops.filter((s) => s.stopPrice !== undefined && ((s.status === 'active' && s.orderId !== undefined) || s.status === 'placing'));
+  // A stop whose first order is still in the pipeline counts: the job resolves it first. One waiting
+  // with its plan's entry does not: there is no position yet, and changing its list would cancel the entry.
+  const live = stops.filter((s) => s.stopPrice !== undefined && s.awaitsEntry === undefined && ((s.status === 'active' && s.orderId !== undefined) || s.status === 'placing'));
   if (amount?.kind === 'base') return live.find((s) => eq(s.quantity, amount.quantity));
   if (amount !== undefined && amount.kind !== 'all') return undefined;
   return live.sort((a, b) => (gt(a.quantity, b.quantity) ? -1 : 1))[0];

@@ -59,6 +59,7 @@ export function createTakeProfitJob(deps: TakeProfitJobDeps): (intent: OrderInte
       const stop = await mover.settle(stored);
       if (stop.target?.orderListId !== undefined && eq(stop.target.price, price) && stop.moving === undefined) return done(stop);
       if (stop.status !== 'active') throw refused('the stop has no order on the exchange right now.');
+      if (stop.awaitsEntry !== undefined) throw refused('the stop waits in one order list with its entry, and changing it now would cancel the entry.');
       const outcome = await mover.addTarget(stop, price);
       switch (outcome.kind) {
         case 'moved':

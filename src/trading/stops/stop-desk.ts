@@ -111,6 +111,8 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
     const record = stop.clientOrderId ? await records.get(stop.clientOrderId).catch(() => undefined) : undefined;
     if (record) await records.save({ ...record, status: order.status, executedQty: order.executedQty, cummulativeQuoteQty: order.cummulativeQuoteQty, updatedAt: now() });
     if (order.status === 'CANCELED' && isPositive(order.executedQty)) return `Order ${order.orderId} cancelled after a partial fill of ${order.executedQty}.`;
+    // A leg pending with its plan's entry cannot go alone: the exchange cancels the whole list.
+    if (order.status === 'CANCELED' && stop.awaitsEntry !== undefined) return `Order ${order.orderId} cancelled, and with it the entry waiting in the same order list.`;
     if (order.status === 'CANCELED') return `Order ${order.orderId} cancelled.`;
     return `Its order ${order.orderId} was already ${order.status.toLowerCase().replace(/_/g, ' ')}.`;
   }

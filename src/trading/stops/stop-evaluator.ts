@@ -12,9 +12,10 @@
  * Each stop is evaluated at most once per close (`lastEvaluatedClose`), so a retried job, a second
  * worker, or the stream and the scheduler announcing the same close cannot move a stop twice.
  * A stop that holds (most of them, at most closes) is decided on the state read with the pair and
- * noted with a compare-and-set, all in one round trip; a stop that moves, or whose first order is
- * still in the pipeline, is decided again from its stored state holding its lease, after any lost
- * answer of an earlier move is settled (stop-settle.ts).
+ * noted with a compare-and-set, all in one round trip; a stop that moves, whose first order is
+ * still in the pipeline, or that waits in a plan's list for its entry (stop-entry.ts), is decided
+ * again from its stored state holding its lease, after any lost answer of an earlier move is
+ * settled (stop-settle.ts).
  */
 import { isPositive, normalize } from '../../decimal.js';
 import { AppError } from '../../errors.js';
@@ -32,7 +33,9 @@ import type { StopPair, StopStore } from './stop-store.js';
 import { decideStop, type StopMarket, type StopRuleDecision } from './stop-rules.js';
 import type { ManagedStop, PairEvaluation } from './stop-types.js';
 import type { AlertSink } from '../types.js';
+import type { AuditLog } from '../audit-log.js';
 import type { CandleCloseListener } from './close-listener.js';
+import { createStopEntry } from './stop-entry.js';
 
 /**
  * Candles per klines request. A trailing move only looks at the newest fractal formed after
@@ -52,6 +55,7 @@ export interface StopEvaluatorDeps {
   mover: StopMover;
   alerts: AlertSink;
   logger: Logger;
+  audit?: AuditLog;
   /** /pause: evaluations run, moves wait (TradingService.isPaused, the orders queue's pause flag). */
   isPaused(): Promise<boolean>;
   /** STOP_MIN_MOVE_PCT. */
@@ -79,6 +83,7 @@ export function createStopEvaluator(deps: StopEvaluatorDeps): StopEvaluator {
   const { store, mover } = deps;
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ module: 'stop-evaluator' });
+  const entries = createStopEntry({ exchange: deps.exchange, store, logger: deps.logger, ...(deps.audit ? { audit: deps.audit } : {}) });
 
   async function note(stop: ManagedStop, patch: Partial<ManagedStop>): Promise<void> {
     const saved = await store.save({ ...stop, ...patch });
@@ -120,6 +125,20 @@ export function createStopEvaluator(deps: StopEvaluatorDeps): StopEvaluator {
     }
     // A move whose answer was lost (a crash, a time-out) is adopted before deciding again.
     stop = await mover.settle(stop);
+    if (stop.awaitsEntry !== undefined) {
+      // Its leg waits with the entry in one list: moving it would cancel the entry. Nothing is decided until the fill.
+      const entry = await entries.check(stop, market.closeTime);
+      if (entry.kind === 'gone') return 'skipped';
+      if (entry.kind === 'waiting') {
+        await note(stop, { lastEvaluatedClose: market.closeTime });
+        return 'held';
+      }
+      if (entry.kind === 'ended') {
+        if (!(await entries.forgetUnfilled(stop, entry.status))) await mover.vanished(stop, entry.status);
+        return 'gone';
+      }
+      stop = entry.stop;
+    }
 
     const decision = decide(stop, market);
     if (!decision.move) {
@@ -182,7 +201,7 @@ export function createStopEvaluator(deps: StopEvaluatorDeps): StopEvaluator {
       for (const stop of stops) {
         if (stop.status === 'removing' || (stop.lastEvaluatedClose !== undefined && stop.lastEvaluatedClose >= close)) continue;
         try {
-          if (stop.status !== 'placing') {
+          if (stop.status !== 'placing' && stop.awaitsEntry === undefined) {
             const decision = decide(stop, market);
             if (!decision.move) {
               held.push(await hold(stop, decision, market));

@@ -140,6 +140,7 @@ export function createStopManager(deps: StopManagerDeps): StopManager {
     records: deps.records,
     mover,
     alerts: deps.alerts,
+    ...(deps.audit ? { audit: deps.audit } : {}),
     logger: deps.logger,
     isPaused: () => deps.ordersQueue.isPaused(),
     minMovePct: deps.settings.minMovePct,
@@ -147,7 +148,7 @@ export function createStopManager(deps: StopManagerDeps): StopManager {
     ...(deps.closeListener ? { closeListener: deps.closeListener } : {}),
     now,
   });
-  const sweep = createStopSweep({ exchange: deps.exchange, store, mover, records: deps.records, alerts: deps.alerts, logger: deps.logger, jobState, now });
+  const sweep = createStopSweep({ exchange: deps.exchange, store, mover, records: deps.records, alerts: deps.alerts, logger: deps.logger, ...(deps.audit ? { audit: deps.audit } : {}), jobState, now });
 
   const evaluate = meteredEvaluation((pair, closeTime) => evaluator.evaluate(pair, closeTime), deps.registry);
 

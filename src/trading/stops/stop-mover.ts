@@ -74,8 +74,7 @@ export interface StopMover {
 const isOrder = (value: unknown): value is Order => typeof value === 'object' && value !== null && 'orderId' in value;
 
 /** Re-placing a stop that is off the book: attempts, and the longest wait between them. */
-const URGENT_ATTEMPTS = 4;
-const URGENT_MAX_WAIT_MS = 15_000;
+const URGENT = { attempts: 4, maxWaitMs: 15_000 };
 
 export function createStopMover(deps: StopMoverDeps): StopMover {
   const { exchange, store, records } = deps;
@@ -95,9 +94,9 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
       try {
         return await place(stop, n, params);
       } catch (error) {
-        const retry = isExchangeError(error) && (error.kind === 'rate-limited' || error.kind === 'transient') && attempt < URGENT_ATTEMPTS;
+        const retry = isExchangeError(error) && (error.kind === 'rate-limited' || error.kind === 'transient') && attempt < URGENT.attempts;
         if (!retry) throw error;
-        const waitMs = Math.min(Math.max(error.retryAfterMs ?? 0, exchange.usage().blockedUntil - now(), 500), URGENT_MAX_WAIT_MS);
+        const waitMs = Math.min(Math.max(error.retryAfterMs ?? 0, exchange.usage().blockedUntil - now(), 500), URGENT.maxWaitMs);
         log.warn({ stopId: stop.id, attempt, waitMs, code: error.code }, 'stop off the book and the exchange is not taking orders; waiting to place it again');
         await sleep(waitMs);
       }
@@ -204,6 +203,7 @@ export function createStopMover(deps: StopMoverDeps): StopMover {
     },
 
     async moveTo(stop, target, market) {
+      if (stop.awaitsEntry !== undefined) return { kind: 'unknown', stop }; // pending with its plan's entry: a cancel would cancel the entry (stop-entry.ts)
       const info = await deps.symbols.symbol(stop.symbol);
       const tick = info ? priceFilterOf(info)?.tickSize : undefined;
       if (!info || !tick) return { kind: 'refused', stop, reason: `${stop.symbol} is no longer listed` };

@@ -10,7 +10,8 @@
  * - a stop left "removing" by an interrupted /stop off is finished;
  * - a stop whose order is not among the open orders is looked up with GET /api/v3/order: filled
  *   (the user data stream reports the fill), cancelled by an interrupted move of ours (placed
- *   again), or cancelled outside the bot (alert) — and forgotten unless placed again.
+ *   again), or cancelled outside the bot (alert) — and forgotten unless placed again; a plan's
+ *   stop whose list ended before its entry bought anything is forgotten quietly (stop-entry.ts).
  *
  * Open orders are read once per symbol (weight 6), or once for all symbols (weight 80) when
  * that is cheaper. `sweep` repeats the checks between starts for the stops that need them, and
@@ -27,6 +28,8 @@ import { resolvePlacing } from './stop-placing.js';
 import type { StopStore } from './stop-store.js';
 import type { ManagedStop } from './stop-types.js';
 import type { AlertSink } from '../types.js';
+import type { AuditLog } from '../audit-log.js';
+import { createStopEntry } from './stop-entry.js';
 
 export interface StopSweepDeps {
   exchange: ExchangeClient;
@@ -35,6 +38,7 @@ export interface StopSweepDeps {
   records: OrderRecords;
   alerts: AlertSink;
   logger: Logger;
+  audit?: AuditLog;
   jobState?: (jobId: string) => Promise<string | undefined>;
   now?: () => number;
 }
@@ -58,6 +62,7 @@ const OPEN = new Set(['NEW', 'PARTIALLY_FILLED', 'PENDING_NEW']);
 export function createStopSweep(deps: StopSweepDeps) {
   const { exchange, store, mover } = deps;
   const log = deps.logger.child({ module: 'stop-sweep' });
+  const entries = createStopEntry({ exchange, store, logger: deps.logger, ...(deps.audit ? { audit: deps.audit } : {}) });
   /**
    * Stops a reconciliation could not check. After a crash that is, above all, the stop the dead
    * worker was moving: its lease outlives the restart (30 s, longer than the wait for it), so the
@@ -113,6 +118,7 @@ export function createStopSweep(deps: StopSweepDeps) {
     if (stop.orderId === undefined) return repaired ? 'repaired' : 'intact';
     const status = await statusOf(stop, open);
     if (OPEN.has(status)) return repaired ? 'repaired' : 'intact';
+    if (await entries.forgetUnfilled(stop, status)) return 'retired';
     const outcome = await mover.vanished(stop, status);
     return outcome.kind === 'gone' ? 'retired' : 'repaired';
   }

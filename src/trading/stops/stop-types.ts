@@ -160,6 +160,13 @@ export interface ManagedStop {
    * placing a new one (src/trading/stops/stop-list-mover.ts).
    */
   target?: StopTarget;
+  /**
+   * A plan's stop still pending in its order list with a LIMIT entry (OTO/OTOCO): the entry's
+   * client order id. Cancelling or replacing a pending leg cancels the whole list, entry included
+   * (rest-api.md "New Order list - OTO"), so the stop is not moved, and its rule starts only once
+   * the entry filled and the leg went on the book (stop-entry.ts clears this, sets armedAt, entry and high from the fill).
+   */
+  awaitsEntry?: string;
   /** Bumped on every save (compare-and-set). */
   version: number;
 }
