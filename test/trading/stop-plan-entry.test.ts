@@ -172,11 +172,19 @@ describe('a LIMIT plan with a trailing stop and no target (OTO)', () => {
     expect(h!.sim.control.orders('BTCUSDT').filter((o) => o.status === 'NEW').map((o) => o.clientOrderId)).toEqual([`bst-${id}-1`]);
   });
 
-  it('/stop off while the entry waits: the exchange cancels the whole list, and the reply says the entry went with it', async () => {
-    const { stop } = await otoPlan({ kind: 'atr', multiple: '2', interval: '1h' });
+  it('/stop off while the entry waits keeps both (the exchange would cancel the entry with the leg); once the entry filled it removes the stop alone', async () => {
+    const { stop, entry } = await otoPlan({ kind: 'atr', multiple: '2', interval: '1h' });
     const reply = stripTags(await h!.desk.removeStops('BTCUSDT', TRADER));
-    expect(reply).toContain(`Order ${stop.orderId} cancelled, and with it the entry waiting in the same order list.`);
-    expect(orders().map(([, , status]) => status)).toEqual(['CANCELED', 'CANCELED']);
+    expect(reply).toBe('The stop on BTCUSDT waits in one order list with its limit entry, which has not filled: removing it would cancel the entry too. It stays; to drop both, cancel the entry in /orders.');
+    expect(orders().map(([, , status]) => status)).toEqual(['NEW', 'PENDING_NEW']);
+    expect(await h!.store.get(stop.id)).toBeDefined();
+
+    // The entry fills; the stop is still marked waiting until the next close, and goes alone now.
+    await fillEntry(stop.id, entry);
+    expect(orders().map(([, , status]) => status)).toEqual(['FILLED', 'NEW']);
+    const after = stripTags(await h!.desk.removeStops('BTCUSDT', TRADER));
+    expect(after).toContain(`Order ${stop.orderId} cancelled.`);
+    expect(orders().map(([, , status]) => status)).toEqual(['FILLED', 'CANCELED']);
     expect(await h!.store.get(stop.id)).toBeUndefined();
   });
 

@@ -111,10 +111,15 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
     const record = stop.clientOrderId ? await records.get(stop.clientOrderId).catch(() => undefined) : undefined;
     if (record) await records.save({ ...record, status: order.status, executedQty: order.executedQty, cummulativeQuoteQty: order.cummulativeQuoteQty, updatedAt: now() });
     if (order.status === 'CANCELED' && isPositive(order.executedQty)) return `Order ${order.orderId} cancelled after a partial fill of ${order.executedQty}.`;
-    // A leg pending with its plan's entry cannot go alone: the exchange cancels the whole list.
-    if (order.status === 'CANCELED' && stop.awaitsEntry !== undefined) return `Order ${order.orderId} cancelled, and with it the entry waiting in the same order list.`;
     if (order.status === 'CANCELED') return `Order ${order.orderId} cancelled.`;
     return `Its order ${order.orderId} was already ${order.status.toLowerCase().replace(/_/g, ' ')}.`;
+  }
+
+  /** A plan's stop whose leg is still PENDING_NEW with the entry (or cannot be checked now: kept, to be safe). */
+  async function waitsWithEntry(stop: ManagedStop): Promise<boolean> {
+    if (stop.awaitsEntry === undefined || stop.orderId === undefined) return false;
+    const leg = await exchange.getOrder({ symbol: stop.symbol, orderId: stop.orderId }).catch(() => undefined);
+    return leg === undefined || leg.status === 'PENDING_NEW';
   }
 
   /** Takes a stop whose first order has not been placed yet out of the pipeline. */
@@ -235,12 +240,19 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
       if (stops.length === 0) return `No managed stop on <b>${symbol}</b>. See /stops.`;
       const info = await options.symbols.symbol(symbol).catch(() => undefined);
       const lines: string[] = [];
+      const kept: string[] = [];
       for (const stop of stops) {
+        // A leg still pending beside its plan's LIMIT entry goes only with the whole list: the entry is never cancelled from here.
+        if (await waitsWithEntry(stop)) {
+          kept.push(`The stop on <b>${symbol}</b> waits in one order list with its limit entry, which has not filled: removing it would cancel the entry too. It stays; to drop both, cancel the entry in /orders.`);
+          continue;
+        }
         const line = await store.withLock(stop.id, () => removeOne(stop.id, requester, info));
         if (line) lines.push(line);
       }
+      if (lines.length === 0) return kept.join('\n');
       if (stops.some((s) => isTrailing(s.kind))) pairsChanged();
-      lines.push(`The ${lines.length === 1 ? 'position is' : 'positions are'} no longer protected by the bot.`);
+      lines.push(`The ${lines.length === 1 ? 'position is' : 'positions are'} no longer protected by the bot.`, ...kept);
       return lines.join('\n');
     },
 
