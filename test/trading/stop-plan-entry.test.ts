@@ -178,6 +178,10 @@ describe('a LIMIT plan with a trailing stop and no target (OTO)', () => {
     expect(reply).toBe('The stop on BTCUSDT waits in one order list with its limit entry, which has not filled: removing it would cancel the entry too. It stays; to drop both, cancel the entry in /orders.');
     expect(orders().map(([, , status]) => status)).toEqual(['NEW', 'PENDING_NEW']);
     expect(await h!.store.get(stop.id)).toBeDefined();
+    // The same through a Cancel button on the leg in /orders.
+    const cancel = stripTags(await h!.service.cancelOrder({ symbol: 'BTCUSDT', orderId: stop.orderId! }, TRADER));
+    expect(cancel).toBe(`Order ${stop.orderId} is the stop waiting in one order list with its limit entry, which has not filled: cancelling it would cancel the entry too. It stays; to drop both, cancel the entry.`);
+    expect(orders().map(([, , status]) => status)).toEqual(['NEW', 'PENDING_NEW']);
 
     // The entry fills; the stop is still marked waiting until the next close, and goes alone now.
     await fillEntry(stop.id, entry);

@@ -259,6 +259,7 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
     async removeStopOfOrder(ref, requester) {
       const stop = (await store.bySymbol(ref.symbol)).find((s) => s.orderId === ref.orderId);
       if (!stop) return undefined;
+      if (await waitsWithEntry(stop)) return `Order ${ref.orderId} is the stop waiting in one order list with its limit entry, which has not filled: cancelling it would cancel the entry too. It stays; to drop both, cancel the entry.`;
       const info = await options.symbols.symbol(stop.symbol).catch(() => undefined);
       const line = await store.withLock(stop.id, () => removeOne(stop.id, requester, info));
       if (isTrailing(stop.kind)) pairsChanged();
