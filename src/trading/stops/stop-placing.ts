@@ -6,6 +6,7 @@
 import type { OrderRecord } from '../orders/order-records.js';
 import type { StopStore } from './stop-store.js';
 import type { ManagedStop } from './stop-types.js';
+import { OPEN } from './stop-settle.js';
 
 export type PlacingResolution =
   /** The order rests: the stop is active now (saved). */
@@ -31,7 +32,6 @@ export interface PlacingDeps {
  */
 const ORPHAN_AFTER_MS = 10 * 60_000;
 
-const OPEN = new Set(['NEW', 'PARTIALLY_FILLED', 'PENDING_NEW']);
 
 export async function resolvePlacing(stop: ManagedStop, deps: PlacingDeps): Promise<PlacingResolution> {
   const record = stop.clientOrderId ? await deps.records.get(stop.clientOrderId) : undefined;

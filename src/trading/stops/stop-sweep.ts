@@ -30,6 +30,7 @@ import type { ManagedStop } from './stop-types.js';
 import type { AlertSink } from '../types.js';
 import type { AuditLog } from '../audit-log.js';
 import { createStopEntry } from './stop-entry.js';
+import { OPEN } from './stop-settle.js';
 
 export interface StopSweepDeps {
   exchange: ExchangeClient;
@@ -57,7 +58,6 @@ export interface StopSweepReport {
 
 /** Per-symbol openOrders weighs 6, all symbols 80 (BINANCE.md "Limits"). */
 const ALL_SYMBOLS_AFTER = 13;
-const OPEN = new Set(['NEW', 'PARTIALLY_FILLED', 'PENDING_NEW']);
 
 export function createStopSweep(deps: StopSweepDeps) {
   const { exchange, store, mover } = deps;
