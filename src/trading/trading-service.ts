@@ -109,7 +109,15 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
     async cancelOrder(ref, requester) {
       const asStop = await options.stops?.removeStopOfOrder(ref, requester);
       if (asStop !== undefined) return asStop;
-      return cancel(ref, requester);
+      const entryCancel = options.stops?.entryCancel;
+      const waiting = await entryCancel?.prepare(ref);
+      if (!entryCancel || !waiting) return cancel(ref, requester);
+      const reply = await cancel(ref, requester).catch(async (error: unknown) => {
+        await entryCancel.settle(waiting, false);
+        throw error;
+      });
+      const line = await entryCancel.settle(waiting, true);
+      return line ? `${reply}\n${line}` : reply;
     },
 
     async pause(requester) {

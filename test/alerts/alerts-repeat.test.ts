@@ -47,7 +47,9 @@ async function finished(key: string) {
   return eventually(async () => {
     const job = await queue.queue.getJob(alertJobId(key));
     const state = job ? await job.getState() : undefined;
-    return state === 'completed' || state === 'failed' ? { job: job!, state } : undefined;
+    if (state !== 'completed' && state !== 'failed') return undefined;
+    // Read again: the job read before its state may predate the move (returnvalue, failedReason).
+    return { job: (await queue.queue.getJob(alertJobId(key)))!, state };
   }, `alert ${key} to finish`);
 }
 

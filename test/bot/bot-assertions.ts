@@ -11,7 +11,7 @@ import { validateTelegramHtml } from '../support/fake-bot-api.js';
  */
 export function expectEveryCallAccepted(app: AppHarness): void {
   for (const call of app.telegram!.calls()) {
-    expect(call.status, `${call.method} ${JSON.stringify(call.payload).slice(0, 300)}`).toBe('ok');
+    expect(call.status, `${call.method} ${JSON.stringify(call.payload).slice(0, 300)}: ${call.description ?? ''}`).toBe('ok');
     const text = (call.payload.text ?? call.payload.caption) as string | undefined;
     if (text !== undefined) {
       expect(text.length).toBeLessThanOrEqual(4096);

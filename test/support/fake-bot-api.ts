@@ -28,6 +28,8 @@ export interface RecordedCall {
   at: number;
   /** What the fake answered: ok or the error code. */
   status: 'ok' | number;
+  /** The refusal's description, when it refused. */
+  description?: string;
 }
 
 export interface StoredMessage {
@@ -315,7 +317,8 @@ export async function startFakeBotApi(options: { token?: string } = {}): Promise
 
     const handler = handlers[method];
     const result = handler ? await handler(payload) : { status: 404, body: { ok: false, error_code: 404, description: 'Not Found: method not found' } };
-    record({ method, payload, at: Date.now(), status: result.status === 200 ? 'ok' : result.status });
+    const refusal = result.status === 200 ? undefined : (result.body as { description?: string } | undefined)?.description;
+    record({ method, payload, at: Date.now(), status: result.status === 200 ? 'ok' : result.status, ...(refusal !== undefined ? { description: refusal } : {}) });
     send(result.status, result.body);
   }
 

@@ -192,6 +192,19 @@ describe('a LIMIT plan with a trailing stop and no target (OTO)', () => {
     expect(await h!.store.get(stop.id)).toBeUndefined();
   });
 
+  it('the entry cancelled through the bot takes its waiting stop along in the one reply, the leg marked as cancelled by the bot', async () => {
+    const { stop } = await otoPlan({ kind: 'fractal', interval: '1h' });
+    const entryOrder = h!.sim.control.orders('BTCUSDT').find((o) => o.clientOrderId === `bco-${stop.id}`)!;
+    const reply = stripTags(await h!.service.cancelOrder({ symbol: 'BTCUSDT', orderId: entryOrder.orderId }, TRADER));
+    expect(reply).toContain(`Cancelled order ${entryOrder.orderId}: BUY`);
+    expect(reply).toContain(`Its stop, order ${stop.orderId}, waited in the same order list and was cancelled with it.`);
+    expect(reply).not.toContain('has no stop now');
+    expect(orders().map(([, , status]) => status)).toEqual(['CANCELED', 'CANCELED']);
+    expect(await h!.store.get(stop.id)).toBeUndefined();
+    // Its stream event is then the bot's own cancel, not news to push.
+    expect(await h!.records.isCancelling('BTCUSDT', stop.orderId!)).toBe(true);
+  });
+
   it('the entry is cancelled unfilled: its pending stop goes with it, and the stop is forgotten without an alarm', async () => {
     const { stop } = await otoPlan({ kind: 'fractal', interval: '1h' });
     const id = stop.id;

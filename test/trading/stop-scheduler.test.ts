@@ -68,8 +68,9 @@ describe('stop evaluation schedule', () => {
       await queue.add('tick', { symbol: 'BTCUSDT', interval: '1h' });
       const named = lastClosedCloseTime('1h', Date.now() - h.exchange.usage().clockOffsetMs);
       const close = await eventually(async () => {
-        const job = await queue.getJob(closeJobId({ symbol: 'BTCUSDT', interval: '1h' }, named));
-        return job && (await job.getState()) === 'completed' ? job : undefined;
+        const id = closeJobId({ symbol: 'BTCUSDT', interval: '1h' }, named);
+        // The state first, then the job: a job read before its completion has no returnvalue yet.
+        return (await queue.getJobState(id)) === 'completed' ? await queue.getJob(id) : undefined;
       }, 'the close job the tick added');
       // The feed has no candle for that hour (it started with this one): nothing to evaluate.
       expect(close.returnvalue).toMatchObject({ skipped: 'close outside the klines window' });

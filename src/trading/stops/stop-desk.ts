@@ -25,6 +25,7 @@ import type { OrderRecords } from '../orders/order-records.js';
 import { isOrderNotFound } from '../orders/order-lookup.js';
 import { armedText, removedText, stopDisplay, stopTitle } from './stop-alert-text.js';
 import { renderStopCard, waitingCard } from './stop-card.js';
+import { createStopEntryCancel } from './stop-entry-cancel.js';
 import { resolvePlacing, type PlacingDeps } from './stop-placing.js';
 import { priceStop, type StopPricingDeps } from './stop-pricing.js';
 import { createStopStore, type StopStore } from './stop-store.js';
@@ -255,6 +256,8 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
       lines.push(`The ${lines.length === 1 ? 'position is' : 'positions are'} no longer protected by the bot.`, ...kept);
       return lines.join('\n');
     },
+
+    entryCancel: createStopEntryCancel({ exchange, store, records, audit, logger: options.logger }),
 
     async removeStopOfOrder(ref, requester) {
       const stop = (await store.bySymbol(ref.symbol)).find((s) => s.orderId === ref.orderId);

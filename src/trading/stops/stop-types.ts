@@ -13,6 +13,7 @@
  */
 import type { AmountSpec, OrderIntent, PreparedCard, Requester } from '../types.js';
 import type { StopInterval } from './stop-intervals.js';
+import type { StopEntryCancel } from './stop-entry-cancel.js';
 
 export type StopKind = 'fixed' | 'fractal' | 'percent' | 'atr';
 /** The kinds the stop manager evaluates at the closes of their interval. */
@@ -208,6 +209,8 @@ export interface StopArming {
    * as done "outside the bot". Undefined when no managed stop holds the order. HTML reply.
    */
   removeStopOfOrder(ref: { symbol: string; orderId: number }, requester: Requester): Promise<string | undefined>;
+  /** A plan's entry cancelled through the bot takes the stop waiting in its list along (stop-entry-cancel.ts). */
+  entryCancel?: StopEntryCancel;
   /** Exchange order ids of the managed stops on a symbol: what locks a position, told when a sell finds it locked. */
   stopOrderIds(symbol: string): Promise<number[]>;
 }
