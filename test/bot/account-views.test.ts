@@ -30,8 +30,8 @@ describe('account views', () => {
     });
   });
   afterAll(() => app.close());
-  beforeEach(() => {
-    app.telegram!.reset();
+  beforeEach(async () => {
+    await app.fresh();
     app.sim.control.reset();
   });
   afterEach(() => expectEveryCallAccepted(app));

@@ -21,8 +21,8 @@ describe('allow-list', () => {
     intentCard = { messageId: card.message_id, confirmData };
   });
   afterAll(() => app.close());
-  beforeEach(() => {
-    app.telegram!.reset();
+  beforeEach(async () => {
+    await app.fresh();
     app.sim.control.reset();
   });
   afterEach(() => expectEveryCallAccepted(app));

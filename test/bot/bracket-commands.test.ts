@@ -26,8 +26,8 @@ describe('/buy with sl= and tp=: the card', () => {
     app = await startApp({ sim: { balances: { USDT: '10000' }, prices: { BTCUSDT: '65000', ETHUSDT: '3500' } } });
   });
   afterAll(() => app.close());
-  beforeEach(() => {
-    app.telegram!.reset();
+  beforeEach(async () => {
+    await app.fresh();
     app.sim.feed.setPrice('BTCUSDT', '65000');
   });
   afterEach(() => {
@@ -115,8 +115,8 @@ describe('/buy with a plan: refusals', () => {
     app = await startApp({ maxOrderValue: '1000', sim: { balances: { USDT: '10000' }, prices: { BTCUSDT: '65000', ETHUSDT: '3500' } } });
   });
   afterAll(() => app.close());
-  beforeEach(() => {
-    app.telegram!.reset();
+  beforeEach(async () => {
+    await app.fresh();
     app.sim.feed.setPrice('BTCUSDT', '65000');
   });
   afterEach(() => {

@@ -61,8 +61,8 @@ describe('account views and orders stay in private chats (TELEGRAM_GROUPS=off)',
     app = await startApp();
   });
   afterAll(() => app.close());
-  beforeEach(() => {
-    app.telegram!.reset();
+  beforeEach(async () => {
+    await app.fresh();
     app.sim.control.reset();
   });
   afterEach(() => expectEveryCallAccepted(app));

@@ -25,8 +25,8 @@ describe('error handling', () => {
     app = await startApp({ workers: false, logger: createLogger({ level: 'info', destination }) });
   });
   afterAll(() => app.close());
-  beforeEach(() => {
-    app.telegram!.reset();
+  beforeEach(async () => {
+    await app.fresh();
     app.sim.control.reset();
     logLines = [];
   });

@@ -19,7 +19,7 @@ beforeAll(async () => {
   app = await startApp({ userStream: true, sim: { balances: { USDT: '10000', BTC: '0.5' }, prices: { BTCUSDT: '65000', ETHUSDT: '3500' } } });
 });
 afterAll(() => app.close());
-beforeEach(() => app.telegram!.reset());
+beforeEach(() => app.fresh());
 
 /** A resting order placed outside the bot: its events go to every allowed user. */
 const outside = (price: string): Promise<Order> =>

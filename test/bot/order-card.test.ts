@@ -29,8 +29,8 @@ describe('order cards', () => {
     app = await startApp({ maxOrderValue: '2000', telegramGroups: true, sim: { balances: { USDT: '10000', BTC: '0.01' }, prices: { BTCUSDT: '65000', ETHUSDT: '3500' } } });
   });
   afterAll(() => app.close());
-  beforeEach(() => {
-    app.telegram!.reset();
+  beforeEach(async () => {
+    await app.fresh();
     app.sim.control.reset();
   });
   // The fake answers 400 to HTML Telegram would not parse and to text over 4096 characters:

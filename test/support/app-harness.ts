@@ -111,6 +111,12 @@ export interface AppHarness {
   waitForText(messageId: number, pattern: RegExp, chatId?: number): Promise<StoredMessage>;
   /** POST /api/v3/order requests the simulator received. */
   orderPosts(): Array<{ status: number }>;
+  /**
+   * Between tests sharing one app: waits for the order and alert jobs an earlier test left
+   * running (a card's last edit), then clears the fake Bot API, so no late edit lands in the next
+   * test aimed at a message the clearing took away.
+   */
+  fresh(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -253,6 +259,15 @@ export async function startApp(options: AppHarnessOptions = {}): Promise<AppHarn
       }, `message ${messageId} to match ${pattern}`);
     },
     orderPosts: () => sim.control.requests().filter((r) => r.method === 'POST' && r.path === '/api/v3/order'),
+    async fresh() {
+      if (orderWorker || alertsWorker) {
+        await eventually(async () => {
+          const counts = await Promise.all([stack.ordersQueue.queue, stack.alertsQueue.queue].map((q) => q.getJobCounts('waiting', 'active', 'prioritized')));
+          return counts.every((c) => Object.values(c).every((n) => n === 0)) || undefined;
+        }, "the previous test's jobs to finish");
+      }
+      telegram?.reset();
+    },
     async close() {
       options.console?.close();
       await userStream?.close().catch(() => undefined);

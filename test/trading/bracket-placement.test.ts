@@ -24,8 +24,8 @@ describe('a plan on the exchange', () => {
     app = await startApp({ sim: { balances: { USDT: '10000' }, prices: { BTCUSDT: '65000', ETHUSDT: '3500' } } });
   });
   afterAll(() => app.close());
-  beforeEach(() => {
-    app.telegram!.reset();
+  beforeEach(async () => {
+    await app.fresh();
     app.sim.control.reset();
     app.sim.feed.setPrice('BTCUSDT', '65000');
   });
