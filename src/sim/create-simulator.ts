@@ -27,7 +27,7 @@ import { SimError } from './sim-error.js';
 export interface SimulatorOptions extends EngineOptions, RateLimitOptions {
   /** Closed orders kept in the state file. Default 1000. */
   persistedClosedOrders?: number;
-  /** Finished REST requests kept for `control.requests()`, oldest dropped first. Default 10 000. */
+  /** Finished REST requests kept for `control.requests()`, oldest dropped first. Default 10 000 (Infinity: all). */
   keptRequests?: number;
 }
 

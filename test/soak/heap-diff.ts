@@ -1,7 +1,7 @@
 /**
  * Compares V8 heap snapshots of one process (the soak's `--heap-snapshots` writes them):
  *   node --max-old-space-size=4096 node_modules/.cache/chatops-soak/test/soak/heap-diff.js \
- *     test-results/reliability/heap/{1-start,2-middle,3-end}.heapsnapshot [--top 25] [--paths 2] [--class TYPE]
+ *     test-results/reliability/heap/{1-start,2-middle,3-end}.heapsnapshot [--top 25] [--paths 2] [--min-kb 200] [--class TYPE]
  *
  * Prints, per snapshot, the live heap; per type (constructor for objects) the count, self bytes
  * and retained bytes (objects of a type not held by another of the same type, so nothing is
@@ -345,6 +345,23 @@ function describe(g: Graph, n: number): string {
   return type === 'object' || type === 'native' || type === 'synthetic' || type === 'hidden' ? short || `(${type})` : `(${type}${short ? ` ${short}` : ''})`;
 }
 
+/** The survivors of one type grouped by the end of the path that reaches them (indices left out): which structure keeps them. */
+function printHolders(last: Graph, a: Graph, b: Graph, cls: string, top: number): void {
+  const groups = new Map<string, { count: number; self: number }>();
+  for (let n = 0; n < last.count; n++) {
+    if (last.idom[n]! < 0 || last.classes[last.classOf[n]!] !== cls) continue;
+    const id = last.id[n]!;
+    if (a.byId.has(id) || !b.byId.has(id)) continue;
+    const path = retainerPath(last, n, 60).split(' → ').slice(-5).join(' → ').replace(/\[\d+\]|\.\d+ /g, (m) => (m.startsWith('[') ? '[#]' : '.# ')).replace(/\(string [^)]*\)/g, '(string)');
+    const g = groups.get(path) ?? { count: 0, self: 0 };
+    g.count += 1;
+    g.self += last.self[n]!;
+    groups.set(path, g);
+  }
+  console.log(`  ${cls} survivors by what reaches them:`);
+  for (const [path, g] of [...groups].sort((x, y) => y[1].self - x[1].self).slice(0, top)) console.log(`${pad(g.count, 8)} ${pad(kb(g.self), 9)} KB  ${path}`);
+}
+
 const mb = (bytes: number) => (bytes / 1e6).toFixed(2);
 const kb = (bytes: number) => (bytes / 1e3).toFixed(1);
 const pad = (s: string | number, w: number) => String(s).padStart(w);
@@ -357,9 +374,10 @@ function main(): void {
   };
   const top = option('top', 25);
   const paths = option('paths', 2);
+  const minGrowth = option('min-kb', 200) * 1000;
   const classAt = args.indexOf('--class');
   const wanted = classAt >= 0 ? args.splice(classAt, 2)[1] : undefined;
-  if (args.length < 2) throw new Error('usage: heap-diff <first.heapsnapshot> <second.heapsnapshot> [<third.heapsnapshot>] [--top N] [--paths N] [--class TYPE]');
+  if (args.length < 2) throw new Error('usage: heap-diff <first.heapsnapshot> <second.heapsnapshot> [<third.heapsnapshot>] [--top N] [--paths N] [--min-kb N] [--class TYPE]');
   const graphs = args.map((path) => {
     const started = Date.now();
     const g = load(path);
@@ -400,12 +418,12 @@ function main(): void {
   for (let n = 1; n < last.count; n++) {
     if (last.idom[n]! < 0) continue;
     const grew = grewOf(n);
-    if (grew < 200_000) continue;
+    if (grew < minGrowth) continue;
     const maxKid = Math.max(0, ...(children.get(n) ?? []).map(grewOf));
     if (maxKid < 0.8 * grew) holders.push({ n, grew });
   }
   holders.sort((a, b) => b.grew - a.grew);
-  console.log(`\nObjects whose retained size grew most (≥ 200 KB), ${first.label} → ${last.label}:`);
+  console.log(`\nObjects whose retained size grew most (≥ ${minGrowth / 1000} KB), ${first.label} → ${last.label}:`);
   for (const { n, grew } of holders.slice(0, top)) {
     const before = first.byId.get(last.id[n]!);
     console.log(`  +${mb(grew)} MB (${before === undefined ? 'new' : mb(first.retained[before]!)} → ${mb(last.retained[n]!)} MB, ${(children.get(n) ?? []).length} held) ${holderPath(last, n)}`);
@@ -430,6 +448,7 @@ function main(): void {
     const total = sorted.reduce((sum, [, s]) => sum + s.self, 0);
     const totalCount = sorted.reduce((sum, [, s]) => sum + s.count, 0);
     console.log(`\nCreated between ${a.label} and ${b.label}, still alive at ${last.label}: ${totalCount} objects, ${mb(total)} MB self`);
+    if (wanted !== undefined) printHolders(last, a, b, wanted, top);
     for (const [cls, s] of sorted.slice(0, top)) {
       console.log(`${pad(s.count, 8)} ${pad(kb(s.self), 9)} KB  ${cls}`);
       for (const n of s.sample) console.log(`           held by ${holderPath(last, n)}\n           reached ${retainerPath(last, n)}`);

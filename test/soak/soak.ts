@@ -15,8 +15,10 @@
  *
  * `--heap-snapshots` also has the process write V8 heap snapshots (node's --heapsnapshot-signal)
  * after the first minute, at the middle and after the drain, into test-results/reliability/heap/
- * as 1-start, 2-middle and 3-end; `node scripts/heap-diff.mjs` compares them. Each snapshot
- * stops the process for a few seconds, so the latency numbers of such a run are not comparable.
+ * as 1-start, 2-middle and 3-end; test/soak/heap-diff.ts compares them (compiled beside this
+ * file: `node node_modules/.cache/chatops-soak/test/soak/heap-diff.js <snapshots>`). Each snapshot
+ * stops the process for a few seconds and leaves its RSS some 200 MB higher (V8 keeps the
+ * profiler's memory), so such a run's RSS and latency numbers are not comparable with others'.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
