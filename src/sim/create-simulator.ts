@@ -27,6 +27,8 @@ import { SimError } from './sim-error.js';
 export interface SimulatorOptions extends EngineOptions, RateLimitOptions {
   /** Closed orders kept in the state file. Default 1000. */
   persistedClosedOrders?: number;
+  /** Finished REST requests kept for `control.requests()`, oldest dropped first. Default 10 000 (Infinity: all). */
+  keptRequests?: number;
 }
 
 /** What a WebSocket endpoint factory gets (the user data stream and market streams). */
@@ -72,7 +74,10 @@ export interface SimulatorControl {
   orders(symbol?: string): Order[];
   /** Balances as canonical decimal strings. */
   balances(): Record<string, AssetBalance>;
-  /** Every finished REST request, oldest first. */
+  /**
+   * The finished REST requests, oldest first: at least the last `keptRequests` (a paper exchange
+   * that runs for days must not keep one entry per request it ever answered).
+   */
   requests(): RequestLogEntry[];
   /** Moves the server clock (ms); a client must resync its offset from GET /api/v3/time. */
   setClockOffset(ms: number): void;
@@ -166,6 +171,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   let endpoints: WsEndpoint[] = [];
   const faults = createFaultPlan({ setClockSkew: (ms) => (skewMs = ms), endpoints: () => endpoints });
   let requestLog: RequestLogEntry[] = [];
+  const keptRequests = options.keptRequests ?? 10_000;
   const routes = createRoutes({ catalog, feed, engine, accounts, book, limiter, clock, commissionRate: options.commissionRate ?? '0.001', lists, trades });
   const routeTable = new Map(routes.map((r) => [`${r.method} ${r.path}`, r]));
   const rest: RestDispatcher = {
@@ -192,7 +198,11 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     endpoints: () => endpoints,
     clock,
     logger,
-    onRequest: (entry) => requestLog.push(entry),
+    onRequest: (entry) => {
+      requestLog.push(entry);
+      // Trimmed a tenth of the bound at a time, not one shift per request.
+      if (requestLog.length > keptRequests * 1.1) requestLog.splice(0, requestLog.length - keptRequests);
+    },
   });
   endpoints = deps.webSockets?.({ userEvents, rest, auth, feed, logger, clock }) ?? [];
 

@@ -12,9 +12,16 @@
  * summary (memory at start and end and its trend, keys and their retention, queue depths) and
  * writes it to test-results/reliability/soak.json. Exits 1 if the process died, a queue did not
  * drain, or a key with no retention rule appeared.
+ *
+ * `--heap-snapshots` also has the process write V8 heap snapshots (node's --heapsnapshot-signal)
+ * after the first minute, at the middle and after the drain, into test-results/reliability/heap/
+ * as 1-start, 2-middle and 3-end; test/soak/heap-diff.ts compares them (compiled beside this
+ * file: `node node_modules/.cache/chatops-soak/test/soak/heap-diff.js <snapshots>`). Each snapshot
+ * stops the process for a few seconds and leaves its RSS some 200 MB higher (V8 keeps the
+ * profiler's memory), so such a run's RSS and latency numbers are not comparable with others'.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
@@ -35,6 +42,7 @@ const option = (name: string, fallback: number) => {
 const minutes = option('minutes', 30);
 const rate = option('rate', 2);
 const sampleS = option('sample', minutes <= 5 ? 10 : 30);
+const heapSnapshots = args.includes('--heap-snapshots');
 const ROOT = process.cwd();
 const USERS: UpdateUser[] = [9101, 9102, 9103, 9104, 9105].map((id) => ({ id, first_name: `Soak${id}`, username: `soak${id}` }));
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -46,7 +54,13 @@ async function main(): Promise<number> {
   const redis = new Redis(redisServer.url);
   const telegram = await startFakeBotApi();
   const port = await freePort();
-  const child = spawn(process.execPath, [resolve(ROOT, 'dist/main.js'), 'all'], {
+  const heapDir = resolve(ROOT, 'test-results/reliability/heap');
+  if (heapSnapshots) {
+    rmSync(heapDir, { recursive: true, force: true });
+    mkdirSync(heapDir, { recursive: true });
+  }
+  const nodeArgs = heapSnapshots ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapDir}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, resolve(ROOT, 'dist/main.js'), 'all'], {
     cwd: work,
     env: {
       PATH: process.env.PATH ?? '',
@@ -99,8 +113,11 @@ async function main(): Promise<number> {
   const sampler = setInterval(() => void sample().catch((e: unknown) => say(`  sample failed: ${String(e)}`)), sampleS * 1000);
 
   const deadline = startedAt + minutes * 60_000;
+  // After the first minute's warm-up, and half-way between it and the end of the traffic.
+  const snapshotsDue: Array<[number, string]> = heapSnapshots ? [[startedAt + 60_000, '1-start'], [(startedAt + 60_000 + deadline) / 2, '2-middle']] : [];
   let nextStopAt = 0;
   while (Date.now() < deadline && died === undefined) {
+    if (snapshotsDue.length > 0 && Date.now() >= snapshotsDue[0]![0]) await takeHeapSnapshot(snapshotsDue.shift()![1]);
     const began = Date.now();
     if (began >= nextStopAt) {
       nextStopAt = began + 60_000;
@@ -127,6 +144,7 @@ async function main(): Promise<number> {
     if (!drained) await sleep(1000);
   }
   await sample();
+  if (heapSnapshots) await takeHeapSnapshot('3-end');
   const stopEvents: Record<string, number> = {};
   for (const [, fields] of await redis.xrange('chatops:audit', '-', '+')) {
     const entry: Record<string, string> = {};
@@ -144,6 +162,19 @@ async function main(): Promise<number> {
   await redisServer.stop();
   rmSync(work, { recursive: true, force: true });
   return summary.verdict === 'ok' ? 0 : 1;
+
+  /** Signals the process to write a heap snapshot and waits until it is written (the write blocks its event loop). */
+  async function takeHeapSnapshot(label: string): Promise<void> {
+    const written = () => readdirSync(heapDir).filter((f) => f.startsWith('Heap.') && f.endsWith('.heapsnapshot'));
+    const before = Date.now();
+    child.kill('SIGUSR2');
+    // The file appears when the write begins; /healthz answers again once it has ended.
+    const file = await waitFor(() => written()[0], 120_000);
+    while ((await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status !== 200) await sleep(200);
+    const target = join(heapDir, `${label}.heapsnapshot`);
+    renameSync(join(heapDir, file), target);
+    say(`  heap snapshot ${label}: ${(statSync(target).size / 1e6).toFixed(1)} MB file, process paused ${((Date.now() - before) / 1000).toFixed(1)} s`);
+  }
 
   /** One trader action through Telegram; resolves when the bot has answered it. */
   async function act(action: string, from: UpdateUser): Promise<string> {

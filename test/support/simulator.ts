@@ -90,7 +90,8 @@ export async function startTestSimulator(options: TestSimulatorOptions = {}): Pr
   }
   const signer = createSigner(apiSecret !== undefined ? { apiSecret } : { privateKeyPem: privateKeyPem! });
 
-  const engineOptions: SimulatorOptions = { ...options.options };
+  // A test's simulator lives for one test: it keeps every request it answered, so a test may count them all.
+  const engineOptions: SimulatorOptions = { keptRequests: Infinity, ...options.options };
   if (options.depth !== undefined) engineOptions.depth = options.depth;
   const sim = createSimulator({
     feed,

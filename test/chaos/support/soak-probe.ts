@@ -36,10 +36,17 @@ const KINDS: Array<[string, RegExp, 'ttl' | 'age-trimmed' | 'fixed']> = [
   ['alert ledger', /^chatops:ua:(exec|mark):/, 'ttl'],
   // One evaluation job per candle close and stopped pair, kept an hour (stop-scheduler.ts).
   ['stop close jobs', /^chatops:stops:close-/, 'age-trimmed'],
+  // A worker's start-up net value sample (equity-sampler.ts), removed a day after it completed.
+  ['net value sample jobs', /^chatops:equity:slot-\d+(:logs|:lock)?$/, 'age-trimmed'],
+  // The net value history: one sorted set whose script trims samples past 400 days (equity-store.ts).
+  ['net value history', /^chatops:equity:samples$/, 'age-trimmed'],
+  // One key each (ledger-store.ts): the account's fills, kept by design (DESIGN.md §10), grow with its trades, not with requests.
+  ['ledger', /^chatops:ledger:(fills|times|log|version|gen|symbols|cursor|rates|sync)$/, 'fixed'],
   ['audit stream', /^chatops:audit$/, 'age-trimmed'],
   // One key per user, chat, asset, symbol or open order: bounded by the account, not by traffic.
-  ['bounded state', /^chatops:(ua:(heard-at|symbols|open|outbox)|balances|user-stream(:.*)?|alert-settings:.*|chat-inactive:.*|stops?(:.*)?|stop-lock:.*)$/, 'fixed'],
+  ['bounded state', /^chatops:(ua:(heard-at|symbols|open|outbox)|balances|account:(balances|meta)|user-stream(:.*)?|alert-settings:.*|chat-inactive:.*|stops?(:.*)?|stop-lock:.*)$/, 'fixed'],
   ['cancel confirmations', /^chatops:cancel:/, 'ttl'],
+  ['cancelling marks', /^chatops:order-cancelling:/, 'ttl'],
   ['records index', /^chatops:orders:recent$/, 'age-trimmed'],
 ];
 
