@@ -3,7 +3,7 @@
  * the demo need no separate install step) and by tests that need a clean or crashable Redis.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { resolve } from 'node:path';
 import { AppError } from './errors.js';
@@ -78,6 +78,39 @@ function waitForPort(port: number, deadline: number): Promise<void> {
   });
 }
 
+const PID_FILE = 'redis-server.pid';
+
+/** Whether `pid` is a live redis-server (a pid file outlives a crash, and its pid may be reused). */
+function isRedisServer(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const proc = `/proc/${pid}/cmdline`;
+  const command = existsSync(proc) ? readFileSync(proc, 'utf8') : spawnSync('ps', ['-p', String(pid), '-o', 'command='], { encoding: 'utf8' }).stdout ?? '';
+  return /redis-server/.test(command);
+}
+
+/**
+ * A redis-server left running on `dir` by a process that died without stopping it (SIGKILL, a
+ * closed terminal) still holds its append-only files: it is shut down (SIGTERM: it writes what it
+ * holds) before another one opens them, so two servers never write the same files.
+ */
+async function retireOrphan(dir: string): Promise<void> {
+  const file = resolve(dir, PID_FILE);
+  const pid = existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : NaN;
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !isRedisServer(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  for (let waited = 0; isRedisServer(pid); waited += 50) {
+    if (waited >= 10_000) {
+      process.kill(pid, 'SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
   if (!hasRedisServer()) throw new AppError('REDIS_NOT_INSTALLED', REDIS_INSTALL_HINT);
   const port = options.port || (await freePort());
@@ -94,7 +127,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     options.appendOnly ? 'yes' : 'no',
     // fsync every write: an acknowledged job must survive a crash of this child.
     ...(options.appendOnly ? ['--appendfsync', 'always'] : []),
-    ...(dir ? ['--dir', dir] : []),
+    ...(dir ? ['--dir', dir, '--pidfile', resolve(dir, PID_FILE)] : []),
     '--daemonize',
     'no',
     '--loglevel',
@@ -104,6 +137,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   let exited: Promise<void> = Promise.resolve();
 
   const launch = async () => {
+    if (dir) await retireOrphan(dir);
     const proc = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
     exited = new Promise((done) => proc.once('exit', () => done()));

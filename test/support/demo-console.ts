@@ -4,7 +4,7 @@
  * REDIS_URL (it starts its own redis-server), driven through its stdin line by line.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -69,6 +69,17 @@ export async function startDemoConsole(name: string, env: Record<string, string>
     },
     close() {
       child.kill('SIGKILL');
+      // A console killed does not stop its private redis-server: stopped here, not left running.
+      const pidFile = join(cwd, 'data/redis/redis-server.pid');
+      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;
+      const command = Number.isInteger(pid) && pid > 0 && existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
+      if (command.includes('redis-server')) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
       rmSync(cwd, { recursive: true, force: true });
     },
   };
