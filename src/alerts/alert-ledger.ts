@@ -38,7 +38,6 @@ if ARGV[9] ~= '' then redis.call('HSET', KEYS[2], ARGV[8], ARGV[9]) end
 return 'claimed'
 ` });
 
-/** Binance decimals have at most 20 integer and 20 fraction digits (BINANCE.md "Filters"). */
 // KEYS: symbols, open orders, mark. ARGV: at, symbol, open field, open ref JSON ('' when no longer
 // open). What every order update notes, and the mark it is claimed against, in one round trip.
 const NOTE_AND_READ = defineScript({ name: 'chatopsAlertNoteRead', keys: 3, parse: asStrings, lua: `
@@ -47,6 +46,7 @@ if ARGV[4] ~= '' then redis.call('HSET', KEYS[2], ARGV[3], ARGV[4]) else redis.c
 return redis.call('HGETALL', KEYS[3])
 ` });
 
+/** Binance decimals have at most 20 integer and 20 fraction digits (BINANCE.md "Filters"). */
 export function fixedWidth(value: string): string {
   const [int = '0', frac = ''] = normalize(value).split('.');
   return `${int.padStart(20, '0')}.${frac.padEnd(20, '0')}`;
