@@ -39,6 +39,8 @@ export interface BenchAppOptions {
   alerts?: boolean;
   /** Start the order worker. Default true. */
   orderWorker?: boolean;
+  /** More configuration (environment variable names), e.g. a shorter CONFIRM_TTL_S. */
+  env?: Record<string, string>;
 }
 
 export interface BenchCard {
@@ -90,6 +92,7 @@ export async function startBenchApp(options: BenchAppOptions): Promise<BenchApp>
     BINANCE_API_SECRET: options.sim.apiSecret,
     REDIS_URL: redis.url,
     LOG_LEVEL: 'info',
+    ...options.env,
   });
   const logger = createLogger({ level: config.logLevel, destination: pino.destination({ dest: '/dev/null', sync: true }) });
   const registry = new Registry();

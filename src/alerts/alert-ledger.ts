@@ -20,7 +20,7 @@ import { normalize } from '../decimal.js';
 import type { AlertJob } from '../trading/types.js';
 import { KEY_PREFIX } from '../redis.js';
 import { AppError } from '../errors.js';
-import { defineScript } from '../redis-scripts.js';
+import { asStrings, defineScript } from '../redis-scripts.js';
 
 // KEYS: mark, outbox, execution key. ARGV: ttl, has-exec, expected filled, expected has-final,
 // new filled, new quote, new final, outbox field, outbox json, now.
@@ -36,6 +36,14 @@ redis.call('HSET', KEYS[1], 'at', ARGV[10])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 if ARGV[9] ~= '' then redis.call('HSET', KEYS[2], ARGV[8], ARGV[9]) end
 return 'claimed'
+` });
+
+// KEYS: symbols, open orders, mark. ARGV: at, symbol, open field, open ref JSON ('' when no longer
+// open). What every order update notes, and the mark it is claimed against, in one round trip.
+const NOTE_AND_READ = defineScript({ name: 'chatopsAlertNoteRead', keys: 3, parse: asStrings, lua: `
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[2], ARGV[3], ARGV[4]) else redis.call('HDEL', KEYS[2], ARGV[3]) end
+return redis.call('HGETALL', KEYS[3])
 ` });
 
 /** Binance decimals have at most 20 integer and 20 fraction digits (BINANCE.md "Filters"). */
@@ -91,6 +99,8 @@ export interface OpenOrderRef {
 
 export interface AlertLedger {
   readMark(symbol: string, orderId: number): Promise<OrderMark>;
+  /** noteSymbol, trackOpen and readMark of one order update, in that order, in one round trip. */
+  noteUpdate(order: OpenOrderRef, open: boolean, at: number): Promise<OrderMark>;
   claim(request: ClaimRequest): Promise<ClaimResult>;
   /** Claimed jobs not yet known to be enqueued, by claim id. */
   pendingOutbox(): Promise<Map<string, AlertJob[]>>;
@@ -104,6 +114,17 @@ export interface AlertLedger {
   /** The last moment the stream was known to be delivering (epoch ms), for reconciliation windows. */
   heardAt(): Promise<number | undefined>;
   setHeardAt(at: number): Promise<void>;
+}
+
+function markOf(m: Record<string, string>): OrderMark {
+  const rawFilled = m.filled ?? '';
+  return {
+    filled: rawFilled === '' ? '0' : fromFixedWidth(rawFilled),
+    quote: m.quote ?? '0',
+    ...(m.final !== undefined ? { final: m.final } : {}),
+    known: Object.keys(m).length > 0,
+    rawFilled,
+  };
 }
 
 export interface AlertLedgerOptions {
@@ -128,15 +149,17 @@ export function createAlertLedger(options: AlertLedgerOptions): AlertLedger {
 
   return {
     async readMark(symbol, orderId) {
-      const m = await redis.hgetall(markKey(symbol, orderId));
-      const rawFilled = m.filled ?? '';
-      return {
-        filled: rawFilled === '' ? '0' : fromFixedWidth(rawFilled),
-        quote: m.quote ?? '0',
-        ...(m.final !== undefined ? { final: m.final } : {}),
-        known: Object.keys(m).length > 0,
-        rawFilled,
-      };
+      return markOf(await redis.hgetall(markKey(symbol, orderId)));
+    },
+    async noteUpdate(order, open, at) {
+      const flat = await NOTE_AND_READ.run(
+        redis,
+        [symbolsKey, openKey, markKey(order.symbol, order.orderId)],
+        [at, order.symbol, `${order.symbol}:${order.orderId}`, open ? JSON.stringify(order) : ''],
+      );
+      const m: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) m[flat[i]!] = flat[i + 1]!;
+      return markOf(m);
     },
     async claim(r) {
       return CLAIM.run(

@@ -216,20 +216,21 @@ export function createExecutionAlerts(deps: ExecutionAlertsDeps): ExecutionAlert
   }
 
   async function applyOrderUpdate(u: OrderUpdate, options: ApplyOptions): Promise<void> {
-    await ledger.noteSymbol(u.symbol, now());
-    await ledger.trackOpen({ symbol: u.symbol, orderId: u.orderId, clientOrderId: u.clientOrderId }, OPEN_STATUSES.has(u.status));
+    // The mark comes with the notes; the claim compares and sets it, so reading it this early
+    // only ever costs a re-read (`stale`), never a wrong claim.
+    const mark = await ledger.noteUpdate({ symbol: u.symbol, orderId: u.orderId, clientOrderId: u.clientOrderId }, OPEN_STATUSES.has(u.status), now());
     // Read once, before this update touches the record: it tells what the chat has already seen.
     const owner = await ownerOf(u.clientOrderId);
     // Cancelled through the bot (/cancel, the /orders buttons): that answer is the one message.
     if (u.status === 'CANCELED' && (await deps.records.isCancelling(u.symbol, u.orderId))) owner.cancelledHere = true;
-    await claimAndEnqueue(u, options, owner);
+    await claimAndEnqueue(u, options, owner, mark);
     // Only once the alerts are safe: a record ahead of them would read as "already shown".
     if (owner.record) await updateRecord(owner.record, u);
   }
 
-  async function claimAndEnqueue(u: OrderUpdate, options: ApplyOptions, owner: Owner): Promise<void> {
+  async function claimAndEnqueue(u: OrderUpdate, options: ApplyOptions, owner: Owner, first: OrderMark): Promise<void> {
     for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
-      const mark = await ledger.readMark(u.symbol, u.orderId);
+      const mark = attempt === 0 ? first : await ledger.readMark(u.symbol, u.orderId);
       const p = plan(u, mark);
       if (!p.fill && !p.final) return;
       const silent = options.mode === 'reconcile' && !mark.known && u.time < (options.silentIfUnseenBefore ?? -Infinity);

@@ -11,6 +11,7 @@ import { createRedisConnection } from '../../src/redis.js';
 import { parseUserDataFrame, type ExecutionReport } from '../../src/binance/user-data-events.js';
 import type { Order } from '../../src/binance/types.js';
 import { createExecutionAlerts, updateFromOrder, type ExecutionAlerts } from '../../src/alerts/execution-alerts.js';
+import { createAlertLedger, type AlertLedger } from '../../src/alerts/alert-ledger.js';
 import { createOrderRecords, type OrderRecord, type OrderRecords } from '../../src/trading/orders/order-records.js';
 import type { AlertJob, AlertSink } from '../../src/trading/types.js';
 import { validateTelegramHtml } from '../support/fake-bot-api.js';
@@ -269,6 +270,35 @@ describe('execution alerts: reconciliation and late events', () => {
     await alerts.onExecutionReport(filled);
     await alerts.applyOrderUpdate(updateFromOrder(asOrder(filled, {})), { mode: 'reconcile', silentIfUnseenBefore: 0 });
     expect(sink.jobs).toHaveLength(ALLOWED.length);
+  });
+
+  it('an update notes its symbol and open order, and a mark that moves before its claim is read again: still one alert', async () => {
+    const partial = template('ws_spot_execution_report_trade');
+    const filled = { ...partial, X: 'FILLED', l: '0.50000000', z: '1.00000000', L: '2500.50000000', Z: '2500.00000000', I: partial.I + 1 };
+    const base = createAlertLedger({ redis, prefix });
+    const reconciler = build();
+    // Reconciliation reports the fill between this update's first read of the mark and its claim.
+    const ledger: AlertLedger = {
+      ...base,
+      async noteUpdate(order, open, at) {
+        const mark = await base.noteUpdate(order, open, at);
+        if (order.orderId === filled.i && !open) await reconciler.applyOrderUpdate(updateFromOrder(asOrder(filled, {})), { mode: 'reconcile', silentIfUnseenBefore: 0 });
+        return mark;
+      },
+    };
+    const live = build({ ledger });
+    await live.onExecutionReport(partial);
+    expect(await base.openOrders()).toEqual([{ symbol: partial.s, orderId: partial.i, clientOrderId: partial.c }]);
+    expect(await base.symbolsSince(0)).toEqual([partial.s]);
+    const partialAlerts = sink.jobs.length;
+    expect(partialAlerts).toBe(ALLOWED.length);
+    await live.onExecutionReport(filled);
+    expect(await base.openOrders()).toEqual([]);
+    // The gap's alert covers the rest of the fill; the live event, claimed against the moved mark, adds nothing.
+    const rest = sink.jobs.slice(partialAlerts);
+    expect(rest).toHaveLength(ALLOWED.length);
+    for (const job of rest) expect(job.key).toContain('-z1-FILLED-');
+    expect((await base.readMark(filled.s, filled.i)).filled).toBe('1');
   });
 
   it('covers a missed execution with the next live one (the alert reports everything not yet reported)', async () => {
