@@ -56,6 +56,10 @@ export function createAlertsQueue(options: AlertsQueueOptions): AlertsQueue {
       const delay = options?.delayMs !== undefined && options.delayMs > 0 ? { delay: Math.ceil(options.delayMs) } : {};
       await queue.add(alert.category, alert, { ...jobOptions, ...delay, jobId: alertJobId(alert.key) });
     },
+    async withdraw(key) {
+      // BullMQ leaves a job a worker holds (locked): that one runs and finds it has nothing to do.
+      await queue.remove(alertJobId(key));
+    },
     depths: () => depthsOf(queue),
     close: () => queue.close(),
   };

@@ -2,7 +2,9 @@
  * A card nobody answered must not look live (DESIGN.md §2): at its deadline it is edited to
  * "expired" without buttons. The edit waits in the alerts queue (so a restart does not lose it)
  * and is dropped if the intent was confirmed or cancelled meanwhile: a decided intent keeps its
- * key, a pending one's key expires with the card.
+ * key, a pending one's key expires with the card. A card decided through the trading service
+ * also withdraws the waiting edit at once, so it does not take a slot of the alerts worker's
+ * rate limit at its deadline only to be dropped (the key check stays for any it misses).
  */
 import type { IntentStore } from './intent-store.js';
 import { renderCard } from './orders/order-card.js';
@@ -14,15 +16,23 @@ const EXPIRY_EDIT_MARGIN_MS = 500;
 /** Schedules the expiry edit of the card `messageId` shows; nothing without an alerts queue. */
 export type ScheduleExpiryEdit = (intentId: string, messageId: number) => Promise<void>;
 
-export function createCardExpiry(deps: { intents: IntentStore; alerts: AlertSink | undefined; now: () => number }): ScheduleExpiryEdit {
+/** Drops a decided card's waiting expiry edit; best effort. */
+export type WithdrawExpiryEdit = (intentId: string) => Promise<void>;
+
+const expiryKey = (intentId: string) => `expire-card-${intentId}`;
+
+export function createCardExpiry(deps: { intents: IntentStore; alerts: AlertSink | undefined; now: () => number }): { schedule: ScheduleExpiryEdit; withdraw: WithdrawExpiryEdit } {
   const { intents, alerts, now } = deps;
-  return async (intentId, messageId) => {
+  const withdraw: WithdrawExpiryEdit = async (intentId) => {
+    await alerts?.withdraw?.(expiryKey(intentId));
+  };
+  const schedule: ScheduleExpiryEdit = async (intentId, messageId) => {
     const stored = await intents.get(intentId);
     if (!alerts || !stored || stored.state !== 'pending') return;
     const intent = { ...stored.intent, cardMessageId: messageId };
     await alerts.enqueue(
       {
-        key: `expire-card-${intentId}`,
+        key: expiryKey(intentId),
         chatId: intent.chatId,
         userId: intent.userId,
         editMessageId: messageId,
@@ -33,4 +43,5 @@ export function createCardExpiry(deps: { intents: IntentStore; alerts: AlertSink
       { delayMs: intent.expiresAt - now() + EXPIRY_EDIT_MARGIN_MS },
     );
   };
+  return { schedule, withdraw };
 }

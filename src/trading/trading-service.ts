@@ -71,8 +71,14 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
     ...(options.stops ? { stopOrderIds: (symbol: string) => options.stops!.stopOrderIds(symbol) } : {}),
   };
   const prepareCard = createCardPreparation({ intents, audit });
-  const scheduleExpiryEdit = createCardExpiry({ intents, alerts: options.alertsQueue, now });
-  const confirm = createOrderConfirm({ intents, ordersQueue, audit, stops: options.stops, logger, now });
+  const expiry = createCardExpiry({ intents, alerts: options.alertsQueue, now });
+  const withdrawExpiry = (intentId: string) => void expiry.withdraw(intentId).catch((error: unknown) => logger.debug({ err: error, intentId }, 'card expiry edit not withdrawn; it will skip itself'));
+  const confirmCard = createOrderConfirm({ intents, ordersQueue, audit, stops: options.stops, logger, now });
+  const confirm: typeof confirmCard = async (intentId, userId) => {
+    const result = await confirmCard(intentId, userId);
+    withdrawExpiry(intentId);
+    return result;
+  };
   const unprotected = createUnprotectedActions({ redis, prefix, exchange, intents, ordersQueue, audit, pricing, prepareCard, confirm, now });
   const cancel = createOrderCancel({ exchange, audit, symbols: options.symbols, records: options.records, now });
 
@@ -95,13 +101,14 @@ export function createTradingService(options: TradingServiceOptions): TradingSer
 
     async attachCard(intentId, messageId) {
       await intents.attachCard(intentId, messageId);
-      await scheduleExpiryEdit(intentId, messageId).catch((error: unknown) => logger.warn({ err: error, intentId }, 'could not schedule the card expiry edit'));
+      await expiry.schedule(intentId, messageId).catch((error: unknown) => logger.warn({ err: error, intentId }, 'could not schedule the card expiry edit'));
     },
 
     confirm,
 
     async dismiss(intentId, userId) {
       const intent = await intents.dismiss(intentId, userId);
+      withdrawExpiry(intentId);
       await audit.record({ event: 'dismiss', userId, intentId, clientOrderId: intent.clientOrderId, symbol: intent.preview.symbol, outcome: 'dismissed' });
       return renderCard(intent, { kind: 'dismissed' });
     },

@@ -191,4 +191,6 @@ export interface AlertJob {
 export interface AlertSink {
   /** `delayMs`: deliver no sooner than this (a card's expiry edit at its deadline). */
   enqueue(alert: AlertJob, options?: { delayMs?: number }): Promise<void>;
+  /** Drops a queued alert that is no longer due (a decided card's expiry edit); one already running stays. */
+  withdraw?(key: string): Promise<void>;
 }

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { decodeCallback } from '../../src/bot/callback-data.js';
 import { DESK_CHAT_ID, PARTNER, startApp, TRADER, type AppHarness } from '../support/app-harness.js';
 import { expectEveryCallAccepted } from './bot-assertions.js';
+import { alertJobId } from '../../src/alerts/alerts-queue.js';
 
 type Button = { text: string; callback_data: string };
 const buttonsOf = (markup: unknown): Button[] => ((markup as { inline_keyboard?: Button[][] } | undefined)?.inline_keyboard ?? []).flat();
@@ -167,6 +168,10 @@ describe('order cards', () => {
       await shortLived.press(confirmed.card.message_id, confirmed.confirm);
       await shortLived.press(dismissed.card.message_id, dismissed.cancel);
       await shortLived.waitForText(confirmed.card.message_id, /Filled/);
+      // A decided card's expiry edit is withdrawn at once; the unanswered card's waits for its deadline.
+      const expiryJob = (confirm: string) => shortLived.alertsQueue.queue.getJob(alertJobId(`expire-card-${decodeCallbackIntent(confirm)}`));
+      await expect.poll(async () => (await expiryJob(confirmed.confirm)) === undefined && (await expiryJob(dismissed.confirm)) === undefined).toBe(true);
+      expect(await (await expiryJob(ignored.confirm))?.isDelayed()).toBe(true);
 
       const expired = await shortLived.waitForText(ignored.card.message_id, /Expired/);
       expect(expired.text).toContain('⌛ Expired. Nothing was sent; send the command again.');
