@@ -61,11 +61,22 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   // A line is JSON: a secret with a quote or a backslash (a Redis password may have either)
   // appears there escaped. Longest first, so a secret that contains another is masked whole.
   const secrets = [...new Set(given.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))].sort((a, b) => b.length - a.length);
-  // Synchronous by default: a process killed (SIGKILL, out of memory) must not take its last
-  // lines, the ones that explain what it was doing, with it. The product logs a few lines per
-  // order, so the write costs nothing that matters.
-  const base = options.destination ?? pino.destination({ dest: 1, sync: true });
-  const destination = secrets.length > 0 ? maskingStream(base, secrets) : base;
+  const mask = (stream: DestinationStream) => (secrets.length > 0 ? maskingStream(stream, secrets) : stream);
+  // Warnings and errors are written synchronously: a process killed right after one (SIGKILL, the
+  // OOM killer) must not take the line that explains it along. The routine lines stay buffered
+  // (written synchronously, they held the event loop and raised the `all` role's peak RSS by
+  // about 17 MB over 2,000 confirmations in the memory bench). Each line goes to one stream only.
+  // Both write to fd 1: the buffered one writes whole lines at most PIPE_BUF (4 KiB) at a time,
+  // which a pipe takes whole, so a warning can fall between two lines, never inside one.
+  const destination = options.destination
+    ? mask(options.destination)
+    : pino.multistream(
+        [
+          { level: 'trace', stream: mask(pino.destination({ dest: 1, sync: false, maxWrite: 4096 })) },
+          { level: 'warn', stream: mask(pino.destination({ dest: 1, sync: true })) },
+        ],
+        { dedupe: true },
+      );
   const opts: LoggerOptions = {
     level: options.level ?? 'info',
     base: options.name ? { name: options.name } : undefined,

@@ -67,3 +67,28 @@ describe('the secrets the process masks', () => {
     expect(redisPasswordForms('rediss://:s3cr%40t-pass@cache:6380')).toEqual(['s3cr%40t-pass', 's3cr@t-pass']);
   });
 });
+
+describe('logger durability', () => {
+  it('a warning written just before a SIGKILL reaches stdout; each line is written once', async () => {
+    const { spawn } = await import('node:child_process');
+    // A plain Node process on the built logger (dist/, built by `pretest`, as the chaos suites use it).
+    const script = `
+      const { createLogger } = await import(${JSON.stringify(new URL('../dist/logger.js', import.meta.url).href)});
+      const log = createLogger({ level: 'info' });
+      // A backlog of routine lines still on their way out when the warning is written.
+      for (let i = 0; i < 3000; i++) log.info({ i, pad: 'x'.repeat(300) }, 'routine');
+      log.warn('about to die');
+      process.kill(process.pid, 'SIGKILL');
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, sig) => resolve(sig)));
+    expect(signal).toBe('SIGKILL');
+    const lines = out.split('\n').filter(Boolean);
+    expect(lines.filter((l) => l.includes('about to die'))).toHaveLength(1);
+    // Routine lines may or may not have left before the kill; those that did are whole, and once.
+    expect(lines.every((l) => { try { JSON.parse(l); return true; } catch { return false; } })).toBe(true);
+    expect(new Set(lines).size).toBe(lines.length);
+  });
+});
