@@ -21,6 +21,7 @@ import type { ManagedStop } from '../../src/trading/stops/stop-types.js';
 import { eventually } from '../support/wait.js';
 import { startStopHarness, TRADER, type StopHarness } from './stop-harness.js';
 import { at, candle, formFractalAbove, loadHistory } from './stop-scenario.js';
+import { orderLine } from '../../src/bot/features/open-orders.js';
 
 const CANCEL_REPLACE = '/api/v3/order/cancelReplace';
 
@@ -178,7 +179,9 @@ describe('a LIMIT plan with a trailing stop and no target (OTO)', () => {
     expect(reply).toBe('The stop on BTCUSDT waits in one order list with its limit entry, which has not filled: removing it would cancel the entry too. It stays; to drop both, cancel the entry in /orders.');
     expect(orders().map(([, , status]) => status)).toEqual(['NEW', 'PENDING_NEW']);
     expect(await h!.store.get(stop.id)).toBeDefined();
-    // The same through a Cancel button on the leg in /orders.
+    // /orders says the leg waits; its Cancel button keeps both too.
+    const leg = (await h!.exchange.openOrders('BTCUSDT')).find((o) => o.orderId === stop.orderId)!;
+    expect(stripTags(orderLine(leg, undefined))).toMatch(/ · waits in order list \d+ for its entry to fill · /);
     const cancel = stripTags(await h!.service.cancelOrder({ symbol: 'BTCUSDT', orderId: stop.orderId! }, TRADER));
     expect(cancel).toBe(`Order ${stop.orderId} is the stop waiting in one order list with its limit entry, which has not filled: cancelling it would cancel the entry too. It stays; to drop both, cancel the entry.`);
     expect(orders().map(([, , status]) => status)).toEqual(['NEW', 'PENDING_NEW']);

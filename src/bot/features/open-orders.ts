@@ -92,6 +92,8 @@ export function orderLine(order: Order, info: SymbolInfo | undefined): string {
   if (order.stopPrice !== undefined && isPositive(order.stopPrice)) parts[2] += ` stop ${price(order.stopPrice)}`;
   if (isPositive(order.price)) parts[2] += ` @ ${price(order.price)}`;
   if (isPositive(order.executedQty)) parts.push(`filled ${qty(order.executedQty)}`);
+  // An OTO/OTOCO exit: not on the book until its list's entry has filled.
+  if (order.status === 'PENDING_NEW') parts.push(`waits in order list ${order.orderListId} for its entry to fill`);
   const at = order.time ?? order.updateTime;
   if (at !== undefined) parts.push(formatUtc(at));
   return parts.join(' · ');
