@@ -75,6 +75,18 @@ export function asStrings(reply: unknown, name: string): string[] {
   throw unexpected(name, reply);
 }
 
+/** A flat field/value list (HGETALL in a script, a stream entry's fields) as a record. */
+export function fieldsOf(flat: readonly string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+  return fields;
+}
+
+/** A Lua table of field, value, field, value… as a record. */
+export function asFields(reply: unknown, name: string): Record<string, string> {
+  return fieldsOf(asStrings(reply, name));
+}
+
 /** KEYS[1] a lock or lease. ARGV: its holder. Deletes it only while it is still that holder's; 1 when deleted. */
 export const DELETE_IF_HELD = defineScript({ name: 'chatopsDeleteIfHeld', keys: 1, parse: asFlag, lua: `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

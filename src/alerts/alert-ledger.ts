@@ -20,7 +20,7 @@ import { normalize } from '../decimal.js';
 import type { AlertJob } from '../trading/types.js';
 import { KEY_PREFIX } from '../redis.js';
 import { AppError } from '../errors.js';
-import { asStrings, defineScript } from '../redis-scripts.js';
+import { asFields, defineScript } from '../redis-scripts.js';
 
 // KEYS: mark, outbox, execution key. ARGV: ttl, has-exec, expected filled, expected has-final,
 // new filled, new quote, new final, outbox field, outbox json, now.
@@ -40,7 +40,7 @@ return 'claimed'
 
 // KEYS: symbols, open orders, mark. ARGV: at, symbol, open field, open ref JSON ('' when no longer
 // open). What every order update notes, and the mark it is claimed against, in one round trip.
-const NOTE_AND_READ = defineScript({ name: 'chatopsAlertNoteRead', keys: 3, parse: asStrings, lua: `
+const NOTE_AND_READ = defineScript({ name: 'chatopsAlertNoteRead', keys: 3, parse: asFields, lua: `
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[2], ARGV[3], ARGV[4]) else redis.call('HDEL', KEYS[2], ARGV[3]) end
 return redis.call('HGETALL', KEYS[3])
@@ -152,14 +152,12 @@ export function createAlertLedger(options: AlertLedgerOptions): AlertLedger {
       return markOf(await redis.hgetall(markKey(symbol, orderId)));
     },
     async noteUpdate(order, open, at) {
-      const flat = await NOTE_AND_READ.run(
+      const mark = await NOTE_AND_READ.run(
         redis,
         [symbolsKey, openKey, markKey(order.symbol, order.orderId)],
         [at, order.symbol, `${order.symbol}:${order.orderId}`, open ? JSON.stringify(order) : ''],
       );
-      const m: Record<string, string> = {};
-      for (let i = 0; i + 1 < flat.length; i += 2) m[flat[i]!] = flat[i + 1]!;
-      return markOf(m);
+      return markOf(mark);
     },
     async claim(r) {
       return CLAIM.run(

@@ -10,11 +10,10 @@
 import type { ExchangeClient } from '../binance/exchange-client.js';
 import { intervalMs } from '../binance/kline-intervals.js';
 import type { Kline, KlineInterval } from '../binance/types.js';
-import { gte, lte } from '../decimal.js';
 import type { PriceAlertIndex } from './price-alert-index.js';
 import { INDICATOR_CANDLES, takeIndicatorFires } from './price-alert-indicators.js';
 import type { PriceAlertStore, SeenMark } from './price-alert-store.js';
-import { intervalOf, type Fire, type PriceAlert } from './price-alert-types.js';
+import { intervalOf, levelReached, type Fire, type PriceAlert } from './price-alert-types.js';
 import type { Watch } from './price-alert-watch.js';
 
 const CATCH_UP_LIMIT = 1000;
@@ -58,7 +57,8 @@ export function createPriceAlertCatchUp(deps: PriceAlertCatchUpDeps): PriceAlert
     const seconds = await exchange.klines(symbol, '1s', { startTime: alert.armedAt, endTime: until, limit });
     for (const k of seconds) {
       if (k.openTime < alert.armedAt) continue;
-      if (c.kind === 'above' ? gte(k.high, c.level) : lte(k.low, c.level)) return { price: c.kind === 'above' ? k.high : k.low, at: k.openTime };
+      const price = levelReached(c, k.high, k.low);
+      if (price !== undefined) return { price, at: k.openTime };
     }
     return undefined;
   }

@@ -16,7 +16,7 @@
  * extremes since arming, so a move that happened before it was set never fires it.
  */
 import { gte, lte, mul, sub, add } from '../decimal.js';
-import { REARM_GAP, type Fire, type PriceAlert } from './price-alert-types.js';
+import { levelReached, REARM_GAP, type Fire, type PriceAlert } from './price-alert-types.js';
 import { createMoveWindows, widen, type Extremes, type MoveWindows } from './move-windows.js';
 import { SortedEntries, type SortedEntry } from './sorted-entries.js';
 
@@ -223,15 +223,18 @@ export function createPriceAlertIndex(options: { now?: () => number } = {}): Pri
     const low = update.low !== undefined && num(update.low) < priceNum ? update.low : price;
     const highNum = num(high);
     const lowNum = num(low);
-    const level = (alert: PriceAlert, crossed: string): Fire => ({ alert, price: crossed, at: update.at, detail: { kind: 'level' }, mode: alert.repeat ? 'disarm' : 'remove' });
+    const level = (alert: PriceAlert): Fire | undefined => {
+      const crossed = levelReached(alert.condition, high, low);
+      return crossed === undefined ? undefined : { alert, price: crossed, at: update.at, detail: { kind: 'level' }, mode: alert.repeat ? 'disarm' : 'remove' };
+    };
 
     if (b.above.items.length > 0 && b.above.items[0]!.key <= highNum) {
       const candidates = b.above.items.slice(0, b.above.upperBound(highNum));
-      take(candidates, fires, (a) => (a.condition.kind === 'above' && gte(high, a.condition.level) ? level(a, high) : undefined));
+      take(candidates, fires, level);
     }
     if (b.below.items.length > 0 && b.below.items[b.below.items.length - 1]!.key >= lowNum) {
       const candidates = b.below.items.slice(b.below.lowerBound(lowNum));
-      take(candidates, fires, (a) => (a.condition.kind === 'below' && lte(low, a.condition.level) ? level(a, low) : undefined));
+      take(candidates, fires, level);
     }
     if (b.rearmAbove.items.length > 0 && b.rearmAbove.items[b.rearmAbove.items.length - 1]!.key >= priceNum) {
       for (const e of b.rearmAbove.items.slice(b.rearmAbove.lowerBound(priceNum))) if (lte(price, rearmLevel(e.value)!)) rearms.push(e.value);

@@ -6,6 +6,7 @@
  * value only to find candidates, then decides with src/decimal.ts (price-alert-index.ts).
  */
 import type { KlineInterval } from '../binance/types.js';
+import { gte, lte } from '../decimal.js';
 
 export type PriceAlertCondition =
   /** The price reaches `level` from below (a trade at or above it). */
@@ -81,6 +82,13 @@ export const MAX_MOVE_WINDOW_MS = 24 * 3_600_000;
  * (0.1 %), so a price hovering at the level does not ring on every tick.
  */
 export const REARM_GAP = '0.001';
+
+/** The price at which a level condition is met by trades that reached `high` and `low`; undefined when not met (and for other kinds). */
+export function levelReached(condition: PriceAlertCondition, high: string, low: string): string | undefined {
+  if (condition.kind === 'above') return gte(high, condition.level) ? high : undefined;
+  if (condition.kind === 'below') return lte(low, condition.level) ? low : undefined;
+  return undefined;
+}
 
 /** The interval an indicator alert reads; undefined for price alerts. */
 export function intervalOf(condition: PriceAlertCondition): KlineInterval | undefined {

@@ -5,10 +5,9 @@
  * state the catch-up needs (`seen`: what was last evaluated live, saved to Redis).
  */
 import type { Kline, KlineInterval } from '../binance/types.js';
-import { gte, lte } from '../decimal.js';
 import type { MarketUpdate } from './price-alert-index.js';
 import type { SeenMark } from './price-alert-store.js';
-import type { PriceAlert } from './price-alert-types.js';
+import { levelReached, type PriceAlert } from './price-alert-types.js';
 
 const MINUTE = 60_000;
 /** How long a watch keeps the updates it evaluated live (about one a second). */
@@ -77,8 +76,8 @@ export function crossedSinceArming(w: Watch, alert: PriceAlert): { price: string
   if (oldest === undefined || oldest.at > alert.armedAt) return 'unknown';
   for (const u of w.recent) {
     if (u.at < alert.armedAt) continue;
-    const extreme = c.kind === 'above' ? (u.high ?? u.price) : (u.low ?? u.price);
-    if (c.kind === 'above' ? gte(extreme, c.level) : lte(extreme, c.level)) return { price: extreme, at: u.at };
+    const price = levelReached(c, u.high ?? u.price, u.low ?? u.price);
+    if (price !== undefined) return { price, at: u.at };
   }
   return undefined;
 }

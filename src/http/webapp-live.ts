@@ -14,6 +14,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { ALERTS_QUEUE } from '../alerts/alerts-queue.js';
+import { fieldsOf } from '../redis-scripts.js';
 
 export type LiveEvent =
   | { type: 'activity'; event: string; outcome: string; symbol?: string; at: number }
@@ -55,12 +56,6 @@ export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
       }
     }
   };
-
-  function fieldsOf(flat: string[]): Record<string, string> {
-    const fields: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
-    return fields;
-  }
 
   async function loop(): Promise<void> {
     // Ids, not '$': an entry written between two reads must not fall through the gap. XREAD

@@ -10,6 +10,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { KEY_PREFIX } from '../redis.js';
+import { fieldsOf } from '../redis-scripts.js';
 
 export type AuditEvent =
   | 'intent'
@@ -92,8 +93,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     async recent(count = 50) {
       const rows = await redis.xrevrange(key, '+', '-', 'COUNT', count);
       return rows.map(([id, flat]) => {
-        const raw: Record<string, string> = {};
-        for (let i = 0; i + 1 < flat.length; i += 2) raw[flat[i]!] = flat[i + 1]!;
+        const raw = fieldsOf(flat);
         const record: AuditRecord = {
           id,
           at: Number(id.split('-')[0]),
