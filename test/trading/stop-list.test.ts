@@ -17,7 +17,7 @@ import { stopListId } from '../../src/trading/brackets/bracket-ids.js';
 import type { ManagedStop } from '../../src/trading/stops/stop-types.js';
 import { eventually } from '../support/wait.js';
 import { startStopHarness, TRADER, type StopHarness } from './stop-harness.js';
-import { at, formFractalAbove, loadHistory } from './stop-scenario.js';
+import { at, candle, formFractalAbove, loadHistory } from './stop-scenario.js';
 
 const OCO = '/api/v3/orderList/oco';
 const LIST = '/api/v3/orderList';
@@ -149,13 +149,7 @@ describe('stops with a take-profit: one OCO list', () => {
     expect(stop).toMatchObject({ kind: 'atr', atrMultiple: '2', interval: '1h', orders: 0, target: { listClientOrderId: `bkl-${card.intentId}` } });
     await h.streamReady();
 
-    const close = async (high: string, last: string) => {
-      h!.sim.feed.setPrice('BTCUSDT', high);
-      h!.sim.feed.setPrice('BTCUSDT', last);
-      const forming = h!.sim.feed.klines('BTCUSDT', '1h', { limit: 1 })[0]!;
-      h!.sim.feed.closeCandle('BTCUSDT', '1h');
-      await evaluated(h!.sim.feed.klines('BTCUSDT', '1h', { limit: 2 }).find((r) => r[0] === forming[0])!);
-    };
+    const close = (high: string, last: string) => evaluated(candle(h!.sim.feed, high, last));
     // The candle forming at arming closes where it was: the high stays the entry (a calmer ATR may lift the stop a little).
     await close(price, price);
     const quiet = (await h.store.get(stop.id))!;

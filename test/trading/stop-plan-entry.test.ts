@@ -123,13 +123,7 @@ describe('a LIMIT plan with a trailing stop and no target (OTO)', () => {
     const first = stop.stopPrice!;
 
     // Waiting: a candle trades 10 % over the price, far above the entry, and closes there.
-    const close = async (high: string, last: string): Promise<void> => {
-      h!.sim.feed.setPrice('BTCUSDT', high);
-      h!.sim.feed.setPrice('BTCUSDT', last);
-      const forming = h!.sim.feed.klines('BTCUSDT', '1h', { limit: 1 })[0]!;
-      h!.sim.feed.closeCandle('BTCUSDT', '1h');
-      await evaluated(h!.sim.feed.klines('BTCUSDT', '1h', { limit: 2 }).find((r) => r[0] === forming[0])!);
-    };
+    const close = (high: string, last: string) => evaluated(candle(h!.sim.feed, high, last));
     await close(price, price);
     await close(at(price, '1.10'), at(price, '1.09'));
     const held = (await h!.store.get(id))!;

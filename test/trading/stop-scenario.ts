@@ -43,9 +43,9 @@ export function loadHistory(feed: ProgrammaticFeed, count: number): { rows: Klin
 /** `base × factor` on the 0.01 tick. */
 export const at = (base: string, factor: string) => normalize(floorToStep(mul(base, factor), '0.01'));
 
-/** Trades down to `low`, then to `close`, and closes the 1h candle; returns the candle as closed. */
-export function candle(feed: ProgrammaticFeed, low: string, close: string): KlineRow {
-  feed.setPrice('BTCUSDT', low);
+/** Trades at `first` (a low, or a high), then at `close`, and closes the 1h candle; returns the candle as closed. */
+export function candle(feed: ProgrammaticFeed, first: string, close: string): KlineRow {
+  feed.setPrice('BTCUSDT', first);
   feed.setPrice('BTCUSDT', close);
   const forming = feed.klines('BTCUSDT', '1h', { limit: 1 })[0]!;
   feed.closeCandle('BTCUSDT', '1h');
