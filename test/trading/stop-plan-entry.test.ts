@@ -202,6 +202,40 @@ describe('a LIMIT plan with a trailing stop and no target (OTO)', () => {
     expect(await h!.records.isCancelling('BTCUSDT', stop.orderId!)).toBe(true);
   });
 
+  it('/stop off while the leg cannot be read cancels nothing and says so', async () => {
+    const { stop } = await otoPlan({ kind: 'fractal', interval: '1h' });
+    // Every try of the read (the client retries a GET twice) answers 500.
+    h!.sim.control.faults.inject({ method: 'GET', path: '/api/v3/order', action: 'error-500-before', times: 3 });
+    await expect(h!.desk.removeStops('BTCUSDT', TRADER)).rejects.toMatchObject({
+      code: 'EXCHANGE_UNAVAILABLE',
+      userMessage: 'The exchange did not say whether the entry under the stop on BTCUSDT has filled, so nothing was cancelled for that stop. Try again in a minute.',
+    });
+    expect(orders().map(([, , status]) => status)).toEqual(['NEW', 'PENDING_NEW']);
+    expect(cancels()).toBe(0);
+    expect(await h!.store.get(stop.id)).toBeDefined();
+  });
+
+  it("the entry's cancel answered 503 after it executed: settled by the order's status, the waiting stop goes in the same reply", async () => {
+    const { stop } = await otoPlan({ kind: 'fractal', interval: '1h' });
+    const entryOrder = h!.sim.control.orders('BTCUSDT').find((o) => o.clientOrderId === `bco-${stop.id}`)!;
+    h!.sim.control.faults.inject({ method: 'DELETE', path: '/api/v3/order', action: 'error-503-after-execute' });
+    const reply = stripTags(await h!.service.cancelOrder({ symbol: 'BTCUSDT', orderId: entryOrder.orderId }, TRADER));
+    expect(reply).toContain(`Cancelled order ${entryOrder.orderId}: BUY`);
+    expect(reply).toContain(`Its stop, order ${stop.orderId}, waited in the same order list and was cancelled with it.`);
+    expect(orders().map(([, , status]) => status)).toEqual(['CANCELED', 'CANCELED']);
+    expect(await h!.store.get(stop.id)).toBeUndefined();
+  });
+
+  it("the entry's cancel failing before it reached the book: both stay, and the leg is no longer marked as cancelled by the bot", async () => {
+    const { stop } = await otoPlan({ kind: 'fractal', interval: '1h' });
+    const entryOrder = h!.sim.control.orders('BTCUSDT').find((o) => o.clientOrderId === `bco-${stop.id}`)!;
+    h!.sim.control.faults.inject({ method: 'DELETE', path: '/api/v3/order', action: 'error-500-before' });
+    await expect(h!.service.cancelOrder({ symbol: 'BTCUSDT', orderId: entryOrder.orderId }, TRADER)).rejects.toMatchObject({ code: expect.stringMatching(/^EXCHANGE_/) });
+    expect(orders().map(([, , status]) => status)).toEqual(['NEW', 'PENDING_NEW']);
+    expect((await h!.store.get(stop.id))?.awaitsEntry).toBe(`bco-${stop.id}`);
+    expect(await h!.records.isCancelling('BTCUSDT', stop.orderId!)).toBe(false);
+  });
+
   it('the entry is cancelled unfilled: its pending stop goes with it, and the stop is forgotten without an alarm', async () => {
     const { stop } = await otoPlan({ kind: 'fractal', interval: '1h' });
     const id = stop.id;

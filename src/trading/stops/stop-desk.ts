@@ -25,7 +25,7 @@ import type { OrderRecords } from '../orders/order-records.js';
 import { isOrderNotFound } from '../orders/order-lookup.js';
 import { armedText, removedText, stopDisplay, stopTitle } from './stop-alert-text.js';
 import { renderStopCard, waitingCard } from './stop-card.js';
-import { createStopEntryCancel } from './stop-entry-cancel.js';
+import { createStopEntryCancel, waitsWithEntry } from './stop-entry-cancel.js';
 import { resolvePlacing, type PlacingDeps } from './stop-placing.js';
 import { priceStop, type StopPricingDeps } from './stop-pricing.js';
 import { createStopStore, type StopStore } from './stop-store.js';
@@ -114,13 +114,6 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
     if (order.status === 'CANCELED' && isPositive(order.executedQty)) return `Order ${order.orderId} cancelled after a partial fill of ${order.executedQty}.`;
     if (order.status === 'CANCELED') return `Order ${order.orderId} cancelled.`;
     return `Its order ${order.orderId} was already ${order.status.toLowerCase().replace(/_/g, ' ')}.`;
-  }
-
-  /** A plan's stop whose leg is still PENDING_NEW with the entry (or cannot be checked now: kept, to be safe). */
-  async function waitsWithEntry(stop: ManagedStop): Promise<boolean> {
-    if (stop.awaitsEntry === undefined || stop.orderId === undefined) return false;
-    const leg = await exchange.getOrder({ symbol: stop.symbol, orderId: stop.orderId }).catch(() => undefined);
-    return leg === undefined || leg.status === 'PENDING_NEW';
   }
 
   /** Takes a stop whose first order has not been placed yet out of the pipeline. */
@@ -244,7 +237,7 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
       const kept: string[] = [];
       for (const stop of stops) {
         // A leg still pending beside its plan's LIMIT entry goes only with the whole list: the entry is never cancelled from here.
-        if (await waitsWithEntry(stop)) {
+        if (await waitsWithEntry(exchange, stop)) {
           kept.push(`The stop on <b>${symbol}</b> waits in one order list with its limit entry, which has not filled: removing it would cancel the entry too. It stays; to drop both, cancel the entry in /orders.`);
           continue;
         }
@@ -262,7 +255,7 @@ export function createStopDesk(options: StopDeskOptions): StopDesk & StopArming 
     async removeStopOfOrder(ref, requester) {
       const stop = (await store.bySymbol(ref.symbol)).find((s) => s.orderId === ref.orderId);
       if (!stop) return undefined;
-      if (await waitsWithEntry(stop)) return `Order ${ref.orderId} is the stop waiting in one order list with its limit entry, which has not filled: cancelling it would cancel the entry too. It stays; to drop both, cancel the entry.`;
+      if (await waitsWithEntry(exchange, stop)) return `Order ${ref.orderId} is the stop waiting in one order list with its limit entry, which has not filled: cancelling it would cancel the entry too. It stays; to drop both, cancel the entry.`;
       const info = await options.symbols.symbol(stop.symbol).catch(() => undefined);
       const line = await store.withLock(stop.id, () => removeOne(stop.id, requester, info));
       if (isTrailing(stop.kind)) pairsChanged();

@@ -5,8 +5,10 @@
  * marked "cancelling" before the cancel, so its own cancel event is not pushed again, and the
  * stop is forgotten at once rather than at its pair's next close. Only a symbol that has a
  * waiting plan stop pays the lookup (GET order, weight 4) that names the order being cancelled.
+ * The other way round, a waiting stop is never removed alone (`waitsWithEntry`).
  */
 import { isPositive } from '../../decimal.js';
+import { AppError } from '../../errors.js';
 import type { ExchangeClient } from '../../binance/exchange-client.js';
 import type { Logger } from '../../logger.js';
 import type { AuditLog } from '../audit-log.js';
@@ -15,6 +17,21 @@ import type { StopStore } from './stop-store.js';
 import type { ManagedStop } from './stop-types.js';
 
 type OrderRef = { symbol: string; orderId: number };
+
+/**
+ * Whether a plan's stop still waits (PENDING_NEW) beside its entry: then removing it alone would
+ * cancel the entry too. A leg that cannot be read now stops the removal before anything is cancelled.
+ */
+export async function waitsWithEntry(exchange: Pick<ExchangeClient, 'getOrder'>, stop: ManagedStop): Promise<boolean> {
+  if (stop.awaitsEntry === undefined || stop.orderId === undefined) return false;
+  const leg = await exchange.getOrder({ symbol: stop.symbol, orderId: stop.orderId }).catch((error: unknown) => {
+    throw new AppError('EXCHANGE_UNAVAILABLE', `plan stop leg ${stop.orderId} not read`, {
+      cause: error,
+      userMessage: `The exchange did not say whether the entry under the stop on ${stop.symbol} has filled, so nothing was cancelled for that stop. Try again in a minute.`,
+    });
+  });
+  return leg.status === 'PENDING_NEW';
+}
 
 export interface StopEntryCancel {
   /** Before cancelling `ref`: the managed stop waiting on it as its plan's entry (its leg marked cancelling), if any. */
